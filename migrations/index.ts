@@ -1,0 +1,4 @@
+// The ordered list of migrations; both PGlite and Postgres run exactly these.
+import { InitialSchema1763900000000 } from './1763900000000-InitialSchema.js';
+
+export const MIGRATIONS = [InitialSchema1763900000000];

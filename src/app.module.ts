@@ -1,0 +1,50 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
+import { ThrottlerGuard, ThrottlerModule } from '@nestjs/throttler';
+import type { DestinationStream } from 'pino';
+import { createDialectResolver } from './api/dialects.js';
+import { AppsModule } from './apps/apps.module.js';
+import { AuditModule } from './audit/audit.module.js';
+import { AdminAuthModule } from './auth/admin-auth.module.js';
+import { CommonModule } from './common/common.module.js';
+import { DialectResolver } from './common/http/dialect-resolver.js';
+import { EnvelopeInterceptor } from './common/http/envelope.interceptor.js';
+import { PasscodeValidationPipe } from './common/http/validation.pipe.js';
+import { WireExceptionFilter } from './common/http/wire-exception.filter.js';
+import { type AppConfig } from './config/app-config.js';
+import { ConfigModule } from './config/config.module.js';
+import { DatabaseModule } from './database/database.module.js';
+import { HealthModule } from './health/health.module.js';
+import { LoggingModule } from './logging/logging.module.js';
+
+export interface AppModuleOptions {
+  /** Where logs go; stdout when absent. Tests pass a capturing stream. */
+  logStream?: DestinationStream;
+}
+
+@Module({})
+export class AppModule {
+  static forRoot(config: AppConfig, options: AppModuleOptions = {}): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        LoggingModule.forRoot(config, options.logStream),
+        DatabaseModule.forRoot(config),
+        ThrottlerModule.forRoot({ throttlers: [{ name: 'default', ttl: config.throttle.ttlMs, limit: config.throttle.limit }] }),
+        CommonModule,
+        HealthModule,
+        AuditModule,
+        AdminAuthModule,
+        AppsModule,
+      ],
+      providers: [
+        { provide: DialectResolver, useFactory: createDialectResolver },
+        { provide: APP_FILTER, useClass: WireExceptionFilter },
+        { provide: APP_INTERCEPTOR, useClass: EnvelopeInterceptor },
+        { provide: APP_PIPE, useClass: PasscodeValidationPipe },
+        { provide: APP_GUARD, useClass: ThrottlerGuard },
+      ],
+    };
+  }
+}

@@ -1,0 +1,37 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
+import { ArrayMaxSize, IsArray, IsBoolean, IsInt, Matches, Max, Min } from 'class-validator';
+import { IsOptional } from 'class-validator';
+import { CODE_POLICY_RANGES as C, LOGIN_CONFIG_RANGES as L } from './app-settings.js';
+
+/** A partial login config: given fields replace the current (or default) ones. */
+export class LoginConfigDto {
+  @ApiPropertyOptional() @IsOptional() @IsBoolean() enabled?: boolean;
+  @ApiPropertyOptional() @IsOptional() @IsBoolean() mobile_login_enabled?: boolean;
+  @ApiPropertyOptional({ minimum: L.token_ttl_days[0], maximum: L.token_ttl_days[1] })
+  @IsOptional() @IsInt() @Min(L.token_ttl_days[0]) @Max(L.token_ttl_days[1]) token_ttl_days?: number;
+  @ApiPropertyOptional({ minimum: L.max_sessions_per_user[0], maximum: L.max_sessions_per_user[1] })
+  @IsOptional() @IsInt() @Min(L.max_sessions_per_user[0]) @Max(L.max_sessions_per_user[1]) max_sessions_per_user?: number;
+  @ApiPropertyOptional() @IsOptional() @IsBoolean() require_old_phone_on_change?: boolean;
+}
+
+/** A partial code policy: given fields replace the current (or default) ones. */
+export class CodePolicyDto {
+  @ApiPropertyOptional({ minimum: C.length[0], maximum: C.length[1] })
+  @IsOptional() @IsInt() @Min(C.length[0]) @Max(C.length[1]) length?: number;
+  @ApiPropertyOptional({ minimum: C.ttl_s[0], maximum: C.ttl_s[1] })
+  @IsOptional() @IsInt() @Min(C.ttl_s[0]) @Max(C.ttl_s[1]) ttl_s?: number;
+  @ApiPropertyOptional({ minimum: C.resend_interval_s[0], maximum: C.resend_interval_s[1] })
+  @IsOptional() @IsInt() @Min(C.resend_interval_s[0]) @Max(C.resend_interval_s[1]) resend_interval_s?: number;
+  @ApiPropertyOptional({ minimum: C.max_attempts[0], maximum: C.max_attempts[1] })
+  @IsOptional() @IsInt() @Min(C.max_attempts[0]) @Max(C.max_attempts[1]) max_attempts?: number;
+  @ApiPropertyOptional({ minimum: C.per_phone_daily[0], maximum: C.per_phone_daily[1] })
+  @IsOptional() @IsInt() @Min(C.per_phone_daily[0]) @Max(C.per_phone_daily[1]) per_phone_daily?: number;
+  @ApiPropertyOptional({ minimum: C.per_ip_hourly[0], maximum: C.per_ip_hourly[1] })
+  @IsOptional() @IsInt() @Min(C.per_ip_hourly[0]) @Max(C.per_ip_hourly[1]) per_ip_hourly?: number;
+  @ApiPropertyOptional({ minimum: C.per_app_daily[0], maximum: C.per_app_daily[1] })
+  @IsOptional() @IsInt() @Min(C.per_app_daily[0]) @Max(C.per_app_daily[1]) per_app_daily?: number;
+  @ApiPropertyOptional({ type: [String], example: ['CN'], description: 'ISO 3166-1 alpha-2 regions; empty allows all' })
+  @IsOptional() @IsArray() @ArrayMaxSize(250) @Matches(/^[A-Z]{2}$/, { each: true, message: 'allowed_country_codes must hold ISO 3166-1 alpha-2 codes such as CN' })
+  allowed_country_codes?: string[];
+  @ApiPropertyOptional() @IsOptional() @IsBoolean() captcha_required?: boolean;
+}

@@ -1,0 +1,65 @@
+/** Per-app login settings (DESIGN §3). `null` on an app means "login not configured" (v1 400198). */
+export interface LoginConfig {
+  /** The login interface as a whole (v1 400197 when off). */
+  enabled: boolean;
+  /** SMS-code login (v1 400196 when off). */
+  mobile_login_enabled: boolean;
+  token_ttl_days: number;
+  /** Live sessions per user; logging in beyond it revokes the oldest. */
+  max_sessions_per_user: number;
+  /** Changing the phone needs a code sent to the current phone too. */
+  require_old_phone_on_change: boolean;
+}
+
+/** Per-app rules for codes and sending (DESIGN §4). */
+export interface CodePolicy {
+  length: number;
+  ttl_s: number;
+  resend_interval_s: number;
+  max_attempts: number;
+  per_phone_daily: number;
+  per_ip_hourly: number;
+  per_app_daily: number;
+  /** ISO 3166-1 alpha-2 regions that may receive codes; empty allows all. */
+  allowed_country_codes: string[];
+  captcha_required: boolean;
+}
+
+export const DEFAULT_LOGIN_CONFIG: LoginConfig = {
+  enabled: true,
+  mobile_login_enabled: true,
+  token_ttl_days: 30,
+  max_sessions_per_user: 5,
+  require_old_phone_on_change: false,
+};
+
+export const DEFAULT_CODE_POLICY: CodePolicy = {
+  length: 6,
+  ttl_s: 300,
+  resend_interval_s: 60,
+  max_attempts: 5,
+  per_phone_daily: 10,
+  per_ip_hourly: 100,
+  per_app_daily: 100_000,
+  allowed_country_codes: [],
+  captcha_required: false,
+};
+
+/**
+ * Inclusive ranges of the numeric settings; DTO validation uses them. Code length
+ * stops at 6 because the v1 contract caps `verify_code` at six characters.
+ */
+export const CODE_POLICY_RANGES = {
+  length: [4, 6],
+  ttl_s: [30, 3600],
+  resend_interval_s: [10, 3600],
+  max_attempts: [1, 20],
+  per_phone_daily: [1, 1000],
+  per_ip_hourly: [1, 1_000_000],
+  per_app_daily: [1, 100_000_000],
+} as const satisfies Partial<Record<keyof CodePolicy, readonly [number, number]>>;
+
+export const LOGIN_CONFIG_RANGES = {
+  token_ttl_days: [1, 365],
+  max_sessions_per_user: [1, 100],
+} as const satisfies Partial<Record<keyof LoginConfig, readonly [number, number]>>;

@@ -1,0 +1,56 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsIn, IsInt, IsNotEmpty, IsObject, IsOptional, IsString, MaxLength, Max, Min, ValidateIf, ValidateNested } from 'class-validator';
+import { CodePolicyDto, LoginConfigDto } from './app-settings.dto.js';
+
+export class CreateAppDto {
+  @ApiProperty({ example: 'My App' })
+  @IsString() @IsNotEmpty() @MaxLength(100)
+  name: string;
+
+  @ApiPropertyOptional({ type: LoginConfigDto, nullable: true, description: 'null leaves login unconfigured' })
+  @ValidateIf((_, v) => v !== undefined && v !== null) @IsObject() @ValidateNested() @Type(() => LoginConfigDto)
+  login_config?: LoginConfigDto | null;
+
+  @ApiPropertyOptional({ type: CodePolicyDto })
+  @IsOptional() @IsObject() @ValidateNested() @Type(() => CodePolicyDto)
+  code_policy?: CodePolicyDto;
+}
+
+export class UpdateAppDto {
+  @ApiPropertyOptional()
+  @IsOptional() @IsString() @IsNotEmpty() @MaxLength(100)
+  name?: string;
+
+  @ApiPropertyOptional({ type: LoginConfigDto, nullable: true, description: 'merged into the current config; null removes it' })
+  @ValidateIf((_, v) => v !== undefined && v !== null) @IsObject() @ValidateNested() @Type(() => LoginConfigDto)
+  login_config?: LoginConfigDto | null;
+
+  @ApiPropertyOptional({ type: CodePolicyDto, description: 'merged into the current policy' })
+  @IsOptional() @IsObject() @ValidateNested() @Type(() => CodePolicyDto)
+  code_policy?: CodePolicyDto;
+}
+
+export class RotateSecretDto {
+  @ApiPropertyOptional({ description: 'seconds the previous secret keeps working', default: 0, maximum: 30 * 86400 })
+  @IsOptional() @IsInt() @Min(0) @Max(30 * 86400)
+  grace_s?: number;
+}
+
+export class ListAppsQuery {
+  @ApiPropertyOptional({ default: 1 })
+  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(100_000)
+  page: number = 1;
+
+  @ApiPropertyOptional({ default: 20, maximum: 100 })
+  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(100)
+  page_size: number = 20;
+
+  @ApiPropertyOptional({ enum: ['enabled', 'disabled'] })
+  @IsOptional() @IsIn(['enabled', 'disabled'])
+  status?: 'enabled' | 'disabled';
+
+  @ApiPropertyOptional({ description: 'matches the name (substring) or the appkey (exact)' })
+  @IsOptional() @IsString() @MaxLength(100)
+  q?: string;
+}

@@ -1,0 +1,58 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager, ILike } from 'typeorm';
+import { AppEntity, type AppStatus } from './app.entity.js';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export interface AppListFilter {
+  page: number;
+  pageSize: number;
+  status?: AppStatus;
+  q?: string;
+}
+
+/** The only code that touches the `apps` table. */
+@Injectable()
+export class AppsRepository {
+  constructor(@InjectDataSource() private readonly ds: DataSource) {}
+
+  /** null for an unknown or malformed id. */
+  async findById(id: string, manager: EntityManager = this.ds.manager, lock = false): Promise<AppEntity | null> {
+    if (!UUID.test(id)) return null;
+    return manager.getRepository(AppEntity).findOne({ where: { id }, ...(lock ? { lock: { mode: 'pessimistic_write' as const } } : {}) });
+  }
+
+  async findByAppkey(appkey: string): Promise<AppEntity | null> {
+    return this.ds.getRepository(AppEntity).findOneBy({ appkey });
+  }
+
+  async insert(manager: EntityManager, app: Omit<AppEntity, 'id'> & { id?: string }): Promise<AppEntity> {
+    const repo = manager.getRepository(AppEntity);
+    return repo.save(repo.create(app));
+  }
+
+  async save(manager: EntityManager, app: AppEntity): Promise<AppEntity> {
+    return manager.getRepository(AppEntity).save(app);
+  }
+
+  async delete(manager: EntityManager, id: string): Promise<void> {
+    await manager.getRepository(AppEntity).delete({ id });
+  }
+
+  async list(filter: AppListFilter): Promise<{ items: AppEntity[]; total: number }> {
+    const base = filter.status ? { status: filter.status } : {};
+    const where = filter.q ? [{ ...base, name: ILike(`%${escapeLike(filter.q)}%`) }, { ...base, appkey: filter.q }] : base;
+    const [items, total] = await this.ds.getRepository(AppEntity).findAndCount({
+      where,
+      order: { createdAt: 'DESC', id: 'ASC' },
+      skip: (filter.page - 1) * filter.pageSize,
+      take: filter.pageSize,
+    });
+    return { items, total };
+  }
+}
+
+function escapeLike(s: string): string {
+  return s.replace(/[\\%_]/g, (c) => `\\${c}`);
+}

@@ -1,0 +1,158 @@
+import { randomUUID } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import { type Actor } from '../audit/actor.js';
+import { AuditService } from '../audit/audit.service.js';
+import { Clock } from '../common/clock/clock.js';
+import { randomString } from '../common/crypto/hashing.js';
+import { SecretBox } from '../common/crypto/secret-box.js';
+import { DomainError } from '../common/errors/domain-error.js';
+import { DEFAULT_CODE_POLICY, DEFAULT_LOGIN_CONFIG } from './app-settings.js';
+import { CreateAppDto, ListAppsQuery, UpdateAppDto } from './app.dto.js';
+import { AppEntity, type AppStatus } from './app.entity.js';
+import { appView, type AppView } from './app.view.js';
+import { AppsRepository } from './apps.repository.js';
+
+export const APPKEY_LENGTH = 16;
+export const SECRET_LENGTH = 32;
+
+/** Apps as operators manage them: create, read, change, enable/disable, delete, rotate the secret. */
+@Injectable()
+export class AppsService {
+  constructor(
+    @InjectDataSource() private readonly ds: DataSource,
+    private readonly repo: AppsRepository,
+    private readonly audit: AuditService,
+    private readonly box: SecretBox,
+    private readonly clock: Clock,
+  ) {}
+
+  /** Creates an app with a fresh appkey and secret. The secret is in this answer and nowhere else ever again. */
+  async create(actor: Actor, dto: CreateAppDto): Promise<AppView & { secret: string }> {
+    const secret = randomString(SECRET_LENGTH);
+    const app = await this.ds.transaction(async (m) => {
+      const now = this.clock.now();
+      const id = randomUUID();
+      const created = await this.repo.insert(m, {
+        id,
+        name: dto.name,
+        appkey: randomString(APPKEY_LENGTH),
+        secretEnc: this.box.encrypt(secret, secretAad(id)),
+        previousSecretEnc: null,
+        previousSecretExpiresAt: null,
+        status: 'enabled',
+        loginConfig: dto.login_config === null ? null : { ...DEFAULT_LOGIN_CONFIG, ...dto.login_config },
+        codePolicy: { ...DEFAULT_CODE_POLICY, ...dto.code_policy },
+        createdAt: now,
+        updatedAt: now,
+      });
+      await this.audit.record(m, actor, {
+        action: 'app.create',
+        targetType: 'app',
+        targetId: id,
+        details: { name: created.name, appkey: created.appkey, login_config: created.loginConfig, code_policy: created.codePolicy },
+      });
+      return created;
+    });
+    return { ...appView(app, this.clock.now()), secret };
+  }
+
+  async list(query: ListAppsQuery): Promise<{ items: AppView[]; total: number; page: number; page_size: number }> {
+    const { items, total } = await this.repo.list({ page: query.page, pageSize: query.page_size, status: query.status, q: query.q });
+    const now = this.clock.now();
+    return { items: items.map((a) => appView(a, now)), total, page: query.page, page_size: query.page_size };
+  }
+
+  async get(id: string): Promise<AppView> {
+    return appView(await this.getEntity(id), this.clock.now());
+  }
+
+  /** Changes the name and merges partial login config / code policy; `login_config: null` removes it. */
+  async update(actor: Actor, id: string, dto: UpdateAppDto): Promise<AppView> {
+    return this.mutate(actor, id, 'app.update', (app) => {
+      const changed: Record<string, unknown> = {};
+      if (dto.name !== undefined) app.name = changed.name = dto.name;
+      if (dto.login_config === null) app.loginConfig = changed.login_config = null;
+      else if (dto.login_config) {
+        app.loginConfig = changed.login_config = { ...DEFAULT_LOGIN_CONFIG, ...app.loginConfig, ...dto.login_config };
+      }
+      if (dto.code_policy) app.codePolicy = changed.code_policy = { ...app.codePolicy, ...dto.code_policy };
+      return changed;
+    });
+  }
+
+  async setStatus(actor: Actor, id: string, status: AppStatus): Promise<AppView> {
+    return this.mutate(actor, id, status === 'enabled' ? 'app.enable' : 'app.disable', (app) => {
+      app.status = status;
+      return { status };
+    });
+  }
+
+  /**
+   * Replaces the secret. The previous one keeps verifying for `graceS` seconds (0:
+   * not at all) so deployed clients can switch over.
+   */
+  async rotateSecret(actor: Actor, id: string, graceS: number): Promise<AppView & { secret: string }> {
+    const secret = randomString(SECRET_LENGTH);
+    const view = await this.mutate(actor, id, 'app.rotate_secret', (app, now) => {
+      app.previousSecretEnc = graceS > 0 ? app.secretEnc : null;
+      app.previousSecretExpiresAt = graceS > 0 ? new Date(now.getTime() + graceS * 1000) : null;
+      app.secretEnc = this.box.encrypt(secret, secretAad(app.id));
+      return { grace_s: graceS };
+    });
+    return { ...view, secret };
+  }
+
+  /** Deletes the app and, through foreign keys, everything that belongs to it. */
+  async delete(actor: Actor, id: string): Promise<void> {
+    await this.ds.transaction(async (m) => {
+      const app = await this.repo.findById(id, m, true);
+      if (!app) throw new DomainError('APP_NOT_FOUND');
+      await this.repo.delete(m, id);
+      await this.audit.record(m, actor, { action: 'app.delete', targetType: 'app', targetId: id, details: { name: app.name, appkey: app.appkey } });
+    });
+  }
+
+  /** The secrets a request signature may be made with right now: the current one, and the previous one during its grace. */
+  activeSecrets(app: AppEntity): string[] {
+    const secrets = [this.box.decrypt(app.secretEnc, secretAad(app.id))];
+    if (app.previousSecretEnc && app.previousSecretExpiresAt && app.previousSecretExpiresAt > this.clock.now()) {
+      secrets.push(this.box.decrypt(app.previousSecretEnc, secretAad(app.id)));
+    }
+    return secrets;
+  }
+
+  async findByAppkey(appkey: string): Promise<AppEntity | null> {
+    return this.repo.findByAppkey(appkey);
+  }
+
+  private async getEntity(id: string, manager?: EntityManager, lock = false): Promise<AppEntity> {
+    const app = await this.repo.findById(id, manager, lock);
+    if (!app) throw new DomainError('APP_NOT_FOUND');
+    return app;
+  }
+
+  /** Loads the app under a row lock, applies a change, saves it and audits it, in one transaction. */
+  private async mutate(
+    actor: Actor,
+    id: string,
+    action: string,
+    change: (app: AppEntity, now: Date) => Record<string, unknown>,
+  ): Promise<AppView> {
+    const saved = await this.ds.transaction(async (m) => {
+      const app = await this.getEntity(id, m, true);
+      const now = this.clock.now();
+      const details = change(app, now);
+      app.updatedAt = now;
+      const result = await this.repo.save(m, app);
+      await this.audit.record(m, actor, { action, targetType: 'app', targetId: id, details });
+      return result;
+    });
+    return appView(saved, this.clock.now());
+  }
+}
+
+function secretAad(appId: string): string {
+  return `app:${appId}:secret`;
+}

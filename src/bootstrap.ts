@@ -1,0 +1,64 @@
+import 'reflect-metadata';
+import { randomUUID } from 'node:crypto';
+import { IncomingMessage } from 'node:http';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { NestFactory } from '@nestjs/core';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { Logger } from 'nestjs-pino';
+import { AppModule, type AppModuleOptions } from './app.module.js';
+import { type AppConfig } from './config/app-config.js';
+
+const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
+
+function requestIdFor(req: IncomingMessage): string {
+  const given = req.headers['x-request-id'];
+  return typeof given === 'string' && SANE_REQUEST_ID.test(given) ? given : randomUUID();
+}
+
+/** The Fastify adapter: configured body limit and proxy trust, Passcode's request ids. */
+export function createAdapter(config: AppConfig): FastifyAdapter {
+  return new FastifyAdapter({
+    // Fastify takes a hop count too, though its types omit it.
+    trustProxy: config.http.trustProxy as boolean | string,
+    bodyLimit: config.http.bodyLimitBytes,
+    logger: false,
+    // Every log line and error envelope carries this id; a caller's sane x-request-id is kept.
+    requestIdHeader: false,
+    genReqId: requestIdFor,
+    // Clients of the seed APIs send paths with and without a trailing slash.
+    routerOptions: { ignoreTrailingSlash: true },
+  });
+}
+
+/** What every Passcode application gets after creation: pino, shutdown hooks, the request-id header, OpenAPI at /docs. */
+export function configureApp(app: NestFastifyApplication): NestFastifyApplication {
+  app.useLogger(app.get(Logger));
+  app.enableShutdownHooks();
+  app
+    .getHttpAdapter()
+    .getInstance()
+    .addHook('onRequest', async (req, reply) => {
+      reply.header('x-request-id', req.id);
+    });
+  const document = () =>
+    SwaggerModule.createDocument(
+      app,
+      new DocumentBuilder()
+        .setTitle('Passcode')
+        .setDescription('Multi-tenant SMS verification codes: the v1 and seed dialects, and the admin API.')
+        .setVersion('0.1.0')
+        .addBearerAuth()
+        .build(),
+    );
+  SwaggerModule.setup('docs', app, document);
+  return app;
+}
+
+/** Builds the HTTP application, not yet listening. */
+export async function createApp(config: AppConfig, options: AppModuleOptions = {}): Promise<NestFastifyApplication> {
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, options), createAdapter(config), {
+    bufferLogs: true,
+    abortOnError: false,
+  });
+  return configureApp(app);
+}

@@ -1,0 +1,71 @@
+import { HttpException } from '@nestjs/common';
+import { DomainError } from '../errors/domain-error.js';
+import { type ErrorName } from '../errors/error-registry.js';
+
+const BY_STATUS: Record<number, ErrorName> = {
+  400: 'VALIDATION_FAILED',
+  401: 'UNAUTHORIZED',
+  403: 'FORBIDDEN',
+  404: 'ROUTE_NOT_FOUND',
+  405: 'METHOD_NOT_ALLOWED',
+  413: 'BODY_TOO_LARGE',
+  415: 'UNSUPPORTED_MEDIA_TYPE',
+  429: 'TOO_MANY_REQUESTS',
+  503: 'SERVICE_UNAVAILABLE',
+};
+
+const FASTIFY_CODES: Record<string, ErrorName> = {
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
+  FST_ERR_CTP_BODY_TOO_LARGE: 'BODY_TOO_LARGE',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'MALFORMED_BODY',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'MALFORMED_BODY',
+  FST_ERR_CTP_INVALID_JSON_BODY: 'MALFORMED_BODY',
+  FST_ERR_CTP_EMPTY_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
+  FST_ERR_CTP_INVALID_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
+  FST_ERR_BAD_URL: 'ROUTE_NOT_FOUND',
+};
+
+/** Postgres/pg signals that the database, not the request, is at fault. */
+const DB_UNAVAILABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '57P01', '57P02', '57P03', '53300', '08006', '08001', '08003']);
+
+/**
+ * Turns whatever was thrown into a DomainError. Returns `unexpected: true` for
+ * errors that are bugs, so the caller logs them with their stack.
+ */
+export function toDomainError(thrown: unknown): { error: DomainError; unexpected: boolean } {
+  if (thrown instanceof DomainError) return { error: thrown, unexpected: false };
+  // Fastify's own 4xx errors (body parsing, content type) reach filters wrapped in an HttpException.
+  if (thrown instanceof HttpException && thrown.cause && typeof thrown.cause === 'object') {
+    const fromCause = fromFastifyError(thrown.cause as FastifyLikeError);
+    if (fromCause) return { error: fromCause, unexpected: false };
+  }
+  if (thrown instanceof HttpException) {
+    const name = BY_STATUS[thrown.getStatus()];
+    if (name) return { error: new DomainError(name), unexpected: false };
+    return { error: new DomainError('INTERNAL', { cause: thrown }), unexpected: true };
+  }
+  const err = thrown as FastifyLikeError | null;
+  const fromFastify = err && fromFastifyError(err);
+  if (fromFastify) return { error: fromFastify, unexpected: false };
+  if (err && isDbUnavailable(err)) {
+    return { error: new DomainError('SERVICE_UNAVAILABLE', { cause: thrown }), unexpected: true };
+  }
+  if (err && typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500) {
+    return { error: new DomainError(BY_STATUS[err.statusCode] ?? 'VALIDATION_FAILED'), unexpected: false };
+  }
+  return { error: new DomainError('INTERNAL', { cause: thrown }), unexpected: true };
+}
+
+type FastifyLikeError = { code?: unknown; statusCode?: unknown; message?: unknown; name?: unknown };
+
+function fromFastifyError(err: FastifyLikeError): DomainError | undefined {
+  if (typeof err.code === 'string' && FASTIFY_CODES[err.code]) return new DomainError(FASTIFY_CODES[err.code]);
+  if (err.name === 'SyntaxError' && err.statusCode === 400) return new DomainError('MALFORMED_BODY');
+  return undefined;
+}
+
+function isDbUnavailable(err: { code?: unknown; message?: unknown; name?: unknown }): boolean {
+  if (typeof err.code === 'string' && DB_UNAVAILABLE.has(err.code)) return true;
+  const message = typeof err.message === 'string' ? err.message : '';
+  return /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Connection is not established/i.test(message);
+}

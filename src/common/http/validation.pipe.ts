@@ -1,0 +1,66 @@
+import { type ArgumentMetadata, Injectable, type PipeTransform, type ValidationError, ValidationPipe } from '@nestjs/common';
+import { DomainError } from '../errors/domain-error.js';
+
+const LENIENT = Symbol('passcode:lenient-dto');
+
+/**
+ * Marks a DTO of a seed dialect: unknown fields are dropped instead of refused,
+ * because real clients of those APIs send extra fields.
+ */
+export function LenientDto(): ClassDecorator {
+  return (target) => Reflect.defineMetadata(LENIENT, true, target);
+}
+
+/**
+ * The global validation pipe. Admin DTOs refuse unknown fields; DTOs marked
+ * {@link LenientDto} ignore them. A failure becomes VALIDATION_FAILED naming the
+ * first offending field (dotted path) and the failed constraint, so each dialect
+ * can pick its own code for that field.
+ */
+@Injectable()
+export class PasscodeValidationPipe implements PipeTransform {
+  private readonly strict = new ValidationPipe({
+    transform: true,
+    whitelist: true,
+    forbidNonWhitelisted: true,
+    stopAtFirstError: true,
+    exceptionFactory: toValidationError,
+  });
+
+  private readonly lenient = new ValidationPipe({
+    transform: true,
+    whitelist: true,
+    forbidNonWhitelisted: false,
+    stopAtFirstError: true,
+    exceptionFactory: toValidationError,
+  });
+
+  transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    const lenient = metadata.metatype && Reflect.getMetadata(LENIENT, metadata.metatype);
+    // A body that is not an object (a JSON array, a string) cannot fill a DTO.
+    if (metadata.type === 'body' && metadata.metatype && isDtoClass(metadata.metatype) && (value === null || typeof value !== 'object' || Array.isArray(value))) {
+      value = {};
+    }
+    return (lenient ? this.lenient : this.strict).transform(value, metadata);
+  }
+}
+
+function isDtoClass(metatype: unknown): boolean {
+  return typeof metatype === 'function' && ![String, Boolean, Number, Array, Object].includes(metatype as never);
+}
+
+function toValidationError(errors: ValidationError[]): DomainError {
+  const { path, error } = firstLeaf(errors, '');
+  const [constraint, text] = Object.entries(error?.constraints ?? {})[0] ?? ['invalid', `${path} is invalid`];
+  const message = error && text.startsWith(error.property) ? path + text.slice(error.property.length) : text;
+  return new DomainError('VALIDATION_FAILED', { field: path, constraint, message });
+}
+
+function firstLeaf(errors: ValidationError[], prefix: string): { path: string; error?: ValidationError } {
+  const first = errors[0];
+  if (!first) return { path: prefix };
+  const path = prefix ? `${prefix}.${first.property}` : first.property;
+  if (first.constraints && Object.keys(first.constraints).length) return { path, error: first };
+  if (first.children?.length) return firstLeaf(first.children, path);
+  return { path, error: first };
+}

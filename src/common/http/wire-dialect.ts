@@ -1,0 +1,24 @@
+import { DomainError } from '../errors/domain-error.js';
+
+export interface ErrorContext {
+  requestId: string;
+  /** `METHOD /route/pattern`, e.g. `POST /v1/login/mobile`; empty when no route matched. */
+  route: string;
+}
+
+export interface WireReply {
+  status: number;
+  body: unknown;
+  headers?: Record<string, string>;
+}
+
+/**
+ * One public wire format: which paths speak it, how success is enveloped and how a
+ * domain error is rendered. Dialects hold no business rules.
+ */
+export interface WireDialect {
+  readonly name: string;
+  matches(path: string): boolean;
+  success(data: unknown, ctx: ErrorContext): unknown;
+  failure(error: DomainError, ctx: ErrorContext): WireReply;
+}

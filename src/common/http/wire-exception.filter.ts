@@ -1,0 +1,38 @@
+import { type ArgumentsHost, Catch, type ExceptionFilter } from '@nestjs/common';
+import { type FastifyReply, type FastifyRequest } from 'fastify';
+import { PinoLogger } from 'nestjs-pino';
+import { DialectResolver } from './dialect-resolver.js';
+import { errorContext, requestPath } from './request-context.js';
+import { toDomainError } from './to-domain-error.js';
+
+/**
+ * The one exception filter. It turns anything thrown into a DomainError and lets
+ * the request's dialect render it. Unexpected errors are logged with the request
+ * id and answered as the dialect's generic 500: no stack or internals leak.
+ */
+@Catch()
+export class WireExceptionFilter implements ExceptionFilter {
+  constructor(
+    private readonly dialects: DialectResolver,
+    private readonly logger: PinoLogger,
+  ) {
+    this.logger.setContext('WireExceptionFilter');
+  }
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const http = host.switchToHttp();
+    const req = http.getRequest<FastifyRequest>();
+    const reply = http.getResponse<FastifyReply>();
+    const { error, unexpected } = toDomainError(exception);
+    const ctx = errorContext(req);
+    if (unexpected) {
+      this.logger.error({ err: exception, reqId: ctx.requestId, route: ctx.route }, 'request failed: %s', error.code);
+    }
+    if (reply.sent) return;
+    const answer = this.dialects.forPath(requestPath(req)).failure(error, ctx);
+    reply.status(answer.status);
+    if (answer.headers) reply.headers(answer.headers);
+    reply.header('x-request-id', ctx.requestId);
+    void reply.send(answer.body);
+  }
+}

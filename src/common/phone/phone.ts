@@ -1,0 +1,68 @@
+import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
+
+export interface ParsedPhone {
+  /** `+8618518768888`: the identity of a number everywhere in Passcode. */
+  e164: string;
+  /** `+86` */
+  mcode: string;
+  /** National significant number, `18518768888`. */
+  national: string;
+  /** ISO 3166-1 alpha-2 region, when known (`CN`). */
+  region?: string;
+}
+
+export type PhoneProblem = 'mcode_invalid' | 'mobile_invalid';
+
+export class PhoneParseError extends Error {
+  constructor(readonly problem: PhoneProblem) {
+    super(problem === 'mcode_invalid' ? 'mcode must be valid' : 'mobile must be valid');
+  }
+}
+
+const MCODE = /^\+[1-9]\d{0,2}$/;
+
+/**
+ * Normalizes what users type to ASCII digits: full-width forms (NFKC) and the two
+ * Arabic-Indic digit sets become 0-9; spaces, dots, hyphens and parentheses are
+ * dropped. Anything else left over makes the number invalid, so one number can
+ * never be spelled two ways into two accounts.
+ */
+export function normalizeDigits(raw: string): string {
+  return raw
+    .normalize('NFKC')
+    .replace(/[\u0660-\u0669]/g, (d) => String(d.charCodeAt(0) - 0x0660))
+    .replace(/[\u06f0-\u06f9]/g, (d) => String(d.charCodeAt(0) - 0x06f0))
+    .replace(/[\s.\-()]/g, '');
+}
+
+/** Validates an international dialling code as the seeds write it: `+` and 1-3 digits. */
+export function isValidMcode(mcode: string): boolean {
+  return MCODE.test(normalizeDigits(mcode));
+}
+
+/**
+ * Parses `mcode` + `mobile` into E.164 and checks that it can receive SMS: a valid
+ * number whose type is mobile (or fixed-line-or-mobile where the plan cannot tell).
+ * `mobile` may itself start with `+`, in which case `mcode` must agree with it.
+ */
+export function parsePhone(mcode: string | undefined, mobile: string): ParsedPhone {
+  const code = normalizeDigits(mcode ?? '+86');
+  if (!MCODE.test(code)) throw new PhoneParseError('mcode_invalid');
+  let digits = normalizeDigits(mobile);
+  if (digits.startsWith('+')) {
+    if (!digits.startsWith(code)) throw new PhoneParseError('mobile_invalid');
+    digits = digits.slice(code.length);
+  }
+  if (!/^\d{4,15}$/.test(digits)) throw new PhoneParseError('mobile_invalid');
+  const parsed = parsePhoneNumberFromString(`${code}${digits}`);
+  if (!parsed || parsed.countryCallingCode !== code.slice(1)) throw new PhoneParseError('mcode_invalid');
+  const type = parsed.getType();
+  if (!parsed.isValid() || (type !== 'MOBILE' && type !== 'FIXED_LINE_OR_MOBILE')) throw new PhoneParseError('mobile_invalid');
+  return { e164: parsed.number, mcode: code, national: parsed.nationalNumber, region: parsed.country };
+}
+
+/** `+86185****8888`: what logs may show of a number. */
+export function maskPhone(phone: string): string {
+  if (phone.length <= 7) return phone.replace(/\d(?=\d{2})/g, '*');
+  return `${phone.slice(0, phone.length - 8)}****${phone.slice(-4)}`;
+}

@@ -1,0 +1,172 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+
+/** The typed configuration of one Passcode process. Built once from the environment by {@link loadConfig}. */
+export interface AppConfig {
+  env: 'development' | 'production' | 'test';
+  http: {
+    host: string;
+    port: number;
+    /** Fastify `trustProxy`: false, true, a hop count, or a comma-separated list of addresses/CIDRs. */
+    trustProxy: boolean | number | string;
+    bodyLimitBytes: number;
+  };
+  db: {
+    /** Postgres URL; when absent the embedded PGlite under `dataDir` is used. */
+    url?: string;
+    dataDir: string;
+    migrateOnStart: boolean;
+  };
+  redis: { url?: string };
+  /** Secret material. Never logged: {@link describeConfig} omits this namespace. */
+  secrets: {
+    encryptionKey: Buffer;
+    jwtSecret: string;
+    codePepper: Buffer;
+  };
+  admin: {
+    username: string;
+    /** When absent on first start, a password is generated and printed once. */
+    password?: string;
+    tokenTtlS: number;
+    /** Consecutive failed logins before the operator is locked for `lockS` seconds. */
+    maxFailedLogins: number;
+    lockS: number;
+  };
+  throttle: {
+    /** Global per-IP request budget per window. */
+    limit: number;
+    ttlMs: number;
+  };
+  sms: {
+    /** Upper bound of one provider call, connect + read. */
+    timeoutMs: number;
+  };
+  log: { level: string };
+}
+
+export class ConfigError extends Error {}
+
+type Env = Record<string, string | undefined>;
+
+const REQUIRED_IN_PRODUCTION = ['DATABASE_URL', 'ENCRYPTION_KEY', 'JWT_SECRET', 'CODE_PEPPER'] as const;
+
+/**
+ * Reads and validates the environment. In production the secrets and the database
+ * URL are mandatory; elsewhere missing secrets are generated once and kept in
+ * `DATA_DIR/keys.json`, so restarts keep decrypting what earlier runs stored.
+ */
+export function loadConfig(env: Env = process.env): AppConfig {
+  const nodeEnv = parseEnum(env, 'NODE_ENV', ['development', 'production', 'test'], 'development');
+  if (nodeEnv === 'production') {
+    const missing = REQUIRED_IN_PRODUCTION.filter((k) => !env[k]);
+    if (missing.length) throw new ConfigError(`NODE_ENV=production requires ${missing.join(', ')}`);
+  }
+  const dataDir = resolve(env.DATA_DIR || './data');
+  const keys = nodeEnv === 'production' ? {} : loadOrCreateKeys(dataDir, env);
+
+  return {
+    env: nodeEnv,
+    http: {
+      host: env.HOST || '0.0.0.0',
+      port: parseIntIn(env, 'PORT', 3000, 0, 65535),
+      trustProxy: parseTrustProxy(env.TRUST_PROXY),
+      bodyLimitBytes: parseIntIn(env, 'BODY_LIMIT_BYTES', 1024 * 1024, 1024, 50 * 1024 * 1024),
+    },
+    db: {
+      url: env.DATABASE_URL || undefined,
+      dataDir,
+      migrateOnStart: parseBool(env, 'DB_MIGRATE_ON_START', true),
+    },
+    redis: { url: env.REDIS_URL || undefined },
+    secrets: {
+      encryptionKey: parseKey('ENCRYPTION_KEY', env.ENCRYPTION_KEY ?? keys.ENCRYPTION_KEY),
+      jwtSecret: parseSecret('JWT_SECRET', env.JWT_SECRET ?? keys.JWT_SECRET),
+      codePepper: Buffer.from(parseSecret('CODE_PEPPER', env.CODE_PEPPER ?? keys.CODE_PEPPER), 'utf8'),
+    },
+    admin: {
+      username: env.ADMIN_USERNAME || 'admin',
+      password: env.ADMIN_PASSWORD || undefined,
+      tokenTtlS: parseIntIn(env, 'ADMIN_TOKEN_TTL_S', 12 * 3600, 60, 30 * 86400),
+      maxFailedLogins: parseIntIn(env, 'ADMIN_MAX_FAILED_LOGINS', 5, 1, 100),
+      lockS: parseIntIn(env, 'ADMIN_LOCK_S', 300, 1, 86400),
+    },
+    throttle: {
+      limit: parseIntIn(env, 'THROTTLE_LIMIT', 600, 1, 10_000_000),
+      ttlMs: parseIntIn(env, 'THROTTLE_TTL_MS', 60_000, 1000, 3_600_000),
+    },
+    sms: { timeoutMs: parseIntIn(env, 'SMS_TIMEOUT_MS', 5000, 100, 60_000) },
+    log: { level: parseEnum(env, 'LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info') },
+  };
+}
+
+/** A loggable view of the configuration: no secrets, the database URL without its password. */
+export function describeConfig(config: AppConfig): Record<string, unknown> {
+  const { secrets: _secrets, admin, db, ...rest } = config;
+  return {
+    ...rest,
+    db: { ...db, url: db.url ? db.url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@') : undefined },
+    admin: { username: admin.username, tokenTtlS: admin.tokenTtlS },
+  };
+}
+
+function loadOrCreateKeys(dataDir: string, env: Env): Record<string, string> {
+  const file = join(dataDir, 'keys.json');
+  const keys: Record<string, string> = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : {};
+  let changed = false;
+  for (const name of ['ENCRYPTION_KEY', 'JWT_SECRET', 'CODE_PEPPER']) {
+    if (!env[name] && !keys[name]) {
+      keys[name] = randomBytes(32).toString('base64');
+      changed = true;
+    }
+  }
+  if (changed) {
+    mkdirSync(dataDir, { recursive: true });
+    writeFileSync(file, JSON.stringify(keys, null, 2) + '\n', { mode: 0o600 });
+  }
+  return keys;
+}
+
+/** ENCRYPTION_KEY: 32 bytes as 64 hex characters or base64. */
+function parseKey(name: string, value: string | undefined): Buffer {
+  if (!value) throw new ConfigError(`${name} is required`);
+  const key = /^[0-9a-fA-F]{64}$/.test(value) ? Buffer.from(value, 'hex') : Buffer.from(value, 'base64');
+  if (key.length !== 32) throw new ConfigError(`${name} must be 32 bytes, as 64 hex characters or base64`);
+  return key;
+}
+
+function parseSecret(name: string, value: string | undefined): string {
+  if (!value || value.length < 16) throw new ConfigError(`${name} must be at least 16 characters`);
+  return value;
+}
+
+function parseIntIn(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max) throw new ConfigError(`${name} must be an integer in [${min}, ${max}], got "${raw}"`);
+  return n;
+}
+
+function parseBool(env: Env, name: string, fallback: boolean): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (/^(1|true|yes|on)$/i.test(raw)) return true;
+  if (/^(0|false|no|off)$/i.test(raw)) return false;
+  throw new ConfigError(`${name} must be true or false, got "${raw}"`);
+}
+
+function parseEnum<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!(allowed as readonly string[]).includes(raw)) throw new ConfigError(`${name} must be one of ${allowed.join(', ')}, got "${raw}"`);
+  return raw as T;
+}
+
+function parseTrustProxy(raw: string | undefined): boolean | number | string {
+  if (raw === undefined || raw === '' || /^(0|false|no|off)$/i.test(raw)) return false;
+  if (/^(1|true|yes|on)$/i.test(raw)) return true;
+  if (/^\d+$/.test(raw)) return Number(raw);
+  return raw;
+}

@@ -1,0 +1,107 @@
+import { PGlite } from '@electric-sql/pglite';
+import { createPgConfig } from '@electric-sql/pglite/node-postgres';
+import { DataSource, type DataSourceOptions } from 'typeorm';
+import { MIGRATIONS } from '../../migrations/index.js';
+import { DataDirLock } from './data-dir-lock.js';
+
+export interface DatabaseTarget {
+  /** Postgres URL; when absent, PGlite in `dataDir`. */
+  url?: string;
+  dataDir: string;
+}
+
+/**
+ * A DataSource that also owns what sits under it: the PGlite instance and the
+ * data-directory lock. Destroying it closes PGlite (which checkpoints the
+ * directory) and releases the lock.
+ */
+export class PasscodeDataSource extends DataSource {
+  private onDestroy?: () => Promise<void>;
+
+  get isEmbedded(): boolean {
+    return this.onDestroy !== undefined;
+  }
+
+  attachCleanup(cleanup: () => Promise<void>): void {
+    this.onDestroy = cleanup;
+  }
+
+  override async destroy(): Promise<void> {
+    try {
+      if (this.isInitialized) await super.destroy();
+    } finally {
+      const cleanup = this.onDestroy;
+      this.onDestroy = undefined;
+      await cleanup?.();
+    }
+  }
+}
+
+const COMMON: Partial<DataSourceOptions> = {
+  synchronize: false,
+  migrationsRun: false,
+  migrations: MIGRATIONS,
+  migrationsTableName: 'schema_migrations',
+  installExtensions: false,
+} as Partial<DataSourceOptions>;
+
+/**
+ * Builds (not initializes) the DataSource for a target. Postgres uses an ordinary
+ * `pg` pool. PGlite is reached through the same `pg` driver via PGlite's
+ * node-postgres adapter with a pool of exactly one connection, so transactions are
+ * serialized and isolated; the idle timeout is off because the single connection
+ * object cannot be reopened.
+ */
+export function createDataSource(target: DatabaseTarget, entities: DataSourceOptions['entities'] = []): PasscodeDataSource {
+  if (target.url) {
+    return new PasscodeDataSource({
+      ...COMMON,
+      type: 'postgres',
+      url: target.url,
+      entities,
+      extra: { max: 20, connectionTimeoutMillis: 5000 },
+    } as DataSourceOptions);
+  }
+  const lock = DataDirLock.acquire(target.dataDir);
+  let pglite: PGlite;
+  try {
+    pglite = new PGlite(`${target.dataDir}/pgdata`);
+  } catch (err) {
+    lock.release();
+    throw err;
+  }
+  const pgConfig = createPgConfig(pglite);
+  const ds = new PasscodeDataSource({
+    ...COMMON,
+    type: 'postgres',
+    entities,
+    extra: { connection: pgConfig.connection, max: 1, idleTimeoutMillis: 0, connectionTimeoutMillis: 0 },
+  } as DataSourceOptions);
+  ds.attachCleanup(async () => {
+    try {
+      if (!pglite.closed) await pglite.close();
+    } finally {
+      lock.release();
+    }
+  });
+  return ds;
+}
+
+const MIGRATION_LOCK_KEY = 7_311_002_001;
+
+/**
+ * Applies pending migrations. On Postgres a session advisory lock keeps several
+ * instances starting at once from applying the same migration twice.
+ */
+export async function runMigrations(ds: PasscodeDataSource): Promise<string[]> {
+  if (ds.isEmbedded) return (await ds.runMigrations({ transaction: 'each' })).map((m) => m.name);
+  const runner = ds.createQueryRunner();
+  await runner.connect();
+  try {
+    await runner.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
+    return (await ds.runMigrations({ transaction: 'each' })).map((m) => m.name);
+  } finally {
+    await runner.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]).catch(() => undefined);
+    await runner.release();
+  }
+}

@@ -1,0 +1,41 @@
+import { type DynamicModule, Logger, Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { type DataSourceOptions } from 'typeorm';
+import { type AppConfig } from '../config/app-config.js';
+import { createDataSource, runMigrations } from './data-source.factory.js';
+
+/**
+ * The database connection: Postgres when a URL is configured, PGlite under
+ * DATA_DIR otherwise. Pending migrations are applied on start unless
+ * DB_MIGRATE_ON_START=false. Entities register themselves through
+ * `TypeOrmModule.forFeature` in their modules.
+ */
+@Module({})
+export class DatabaseModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    const logger = new Logger('Database');
+    return {
+      module: DatabaseModule,
+      imports: [
+        TypeOrmModule.forRootAsync({
+          useFactory: () => ({ type: 'postgres', autoLoadEntities: true }) as DataSourceOptions,
+          dataSourceFactory: async (options) => {
+            const ds = createDataSource({ url: config.db.url, dataDir: config.db.dataDir }, options?.entities);
+            await ds.initialize();
+            try {
+              if (config.db.migrateOnStart) {
+                const applied = await runMigrations(ds);
+                if (applied.length) logger.log(`applied migrations: ${applied.join(', ')}`);
+              }
+            } catch (err) {
+              await ds.destroy();
+              throw err;
+            }
+            logger.log(config.db.url ? 'connected to Postgres' : `using embedded PGlite in ${config.db.dataDir}`);
+            return ds;
+          },
+        }),
+      ],
+    };
+  }
+}

@@ -1,0 +1,34 @@
+import { Controller, Get, HttpException, HttpStatus } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import { SkipThrottle } from '@nestjs/throttler';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { RawResponse } from '../common/http/envelope.interceptor.js';
+
+@ApiTags('health')
+@SkipThrottle()
+@RawResponse()
+@Controller('health')
+export class HealthController {
+  constructor(@InjectDataSource() private readonly ds: DataSource) {}
+
+  /** Liveness: the process answers. */
+  @Get()
+  live() {
+    return { status: 'ok' };
+  }
+
+  /** Readiness: the database answers a query within two seconds. */
+  @Get('ready')
+  async ready() {
+    try {
+      await Promise.race([
+        this.ds.query('SELECT 1'),
+        new Promise((_, reject) => setTimeout(() => reject(new Error('database timeout')), 2000).unref()),
+      ]);
+      return { status: 'ok', database: 'up' };
+    } catch {
+      throw new HttpException({ status: 'unavailable', database: 'down' }, HttpStatus.SERVICE_UNAVAILABLE);
+    }
+  }
+}

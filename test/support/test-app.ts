@@ -1,0 +1,78 @@
+import { type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { Test, TestingModuleBuilder } from '@nestjs/testing';
+import request from 'supertest';
+import { AppModule } from '../../src/app.module.js';
+import { configureApp, createAdapter } from '../../src/bootstrap.js';
+import { Clock } from '../../src/common/clock/clock.js';
+import { type AppConfig, loadConfig } from '../../src/config/app-config.js';
+import { FakeClock } from './fake-clock.js';
+import { LogCapture } from './log-capture.js';
+import { createTestDatabase, type TestDatabase } from './test-database.js';
+
+export const ADMIN_USERNAME = 'admin';
+export const ADMIN_PASSWORD = 'correct-horse-battery-staple';
+
+export interface TestAppOptions {
+  /** Extra environment for loadConfig (e.g. THROTTLE_LIMIT). */
+  env?: Record<string, string>;
+  /** Reuse a database (restart tests); by default a fresh one is created and dropped on close. */
+  db?: TestDatabase;
+  /** Replace providers at the network edge (SMS providers). */
+  override?: (builder: TestingModuleBuilder) => TestingModuleBuilder;
+}
+
+export interface TestApp {
+  app: NestFastifyApplication;
+  http: ReturnType<typeof request>;
+  clock: FakeClock;
+  logs: LogCapture;
+  config: AppConfig;
+  db: TestDatabase;
+  /** A fresh operator token. */
+  adminToken(): Promise<string>;
+  /** Stops the app; drops its database unless `keepDb`. */
+  close(keepDb?: boolean): Promise<void>;
+}
+
+/** Boots the real AppModule on a real database, with a fake clock and captured logs. */
+export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp> {
+  const db = options.db ?? (await createTestDatabase());
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    DATA_DIR: db.dataDir,
+    DATABASE_URL: db.url,
+    ADMIN_USERNAME,
+    ADMIN_PASSWORD,
+    LOG_LEVEL: 'info',
+    THROTTLE_LIMIT: '100000',
+    ...options.env,
+  });
+  const clock = new FakeClock();
+  const logs = new LogCapture();
+  let builder = Test.createTestingModule({ imports: [AppModule.forRoot(config, { logStream: logs })] })
+    .overrideProvider(Clock)
+    .useValue(clock);
+  if (options.override) builder = options.override(builder);
+  const moduleRef = await builder.compile();
+  const app = configureApp(moduleRef.createNestApplication<NestFastifyApplication>(createAdapter(config), { bufferLogs: true }));
+  await app.init();
+  await app.getHttpAdapter().getInstance().ready();
+  const http = request(app.getHttpServer());
+
+  return {
+    app,
+    http,
+    clock,
+    logs,
+    config,
+    db,
+    async adminToken() {
+      const res = await http.post('/admin/login').send({ username: ADMIN_USERNAME, password: ADMIN_PASSWORD }).expect(200);
+      return res.body.data.access_token as string;
+    },
+    async close(keepDb = false) {
+      await app.close();
+      if (!keepDb) await db.drop();
+    },
+  };
+}
