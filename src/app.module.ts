@@ -1,4 +1,5 @@
-import { type DynamicModule, Module } from '@nestjs/common';
+import { type DynamicModule, type ExecutionContext, Module } from '@nestjs/common';
+import type { FastifyRequest } from 'fastify';
 import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
 import { ThrottlerGuard, ThrottlerModule } from '@nestjs/throttler';
 import type { DestinationStream } from 'pino';
@@ -22,6 +23,10 @@ export interface AppModuleOptions {
   logStream?: DestinationStream;
 }
 
+function isAdminLogin(ctx: ExecutionContext): boolean {
+  return ctx.switchToHttp().getRequest<FastifyRequest>().routeOptions?.url === '/admin/login';
+}
+
 @Module({})
 export class AppModule {
   static forRoot(config: AppConfig, options: AppModuleOptions = {}): DynamicModule {
@@ -31,7 +36,13 @@ export class AppModule {
         ConfigModule.forRoot(config),
         LoggingModule.forRoot(config, options.logStream),
         DatabaseModule.forRoot(config),
-        ThrottlerModule.forRoot({ throttlers: [{ name: 'default', ttl: config.throttle.ttlMs, limit: config.throttle.limit }] }),
+        ThrottlerModule.forRoot({
+          throttlers: [
+            { name: 'default', ttl: config.throttle.ttlMs, limit: config.throttle.limit },
+            // Password guessing: a tight per-IP budget on the operator login only.
+            { name: 'admin-login', ttl: 60_000, limit: config.admin.loginPerMinute, skipIf: (ctx) => !isAdminLogin(ctx) },
+          ],
+        }),
         CommonModule,
         HealthModule,
         AuditModule,

@@ -1,6 +1,5 @@
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
-import { Throttle } from '@nestjs/throttler';
 import { AdminLoginDto } from './admin-login.dto.js';
 import { OperatorSessionService } from './operator-session.service.js';
 
@@ -9,10 +8,12 @@ import { OperatorSessionService } from './operator-session.service.js';
 export class AdminAuthController {
   constructor(private readonly sessions: OperatorSessionService) {}
 
-  /** Exchanges operator credentials for a bearer token. Throttled per client IP on top of the per-operator lockout. */
+  /**
+   * Exchanges operator credentials for a bearer token. Throttled per client IP
+   * (ADMIN_LOGIN_PER_MINUTE, see app.module.ts) on top of the per-operator lockout.
+   */
   @Post('login')
   @HttpCode(200)
-  @Throttle({ default: { limit: 10, ttl: 60_000 } })
   login(@Body() dto: AdminLoginDto) {
     return this.sessions.login(dto.username, dto.password);
   }

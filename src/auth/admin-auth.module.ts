@@ -1,18 +1,19 @@
-import { Module } from '@nestjs/common';
+import { Global, Module } from '@nestjs/common';
 import { JwtModule } from '@nestjs/jwt';
-import { PassportModule } from '@nestjs/passport';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { OperatorEntity } from '../operators/operator.entity.js';
 import { OperatorsService } from '../operators/operators.service.js';
 import { AdminAuthController } from './admin-auth.controller.js';
+import { OperatorAuthGuard } from './operator-auth.guard.js';
 import { OperatorJwtStrategy } from './operator-jwt.strategy.js';
 import { OperatorSessionService } from './operator-session.service.js';
 
-/** Operators and their authentication for the admin API. */
+/** Operators and their authentication; global so every admin controller can use OperatorAuthGuard. */
+@Global()
 @Module({
-  imports: [TypeOrmModule.forFeature([OperatorEntity]), PassportModule, JwtModule.register({})],
+  imports: [TypeOrmModule.forFeature([OperatorEntity]), JwtModule.register({})],
   controllers: [AdminAuthController],
-  providers: [OperatorsService, OperatorSessionService, OperatorJwtStrategy],
-  exports: [OperatorsService],
+  providers: [OperatorsService, OperatorSessionService, OperatorJwtStrategy, OperatorAuthGuard],
+  exports: [OperatorsService, OperatorJwtStrategy, OperatorAuthGuard],
 })
 export class AdminAuthModule {}

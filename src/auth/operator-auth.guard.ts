@@ -1,15 +1,11 @@
 import { Injectable } from '@nestjs/common';
-import { AuthGuard } from '@nestjs/passport';
-import { DomainError } from '../common/errors/domain-error.js';
+import { OperatorJwtStrategy, type OperatorPrincipal } from './operator-jwt.strategy.js';
+import { BearerJwtGuard } from './passport-bearer.guard.js';
 
-/** Admits requests with a valid, unexpired operator token; anything else is UNAUTHORIZED or TOKEN_EXPIRED. */
+/** Admits requests with a valid, unexpired operator token of an existing, enabled operator. */
 @Injectable()
-export class OperatorAuthGuard extends AuthGuard('operator-jwt') {
-  override handleRequest<T>(err: unknown, user: T, info: unknown): T {
-    if (err || !user) {
-      const expired = (info as { name?: string } | undefined)?.name === 'TokenExpiredError';
-      throw new DomainError(expired ? 'TOKEN_EXPIRED' : 'UNAUTHORIZED');
-    }
-    return user;
+export class OperatorAuthGuard extends BearerJwtGuard<OperatorPrincipal> {
+  constructor(strategy: OperatorJwtStrategy) {
+    super(strategy);
   }
 }

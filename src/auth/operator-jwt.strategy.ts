@@ -1,9 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { PassportStrategy } from '@nestjs/passport';
-import { ExtractJwt, Strategy } from 'passport-jwt';
 import { type AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { OperatorsService } from '../operators/operators.service.js';
+import { BearerJwtStrategy } from './passport-bearer.guard.js';
 
 /** Operator tokens carry their own audience; end-user tokens are never accepted here. */
 export const OPERATOR_AUDIENCE = 'passcode:operator';
@@ -15,24 +14,22 @@ export interface OperatorPrincipal {
 }
 
 @Injectable()
-export class OperatorJwtStrategy extends PassportStrategy(Strategy, 'operator-jwt') {
+export class OperatorJwtStrategy extends BearerJwtStrategy<OperatorPrincipal> {
   constructor(
     @Inject(APP_CONFIG) config: AppConfig,
     private readonly operators: OperatorsService,
   ) {
-    super({
-      jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),
+    super('operator-jwt', {
       secretOrKey: config.secrets.jwtSecret,
       audience: OPERATOR_AUDIENCE,
       issuer: TOKEN_ISSUER,
-      algorithms: ['HS256'],
-      ignoreExpiration: false,
     });
   }
 
-  async validate(payload: { sub?: unknown }): Promise<OperatorPrincipal | false> {
-    if (typeof payload.sub !== 'string') return false;
+  /** A token outlives neither its operator nor the operator's enabled status. */
+  protected async validate(payload: Record<string, unknown>): Promise<OperatorPrincipal | null> {
+    if (typeof payload.sub !== 'string') return null;
     const operator = await this.operators.findActive(payload.sub);
-    return operator ? { operatorId: operator.id, username: operator.username } : false;
+    return operator ? { operatorId: operator.id, username: operator.username } : null;
   }
 }

@@ -33,6 +33,8 @@ export interface AppConfig {
     /** Consecutive failed logins before the operator is locked for `lockS` seconds. */
     maxFailedLogins: number;
     lockS: number;
+    /** POST /admin/login requests per client IP per minute, failed or not. */
+    loginPerMinute: number;
   };
   throttle: {
     /** Global per-IP request budget per window. */
@@ -91,6 +93,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       tokenTtlS: parseIntIn(env, 'ADMIN_TOKEN_TTL_S', 12 * 3600, 60, 30 * 86400),
       maxFailedLogins: parseIntIn(env, 'ADMIN_MAX_FAILED_LOGINS', 5, 1, 100),
       lockS: parseIntIn(env, 'ADMIN_LOCK_S', 300, 1, 86400),
+      loginPerMinute: parseIntIn(env, 'ADMIN_LOGIN_PER_MINUTE', 10, 1, 100_000),
     },
     throttle: {
       limit: parseIntIn(env, 'THROTTLE_LIMIT', 600, 1, 10_000_000),

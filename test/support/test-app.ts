@@ -45,6 +45,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     ADMIN_PASSWORD,
     LOG_LEVEL: 'info',
     THROTTLE_LIMIT: '100000',
+    ADMIN_LOGIN_PER_MINUTE: '1000',
     ...options.env,
   });
   const clock = new FakeClock();

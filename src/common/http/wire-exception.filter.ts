@@ -3,6 +3,7 @@ import { type FastifyReply, type FastifyRequest } from 'fastify';
 import { PinoLogger } from 'nestjs-pino';
 import { DialectResolver } from './dialect-resolver.js';
 import { errorContext, requestPath } from './request-context.js';
+import { DomainError } from '../errors/domain-error.js';
 import { toDomainError } from './to-domain-error.js';
 
 /**
@@ -23,7 +24,8 @@ export class WireExceptionFilter implements ExceptionFilter {
     const http = host.switchToHttp();
     const req = http.getRequest<FastifyRequest>();
     const reply = http.getResponse<FastifyReply>();
-    const { error, unexpected } = toDomainError(exception);
+    const { error: mapped, unexpected } = toDomainError(exception);
+    const error = withThrottlerWait(mapped, reply);
     const ctx = errorContext(req);
     if (unexpected) {
       this.logger.error({ err: exception, reqId: ctx.requestId, route: ctx.route }, 'request failed: %s', error.code);
@@ -35,4 +37,17 @@ export class WireExceptionFilter implements ExceptionFilter {
     reply.header('x-request-id', ctx.requestId);
     void reply.send(answer.body);
   }
+}
+
+/**
+ * @nestjs/throttler announces the wait in `Retry-After-<throttler>` headers; carry
+ * it into the error so every dialect reports it its own way (and REST as Retry-After).
+ */
+function withThrottlerWait(error: DomainError, reply: FastifyReply): DomainError {
+  if (error.code !== 'TOO_MANY_REQUESTS' || error.details.retryAfterS !== undefined) return error;
+  const waits = Object.entries(reply.getHeaders())
+    .filter(([name]) => name.toLowerCase().startsWith('retry-after'))
+    .map(([, value]) => Number(value))
+    .filter((n) => Number.isFinite(n));
+  return waits.length ? new DomainError('TOO_MANY_REQUESTS', { ...error.details, retryAfterS: Math.max(...waits) }) : error;
 }

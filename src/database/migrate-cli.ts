@@ -1,0 +1,22 @@
+// `npm run migration:run`: applies pending migrations to the configured database and exits.
+import { ConfigError, loadConfig } from '../config/app-config.js';
+import { DataDirLockedError } from './data-dir-lock.js';
+import { createDataSource, runMigrations } from './data-source.factory.js';
+
+async function main(): Promise<void> {
+  const config = loadConfig(process.env);
+  const ds = createDataSource({ url: config.db.url, dataDir: config.db.dataDir });
+  try {
+    await ds.initialize();
+    const applied = await runMigrations(ds);
+    process.stdout.write(applied.length ? `applied: ${applied.join(', ')}\n` : 'the schema is up to date\n');
+  } finally {
+    await ds.destroy();
+  }
+}
+
+main().catch((err: unknown) => {
+  const known = err instanceof ConfigError || err instanceof DataDirLockedError;
+  process.stderr.write(`migration failed: ${known ? (err as Error).message : ((err as Error)?.stack ?? String(err))}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,120 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DataSource } from 'typeorm';
+import { createDataSource } from '../src/database/data-source.factory.js';
+import { DataDirLockedError } from '../src/database/data-dir-lock.js';
+import { createApp } from './support/admin.js';
+import { POSTGRES_URL } from './support/test-database.js';
+import { startTestApp, type TestApp } from './support/test-app.js';
+
+describe('database', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp();
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it('keeps concurrent transactions isolated: 20 parallel increments, one rolled back, leave 19', async () => {
+    const ds = t.app.get(DataSource);
+    await ds.query('CREATE TABLE IF NOT EXISTS test_counter (id int PRIMARY KEY, n int NOT NULL)');
+    await ds.query('INSERT INTO test_counter (id, n) VALUES (1, 0) ON CONFLICT (id) DO UPDATE SET n = 0');
+    const results = await Promise.allSettled(
+      Array.from({ length: 20 }, (_, i) =>
+        ds.transaction(async (m) => {
+          const [{ n }] = await m.query('SELECT n FROM test_counter WHERE id = 1 FOR UPDATE');
+          await new Promise((r) => setTimeout(r, 2));
+          await m.query('UPDATE test_counter SET n = $1 WHERE id = 1', [n + 1]);
+          if (i === 7) throw new Error('deliberate rollback');
+        }),
+      ),
+    );
+    expect(results.filter((r) => r.status === 'rejected')).toHaveLength(1);
+    const [{ n }] = await ds.query('SELECT n FROM test_counter WHERE id = 1');
+    expect(n).toBe(19);
+  });
+
+  it('has applied every migration', async () => {
+    const rows = await t.app.get(DataSource).query('SELECT name FROM schema_migrations ORDER BY id');
+    expect(rows.map((r: { name: string }) => r.name)).toContain('InitialSchema1763900000000');
+  });
+});
+
+(POSTGRES_URL ? describe.skip : describe)('embedded PGlite', () => {
+  it('keeps data across a restart', async () => {
+    const first = await startTestApp();
+    const app = await createApp(first);
+    await first.close(true);
+
+    const second = await startTestApp({ db: first.db });
+    try {
+      const res = await second.http.get(`/admin/apps/${app.id}`).set('authorization', `Bearer ${await second.adminToken()}`).expect(200);
+      expect(res.body.data.appkey).toBe(app.appkey);
+    } finally {
+      await second.close();
+    }
+  });
+
+  it('refuses a second opener of the same data directory, then lets it in once the first has closed', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'passcode-lock-'));
+    try {
+      const first = createDataSource({ dataDir: dir });
+      await first.initialize();
+      expect(() => createDataSource({ dataDir: dir })).toThrow(DataDirLockedError);
+      expect(() => createDataSource({ dataDir: dir })).toThrow(/already open in this process/);
+      await first.destroy();
+      const second = createDataSource({ dataDir: dir });
+      await second.initialize();
+      expect(await second.query('SELECT 1 AS one')).toEqual([{ one: 1 }]);
+      await second.destroy();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses a directory locked by another live process, and takes over a stale lock', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'passcode-lock-'));
+    try {
+      writeFileSync(join(dir, 'passcode.lock'), String(process.ppid));
+      expect(() => createDataSource({ dataDir: dir })).toThrow(new RegExp(`in use by process ${process.ppid}`));
+      writeFileSync(join(dir, 'passcode.lock'), '2147483646');
+      const ds = createDataSource({ dataDir: dir });
+      await ds.initialize();
+      await ds.destroy();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+(POSTGRES_URL ? describe.skip : describe)('migration CLI', () => {
+  it('refuses to open a data directory a running server holds', async () => {
+    const t = await startTestApp();
+    try {
+      const result = spawnSync(process.execPath, ['dist/src/database/migrate-cli.js'], {
+        env: { ...process.env, DATA_DIR: t.db.dataDir, DATABASE_URL: '' },
+        encoding: 'utf8',
+      });
+      expect(result.status).toBe(1);
+      expect(result.stderr).toContain(`in use by process ${process.pid}`);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('migrates a fresh data directory, then finds it up to date', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'passcode-cli-'));
+    try {
+      const env = { ...process.env, DATA_DIR: dir, DATABASE_URL: '' };
+      const first = spawnSync(process.execPath, ['dist/src/database/migrate-cli.js'], { env, encoding: 'utf8' });
+      expect(first.stdout).toContain('applied: InitialSchema1763900000000');
+      const second = spawnSync(process.execPath, ['dist/src/database/migrate-cli.js'], { env, encoding: 'utf8' });
+      expect(second.stdout).toContain('the schema is up to date');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,0 +1,91 @@
+import { startTestApp, type TestApp } from './support/test-app.js';
+
+/** What clients get for broken requests: a clear 4xx envelope in the path's dialect, never a 500 or a stack. */
+describe('malformed requests', () => {
+  let t: TestApp;
+  let token: string;
+  beforeAll(async () => {
+    t = await startTestApp();
+    token = await t.adminToken();
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  const noLeak = (body: unknown) => {
+    const text = JSON.stringify(body);
+    expect(text).not.toMatch(/at \w+ \(|node_modules|\.ts:\d+|stack/i);
+  };
+
+  describe('admin (REST statuses)', () => {
+    it('malformed JSON → 400 MALFORMED_BODY', async () => {
+      const res = await t.http.post('/admin/apps').set('authorization', `Bearer ${token}`).set('content-type', 'application/json').send('{"name": "x",').expect(400);
+      expect(res.body).toMatchObject({ code: 'MALFORMED_BODY', request_id: expect.any(String) });
+      noLeak(res.body);
+    });
+
+    it('a 2 MB body → 413 BODY_TOO_LARGE', async () => {
+      const res = await t.http
+        .post('/admin/apps')
+        .set('authorization', `Bearer ${token}`)
+        .set('content-type', 'application/json')
+        .send(JSON.stringify({ name: 'x'.repeat(2 * 1024 * 1024) }))
+        .expect(413);
+      expect(res.body.code).toBe('BODY_TOO_LARGE');
+      noLeak(res.body);
+    });
+
+    it('a wrong content type → 415 UNSUPPORTED_MEDIA_TYPE', async () => {
+      const res = await t.http.post('/admin/apps').set('authorization', `Bearer ${token}`).set('content-type', 'application/xml').send('<app/>').expect(415);
+      expect(res.body.code).toBe('UNSUPPORTED_MEDIA_TYPE');
+      noLeak(res.body);
+    });
+
+    it('an empty JSON body → 400', async () => {
+      const res = await t.http.post('/admin/login').set('content-type', 'application/json').send('').expect(400);
+      expect(['MALFORMED_BODY', 'VALIDATION_FAILED']).toContain(res.body.code);
+    });
+
+    it('an unknown route → 404 ROUTE_NOT_FOUND', async () => {
+      const res = await t.http.get('/admin/nothing-here').expect(404);
+      expect(res.body.code).toBe('ROUTE_NOT_FOUND');
+    });
+
+    it('echoes a sane x-request-id and replaces an insane one', async () => {
+      const res = await t.http.get('/admin/nothing-here').set('x-request-id', 'abc-123').expect(404);
+      expect(res.headers['x-request-id']).toBe('abc-123');
+      expect(res.body.request_id).toBe('abc-123');
+      const bad = await t.http.get('/admin/nothing-here').set('x-request-id', 'x'.repeat(200)).expect(404);
+      expect(bad.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+    });
+  });
+
+  describe('v1 (HTTP 200, global codes)', () => {
+    it('malformed JSON → code 400', async () => {
+      const res = await t.http.post('/v1/login/verify_code').set('content-type', 'application/json').send('{').expect(200);
+      expect(res.body).toEqual({ code: 400, msg: 'Invalid Request' });
+    });
+
+    it('a 2 MB body → code 413', async () => {
+      const res = await t.http.post('/v1/login/verify_code').type('form').send(`mobile=${'1'.repeat(2 * 1024 * 1024)}`).expect(200);
+      expect(res.body).toEqual({ code: 413, msg: 'Request Entity Too Large' });
+    });
+
+    it('an unknown endpoint → code 404', async () => {
+      const res = await t.http.get('/v1/no/such/thing').expect(200);
+      expect(res.body).toEqual({ code: 404, msg: 'Not Found' });
+    });
+  });
+
+  it('logs every request with its id and without query values', async () => {
+    await t.http.get('/v1/no/such/thing?mobile=18518768888&sign=abc').set('x-request-id', 'log-probe-1').expect(200);
+    const line = t.logs.lines().find((l) => (l.req as { id?: string } | undefined)?.id === 'log-probe-1');
+    expect(line).toMatchObject({ req: { method: 'GET', url: '/v1/no/such/thing?mobile=~&sign=~' }, res: { statusCode: 200 } });
+    expect(t.logs.text()).not.toContain('18518768888');
+  });
+
+  it('serves the OpenAPI document', async () => {
+    const res = await t.http.get('/docs-json').expect(200);
+    expect(res.body.paths['/admin/apps']).toBeDefined();
+  });
+});
