@@ -25,6 +25,23 @@ export const ERRORS = {
 
   // Apps.
   APP_NOT_FOUND: { status: 404, message: 'app not found' },
+
+  // SMS delivery: configuration the operator must fix (sms/).
+  SMS_NOT_CONFIGURED: { status: 422, message: 'no SMS configuration for this app and scene' },
+  SMS_ACCESS_KEY_NOT_FOUND: { status: 422, message: 'SMS provider access key not found or refused' },
+  SMS_TEMPLATE_NOT_FOUND: { status: 422, message: 'SMS template not found' },
+  SMS_SIGNATURE_NOT_FOUND: { status: 422, message: 'SMS signature not found' },
+  SMS_ACCOUNT_NOT_FOUND: { status: 404, message: 'SMS account not found' },
+  SMS_ACCOUNT_DISABLED: { status: 422, message: 'SMS account disabled' },
+  SMS_TEMPLATE_DISABLED: { status: 422, message: 'SMS template disabled' },
+  SMS_SIGNATURE_DISABLED: { status: 422, message: 'SMS signature disabled' },
+  SMS_BINDING_ACCOUNT_MISMATCH: { status: 422, message: 'signature and template belong to different SMS accounts' },
+  SMS_BINDING_TYPE_MISMATCH: { status: 422, message: 'signature and template types differ' },
+  // SMS delivery: what the provider answered.
+  SMS_PROVIDER_REJECTED: { status: 502, message: 'the SMS provider refused the message' },
+  SMS_PHONE_REJECTED: { status: 422, message: 'the SMS provider refused the phone number' },
+  SMS_PROVIDER_RATE_LIMITED: { status: 429, message: 'the SMS provider is limiting messages to this number' },
+  SMS_PROVIDER_FAILED: { status: 502, message: 'the SMS provider failed or did not answer' },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorName = keyof typeof ERRORS;
