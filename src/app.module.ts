@@ -10,6 +10,7 @@ import { AdminAuthModule } from './auth/admin-auth.module.js';
 import { CommonModule } from './common/common.module.js';
 import { DialectResolver } from './common/http/dialect-resolver.js';
 import { EnvelopeInterceptor } from './common/http/envelope.interceptor.js';
+import { RedisThrottlerStorage } from './throttle/redis-throttler.storage.js';
 import { PasscodeValidationPipe } from './common/http/validation.pipe.js';
 import { WireExceptionFilter } from './common/http/wire-exception.filter.js';
 import { type AppConfig } from './config/app-config.js';
@@ -30,6 +31,7 @@ function isAdminLogin(ctx: ExecutionContext): boolean {
 @Module({})
 export class AppModule {
   static forRoot(config: AppConfig, options: AppModuleOptions = {}): DynamicModule {
+    const throttleStorage = config.redis.url ? new RedisThrottlerStorage(config.redis.url, config.redis.keyPrefix) : undefined;
     return {
       module: AppModule,
       imports: [
@@ -37,6 +39,8 @@ export class AppModule {
         LoggingModule.forRoot(config, options.logStream),
         DatabaseModule.forRoot(config),
         ThrottlerModule.forRoot({
+          // In-process counters by default; Redis shares each client's budget across instances.
+          storage: throttleStorage,
           throttlers: [
             { name: 'default', ttl: config.throttle.ttlMs, limit: config.throttle.limit },
             // Password guessing: a tight per-IP budget on the operator login only.
@@ -55,6 +59,7 @@ export class AppModule {
         { provide: APP_INTERCEPTOR, useClass: EnvelopeInterceptor },
         { provide: APP_PIPE, useClass: PasscodeValidationPipe },
         { provide: APP_GUARD, useClass: ThrottlerGuard },
+        ...(throttleStorage ? [{ provide: RedisThrottlerStorage, useValue: throttleStorage }] : []),
       ],
     };
   }

@@ -18,7 +18,11 @@ export interface AppConfig {
     dataDir: string;
     migrateOnStart: boolean;
   };
-  redis: { url?: string };
+  redis: {
+    url?: string;
+    /** Prefix of every Redis key, so several deployments (or test runs) can share one Redis. */
+    keyPrefix: string;
+  };
   /** Secret material. Never logged: {@link describeConfig} omits this namespace. */
   secrets: {
     encryptionKey: Buffer;
@@ -81,7 +85,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       dataDir,
       migrateOnStart: parseBool(env, 'DB_MIGRATE_ON_START', true),
     },
-    redis: { url: env.REDIS_URL || undefined },
+    redis: { url: env.REDIS_URL || undefined, keyPrefix: env.REDIS_KEY_PREFIX || 'passcode:' },
     secrets: {
       encryptionKey: parseKey('ENCRYPTION_KEY', env.ENCRYPTION_KEY ?? keys.ENCRYPTION_KEY),
       jwtSecret: parseSecret('JWT_SECRET', env.JWT_SECRET ?? keys.JWT_SECRET),

@@ -1,0 +1,73 @@
+import { randomBytes } from 'node:crypto';
+import { startTestApp, type TestApp } from './support/test-app.js';
+
+const REDIS_URL = process.env.TEST_REDIS_URL || process.env.REDIS_URL;
+
+describe('per-IP throttling', () => {
+  it('answers 429 with the wait once a client IP spends its budget', async () => {
+    const t = await startTestApp({ env: { THROTTLE_LIMIT: '3', THROTTLE_TTL_MS: '60000' } });
+    try {
+      for (let i = 0; i < 3; i++) await t.http.get('/admin/apps').expect(401);
+      const res = await t.http.get('/admin/apps').expect(429);
+      expect(res.body).toMatchObject({ code: 'TOO_MANY_REQUESTS', data: { retry_after_s: expect.any(Number) } });
+      expect(Number(res.headers['retry-after'])).toBeGreaterThan(0);
+      // Health checks are never throttled.
+      await t.http.get('/health').expect(200);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('ignores X-Forwarded-For unless TRUST_PROXY is set', async () => {
+    const t = await startTestApp({ env: { THROTTLE_LIMIT: '2' } });
+    try {
+      await t.http.get('/admin/apps').set('x-forwarded-for', '203.0.113.1').expect(401);
+      await t.http.get('/admin/apps').set('x-forwarded-for', '203.0.113.2').expect(401);
+      await t.http.get('/admin/apps').set('x-forwarded-for', '203.0.113.3').expect(429);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('takes the client IP from X-Forwarded-For when TRUST_PROXY is set', async () => {
+    const t = await startTestApp({ env: { THROTTLE_LIMIT: '2', TRUST_PROXY: 'true' } });
+    try {
+      for (const ip of ['203.0.113.1', '203.0.113.1']) await t.http.get('/admin/apps').set('x-forwarded-for', ip).expect(401);
+      await t.http.get('/admin/apps').set('x-forwarded-for', '203.0.113.1').expect(429);
+      await t.http.get('/admin/apps').set('x-forwarded-for', '203.0.113.2').expect(401);
+    } finally {
+      await t.close();
+    }
+  });
+});
+
+(REDIS_URL ? describe : describe.skip)('per-IP throttling shared through Redis', () => {
+  let a: TestApp;
+  let b: TestApp;
+  beforeAll(async () => {
+    const env = { REDIS_URL: REDIS_URL!, REDIS_KEY_PREFIX: `passcode-test-${randomBytes(6).toString('hex')}:`, THROTTLE_LIMIT: '4' };
+    a = await startTestApp({ env });
+    b = await startTestApp({ env });
+  });
+  afterAll(async () => {
+    await a.close();
+    await b.close();
+  });
+
+  it('counts one budget across two instances', async () => {
+    for (const t of [a, b, a, b]) await t.http.get('/admin/apps').expect(401);
+    await a.http.get('/admin/apps').expect(429);
+    await b.http.get('/admin/apps').expect(429);
+  });
+});
+
+describe('per-IP throttling when Redis is down', () => {
+  it('lets requests through instead of failing them', async () => {
+    const t = await startTestApp({ env: { REDIS_URL: 'redis://127.0.0.1:1', THROTTLE_LIMIT: '2' } });
+    try {
+      for (let i = 0; i < 4; i++) await t.http.get('/admin/apps').expect(401);
+    } finally {
+      await t.close();
+    }
+  });
+});
