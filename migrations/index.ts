@@ -1,4 +1,5 @@
 // The ordered list of migrations; both PGlite and Postgres run exactly these.
 import { InitialSchema1763900000000 } from './1763900000000-InitialSchema.js';
+import { Captchas1763900900000 } from './1763900900000-Captchas.js';
 
-export const MIGRATIONS = [InitialSchema1763900000000];
+export const MIGRATIONS = [InitialSchema1763900000000, Captchas1763900900000];

@@ -4,6 +4,7 @@ import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
 import { ThrottlerGuard, ThrottlerModule } from '@nestjs/throttler';
 import type { DestinationStream } from 'pino';
 import { createDialectResolver } from './api/dialects.js';
+import { OauthModule } from './api/oauth/oauth.module.js';
 import { AppsModule } from './apps/apps.module.js';
 import { AuditModule } from './audit/audit.module.js';
 import { AdminAuthModule } from './auth/admin-auth.module.js';
@@ -52,6 +53,7 @@ export class AppModule {
         AuditModule,
         AdminAuthModule,
         AppsModule,
+        OauthModule,
       ],
       providers: [
         { provide: DialectResolver, useFactory: createDialectResolver },

@@ -26,6 +26,11 @@ export const ERRORS = {
   // Apps.
   APP_NOT_FOUND: { status: 404, message: 'app not found' },
 
+  // Image captchas (seed 004, and apps whose policy sets captcha_required).
+  CAPTCHA_REQUIRED: { status: 400, message: 'a solved image captcha is required' },
+  CAPTCHA_WRONG: { status: 400, message: 'the image captcha answer is wrong' },
+  CAPTCHA_INVALID: { status: 400, message: 'the image captcha is unknown, expired or already used' },
+
   // SMS delivery: configuration the operator must fix (sms/).
   SMS_NOT_CONFIGURED: { status: 422, message: 'no SMS configuration for this app and scene' },
   SMS_ACCESS_KEY_NOT_FOUND: { status: 422, message: 'SMS provider access key not found or refused' },

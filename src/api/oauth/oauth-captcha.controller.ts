@@ -1,0 +1,26 @@
+import { Controller, Get } from '@nestjs/common';
+import { ApiHeader, ApiTags } from '@nestjs/swagger';
+import { AppsService } from '../../apps/apps.service.js';
+import { CaptchaService } from '../../captcha/captcha.service.js';
+import { DomainError } from '../../common/errors/domain-error.js';
+import { AppKeyHeader } from './app-key.decorator.js';
+
+@ApiTags('oauth (seed 004)')
+@ApiHeader({ name: 'X-App-Key', required: true, description: 'the appkey' })
+@Controller('oauth/api/account')
+export class OauthCaptchaController {
+  constructor(
+    private readonly apps: AppsService,
+    private readonly captchas: CaptchaService,
+  ) {}
+
+  /** A new image captcha for the app: `{img_code_id, img}` (an SVG data URI), valid five minutes, one guess. */
+  @Get('imgCode')
+  async imgCode(@AppKeyHeader() appkey: string | undefined) {
+    if (!appkey) throw new DomainError('VALIDATION_FAILED', { field: 'X-App-Key', message: 'X-App-Key header is required' });
+    const app = await this.apps.findByAppkey(appkey);
+    if (!app || app.status !== 'enabled') throw new DomainError('APP_NOT_FOUND');
+    const captcha = await this.captchas.issue(app.id);
+    return { img_code_id: captcha.id, img: captcha.image };
+  }
+}

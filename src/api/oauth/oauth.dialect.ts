@@ -1,0 +1,64 @@
+import type { DomainError } from '../../common/errors/domain-error.js';
+import type { ErrorName } from '../../common/errors/error-registry.js';
+import type { ErrorContext, WireDialect, WireReply } from '../../common/http/wire-dialect.js';
+
+/**
+ * Seed 004's codes: `"000"` is success (the only one the seed shows); the rest are
+ * ours, three digits as strings, grouped: 4xx request/auth, 5xx server, 6xx captcha,
+ * 7xx SMS sending.
+ */
+export const OAUTH_CODES: Record<ErrorName, [code: string, msg: string]> = {
+  VALIDATION_FAILED: ['400', '参数错误'],
+  MALFORMED_BODY: ['400', '请求格式错误'],
+  BODY_TOO_LARGE: ['413', '请求内容过大'],
+  UNSUPPORTED_MEDIA_TYPE: ['415', '不支持的内容类型'],
+  ROUTE_NOT_FOUND: ['404', '接口不存在'],
+  METHOD_NOT_ALLOWED: ['405', '方法不允许'],
+  TOO_MANY_REQUESTS: ['429', '请求过于频繁'],
+  INTERNAL: ['500', '服务器错误'],
+  SERVICE_UNAVAILABLE: ['503', '服务暂不可用'],
+  UNAUTHORIZED: ['401', '未授权'],
+  TOKEN_EXPIRED: ['401', '令牌已过期'],
+  FORBIDDEN: ['403', '禁止访问'],
+  INVALID_CREDENTIALS: ['401', '未授权'],
+  LOGIN_LOCKED: ['429', '请求过于频繁'],
+  APP_NOT_FOUND: ['404', '应用不存在'],
+  CAPTCHA_REQUIRED: ['601', '请输入图片验证码'],
+  CAPTCHA_WRONG: ['602', '图片验证码错误'],
+  CAPTCHA_INVALID: ['603', '图片验证码已失效'],
+  SMS_NOT_CONFIGURED: ['710', '短信配置未找到'],
+  SMS_ACCESS_KEY_NOT_FOUND: ['710', '短信配置未找到'],
+  SMS_TEMPLATE_NOT_FOUND: ['710', '短信配置未找到'],
+  SMS_SIGNATURE_NOT_FOUND: ['710', '短信配置未找到'],
+  SMS_ACCOUNT_NOT_FOUND: ['710', '短信配置未找到'],
+  SMS_ACCOUNT_DISABLED: ['711', '短信配置已停用'],
+  SMS_TEMPLATE_DISABLED: ['711', '短信配置已停用'],
+  SMS_SIGNATURE_DISABLED: ['711', '短信配置已停用'],
+  SMS_BINDING_ACCOUNT_MISMATCH: ['710', '短信配置未找到'],
+  SMS_BINDING_TYPE_MISMATCH: ['710', '短信配置未找到'],
+  SMS_PROVIDER_REJECTED: ['720', '短信发送失败'],
+  SMS_PHONE_REJECTED: ['721', '手机号格式不正确'],
+  SMS_PROVIDER_RATE_LIMITED: ['722', '短信发送超出频率'],
+  SMS_PROVIDER_FAILED: ['723', '短信发送异常'],
+};
+
+/** Seed 004's dialect: HTTP 200, `{request_id, code, msg, data}`. */
+export class OauthDialect implements WireDialect {
+  readonly name = 'oauth';
+
+  matches(path: string): boolean {
+    return path.startsWith('/oauth/');
+  }
+
+  success(data: unknown, ctx: ErrorContext): unknown {
+    return { request_id: ctx.requestId, code: '000', msg: '成功', data: data ?? null };
+  }
+
+  failure(error: DomainError, ctx: ErrorContext): WireReply {
+    const [code, msg] = OAUTH_CODES[error.code];
+    const body: Record<string, unknown> = { request_id: ctx.requestId, code, msg, data: null };
+    if (error.details.field) body.data = { field: error.details.field };
+    if (error.details.retryAfterS !== undefined) body.data = { retry_after: Math.ceil(error.details.retryAfterS) };
+    return { status: 200, body };
+  }
+}
