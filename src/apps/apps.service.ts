@@ -13,6 +13,7 @@ import { CreateAppDto, ListAppsQuery, UpdateAppDto } from './app.dto.js';
 import { AppEntity, type AppStatus } from './app.entity.js';
 import { appView, type AppView } from './app.view.js';
 import { AppsRepository } from './apps.repository.js';
+import { APP_CHANGED_CHANNEL, AppCache } from './app-cache.js';
 
 export const APPKEY_LENGTH = 16;
 export const SECRET_LENGTH = 32;
@@ -26,6 +27,7 @@ export class AppsService {
     private readonly audit: AuditService,
     private readonly box: SecretBox,
     private readonly clock: Clock,
+    private readonly cache: AppCache,
   ) {}
 
   /** Creates an app with a fresh appkey and secret. The secret is in this answer and nowhere else ever again. */
@@ -106,12 +108,15 @@ export class AppsService {
 
   /** Deletes the app and, through foreign keys, everything that belongs to it. */
   async delete(actor: Actor, id: string): Promise<void> {
-    await this.ds.transaction(async (m) => {
+    const appkey = await this.ds.transaction(async (m) => {
       const app = await this.repo.findById(id, m, true);
       if (!app) throw new DomainError('APP_NOT_FOUND');
       await this.repo.delete(m, id);
       await this.audit.record(m, actor, { action: 'app.delete', targetType: 'app', targetId: id, details: { name: app.name, appkey: app.appkey } });
+      await this.announceChange(m, app.appkey);
+      return app.appkey;
     });
+    this.cache.evict(appkey);
   }
 
   /** The secrets a request signature may be made with right now: the current one, and the previous one during its grace. */
@@ -123,8 +128,9 @@ export class AppsService {
     return secrets;
   }
 
+  /** The app behind an appkey, from a short-lived cache that admin changes evict in every instance. */
   async findByAppkey(appkey: string): Promise<AppEntity | null> {
-    return this.repo.findByAppkey(appkey);
+    return this.cache.get(appkey, () => this.repo.findByAppkey(appkey));
   }
 
   private async getEntity(id: string, manager?: EntityManager, lock = false): Promise<AppEntity> {
@@ -147,9 +153,16 @@ export class AppsService {
       app.updatedAt = now;
       const result = await this.repo.save(m, app);
       await this.audit.record(m, actor, { action, targetType: 'app', targetId: id, details });
+      await this.announceChange(m, app.appkey);
       return result;
     });
+    this.cache.evict(saved.appkey);
     return appView(saved, this.clock.now());
+  }
+
+  /** Tells every instance to drop its cached copy, once the transaction commits. */
+  private async announceChange(m: EntityManager, appkey: string): Promise<void> {
+    await m.query('SELECT pg_notify($1, $2)', [APP_CHANGED_CHANNEL, appkey]);
   }
 }
 

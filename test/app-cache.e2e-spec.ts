@@ -1,0 +1,42 @@
+import { AppsService } from '../src/apps/apps.service.js';
+import { createApp } from './support/admin.js';
+import { POSTGRES_URL } from './support/test-database.js';
+import { startTestApp } from './support/test-app.js';
+
+describe('app lookups by appkey', () => {
+  it('see an admin change at once in the instance that made it', async () => {
+    const t = await startTestApp();
+    try {
+      const app = await createApp(t);
+      const apps = t.app.get(AppsService);
+      expect((await apps.findByAppkey(app.appkey))?.status).toBe('enabled');
+      await t.http.post(`/admin/apps/${app.id}/disable`).set('authorization', `Bearer ${await t.adminToken()}`).expect(200);
+      expect((await apps.findByAppkey(app.appkey))?.status).toBe('disabled');
+      await t.http.delete(`/admin/apps/${app.id}`).set('authorization', `Bearer ${await t.adminToken()}`).expect(200);
+      expect(await apps.findByAppkey(app.appkey)).toBeNull();
+    } finally {
+      await t.close();
+    }
+  });
+
+  (POSTGRES_URL ? it : it.skip)('see an admin change made by another instance on the same Postgres within moments', async () => {
+    const a = await startTestApp();
+    const b = await startTestApp({ db: a.db });
+    try {
+      const app = await createApp(a);
+      const cachedInA = a.app.get(AppsService);
+      expect((await cachedInA.findByAppkey(app.appkey))?.status).toBe('enabled');
+      await b.http.post(`/admin/apps/${app.id}/disable`).set('authorization', `Bearer ${await b.adminToken()}`).expect(200);
+      const deadline = Date.now() + 3000;
+      let status: string | undefined = 'enabled';
+      while (status === 'enabled' && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 50));
+        status = (await cachedInA.findByAppkey(app.appkey))?.status;
+      }
+      expect(status).toBe('disabled');
+    } finally {
+      await b.close(true);
+      await a.close();
+    }
+  });
+});
