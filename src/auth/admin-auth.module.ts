@@ -4,6 +4,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { OperatorEntity } from '../operators/operator.entity.js';
 import { OperatorsService } from '../operators/operators.service.js';
 import { AdminAuthController } from './admin-auth.controller.js';
+import { NonceService } from './nonce.service.js';
 import { OperatorAuthGuard } from './operator-auth.guard.js';
 import { OperatorJwtStrategy } from './operator-jwt.strategy.js';
 import { OperatorSessionService } from './operator-session.service.js';
@@ -13,7 +14,7 @@ import { OperatorSessionService } from './operator-session.service.js';
 @Module({
   imports: [TypeOrmModule.forFeature([OperatorEntity]), JwtModule.register({})],
   controllers: [AdminAuthController],
-  providers: [OperatorsService, OperatorSessionService, OperatorJwtStrategy, OperatorAuthGuard],
-  exports: [OperatorsService, OperatorJwtStrategy, OperatorAuthGuard],
+  providers: [OperatorsService, OperatorSessionService, OperatorJwtStrategy, OperatorAuthGuard, NonceService],
+  exports: [OperatorsService, OperatorJwtStrategy, OperatorAuthGuard, NonceService],
 })
 export class AdminAuthModule {}

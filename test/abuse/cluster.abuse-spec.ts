@@ -21,7 +21,7 @@ import { startCluster, type Cluster } from './support/cluster.js';
       headers: { 'content-type': 'application/json', ...(auth ? { authorization: `Bearer ${auth}` } : {}) },
       body: JSON.stringify(body),
     });
-    return { status: res.status, body: await res.json() };
+    return { status: res.status, body: (await res.json()) as { data: Record<string, string> } };
   }
 
   it('applied the migrations once and created exactly one first operator', async () => {
@@ -51,7 +51,7 @@ import { startCluster, type Cluster } from './support/cluster.js';
   it('sees an app disabled on one instance as disabled on another that had it cached', async () => {
     const created = await post(cluster.instances[0].url, '/admin/apps', { name: 'Cached App' }, token);
     const appkey = created.body.data.appkey;
-    const imgCode = async (base: string) => (await (await fetch(`${base}/oauth/api/account/imgCode`, { headers: { 'x-app-key': appkey } })).json()).code;
+    const imgCode = async (base: string) => ((await (await fetch(`${base}/oauth/api/account/imgCode`, { headers: { 'x-app-key': appkey } })).json()) as { code: string }).code;
     expect(await imgCode(cluster.instances[2].url)).toBe('000');
     expect((await post(cluster.instances[1].url, `/admin/apps/${created.body.data.id}/disable`, {}, token)).status).toBe(200);
     const deadline = Date.now() + 3000;
