@@ -1,4 +1,5 @@
 // The ordered list of migrations; both PGlite and Postgres run exactly these.
 import { InitialSchema1763900000000 } from './1763900000000-InitialSchema.js';
+import { SmsDelivery1763900100000 } from './1763900100000-SmsDelivery.js';
 
-export const MIGRATIONS = [InitialSchema1763900000000];
+export const MIGRATIONS = [InitialSchema1763900000000, SmsDelivery1763900100000];
