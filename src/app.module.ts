@@ -19,6 +19,7 @@ import { ConfigModule } from './config/config.module.js';
 import { DatabaseModule } from './database/database.module.js';
 import { HealthModule } from './health/health.module.js';
 import { LoggingModule } from './logging/logging.module.js';
+import { SmsModule } from './sms/sms.module.js';
 
 export interface AppModuleOptions {
   /** Where logs go; stdout when absent. Tests pass a capturing stream. */
@@ -53,6 +54,7 @@ export class AppModule {
         AuditModule,
         AdminAuthModule,
         AppsModule,
+        SmsModule,
         OauthModule,
       ],
       providers: [
