@@ -1,4 +1,5 @@
 // The ordered list of migrations; both PGlite and Postgres run exactly these.
 import { InitialSchema1763900000000 } from './1763900000000-InitialSchema.js';
+import { UsersSessionsCodesLimits1764000000000 } from './1764000000000-UsersSessionsCodesLimits.js';
 
-export const MIGRATIONS = [InitialSchema1763900000000];
+export const MIGRATIONS = [InitialSchema1763900000000, UsersSessionsCodesLimits1764000000000];
