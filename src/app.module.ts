@@ -17,6 +17,7 @@ import { ConfigModule } from './config/config.module.js';
 import { DatabaseModule } from './database/database.module.js';
 import { HealthModule } from './health/health.module.js';
 import { LoggingModule } from './logging/logging.module.js';
+import { SmsModule } from './sms/sms.module.js';
 
 export interface AppModuleOptions {
   /** Where logs go; stdout when absent. Tests pass a capturing stream. */
@@ -48,6 +49,7 @@ export class AppModule {
         AuditModule,
         AdminAuthModule,
         AppsModule,
+        SmsModule,
       ],
       providers: [
         { provide: DialectResolver, useFactory: createDialectResolver },

@@ -1,0 +1,59 @@
+import * as $Dysmsapi from '@alicloud/dysmsapi20170525';
+import * as $OpenApiCore from '@alicloud/openapi-core';
+import { Injectable } from '@nestjs/common';
+import { aliyunCodeFailure, aliyunThrownFailure } from './aliyun-outcome.js';
+import { SmsProvider, type SmsProviderMessage, type SmsProviderOutcome } from './sms-provider.js';
+
+// The SDK is CommonJS with `exports.default = Client`: native ESM sees the client
+// at `.default.default`, the test runner's CommonJS interop at `.default`.
+type ClientCtor = typeof $Dysmsapi.default.default;
+const sdkDefault = $Dysmsapi.default as unknown as ClientCtor | { default: ClientCtor };
+const Client: ClientCtor = typeof sdkDefault === 'function' ? sdkDefault : sdkDefault.default;
+const { SendSmsRequest } = $Dysmsapi;
+const OpenApiConfig = $OpenApiCore.$OpenApiUtil.Config;
+
+const DEFAULT_ENDPOINT = 'dysmsapi.aliyuncs.com';
+
+/** Aliyun SMS (dysmsapi 2017-05-25) through the official SDK. */
+@Injectable()
+export class AliyunSmsProvider extends SmsProvider {
+  readonly name = 'aliyun' as const;
+
+  async send(message: SmsProviderMessage): Promise<SmsProviderOutcome> {
+    const { account } = message;
+    if (!account.accessKeyId || !account.accessKeySecret) {
+      return { ok: false, error: 'SMS_ACCESS_KEY_NOT_FOUND', transient: false, providerCode: null, providerMessage: 'account has no access key' };
+    }
+    const client = new Client(
+      new OpenApiConfig({
+        accessKeyId: account.accessKeyId,
+        accessKeySecret: account.accessKeySecret,
+        endpoint: account.endpoint ?? DEFAULT_ENDPOINT,
+        protocol: account.protocol,
+        readTimeout: account.timeoutMs,
+        connectTimeout: account.timeoutMs,
+      }),
+    );
+    try {
+      const res = await client.sendSms(
+        new SendSmsRequest({
+          phoneNumbers: aliyunPhone(message.phone),
+          signName: message.signName,
+          templateCode: message.templateCode,
+          templateParam: JSON.stringify(message.params),
+        }),
+      );
+      const body = res.body;
+      const code = body?.code ?? '';
+      if (code === 'OK') return { ok: true, bizId: body?.bizId ?? null, providerCode: 'OK', providerMessage: body?.message ?? null };
+      return aliyunCodeFailure(code || 'EmptyAnswer', body?.message ?? null);
+    } catch (err) {
+      return aliyunThrownFailure(err);
+    }
+  }
+}
+
+/** Aliyun takes mainland numbers without the country code and others as country code + number, no `+`. */
+export function aliyunPhone(e164: string): string {
+  return e164.startsWith('+86') ? e164.slice(3) : e164.replace(/^\+/, '');
+}

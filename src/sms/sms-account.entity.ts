@@ -1,0 +1,45 @@
+import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
+
+export type SmsProviderName = 'aliyun' | 'console';
+export const SMS_PROVIDER_NAMES: readonly SmsProviderName[] = ['aliyun', 'console'];
+export type SmsEntityStatus = 'enabled' | 'disabled';
+
+/** A provider account: who sends, with which (encrypted) credentials. Shared by every app that binds it. */
+@Entity('sms_accounts')
+export class SmsAccountEntity {
+  @PrimaryGeneratedColumn('uuid')
+  id: string;
+
+  @Column({ type: 'varchar' })
+  name: string;
+
+  @Column({ type: 'varchar' })
+  provider: SmsProviderName;
+
+  /** AES-256-GCM of `{access_key_id, access_key_secret}` JSON, associated data `sms_account:<id>:credentials`. */
+  @Column({ name: 'credentials_enc', type: 'text', nullable: true })
+  credentialsEnc: string | null;
+
+  /** What the admin API shows of the AccessKey id (`LTAI****abcd`). */
+  @Column({ name: 'access_key_id_masked', type: 'varchar', nullable: true })
+  accessKeyIdMasked: string | null;
+
+  @Column({ type: 'varchar', nullable: true })
+  endpoint: string | null;
+
+  @Column({ type: 'varchar' })
+  protocol: 'http' | 'https';
+
+  /** Overrides SMS_TIMEOUT_MS for this account. */
+  @Column({ name: 'timeout_ms', type: 'integer', nullable: true })
+  timeoutMs: number | null;
+
+  @Column({ type: 'varchar' })
+  status: SmsEntityStatus;
+
+  @Column({ name: 'created_at', type: 'timestamptz' })
+  createdAt: Date;
+
+  @Column({ name: 'updated_at', type: 'timestamptz' })
+  updatedAt: Date;
+}

@@ -1,0 +1,66 @@
+import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
+import { type ErrorName } from '../common/errors/error-registry.js';
+import { type Scene } from '../common/scenes.js';
+import { type SmsProviderName } from './sms-account.entity.js';
+
+export type SmsMessageStatus = 'sending' | 'sent' | 'failed';
+
+/** One send attempt in the send log. A failed-over send is two rows, attempts 1 and 2. */
+@Entity('sms_messages')
+export class SmsMessageEntity {
+  @PrimaryGeneratedColumn('uuid')
+  id: string;
+
+  @Column({ name: 'app_id', type: 'uuid' })
+  appId: string;
+
+  @Column({ type: 'varchar' })
+  scene: Scene;
+
+  /** E.164. */
+  @Column({ type: 'varchar' })
+  phone: string;
+
+  @Column({ type: 'varchar' })
+  origin: string;
+
+  @Column({ type: 'smallint' })
+  attempt: number;
+
+  @Column({ type: 'varchar', nullable: true })
+  provider: SmsProviderName | null;
+
+  @Column({ name: 'account_id', type: 'uuid', nullable: true })
+  accountId: string | null;
+
+  @Column({ name: 'template_code', type: 'varchar', nullable: true })
+  templateCode: string | null;
+
+  @Column({ name: 'sign_name', type: 'varchar', nullable: true })
+  signName: string | null;
+
+  @Column({ type: 'varchar' })
+  status: SmsMessageStatus;
+
+  @Column({ name: 'biz_id', type: 'varchar', nullable: true })
+  bizId: string | null;
+
+  /** The domain error this attempt ended in. */
+  @Column({ type: 'varchar', nullable: true })
+  error: ErrorName | null;
+
+  @Column({ name: 'provider_code', type: 'varchar', nullable: true })
+  providerCode: string | null;
+
+  @Column({ name: 'provider_message', type: 'text', nullable: true })
+  providerMessage: string | null;
+
+  @Column({ name: 'latency_ms', type: 'integer', nullable: true })
+  latencyMs: number | null;
+
+  @Column({ name: 'created_at', type: 'timestamptz' })
+  createdAt: Date;
+
+  @Column({ name: 'completed_at', type: 'timestamptz', nullable: true })
+  completedAt: Date | null;
+}

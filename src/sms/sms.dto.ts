@@ -1,0 +1,183 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import {
+  IsDateString, IsIn, IsInt, IsNotEmpty, IsObject, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min, ValidateIf,
+} from 'class-validator';
+import { SCENES, type Scene } from '../common/scenes.js';
+import { SMS_PROVIDER_NAMES, type SmsProviderName } from './sms-account.entity.js';
+import { type SmsMessageStatus } from './sms-message.entity.js';
+import { SMS_MESSAGE_TYPES, type SmsMessageType } from './sms-signature.entity.js';
+
+const ENDPOINT = /^[A-Za-z0-9.-]+(:\d{1,5})?$/;
+
+export class CreateSmsAccountDto {
+  @ApiProperty({ example: 'Aliyun main' })
+  @IsString() @IsNotEmpty() @MaxLength(100)
+  name: string;
+
+  @ApiProperty({ enum: SMS_PROVIDER_NAMES })
+  @IsIn(SMS_PROVIDER_NAMES)
+  provider: SmsProviderName;
+
+  @ApiPropertyOptional({ description: 'AccessKey id (aliyun); write-only, shown masked' })
+  @IsOptional() @IsString() @IsNotEmpty() @MaxLength(128)
+  access_key_id?: string;
+
+  @ApiPropertyOptional({ description: 'AccessKey secret (aliyun); write-only, never shown' })
+  @IsOptional() @IsString() @IsNotEmpty() @MaxLength(256)
+  access_key_secret?: string;
+
+  @ApiPropertyOptional({ example: 'dysmsapi.aliyuncs.com', description: 'host[:port]' })
+  @IsOptional() @IsString() @Matches(ENDPOINT) @MaxLength(255)
+  endpoint?: string;
+
+  @ApiPropertyOptional({ enum: ['http', 'https'], default: 'https' })
+  @IsOptional() @IsIn(['http', 'https'])
+  protocol?: 'http' | 'https';
+
+  @ApiPropertyOptional({ description: 'bound of one provider call; SMS_TIMEOUT_MS when absent' })
+  @IsOptional() @IsInt() @Min(100) @Max(60_000)
+  timeout_ms?: number;
+}
+
+export class UpdateSmsAccountDto {
+  @ApiPropertyOptional()
+  @IsOptional() @IsString() @IsNotEmpty() @MaxLength(100)
+  name?: string;
+
+  @ApiPropertyOptional({ description: 'replaces the AccessKey; give the secret with it' })
+  @IsOptional() @IsString() @IsNotEmpty() @MaxLength(128)
+  access_key_id?: string;
+
+  @ApiPropertyOptional()
+  @IsOptional() @IsString() @IsNotEmpty() @MaxLength(256)
+  access_key_secret?: string;
+
+  @ApiPropertyOptional({ nullable: true })
+  @ValidateIf((_, v) => v !== undefined && v !== null) @IsString() @Matches(ENDPOINT) @MaxLength(255)
+  endpoint?: string | null;
+
+  @ApiPropertyOptional({ enum: ['http', 'https'] })
+  @IsOptional() @IsIn(['http', 'https'])
+  protocol?: 'http' | 'https';
+
+  @ApiPropertyOptional({ nullable: true })
+  @ValidateIf((_, v) => v !== undefined && v !== null) @IsInt() @Min(100) @Max(60_000)
+  timeout_ms?: number | null;
+}
+
+export class CreateSmsSignatureDto {
+  @ApiProperty({ example: '在行云' })
+  @IsString() @IsNotEmpty() @MaxLength(64)
+  sign_name: string;
+
+  @ApiPropertyOptional({ enum: SMS_MESSAGE_TYPES, default: 'verification' })
+  @IsOptional() @IsIn(SMS_MESSAGE_TYPES)
+  type?: SmsMessageType;
+}
+
+export class CreateSmsTemplateDto {
+  @ApiProperty({ example: 'SMS_123456789' })
+  @IsString() @IsNotEmpty() @MaxLength(64)
+  template_code: string;
+
+  @ApiPropertyOptional({ enum: SCENES })
+  @IsOptional() @IsIn(SCENES)
+  scene?: Scene;
+
+  @ApiPropertyOptional({ default: 'code', description: 'the template parameter that carries the code' })
+  @IsOptional() @IsString() @Matches(/^\w{1,64}$/)
+  code_param?: string;
+
+  @ApiPropertyOptional({ example: '您的验证码为${code}，5分钟内有效。', description: 'rendered by the console provider' })
+  @IsOptional() @IsString() @MaxLength(1000)
+  content?: string;
+
+  @ApiPropertyOptional({ enum: SMS_MESSAGE_TYPES, default: 'verification' })
+  @IsOptional() @IsIn(SMS_MESSAGE_TYPES)
+  type?: SmsMessageType;
+}
+
+export class UpdateSmsTemplateDto {
+  @ApiPropertyOptional({ enum: SCENES, nullable: true })
+  @ValidateIf((_, v) => v !== undefined && v !== null) @IsIn(SCENES)
+  scene?: Scene | null;
+
+  @ApiPropertyOptional()
+  @IsOptional() @IsString() @Matches(/^\w{1,64}$/)
+  code_param?: string;
+
+  @ApiPropertyOptional({ nullable: true })
+  @ValidateIf((_, v) => v !== undefined && v !== null) @IsString() @MaxLength(1000)
+  content?: string | null;
+}
+
+export class PutSmsBindingDto {
+  @ApiProperty({ format: 'uuid' })
+  @IsUUID()
+  template_id: string;
+
+  @ApiProperty({ format: 'uuid' })
+  @IsUUID()
+  signature_id: string;
+
+  @ApiPropertyOptional({ format: 'uuid', nullable: true, description: 'with fallback_signature_id: another account to fail over to' })
+  @ValidateIf((_, v) => v !== undefined && v !== null) @IsUUID()
+  fallback_template_id?: string | null;
+
+  @ApiPropertyOptional({ format: 'uuid', nullable: true })
+  @ValidateIf((_, v) => v !== undefined && v !== null) @IsUUID()
+  fallback_signature_id?: string | null;
+}
+
+export class SmsTestSendDto {
+  @ApiProperty({ enum: SCENES })
+  @IsIn(SCENES)
+  scene: Scene;
+
+  @ApiProperty({ example: '18518768888' })
+  @IsString() @IsNotEmpty() @MaxLength(32)
+  mobile: string;
+
+  @ApiPropertyOptional({ example: '+86', default: '+86' })
+  @IsOptional() @IsString() @MaxLength(8)
+  mcode?: string;
+
+  @ApiPropertyOptional({ description: 'template parameters; a random `code` when absent' })
+  @IsOptional() @IsObject()
+  params?: Record<string, string>;
+}
+
+export class ListSmsMessagesQuery {
+  @ApiPropertyOptional({ default: 1 })
+  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(100_000)
+  page: number = 1;
+
+  @ApiPropertyOptional({ default: 20, maximum: 100 })
+  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(100)
+  page_size: number = 20;
+
+  @ApiPropertyOptional({ format: 'uuid' })
+  @IsOptional() @IsUUID()
+  app_id?: string;
+
+  @ApiPropertyOptional({ description: 'E.164, exact' })
+  @IsOptional() @IsString() @Matches(/^\+\d{4,16}$/)
+  phone?: string;
+
+  @ApiPropertyOptional({ enum: ['sending', 'sent', 'failed'] })
+  @IsOptional() @IsIn(['sending', 'sent', 'failed'])
+  status?: SmsMessageStatus;
+
+  @ApiPropertyOptional({ enum: SCENES })
+  @IsOptional() @IsIn(SCENES)
+  scene?: Scene;
+
+  @ApiPropertyOptional({ description: 'ISO 8601, inclusive' })
+  @IsOptional() @IsDateString()
+  from?: string;
+
+  @ApiPropertyOptional({ description: 'ISO 8601, exclusive' })
+  @IsOptional() @IsDateString()
+  to?: string;
+}

@@ -1,0 +1,40 @@
+import { Global, Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { AppsModule } from '../apps/apps.module.js';
+import { AuditModule } from '../audit/audit.module.js';
+import { AliyunSmsProvider } from './providers/aliyun-sms.provider.js';
+import { ConsoleSmsProvider } from './providers/console-sms.provider.js';
+import { SmsProviderRegistry } from './providers/sms-provider.registry.js';
+import { SmsAccountEntity } from './sms-account.entity.js';
+import { SmsAdminController } from './sms-admin.controller.js';
+import { SmsAppAdminController } from './sms-app-admin.controller.js';
+import { SmsBindingEntity } from './sms-binding.entity.js';
+import { SmsConfigService } from './sms-config.service.js';
+import { SmsMessageEntity } from './sms-message.entity.js';
+import { SmsSender } from './sms-sender.js';
+import { SmsSignatureEntity } from './sms-signature.entity.js';
+import { SmsTemplateEntity } from './sms-template.entity.js';
+import { SmsRepository } from './sms.repository.js';
+import { SmsService } from './sms.service.js';
+
+/** SMS delivery. Global so any feature can inject `SmsSender`. */
+@Global()
+@Module({
+  imports: [
+    TypeOrmModule.forFeature([SmsAccountEntity, SmsSignatureEntity, SmsTemplateEntity, SmsBindingEntity, SmsMessageEntity]),
+    AuditModule,
+    AppsModule,
+  ],
+  controllers: [SmsAdminController, SmsAppAdminController],
+  providers: [
+    SmsRepository,
+    SmsConfigService,
+    SmsService,
+    ConsoleSmsProvider,
+    AliyunSmsProvider,
+    SmsProviderRegistry,
+    { provide: SmsSender, useExisting: SmsService },
+  ],
+  exports: [SmsSender, SmsService],
+})
+export class SmsModule {}

@@ -1,0 +1,100 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { And, DataSource, EntityManager, type FindOptionsWhere, LessThan, MoreThanOrEqual } from 'typeorm';
+import { type Scene } from '../common/scenes.js';
+import { SmsAccountEntity } from './sms-account.entity.js';
+import { SmsBindingEntity } from './sms-binding.entity.js';
+import { SmsMessageEntity, type SmsMessageStatus } from './sms-message.entity.js';
+import { SmsSignatureEntity } from './sms-signature.entity.js';
+import { SmsTemplateEntity } from './sms-template.entity.js';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export interface SmsMessageFilter {
+  page: number;
+  pageSize: number;
+  appId?: string;
+  phone?: string;
+  status?: SmsMessageStatus;
+  scene?: Scene;
+  from?: Date;
+  to?: Date;
+}
+
+/** The only code that touches the sms_* tables. `find*` answers null for unknown or malformed ids. */
+@Injectable()
+export class SmsRepository {
+  constructor(@InjectDataSource() private readonly ds: DataSource) {}
+
+  async findAccount(id: string, m: EntityManager = this.ds.manager, lock = false): Promise<SmsAccountEntity | null> {
+    if (!UUID.test(id)) return null;
+    return m.getRepository(SmsAccountEntity).findOne({ where: { id }, ...(lock ? { lock: { mode: 'pessimistic_write' as const } } : {}) });
+  }
+
+  async listAccounts(): Promise<SmsAccountEntity[]> {
+    return this.ds.getRepository(SmsAccountEntity).find({ order: { createdAt: 'DESC', id: 'ASC' } });
+  }
+
+  async findSignature(id: string, m: EntityManager = this.ds.manager, lock = false): Promise<SmsSignatureEntity | null> {
+    if (!UUID.test(id)) return null;
+    return m.getRepository(SmsSignatureEntity).findOne({ where: { id }, ...(lock ? { lock: { mode: 'pessimistic_write' as const } } : {}) });
+  }
+
+  async listSignatures(accountId: string, m: EntityManager = this.ds.manager): Promise<SmsSignatureEntity[]> {
+    return m.getRepository(SmsSignatureEntity).find({ where: { accountId }, order: { createdAt: 'ASC', id: 'ASC' } });
+  }
+
+  async findTemplate(id: string, m: EntityManager = this.ds.manager, lock = false): Promise<SmsTemplateEntity | null> {
+    if (!UUID.test(id)) return null;
+    return m.getRepository(SmsTemplateEntity).findOne({ where: { id }, ...(lock ? { lock: { mode: 'pessimistic_write' as const } } : {}) });
+  }
+
+  async listTemplates(accountId: string, m: EntityManager = this.ds.manager): Promise<SmsTemplateEntity[]> {
+    return m.getRepository(SmsTemplateEntity).find({ where: { accountId }, order: { createdAt: 'ASC', id: 'ASC' } });
+  }
+
+  async findBinding(appId: string, scene: Scene, m: EntityManager = this.ds.manager): Promise<SmsBindingEntity | null> {
+    return m.getRepository(SmsBindingEntity).findOneBy({ appId, scene });
+  }
+
+  async listBindings(appId: string): Promise<SmsBindingEntity[]> {
+    return this.ds.getRepository(SmsBindingEntity).find({ where: { appId }, order: { scene: 'ASC' } });
+  }
+
+  async deleteBinding(m: EntityManager, id: string): Promise<void> {
+    await m.getRepository(SmsBindingEntity).delete({ id });
+  }
+
+  /** Inserts or saves any of the configuration entities. */
+  async save<T extends SmsAccountEntity | SmsSignatureEntity | SmsTemplateEntity | SmsBindingEntity>(m: EntityManager, entity: T): Promise<T> {
+    return m.save(entity);
+  }
+
+  /** Writes one send-log row on its own (no surrounding transaction). */
+  async insertMessage(row: Omit<SmsMessageEntity, 'id'>): Promise<SmsMessageEntity> {
+    const repo = this.ds.getRepository(SmsMessageEntity);
+    return repo.save(repo.create(row));
+  }
+
+  async updateMessage(id: string, change: Partial<SmsMessageEntity>): Promise<void> {
+    await this.ds.getRepository(SmsMessageEntity).update({ id }, change);
+  }
+
+  async listMessages(f: SmsMessageFilter): Promise<{ items: SmsMessageEntity[]; total: number }> {
+    const where: FindOptionsWhere<SmsMessageEntity> = {};
+    if (f.appId) where.appId = f.appId;
+    if (f.phone) where.phone = f.phone;
+    if (f.status) where.status = f.status;
+    if (f.scene) where.scene = f.scene;
+    if (f.from && f.to) where.createdAt = And(MoreThanOrEqual(f.from), LessThan(f.to));
+    else if (f.from) where.createdAt = MoreThanOrEqual(f.from);
+    else if (f.to) where.createdAt = LessThan(f.to);
+    const [items, total] = await this.ds.getRepository(SmsMessageEntity).findAndCount({
+      where,
+      order: { createdAt: 'DESC', attempt: 'DESC', id: 'ASC' },
+      skip: (f.page - 1) * f.pageSize,
+      take: f.pageSize,
+    });
+    return { items, total };
+  }
+}

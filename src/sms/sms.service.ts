@@ -1,0 +1,264 @@
+import { randomInt } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import { Inject, Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { AppsService } from '../apps/apps.service.js';
+import { type Actor } from '../audit/actor.js';
+import { AuditService } from '../audit/audit.service.js';
+import { Clock } from '../common/clock/clock.js';
+import { SecretBox } from '../common/crypto/secret-box.js';
+import { DomainError } from '../common/errors/domain-error.js';
+import { type ErrorName } from '../common/errors/error-registry.js';
+import { parsePhone, PhoneParseError } from '../common/phone/phone.js';
+import { type AppConfig } from '../config/app-config.js';
+import { APP_CONFIG } from '../config/config.module.js';
+import { renderTemplate } from './providers/render-template.js';
+import { type SmsAccountConnection, type SmsProviderOutcome } from './providers/sms-provider.js';
+import { SmsProviderRegistry } from './providers/sms-provider.registry.js';
+import { type SmsAccountEntity } from './sms-account.entity.js';
+import { SmsMessageEntity } from './sms-message.entity.js';
+import { SmsSender, type SmsSendRequest, type SmsSendResult } from './sms-sender.js';
+import { type SmsSignatureEntity } from './sms-signature.entity.js';
+import { type SmsTemplateEntity } from './sms-template.entity.js';
+import { credentialsAad, type SmsCredentials } from './sms-config.service.js';
+import { ListSmsMessagesQuery, SmsTestSendDto } from './sms.dto.js';
+import { SmsRepository } from './sms.repository.js';
+import { smsMessageView } from './sms.views.js';
+
+/** One account's template and signature, as a binding names them. */
+interface Route {
+  account: SmsAccountEntity;
+  template: SmsTemplateEntity;
+  signature: SmsSignatureEntity;
+}
+
+type Failure = Extract<SmsProviderOutcome, { ok: false }>;
+
+/** The slack past the provider's own timeout before we stop waiting for it ourselves. */
+const TIMEOUT_SLACK_MS = 250;
+
+/**
+ * Sends SMS: resolves an app's binding for a scene, checks that what it names is
+ * enabled, calls the provider (outside any transaction, bounded in time), records
+ * each attempt in the send log and fails over once to the fallback account on a
+ * transient failure.
+ */
+@Injectable()
+export class SmsService extends SmsSender {
+  constructor(
+    @InjectDataSource() private readonly ds: DataSource,
+    private readonly repo: SmsRepository,
+    private readonly providers: SmsProviderRegistry,
+    private readonly apps: AppsService,
+    private readonly audit: AuditService,
+    private readonly box: SecretBox,
+    private readonly clock: Clock,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {
+    super();
+  }
+
+  /** Sends one message for an app's scene (see SmsSender). Never call it inside a database transaction. */
+  async send(req: SmsSendRequest): Promise<SmsSendResult> {
+    const binding = await this.repo.findBinding(req.appId, req.scene);
+    if (!binding) {
+      await this.logRefusal(req, null, 'SMS_NOT_CONFIGURED');
+      throw new DomainError('SMS_NOT_CONFIGURED', { message: `no SMS binding for scene ${req.scene}` });
+    }
+    const primary = await this.loadRoute(binding.templateId, binding.signatureId);
+    const refusal = routeRefusal(primary);
+    if (refusal) {
+      await this.logRefusal(req, primary, refusal);
+      throw new DomainError(refusal);
+    }
+    const first = await this.attempt(req, primary, 1);
+    if (first.ok) return first.result;
+    if (!first.failure.transient || !binding.fallbackTemplateId || !binding.fallbackSignatureId) throw toDomainError(first);
+
+    const fallback = await this.loadRoute(binding.fallbackTemplateId, binding.fallbackSignatureId);
+    // A disabled fallback is no way out: report what the primary answered.
+    if (routeRefusal(fallback)) throw toDomainError(first);
+    const second = await this.attempt(req, fallback, 2);
+    if (second.ok) return second.result;
+    throw toDomainError(second);
+  }
+
+  /** An operator's test message through an app's binding; the answer names the send-log row. */
+  async testSend(actor: Actor, appId: string, dto: SmsTestSendDto): Promise<SmsSendResult> {
+    await this.apps.get(appId);
+    let phone: string;
+    try {
+      phone = parsePhone(dto.mcode, dto.mobile).e164;
+    } catch (err) {
+      if (!(err instanceof PhoneParseError)) throw err;
+      const field = err.problem === 'mcode_invalid' ? 'mcode' : 'mobile';
+      throw new DomainError('VALIDATION_FAILED', { field, constraint: 'isPhone', message: err.message });
+    }
+    const params = dto.params ?? { code: String(randomInt(0, 1_000_000)).padStart(6, '0') };
+    try {
+      return await this.send({ appId, scene: dto.scene, phone, params, origin: 'admin-test' });
+    } finally {
+      await this.ds.transaction((m) =>
+        this.audit.record(m, actor, { action: 'sms.test_send', targetType: 'app', targetId: appId, details: { scene: dto.scene } }),
+      );
+    }
+  }
+
+  /** The send log, newest first, filtered and paged. */
+  async listMessages(q: ListSmsMessagesQuery) {
+    const { items, total } = await this.repo.listMessages({
+      page: q.page,
+      pageSize: q.page_size,
+      appId: q.app_id,
+      phone: q.phone,
+      status: q.status,
+      scene: q.scene,
+      from: q.from ? new Date(q.from) : undefined,
+      to: q.to ? new Date(q.to) : undefined,
+    });
+    return { items: items.map(smsMessageView), total, page: q.page, page_size: q.page_size };
+  }
+
+  private async loadRoute(templateId: string, signatureId: string): Promise<Route> {
+    const template = await this.repo.findTemplate(templateId);
+    const signature = await this.repo.findSignature(signatureId);
+    // Foreign keys keep these; a miss means a concurrent change, which is a configuration problem.
+    if (!template) throw new DomainError('SMS_TEMPLATE_NOT_FOUND');
+    if (!signature) throw new DomainError('SMS_SIGNATURE_NOT_FOUND');
+    const account = await this.repo.findAccount(template.accountId);
+    if (!account) throw new DomainError('SMS_ACCOUNT_NOT_FOUND');
+    return { account, template, signature };
+  }
+
+  /** One provider call with its send-log row: written before the call, completed after it. */
+  private async attempt(
+    req: SmsSendRequest,
+    route: Route,
+    attempt: 1 | 2,
+  ): Promise<{ ok: true; result: SmsSendResult } | { ok: false; failure: Failure; messageId: string }> {
+    const { account, template, signature } = route;
+    const row = await this.repo.insertMessage({
+      ...this.baseRow(req, route, attempt),
+      status: 'sending',
+      error: null,
+      completedAt: null,
+    });
+    const params = providerParams(req.params, template.codeParam);
+    const started = performance.now();
+    const outcome = await this.callProvider(account, {
+      phone: req.phone,
+      signName: signature.signName,
+      templateCode: template.templateCode,
+      params,
+      ...(template.content ? { text: `【${signature.signName}】${renderTemplate(template.content, params)}` } : {}),
+    });
+    const latencyMs = Math.round(performance.now() - started);
+    await this.repo.updateMessage(row.id, {
+      status: outcome.ok ? 'sent' : 'failed',
+      bizId: outcome.ok ? outcome.bizId : null,
+      error: outcome.ok ? null : outcome.error,
+      providerCode: outcome.providerCode?.slice(0, 128) ?? null,
+      providerMessage: outcome.providerMessage?.slice(0, 1000) ?? null,
+      latencyMs,
+      completedAt: this.clock.now(),
+    });
+    if (outcome.ok) return { ok: true, result: { messageId: row.id, provider: account.provider, bizId: outcome.bizId } };
+    return { ok: false, failure: outcome, messageId: row.id };
+  }
+
+  private async callProvider(
+    account: SmsAccountEntity,
+    message: { phone: string; signName: string; templateCode: string; params: Record<string, string>; text?: string },
+  ): Promise<SmsProviderOutcome> {
+    let connection: SmsAccountConnection;
+    try {
+      connection = this.connection(account);
+    } catch {
+      return { ok: false, error: 'SMS_ACCESS_KEY_NOT_FOUND', transient: false, providerCode: null, providerMessage: 'credentials do not decrypt' };
+    }
+    const provider = this.providers.get(account.provider);
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<SmsProviderOutcome>((resolve) => {
+      timer = setTimeout(
+        () => resolve({ ok: false, error: 'SMS_PROVIDER_FAILED', transient: true, providerCode: 'Timeout', providerMessage: `no answer in ${connection.timeoutMs} ms` }),
+        connection.timeoutMs + TIMEOUT_SLACK_MS,
+      );
+    });
+    try {
+      return await Promise.race([
+        provider.send({ account: connection, ...message }).catch(
+          (err: unknown): SmsProviderOutcome => ({
+            ok: false,
+            error: 'SMS_PROVIDER_FAILED',
+            transient: true,
+            providerCode: err instanceof Error ? err.name : 'Error',
+            providerMessage: err instanceof Error ? err.message.slice(0, 500) : null,
+          }),
+        ),
+        timeout,
+      ]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private connection(account: SmsAccountEntity): SmsAccountConnection {
+    const creds = account.credentialsEnc
+      ? (JSON.parse(this.box.decrypt(account.credentialsEnc, credentialsAad(account.id))) as SmsCredentials)
+      : null;
+    return {
+      id: account.id,
+      provider: account.provider,
+      accessKeyId: creds?.access_key_id ?? null,
+      accessKeySecret: creds?.access_key_secret ?? null,
+      endpoint: account.endpoint,
+      protocol: account.protocol,
+      timeoutMs: account.timeoutMs ?? this.config.sms.timeoutMs,
+    };
+  }
+
+  /** A send refused before any provider call still leaves a row, so operators see why codes do not arrive. */
+  private async logRefusal(req: SmsSendRequest, route: Route | null, error: ErrorName): Promise<void> {
+    const now = this.clock.now();
+    await this.repo.insertMessage({ ...this.baseRow(req, route, 1), status: 'failed', error, completedAt: now });
+  }
+
+  private baseRow(req: SmsSendRequest, route: Route | null, attempt: 1 | 2): Omit<SmsMessageEntity, 'id' | 'status' | 'error' | 'completedAt'> {
+    return {
+      appId: req.appId,
+      scene: req.scene,
+      phone: req.phone,
+      origin: req.origin.slice(0, 32),
+      attempt,
+      provider: route?.account.provider ?? null,
+      accountId: route?.account.id ?? null,
+      templateCode: route?.template.templateCode ?? null,
+      signName: route?.signature.signName ?? null,
+      bizId: null,
+      providerCode: null,
+      providerMessage: null,
+      latencyMs: null,
+      createdAt: this.clock.now(),
+    };
+  }
+}
+
+/** Why a route must not be used, checked before any provider call. */
+function routeRefusal(route: Route): ErrorName | null {
+  if (route.account.status !== 'enabled') return 'SMS_ACCOUNT_DISABLED';
+  if (route.signature.status !== 'enabled') return 'SMS_SIGNATURE_DISABLED';
+  if (route.template.status !== 'enabled') return 'SMS_TEMPLATE_DISABLED';
+  return null;
+}
+
+/** The caller's `code` goes under the template's own parameter name. */
+function providerParams(params: Record<string, string>, codeParam: string): Record<string, string> {
+  if (codeParam === 'code' || !Object.hasOwn(params, 'code')) return { ...params };
+  const { code, ...rest } = params;
+  return { ...rest, [codeParam]: code };
+}
+
+function toDomainError(a: { failure: Failure; messageId: string }): DomainError {
+  return new DomainError(a.failure.error, { data: { message_id: a.messageId, provider_code: a.failure.providerCode } });
+}

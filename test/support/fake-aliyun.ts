@@ -1,0 +1,118 @@
+import { createHash, createHmac } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { type AddressInfo } from 'node:net';
+
+/** How the fake answers the next requests. */
+export type FakeAliyunReply =
+  | { kind: 'ok' }
+  /** HTTP 200 with a business Code (`isv.BUSINESS_LIMIT_CONTROL`, …). */
+  | { kind: 'business'; code: string; message?: string }
+  /** Any HTTP status with an error Code (`Throttling.User`, `ServiceUnavailable`, …). */
+  | { kind: 'http'; status: number; code: string }
+  /** HTTP 200 with a body that is not JSON. */
+  | { kind: 'garbage' }
+  /** Accepts the connection and never answers. */
+  | { kind: 'hang' };
+
+export interface FakeAliyunRequest {
+  method: string;
+  path: string;
+  query: Record<string, string>;
+  headers: Record<string, string | string[] | undefined>;
+  accessKeyId: string | null;
+  /** Whether the ACS3-HMAC-SHA256 signature matched the secret of `accessKeyId`. */
+  signatureValid: boolean;
+}
+
+/** encodeURIComponent that also escapes `!'()*`, as ACS3 canonicalization wants. */
+function acsEncode(s: string): string {
+  return encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+}
+
+const sha256Hex = (data: string | Buffer) => createHash('sha256').update(data).digest('hex');
+
+/**
+ * A local stand-in for dysmsapi.aliyuncs.com: verifies the SDK's ACS3-HMAC-SHA256
+ * signature against the secrets it knows, records every request, and answers
+ * as told. Start one per test file (fresh port); `close()` drops open connections.
+ */
+export class FakeAliyun {
+  readonly requests: FakeAliyunRequest[] = [];
+  reply: FakeAliyunReply = { kind: 'ok' };
+  private seq = 0;
+
+  private constructor(
+    private readonly server: Server,
+    private readonly secrets: Record<string, string>,
+  ) {}
+
+  /** `secrets`: AccessKey id → secret the fake accepts. */
+  static async start(secrets: Record<string, string>): Promise<FakeAliyun> {
+    let fake!: FakeAliyun;
+    const server = createServer((req, res) => void fake.handle(req, res));
+    fake = new FakeAliyun(server, secrets);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    return fake;
+  }
+
+  /** `127.0.0.1:PORT`, for an account's endpoint (with protocol `http`). */
+  get endpoint(): string {
+    return `127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+  }
+
+  async close(): Promise<void> {
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    const body = Buffer.concat(chunks);
+    const url = new URL(req.url ?? '/', 'http://fake');
+    const query = Object.fromEntries(url.searchParams.entries());
+    const auth = String(req.headers.authorization ?? '');
+    const m = /^ACS3-HMAC-SHA256 Credential=([^,]*),SignedHeaders=([^,]*),Signature=([0-9a-f]+)$/.exec(auth);
+    const accessKeyId = m?.[1] ?? null;
+    const secret = accessKeyId !== null ? this.secrets[accessKeyId] : undefined;
+    const signatureValid = Boolean(m && secret !== undefined && this.sign(req, url, body, m[2], secret) === m[3]);
+    this.requests.push({ method: req.method ?? '', path: url.pathname, query, headers: req.headers, accessKeyId, signatureValid });
+
+    const json = (status: number, payload: Record<string, unknown>) => {
+      res.writeHead(status, { 'content-type': 'application/json;charset=utf-8' });
+      res.end(JSON.stringify({ RequestId: `req-${this.seq}`, ...payload }));
+    };
+    if (secret === undefined) return json(404, { Code: 'InvalidAccessKeyId.NotFound', Message: 'Specified access key is not found.' });
+    if (!signatureValid) {
+      return json(400, { Code: 'SignatureDoesNotMatch', Message: 'Specified signature is not matched with our calculation.' });
+    }
+    const reply = this.reply;
+    switch (reply.kind) {
+      case 'ok':
+        return json(200, { Code: 'OK', Message: 'OK', BizId: `biz-${++this.seq}` });
+      case 'business':
+        return json(200, { Code: reply.code, Message: reply.message ?? reply.code });
+      case 'http':
+        return json(reply.status, { Code: reply.code, Message: `fake ${reply.code}` });
+      case 'garbage':
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end('<html>502 Bad Gateway</html>');
+        return;
+      case 'hang':
+        return;
+    }
+  }
+
+  private sign(req: IncomingMessage, url: URL, body: Buffer, signedHeaders: string, secret: string): string {
+    const query = [...url.searchParams.entries()]
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([k, v]) => `${acsEncode(k)}=${acsEncode(v)}`)
+      .join('&');
+    const headerLines = signedHeaders
+      .split(';')
+      .map((h) => `${h}:${String(req.headers[h] ?? '').trim()}\n`)
+      .join('');
+    const canonical = [req.method, url.pathname, query, headerLines, signedHeaders, sha256Hex(body)].join('\n');
+    return createHmac('sha256', secret).update(`ACS3-HMAC-SHA256\n${sha256Hex(canonical)}`).digest('hex');
+  }
+}
