@@ -4,6 +4,7 @@ import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
 import { ThrottlerGuard, ThrottlerModule } from '@nestjs/throttler';
 import type { DestinationStream } from 'pino';
 import { createDialectResolver } from './api/dialects.js';
+import { V1Module } from './api/v1/v1.module.js';
 import { AppsModule } from './apps/apps.module.js';
 import { AuditModule } from './audit/audit.module.js';
 import { AdminAuthModule } from './auth/admin-auth.module.js';
@@ -50,6 +51,7 @@ export class AppModule {
         AdminAuthModule,
         AppsModule,
         SmsModule,
+        V1Module,
       ],
       providers: [
         { provide: DialectResolver, useFactory: createDialectResolver },

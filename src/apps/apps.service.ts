@@ -123,6 +123,12 @@ export class AppsService {
     return secrets;
   }
 
+  /** An enabled app by id, for requests authenticated by an end-user token; null otherwise. */
+  async findEnabledById(id: string): Promise<AppEntity | null> {
+    const app = await this.repo.findById(id);
+    return app && app.status === 'enabled' ? app : null;
+  }
+
   async findByAppkey(appkey: string): Promise<AppEntity | null> {
     return this.repo.findByAppkey(appkey);
   }
