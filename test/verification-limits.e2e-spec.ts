@@ -154,3 +154,38 @@ describe('verification: codes, limits and concurrency', () => {
     expect(res.body.code).toBe(400120);
   });
 });
+
+describe('verification: test numbers', () => {
+  let t: TestApp;
+  const sms = new RecordingSmsProvider();
+
+  beforeAll(async () => {
+    t = await startTestApp({ override: withRecordingSms(sms) });
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it('sends nothing to a test number and accepts its fixed code, repeatedly and without cooldown', async () => {
+    const app = await createSmsApp(t, { code_policy: { test_numbers: [{ phone: '+8613800000000', code: '123456' }] } });
+    for (let i = 0; i < 3; i++) {
+      await t.http.post('/v1/login/verify_code').send({ ...signParams(t, app), mcode: '+86', mobile: '13800000000' }).expect(200, { code: 200, msg: 'success' });
+      const res = await t.http
+        .post('/v1/login/mobile')
+        .send({ ...signParams(t, app), mcode: '+86', mobile: '13800000000', verify_code: '123456', version_number: 1, channel: 'review' })
+        .expect(200);
+      expect(res.body.code).toBe(200);
+    }
+    const wrong = await t.http.post('/v1/login/mobile').send({ ...signParams(t, app), mcode: '+86', mobile: '13800000000', verify_code: '654321', version_number: 1, channel: 'review' }).expect(200);
+    expect(wrong.body.code).toBe(400194);
+    expect(sms.messages).toHaveLength(0);
+  });
+
+  it('is off by default and validated by the admin API', async () => {
+    const app = await createSmsApp(t);
+    expect(app.code_policy).toMatchObject({ test_numbers: [] });
+    const token = await t.adminToken();
+    const res = await t.http.patch(`/admin/apps/${app.id}`).set({ authorization: `Bearer ${token}` }).send({ code_policy: { test_numbers: [{ phone: '13800000000', code: '1' }] } }).expect(400);
+    expect(res.body.code).toBe('VALIDATION_FAILED');
+  });
+});
