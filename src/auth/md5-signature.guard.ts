@@ -6,7 +6,7 @@ import { md5Hex, safeEqual } from '../common/crypto/hashing.js';
 import { DomainError } from '../common/errors/domain-error.js';
 import { type AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
-import { SIGNED_APP } from './signed-app.js';
+import { SIGNED_APP } from './signed-app.decorator.js';
 
 const TIMESTAMP = /^\d{10}$/;
 const SIGN = /^[0-9a-fA-F]{32}$/;

@@ -2,7 +2,7 @@ import { Body, Controller, HttpCode, Ip, Post, UseGuards } from '@nestjs/common'
 import { ApiTags } from '@nestjs/swagger';
 import { type AppEntity } from '../../apps/app.entity.js';
 import { Md5SignatureGuard } from '../../auth/md5-signature.guard.js';
-import { SignedApp } from '../../auth/signed-app.js';
+import { SignedApp } from '../../auth/signed-app.decorator.js';
 import { UsersService } from '../../users/users.service.js';
 import { userView } from '../../users/user.view.js';
 import { VerificationService } from '../../verification/verification.service.js';
