@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+import { JwtService } from '@nestjs/jwt';
 import { DataSource } from 'typeorm';
 import { type CreatedApp } from './support/admin.js';
 import { RecordingSmsProvider, withRecordingSms } from './support/sms.js';
@@ -134,6 +136,36 @@ describe('v1 SMS login and the user endpoints', () => {
     await t.http.get('/v1/user/info').set(auth).expect(200, { code: 402, msg: 'Token Expired' });
     await t.http.get('/v1/user/info').set({ authorization: 'Bearer not-a-token' }).expect(200, { code: 401, msg: 'Unauthorized' });
     await t.http.get('/v1/user/info').expect(200, { code: 401, msg: 'Unauthorized' });
+  });
+
+  it("replays seed 000's example request (+86 18518768888) in both encodings", async () => {
+    const r = await login(app, '18600000008', await sendLoginCode(app, '18600000008'));
+    const auth = { authorization: `Bearer ${r.body.data.access_token}` };
+    // The first test sent this number a login code: the cooldown is per (app, phone), whatever the scene.
+    t.clock.advanceSeconds(61);
+    await t.http.post('/v1/user/verify_code').type('form').set(auth).send('mcode=%2B86&mobile=18518768888').expect(200, { code: 200, msg: 'success' });
+    const first = sms.lastCodeFor('+8618518768888');
+    // Seed 000: one code a minute per number.
+    const early = await t.http.post('/v1/user/verify_code').set(auth).send({ mcode: '+86', mobile: '18518768888' }).expect(200);
+    expect(early.body).toMatchObject({ code: 429, data: { retry_after: expect.any(Number) } });
+    t.clock.advanceSeconds(60);
+    await t.http.post('/v1/user/verify_code').set(auth).send({ mcode: '+86', mobile: '18518768888' }).expect(200, { code: 200, msg: 'success' });
+    expect(sms.messages.filter((m) => m.phone === '+8618518768888')).toHaveLength(2);
+    const [row] = await db().query(`SELECT scene FROM verification_codes WHERE phone_e164 = '+8618518768888' AND consumed_at IS NULL AND superseded_at IS NULL`);
+    expect(row.scene).toBe('update_phone');
+    expect(first).toMatch(/^\d{6}$/);
+  });
+
+  it('refuses a validly signed token whose audience is another app, or whose session does not exist', async () => {
+    const r = await login(app, '18600000009', await sendLoginCode(app, '18600000009'));
+    const other = await createSmsApp(t);
+    const jwt = t.app.get(JwtService);
+    const payload = JSON.parse(Buffer.from(r.body.data.access_token.split('.')[1], 'base64url').toString());
+    const sign = (aud: string, jti: string) =>
+      jwt.sign({}, { secret: t.config.secrets.jwtSecret, algorithm: 'HS256', subject: payload.sub, jwtid: jti, audience: aud, issuer: 'passcode', expiresIn: 3600 });
+    await t.http.get('/v1/user/info').set({ authorization: `Bearer ${sign(`app:${other.id}`, payload.jti)}` }).expect(200, { code: 401, msg: 'Unauthorized' });
+    await t.http.get('/v1/user/info').set({ authorization: `Bearer ${sign(`app:${app.id}`, randomUUID())}` }).expect(200, { code: 401, msg: 'Unauthorized' });
+    await t.http.get('/v1/user/info').set({ authorization: `Bearer ${sign(`app:${app.id}`, payload.jti)}` }).expect(200);
   });
 
   it('logs no code, secret or full phone number', async () => {
