@@ -3,5 +3,12 @@ import { InitialSchema1763900000000 } from './1763900000000-InitialSchema.js';
 import { SmsDelivery1763900100000 } from './1763900100000-SmsDelivery.js';
 import { Captchas1763900900000 } from './1763900900000-Captchas.js';
 import { RequestNonces1763900910000 } from './1763900910000-RequestNonces.js';
+import { UsersSessionsCodesLimits1764000000000 } from './1764000000000-UsersSessionsCodesLimits.js';
 
-export const MIGRATIONS = [InitialSchema1763900000000, SmsDelivery1763900100000, Captchas1763900900000, RequestNonces1763900910000];
+export const MIGRATIONS = [
+  InitialSchema1763900000000,
+  SmsDelivery1763900100000,
+  Captchas1763900900000,
+  RequestNonces1763900910000,
+  UsersSessionsCodesLimits1764000000000,
+];

@@ -5,6 +5,7 @@ import { ThrottlerGuard, ThrottlerModule } from '@nestjs/throttler';
 import type { DestinationStream } from 'pino';
 import { createDialectResolver } from './api/dialects.js';
 import { OauthModule } from './api/oauth/oauth.module.js';
+import { V1Module } from './api/v1/v1.module.js';
 import { AppsModule } from './apps/apps.module.js';
 import { AuditModule } from './audit/audit.module.js';
 import { AdminAuthModule } from './auth/admin-auth.module.js';
@@ -56,6 +57,7 @@ export class AppModule {
         AppsModule,
         SmsModule,
         OauthModule,
+        V1Module,
       ],
       providers: [
         { provide: DialectResolver, useFactory: createDialectResolver },

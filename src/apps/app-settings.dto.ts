@@ -1,5 +1,6 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { ArrayMaxSize, IsArray, IsBoolean, IsInt, Matches, Max, Min } from 'class-validator';
+import { Type } from 'class-transformer';
+import { ArrayMaxSize, IsArray, IsBoolean, IsInt, IsString, Matches, Max, Min, ValidateNested } from 'class-validator';
 import { IsOptional } from 'class-validator';
 import { CODE_POLICY_RANGES as C, LOGIN_CONFIG_RANGES as L } from './app-settings.js';
 
@@ -12,6 +13,16 @@ export class LoginConfigDto {
   @ApiPropertyOptional({ minimum: L.max_sessions_per_user[0], maximum: L.max_sessions_per_user[1] })
   @IsOptional() @IsInt() @Min(L.max_sessions_per_user[0]) @Max(L.max_sessions_per_user[1]) max_sessions_per_user?: number;
   @ApiPropertyOptional() @IsOptional() @IsBoolean() require_old_phone_on_change?: boolean;
+}
+
+/** A test number of an app: fixed code, no SMS. */
+export class TestNumberDto {
+  @ApiPropertyOptional({ example: '+8613800000000' })
+  @IsString() @Matches(/^\+[1-9]\d{6,14}$/, { message: 'phone must be an E.164 number such as +8613800000000' })
+  phone: string;
+  @ApiPropertyOptional({ example: '123456' })
+  @IsString() @Matches(/^\d{4,6}$/, { message: 'code must be 4 to 6 digits' })
+  code: string;
 }
 
 /** A partial code policy: given fields replace the current (or default) ones. */
@@ -34,4 +45,7 @@ export class CodePolicyDto {
   @IsOptional() @IsArray() @ArrayMaxSize(250) @Matches(/^[A-Z]{2}$/, { each: true, message: 'allowed_country_codes must hold ISO 3166-1 alpha-2 codes such as CN' })
   allowed_country_codes?: string[];
   @ApiPropertyOptional() @IsOptional() @IsBoolean() captcha_required?: boolean;
+  @ApiPropertyOptional({ type: [TestNumberDto], description: 'fixed codes for store review and QA; no SMS is sent to these numbers' })
+  @IsOptional() @IsArray() @ArrayMaxSize(20) @ValidateNested({ each: true }) @Type(() => TestNumberDto)
+  test_numbers?: TestNumberDto[];
 }

@@ -23,6 +23,17 @@ export interface CodePolicy {
   /** ISO 3166-1 alpha-2 regions that may receive codes; empty allows all. */
   allowed_country_codes: string[];
   captcha_required: boolean;
+  /**
+   * Numbers with a fixed code for store review and QA: no SMS is sent, no limit
+   * applies, and the fixed code always passes. Empty (off) by default.
+   */
+  test_numbers: TestNumber[];
+}
+
+export interface TestNumber {
+  /** E.164, `+8613800000000`. */
+  phone: string;
+  code: string;
 }
 
 export const DEFAULT_LOGIN_CONFIG: LoginConfig = {
@@ -43,6 +54,7 @@ export const DEFAULT_CODE_POLICY: CodePolicy = {
   per_app_daily: 100_000,
   allowed_country_codes: [],
   captcha_required: false,
+  test_numbers: [],
 };
 
 /**

@@ -128,6 +128,12 @@ export class AppsService {
     return secrets;
   }
 
+  /** An enabled app by id, for requests authenticated by an end-user token; null otherwise. */
+  async findEnabledById(id: string): Promise<AppEntity | null> {
+    const app = await this.repo.findById(id);
+    return app && app.status === 'enabled' ? app : null;
+  }
+
   /** The app behind an appkey, from a short-lived cache that admin changes evict in every instance. */
   async findByAppkey(appkey: string): Promise<AppEntity | null> {
     return this.cache.get(appkey, () => this.repo.findByAppkey(appkey));

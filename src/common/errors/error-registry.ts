@@ -47,6 +47,46 @@ export const ERRORS = {
   SMS_PHONE_REJECTED: { status: 422, message: 'the SMS provider refused the phone number' },
   SMS_PROVIDER_RATE_LIMITED: { status: 429, message: 'the SMS provider is limiting messages to this number' },
   SMS_PROVIDER_FAILED: { status: 502, message: 'the SMS provider failed or did not answer' },
+
+  // Request signatures (seed 001 md5 scheme).
+  /** No appkey in the query, form or JSON body. */
+  SIGN_APPKEY_MISSING: { status: 401, message: 'appkey is required' },
+  /** The appkey names no app, or a disabled one. */
+  APPKEY_NOT_FOUND: { status: 401, message: 'appkey not found' },
+  /** timestamp missing or not 10 digits of seconds. */
+  SIGN_TIMESTAMP_INVALID: { status: 401, message: 'timestamp must be 10 digits of seconds' },
+  /** timestamp further from the server clock than the allowed skew. */
+  SIGN_TIMESTAMP_EXPIRED: { status: 401, message: 'timestamp expired' },
+  /** sign missing or not md5(appkey + timestamp + app_secret). */
+  SIGN_INVALID: { status: 401, message: 'sign must be valid' },
+
+  // Login configuration of an app.
+  /** The app has no login config at all. */
+  LOGIN_NOT_CONFIGURED: { status: 403, message: 'login config not found' },
+  /** The login interface is switched off. */
+  LOGIN_DISABLED: { status: 403, message: 'login interface disabled' },
+  /** SMS-code login is switched off. */
+  MOBILE_LOGIN_DISABLED: { status: 403, message: 'mobile login disabled' },
+
+  // Codes and sending limits (verification/).
+  /** The phone's country is not in the app's allow-list. */
+  PHONE_REGION_NOT_ALLOWED: { status: 422, message: 'mobile region not allowed' },
+  /** A code was sent to this phone less than resend_interval_s ago. */
+  SEND_COOLDOWN: { status: 429, message: 'code already sent, retry later' },
+  /** Per-phone daily, per-IP hourly or per-app daily sending cap reached. */
+  SEND_LIMIT_EXCEEDED: { status: 429, message: 'sending limit exceeded' },
+  /** The code does not match the latest code. */
+  CODE_WRONG: { status: 400, message: 'verify_code is wrong' },
+  /** No usable code: never sent, expired, superseded, consumed or out of attempts. */
+  CODE_EXPIRED: { status: 400, message: 'verify_code not found or expired' },
+
+  // End users.
+  /** The token's user no longer exists (deregistered). */
+  USER_NOT_FOUND: { status: 404, message: 'user not found' },
+  /** The new phone number belongs to another user of the app. */
+  PHONE_TAKEN: { status: 409, message: 'mobile already in use' },
+  /** Deregistration found nothing to deregister (raced with another one). */
+  USER_CANCEL_FAILED: { status: 409, message: 'cancel user failed' },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorName = keyof typeof ERRORS;

@@ -1,0 +1,52 @@
+import { Body, Controller, Get, HttpCode, Ip, Post, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { CurrentUser } from '../../auth/current-user.decorator.js';
+import { UserAuthGuard } from '../../auth/user-auth.guard.js';
+import { type UserPrincipal } from '../../auth/user-jwt.strategy.js';
+import { UsersService } from '../../users/users.service.js';
+import { userView } from '../../users/user.view.js';
+import { VerificationService } from '../../verification/verification.service.js';
+import { V1PhoneCodeDto, V1PhoneDto } from './v1.dto.js';
+
+/** Seed 000 and the user_* docs: the logged-in end user. */
+@ApiTags('v1')
+@ApiBearerAuth()
+@Controller('v1/user')
+@UseGuards(UserAuthGuard)
+export class V1UserController {
+  constructor(
+    private readonly users: UsersService,
+    private readonly verification: VerificationService,
+  ) {}
+
+  @Post('verify_code')
+  @HttpCode(200)
+  async sendUpdatePhoneCode(@CurrentUser() me: UserPrincipal, @Body() dto: V1PhoneDto, @Ip() ip: string): Promise<void> {
+    this.users.loginConfig(me.app);
+    const phone = this.verification.parsePhone(dto.mcode, dto.mobile);
+    await this.verification.issue({ app: me.app, scene: 'update_phone', phone, ip, origin: 'v1' });
+  }
+
+  @Post('mobile')
+  @HttpCode(200)
+  async changePhone(@CurrentUser() me: UserPrincipal, @Body() dto: V1PhoneCodeDto): Promise<void> {
+    const phone = this.verification.parsePhone(dto.mcode, dto.mobile);
+    await this.users.changePhone(me.app, me.userId, phone, { mcode: dto.mcode, mobile: dto.mobile }, dto.verify_code);
+  }
+
+  @Get('info')
+  async info(@CurrentUser() me: UserPrincipal): Promise<Record<string, unknown>> {
+    return userView(await this.users.get(me.userId));
+  }
+
+  @Get('logout')
+  async logout(@CurrentUser() me: UserPrincipal): Promise<void> {
+    await this.users.logout(me.jti);
+  }
+
+  @Post('cancel')
+  @HttpCode(200)
+  async cancel(@CurrentUser() me: UserPrincipal): Promise<void> {
+    await this.users.cancel(me.userId);
+  }
+}

@@ -1,0 +1,106 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
+import { sqlRows } from '../database/sql-rows.js';
+import { type UserRow, type UserSessionRow } from './user.js';
+
+export interface NewUser {
+  appId: string;
+  phoneE164: string;
+  mcode: string;
+  mobile: string;
+  versionNumber: number | null;
+  channel: string | null;
+  oaid: string | null;
+  deviceId: string | null;
+  ip: string | null;
+  now: Date;
+}
+
+/** The only code that touches `users` and `user_sessions`. */
+@Injectable()
+export class UsersRepository {
+  constructor(@InjectDataSource() private readonly ds: DataSource) {}
+
+  transaction<T>(work: (m: EntityManager) => Promise<T>): Promise<T> {
+    return this.ds.transaction(work);
+  }
+
+  /**
+   * The active user of (app, phone), created if there is none, locked for the rest
+   * of the transaction. Concurrent first logins of one number end in one user.
+   */
+  async upsertByPhone(m: EntityManager, u: NewUser): Promise<UserRow & { created: boolean }> {
+    const [row] = sqlRows<UserRow & { created: boolean }>(
+      await m.query(
+        `INSERT INTO users (app_id, phone_e164, mcode, mobile, version_number, channel, oaid, device_id, reg_ip, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)
+         ON CONFLICT (app_id, phone_e164) WHERE status = 'active'
+         DO UPDATE SET updated_at = EXCLUDED.updated_at,
+           version_number = COALESCE(EXCLUDED.version_number, users.version_number),
+           channel = COALESCE(EXCLUDED.channel, users.channel),
+           oaid = COALESCE(EXCLUDED.oaid, users.oaid),
+           device_id = COALESCE(EXCLUDED.device_id, users.device_id)
+         RETURNING *, (xmax = 0) AS created`,
+        [u.appId, u.phoneE164, u.mcode, u.mobile, u.versionNumber, u.channel, u.oaid, u.deviceId, u.ip, u.now],
+      ),
+    );
+    return { ...row, id: String(row.id) };
+  }
+
+  async findActive(id: string, m: EntityManager = this.ds.manager): Promise<UserRow | null> {
+    const [row] = sqlRows<UserRow>(await m.query(`SELECT * FROM users WHERE id = $1 AND status = 'active'`, [id]));
+    return row ? { ...row, id: String(row.id) } : null;
+  }
+
+  async findActiveByPhone(appId: string, phoneE164: string): Promise<UserRow | null> {
+    const [row] = sqlRows<UserRow>(await this.ds.query(`SELECT * FROM users WHERE app_id = $1 AND phone_e164 = $2 AND status = 'active'`, [appId, phoneE164]));
+    return row ? { ...row, id: String(row.id) } : null;
+  }
+
+  /** Changes the number; a unique violation means another active user holds it. */
+  async setPhone(m: EntityManager, id: string, phone: { e164: string; mcode: string; mobile: string }, now: Date): Promise<boolean> {
+    const rows = await m.query(
+      `UPDATE users SET phone_e164 = $2, mcode = $3, mobile = $4, updated_at = $5 WHERE id = $1 AND status = 'active' RETURNING id`,
+      [id, phone.e164, phone.mcode, phone.mobile, now],
+    );
+    return sqlRows(rows).length > 0;
+  }
+
+  async cancel(m: EntityManager, id: string, now: Date): Promise<boolean> {
+    const rows = await m.query(`UPDATE users SET status = 'cancelled', cancelled_at = $2, updated_at = $2 WHERE id = $1 AND status = 'active' RETURNING id`, [id, now]);
+    return sqlRows(rows).length > 0;
+  }
+
+  async insertSession(m: EntityManager, s: Omit<UserSessionRow, 'revoked_at'> & { device_id: string | null }): Promise<void> {
+    await m.query(
+      `INSERT INTO user_sessions (jti, user_id, app_id, device_id, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)`,
+      [s.jti, s.user_id, s.app_id, s.device_id, s.created_at, s.expires_at],
+    );
+  }
+
+  /** Revokes the oldest live sessions of a user beyond the newest `keep`. */
+  async revokeBeyond(m: EntityManager, userId: string, keep: number, now: Date): Promise<number> {
+    const rows = await m.query(
+      `UPDATE user_sessions SET revoked_at = $3 WHERE jti IN (
+         SELECT jti FROM user_sessions WHERE user_id = $1 AND revoked_at IS NULL AND expires_at > $3
+         ORDER BY created_at DESC, jti OFFSET $2)
+       RETURNING jti`,
+      [userId, keep, now],
+    );
+    return sqlRows(rows).length;
+  }
+
+  async revokeSession(jti: string, now: Date): Promise<void> {
+    await this.ds.query(`UPDATE user_sessions SET revoked_at = $2 WHERE jti = $1 AND revoked_at IS NULL`, [jti, now]);
+  }
+
+  async revokeAll(m: EntityManager, userId: string, now: Date): Promise<void> {
+    await m.query(`UPDATE user_sessions SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL`, [userId, now]);
+  }
+
+  async findSession(jti: string): Promise<UserSessionRow | null> {
+    const [row] = sqlRows<UserSessionRow>(await this.ds.query(`SELECT * FROM user_sessions WHERE jti = $1`, [jti]));
+    return row ? { ...row, user_id: String(row.user_id) } : null;
+  }
+}

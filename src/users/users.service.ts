@@ -1,0 +1,157 @@
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import { JwtService } from '@nestjs/jwt';
+import { DEFAULT_LOGIN_CONFIG, type LoginConfig } from '../apps/app-settings.js';
+import { type AppEntity } from '../apps/app.entity.js';
+import { Clock } from '../common/clock/clock.js';
+import { DomainError } from '../common/errors/domain-error.js';
+import { type ParsedPhone } from '../common/phone/phone.js';
+import { type AppConfig } from '../config/app-config.js';
+import { APP_CONFIG } from '../config/config.module.js';
+import { isUniqueViolation } from '../database/sql-rows.js';
+import { VerificationService } from '../verification/verification.service.js';
+import { type UserRow, type UserSessionRow } from './user.js';
+import { UsersRepository } from './users.repository.js';
+
+export const TOKEN_ISSUER = 'passcode';
+
+/** The JWT audience of an app's end-user tokens: a token of one app is refused by every other. */
+export function userAudience(appId: string): string {
+  return `app:${appId}`;
+}
+
+export interface LoginRequest {
+  app: AppEntity;
+  phone: ParsedPhone;
+  /** mcode and mobile as the client sent them. */
+  mcode: string;
+  mobile: string;
+  code: string;
+  versionNumber: number | null;
+  channel: string | null;
+  oaid: string | null;
+  deviceId: string | null;
+  ip: string | null;
+}
+
+export interface LoginResult {
+  user: UserRow;
+  accessToken: string;
+  /** Seconds since the epoch. */
+  expiresAt: number;
+}
+
+/** End users of apps: SMS login (registering on first login), sessions, phone change, deregistration. */
+@Injectable()
+export class UsersService {
+  constructor(
+    private readonly repo: UsersRepository,
+    private readonly verification: VerificationService,
+    private readonly jwt: JwtService,
+    private readonly clock: Clock,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  /**
+   * The app's login config when SMS login may be used, checked in the seeds' order:
+   * missing (LOGIN_NOT_CONFIGURED), off (LOGIN_DISABLED), SMS login off (MOBILE_LOGIN_DISABLED).
+   */
+  loginConfig(app: AppEntity): LoginConfig {
+    if (!app.loginConfig) throw new DomainError('LOGIN_NOT_CONFIGURED');
+    const config = { ...DEFAULT_LOGIN_CONFIG, ...app.loginConfig };
+    if (!config.enabled) throw new DomainError('LOGIN_DISABLED');
+    if (!config.mobile_login_enabled) throw new DomainError('MOBILE_LOGIN_DISABLED');
+    return config;
+  }
+
+  /**
+   * Logs in with a login code: consumes it, creates the user on first login, opens a
+   * session and revokes the oldest beyond the app's cap.
+   */
+  async login(req: LoginRequest): Promise<LoginResult> {
+    const config = this.loginConfig(req.app);
+    await this.verification.consume(req.app, 'login', req.phone.e164, req.code);
+    const now = this.clock.now();
+    const jti = randomUUID();
+    const expiresAt = new Date(now.getTime() + config.token_ttl_days * 86_400_000);
+    const user = await this.repo.transaction(async (m) => {
+      const u = await this.repo.upsertByPhone(m, {
+        appId: req.app.id,
+        phoneE164: req.phone.e164,
+        mcode: req.mcode,
+        mobile: req.mobile,
+        versionNumber: req.versionNumber,
+        channel: req.channel,
+        oaid: req.oaid,
+        deviceId: req.deviceId,
+        ip: req.ip,
+        now,
+      });
+      await this.repo.insertSession(m, { jti, user_id: u.id, app_id: req.app.id, device_id: req.deviceId, created_at: now, expires_at: expiresAt });
+      await this.repo.revokeBeyond(m, u.id, config.max_sessions_per_user, now);
+      return u;
+    });
+    const accessToken = await this.jwt.signAsync(
+      {},
+      {
+        subject: user.id,
+        jwtid: jti,
+        audience: userAudience(req.app.id),
+        issuer: TOKEN_ISSUER,
+        expiresIn: config.token_ttl_days * 86_400,
+        algorithm: 'HS256',
+        secret: this.config.secrets.jwtSecret,
+      },
+    );
+    return { user, accessToken, expiresAt: Math.floor(expiresAt.getTime() / 1000) };
+  }
+
+  /** The current user of a session; USER_NOT_FOUND once deregistered. */
+  async get(userId: string): Promise<UserRow> {
+    const user = await this.repo.findActive(userId);
+    if (!user) throw new DomainError('USER_NOT_FOUND');
+    return user;
+  }
+
+  /**
+   * Changes the user's number to one proven by an `update_phone` code. The number
+   * must not belong to another user of the app; the swap is one guarded UPDATE.
+   */
+  async changePhone(app: AppEntity, userId: string, phone: ParsedPhone, given: { mcode: string; mobile: string }, code: string): Promise<void> {
+    const holder = await this.repo.findActiveByPhone(app.id, phone.e164);
+    if (holder && holder.id !== userId) throw new DomainError('PHONE_TAKEN');
+    await this.verification.consume(app, 'update_phone', phone.e164, code);
+    try {
+      const changed = await this.repo.transaction((m) => this.repo.setPhone(m, userId, { e164: phone.e164, ...given }, this.clock.now()));
+      if (!changed) throw new DomainError('USER_NOT_FOUND');
+    } catch (err) {
+      if (isUniqueViolation(err)) throw new DomainError('PHONE_TAKEN');
+      throw err;
+    }
+  }
+
+  /**
+   * The session of a verified token: null when unknown, revoked or not the token's
+   * own; TOKEN_EXPIRED once past its lifetime (by the service clock).
+   */
+  async liveSession(jti: string, userId: string, audience: string): Promise<UserSessionRow | null> {
+    const session = await this.repo.findSession(jti);
+    if (!session || session.revoked_at || session.user_id !== userId || audience !== userAudience(session.app_id)) return null;
+    if (new Date(session.expires_at) <= this.clock.now()) throw new DomainError('TOKEN_EXPIRED');
+    return session;
+  }
+
+  /** Logout: this token stops working. */
+  async logout(jti: string): Promise<void> {
+    await this.repo.revokeSession(jti, this.clock.now());
+  }
+
+  /** Deregistration: the user is cancelled (the number is free again) and every session revoked. */
+  async cancel(userId: string): Promise<void> {
+    await this.repo.transaction(async (m) => {
+      const now = this.clock.now();
+      if (!(await this.repo.cancel(m, userId, now))) throw new DomainError('USER_CANCEL_FAILED');
+      await this.repo.revokeAll(m, userId, now);
+    });
+  }
+}

@@ -1,0 +1,185 @@
+import { randomInt, randomUUID } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import { PinoLogger } from 'nestjs-pino';
+import { type AppEntity } from '../apps/app.entity.js';
+import { DEFAULT_CODE_POLICY, type CodePolicy } from '../apps/app-settings.js';
+import { Clock } from '../common/clock/clock.js';
+import { hmacSha256Hex, safeEqual } from '../common/crypto/hashing.js';
+import { DomainError } from '../common/errors/domain-error.js';
+import { maskPhone, parsePhone, type ParsedPhone, PhoneParseError } from '../common/phone/phone.js';
+import type { Scene } from '../common/scenes.js';
+import { type AppConfig } from '../config/app-config.js';
+import { APP_CONFIG } from '../config/config.module.js';
+import { SmsSender } from '../sms/sms-sender.js';
+import { type CheckResult } from './verification-code.js';
+import { type CounterKey, VerificationRepository } from './verification.repository.js';
+
+export interface IssueRequest {
+  app: AppEntity;
+  scene: Scene;
+  phone: ParsedPhone;
+  /** Client IP for the per-IP cap; null when unknown. */
+  ip: string | null;
+  /** Who asked, for the send log. */
+  origin: string;
+}
+
+export interface IssueResult {
+  expiresInS: number;
+  resendInS: number;
+}
+
+const HOUR_MS = 3600_000;
+const DAY_MS = 86_400_000;
+
+/**
+ * Verification codes: issuing under the app's sending limits, and checking with
+ * an explicit outcome. Codes exist only as HMAC-SHA256(pepper, app|scene|phone|code).
+ */
+@Injectable()
+export class VerificationService {
+  constructor(
+    private readonly repo: VerificationRepository,
+    private readonly sms: SmsSender,
+    private readonly clock: Clock,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly logger: PinoLogger,
+  ) {
+    this.logger.setContext('VerificationService');
+  }
+
+  /**
+   * Parses `mcode` + `mobile` into a phone number, as a VALIDATION_FAILED naming
+   * the field at fault when it is not a mobile number.
+   */
+  parsePhone(mcode: string | undefined, mobile: string): ParsedPhone {
+    try {
+      return parsePhone(mcode, mobile);
+    } catch (err) {
+      if (!(err instanceof PhoneParseError)) throw err;
+      const field = err.problem === 'mcode_invalid' ? 'mcode' : 'mobile';
+      throw new DomainError('VALIDATION_FAILED', { field, constraint: 'isPhone', message: `${field} must be valid` });
+    }
+  }
+
+  /**
+   * Sends a fresh code: takes the cooldown and the caps in one transaction with the
+   * new code (superseding older ones), then sends the SMS outside it. A failed send
+   * gives the cooldown and the caps back and kills the code.
+   */
+  async issue(req: IssueRequest): Promise<IssueResult> {
+    const { app, scene, phone } = req;
+    const policy = policyOf(app);
+    if (policy.allowed_country_codes.length && !(phone.region && policy.allowed_country_codes.includes(phone.region))) {
+      throw new DomainError('PHONE_REGION_NOT_ALLOWED');
+    }
+    if (testNumberCode(policy, phone.e164) !== undefined) {
+      this.logger.info({ appId: app.id, scene, phone: maskPhone(phone.e164) }, 'test number: no code sent');
+      return { expiresInS: policy.ttl_s, resendInS: policy.resend_interval_s };
+    }
+    const now = this.clock.now();
+    const holder = randomUUID();
+    const codeId = randomUUID();
+    const code = generateCode(policy.length);
+    const counters: Array<[CounterKey, number]> = [
+      [{ scope: 'phone_day', subject: phone.e164, windowStart: windowStart(now, DAY_MS) }, policy.per_phone_daily],
+      [{ scope: 'app_day', subject: '*', windowStart: windowStart(now, DAY_MS) }, policy.per_app_daily],
+    ];
+    if (req.ip) counters.push([{ scope: 'ip_hour', subject: req.ip, windowStart: windowStart(now, HOUR_MS) }, policy.per_ip_hourly]);
+
+    await this.repo.transaction(async (m) => {
+      const busyUntil = await this.repo.takeCooldown(m, app.id, phone.e164, now, new Date(now.getTime() + policy.resend_interval_s * 1000), holder);
+      if (busyUntil) throw new DomainError('SEND_COOLDOWN', { retryAfterS: Math.max(1, Math.ceil((busyUntil.getTime() - now.getTime()) / 1000)) });
+      for (const [key, limit] of counters) {
+        if (!(await this.repo.increment(m, app.id, key, limit))) {
+          const windowMs = key.scope === 'ip_hour' ? HOUR_MS : DAY_MS;
+          throw new DomainError('SEND_LIMIT_EXCEEDED', { retryAfterS: Math.ceil((key.windowStart.getTime() + windowMs - now.getTime()) / 1000) });
+        }
+      }
+      await this.repo.supersede(m, app.id, phone.e164, scene, now);
+      await this.repo.insert(m, {
+        id: codeId,
+        app_id: app.id,
+        scene,
+        phone_e164: phone.e164,
+        code_hash: this.hash(app.id, scene, phone.e164, code),
+        expires_at: new Date(now.getTime() + policy.ttl_s * 1000),
+        max_attempts: policy.max_attempts,
+        ip: req.ip,
+        created_at: now,
+      });
+    });
+
+    try {
+      await this.sms.send({ appId: app.id, scene, phone: phone.e164, params: { code }, origin: req.origin });
+    } catch (err) {
+      await this.repo.transaction(async (m) => {
+        const at = this.clock.now();
+        await this.repo.releaseCooldown(m, app.id, phone.e164, holder, at);
+        for (const [key] of counters) await this.repo.decrement(m, app.id, key);
+        await this.repo.kill(m, codeId, at);
+      });
+      this.logger.warn({ appId: app.id, scene, phone: maskPhone(phone.e164), err: (err as Error).name === 'DomainError' ? (err as DomainError).code : 'unexpected' }, 'code not sent');
+      throw err;
+    }
+    this.logger.info({ appId: app.id, scene, phone: maskPhone(phone.e164) }, 'code sent');
+    return { expiresInS: policy.ttl_s, resendInS: policy.resend_interval_s };
+  }
+
+  /**
+   * Checks a code against the newest code of (app, phone, scene) and consumes it
+   * when it matches. A wrong code counts an attempt; the code dies after
+   * `max_attempts`. Of concurrent checks of one right code, one is approved.
+   */
+  async check(app: AppEntity, scene: Scene, phone: string, code: string): Promise<CheckResult> {
+    const fixed = testNumberCode(policyOf(app), phone);
+    if (fixed !== undefined) return safeEqual(fixed, code) ? 'approved' : 'wrong_code';
+    const now = this.clock.now();
+    const hash = this.hash(app.id, scene, phone, code);
+    const latest = await this.repo.findLatest(app.id, phone, scene);
+    // A consumed latest code, or one killed because its SMS failed, is no code at all.
+    if (!latest || latest.consumed_at || latest.superseded_at) {
+      return (await this.repo.isSupersededHash(app.id, phone, scene, hash)) ? 'superseded' : 'not_found';
+    }
+    if (new Date(latest.expires_at) <= now) return 'expired';
+    if (latest.attempts >= latest.max_attempts) return 'attempts_exhausted';
+    if (!safeEqual(latest.code_hash, hash)) {
+      if (await this.repo.isSupersededHash(app.id, phone, scene, hash)) return 'superseded';
+      await this.repo.countAttempt(latest.id, now);
+      return 'wrong_code';
+    }
+    if (await this.repo.consume(latest.id, now)) return 'approved';
+    // Lost a race: another check consumed it, or the last attempt was spent meanwhile.
+    return 'not_found';
+  }
+
+  /** {@link check} for flows that go on only with an approved code: anything else is a CODE_* error. */
+  async consume(app: AppEntity, scene: Scene, phone: string, code: string): Promise<void> {
+    const result = await this.check(app, scene, phone, code);
+    if (result === 'approved') return;
+    throw new DomainError(result === 'wrong_code' ? 'CODE_WRONG' : 'CODE_EXPIRED', { data: { result } });
+  }
+
+  private hash(appId: string, scene: Scene, phone: string, code: string): string {
+    return hmacSha256Hex(this.config.secrets.codePepper, `${appId}|${scene}|${phone}|${code}`);
+  }
+}
+
+function policyOf(app: AppEntity): CodePolicy {
+  return { ...DEFAULT_CODE_POLICY, ...app.codePolicy };
+}
+
+/** The fixed code of a test number of the app, if the phone is one. */
+function testNumberCode(policy: CodePolicy, phone: string): string | undefined {
+  return (policy.test_numbers ?? []).find((n) => n.phone === phone)?.code;
+}
+
+function generateCode(length: number): string {
+  let code = '';
+  for (let i = 0; i < length; i++) code += String(randomInt(10));
+  return code;
+}
+
+function windowStart(now: Date, sizeMs: number): Date {
+  return new Date(Math.floor(now.getTime() / sizeMs) * sizeMs);
+}
