@@ -1,11 +1,9 @@
 import { DataSource } from 'typeorm';
+import { captchaAnswer } from './support/captcha.js';
 import { CaptchaService } from '../src/captcha/captcha.service.js';
-import { hmacSha256Hex } from '../src/common/crypto/hashing.js';
 import { DomainError } from '../src/common/errors/domain-error.js';
 import { createApp, type CreatedApp } from './support/admin.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
-
-const ALPHABET = 'ABCDEFGHJKMNPQRSTUVWXYZ23456789';
 
 describe('image captcha (seed 004)', () => {
   let t: TestApp;
@@ -23,16 +21,7 @@ describe('image captcha (seed 004)', () => {
     return res.body.data.img_code_id;
   }
 
-  /** The answer is only in the image; tests recover it from the stored keyed hash, as only a holder of the pepper could. */
-  async function answerOf(id: string): Promise<string> {
-    const [{ answer_hash }] = await t.app.get(DataSource).query('SELECT answer_hash FROM captchas WHERE id = $1', [id]);
-    const pepper = t.config.secrets.codePepper;
-    for (const a of ALPHABET) for (const b of ALPHABET) for (const c of ALPHABET) for (const d of ALPHABET) {
-      const answer = a + b + c + d;
-      if (hmacSha256Hex(pepper, `captcha|${id}|${answer}`) === answer_hash) return answer;
-    }
-    throw new Error('no answer found');
-  }
+  const answerOf = (id: string) => captchaAnswer(t, id);
 
   const consume = (id: string | undefined, answer: string | undefined, appId = app.id) => t.app.get(CaptchaService).consume(appId, id, answer);
   const failure = async (p: Promise<unknown>) => ((await p.then(() => undefined, (e: unknown) => e)) as DomainError | undefined)?.code;

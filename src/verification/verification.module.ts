@@ -1,9 +1,11 @@
 import { Module } from '@nestjs/common';
+import { CaptchaModule } from '../captcha/captcha.module.js';
 import { VerificationRepository } from './verification.repository.js';
 import { VerificationService } from './verification.service.js';
 
 /** Codes and sending limits. Needs an `SmsSender` provider from the SMS module (global). */
 @Module({
+  imports: [CaptchaModule],
   providers: [VerificationRepository, VerificationService],
   exports: [VerificationService],
 })

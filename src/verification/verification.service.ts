@@ -6,10 +6,11 @@ import { DEFAULT_CODE_POLICY, type CodePolicy } from '../apps/app-settings.js';
 import { Clock } from '../common/clock/clock.js';
 import { hmacSha256Hex, safeEqual } from '../common/crypto/hashing.js';
 import { DomainError } from '../common/errors/domain-error.js';
-import { maskPhone, parsePhone, type ParsedPhone, PhoneParseError } from '../common/phone/phone.js';
+import { maskPhone, parsePhone, parsePhoneField, type ParsedPhone, PhoneParseError } from '../common/phone/phone.js';
 import type { Scene } from '../common/scenes.js';
 import { type AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
+import { CaptchaService } from '../captcha/captcha.service.js';
 import { SmsSender } from '../sms/sms-sender.js';
 import { type CheckResult } from './verification-code.js';
 import { type CounterKey, VerificationRepository } from './verification.repository.js';
@@ -22,6 +23,10 @@ export interface IssueRequest {
   ip: string | null;
   /** Who asked, for the send log. */
   origin: string;
+  /** An image captcha's id and the user's answer, when the request carries one. */
+  captcha?: { id?: string; answer?: string };
+  /** The endpoint always demands a solved captcha (seed 004), whatever the app's policy. */
+  requireCaptcha?: boolean;
 }
 
 export interface IssueResult {
@@ -41,6 +46,7 @@ export class VerificationService {
   constructor(
     private readonly repo: VerificationRepository,
     private readonly sms: SmsSender,
+    private readonly captchas: CaptchaService,
     private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly logger: PinoLogger,
@@ -54,7 +60,7 @@ export class VerificationService {
    */
   parsePhone(mcode: string | undefined, mobile: string): ParsedPhone {
     try {
-      return parsePhone(mcode, mobile);
+      return mcode === undefined ? parsePhoneField(mobile) : parsePhone(mcode, mobile);
     } catch (err) {
       if (!(err instanceof PhoneParseError)) throw err;
       const field = err.problem === 'mcode_invalid' ? 'mcode' : 'mobile';
@@ -73,6 +79,8 @@ export class VerificationService {
     if (policy.allowed_country_codes.length && !(phone.region && policy.allowed_country_codes.includes(phone.region))) {
       throw new DomainError('PHONE_REGION_NOT_ALLOWED');
     }
+    // Before any limit is taken: a request without a solved captcha costs nothing and sends nothing.
+    if (req.requireCaptcha || policy.captcha_required) await this.captchas.consume(app.id, req.captcha?.id, req.captcha?.answer);
     if (testNumberCode(policy, phone.e164) !== undefined) {
       this.logger.info({ appId: app.id, scene, phone: maskPhone(phone.e164) }, 'test number: no code sent');
       return { expiresInS: policy.ttl_s, resendInS: policy.resend_interval_s };

@@ -58,6 +58,14 @@ export const OAUTH_CODES: Record<ErrorName, [code: string, msg: string]> = {
   SMS_PROVIDER_FAILED: ['723', '短信发送异常'],
 };
 
+/** Validation failures of these fields have codes of their own. */
+const FIELD_CODES: Record<string, [code: string, msg: string]> = {
+  mobile: ['605', '手机号格式不正确'],
+  img_code_id: ['601', '请输入图片验证码'],
+  img_code: ['601', '请输入图片验证码'],
+  sms_type: ['604', '短信类型不正确'],
+};
+
 /** Seed 004's dialect: HTTP 200, `{request_id, code, msg, data}`. */
 export class OauthDialect implements WireDialect {
   readonly name = 'oauth';
@@ -71,7 +79,8 @@ export class OauthDialect implements WireDialect {
   }
 
   failure(error: DomainError, ctx: ErrorContext): WireReply {
-    const [code, msg] = OAUTH_CODES[error.code];
+    const byField = error.code === 'VALIDATION_FAILED' && error.details.field ? FIELD_CODES[error.details.field] : undefined;
+    const [code, msg] = byField ?? OAUTH_CODES[error.code];
     const body: Record<string, unknown> = { request_id: ctx.requestId, code, msg, data: null };
     if (error.details.field) body.data = { field: error.details.field };
     if (error.details.retryAfterS !== undefined) body.data = { retry_after: Math.ceil(error.details.retryAfterS) };

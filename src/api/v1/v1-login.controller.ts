@@ -6,7 +6,7 @@ import { SignedApp } from '../../auth/signed-app.decorator.js';
 import { UsersService } from '../../users/users.service.js';
 import { userView } from '../../users/user.view.js';
 import { VerificationService } from '../../verification/verification.service.js';
-import { V1LoginMobileDto, V1PhoneDto } from './v1.dto.js';
+import { V1LoginMobileDto, V1SendCodeDto } from './v1.dto.js';
 
 /** Seed 001 and login_mobile.md: SMS login with signed requests. */
 @ApiTags('v1')
@@ -20,10 +20,10 @@ export class V1LoginController {
 
   @Post('verify_code')
   @HttpCode(200)
-  async sendLoginCode(@SignedApp() app: AppEntity, @Body() dto: V1PhoneDto, @Ip() ip: string): Promise<void> {
+  async sendLoginCode(@SignedApp() app: AppEntity, @Body() dto: V1SendCodeDto, @Ip() ip: string): Promise<void> {
     this.users.loginConfig(app);
     const phone = this.verification.parsePhone(dto.mcode, dto.mobile);
-    await this.verification.issue({ app, scene: 'login', phone, ip, origin: 'v1' });
+    await this.verification.issue({ app, scene: 'login', phone, ip, origin: 'v1', captcha: { id: dto.img_code_id, answer: dto.img_code } });
   }
 
   @Post('mobile')

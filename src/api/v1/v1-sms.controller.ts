@@ -18,7 +18,7 @@ export class V1SmsController {
   @HttpCode(200)
   async send(@SignedApp() app: AppEntity, @Body() dto: V1SmsSendDto, @Ip() ip: string): Promise<{ expires_in: number; resend_in: number }> {
     const phone = this.verification.parsePhone(dto.mcode, dto.mobile);
-    const r = await this.verification.issue({ app, scene: dto.scene, phone, ip, origin: 'v1' });
+    const r = await this.verification.issue({ app, scene: dto.scene, phone, ip, origin: 'v1', captcha: { id: dto.img_code_id, answer: dto.img_code } });
     return { expires_in: r.expiresInS, resend_in: r.resendInS };
   }
 

@@ -6,7 +6,7 @@ import { type UserPrincipal } from '../../auth/user-jwt.strategy.js';
 import { UsersService } from '../../users/users.service.js';
 import { userView } from '../../users/user.view.js';
 import { VerificationService } from '../../verification/verification.service.js';
-import { V1PhoneCodeDto, V1PhoneDto } from './v1.dto.js';
+import { V1PhoneCodeDto, V1SendCodeDto } from './v1.dto.js';
 
 /** Seed 000 and the user_* docs: the logged-in end user. */
 @ApiTags('v1')
@@ -21,10 +21,10 @@ export class V1UserController {
 
   @Post('verify_code')
   @HttpCode(200)
-  async sendUpdatePhoneCode(@CurrentUser() me: UserPrincipal, @Body() dto: V1PhoneDto, @Ip() ip: string): Promise<void> {
+  async sendUpdatePhoneCode(@CurrentUser() me: UserPrincipal, @Body() dto: V1SendCodeDto, @Ip() ip: string): Promise<void> {
     this.users.loginConfig(me.app);
     const phone = this.verification.parsePhone(dto.mcode, dto.mobile);
-    await this.verification.issue({ app: me.app, scene: 'update_phone', phone, ip, origin: 'v1' });
+    await this.verification.issue({ app: me.app, scene: 'update_phone', phone, ip, origin: 'v1', captcha: { id: dto.img_code_id, answer: dto.img_code } });
   }
 
   @Post('mobile')

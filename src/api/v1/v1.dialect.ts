@@ -22,9 +22,10 @@ export const V1_DEFAULT_CODES: Record<ErrorName, number> = {
   INVALID_CREDENTIALS: 401,
   LOGIN_LOCKED: 429,
   APP_NOT_FOUND: 404,
-  CAPTCHA_REQUIRED: 400,
-  CAPTCHA_WRONG: 400,
-  CAPTCHA_INVALID: 400,
+  // Ours (no seed code): apps with captcha_required.
+  CAPTCHA_REQUIRED: 400186,
+  CAPTCHA_WRONG: 400187,
+  CAPTCHA_INVALID: 400188,
   // Seed 000's numbering (/v1/user/verify_code); endpoints with another numbering override it.
   SMS_NOT_CONFIGURED: 400197,
   SMS_ACCESS_KEY_NOT_FOUND: 400194,

@@ -20,6 +20,14 @@ export class V1PhoneDto {
   @ApiProperty({ example: '18518768888' }) @IsString() @IsNotEmpty() mobile: string;
 }
 
+/** A request that sends a code; the captcha fields matter when the app's policy sets `captcha_required`. */
+@LenientDto()
+export class V1SendCodeDto extends V1PhoneDto {
+  @ApiPropertyOptional({ description: 'image captcha id (GET /oauth/api/account/imgCode), when the app requires one' })
+  @MaxLength(16) @IsString() @IsOptional() img_code_id?: string;
+  @ApiPropertyOptional({ description: 'the image captcha answer' }) @MaxLength(16) @IsString() @IsOptional() img_code?: string;
+}
+
 /** POST /v1/user/mobile. */
 @LenientDto()
 export class V1PhoneCodeDto extends V1PhoneDto {
@@ -38,7 +46,7 @@ export class V1LoginMobileDto extends V1PhoneCodeDto {
 
 /** POST /v1/sms/verify_code: a code of any scene, for tenant back-ends. */
 @LenientDto()
-export class V1SmsSendDto extends V1PhoneDto {
+export class V1SmsSendDto extends V1SendCodeDto {
   @ApiProperty({ enum: SCENES }) @IsIn(SCENES) @IsNotEmpty() scene: Scene;
 }
 

@@ -66,3 +66,15 @@ export function maskPhone(phone: string): string {
   if (phone.length <= 7) return phone.replace(/\d(?=\d{2})/g, '*');
   return `${phone.slice(0, phone.length - 8)}****${phone.slice(-4)}`;
 }
+
+/**
+ * For APIs that take one phone field: `+<country code><number>`, or a national
+ * number of the default region (`+86` unless told otherwise).
+ */
+export function parsePhoneField(mobile: string, defaultMcode = '+86'): ParsedPhone {
+  const digits = normalizeDigits(mobile);
+  if (!digits.startsWith('+')) return parsePhone(defaultMcode, mobile);
+  const parsed = parsePhoneNumberFromString(digits);
+  if (!parsed) throw new PhoneParseError('mobile_invalid');
+  return parsePhone(`+${parsed.countryCallingCode}`, digits);
+}
