@@ -27,7 +27,7 @@ describe('enduser sendPhoneSmsCode (seed 003)', () => {
   let app: CreatedApp;
   let seq = 0;
   const nextPhone = () => `1370000${String(++seq).padStart(4, '0')}`;
-  const send = (query: Record<string, unknown>) => t.http.post(PATH).query(query).expect(200);
+  const send = (query: object) => t.http.post(PATH).query(query).expect(200);
   const sent = async (appId: string) => t.app.get(DataSource).query('SELECT phone, scene, origin, status FROM sms_messages WHERE app_id = $1', [appId]);
 
   beforeAll(async () => {
