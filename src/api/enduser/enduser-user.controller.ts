@@ -40,13 +40,17 @@ export class EnduserUserController {
     return {};
   }
 
-  /** A wrong or expired code, labelled with the parameter that carried it (5168 vs 5169). */
+  /** A wrong or expired code, labelled with the parameter that carried it (5168 vs 5169); a failed swap labelled for 5170. */
   private async named(field: string, fn: () => Promise<void>): Promise<void> {
     try {
       await fn();
     } catch (err) {
       if (err instanceof DomainError && (err.code === 'CODE_WRONG' || err.code === 'CODE_EXPIRED')) {
         throw new DomainError(err.code, { ...err.details, field });
+      }
+      // The user was there when the request began: a swap that changed nothing is 5170, not 5033.
+      if (err instanceof DomainError && err.code === 'USER_NOT_FOUND' && field === 'newPhoneCode') {
+        throw new DomainError('USER_NOT_FOUND', { ...err.details, field: 'newPhone' });
       }
       throw err;
     }

@@ -89,6 +89,8 @@ export function enduserCode(error: DomainError): [number, string] {
     if (table) return MISSING.has(error.details.constraint ?? '') ? table.missing : table.other;
   }
   if ((error.code === 'CODE_WRONG' || error.code === 'CODE_EXPIRED') && field === 'oldPhoneCode') return [5168, '旧手机验证码错误'];
+  // The user existed when setPhone began but the swap changed no row: the update failed.
+  if (error.code === 'USER_NOT_FOUND' && field === 'newPhone') return [5170, '更新手机号失败'];
   return ENDUSER_CODES[error.code];
 }
 
