@@ -4,6 +4,7 @@ import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
 import { ThrottlerGuard, ThrottlerModule } from '@nestjs/throttler';
 import type { DestinationStream } from 'pino';
 import { createDialectResolver } from './api/dialects.js';
+import { EnduserModule } from './api/enduser/enduser.module.js';
 import { OauthModule } from './api/oauth/oauth.module.js';
 import { V1Module } from './api/v1/v1.module.js';
 import { AppsModule } from './apps/apps.module.js';
@@ -58,6 +59,7 @@ export class AppModule {
         SmsModule,
         OauthModule,
         V1Module,
+        EnduserModule,
       ],
       providers: [
         { provide: DialectResolver, useFactory: createDialectResolver },

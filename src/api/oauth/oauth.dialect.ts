@@ -28,6 +28,7 @@ export const OAUTH_CODES: Record<ErrorName, [code: string, msg: string]> = {
   SIGN_TIMESTAMP_INVALID: ['401', '签名无效'],
   SIGN_TIMESTAMP_EXPIRED: ['401', '签名已过期'],
   SIGN_INVALID: ['401', '签名无效'],
+  SIGN_NONCE_REPLAYED: ['401', '请求重复'],
   LOGIN_NOT_CONFIGURED: ['403', '登录接口配置未找到'],
   LOGIN_DISABLED: ['403', '登录接口未启用'],
   MOBILE_LOGIN_DISABLED: ['403', '手机登录未开启'],

@@ -59,6 +59,8 @@ export const ERRORS = {
   SIGN_TIMESTAMP_EXPIRED: { status: 401, message: 'timestamp expired' },
   /** sign missing or not md5(appkey + timestamp + app_secret). */
   SIGN_INVALID: { status: 401, message: 'sign must be valid' },
+  /** A single-use request nonce (seed 003's `random`) presented again within its window. */
+  SIGN_NONCE_REPLAYED: { status: 401, message: 'nonce already used' },
 
   // Login configuration of an app.
   /** The app has no login config at all. */

@@ -1,0 +1,132 @@
+import { DataSource } from 'typeorm';
+import { type CreatedApp } from './support/admin.js';
+import { RecordingSmsProvider, withRecordingSms } from './support/sms.js';
+import { startTestApp, type TestApp } from './support/test-app.js';
+import { createSmsApp, signParams } from './support/v1.js';
+
+const PATH = '/v2/enduser/enduserapi/setPhone';
+
+describe('enduser setPhone (DESIGN §6)', () => {
+  let t: TestApp;
+  const sms = new RecordingSmsProvider();
+  let app: CreatedApp;
+  let seq = 0;
+  const nextPhone = () => `1380000${String(++seq).padStart(4, '0')}`;
+  const db = () => t.app.get(DataSource);
+
+  beforeAll(async () => {
+    t = await startTestApp({ override: withRecordingSms(sms) });
+    app = await createSmsApp(t);
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  /** A user of `app` logged in through v1 with a fresh number: its token and number. */
+  async function login(): Promise<{ token: string; phone: string }> {
+    const phone = nextPhone();
+    await t.http.post('/v1/login/verify_code').send({ ...signParams(t, app), mcode: '+86', mobile: phone }).expect(200, { code: 200, msg: 'success' });
+    const res = await t.http
+      .post('/v1/login/mobile')
+      .send({ ...signParams(t, app), mcode: '+86', mobile: phone, verify_code: sms.lastCodeFor(`+86${phone}`), version_number: 1, channel: 'test' })
+      .expect(200);
+    expect(res.body.code).toBe(200);
+    return { token: res.body.data.access_token, phone };
+  }
+
+  /** A code of `scene` sent to `phone` through the signed v1 endpoint. */
+  async function codeFor(phone: string, scene: 'verify_old_phone' | 'update_phone'): Promise<string> {
+    const res = await t.http.post('/v1/sms/verify_code').send({ ...signParams(t, app), mcode: '+86', mobile: phone, scene }).expect(200);
+    expect(res.body.code).toBe(200);
+    return sms.lastCodeFor(`+86${phone}`)!;
+  }
+
+  /** A complete, valid setPhone query for a fresh user moving to a fresh number. */
+  async function ready(): Promise<{ token: string; oldPhone: string; query: Record<string, string> }> {
+    const { token, phone: oldPhone } = await login();
+    const newPhone = nextPhone();
+    const query = {
+      newInternationalCode: '+86',
+      newPhone,
+      newPhoneCode: await codeFor(newPhone, 'update_phone'),
+      oldInternationalCode: '+86',
+      oldPhone,
+      oldPhoneCode: '',
+    };
+    // The login code was sent to the old number a moment ago: wait out the resend cooldown.
+    t.clock.advanceSeconds(61);
+    query.oldPhoneCode = await codeFor(oldPhone, 'verify_old_phone');
+    return { token, oldPhone, query };
+  }
+
+  const put = (token: string | null, query: Record<string, string>) => {
+    const req = t.http.put(PATH).query(query);
+    return (token ? req.set('authorization', `Bearer ${token}`) : req).expect(200);
+  };
+  const phoneOf = async (oldPhone: string) => (await db().query('SELECT phone_e164, mobile FROM users WHERE app_id = $1 AND mobile IN ($2)', [app.id, oldPhone]))[0];
+
+  it('moves the user to the new number with both codes', async () => {
+    const { token, oldPhone, query } = await ready();
+    const [{ id }] = await db().query('SELECT id FROM users WHERE app_id = $1 AND phone_e164 = $2', [app.id, `+86${oldPhone}`]);
+    expect((await put(token, query)).body).toEqual({ code: 200, msg: 'success', extMsg: '', data: {} });
+    const [row] = await db().query('SELECT phone_e164, mcode, mobile FROM users WHERE id = $1', [id]);
+    expect(row).toEqual({ phone_e164: `+86${query.newPhone}`, mcode: '+86', mobile: query.newPhone });
+    // Both codes are spent: the same request again fails on the old-phone code (the old number is no longer the user's).
+    expect((await put(token, query)).body.code).toBe(5174);
+  });
+
+  it('answers 5032 without a token or with a garbage one', async () => {
+    const { query } = await ready();
+    expect((await put(null, query)).body).toEqual({ code: 5032, msg: 'token无效', extMsg: '', data: {} });
+    expect((await put('not-a-token', query)).body.code).toBe(5032);
+  });
+
+  it('answers 5033 when the user no longer exists', async () => {
+    const { token, oldPhone, query } = await ready();
+    await db().query(`UPDATE users SET status = 'cancelled' WHERE app_id = $1 AND phone_e164 = $2`, [app.id, `+86${oldPhone}`]);
+    expect((await put(token, query)).body.code).toBe(5033);
+  });
+
+  it.each([
+    ['newInternationalCode', 5162],
+    ['newPhone', 5163],
+    ['newPhoneCode', 5164],
+    ['oldInternationalCode', 5165],
+    ['oldPhone', 5166],
+    ['oldPhoneCode', 5167],
+  ])('answers a missing %s with %i', async (name, code) => {
+    const { token, oldPhone, query } = await ready();
+    const partial: Record<string, string> = { ...query };
+    delete partial[name];
+    expect((await put(token, partial)).body.code).toBe(code);
+    expect((await phoneOf(oldPhone)).phone_e164).toBe(`+86${oldPhone}`);
+  });
+
+  it('answers 5168 for a wrong old-phone code and 5169 for a wrong new-phone code', async () => {
+    const { token, oldPhone, query } = await ready();
+    const wrong = (c: string) => (c === '000000' ? '111111' : '000000');
+    expect((await put(token, { ...query, oldPhoneCode: wrong(query.oldPhoneCode) })).body).toEqual({ code: 5168, msg: '旧手机验证码错误', extMsg: '', data: {} });
+    expect((await put(token, { ...query, newPhoneCode: wrong(query.newPhoneCode) })).body).toEqual({ code: 5169, msg: '新手机验证码错误', extMsg: '', data: {} });
+    expect((await phoneOf(oldPhone)).phone_e164).toBe(`+86${oldPhone}`);
+  });
+
+  it("answers 5174 when the old phone is not the user's", async () => {
+    const { token, oldPhone, query } = await ready();
+    expect((await put(token, { ...query, oldPhone: nextPhone() })).body.code).toBe(5174);
+    expect((await phoneOf(oldPhone)).phone_e164).toBe(`+86${oldPhone}`);
+  });
+
+  it('answers 5176 when the new phone belongs to another user, and 5019 when it is not a number', async () => {
+    const { token, oldPhone, query } = await ready();
+    const other = await login();
+    t.clock.advanceSeconds(61);
+    expect((await put(token, { ...query, newPhone: other.phone, newPhoneCode: await codeFor(other.phone, 'update_phone') })).body).toEqual({
+      code: 5176,
+      msg: '新手机号已被注册',
+      extMsg: '',
+      data: {},
+    });
+    expect((await put(token, { ...query, newPhone: '12345' })).body.code).toBe(5019);
+    expect((await phoneOf(oldPhone)).phone_e164).toBe(`+86${oldPhone}`);
+  });
+});
