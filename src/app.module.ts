@@ -4,6 +4,7 @@ import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
 import { ThrottlerGuard, ThrottlerModule } from '@nestjs/throttler';
 import type { DestinationStream } from 'pino';
 import { createDialectResolver } from './api/dialects.js';
+import { AuthingModule } from './api/authing/authing.module.js';
 import { OauthModule } from './api/oauth/oauth.module.js';
 import { V1Module } from './api/v1/v1.module.js';
 import { AppsModule } from './apps/apps.module.js';
@@ -57,6 +58,7 @@ export class AppModule {
         AppsModule,
         SmsModule,
         OauthModule,
+        AuthingModule,
         V1Module,
       ],
       providers: [
