@@ -7,7 +7,7 @@ import { hmacSha256Hex } from '../common/crypto/hashing.js';
 import { DomainError } from '../common/errors/domain-error.js';
 import { type AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
-import { isUniqueViolation } from '../database/sql-rows.js';
+import { isUniqueViolation, sqlRows } from '../database/sql-rows.js';
 
 export interface NewUpdatePhoneToken {
   app: AppEntity;
@@ -59,18 +59,18 @@ export class UpdatePhoneTokenService {
     const now = this.clock.now();
     try {
       await this.ds.transaction(async (m) => {
-        const [row] = (await m.query(
+        const [row] = sqlRows<TokenRow>(await m.query(
           `UPDATE update_phone_tokens SET used_at = $4
             WHERE token_hash = $1 AND app_id = $2 AND user_id = $3 AND used_at IS NULL AND expires_at > $4
            RETURNING user_id, old_phone_e164, new_phone_e164, new_mcode, new_mobile`,
           [this.hash(token), app.id, userId, now],
-        )) as TokenRow[];
+        ));
         if (!row) throw new DomainError('UPDATE_PHONE_TOKEN_INVALID');
-        const changed = (await m.query(
+        const changed = sqlRows(await m.query(
           `UPDATE users SET phone_e164 = $3, mcode = $4, mobile = $5, updated_at = $6
             WHERE id = $1 AND status = 'active' AND phone_e164 = $2 RETURNING id`,
           [userId, row.old_phone_e164, row.new_phone_e164, row.new_mcode, row.new_mobile, now],
-        )) as unknown[];
+        ));
         // The number changed elsewhere since the codes were checked (or the user is gone): the token proves nothing now.
         if (!changed.length) throw new DomainError('UPDATE_PHONE_TOKEN_INVALID', { message: 'the phone number changed since the token was issued' });
         await m.query(`UPDATE user_sessions SET revoked_at = $3 WHERE user_id = $1 AND jti <> $2 AND revoked_at IS NULL`, [userId, keepJti, now]);
