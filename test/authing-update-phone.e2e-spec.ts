@@ -162,4 +162,27 @@ describe('Authing v3 (seed 002): send-sms and the two-step phone change', () => 
     const res = await requestToken(app, me.token, '18800000009', 400);
     expect(res.body).toMatchObject({ statusCode: 400, apiCode: 40002, requestId: REQUEST_ID });
   });
+  it('honours update_phone_token_ttl_s (60–3600) and refuses a token presented for another app', async () => {
+    const short = await createSmsApp(t, { login_config: { update_phone_token_ttl_s: 60 } });
+    const me = await login(short, '18800000020');
+    const res = await requestToken(short, me.token, '18800000021', 200);
+    expect(res.body.data.tokenExpiresIn).toBe(60);
+    // The header names another app than the token's.
+    const cross = await post(app, 'update-phone', { updatePhoneToken: res.body.data.updatePhoneToken }, me.token).expect(401);
+    expect(cross.body).toMatchObject({ statusCode: 401, apiCode: 20001, requestId: REQUEST_ID });
+    t.clock.advanceSeconds(61);
+    expect((await post(short, 'update-phone', { updatePhoneToken: res.body.data.updatePhoneToken }, me.token).expect(400)).body.apiCode).toBe(20011);
+
+    const tooShort = await t.http.post('/admin/apps').set('authorization', `Bearer ${await t.adminToken()}`).send({ name: 'ttl', login_config: { update_phone_token_ttl_s: 30 } });
+    expect(tooShort.status).toBe(400);
+    expect(tooShort.body.data).toMatchObject({ field: expect.stringContaining('update_phone_token_ttl_s') });
+  });
+
+  it('refuses an old number that is not the user’s, before spending any code', async () => {
+    const me = await login(strict, '18800000030');
+    const res = await requestToken(strict, me.token, '18800000031', 400, { oldPhoneNumber: '18800000039', oldPhonePassCode: '123456' });
+    expect(res.body).toMatchObject({ statusCode: 400, apiCode: 10001, data: { field: 'oldPhoneNumber' } });
+    const [row] = await db().query(`SELECT consumed_at FROM verification_codes WHERE phone_e164 = '+8618800000031' ORDER BY created_at DESC LIMIT 1`);
+    expect(row.consumed_at).toBeNull();
+  });
 });
