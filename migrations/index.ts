@@ -4,6 +4,7 @@ import { SmsDelivery1763900100000 } from './1763900100000-SmsDelivery.js';
 import { Captchas1763900900000 } from './1763900900000-Captchas.js';
 import { RequestNonces1763900910000 } from './1763900910000-RequestNonces.js';
 import { UsersSessionsCodesLimits1764000000000 } from './1764000000000-UsersSessionsCodesLimits.js';
+import { UpdatePhoneTokens1764100000000 } from './1764100000000-UpdatePhoneTokens.js';
 
 export const MIGRATIONS = [
   InitialSchema1763900000000,
@@ -11,4 +12,5 @@ export const MIGRATIONS = [
   Captchas1763900900000,
   RequestNonces1763900910000,
   UsersSessionsCodesLimits1764000000000,
+  UpdatePhoneTokens1764100000000,
 ];

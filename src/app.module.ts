@@ -5,6 +5,7 @@ import { ThrottlerGuard, ThrottlerModule } from '@nestjs/throttler';
 import type { DestinationStream } from 'pino';
 import { createDialectResolver } from './api/dialects.js';
 import { EnduserModule } from './api/enduser/enduser.module.js';
+import { AuthingModule } from './api/authing/authing.module.js';
 import { OauthModule } from './api/oauth/oauth.module.js';
 import { V1Module } from './api/v1/v1.module.js';
 import { AppsModule } from './apps/apps.module.js';
@@ -58,6 +59,7 @@ export class AppModule {
         AppsModule,
         SmsModule,
         OauthModule,
+        AuthingModule,
         V1Module,
         EnduserModule,
       ],

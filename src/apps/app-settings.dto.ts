@@ -13,6 +13,8 @@ export class LoginConfigDto {
   @ApiPropertyOptional({ minimum: L.max_sessions_per_user[0], maximum: L.max_sessions_per_user[1] })
   @IsOptional() @IsInt() @Min(L.max_sessions_per_user[0]) @Max(L.max_sessions_per_user[1]) max_sessions_per_user?: number;
   @ApiPropertyOptional() @IsOptional() @IsBoolean() require_old_phone_on_change?: boolean;
+  @ApiPropertyOptional({ minimum: L.update_phone_token_ttl_s[0], maximum: L.update_phone_token_ttl_s[1] })
+  @IsOptional() @IsInt() @Min(L.update_phone_token_ttl_s[0]) @Max(L.update_phone_token_ttl_s[1]) update_phone_token_ttl_s?: number;
 }
 
 /** A test number of an app: fixed code, no SMS. */

@@ -9,6 +9,8 @@ export interface LoginConfig {
   max_sessions_per_user: number;
   /** Changing the phone needs a code sent to the current phone too. */
   require_old_phone_on_change: boolean;
+  /** Lifetime of an Authing v3 update-phone token, seconds. */
+  update_phone_token_ttl_s: number;
 }
 
 /** Per-app rules for codes and sending (DESIGN §4). */
@@ -42,6 +44,7 @@ export const DEFAULT_LOGIN_CONFIG: LoginConfig = {
   token_ttl_days: 30,
   max_sessions_per_user: 5,
   require_old_phone_on_change: false,
+  update_phone_token_ttl_s: 600,
 };
 
 export const DEFAULT_CODE_POLICY: CodePolicy = {
@@ -74,4 +77,5 @@ export const CODE_POLICY_RANGES = {
 export const LOGIN_CONFIG_RANGES = {
   token_ttl_days: [1, 365],
   max_sessions_per_user: [1, 100],
+  update_phone_token_ttl_s: [60, 3600],
 } as const satisfies Partial<Record<keyof LoginConfig, readonly [number, number]>>;

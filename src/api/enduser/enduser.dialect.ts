@@ -29,6 +29,7 @@ export const ENDUSER_CODES: Record<ErrorName, [code: number, msg: string]> = {
   SIGN_TIMESTAMP_EXPIRED: [5005, '时间戳已过期'],
   SIGN_INVALID: [5006, '签名错误'],
   SIGN_NONCE_REPLAYED: [5007, '随机数已使用'],
+  UPDATE_PHONE_TOKEN_INVALID: [5001, '参数错误'],
   LOGIN_NOT_CONFIGURED: [403, '登录接口配置未找到'],
   LOGIN_DISABLED: [403, '登录接口未启用'],
   MOBILE_LOGIN_DISABLED: [403, '手机登录未开启'],

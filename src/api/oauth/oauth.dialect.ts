@@ -40,6 +40,7 @@ export const OAUTH_CODES: Record<ErrorName, [code: string, msg: string]> = {
   USER_NOT_FOUND: ['404', '用户不存在'],
   PHONE_TAKEN: ['742', '手机号已被使用'],
   USER_CANCEL_FAILED: ['500', '注销用户失败'],
+  UPDATE_PHONE_TOKEN_INVALID: ['400', '修改手机号凭证无效'],
   CAPTCHA_REQUIRED: ['601', '请输入图片验证码'],
   CAPTCHA_WRONG: ['602', '图片验证码错误'],
   CAPTCHA_INVALID: ['603', '图片验证码已失效'],

@@ -60,6 +60,7 @@ export const V1_DEFAULT_CODES: Record<ErrorName, number> = {
   USER_NOT_FOUND: 400199,
   PHONE_TAKEN: 400189,
   USER_CANCEL_FAILED: 400250,
+  UPDATE_PHONE_TOKEN_INVALID: 400,
 };
 
 /** SMS configuration errors: on endpoints whose table gives 400196/400197 another meaning they all answer 400185. */

@@ -89,6 +89,8 @@ export const ERRORS = {
   PHONE_TAKEN: { status: 409, message: 'mobile already in use' },
   /** Deregistration found nothing to deregister (raced with another one). */
   USER_CANCEL_FAILED: { status: 409, message: 'cancel user failed' },
+  /** An update-phone token unknown, expired, already used, another user's, or made stale by a phone change elsewhere. */
+  UPDATE_PHONE_TOKEN_INVALID: { status: 400, message: 'update phone token invalid or expired' },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorName = keyof typeof ERRORS;

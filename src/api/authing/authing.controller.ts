@@ -1,0 +1,122 @@
+import { Body, Controller, Headers, HttpCode, Ip, Post, Req, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { DEFAULT_LOGIN_CONFIG } from '../../apps/app-settings.js';
+import { type AppEntity } from '../../apps/app.entity.js';
+import { AppsService } from '../../apps/apps.service.js';
+import { CurrentUser } from '../../auth/current-user.decorator.js';
+import { UserAuthGuard } from '../../auth/user-auth.guard.js';
+import { type UserPrincipal } from '../../auth/user-jwt.strategy.js';
+import { DomainError } from '../../common/errors/domain-error.js';
+import { UsersService } from '../../users/users.service.js';
+import { UpdatePhoneTokenService } from '../../verification/update-phone-token.service.js';
+import { VerificationService } from '../../verification/verification.service.js';
+import { AUTHING_CHANNELS, AuthingSendSmsDto, AuthingUpdatePhoneDto, AuthingVerifyUpdatePhoneDto } from './authing.dto.js';
+import { OptionalUserAuthGuard } from './optional-user-auth.guard.js';
+
+const DEFAULT_COUNTRY_CODE = '+86';
+/** Channels whose code is about the logged-in user's own number: a token is required. */
+const USER_CHANNELS = new Set(['CHANNEL_BIND_PHONE', 'CHANNEL_UNBIND_PHONE', 'CHANNEL_DELETE_ACCOUNT']);
+
+/** Seed 002 (Authing v3): SMS codes and the two-step phone change. */
+@ApiTags('authing')
+@ApiBearerAuth()
+@Controller('api/v3')
+export class AuthingController {
+  constructor(
+    private readonly apps: AppsService,
+    private readonly users: UsersService,
+    private readonly verification: VerificationService,
+    private readonly tokens: UpdatePhoneTokenService,
+  ) {}
+
+  @Post('send-sms')
+  @HttpCode(200)
+  @UseGuards(OptionalUserAuthGuard)
+  async sendSms(
+    @Headers('x-authing-app-id') appkey: string | undefined,
+    @Req() req: { user?: UserPrincipal },
+    @Body() dto: AuthingSendSmsDto,
+    @Ip() ip: string,
+  ): Promise<Record<string, never>> {
+    const me = req.user;
+    const app = me ? this.sameApp(me, appkey) : await this.appOf(appkey);
+    const scene = AUTHING_CHANNELS[dto.channel];
+    const phone = this.verification.parsePhone(dto.phoneCountryCode || DEFAULT_COUNTRY_CODE, dto.phoneNumber);
+    if (USER_CHANNELS.has(dto.channel)) {
+      if (!me) throw new DomainError('UNAUTHORIZED');
+      const user = await this.users.get(me.userId);
+      // Codes about the account itself go only to the number the account has now.
+      if (dto.channel !== 'CHANNEL_BIND_PHONE' && user.phone_e164 !== phone.e164) {
+        throw new DomainError('VALIDATION_FAILED', { field: 'phoneNumber', constraint: 'isCurrentPhone', message: 'phoneNumber is not the current phone of the user' });
+      }
+    }
+    await this.verification.issue({ app, scene, phone, ip, origin: 'authing' });
+    return {};
+  }
+
+  @Post('verify-update-phone-request')
+  @HttpCode(200)
+  @UseGuards(UserAuthGuard)
+  async verifyUpdatePhoneRequest(
+    @Headers('x-authing-app-id') appkey: string | undefined,
+    @CurrentUser() me: UserPrincipal,
+    @Body() dto: AuthingVerifyUpdatePhoneDto,
+  ): Promise<{ updatePhoneToken: string; tokenExpiresIn: number }> {
+    const app = this.sameApp(me, appkey);
+    const config = { ...DEFAULT_LOGIN_CONFIG, ...app.loginConfig };
+    const p = dto.phonePassCodePayload;
+    const user = await this.users.get(me.userId);
+    const newPhone = this.verification.parsePhone(p.newPhoneCountryCode || DEFAULT_COUNTRY_CODE, p.newPhoneNumber);
+    if (config.require_old_phone_on_change) {
+      if (!p.oldPhoneNumber) throw missing('oldPhoneNumber');
+      if (!p.oldPhonePassCode) throw missing('oldPhonePassCode');
+      const oldPhone = this.verification.parsePhone(p.oldPhoneCountryCode || DEFAULT_COUNTRY_CODE, p.oldPhoneNumber);
+      if (oldPhone.e164 !== user.phone_e164) {
+        throw new DomainError('VALIDATION_FAILED', { field: 'oldPhoneNumber', constraint: 'isCurrentPhone', message: 'oldPhoneNumber is not the current phone of the user' });
+      }
+    }
+    const holder = await this.tokens.phoneHolder(app.id, newPhone.e164);
+    if (holder && holder !== String(user.id)) throw new DomainError('PHONE_TAKEN');
+    if (config.require_old_phone_on_change) await this.verification.consume(app, 'verify_old_phone', user.phone_e164, p.oldPhonePassCode!);
+    await this.verification.consume(app, 'update_phone', newPhone.e164, p.newPhonePassCode);
+    const { token, expiresInS } = await this.tokens.issue({
+      app,
+      userId: user.id,
+      oldPhoneE164: user.phone_e164,
+      newPhone: { e164: newPhone.e164, mcode: p.newPhoneCountryCode || DEFAULT_COUNTRY_CODE, mobile: p.newPhoneNumber },
+      ttlS: config.update_phone_token_ttl_s,
+    });
+    return { updatePhoneToken: token, tokenExpiresIn: expiresInS };
+  }
+
+  @Post('update-phone')
+  @HttpCode(200)
+  @UseGuards(UserAuthGuard)
+  async updatePhone(
+    @Headers('x-authing-app-id') appkey: string | undefined,
+    @CurrentUser() me: UserPrincipal,
+    @Body() dto: AuthingUpdatePhoneDto,
+  ): Promise<{ success: true }> {
+    const app = this.sameApp(me, appkey);
+    await this.tokens.redeem(app, me.userId, me.jti, dto.updatePhoneToken);
+    return { success: true };
+  }
+
+  private async appOf(appkey: string | undefined): Promise<AppEntity> {
+    if (!appkey) throw new DomainError('SIGN_APPKEY_MISSING');
+    const app = await this.apps.findByAppkey(appkey);
+    if (!app || app.status !== 'enabled') throw new DomainError('APPKEY_NOT_FOUND');
+    return app;
+  }
+
+  /** The token's app, which the header must name: a token of one app does nothing for another. */
+  private sameApp(me: UserPrincipal, appkey: string | undefined): AppEntity {
+    if (!appkey) throw new DomainError('SIGN_APPKEY_MISSING');
+    if (me.app.appkey !== appkey) throw new DomainError('UNAUTHORIZED');
+    return me.app;
+  }
+}
+
+function missing(field: string): DomainError {
+  return new DomainError('VALIDATION_FAILED', { field, constraint: 'isNotEmpty', message: `${field} is required when the app requires old-phone verification` });
+}
