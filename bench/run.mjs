@@ -189,6 +189,7 @@ async function main() {
     await stop(passcode.child);
     await stop(bare.child);
 
+    if (process.env.BENCH_PGLITE === '0') return finish(figures);
     console.error('PGlite (embedded, one connection)');
     const liteDir = mkdtempSync(join(tmpdir(), 'passcode-bench-lite-'));
     dataDirs.push(liteDir);
@@ -204,6 +205,10 @@ async function main() {
     provider.server.close();
     for (const d of dataDirs) rmSync(d, { recursive: true, force: true });
   }
+  finish(figures);
+}
+
+function finish(figures) {
 
   const by = Object.fromEntries(figures.map((f) => [f.name, f]));
   const ratio = (a, b) => (by[a] && by[b] && by[b].req_per_s ? Math.round((by[a].req_per_s / by[b].req_per_s) * 100) / 100 : null);
