@@ -57,6 +57,30 @@ export class SmsRepository {
     return m.getRepository(SmsBindingEntity).findOneBy({ appId, scene });
   }
 
+  /**
+   * The binding of (app, scene) with its primary template, signature and account,
+   * in one round trip for the send path. A part missing (a concurrent change) is
+   * null, so the caller can report it as it would have by looking each up.
+   */
+  async findBindingRoute(
+    appId: string,
+    scene: Scene,
+  ): Promise<{ binding: SmsBindingEntity; template: SmsTemplateEntity | null; signature: SmsSignatureEntity | null; account: SmsAccountEntity | null } | null> {
+    type Joined = SmsBindingEntity & { routeTemplate?: SmsTemplateEntity; routeSignature?: SmsSignatureEntity; routeAccount?: SmsAccountEntity };
+    const row = (await this.ds
+      .getRepository(SmsBindingEntity)
+      .createQueryBuilder('b')
+      .leftJoinAndMapOne('b.routeTemplate', SmsTemplateEntity, 't', 't.id = b.templateId')
+      .leftJoinAndMapOne('b.routeSignature', SmsSignatureEntity, 's', 's.id = b.signatureId')
+      .leftJoinAndMapOne('b.routeAccount', SmsAccountEntity, 'a', 'a.id = t.accountId')
+      .where('b.appId = :appId AND b.scene = :scene', { appId, scene })
+      .getOne()) as Joined | null;
+    if (!row) return null;
+    const { routeTemplate, routeSignature, routeAccount, ...rest } = row;
+    const binding = Object.assign(new SmsBindingEntity(), rest);
+    return { binding, template: routeTemplate ?? null, signature: routeSignature ?? null, account: routeAccount ?? null };
+  }
+
   async listBindings(appId: string): Promise<SmsBindingEntity[]> {
     return this.ds.getRepository(SmsBindingEntity).find({ where: { appId }, order: { scene: 'ASC' } });
   }
@@ -70,10 +94,11 @@ export class SmsRepository {
     return m.save(entity);
   }
 
-  /** Writes one send-log row on its own (no surrounding transaction). */
+  /** Writes one send-log row on its own, in one round trip (save() would wrap it in a transaction). */
   async insertMessage(row: Omit<SmsMessageEntity, 'id'>): Promise<SmsMessageEntity> {
-    const repo = this.ds.getRepository(SmsMessageEntity);
-    return repo.save(repo.create(row));
+    const result = await this.ds.createQueryBuilder().insert().into(SmsMessageEntity).values(row).returning(['id']).execute();
+    const id = (result.raw as Array<{ id: string }>)[0].id;
+    return Object.assign(new SmsMessageEntity(), row, { id });
   }
 
   async updateMessage(id: string, change: Partial<SmsMessageEntity>): Promise<void> {

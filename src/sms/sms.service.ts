@@ -61,12 +61,14 @@ export class SmsService extends SmsSender {
 
   /** Sends one message for an app's scene (see SmsSender). Never call it inside a database transaction. */
   async send(req: SmsSendRequest): Promise<SmsSendResult> {
-    const binding = await this.repo.findBinding(req.appId, req.scene);
-    if (!binding) {
+    const found = await this.repo.findBindingRoute(req.appId, req.scene);
+    if (!found) {
       await this.logRefusal(req, null, 'SMS_NOT_CONFIGURED');
       throw new DomainError('SMS_NOT_CONFIGURED', { message: `no SMS binding for scene ${req.scene}` });
     }
-    const primary = await this.loadRoute(binding.templateId, binding.signatureId);
+    const { binding, template, signature, account } = found;
+    // Something gone between the admin change and now: look each up again to name what is missing.
+    const primary = template && signature && account ? { template, signature, account } : await this.loadRoute(binding.templateId, binding.signatureId);
     const refusal = routeRefusal(primary);
     if (refusal) {
       await this.logRefusal(req, primary, refusal);

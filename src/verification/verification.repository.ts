@@ -58,6 +58,26 @@ export class VerificationRepository {
     return sqlRows(rows).length > 0;
   }
 
+  /**
+   * {@link increment} of every counter in one statement (one round trip): answers the
+   * index of the first counter already at its limit, or -1 when all were counted.
+   * The caller throws on a refusal, so the transaction undoes the others.
+   */
+  async incrementAll(m: EntityManager, appId: string, counters: Array<[CounterKey, number]>): Promise<number> {
+    if (!counters.length) return -1;
+    const params: unknown[] = [appId];
+    const ctes = counters.map(([key, limit], i) => {
+      const at = params.length;
+      params.push(key.scope, key.subject, key.windowStart, limit);
+      return `c${i} AS (INSERT INTO send_counters (app_id, scope, subject, window_start, count) VALUES ($1, $${at + 1}, $${at + 2}, $${at + 3}, 1)
+        ON CONFLICT (app_id, scope, subject, window_start) DO UPDATE SET count = send_counters.count + 1
+        WHERE send_counters.count < $${at + 4}::int RETURNING 1)`;
+    });
+    const select = counters.map((_, i) => `(SELECT count(*) FROM c${i})::int AS n${i}`).join(', ');
+    const [row] = sqlRows<Record<string, number>>(await m.query(`WITH ${ctes.join(', ')} SELECT ${select}`, params));
+    return counters.findIndex((_, i) => row[`n${i}`] === 0);
+  }
+
   async decrement(m: EntityManager, appId: string, key: CounterKey): Promise<void> {
     await m.query(
       `UPDATE send_counters SET count = count - 1 WHERE app_id = $1 AND scope = $2 AND subject = $3 AND window_start = $4 AND count > 0`,
@@ -71,6 +91,22 @@ export class VerificationRepository {
       `UPDATE verification_codes SET superseded_at = $4
        WHERE app_id = $1 AND phone_e164 = $2 AND scene = $3 AND consumed_at IS NULL AND superseded_at IS NULL`,
       [appId, phone, scene, now],
+    );
+  }
+
+  /** {@link supersede} then {@link insert} in one statement: the new code becomes the only live one. */
+  async supersedeAndInsert(
+    m: EntityManager,
+    row: Omit<VerificationCodeRow, 'attempts' | 'consumed_at' | 'superseded_at'> & { ip: string | null },
+  ): Promise<void> {
+    await m.query(
+      `WITH old AS (
+         UPDATE verification_codes SET superseded_at = $9
+         WHERE app_id = $2 AND phone_e164 = $4 AND scene = $3 AND consumed_at IS NULL AND superseded_at IS NULL
+       )
+       INSERT INTO verification_codes (id, app_id, scene, phone_e164, code_hash, expires_at, max_attempts, ip, created_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+      [row.id, row.app_id, row.scene, row.phone_e164, row.code_hash, row.expires_at, row.max_attempts, row.ip, row.created_at],
     );
   }
 

@@ -98,14 +98,13 @@ export class VerificationService {
     await this.repo.transaction(async (m) => {
       const busyUntil = await this.repo.takeCooldown(m, app.id, phone.e164, now, new Date(now.getTime() + policy.resend_interval_s * 1000), holder);
       if (busyUntil) throw new DomainError('SEND_COOLDOWN', { retryAfterS: Math.max(1, Math.ceil((busyUntil.getTime() - now.getTime()) / 1000)) });
-      for (const [key, limit] of counters) {
-        if (!(await this.repo.increment(m, app.id, key, limit))) {
-          const windowMs = key.scope === 'ip_hour' ? HOUR_MS : DAY_MS;
-          throw new DomainError('SEND_LIMIT_EXCEEDED', { retryAfterS: Math.ceil((key.windowStart.getTime() + windowMs - now.getTime()) / 1000) });
-        }
+      const refused = await this.repo.incrementAll(m, app.id, counters);
+      if (refused >= 0) {
+        const [key] = counters[refused];
+        const windowMs = key.scope === 'ip_hour' ? HOUR_MS : DAY_MS;
+        throw new DomainError('SEND_LIMIT_EXCEEDED', { retryAfterS: Math.ceil((key.windowStart.getTime() + windowMs - now.getTime()) / 1000) });
       }
-      await this.repo.supersede(m, app.id, phone.e164, scene, now);
-      await this.repo.insert(m, {
+      await this.repo.supersedeAndInsert(m, {
         id: codeId,
         app_id: app.id,
         scene,

@@ -1,14 +1,20 @@
 import fc from 'fast-check';
 import { DataSource } from 'typeorm';
+import { RecordingSmsProvider, withRecordingSms } from '../support/sms.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
+import { createSmsApp, signParams } from '../support/v1.js';
+import { type CreatedApp } from '../support/admin.js';
 
 /** Arbitrary input on every public endpoint: never a 500, never a stack trace, nothing written on rejection. */
 describe('fuzzed input', () => {
   let t: TestApp;
   let token: string;
+  let smsApp: CreatedApp;
+  const sms = new RecordingSmsProvider();
   beforeAll(async () => {
-    t = await startTestApp();
+    t = await startTestApp({ override: withRecordingSms(sms) });
     token = await t.adminToken();
+    smsApp = await createSmsApp(t);
   });
   afterAll(async () => {
     await t.close();
@@ -80,5 +86,60 @@ describe('fuzzed input', () => {
       }),
       { numRuns: 150 },
     );
+  });
+
+  /** Rows any v1 call could write: a rejected request must leave all of them as they were. */
+  const written = async () =>
+    (
+      await t.app.get(DataSource).query(
+        `SELECT (SELECT count(*) FROM verification_codes)::int AS codes, (SELECT count(*) FROM users)::int AS users,
+                (SELECT count(*) FROM sms_messages)::int AS sms, (SELECT count(*) FROM user_sessions)::int AS sessions,
+                (SELECT count(*) FROM send_counters)::int AS counters`,
+      )
+    )[0] as Record<string, number>;
+
+  it('signed v1 requests with arbitrary business fields', async () => {
+    const paths = fc.constantFrom('/v1/sms/verify_code', '/v1/sms/check_code', '/v1/login/verify_code', '/v1/login/mobile', '/v1/user/verify_code', '/v1/user/mobile', '/v1/user/cancel');
+    const fields = fc.dictionary(
+      fc.constantFrom('mcode', 'mobile', 'scene', 'verify_code', 'version_number', 'channel', 'oaid', 'device_id', 'need_user_detail', 'appkey', 'sign', '__proto__'),
+      fc.oneof(nasty, fc.constantFrom('+86', '18518768888', 'login', 'register', '123456')),
+    );
+    await fc.assert(
+      fc.asyncProperty(paths, fields, fc.boolean(), async (path, body, form) => {
+        t.clock.advanceSeconds(3600);
+        const before = await written();
+        const req = t.http.post(path);
+        const payload = { ...body, ...signParams(t, smsApp) };
+        const res = form ? await req.type('form').send(payload as Record<string, string>) : await req.send(payload);
+        clean(res.status, res.body);
+        expect(res.status).toBe(200);
+        expect(typeof res.body.code).toBe('number');
+        if (res.body.code !== 200) expect(await written()).toEqual(before);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('one number spelled in ASCII, full-width and Arabic-Indic digits logs in to one user', async () => {
+    const spellings = ['18518769999', '１８５１８７６９９９９', '١٨٥١٨٧٦٩٩٩٩', '۱۸۵۱۸۷۶۹۹۹۹', '185 1876 9999'];
+    for (const mobile of spellings) {
+      t.clock.advanceSeconds(3600);
+      const sent = await t.http.post('/v1/login/verify_code').send({ mcode: '+86', mobile, ...signParams(t, smsApp) });
+      expect(sent.body.code).toBe(200);
+      const code = sms.lastCodeFor('+8618518769999')!;
+      const res = await t.http
+        .post('/v1/login/mobile')
+        .send({ mcode: '+86', mobile, verify_code: code, version_number: 1, channel: 'fuzz', need_user_detail: 1, ...signParams(t, smsApp) });
+      expect(res.body.code).toBe(200);
+    }
+    const users = await t.app.get(DataSource).query(`SELECT count(*)::int AS n FROM users WHERE app_id = $1 AND phone_e164 = '+8618518769999'`, [smsApp.id]);
+    expect(users[0].n).toBe(1);
+  });
+
+  it('full-width and Arabic-Indic mcode spellings reach the same number', async () => {
+    t.clock.advanceSeconds(3600);
+    const res = await t.http.post('/v1/sms/verify_code').send({ mcode: '＋８６', mobile: '١٨٥١٨٧٦٧٧٧٧', scene: 'register', ...signParams(t, smsApp) });
+    expect(res.body.code).toBe(200);
+    expect(sms.lastCodeFor('+8618518767777')).toMatch(/^\d+$/);
   });
 });

@@ -1,0 +1,232 @@
+// npm run bench: Passcode (Postgres, then PGlite) against a bare Fastify + pg
+// baseline doing the same SQL, driven by autocannon. See README "Benchmarks".
+import { spawn } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { createServer as netServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+import pg from 'pg';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, '..');
+const DURATION = Number(process.env.BENCH_DURATION_S ?? 10);
+const WARMUP = Number(process.env.BENCH_WARMUP_S ?? 3);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
+const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const children = [];
+
+/** An Aliyun stand-in that answers every call at once. */
+async function instantProvider() {
+  let seq = 0;
+  const server = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ RequestId: `r${seq}`, Code: 'OK', Message: 'OK', BizId: `b${++seq}` }));
+    });
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  return { server, endpoint: `127.0.0.1:${server.address().port}` };
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = netServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+async function spawnServer(script, env) {
+  const port = await freePort();
+  const child = spawn(process.execPath, [script], { cwd: root, env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  children.push(child);
+  let out = '';
+  child.stdout.on('data', (d) => (out += d));
+  child.stderr.on('data', (d) => (out += d));
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`${script} exited:\n${out}`);
+    try {
+      if ((await fetch(`${url}/health/ready`)).ok) return { url, child, output: () => out };
+    } catch {}
+    if (Date.now() > deadline) throw new Error(`${script} not ready:\n${out}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+async function stop(child) {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  const t = setTimeout(() => child.kill('SIGKILL'), 5000);
+  await exited;
+  clearTimeout(t);
+}
+
+async function api(base, method, path, body, token) {
+  const res = await fetch(base + path, {
+    method,
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const json = await res.json();
+  if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
+  return json.data;
+}
+
+/** An app with limits opened up for load, bound for `login` to an aliyun account on the instant provider. */
+async function setupApp(base, adminPassword, provider) {
+  const { access_token: token } = await api(base, 'POST', '/admin/login', { username: 'admin', password: adminPassword });
+  const app = await api(base, 'POST', '/admin/apps', { name: 'Bench', code_policy: { per_ip_hourly: 1_000_000, per_app_daily: 100_000_000, per_phone_daily: 1000 } }, token);
+  const account = await api(base, 'POST', '/admin/sms/accounts', { name: 'Instant', provider: 'aliyun', access_key_id: 'LTAI5tBench', access_key_secret: 'bench', endpoint: provider.endpoint, protocol: 'http' }, token);
+  const sig = await api(base, 'POST', `/admin/sms/accounts/${account.id}/signatures`, { sign_name: 'Passcode' }, token);
+  const tpl = await api(base, 'POST', `/admin/sms/accounts/${account.id}/templates`, { template_code: 'SMS_BENCH', scene: 'login' }, token);
+  await api(base, 'PUT', `/admin/apps/${app.id}/sms/bindings/login`, { template_id: tpl.id, signature_id: sig.id }, token);
+  return app;
+}
+
+let phoneSeq = 0;
+const sent = [];
+function signedBody(app, fields) {
+  const timestamp = String(Math.floor(Date.now() / 1000));
+  return JSON.stringify({ ...fields, appkey: app.appkey, timestamp, sign: createHash('md5').update(app.appkey + timestamp + app.secret).digest('hex') });
+}
+/** Send: a distinct phone per request (the cooldown would refuse a repeat). */
+const sendRequest = (app, prefix) => ({
+  method: 'POST',
+  path: '/v1/sms/verify_code',
+  headers: { 'content-type': 'application/json' },
+  setupRequest: (req) => {
+    const mobile = `${prefix}${String(++phoneSeq).padStart(8, '0')}`;
+    sent.push(mobile);
+    return { ...req, body: signedBody(app, { mcode: '+86', mobile, scene: 'login' }) };
+  },
+});
+/** Check: a wrong code against the codes the send figure issued (read, compare, count an attempt). */
+const checkRequest = (app, prefix) => {
+  let i = 0;
+  return {
+    method: 'POST',
+    path: '/v1/sms/check_code',
+    headers: { 'content-type': 'application/json' },
+    setupRequest: (req) => {
+      const list = sent.filter((m) => m.startsWith(prefix));
+      const mobile = list.length ? list[i++ % list.length] : `${prefix}00000001`;
+      return { ...req, body: signedBody(app, { mcode: '+86', mobile, scene: 'login', verify_code: '000000' }) };
+    },
+  };
+};
+
+async function drive(url, request, duration) {
+  const result = await autocannon({ url, connections: CONNECTIONS, duration, requests: [request], timeout: 10 });
+  // v1 answers HTTP 200 with an error code in the body: count those as errors too.
+  return result;
+}
+
+async function figure(name, url, makeRequest) {
+  await drive(url, makeRequest(), WARMUP);
+  let envelopeErrors = 0;
+  const request = makeRequest();
+  const r = await autocannon({
+    url,
+    connections: CONNECTIONS,
+    duration: DURATION,
+    timeout: 10,
+    requests: [{ ...request, onResponse: (status, body) => { if (status !== 200 || !/"code":200/.test(body)) envelopeErrors++; } }],
+  });
+  const out = {
+    name,
+    req_per_s: Math.round(r.requests.average),
+    p50_ms: r.latency.p50,
+    p99_ms: r.latency.p99,
+    errors: r.errors + r.timeouts + r.non2xx + envelopeErrors,
+    requests: r.requests.total,
+  };
+  console.error(`  ${name}: ${out.req_per_s} req/s, p50 ${out.p50_ms} ms, p99 ${out.p99_ms} ms, errors ${out.errors}`);
+  return out;
+}
+
+async function main() {
+  const provider = await instantProvider();
+  const dbName = `passcode_bench_${process.pid}`;
+  const admin = new pg.Client({ connectionString: ADMIN_URL });
+  await admin.connect();
+  await admin.query(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`);
+  await admin.query(`CREATE DATABASE "${dbName}"`);
+  const dbUrl = new URL(ADMIN_URL);
+  dbUrl.pathname = `/${dbName}`;
+  const dataDirs = [];
+  const figures = [];
+  try {
+    const adminPassword = randomBytes(12).toString('hex');
+    const common = { ADMIN_USERNAME: 'admin', ADMIN_PASSWORD: adminPassword, LOG_LEVEL: 'warn', THROTTLE_LIMIT: '10000000', CODE_PEPPER: randomBytes(24).toString('hex') };
+    const dir = mkdtempSync(join(tmpdir(), 'passcode-bench-'));
+    dataDirs.push(dir);
+    console.error(`Postgres (${dbName}), ${CONNECTIONS} connections, ${DURATION} s per figure after ${WARMUP} s warm-up`);
+    const passcode = await spawnServer('dist/src/main.js', {
+      ...common,
+      NODE_ENV: 'production',
+      DATABASE_URL: dbUrl.toString(),
+      ENCRYPTION_KEY: randomBytes(32).toString('hex'),
+      JWT_SECRET: randomBytes(24).toString('hex'),
+      DATA_DIR: dir,
+    });
+    const app = await setupApp(passcode.url, adminPassword, provider);
+    const bare = await spawnServer('bench/bare-server.mjs', { DATABASE_URL: dbUrl.toString(), PROVIDER_URL: `http://${provider.endpoint}` });
+    figures.push(await figure('postgres send', passcode.url, () => sendRequest(app, '139')));
+    figures.push(await figure('bare send', bare.url, () => sendRequest(app, '138')));
+    figures.push(await figure('postgres check', passcode.url, () => checkRequest(app, '139')));
+    figures.push(await figure('bare check', bare.url, () => checkRequest(app, '138')));
+    await stop(passcode.child);
+    await stop(bare.child);
+
+    if (process.env.BENCH_PGLITE === '0') return finish(figures);
+    console.error('PGlite (embedded, one connection)');
+    const liteDir = mkdtempSync(join(tmpdir(), 'passcode-bench-lite-'));
+    dataDirs.push(liteDir);
+    const lite = await spawnServer('dist/src/main.js', { ...common, NODE_ENV: 'development', DATABASE_URL: '', DATA_DIR: liteDir });
+    const liteApp = await setupApp(lite.url, adminPassword, provider);
+    figures.push(await figure('pglite send', lite.url, () => sendRequest(liteApp, '137')));
+    figures.push(await figure('pglite check', lite.url, () => checkRequest(liteApp, '137')));
+    await stop(lite.child);
+  } finally {
+    for (const c of children) await stop(c);
+    await admin.query(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`).catch(() => {});
+    await admin.end();
+    provider.server.close();
+    for (const d of dataDirs) rmSync(d, { recursive: true, force: true });
+  }
+  finish(figures);
+}
+
+function finish(figures) {
+
+  const by = Object.fromEntries(figures.map((f) => [f.name, f]));
+  const ratio = (a, b) => (by[a] && by[b] && by[b].req_per_s ? Math.round((by[a].req_per_s / by[b].req_per_s) * 100) / 100 : null);
+  const ratios = { send: ratio('postgres send', 'bare send'), check: ratio('postgres check', 'bare check') };
+  const report = { at: new Date().toISOString(), connections: CONNECTIONS, duration_s: DURATION, warmup_s: WARMUP, figures, ratios };
+  mkdirSync(join(here, 'results'), { recursive: true });
+  const file = join(here, 'results', `bench-${report.at.replace(/[:.]/g, '-')}.json`);
+  writeFileSync(file, JSON.stringify(report, null, 2) + '\n');
+
+  const rows = [['figure', 'req/s', 'p50 ms', 'p99 ms', 'errors'], ...figures.map((f) => [f.name, f.req_per_s, f.p50_ms, f.p99_ms, f.errors])];
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => String(r[i]).length)));
+  for (const r of rows) console.log(r.map((c, i) => (i ? String(c).padStart(widths[i]) : String(c).padEnd(widths[i]))).join('  '));
+  console.log(`ratio Passcode / bare: send ${ratios.send}, check ${ratios.check}`);
+  console.log(`written to ${file}`);
+}
+
+main().catch(async (err) => {
+  console.error(err);
+  for (const c of children) await stop(c).catch(() => {});
+  process.exit(1);
+});
