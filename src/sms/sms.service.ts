@@ -10,7 +10,7 @@ import { Clock } from '../common/clock/clock.js';
 import { SecretBox } from '../common/crypto/secret-box.js';
 import { DomainError } from '../common/errors/domain-error.js';
 import { type ErrorName } from '../common/errors/error-registry.js';
-import { parsePhone, PhoneParseError } from '../common/phone/phone.js';
+import { parsePhoneInput } from '../common/phone/phone.js';
 import { type AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { renderTemplate } from './providers/render-template.js';
@@ -89,14 +89,7 @@ export class SmsService extends SmsSender {
   /** An operator's test message through an app's binding; the answer names the send-log row. */
   async testSend(actor: Actor, appId: string, dto: SmsTestSendDto): Promise<SmsSendResult> {
     await this.apps.get(appId);
-    let phone: string;
-    try {
-      phone = parsePhone(dto.mcode, dto.mobile).e164;
-    } catch (err) {
-      if (!(err instanceof PhoneParseError)) throw err;
-      const field = err.problem === 'mcode_invalid' ? 'mcode' : 'mobile';
-      throw new DomainError('VALIDATION_FAILED', { field, constraint: 'isPhone', message: err.message });
-    }
+    const phone = parsePhoneInput(dto.mcode, dto.mobile).e164;
     const params = dto.params ?? { code: String(randomInt(0, 1_000_000)).padStart(6, '0') };
     try {
       return await this.send({ appId, scene: dto.scene, phone, params, origin: 'admin-test' });

@@ -6,7 +6,7 @@ import { DEFAULT_CODE_POLICY, type CodePolicy } from '../apps/app-settings.js';
 import { Clock } from '../common/clock/clock.js';
 import { hmacSha256Hex, safeEqual } from '../common/crypto/hashing.js';
 import { DomainError } from '../common/errors/domain-error.js';
-import { maskPhone, parsePhone, parsePhoneField, type ParsedPhone, PhoneParseError } from '../common/phone/phone.js';
+import { maskPhone, type ParsedPhone, parsePhoneInput } from '../common/phone/phone.js';
 import type { Scene } from '../common/scenes.js';
 import { type AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
@@ -59,13 +59,7 @@ export class VerificationService {
    * the field at fault when it is not a mobile number.
    */
   parsePhone(mcode: string | undefined, mobile: string): ParsedPhone {
-    try {
-      return mcode === undefined ? parsePhoneField(mobile) : parsePhone(mcode, mobile);
-    } catch (err) {
-      if (!(err instanceof PhoneParseError)) throw err;
-      const field = err.problem === 'mcode_invalid' ? 'mcode' : 'mobile';
-      throw new DomainError('VALIDATION_FAILED', { field, constraint: 'isPhone', message: `${field} must be valid` });
-    }
+    return parsePhoneInput(mcode, mobile);
   }
 
   /**

@@ -7,7 +7,7 @@ import { DomainError } from '../../common/errors/domain-error.js';
 import { UsersService } from '../../users/users.service.js';
 import { VerificationService } from '../../verification/verification.service.js';
 import { EnduserSetPhoneDto } from './enduser.dto.js';
-import { parseEnduserPhone } from './enduser-phone.js';
+import { parsePhoneInput } from '../../common/phone/phone.js';
 
 /** Seed 003's logged-in end user (an end-user token of this service). */
 @ApiTags('enduser')
@@ -28,11 +28,11 @@ export class EnduserUserController {
   @HttpCode(200)
   async setPhone(@CurrentUser() me: UserPrincipal, @Query() dto: EnduserSetPhoneDto): Promise<Record<string, never>> {
     const user = await this.users.get(me.userId);
-    const oldPhone = parseEnduserPhone(this.verification, dto.oldInternationalCode, dto.oldPhone, { mcode: 'oldInternationalCode', mobile: 'oldPhone' });
+    const oldPhone = parsePhoneInput(dto.oldInternationalCode, dto.oldPhone, { mcode: 'oldInternationalCode', mobile: 'oldPhone' });
     if (oldPhone.e164 !== user.phone_e164) {
       throw new DomainError('VALIDATION_FAILED', { field: 'oldPhone', constraint: 'isCurrentPhone', message: 'oldPhone is not the user’s phone' });
     }
-    const newPhone = parseEnduserPhone(this.verification, dto.newInternationalCode, dto.newPhone, { mcode: 'newInternationalCode', mobile: 'newPhone' });
+    const newPhone = parsePhoneInput(dto.newInternationalCode, dto.newPhone, { mcode: 'newInternationalCode', mobile: 'newPhone' });
     await this.named('oldPhoneCode', () => this.verification.consume(me.app, 'verify_old_phone', oldPhone.e164, dto.oldPhoneCode));
     await this.named('newPhoneCode', () =>
       this.users.changePhone(me.app, me.userId, newPhone, { mcode: dto.newInternationalCode, mobile: dto.newPhone }, dto.newPhoneCode),

@@ -1,4 +1,5 @@
 import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
+import { DomainError } from '../errors/domain-error.js';
 
 export interface ParsedPhone {
   /** `+8618518768888`: the identity of a number everywhere in Passcode. */
@@ -77,4 +78,22 @@ export function parsePhoneField(mobile: string, defaultMcode = '+86'): ParsedPho
   const parsed = parsePhoneNumberFromString(digits);
   if (!parsed) throw new PhoneParseError('mobile_invalid');
   return parsePhone(`+${parsed.countryCallingCode}`, digits);
+}
+
+/**
+ * {@link parsePhone} (or {@link parsePhoneField} without an mcode) for request
+ * input: a bad number is a VALIDATION_FAILED naming the request's own field.
+ */
+export function parsePhoneInput(
+  mcode: string | undefined,
+  mobile: string,
+  names: { mcode: string; mobile: string } = { mcode: 'mcode', mobile: 'mobile' },
+): ParsedPhone {
+  try {
+    return mcode === undefined ? parsePhoneField(mobile) : parsePhone(mcode, mobile);
+  } catch (err) {
+    if (!(err instanceof PhoneParseError)) throw err;
+    const field = err.problem === 'mcode_invalid' ? names.mcode : names.mobile;
+    throw new DomainError('VALIDATION_FAILED', { field, constraint: 'isPhone', message: `${field} must be valid` });
+  }
 }
