@@ -16,6 +16,12 @@ import { AppsRepository } from './apps.repository.js';
 import { APP_CHANGED_CHANNEL, AppCache } from './app-cache.js';
 
 export const APPKEY_LENGTH = 16;
+
+/**
+ * Decrypted secrets per loaded app row, so signed requests served from the app
+ * cache skip AES-GCM; a reloaded (changed) row is a new object and decrypts anew.
+ */
+type PlainSecrets = { current: string; previous?: string };
 export const SECRET_LENGTH = 32;
 
 /** Apps as operators manage them: create, read, change, enable/disable, delete, rotate the secret. */
@@ -29,6 +35,8 @@ export class AppsService {
     private readonly clock: Clock,
     private readonly cache: AppCache,
   ) {}
+
+  private readonly plainSecrets = new WeakMap<AppEntity, PlainSecrets>();
 
   /** Creates an app with a fresh appkey and secret. The secret is in this answer and nowhere else ever again. */
   async create(actor: Actor, dto: CreateAppDto): Promise<AppView & { secret: string }> {
@@ -121,11 +129,16 @@ export class AppsService {
 
   /** The secrets a request signature may be made with right now: the current one, and the previous one during its grace. */
   activeSecrets(app: AppEntity): string[] {
-    const secrets = [this.box.decrypt(app.secretEnc, secretAad(app.id))];
-    if (app.previousSecretEnc && app.previousSecretExpiresAt && app.previousSecretExpiresAt > this.clock.now()) {
-      secrets.push(this.box.decrypt(app.previousSecretEnc, secretAad(app.id)));
+    let plain = this.plainSecrets.get(app);
+    if (!plain) {
+      plain = {
+        current: this.box.decrypt(app.secretEnc, secretAad(app.id)),
+        previous: app.previousSecretEnc ? this.box.decrypt(app.previousSecretEnc, secretAad(app.id)) : undefined,
+      };
+      this.plainSecrets.set(app, plain);
     }
-    return secrets;
+    const inGrace = plain.previous !== undefined && app.previousSecretExpiresAt !== null && app.previousSecretExpiresAt > this.clock.now();
+    return inGrace ? [plain.current, plain.previous!] : [plain.current];
   }
 
   /** An enabled app by id, for requests authenticated by an end-user token; null otherwise. */
