@@ -130,3 +130,4 @@ app.post('/v1/sms/check_code', async (req) => {
 
 app.get('/health/ready', async () => ({ ok: true }));
 await app.listen({ port: Number(PORT), host: '127.0.0.1' });
+process.once('SIGTERM', () => app.close().then(() => pool.end()).then(() => process.exit(0)));

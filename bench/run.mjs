@@ -2,7 +2,7 @@
 // baseline doing the same SQL, driven by autocannon. See README "Benchmarks".
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { createServer as netServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -44,9 +44,13 @@ function freePort() {
   });
 }
 
+// BENCH_CPU_PROF=<dir>: Passcode writes a V8 CPU profile there when it stops (open in Chrome DevTools).
+const PROFILE_DIR = process.env.BENCH_CPU_PROF;
+
 async function spawnServer(script, env) {
   const port = await freePort();
-  const child = spawn(process.execPath, [script], { cwd: root, env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const flags = PROFILE_DIR && script.startsWith('dist/') ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : [];
+  const child = spawn(process.execPath, [...flags, script], { cwd: root, env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' }, stdio: ['ignore', 'pipe', 'pipe'] });
   children.push(child);
   let out = '';
   child.stdout.on('data', (d) => (out += d));
@@ -132,10 +136,40 @@ async function drive(url, request, duration) {
   return result;
 }
 
-async function figure(name, url, makeRequest) {
+/** CPU seconds (user + system) so far of each process whose pid and name pass `keep` (Linux /proc; empty elsewhere). */
+function cpuSeconds(keep) {
+  const used = new Map();
+  let pids = [];
+  try {
+    pids = readdirSync('/proc').filter((d) => /^\d+$/.test(d));
+  } catch {
+    return used;
+  }
+  for (const pid of pids) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      if (!keep(Number(pid), comm)) continue;
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      used.set(pid, (Number(fields[11]) + Number(fields[12])) / 100);
+    } catch {}
+  }
+  return used;
+}
+
+/** CPU seconds spent between two {@link cpuSeconds} readings by the processes alive at the second one. */
+function cpuSpent(before, after) {
+  let spent = 0;
+  for (const [pid, s] of after) spent += s - (before.get(pid) ?? 0);
+  return spent;
+}
+
+async function figure(name, url, makeRequest, server) {
   await drive(url, makeRequest(), WARMUP);
   let envelopeErrors = 0;
   const request = makeRequest();
+  const cpu = () => ({ server: cpuSeconds((pid) => pid === server.child.pid), postgres: cpuSeconds((_, comm) => comm === 'postgres'), bench: process.cpuUsage() });
+  const before = cpu();
   const r = await autocannon({
     url,
     connections: CONNECTIONS,
@@ -151,7 +185,14 @@ async function figure(name, url, makeRequest) {
     errors: r.errors + r.timeouts + r.non2xx + envelopeErrors,
     requests: r.requests.total,
   };
-  console.error(`  ${name}: ${out.req_per_s} req/s, p50 ${out.p50_ms} ms, p99 ${out.p99_ms} ms, errors ${out.errors}`);
+  const after = cpu();
+  const perRequest = (s) => Math.round((s * 1e6) / Math.max(1, out.requests)) / 1000;
+  out.cpu_ms_per_request = {
+    server: perRequest(cpuSpent(before.server, after.server)),
+    postgres: perRequest(cpuSpent(before.postgres, after.postgres)),
+    load_generator: perRequest(((after.bench.user + after.bench.system) - (before.bench.user + before.bench.system)) / 1e6),
+  };
+  console.error(`  ${name}: ${out.req_per_s} req/s, p50 ${out.p50_ms} ms, p99 ${out.p99_ms} ms, errors ${out.errors}, CPU ms/request ${JSON.stringify(out.cpu_ms_per_request)}`);
   return out;
 }
 
@@ -182,10 +223,10 @@ async function main() {
     });
     const app = await setupApp(passcode.url, adminPassword, provider);
     const bare = await spawnServer('bench/bare-server.mjs', { DATABASE_URL: dbUrl.toString(), PROVIDER_URL: `http://${provider.endpoint}` });
-    figures.push(await figure('postgres send', passcode.url, () => sendRequest(app, '139')));
-    figures.push(await figure('bare send', bare.url, () => sendRequest(app, '138')));
-    figures.push(await figure('postgres check', passcode.url, () => checkRequest(app, '139')));
-    figures.push(await figure('bare check', bare.url, () => checkRequest(app, '138')));
+    figures.push(await figure('postgres send', passcode.url, () => sendRequest(app, '139'), passcode));
+    figures.push(await figure('bare send', bare.url, () => sendRequest(app, '138'), bare));
+    figures.push(await figure('postgres check', passcode.url, () => checkRequest(app, '139'), passcode));
+    figures.push(await figure('bare check', bare.url, () => checkRequest(app, '138'), bare));
     await stop(passcode.child);
     await stop(bare.child);
 
@@ -195,8 +236,8 @@ async function main() {
     dataDirs.push(liteDir);
     const lite = await spawnServer('dist/src/main.js', { ...common, NODE_ENV: 'development', DATABASE_URL: '', DATA_DIR: liteDir });
     const liteApp = await setupApp(lite.url, adminPassword, provider);
-    figures.push(await figure('pglite send', lite.url, () => sendRequest(liteApp, '137')));
-    figures.push(await figure('pglite check', lite.url, () => checkRequest(liteApp, '137')));
+    figures.push(await figure('pglite send', lite.url, () => sendRequest(liteApp, '137'), lite));
+    figures.push(await figure('pglite check', lite.url, () => checkRequest(liteApp, '137'), lite));
     await stop(lite.child);
   } finally {
     for (const c of children) await stop(c);

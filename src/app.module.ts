@@ -11,9 +11,11 @@ import { V1Module } from './api/v1/v1.module.js';
 import { AppsModule } from './apps/apps.module.js';
 import { AuditModule } from './audit/audit.module.js';
 import { AdminAuthModule } from './auth/admin-auth.module.js';
+import { Clock } from './common/clock/clock.js';
 import { CommonModule } from './common/common.module.js';
 import { DialectResolver } from './common/http/dialect-resolver.js';
 import { EnvelopeInterceptor } from './common/http/envelope.interceptor.js';
+import { MemoryThrottlerStorage } from './throttle/memory-throttler.storage.js';
 import { RedisThrottlerStorage } from './throttle/redis-throttler.storage.js';
 import { PasscodeValidationPipe } from './common/http/validation.pipe.js';
 import { WireExceptionFilter } from './common/http/wire-exception.filter.js';
@@ -43,14 +45,17 @@ export class AppModule {
         ConfigModule.forRoot(config),
         LoggingModule.forRoot(config, options.logStream),
         DatabaseModule.forRoot(config),
-        ThrottlerModule.forRoot({
-          // In-process counters by default; Redis shares each client's budget across instances.
-          storage: throttleStorage,
-          throttlers: [
-            { name: 'default', ttl: config.throttle.ttlMs, limit: config.throttle.limit },
-            // Password guessing: a tight per-IP budget on the operator login only.
-            { name: 'admin-login', ttl: 60_000, limit: config.admin.loginPerMinute, skipIf: (ctx) => !isAdminLogin(ctx) },
-          ],
+        ThrottlerModule.forRootAsync({
+          inject: [Clock],
+          useFactory: (clock: Clock) => ({
+            // In-process counters by default; Redis shares each client's budget across instances.
+            storage: throttleStorage ?? new MemoryThrottlerStorage(clock),
+            throttlers: [
+              { name: 'default', ttl: config.throttle.ttlMs, limit: config.throttle.limit },
+              // Password guessing: a tight per-IP budget on the operator login only.
+              { name: 'admin-login', ttl: 60_000, limit: config.admin.loginPerMinute, skipIf: (ctx) => !isAdminLogin(ctx) },
+            ],
+          }),
         }),
         CommonModule,
         HealthModule,

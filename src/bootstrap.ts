@@ -4,9 +4,10 @@ import { IncomingMessage } from 'node:http';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { NestFactory } from '@nestjs/core';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import { Logger } from 'nestjs-pino';
+import { Logger, PinoLogger } from 'nestjs-pino';
 import { AppModule, type AppModuleOptions } from './app.module.js';
 import { type AppConfig } from './config/app-config.js';
+import { logRequests } from './logging/request-log.js';
 
 const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
 
@@ -30,16 +31,16 @@ export function createAdapter(config: AppConfig): FastifyAdapter {
   });
 }
 
-/** What every Passcode application gets after creation: pino, shutdown hooks, the request-id header, OpenAPI at /docs. */
+/** What every Passcode application gets after creation: pino and request lines, shutdown hooks, the request-id header, OpenAPI at /docs. */
 export function configureApp(app: NestFastifyApplication): NestFastifyApplication {
   app.useLogger(app.get(Logger));
   app.enableShutdownHooks();
-  app
-    .getHttpAdapter()
-    .getInstance()
-    .addHook('onRequest', async (req, reply) => {
-      reply.header('x-request-id', req.id);
-    });
+  const fastify = app.getHttpAdapter().getInstance();
+  fastify.addHook('onRequest', (req, reply, done) => {
+    reply.header('x-request-id', req.id);
+    done();
+  });
+  logRequests(fastify, PinoLogger.root);
   const document = () =>
     SwaggerModule.createDocument(
       app,

@@ -18,6 +18,21 @@ describe('per-IP throttling', () => {
     }
   });
 
+  it('gives the budget back when the window ends', async () => {
+    const t = await startTestApp({ env: { THROTTLE_LIMIT: '2', THROTTLE_TTL_MS: '60000' } });
+    try {
+      for (let i = 0; i < 2; i++) await t.http.get('/admin/apps').expect(401);
+      await t.http.get('/admin/apps').expect(429);
+      t.clock.advance(59_000);
+      await t.http.get('/admin/apps').expect(429);
+      t.clock.advance(1_000);
+      for (let i = 0; i < 2; i++) await t.http.get('/admin/apps').expect(401);
+      await t.http.get('/admin/apps').expect(429);
+    } finally {
+      await t.close();
+    }
+  });
+
   it('ignores X-Forwarded-For unless TRUST_PROXY is set', async () => {
     const t = await startTestApp({ env: { THROTTLE_LIMIT: '2' } });
     try {

@@ -63,8 +63,8 @@ export class VerificationService {
   }
 
   /**
-   * Sends a fresh code: takes the cooldown and the caps in one transaction with the
-   * new code (superseding older ones), then sends the SMS outside it. A failed send
+   * Sends a fresh code: takes the cooldown and the caps with the new code
+   * (superseding older ones) in one statement and transaction, then sends the SMS outside it. A failed send
    * gives the cooldown and the caps back and kills the code.
    */
   async issue(req: IssueRequest): Promise<IssueResult> {
@@ -90,25 +90,31 @@ export class VerificationService {
     if (req.ip) counters.push([{ scope: 'ip_hour', subject: req.ip, windowStart: windowStart(now, HOUR_MS) }, policy.per_ip_hourly]);
 
     await this.repo.transaction(async (m) => {
-      const busyUntil = await this.repo.takeCooldown(m, app.id, phone.e164, now, new Date(now.getTime() + policy.resend_interval_s * 1000), holder);
-      if (busyUntil) throw new DomainError('SEND_COOLDOWN', { retryAfterS: Math.max(1, Math.ceil((busyUntil.getTime() - now.getTime()) / 1000)) });
-      const refused = await this.repo.incrementAll(m, app.id, counters);
-      if (refused >= 0) {
-        const [key] = counters[refused];
+      const slot = await this.repo.takeSendSlot(m, {
+        now,
+        until: new Date(now.getTime() + policy.resend_interval_s * 1000),
+        holder,
+        counters,
+        code: {
+          id: codeId,
+          app_id: app.id,
+          scene,
+          phone_e164: phone.e164,
+          code_hash: this.hash(app.id, scene, phone.e164, code),
+          expires_at: new Date(now.getTime() + policy.ttl_s * 1000),
+          max_attempts: policy.max_attempts,
+          ip: req.ip,
+        },
+      });
+      // Throwing rolls the transaction back: a refused send leaves no count, cooldown or code behind.
+      if (slot.status === 'cooldown') {
+        throw new DomainError('SEND_COOLDOWN', { retryAfterS: Math.max(1, Math.ceil((slot.until.getTime() - now.getTime()) / 1000)) });
+      }
+      if (slot.status === 'limit') {
+        const [key] = counters[slot.counter];
         const windowMs = key.scope === 'ip_hour' ? HOUR_MS : DAY_MS;
         throw new DomainError('SEND_LIMIT_EXCEEDED', { retryAfterS: Math.ceil((key.windowStart.getTime() + windowMs - now.getTime()) / 1000) });
       }
-      await this.repo.supersedeAndInsert(m, {
-        id: codeId,
-        app_id: app.id,
-        scene,
-        phone_e164: phone.e164,
-        code_hash: this.hash(app.id, scene, phone.e164, code),
-        expires_at: new Date(now.getTime() + policy.ttl_s * 1000),
-        max_attempts: policy.max_attempts,
-        ip: req.ip,
-        created_at: now,
-      });
     });
 
     try {

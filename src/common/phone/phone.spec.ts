@@ -35,3 +35,18 @@ describe('parsePhone', () => {
     expect(maskPhone('+8618518768888')).toBe('+86185****8888');
   });
 });
+
+describe('parsePhone, asked again', () => {
+  it('answers a repeated number from memory exactly as the first time', () => {
+    const first = parsePhone('+86', '185 1876 8888');
+    expect(parsePhone('+86', '18518768888')).toEqual(first);
+    expect(() => parsePhone('+86', '12345')).toThrow(PhoneParseError);
+    expect(() => parsePhone('+86', '12345')).toThrow(PhoneParseError);
+  });
+
+  it('keeps a country code and the digits after it apart', () => {
+    // "+8" + "618518768888" and "+86" + "18518768888" spell the same characters.
+    expect(parsePhone('+86', '18518768888').e164).toBe('+8618518768888');
+    expect(() => parsePhone('+8', '618518768888')).toThrow(PhoneParseError);
+  });
+});

@@ -55,11 +55,31 @@ export function parsePhone(mcode: string | undefined, mobile: string): ParsedPho
     digits = digits.slice(code.length);
   }
   if (!/^\d{4,15}$/.test(digits)) throw new PhoneParseError('mobile_invalid');
+  const key = `${code}|${digits}`;
+  let known = recent.get(key);
+  if (known === undefined) {
+    known = classify(code, digits);
+    if (recent.size >= RECENT_MAX) recent.delete(recent.keys().next().value!);
+    recent.set(key, known);
+  }
+  if (typeof known === 'string') throw new PhoneParseError(known);
+  return known;
+}
+
+/**
+ * Numbers seen lately, as libphonenumber judged them: the number a code is sent
+ * to comes back for the check and the login, and judging it is the costliest
+ * step of a v1 check. Bounded; the oldest entry goes first.
+ */
+const recent = new Map<string, Readonly<ParsedPhone> | PhoneProblem>();
+const RECENT_MAX = 10_000;
+
+function classify(code: string, digits: string): Readonly<ParsedPhone> | PhoneProblem {
   const parsed = parsePhoneNumberFromString(`${code}${digits}`);
-  if (!parsed || parsed.countryCallingCode !== code.slice(1)) throw new PhoneParseError('mcode_invalid');
+  if (!parsed || parsed.countryCallingCode !== code.slice(1)) return 'mcode_invalid';
   const type = parsed.getType();
-  if (!parsed.isValid() || (type !== 'MOBILE' && type !== 'FIXED_LINE_OR_MOBILE')) throw new PhoneParseError('mobile_invalid');
-  return { e164: parsed.number, mcode: code, national: parsed.nationalNumber, region: parsed.country };
+  if (!parsed.isValid() || (type !== 'MOBILE' && type !== 'FIXED_LINE_OR_MOBILE')) return 'mobile_invalid';
+  return Object.freeze({ e164: parsed.number, mcode: code, national: parsed.nationalNumber, region: parsed.country });
 }
 
 /** `+86185****8888`: what logs may show of a number. */
