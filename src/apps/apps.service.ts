@@ -13,7 +13,7 @@ import { CreateAppDto, ListAppsQuery, UpdateAppDto } from './app.dto.js';
 import { AppEntity, type AppStatus } from './app.entity.js';
 import { appView, type AppView } from './app.view.js';
 import { AppsRepository } from './apps.repository.js';
-import { APP_CHANGED_CHANNEL, AppCache } from './app-cache.js';
+import { AppCache } from './app-cache.js';
 
 export const APPKEY_LENGTH = 16;
 
@@ -181,7 +181,7 @@ export class AppsService {
 
   /** Tells every instance to drop its cached copy, once the transaction commits. */
   private async announceChange(m: EntityManager, appkey: string): Promise<void> {
-    await m.query('SELECT pg_notify($1, $2)', [APP_CHANGED_CHANNEL, appkey]);
+    await this.cache.announceChange(m, appkey);
   }
 }
 

@@ -2,13 +2,15 @@ import { type DynamicModule, Logger, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { type DataSourceOptions } from 'typeorm';
 import { type AppConfig } from '../config/app-config.js';
+import { ChangeFeed } from './change-feed.js';
 import { createDataSource, runMigrations } from './data-source.factory.js';
 
 /**
  * The database connection: Postgres when a URL is configured, PGlite under
  * DATA_DIR otherwise. Pending migrations are applied on start unless
  * DB_MIGRATE_ON_START=false. Entities register themselves through
- * `TypeOrmModule.forFeature` in their modules.
+ * `TypeOrmModule.forFeature` in their modules. The {@link ChangeFeed} that
+ * tells other instances about configuration changes is provided to all.
  */
 @Module({})
 export class DatabaseModule {
@@ -16,6 +18,9 @@ export class DatabaseModule {
     const logger = new Logger('Database');
     return {
       module: DatabaseModule,
+      global: true,
+      providers: [ChangeFeed],
+      exports: [ChangeFeed],
       imports: [
         TypeOrmModule.forRootAsync({
           useFactory: () => ({ type: 'postgres', autoLoadEntities: true }) as DataSourceOptions,

@@ -16,6 +16,7 @@ import { SmsTemplateEntity } from './sms-template.entity.js';
 import {
   CreateSmsAccountDto, CreateSmsSignatureDto, CreateSmsTemplateDto, PutSmsBindingDto, UpdateSmsAccountDto, UpdateSmsTemplateDto,
 } from './sms.dto.js';
+import { SmsRouteCache } from './sms-route-cache.js';
 import { SmsRepository } from './sms.repository.js';
 import { smsAccountView, smsBindingView, smsSignatureView, smsTemplateView } from './sms.views.js';
 
@@ -44,7 +45,19 @@ export class SmsConfigService {
     private readonly audit: AuditService,
     private readonly box: SecretBox,
     private readonly clock: Clock,
+    private readonly routes: SmsRouteCache,
   ) {}
+
+  /** Runs a configuration change in a transaction; once it commits, no instance sends by a route cached before it. */
+  private async change<T>(work: (m: EntityManager) => Promise<T>): Promise<T> {
+    const result = await this.ds.transaction(async (m) => {
+      const r = await work(m);
+      await this.routes.announceChange(m);
+      return r;
+    });
+    this.routes.clear();
+    return result;
+  }
 
   /** Creates a provider account; aliyun accounts need both AccessKey parts. Credentials are sealed and never shown again. */
   async createAccount(actor: Actor, dto: CreateSmsAccountDto) {
@@ -53,7 +66,7 @@ export class SmsConfigService {
       throw new DomainError('VALIDATION_FAILED', { field, constraint: 'isNotEmpty', message: `${field} is required for aliyun accounts` });
     }
     this.requireKeyPair(dto.access_key_id, dto.access_key_secret);
-    const account = await this.ds.transaction(async (m) => {
+    const account = await this.change(async (m) => {
       const now = this.clock.now();
       const id = randomUUID();
       const a = Object.assign(new SmsAccountEntity(), {
@@ -114,7 +127,7 @@ export class SmsConfigService {
   }
 
   async createSignature(actor: Actor, accountId: string, dto: CreateSmsSignatureDto) {
-    const sig = await this.ds.transaction(async (m) => {
+    const sig = await this.change(async (m) => {
       await this.getAccountEntity(accountId, m, true);
       if ((await this.repo.listSignatures(accountId, m)).some((s) => s.signName === dto.sign_name)) {
         throw new DomainError('VALIDATION_FAILED', { field: 'sign_name', constraint: 'unique', message: 'sign_name already exists on this account' });
@@ -147,7 +160,7 @@ export class SmsConfigService {
   }
 
   async setSignatureStatus(actor: Actor, id: string, status: SmsEntityStatus) {
-    const sig = await this.ds.transaction(async (m) => {
+    const sig = await this.change(async (m) => {
       const s = await this.repo.findSignature(id, m, true);
       if (!s) throw new DomainError('SMS_SIGNATURE_NOT_FOUND');
       s.status = status;
@@ -165,7 +178,7 @@ export class SmsConfigService {
   }
 
   async createTemplate(actor: Actor, accountId: string, dto: CreateSmsTemplateDto) {
-    const tpl = await this.ds.transaction(async (m) => {
+    const tpl = await this.change(async (m) => {
       await this.getAccountEntity(accountId, m, true);
       if ((await this.repo.listTemplates(accountId, m)).some((t) => t.templateCode === dto.template_code)) {
         throw new DomainError('VALIDATION_FAILED', { field: 'template_code', constraint: 'unique', message: 'template_code already exists on this account' });
@@ -235,7 +248,7 @@ export class SmsConfigService {
       const field = dto.fallback_template_id ? 'fallback_signature_id' : 'fallback_template_id';
       throw new DomainError('VALIDATION_FAILED', { field, constraint: 'isNotEmpty', message: 'a fallback needs both a template and a signature' });
     }
-    const binding = await this.ds.transaction(async (m) => {
+    const binding = await this.change(async (m) => {
       const primaryAccount = await this.checkPair(m, dto.template_id, dto.signature_id, '');
       if (hasFallback) {
         const fallbackAccount = await this.checkPair(m, dto.fallback_template_id!, dto.fallback_signature_id!, 'fallback_');
@@ -271,7 +284,7 @@ export class SmsConfigService {
   async deleteBinding(actor: Actor, appId: string, scene: string): Promise<void> {
     const sc = this.requireScene(scene);
     await this.apps.get(appId);
-    await this.ds.transaction(async (m) => {
+    await this.change(async (m) => {
       const b = await this.repo.findBinding(appId, sc, m);
       if (!b) throw new DomainError('SMS_NOT_CONFIGURED');
       await this.repo.deleteBinding(m, b.id);
@@ -325,7 +338,7 @@ export class SmsConfigService {
   }
 
   private async mutateAccount(actor: Actor, id: string, action: string, change: (a: SmsAccountEntity) => Record<string, unknown>) {
-    const saved = await this.ds.transaction(async (m) => {
+    const saved = await this.change(async (m) => {
       const a = await this.getAccountEntity(id, m, true);
       const details = change(a);
       a.updatedAt = this.clock.now();
@@ -337,7 +350,7 @@ export class SmsConfigService {
   }
 
   private async mutateTemplate(actor: Actor, id: string, action: string, change: (t: SmsTemplateEntity) => Record<string, unknown>) {
-    const saved = await this.ds.transaction(async (m) => {
+    const saved = await this.change(async (m) => {
       const t = await this.repo.findTemplate(id, m, true);
       if (!t) throw new DomainError('SMS_TEMPLATE_NOT_FOUND');
       const details = change(t);

@@ -14,6 +14,7 @@ import { SmsMessageEntity } from './sms-message.entity.js';
 import { SmsSender } from './sms-sender.js';
 import { SmsSignatureEntity } from './sms-signature.entity.js';
 import { SmsTemplateEntity } from './sms-template.entity.js';
+import { SmsRouteCache } from './sms-route-cache.js';
 import { SmsRepository } from './sms.repository.js';
 import { SmsService } from './sms.service.js';
 
@@ -28,6 +29,7 @@ import { SmsService } from './sms.service.js';
   controllers: [SmsAdminController, SmsAppAdminController],
   providers: [
     SmsRepository,
+    SmsRouteCache,
     SmsConfigService,
     SmsService,
     ConsoleSmsProvider,

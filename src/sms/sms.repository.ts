@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { And, DataSource, EntityManager, type FindOptionsWhere, LessThan, MoreThanOrEqual } from 'typeorm';
 import { type Scene } from '../common/scenes.js';
+import { sqlRows } from '../database/sql-rows.js';
 import { SmsAccountEntity } from './sms-account.entity.js';
 import { SmsBindingEntity } from './sms-binding.entity.js';
 import { SmsMessageEntity, type SmsMessageStatus } from './sms-message.entity.js';
@@ -19,6 +20,14 @@ export interface SmsMessageFilter {
   scene?: Scene;
   from?: Date;
   to?: Date;
+}
+
+/** An app's binding for a scene with what it names; a part is null when a concurrent change removed it. */
+export interface BindingRoute {
+  binding: SmsBindingEntity;
+  template: SmsTemplateEntity | null;
+  signature: SmsSignatureEntity | null;
+  account: SmsAccountEntity | null;
 }
 
 /** The only code that touches the sms_* tables. `find*` answers null for unknown or malformed ids. */
@@ -62,10 +71,7 @@ export class SmsRepository {
    * in one round trip for the send path. A part missing (a concurrent change) is
    * null, so the caller can report it as it would have by looking each up.
    */
-  async findBindingRoute(
-    appId: string,
-    scene: Scene,
-  ): Promise<{ binding: SmsBindingEntity; template: SmsTemplateEntity | null; signature: SmsSignatureEntity | null; account: SmsAccountEntity | null } | null> {
+  async findBindingRoute(appId: string, scene: Scene): Promise<BindingRoute | null> {
     type Joined = SmsBindingEntity & { routeTemplate?: SmsTemplateEntity; routeSignature?: SmsSignatureEntity; routeAccount?: SmsAccountEntity };
     const row = (await this.ds
       .getRepository(SmsBindingEntity)
@@ -94,15 +100,32 @@ export class SmsRepository {
     return m.save(entity);
   }
 
-  /** Writes one send-log row on its own, in one round trip (save() would wrap it in a transaction). */
+  /** Writes one send-log row on its own, in one round trip. */
   async insertMessage(row: Omit<SmsMessageEntity, 'id'>): Promise<SmsMessageEntity> {
-    const result = await this.ds.createQueryBuilder().insert().into(SmsMessageEntity).values(row).returning(['id']).execute();
-    const id = (result.raw as Array<{ id: string }>)[0].id;
+    const [{ id }] = sqlRows<{ id: string }>(
+      await this.ds.query(
+        `INSERT INTO sms_messages (app_id, scene, phone, origin, attempt, provider, account_id, template_code, sign_name, status,
+                                   biz_id, error, provider_code, provider_message, latency_ms, created_at, completed_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) RETURNING id`,
+        [
+          row.appId, row.scene, row.phone, row.origin, row.attempt, row.provider, row.accountId, row.templateCode, row.signName, row.status,
+          row.bizId, row.error, row.providerCode, row.providerMessage, row.latencyMs, row.createdAt, row.completedAt,
+        ],
+      ),
+    );
     return Object.assign(new SmsMessageEntity(), row, { id });
   }
 
-  async updateMessage(id: string, change: Partial<SmsMessageEntity>): Promise<void> {
-    await this.ds.getRepository(SmsMessageEntity).update({ id }, change);
+  /** Records how a provider call ended on its send-log row. */
+  async completeMessage(
+    id: string,
+    outcome: Pick<SmsMessageEntity, 'status' | 'bizId' | 'error' | 'providerCode' | 'providerMessage' | 'latencyMs' | 'completedAt'>,
+  ): Promise<void> {
+    await this.ds.query(
+      `UPDATE sms_messages SET status = $2, biz_id = $3, error = $4, provider_code = $5, provider_message = $6, latency_ms = $7, completed_at = $8
+       WHERE id = $1`,
+      [id, outcome.status, outcome.bizId, outcome.error, outcome.providerCode, outcome.providerMessage, outcome.latencyMs, outcome.completedAt],
+    );
   }
 
   async listMessages(f: SmsMessageFilter): Promise<{ items: SmsMessageEntity[]; total: number }> {

@@ -23,6 +23,7 @@ import { type SmsSignatureEntity } from './sms-signature.entity.js';
 import { type SmsTemplateEntity } from './sms-template.entity.js';
 import { credentialsAad, type SmsCredentials } from './sms-config.service.js';
 import { ListSmsMessagesQuery, SmsTestSendDto } from './sms.dto.js';
+import { SmsRouteCache } from './sms-route-cache.js';
 import { SmsRepository } from './sms.repository.js';
 import { smsMessageView } from './sms.views.js';
 
@@ -55,13 +56,17 @@ export class SmsService extends SmsSender {
     private readonly box: SecretBox,
     private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly routes: SmsRouteCache,
   ) {
     super();
   }
 
+  /** Decrypted credentials per loaded account row; cached routes reuse the row, a changed account is a new row. */
+  private readonly connections = new WeakMap<SmsAccountEntity, SmsAccountConnection>();
+
   /** Sends one message for an app's scene (see SmsSender). Never call it inside a database transaction. */
   async send(req: SmsSendRequest): Promise<SmsSendResult> {
-    const found = await this.repo.findBindingRoute(req.appId, req.scene);
+    const found = await this.routes.get(req.appId, req.scene, () => this.repo.findBindingRoute(req.appId, req.scene));
     if (!found) {
       await this.logRefusal(req, null, 'SMS_NOT_CONFIGURED');
       throw new DomainError('SMS_NOT_CONFIGURED', { message: `no SMS binding for scene ${req.scene}` });
@@ -149,7 +154,7 @@ export class SmsService extends SmsSender {
       ...(template.content ? { text: `【${signature.signName}】${renderTemplate(template.content, params)}` } : {}),
     });
     const latencyMs = Math.round(performance.now() - started);
-    await this.repo.updateMessage(row.id, {
+    await this.repo.completeMessage(row.id, {
       status: outcome.ok ? 'sent' : 'failed',
       bizId: outcome.ok ? outcome.bizId : null,
       error: outcome.ok ? null : outcome.error,
@@ -199,6 +204,15 @@ export class SmsService extends SmsSender {
   }
 
   private connection(account: SmsAccountEntity): SmsAccountConnection {
+    let connection = this.connections.get(account);
+    if (!connection) {
+      connection = this.openConnection(account);
+      this.connections.set(account, connection);
+    }
+    return connection;
+  }
+
+  private openConnection(account: SmsAccountEntity): SmsAccountConnection {
     const creds = account.credentialsEnc
       ? (JSON.parse(this.box.decrypt(account.credentialsEnc, credentialsAad(account.id))) as SmsCredentials)
       : null;

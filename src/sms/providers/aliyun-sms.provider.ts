@@ -2,7 +2,7 @@ import * as $Dysmsapi from '@alicloud/dysmsapi20170525';
 import * as $OpenApiCore from '@alicloud/openapi-core';
 import { Injectable } from '@nestjs/common';
 import { aliyunCodeFailure, aliyunThrownFailure } from './aliyun-outcome.js';
-import { SmsProvider, type SmsProviderMessage, type SmsProviderOutcome } from './sms-provider.js';
+import { type SmsAccountConnection, SmsProvider, type SmsProviderMessage, type SmsProviderOutcome } from './sms-provider.js';
 
 // The SDK is CommonJS with `exports.default = Client`: native ESM sees the client
 // at `.default.default`, the test runner's CommonJS interop at `.default`.
@@ -19,21 +19,33 @@ const DEFAULT_ENDPOINT = 'dysmsapi.aliyuncs.com';
 export class AliyunSmsProvider extends SmsProvider {
   readonly name = 'aliyun' as const;
 
+  /** One SDK client per account connection (SmsService keeps a connection per loaded account row). */
+  private readonly clients = new WeakMap<SmsAccountConnection, InstanceType<ClientCtor>>();
+
+  private clientFor(account: SmsAccountConnection): InstanceType<ClientCtor> {
+    let client = this.clients.get(account);
+    if (!client) {
+      client = new Client(
+        new OpenApiConfig({
+          accessKeyId: account.accessKeyId!,
+          accessKeySecret: account.accessKeySecret!,
+          endpoint: account.endpoint ?? DEFAULT_ENDPOINT,
+          protocol: account.protocol,
+          readTimeout: account.timeoutMs,
+          connectTimeout: account.timeoutMs,
+        }),
+      );
+      this.clients.set(account, client);
+    }
+    return client;
+  }
+
   async send(message: SmsProviderMessage): Promise<SmsProviderOutcome> {
     const { account } = message;
     if (!account.accessKeyId || !account.accessKeySecret) {
       return { ok: false, error: 'SMS_ACCESS_KEY_NOT_FOUND', transient: false, providerCode: null, providerMessage: 'account has no access key' };
     }
-    const client = new Client(
-      new OpenApiConfig({
-        accessKeyId: account.accessKeyId,
-        accessKeySecret: account.accessKeySecret,
-        endpoint: account.endpoint ?? DEFAULT_ENDPOINT,
-        protocol: account.protocol,
-        readTimeout: account.timeoutMs,
-        connectTimeout: account.timeoutMs,
-      }),
-    );
+    const client = this.clientFor(account);
     try {
       const res = await client.sendSms(
         new SendSmsRequest({
