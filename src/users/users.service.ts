@@ -8,7 +8,6 @@ import { DomainError } from '../common/errors/domain-error.js';
 import { type ParsedPhone } from '../common/phone/phone.js';
 import { type AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
-import { isUniqueViolation } from '../database/sql-rows.js';
 import { VerificationService } from '../verification/verification.service.js';
 import { type UserRow, type UserSessionRow } from './user.js';
 import { UsersRepository } from './users.repository.js';
@@ -41,7 +40,7 @@ export interface LoginResult {
   expiresAt: number;
 }
 
-/** End users of apps: SMS login (registering on first login), sessions, phone change, deregistration. */
+/** End users of apps: SMS login (registering on first login), sessions, deregistration. Phone changes: PhoneChangeService. */
 @Injectable()
 export class UsersService {
   constructor(
@@ -111,23 +110,6 @@ export class UsersService {
     const user = await this.repo.findActive(userId);
     if (!user) throw new DomainError('USER_NOT_FOUND');
     return user;
-  }
-
-  /**
-   * Changes the user's number to one proven by an `update_phone` code. The number
-   * must not belong to another user of the app; the swap is one guarded UPDATE.
-   */
-  async changePhone(app: AppEntity, userId: string, phone: ParsedPhone, given: { mcode: string; mobile: string }, code: string): Promise<void> {
-    const holder = await this.repo.findActiveByPhone(app.id, phone.e164);
-    if (holder && holder.id !== userId) throw new DomainError('PHONE_TAKEN');
-    await this.verification.consume(app, 'update_phone', phone.e164, code);
-    try {
-      const changed = await this.repo.transaction((m) => this.repo.setPhone(m, userId, { e164: phone.e164, ...given }, this.clock.now()));
-      if (!changed) throw new DomainError('USER_NOT_FOUND');
-    } catch (err) {
-      if (isUniqueViolation(err)) throw new DomainError('PHONE_TAKEN');
-      throw err;
-    }
   }
 
   /**

@@ -1,14 +1,13 @@
 import { Body, Controller, Headers, HttpCode, Ip, Post, Req, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
-import { DEFAULT_LOGIN_CONFIG } from '../../apps/app-settings.js';
 import { type AppEntity } from '../../apps/app.entity.js';
 import { AppsService } from '../../apps/apps.service.js';
 import { CurrentUser } from '../../auth/current-user.decorator.js';
 import { UserAuthGuard } from '../../auth/user-auth.guard.js';
 import { type UserPrincipal } from '../../auth/user-jwt.strategy.js';
 import { DomainError } from '../../common/errors/domain-error.js';
+import { PhoneChangeService } from '../../users/phone-change.service.js';
 import { UsersService } from '../../users/users.service.js';
-import { UpdatePhoneTokenService } from '../../verification/update-phone-token.service.js';
 import { VerificationService } from '../../verification/verification.service.js';
 import { AUTHING_CHANNELS, AuthingSendSmsDto, AuthingUpdatePhoneDto, AuthingVerifyUpdatePhoneDto } from './authing.dto.js';
 import { OptionalUserAuthGuard } from './optional-user-auth.guard.js';
@@ -26,7 +25,7 @@ export class AuthingController {
     private readonly apps: AppsService,
     private readonly users: UsersService,
     private readonly verification: VerificationService,
-    private readonly tokens: UpdatePhoneTokenService,
+    private readonly phoneChange: PhoneChangeService,
   ) {}
 
   @Post('send-sms')
@@ -63,28 +62,13 @@ export class AuthingController {
     @Body() dto: AuthingVerifyUpdatePhoneDto,
   ): Promise<{ updatePhoneToken: string; tokenExpiresIn: number }> {
     const app = this.sameApp(me, appkey);
-    const config = { ...DEFAULT_LOGIN_CONFIG, ...app.loginConfig };
     const p = dto.phonePassCodePayload;
-    const user = await this.users.get(me.userId);
-    const newPhone = this.verification.parsePhone(p.newPhoneCountryCode || DEFAULT_COUNTRY_CODE, p.newPhoneNumber);
-    if (config.require_old_phone_on_change) {
-      if (!p.oldPhoneNumber) throw missing('oldPhoneNumber');
-      if (!p.oldPhonePassCode) throw missing('oldPhonePassCode');
-      const oldPhone = this.verification.parsePhone(p.oldPhoneCountryCode || DEFAULT_COUNTRY_CODE, p.oldPhoneNumber);
-      if (oldPhone.e164 !== user.phone_e164) {
-        throw new DomainError('VALIDATION_FAILED', { field: 'oldPhoneNumber', constraint: 'isCurrentPhone', message: 'oldPhoneNumber is not the current phone of the user' });
-      }
-    }
-    const holder = await this.tokens.phoneHolder(app.id, newPhone.e164);
-    if (holder && holder !== String(user.id)) throw new DomainError('PHONE_TAKEN');
-    if (config.require_old_phone_on_change) await this.verification.consume(app, 'verify_old_phone', user.phone_e164, p.oldPhonePassCode!);
-    await this.verification.consume(app, 'update_phone', newPhone.e164, p.newPhonePassCode);
-    const { token, expiresInS } = await this.tokens.issue({
-      app,
-      userId: user.id,
-      oldPhoneE164: user.phone_e164,
-      newPhone: { e164: newPhone.e164, mcode: p.newPhoneCountryCode || DEFAULT_COUNTRY_CODE, mobile: p.newPhoneNumber },
-      ttlS: config.update_phone_token_ttl_s,
+    const { token, expiresInS } = await this.phoneChange.requestToken(app, me.userId, {
+      newPhone: { mcode: p.newPhoneCountryCode || DEFAULT_COUNTRY_CODE, mobile: p.newPhoneNumber },
+      newCode: p.newPhonePassCode,
+      oldPhone: { mcode: p.oldPhoneCountryCode || DEFAULT_COUNTRY_CODE, mobile: p.oldPhoneNumber },
+      oldCode: p.oldPhonePassCode,
+      fields: { oldPhone: 'oldPhoneNumber', oldCode: 'oldPhonePassCode' },
     });
     return { updatePhoneToken: token, tokenExpiresIn: expiresInS };
   }
@@ -98,7 +82,7 @@ export class AuthingController {
     @Body() dto: AuthingUpdatePhoneDto,
   ): Promise<{ success: true }> {
     const app = this.sameApp(me, appkey);
-    await this.tokens.redeem(app, me.userId, me.jti, dto.updatePhoneToken);
+    await this.phoneChange.redeemToken(app, me.userId, me.jti, dto.updatePhoneToken);
     return { success: true };
   }
 
@@ -115,8 +99,4 @@ export class AuthingController {
     if (me.app.appkey !== appkey) throw new DomainError('UNAUTHORIZED');
     return me.app;
   }
-}
-
-function missing(field: string): DomainError {
-  return new DomainError('VALIDATION_FAILED', { field, constraint: 'isNotEmpty', message: `${field} is required when the app requires old-phone verification` });
 }

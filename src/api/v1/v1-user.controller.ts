@@ -3,6 +3,7 @@ import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { CurrentUser } from '../../auth/current-user.decorator.js';
 import { UserAuthGuard } from '../../auth/user-auth.guard.js';
 import { type UserPrincipal } from '../../auth/user-jwt.strategy.js';
+import { PhoneChangeService } from '../../users/phone-change.service.js';
 import { UsersService } from '../../users/users.service.js';
 import { userView } from '../../users/user.view.js';
 import { VerificationService } from '../../verification/verification.service.js';
@@ -17,6 +18,7 @@ export class V1UserController {
   constructor(
     private readonly users: UsersService,
     private readonly verification: VerificationService,
+    private readonly phoneChange: PhoneChangeService,
   ) {}
 
   @Post('verify_code')
@@ -30,8 +32,7 @@ export class V1UserController {
   @Post('mobile')
   @HttpCode(200)
   async changePhone(@CurrentUser() me: UserPrincipal, @Body() dto: V1PhoneCodeDto): Promise<void> {
-    const phone = this.verification.parsePhone(dto.mcode, dto.mobile);
-    await this.users.changePhone(me.app, me.userId, phone, { mcode: dto.mcode, mobile: dto.mobile }, dto.verify_code);
+    await this.phoneChange.change(me.app, me.userId, { newPhone: { mcode: dto.mcode, mobile: dto.mobile }, newCode: dto.verify_code });
   }
 
   @Get('info')

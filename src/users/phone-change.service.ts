@@ -1,0 +1,191 @@
+import { Injectable } from '@nestjs/common';
+import { DEFAULT_LOGIN_CONFIG } from '../apps/app-settings.js';
+import { type AppEntity } from '../apps/app.entity.js';
+import { Clock } from '../common/clock/clock.js';
+import { DomainError } from '../common/errors/domain-error.js';
+import { type ParsedPhone, parsePhoneInput } from '../common/phone/phone.js';
+import type { Scene } from '../common/scenes.js';
+import { isUniqueViolation } from '../database/sql-rows.js';
+import { UpdatePhoneTokenService } from '../verification/update-phone-token.service.js';
+import { VerificationService } from '../verification/verification.service.js';
+import { type UserRow } from './user.js';
+import { UsersRepository } from './users.repository.js';
+import { UsersService } from './users.service.js';
+
+/**
+ * A number as the client sent it; it is also what the user's row keeps. `fields`
+ * are the request fields a malformed number is reported under (`mcode`/`mobile`
+ * when not given).
+ */
+export interface PhoneInput {
+  mcode: string;
+  mobile: string;
+  fields?: { mcode: string; mobile: string };
+}
+
+/** v1's phone change: the new number and its `update_phone` code. */
+export interface PhoneChange {
+  newPhone: PhoneInput;
+  newCode: string;
+}
+
+/**
+ * A phone change that proves the old number too (seed 003's setPhone). `fields`
+ * are the request fields that errors name (DomainErrorDetails.field): an old
+ * number that is not the user's, a wrong code, a swap that changed nothing.
+ */
+export interface ProvenPhoneChange {
+  oldPhone: PhoneInput;
+  oldCode: string;
+  newPhone: PhoneInput;
+  newCode: string;
+  fields: { oldPhone: string; oldCode: string; newPhone: string; newCode: string };
+}
+
+/**
+ * The first step of the token-based phone change (seed 002). The old number and
+ * its code matter only when the app's login config requires them; `fields` are the
+ * request fields named when they are missing or the number is not the user's.
+ */
+export interface UpdatePhoneTokenRequest {
+  newPhone: PhoneInput;
+  newCode: string;
+  oldPhone: { mcode: string; mobile: string | undefined; fields?: { mcode: string; mobile: string } };
+  oldCode: string | undefined;
+  fields: { oldPhone: string; oldCode: string };
+}
+
+/**
+ * Changing an end user's phone number, for every dialect: the old number must be
+ * the user's own (proven by a `verify_old_phone` code where asked), the new one
+ * proven by an `update_phone` code and held by no other active user of the app.
+ */
+@Injectable()
+export class PhoneChangeService {
+  constructor(
+    private readonly users: UsersService,
+    private readonly repo: UsersRepository,
+    private readonly verification: VerificationService,
+    private readonly tokens: UpdatePhoneTokenService,
+    private readonly clock: Clock,
+  ) {}
+
+  /**
+   * Moves the user to a number proven by an `update_phone` code (v1). PHONE_TAKEN
+   * when another user holds it (before the code is spent), CODE_* when the code is
+   * not right, USER_NOT_FOUND when the user is gone.
+   */
+  async change(app: AppEntity, userId: string, req: PhoneChange): Promise<void> {
+    const newPhone = parse(req.newPhone);
+    await this.moveTo(app, userId, newPhone, req.newPhone, req.newCode, {});
+  }
+
+  /**
+   * Moves the user to a new number, proving both (seed 003's setPhone). In order:
+   * USER_NOT_FOUND (no user), VALIDATION_FAILED (old number malformed or not the
+   * user's, then new number malformed), CODE_* on the old code (spent here), then
+   * as {@link change} for the new number; a swap that changes no row is a
+   * USER_NOT_FOUND naming the new-number field.
+   */
+  async changeProvingOld(app: AppEntity, userId: string, req: ProvenPhoneChange): Promise<void> {
+    const user = await this.users.get(userId);
+    const oldPhone = parse(req.oldPhone);
+    assertCurrentPhone(user, oldPhone, req.fields.oldPhone);
+    const newPhone = parse(req.newPhone);
+    await this.spend(app, 'verify_old_phone', oldPhone.e164, req.oldCode, req.fields.oldCode);
+    await this.moveTo(app, userId, newPhone, req.newPhone, req.newCode, { code: req.fields.newCode, phone: req.fields.newPhone });
+  }
+
+  /**
+   * Checks a phone change and issues an update-phone token for it (seed 002). Every
+   * check runs before any code is spent: USER_NOT_FOUND, VALIDATION_FAILED (new
+   * number malformed; old number or code missing, malformed or not the user's, when
+   * the app requires them), PHONE_TAKEN; then CODE_* for the old code, then the new.
+   */
+  async requestToken(app: AppEntity, userId: string, req: UpdatePhoneTokenRequest): Promise<{ token: string; expiresInS: number }> {
+    const config = { ...DEFAULT_LOGIN_CONFIG, ...app.loginConfig };
+    const user = await this.users.get(userId);
+    const newPhone = parse(req.newPhone);
+    let oldCode: string | null = null;
+    if (config.require_old_phone_on_change) {
+      if (!req.oldPhone.mobile) throw missing(req.fields.oldPhone);
+      if (!req.oldCode) throw missing(req.fields.oldCode);
+      assertCurrentPhone(user, parse({ ...req.oldPhone, mobile: req.oldPhone.mobile }), req.fields.oldPhone);
+      oldCode = req.oldCode;
+    }
+    await this.assertFree(app, newPhone, user.id);
+    if (oldCode !== null) await this.spend(app, 'verify_old_phone', user.phone_e164, oldCode);
+    await this.spend(app, 'update_phone', newPhone.e164, req.newCode);
+    return this.tokens.issue({
+      app,
+      userId: user.id,
+      oldPhoneE164: user.phone_e164,
+      newPhone: { e164: newPhone.e164, mcode: req.newPhone.mcode, mobile: req.newPhone.mobile },
+      ttlS: config.update_phone_token_ttl_s,
+    });
+  }
+
+  /**
+   * Redeems an update-phone token of this user and app: the number is swapped and
+   * every other session revoked. UPDATE_PHONE_TOKEN_INVALID when the token is
+   * unknown, used, expired or stale; PHONE_TAKEN when the number was taken meanwhile.
+   */
+  async redeemToken(app: AppEntity, userId: string, keepJti: string, token: string): Promise<void> {
+    await this.tokens.redeem(app, userId, keepJti, token);
+  }
+
+  /** The new number's checks, code and swap, shared by {@link change} and {@link changeProvingOld}. */
+  private async moveTo(
+    app: AppEntity,
+    userId: string,
+    phone: ParsedPhone,
+    given: PhoneInput,
+    code: string,
+    fields: { code?: string; phone?: string },
+  ): Promise<void> {
+    await this.assertFree(app, phone, userId);
+    await this.spend(app, 'update_phone', phone.e164, code, fields.code);
+    try {
+      const changed = await this.repo.transaction((m) =>
+        this.repo.setPhone(m, userId, { e164: phone.e164, mcode: given.mcode, mobile: given.mobile }, this.clock.now()),
+      );
+      if (!changed) throw new DomainError('USER_NOT_FOUND', fields.phone ? { field: fields.phone } : {});
+    } catch (err) {
+      if (isUniqueViolation(err)) throw new DomainError('PHONE_TAKEN');
+      throw err;
+    }
+  }
+
+  /** PHONE_TAKEN when another active user of the app holds the number. */
+  private async assertFree(app: AppEntity, phone: ParsedPhone, userId: string): Promise<void> {
+    const holder = await this.repo.findActiveByPhone(app.id, phone.e164);
+    if (holder && holder.id !== String(userId)) throw new DomainError('PHONE_TAKEN');
+  }
+
+  /** Consumes a code; a wrong or expired one names `field` when given (seed 003 tells the old code's from the new's). */
+  private async spend(app: AppEntity, scene: Scene, phone: string, code: string, field?: string): Promise<void> {
+    try {
+      await this.verification.consume(app, scene, phone, code);
+    } catch (err) {
+      if (field && err instanceof DomainError && (err.code === 'CODE_WRONG' || err.code === 'CODE_EXPIRED')) {
+        throw new DomainError(err.code, { ...err.details, field });
+      }
+      throw err;
+    }
+  }
+}
+
+function parse(input: PhoneInput): ParsedPhone {
+  return parsePhoneInput(input.mcode, input.mobile, input.fields);
+}
+
+/** VALIDATION_FAILED naming `field` unless the number is the user's own now. */
+function assertCurrentPhone(user: UserRow, phone: ParsedPhone, field: string): void {
+  if (phone.e164 !== user.phone_e164) {
+    throw new DomainError('VALIDATION_FAILED', { field, constraint: 'isCurrentPhone', message: `${field} is not the user’s phone` });
+  }
+}
+
+function missing(field: string): DomainError {
+  return new DomainError('VALIDATION_FAILED', { field, constraint: 'isNotEmpty', message: `${field} is required when the app requires old-phone verification` });
+}
