@@ -81,12 +81,6 @@ export class UpdatePhoneTokenService {
     }
   }
 
-  /** The active user of the app holding this number, if any (checked before any code is spent). */
-  async phoneHolder(appId: string, phoneE164: string): Promise<string | null> {
-    const [row] = (await this.ds.query(`SELECT id FROM users WHERE app_id = $1 AND phone_e164 = $2 AND status = 'active'`, [appId, phoneE164])) as { id: string }[];
-    return row ? String(row.id) : null;
-  }
-
   private hash(token: string): string {
     return hmacSha256Hex(this.config.secrets.codePepper, `update_phone_token|${token}`);
   }
