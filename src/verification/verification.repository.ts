@@ -25,6 +25,28 @@ export interface SendSlot {
   code: Omit<VerificationCodeRow, 'attempts' | 'consumed_at' | 'superseded_at' | 'created_at'> & { ip: string | null };
 }
 
+/** What {@link VerificationRepository.check} found and did. */
+export interface CheckedCode {
+  /** The newest code, as it was before this check; null when there is none. */
+  latest: Pick<VerificationCodeRow, 'id' | 'code_hash' | 'expires_at' | 'attempts' | 'max_attempts' | 'consumed_at' | 'superseded_at'> | null;
+  /** An older, superseded code had this hash: the client used a stale SMS. */
+  staleHash: boolean;
+  /** This check consumed the newest code. */
+  consumed: boolean;
+}
+
+interface CheckedRow {
+  id: string | null;
+  code_hash: string;
+  expires_at: Date;
+  attempts: number;
+  max_attempts: number;
+  consumed_at: Date | null;
+  superseded_at: Date | null;
+  stale: boolean;
+  consumed: boolean;
+}
+
 export type SendSlotAnswer =
   | { status: 'taken' }
   /** Another send holds the cooldown until then. */
@@ -118,49 +140,44 @@ export class VerificationRepository {
     await m.query(`UPDATE verification_codes SET superseded_at = $2 WHERE id = $1 AND superseded_at IS NULL`, [id, now]);
   }
 
-  /** The newest code of (app, phone, scene), whatever its state. */
-  async findLatest(appId: string, phone: string, scene: Scene): Promise<VerificationCodeRow | null> {
-    const [row] = sqlRows<VerificationCodeRow>(
-      await this.ds.query(
-        `SELECT * FROM verification_codes WHERE app_id = $1 AND phone_e164 = $2 AND scene = $3 ORDER BY created_at DESC, id LIMIT 1`,
-        [appId, phone, scene],
-      ),
-    );
-    return row ?? null;
-  }
-
-  /** Whether an older, superseded code of (app, phone, scene) had this hash: the client used a stale SMS. */
-  async isSupersededHash(appId: string, phone: string, scene: Scene, hash: string): Promise<boolean> {
-    const rows = sqlRows(
-      await this.ds.query(
-        `SELECT 1 FROM verification_codes WHERE app_id = $1 AND phone_e164 = $2 AND scene = $3 AND code_hash = $4 AND superseded_at IS NOT NULL LIMIT 1`,
-        [appId, phone, scene, hash],
-      ),
-    );
-    return rows.length > 0;
-  }
-
   /**
-   * Consumes a code in one statement: of any number of concurrent consumers, at
-   * most one gets `true`.
+   * Checks a code in one statement (one round trip) and answers what the caller
+   * needs to name the outcome: the newest code of (app, phone, scene) as it was
+   * when the statement began, whether an older superseded code had this hash,
+   * and whether this check consumed the code. In the same statement the newest
+   * code is consumed when the hash matches and it is live, or counted one more
+   * failed attempt when it does not match and no superseded code did (a stale
+   * SMS is not a guess). Each update re-checks liveness on the row itself, so of
+   * concurrent checks of one right code at most one consumes it.
    */
-  async consume(id: string, now: Date): Promise<boolean> {
-    const rows = await this.ds.query(
-      `UPDATE verification_codes SET consumed_at = $2
-       WHERE id = $1 AND consumed_at IS NULL AND superseded_at IS NULL AND expires_at > $2 AND attempts < max_attempts
-       RETURNING id`,
-      [id, now],
+  async check(appId: string, phone: string, scene: Scene, hash: string, now: Date): Promise<CheckedCode> {
+    const [row] = sqlRows<CheckedRow>(
+      await this.ds.query(
+        `WITH latest AS (
+           SELECT id, code_hash, expires_at, attempts, max_attempts, consumed_at, superseded_at FROM verification_codes
+           WHERE app_id = $1 AND phone_e164 = $2 AND scene = $3 ORDER BY created_at DESC, id LIMIT 1),
+         stale AS (
+           SELECT 1 FROM verification_codes
+           WHERE app_id = $1 AND phone_e164 = $2 AND scene = $3 AND code_hash = $4 AND superseded_at IS NOT NULL LIMIT 1),
+         consumed AS (
+           UPDATE verification_codes v SET consumed_at = $5 FROM latest l
+           WHERE v.id = l.id AND l.code_hash = $4
+             AND v.consumed_at IS NULL AND v.superseded_at IS NULL AND v.expires_at > $5 AND v.attempts < v.max_attempts
+           RETURNING v.id),
+         missed AS (
+           UPDATE verification_codes v SET attempts = v.attempts + 1 FROM latest l
+           WHERE v.id = l.id AND l.code_hash <> $4 AND NOT EXISTS (SELECT 1 FROM stale)
+             AND v.consumed_at IS NULL AND v.superseded_at IS NULL AND v.expires_at > $5 AND v.attempts < v.max_attempts
+           RETURNING v.id)
+         SELECT l.id, l.code_hash, l.expires_at, l.attempts, l.max_attempts, l.consumed_at, l.superseded_at,
+                EXISTS (SELECT 1 FROM stale) AS stale,
+                EXISTS (SELECT 1 FROM consumed) AS consumed
+         FROM (SELECT 1) one LEFT JOIN latest l ON true`,
+        [appId, phone, scene, hash, now],
+      ),
     );
-    return sqlRows(rows).length > 0;
-  }
-
-  /** Counts a failed attempt on a live code. */
-  async countAttempt(id: string, now: Date): Promise<void> {
-    await this.ds.query(
-      `UPDATE verification_codes SET attempts = attempts + 1
-       WHERE id = $1 AND consumed_at IS NULL AND superseded_at IS NULL AND expires_at > $2 AND attempts < max_attempts`,
-      [id, now],
-    );
+    const { stale, consumed, ...latest } = row;
+    return { latest: latest.id === null ? null : { ...latest, id: latest.id }, staleHash: stale, consumed };
   }
 
   transaction<T>(work: (m: EntityManager) => Promise<T>): Promise<T> {

@@ -143,21 +143,14 @@ export class VerificationService {
     if (fixed !== undefined) return safeEqual(fixed, code) ? 'approved' : 'wrong_code';
     const now = this.clock.now();
     const hash = this.hash(app.id, scene, phone, code);
-    const latest = await this.repo.findLatest(app.id, phone, scene);
+    const { latest, staleHash, consumed } = await this.repo.check(app.id, phone, scene, hash, now);
     // A consumed latest code, or one killed because its SMS failed, is no code at all.
-    if (!latest || latest.consumed_at || latest.superseded_at) {
-      return (await this.repo.isSupersededHash(app.id, phone, scene, hash)) ? 'superseded' : 'not_found';
-    }
+    if (!latest || latest.consumed_at || latest.superseded_at) return staleHash ? 'superseded' : 'not_found';
     if (new Date(latest.expires_at) <= now) return 'expired';
     if (latest.attempts >= latest.max_attempts) return 'attempts_exhausted';
-    if (!safeEqual(latest.code_hash, hash)) {
-      if (await this.repo.isSupersededHash(app.id, phone, scene, hash)) return 'superseded';
-      await this.repo.countAttempt(latest.id, now);
-      return 'wrong_code';
-    }
-    if (await this.repo.consume(latest.id, now)) return 'approved';
+    if (!safeEqual(latest.code_hash, hash)) return staleHash ? 'superseded' : 'wrong_code';
     // Lost a race: another check consumed it, or the last attempt was spent meanwhile.
-    return 'not_found';
+    return consumed ? 'approved' : 'not_found';
   }
 
   /** {@link check} for flows that go on only with an approved code: anything else is a CODE_* error. */
