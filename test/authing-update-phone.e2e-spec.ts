@@ -2,7 +2,7 @@ import { DataSource } from 'typeorm';
 import { type CreatedApp } from './support/admin.js';
 import { RecordingSmsProvider, withRecordingSms } from './support/sms.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
-import { createSmsApp, signParams } from './support/v1.js';
+import { createSmsApp, loginWithSms, signParams } from './support/v1.js';
 
 describe('Authing v3 (seed 002): send-sms and the two-step phone change', () => {
   let t: TestApp;
@@ -23,17 +23,8 @@ describe('Authing v3 (seed 002): send-sms and the two-step phone change', () => 
   });
 
   const db = () => t.app.get(DataSource);
+  const login = (a: CreatedApp, mobile: string) => loginWithSms(t, sms, a, mobile);
   const REQUEST_ID = expect.any(String);
-
-  /** An access token through the v1 SMS login (the tokens this service issues). */
-  async function login(a: CreatedApp, mobile: string): Promise<{ token: string; uid: number }> {
-    t.clock.advanceSeconds(61);
-    await t.http.post('/v1/login/verify_code').send({ ...signParams(t, a), mcode: '+86', mobile }).expect(200, { code: 200, msg: 'success' });
-    const code = sms.lastCodeFor(`+86${mobile}`)!;
-    const res = await t.http.post('/v1/login/mobile').send({ ...signParams(t, a), mcode: '+86', mobile, verify_code: code, version_number: '1', channel: 'test', need_user_detail: '0' }).expect(200);
-    expect(res.body.code).toBe(200);
-    return { token: res.body.data.access_token, uid: res.body.data.uid };
-  }
 
   function post(a: CreatedApp, path: string, body: Record<string, unknown>, token?: string) {
     const req = t.http.post(`/api/v3/${path}`).set('x-authing-app-id', a.appkey);

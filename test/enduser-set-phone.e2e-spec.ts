@@ -2,7 +2,7 @@ import { DataSource } from 'typeorm';
 import { type CreatedApp } from './support/admin.js';
 import { RecordingSmsProvider, withRecordingSms } from './support/sms.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
-import { createSmsApp, signParams } from './support/v1.js';
+import { createSmsApp, loginWithSms, signParams } from './support/v1.js';
 
 const PATH = '/v2/enduser/enduserapi/setPhone';
 
@@ -25,13 +25,7 @@ describe('enduser setPhone (DESIGN §6)', () => {
   /** A user of `app` logged in through v1 with a fresh number: its token and number. */
   async function login(): Promise<{ token: string; phone: string }> {
     const phone = nextPhone();
-    await t.http.post('/v1/login/verify_code').send({ ...signParams(t, app), mcode: '+86', mobile: phone }).expect(200, { code: 200, msg: 'success' });
-    const res = await t.http
-      .post('/v1/login/mobile')
-      .send({ ...signParams(t, app), mcode: '+86', mobile: phone, verify_code: sms.lastCodeFor(`+86${phone}`), version_number: 1, channel: 'test' })
-      .expect(200);
-    expect(res.body.code).toBe(200);
-    return { token: res.body.data.access_token, phone };
+    return { token: (await loginWithSms(t, sms, app, phone)).token, phone };
   }
 
   /** A code of `scene` sent to `phone` through the signed v1 endpoint. */

@@ -2,7 +2,7 @@ import { DataSource } from 'typeorm';
 import { type CreatedApp } from './support/admin.js';
 import { RecordingSmsProvider, withRecordingSms } from './support/sms.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
-import { createSmsApp, signParams } from './support/v1.js';
+import { createSmsApp, loginWithSms, signParams } from './support/v1.js';
 
 /** PhoneChangeService through the three dialects that call it: which codes a refused change leaves unspent. */
 describe('phone change (PhoneChangeService) across v1, Authing and enduser', () => {
@@ -13,6 +13,7 @@ describe('phone change (PhoneChangeService) across v1, Authing and enduser', () 
   let seq = 0;
   const nextPhone = () => `1390000${String(++seq).padStart(4, '0')}`;
   const db = () => t.app.get(DataSource);
+  const login = async (a: CreatedApp, phone: string) => (await loginWithSms(t, sms, a, phone)).token;
 
   beforeAll(async () => {
     t = await startTestApp({ override: withRecordingSms(sms) });
@@ -22,17 +23,6 @@ describe('phone change (PhoneChangeService) across v1, Authing and enduser', () 
   afterAll(async () => {
     await t.close();
   });
-
-  async function login(a: CreatedApp, phone: string): Promise<string> {
-    t.clock.advanceSeconds(61);
-    await t.http.post('/v1/login/verify_code').send({ ...signParams(t, a), mcode: '+86', mobile: phone }).expect(200, { code: 200, msg: 'success' });
-    const res = await t.http
-      .post('/v1/login/mobile')
-      .send({ ...signParams(t, a), mcode: '+86', mobile: phone, verify_code: sms.lastCodeFor(`+86${phone}`), version_number: 1, channel: 'test' })
-      .expect(200);
-    expect(res.body.code).toBe(200);
-    return res.body.data.access_token as string;
-  }
 
   async function codeFor(a: CreatedApp, phone: string, scene: 'verify_old_phone' | 'update_phone'): Promise<string> {
     t.clock.advanceSeconds(61);

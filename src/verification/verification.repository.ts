@@ -35,17 +35,7 @@ export interface CheckedCode {
   consumed: boolean;
 }
 
-interface CheckedRow {
-  id: string | null;
-  code_hash: string;
-  expires_at: Date;
-  attempts: number;
-  max_attempts: number;
-  consumed_at: Date | null;
-  superseded_at: Date | null;
-  stale: boolean;
-  consumed: boolean;
-}
+type CheckedRow = Omit<NonNullable<CheckedCode['latest']>, 'id'> & { id: string | null; stale: boolean; consumed: boolean };
 
 export type SendSlotAnswer =
   | { status: 'taken' }
