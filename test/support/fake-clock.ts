@@ -3,13 +3,24 @@ import { Clock } from '../../src/common/clock/clock.js';
 /** Real time plus an offset the test moves forward; libraries that read Date.now() stay roughly in step. */
 export class FakeClock extends Clock {
   private offsetMs = 0;
+  private frozenAt?: number;
 
   now(): Date {
-    return new Date(Date.now() + this.offsetMs);
+    return new Date(this.frozenAt ?? Date.now() + this.offsetMs);
+  }
+
+  /** Stops time where it is (plus later advances) until {@link thaw}: for tests at an exact boundary. */
+  freeze(): void {
+    this.frozenAt = this.now().getTime();
+  }
+
+  thaw(): void {
+    this.frozenAt = undefined;
   }
 
   advance(ms: number): void {
     this.offsetMs += ms;
+    if (this.frozenAt !== undefined) this.frozenAt += ms;
   }
 
   advanceSeconds(s: number): void {
@@ -18,5 +29,6 @@ export class FakeClock extends Clock {
 
   reset(): void {
     this.offsetMs = 0;
+    this.frozenAt = undefined;
   }
 }
