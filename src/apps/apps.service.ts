@@ -121,7 +121,7 @@ export class AppsService {
       if (!app) throw new DomainError('APP_NOT_FOUND');
       await this.repo.delete(m, id);
       await this.audit.record(m, actor, { action: 'app.delete', targetType: 'app', targetId: id, details: { name: app.name, appkey: app.appkey } });
-      await this.announceChange(m, app.appkey);
+      await this.cache.announceChange(m, app.appkey);
       return app.appkey;
     });
     this.cache.evict(appkey);
@@ -172,16 +172,11 @@ export class AppsService {
       app.updatedAt = now;
       const result = await this.repo.save(m, app);
       await this.audit.record(m, actor, { action, targetType: 'app', targetId: id, details });
-      await this.announceChange(m, app.appkey);
+      await this.cache.announceChange(m, app.appkey);
       return result;
     });
     this.cache.evict(saved.appkey);
     return appView(saved, this.clock.now());
-  }
-
-  /** Tells every instance to drop its cached copy, once the transaction commits. */
-  private async announceChange(m: EntityManager, appkey: string): Promise<void> {
-    await this.cache.announceChange(m, appkey);
   }
 }
 

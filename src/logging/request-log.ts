@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 
 /** The request's path with query values removed: seed 003 puts phone numbers and signatures there. */
-export function safeUrl(url: string | undefined): string {
+function safeUrl(url: string | undefined): string {
   if (!url) return '/';
   const q = url.indexOf('?');
   if (q === -1) return url;
