@@ -1,7 +1,7 @@
 import { type DynamicModule, type ExecutionContext, Module } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
-import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
-import { ThrottlerGuard, ThrottlerModule } from '@nestjs/throttler';
+import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
+import { ThrottlerModule } from '@nestjs/throttler';
 import type { DestinationStream } from 'pino';
 import { createDialectResolver } from './api/dialects.js';
 import { EnduserModule } from './api/enduser/enduser.module.js';
@@ -14,9 +14,9 @@ import { AdminAuthModule } from './auth/admin-auth.module.js';
 import { Clock } from './common/clock/clock.js';
 import { CommonModule } from './common/common.module.js';
 import { DialectResolver } from './common/http/dialect-resolver.js';
-import { EnvelopeInterceptor } from './common/http/envelope.interceptor.js';
 import { MemoryThrottlerStorage } from './throttle/memory-throttler.storage.js';
 import { RedisThrottlerStorage } from './throttle/redis-throttler.storage.js';
+import { PasscodeThrottlerGuard } from './throttle/throttler.guard.js';
 import { PasscodeValidationPipe } from './common/http/validation.pipe.js';
 import { WireExceptionFilter } from './common/http/wire-exception.filter.js';
 import { type AppConfig } from './config/app-config.js';
@@ -71,9 +71,8 @@ export class AppModule {
       providers: [
         { provide: DialectResolver, useFactory: createDialectResolver },
         { provide: APP_FILTER, useClass: WireExceptionFilter },
-        { provide: APP_INTERCEPTOR, useClass: EnvelopeInterceptor },
         { provide: APP_PIPE, useClass: PasscodeValidationPipe },
-        { provide: APP_GUARD, useClass: ThrottlerGuard },
+        { provide: APP_GUARD, useClass: PasscodeThrottlerGuard },
         ...(throttleStorage ? [{ provide: RedisThrottlerStorage, useValue: throttleStorage }] : []),
       ],
     };

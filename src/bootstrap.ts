@@ -1,11 +1,13 @@
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
 import { IncomingMessage } from 'node:http';
-import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { NestFactory } from '@nestjs/core';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger, PinoLogger } from 'nestjs-pino';
+import { createDialectResolver } from './api/dialects.js';
 import { AppModule, type AppModuleOptions } from './app.module.js';
+import { EnvelopingFastifyAdapter } from './common/http/enveloping-fastify.adapter.js';
 import { type AppConfig } from './config/app-config.js';
 import { logRequests } from './logging/request-log.js';
 
@@ -16,9 +18,9 @@ function requestIdFor(req: IncomingMessage): string {
   return typeof given === 'string' && SANE_REQUEST_ID.test(given) ? given : randomUUID();
 }
 
-/** The Fastify adapter: configured body limit and proxy trust, Passcode's request ids. */
-export function createAdapter(config: AppConfig): FastifyAdapter {
-  return new FastifyAdapter({
+/** The Fastify adapter: configured body limit and proxy trust, Passcode's request ids, the dialects' success envelopes. */
+export function createAdapter(config: AppConfig): EnvelopingFastifyAdapter {
+  return new EnvelopingFastifyAdapter({
     // Fastify takes a hop count too, though its types omit it.
     trustProxy: config.http.trustProxy as boolean | string,
     bodyLimit: config.http.bodyLimitBytes,
@@ -28,7 +30,7 @@ export function createAdapter(config: AppConfig): FastifyAdapter {
     genReqId: requestIdFor,
     // Clients of the seed APIs send paths with and without a trailing slash.
     routerOptions: { ignoreTrailingSlash: true },
-  });
+  }, createDialectResolver());
 }
 
 /** What every Passcode application gets after creation: pino and request lines, shutdown hooks, the request-id header, OpenAPI at /docs. */

@@ -3,23 +3,24 @@ import { ApiTags } from '@nestjs/swagger';
 import { SkipThrottle } from '@nestjs/throttler';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { RawResponse } from '../common/http/envelope.interceptor.js';
+import { RawResponse } from '../common/http/enveloping-fastify.adapter.js';
 
 @ApiTags('health')
 @SkipThrottle()
-@RawResponse()
 @Controller('health')
 export class HealthController {
   constructor(@InjectDataSource() private readonly ds: DataSource) {}
 
   /** Liveness: the process answers. */
   @Get()
+  @RawResponse()
   live() {
     return { status: 'ok' };
   }
 
   /** Readiness: the database answers a query within two seconds. */
   @Get('ready')
+  @RawResponse()
   async ready() {
     try {
       await Promise.race([
