@@ -77,8 +77,9 @@ const RECENT_MAX = 10_000;
 function classify(code: string, digits: string): Readonly<ParsedPhone> | PhoneProblem {
   const parsed = parsePhoneNumberFromString(`${code}${digits}`);
   if (!parsed || parsed.countryCallingCode !== code.slice(1)) return 'mcode_invalid';
+  // With the max metadata a number has a type only if it is valid (isValid() is getType() !== undefined).
   const type = parsed.getType();
-  if (!parsed.isValid() || (type !== 'MOBILE' && type !== 'FIXED_LINE_OR_MOBILE')) return 'mobile_invalid';
+  if (type !== 'MOBILE' && type !== 'FIXED_LINE_OR_MOBILE') return 'mobile_invalid';
   return Object.freeze({ e164: parsed.number, mcode: code, national: parsed.nationalNumber, region: parsed.country });
 }
 
