@@ -21,6 +21,8 @@ export class PhoneParseError extends Error {
 }
 
 const MCODE = /^\+[1-9]\d{0,2}$/;
+/** Already normal: an optional `+` and ASCII digits (how almost every request spells a number). */
+const PLAIN = /^\+?[0-9]*$/;
 
 /**
  * Normalizes what users type to ASCII digits: full-width forms (NFKC) and the two
@@ -29,6 +31,7 @@ const MCODE = /^\+[1-9]\d{0,2}$/;
  * never be spelled two ways into two accounts.
  */
 export function normalizeDigits(raw: string): string {
+  if (PLAIN.test(raw)) return raw;
   return raw
     .normalize('NFKC')
     .replace(/[\u0660-\u0669]/g, (d) => String(d.charCodeAt(0) - 0x0660))
