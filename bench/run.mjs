@@ -16,6 +16,9 @@ const root = join(here, '..');
 const DURATION = Number(process.env.BENCH_DURATION_S ?? 10);
 const WARMUP = Number(process.env.BENCH_WARMUP_S ?? 3);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
+// Passcode and bare take turns (A B, then B A, ...), so a machine that slows down
+// or speeds up mid-run weighs on both sides alike.
+const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 2));
 const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const children = [];
 
@@ -164,8 +167,8 @@ function cpuSpent(before, after) {
   return spent;
 }
 
-async function figure(name, url, makeRequest, server) {
-  await drive(url, makeRequest(), WARMUP);
+async function figure(name, url, makeRequest, server, warmup = true) {
+  if (warmup) await drive(url, makeRequest(), WARMUP);
   let envelopeErrors = 0;
   const request = makeRequest();
   const cpu = () => ({ server: cpuSeconds((pid) => pid === server.child.pid), postgres: cpuSeconds((_, comm) => comm === 'postgres'), bench: process.cpuUsage() });
@@ -223,10 +226,20 @@ async function main() {
     });
     const app = await setupApp(passcode.url, adminPassword, provider);
     const bare = await spawnServer('bench/bare-server.mjs', { DATABASE_URL: dbUrl.toString(), PROVIDER_URL: `http://${provider.endpoint}` });
-    figures.push(await figure('postgres send', passcode.url, () => sendRequest(app, '139'), passcode));
-    figures.push(await figure('bare send', bare.url, () => sendRequest(app, '138'), bare));
-    figures.push(await figure('postgres check', passcode.url, () => checkRequest(app, '139'), passcode));
-    figures.push(await figure('bare check', bare.url, () => checkRequest(app, '138'), bare));
+    for (const [kind, makeRequest] of [['send', sendRequest], ['check', checkRequest]]) {
+      const sides = [
+        { name: `postgres ${kind}`, url: passcode.url, server: passcode, request: () => makeRequest(app, '139'), rounds: [] },
+        { name: `bare ${kind}`, url: bare.url, server: bare, request: () => makeRequest(app, '138'), rounds: [] },
+      ];
+      for (let round = 0; round < ROUNDS; round++) {
+        for (const side of round % 2 ? [...sides].reverse() : sides) {
+          side.rounds.push(await figure(side.name, side.url, side.request, side.server, round === 0));
+        }
+      }
+      const [ours, theirs] = sides.map((side) => combine(side.name, side.rounds));
+      ours.ratio_rounds = ours.rounds.map((r, i) => Math.round((r.req_per_s / theirs.rounds[i].req_per_s) * 100) / 100);
+      figures.push(ours, theirs);
+    }
     await stop(passcode.child);
     await stop(bare.child);
 
@@ -249,12 +262,35 @@ async function main() {
   finish(figures);
 }
 
+const median = (xs) => {
+  const sorted = [...xs].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : Math.round(((sorted[mid - 1] + sorted[mid]) / 2) * 100) / 100;
+};
+
+/** One figure from its rounds: mean req/s, median p50, worst p99, all errors, CPU per request over all requests. */
+function combine(name, rounds) {
+  const requests = rounds.reduce((n, r) => n + r.requests, 0);
+  const cpu = (part) => Math.round(rounds.reduce((s, r) => s + r.cpu_ms_per_request[part] * r.requests, 0) / Math.max(1, requests) * 1000) / 1000;
+  return {
+    name,
+    req_per_s: Math.round(rounds.reduce((s, r) => s + r.req_per_s, 0) / rounds.length),
+    p50_ms: median(rounds.map((r) => r.p50_ms)),
+    p99_ms: Math.max(...rounds.map((r) => r.p99_ms)),
+    errors: rounds.reduce((n, r) => n + r.errors, 0),
+    requests,
+    cpu_ms_per_request: { server: cpu('server'), postgres: cpu('postgres'), load_generator: cpu('load_generator') },
+    rounds,
+  };
+}
+
 function finish(figures) {
 
   const by = Object.fromEntries(figures.map((f) => [f.name, f]));
-  const ratio = (a, b) => (by[a] && by[b] && by[b].req_per_s ? Math.round((by[a].req_per_s / by[b].req_per_s) * 100) / 100 : null);
-  const ratios = { send: ratio('postgres send', 'bare send'), check: ratio('postgres check', 'bare check') };
-  const report = { at: new Date().toISOString(), connections: CONNECTIONS, duration_s: DURATION, warmup_s: WARMUP, figures, ratios };
+  // The median of the rounds' ratios: each round's two figures ran back to back.
+  const ratio = (a) => (by[a]?.ratio_rounds ? median(by[a].ratio_rounds) : null);
+  const ratios = { send: ratio('postgres send'), check: ratio('postgres check') };
+  const report = { at: new Date().toISOString(), connections: CONNECTIONS, duration_s: DURATION, warmup_s: WARMUP, rounds: ROUNDS, figures, ratios };
   mkdirSync(join(here, 'results'), { recursive: true });
   const file = join(here, 'results', `bench-${report.at.replace(/[:.]/g, '-')}.json`);
   writeFileSync(file, JSON.stringify(report, null, 2) + '\n');
@@ -262,7 +298,8 @@ function finish(figures) {
   const rows = [['figure', 'req/s', 'p50 ms', 'p99 ms', 'errors'], ...figures.map((f) => [f.name, f.req_per_s, f.p50_ms, f.p99_ms, f.errors])];
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => String(r[i]).length)));
   for (const r of rows) console.log(r.map((c, i) => (i ? String(c).padStart(widths[i]) : String(c).padEnd(widths[i]))).join('  '));
-  console.log(`ratio Passcode / bare: send ${ratios.send}, check ${ratios.check}`);
+  const rounds = (name) => (by[name]?.ratio_rounds ?? []).join(', ');
+  console.log(`ratio Passcode / bare (median of ${ROUNDS} rounds): send ${ratios.send} (${rounds('postgres send')}), check ${ratios.check} (${rounds('postgres check')})`);
   console.log(`written to ${file}`);
 }
 
