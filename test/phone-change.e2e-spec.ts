@@ -67,6 +67,23 @@ describe('phone change (PhoneChangeService) across v1, Authing and enduser', () 
     expect(await consumedAt(app, taken, 'update_phone')).toBeNull();
   });
 
+  it('enduser: a taken new number is refused with 5176 before either code is spent', async () => {
+    const taken = nextPhone();
+    await login(app, taken);
+    const mine = nextPhone();
+    const token = await login(app, mine);
+    const newPhoneCode = await codeFor(app, taken, 'update_phone');
+    const oldPhoneCode = await codeFor(app, mine, 'verify_old_phone');
+    const res = await t.http
+      .put('/v2/enduser/enduserapi/setPhone')
+      .set('authorization', `Bearer ${token}`)
+      .query({ newInternationalCode: '+86', newPhone: taken, newPhoneCode, oldInternationalCode: '+86', oldPhone: mine, oldPhoneCode })
+      .expect(200);
+    expect(res.body).toMatchObject({ code: 5176 });
+    expect(await consumedAt(app, mine, 'verify_old_phone')).toBeNull();
+    expect(await consumedAt(app, taken, 'update_phone')).toBeNull();
+  });
+
   it('enduser: an old number that is not the user’s names the parameter and spends no code', async () => {
     const mine = nextPhone();
     const token = await login(app, mine);

@@ -77,21 +77,23 @@ export class PhoneChangeService {
    */
   async change(app: AppEntity, userId: string, req: PhoneChange): Promise<void> {
     const newPhone = parse(req.newPhone);
+    await this.assertFree(app, newPhone, userId);
     await this.moveTo(app, userId, newPhone, req.newPhone, req.newCode, {});
   }
 
   /**
-   * Moves the user to a new number, proving both (seed 003's setPhone). In order:
-   * USER_NOT_FOUND (no user), VALIDATION_FAILED (old number malformed or not the
-   * user's, then new number malformed), CODE_* on the old code (spent here), then
-   * as {@link change} for the new number; a swap that changes no row is a
-   * USER_NOT_FOUND naming the new-number field.
+   * Moves the user to a new number, proving both (seed 003's setPhone). Every
+   * check runs before any code is spent. In order: USER_NOT_FOUND (no user),
+   * VALIDATION_FAILED (old number malformed or not the user's, then new number
+   * malformed), PHONE_TAKEN, CODE_* on the old code, then on the new; a swap that
+   * changes no row is a USER_NOT_FOUND naming the new-number field.
    */
   async changeProvingOld(app: AppEntity, userId: string, req: ProvenPhoneChange): Promise<void> {
     const user = await this.users.get(userId);
     const oldPhone = parse(req.oldPhone);
     assertCurrentPhone(user, oldPhone, req.fields.oldPhone);
     const newPhone = parse(req.newPhone);
+    await this.assertFree(app, newPhone, userId);
     await this.spend(app, 'verify_old_phone', oldPhone.e164, req.oldCode, req.fields.oldCode);
     await this.moveTo(app, userId, newPhone, req.newPhone, req.newCode, { code: req.fields.newCode, phone: req.fields.newPhone });
   }
@@ -134,7 +136,11 @@ export class PhoneChangeService {
     await this.tokens.redeem(app, userId, keepJti, token);
   }
 
-  /** The new number's checks, code and swap, shared by {@link change} and {@link changeProvingOld}. */
+  /**
+   * The new number's code and swap, shared by {@link change} and {@link changeProvingOld}
+   * (each checks first that the number is free); a number taken meanwhile is caught
+   * by the unique index.
+   */
   private async moveTo(
     app: AppEntity,
     userId: string,
@@ -143,7 +149,6 @@ export class PhoneChangeService {
     code: string,
     fields: { code?: string; phone?: string },
   ): Promise<void> {
-    await this.assertFree(app, phone, userId);
     await this.spend(app, 'update_phone', phone.e164, code, fields.code);
     try {
       const changed = await this.repo.transaction((m) =>
