@@ -169,6 +169,23 @@ describe('Authing v3 (seed 002): send-sms and the two-step phone change', () => 
     expect(tooShort.body.data).toMatchObject({ field: expect.stringContaining('update_phone_token_ttl_s') });
   });
 
+  it('names the payload field of a malformed number or country code', async () => {
+    const me = await login(strict, '18800000040');
+    const payload = (fields: Record<string, unknown>) => ({
+      verifyMethod: 'PHONE_PASSCODE',
+      phonePassCodePayload: { newPhoneNumber: '18800000041', newPhonePassCode: '123456', oldPhoneNumber: '18800000040', oldPhonePassCode: '123456', ...fields },
+    });
+    for (const [fields, field] of [
+      [{ newPhoneNumber: '12' }, 'newPhoneNumber'],
+      [{ newPhoneCountryCode: '+0' }, 'newPhoneCountryCode'],
+      [{ oldPhoneNumber: '12' }, 'oldPhoneNumber'],
+      [{ oldPhoneCountryCode: '+0' }, 'oldPhoneCountryCode'],
+    ] as const) {
+      const res = await post(strict, 'verify-update-phone-request', payload(fields), me.token).expect(400);
+      expect(res.body).toMatchObject({ statusCode: 400, apiCode: 10001, data: { field } });
+    }
+  });
+
   it('refuses an old number that is not the user’s, before spending any code', async () => {
     const me = await login(strict, '18800000030');
     const res = await requestToken(strict, me.token, '18800000031', 400, { oldPhoneNumber: '18800000039', oldPhonePassCode: '123456' });

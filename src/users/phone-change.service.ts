@@ -8,7 +8,7 @@ import type { Scene } from '../common/scenes.js';
 import { isUniqueViolation } from '../database/sql-rows.js';
 import { UpdatePhoneTokenService } from '../verification/update-phone-token.service.js';
 import { VerificationService } from '../verification/verification.service.js';
-import { type UserRow } from './user.js';
+import { assertCurrentPhone } from './user.js';
 import { UsersRepository } from './users.repository.js';
 import { UsersService } from './users.service.js';
 
@@ -182,13 +182,6 @@ export class PhoneChangeService {
 
 function parse(input: PhoneInput): ParsedPhone {
   return parsePhoneInput(input.mcode, input.mobile, input.fields);
-}
-
-/** VALIDATION_FAILED naming `field` unless the number is the user's own now. */
-function assertCurrentPhone(user: UserRow, phone: ParsedPhone, field: string): void {
-  if (phone.e164 !== user.phone_e164) {
-    throw new DomainError('VALIDATION_FAILED', { field, constraint: 'isCurrentPhone', message: `${field} is not the user’s phone` });
-  }
 }
 
 function missing(field: string): DomainError {

@@ -1,3 +1,6 @@
+import { DomainError } from '../common/errors/domain-error.js';
+import { type ParsedPhone } from '../common/phone/phone.js';
+
 /** A row of `users`: an end user of one app, identified there by the phone number. */
 export interface UserRow {
   id: string;
@@ -23,4 +26,14 @@ export interface UserSessionRow {
   created_at: Date;
   expires_at: Date;
   revoked_at: Date | null;
+}
+
+/**
+ * Codes about an account go only to the number it has now: VALIDATION_FAILED
+ * naming `field` unless `phone` is the user's number.
+ */
+export function assertCurrentPhone(user: UserRow, phone: ParsedPhone, field: string): void {
+  if (phone.e164 !== user.phone_e164) {
+    throw new DomainError('VALIDATION_FAILED', { field, constraint: 'isCurrentPhone', message: `${field} is not the user’s phone` });
+  }
 }

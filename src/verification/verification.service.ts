@@ -6,7 +6,7 @@ import { DEFAULT_CODE_POLICY, type CodePolicy } from '../apps/app-settings.js';
 import { Clock } from '../common/clock/clock.js';
 import { hmacSha256Hex, safeEqual } from '../common/crypto/hashing.js';
 import { DomainError } from '../common/errors/domain-error.js';
-import { maskPhone, type ParsedPhone, parsePhoneInput } from '../common/phone/phone.js';
+import { maskPhone, type ParsedPhone } from '../common/phone/phone.js';
 import type { Scene } from '../common/scenes.js';
 import { type AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
@@ -52,14 +52,6 @@ export class VerificationService {
     private readonly logger: PinoLogger,
   ) {
     this.logger.setContext('VerificationService');
-  }
-
-  /**
-   * Parses `mcode` + `mobile` into a phone number, as a VALIDATION_FAILED naming
-   * the field at fault when it is not a mobile number.
-   */
-  parsePhone(mcode: string | undefined, mobile: string): ParsedPhone {
-    return parsePhoneInput(mcode, mobile);
   }
 
   /**

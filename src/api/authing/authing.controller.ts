@@ -6,7 +6,9 @@ import { CurrentUser } from '../../auth/current-user.decorator.js';
 import { UserAuthGuard } from '../../auth/user-auth.guard.js';
 import { type UserPrincipal } from '../../auth/user-jwt.strategy.js';
 import { DomainError } from '../../common/errors/domain-error.js';
+import { parsePhoneInput } from '../../common/phone/phone.js';
 import { PhoneChangeService } from '../../users/phone-change.service.js';
+import { assertCurrentPhone } from '../../users/user.js';
 import { UsersService } from '../../users/users.service.js';
 import { VerificationService } from '../../verification/verification.service.js';
 import { AUTHING_CHANNELS, AuthingSendSmsDto, AuthingUpdatePhoneDto, AuthingVerifyUpdatePhoneDto } from './authing.dto.js';
@@ -40,14 +42,12 @@ export class AuthingController {
     const me = req.user;
     const app = me ? this.sameApp(me, appkey) : await this.appOf(appkey);
     const scene = AUTHING_CHANNELS[dto.channel];
-    const phone = this.verification.parsePhone(dto.phoneCountryCode || DEFAULT_COUNTRY_CODE, dto.phoneNumber);
+    const phone = parsePhoneInput(dto.phoneCountryCode || DEFAULT_COUNTRY_CODE, dto.phoneNumber, { mcode: 'phoneCountryCode', mobile: 'phoneNumber' });
     if (USER_CHANNELS.has(dto.channel)) {
       if (!me) throw new DomainError('UNAUTHORIZED');
       const user = await this.users.get(me.userId);
-      // Codes about the account itself go only to the number the account has now.
-      if (dto.channel !== 'CHANNEL_BIND_PHONE' && user.phone_e164 !== phone.e164) {
-        throw new DomainError('VALIDATION_FAILED', { field: 'phoneNumber', constraint: 'isCurrentPhone', message: 'phoneNumber is not the current phone of the user' });
-      }
+      // Binding sends to the new number; the other channels are about the account's own number.
+      if (dto.channel !== 'CHANNEL_BIND_PHONE') assertCurrentPhone(user, phone, 'phoneNumber');
     }
     await this.verification.issue({ app, scene, phone, ip, origin: 'authing' });
     return {};
@@ -64,9 +64,9 @@ export class AuthingController {
     const app = this.sameApp(me, appkey);
     const p = dto.phonePassCodePayload;
     const { token, expiresInS } = await this.phoneChange.requestToken(app, me.userId, {
-      newPhone: { mcode: p.newPhoneCountryCode || DEFAULT_COUNTRY_CODE, mobile: p.newPhoneNumber },
+      newPhone: { mcode: p.newPhoneCountryCode || DEFAULT_COUNTRY_CODE, mobile: p.newPhoneNumber, fields: { mcode: 'newPhoneCountryCode', mobile: 'newPhoneNumber' } },
       newCode: p.newPhonePassCode,
-      oldPhone: { mcode: p.oldPhoneCountryCode || DEFAULT_COUNTRY_CODE, mobile: p.oldPhoneNumber },
+      oldPhone: { mcode: p.oldPhoneCountryCode || DEFAULT_COUNTRY_CODE, mobile: p.oldPhoneNumber, fields: { mcode: 'oldPhoneCountryCode', mobile: 'oldPhoneNumber' } },
       oldCode: p.oldPhonePassCode,
       fields: { oldPhone: 'oldPhoneNumber', oldCode: 'oldPhonePassCode' },
     });

@@ -2,6 +2,7 @@ import { Body, Controller, HttpCode, Ip, Post } from '@nestjs/common';
 import { ApiHeader, ApiTags } from '@nestjs/swagger';
 import { AppsService } from '../../apps/apps.service.js';
 import { DomainError } from '../../common/errors/domain-error.js';
+import { parsePhoneInput } from '../../common/phone/phone.js';
 import { VerificationService } from '../../verification/verification.service.js';
 import { AppKeyHeader } from './app-key.decorator.js';
 import { OauthSendSmsCodeDto, SMS_TYPES } from './oauth.dto.js';
@@ -22,7 +23,7 @@ export class OauthSmsController {
     if (!appkey) throw new DomainError('VALIDATION_FAILED', { field: 'X-App-Key', message: 'X-App-Key header is required' });
     const app = await this.apps.findByAppkey(appkey);
     if (!app || app.status !== 'enabled') throw new DomainError('APPKEY_NOT_FOUND');
-    const phone = this.verification.parsePhone(undefined, dto.mobile);
+    const phone = parsePhoneInput(undefined, dto.mobile);
     await this.verification.issue({
       app,
       scene: SMS_TYPES[dto.sms_type],

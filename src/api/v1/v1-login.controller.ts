@@ -3,6 +3,7 @@ import { ApiTags } from '@nestjs/swagger';
 import { type AppEntity } from '../../apps/app.entity.js';
 import { Md5SignatureGuard } from '../../auth/md5-signature.guard.js';
 import { SignedApp } from '../../auth/signed-app.decorator.js';
+import { parsePhoneInput } from '../../common/phone/phone.js';
 import { UsersService } from '../../users/users.service.js';
 import { userView } from '../../users/user.view.js';
 import { VerificationService } from '../../verification/verification.service.js';
@@ -22,7 +23,7 @@ export class V1LoginController {
   @HttpCode(200)
   async sendLoginCode(@SignedApp() app: AppEntity, @Body() dto: V1SendCodeDto, @Ip() ip: string): Promise<void> {
     this.users.loginConfig(app);
-    const phone = this.verification.parsePhone(dto.mcode, dto.mobile);
+    const phone = parsePhoneInput(dto.mcode, dto.mobile);
     await this.verification.issue({ app, scene: 'login', phone, ip, origin: 'v1', captcha: { id: dto.img_code_id, answer: dto.img_code } });
   }
 
@@ -30,7 +31,7 @@ export class V1LoginController {
   @HttpCode(200)
   async login(@SignedApp() app: AppEntity, @Body() dto: V1LoginMobileDto, @Ip() ip: string): Promise<Record<string, unknown>> {
     this.users.loginConfig(app);
-    const phone = this.verification.parsePhone(dto.mcode, dto.mobile);
+    const phone = parsePhoneInput(dto.mcode, dto.mobile);
     const { user, accessToken, expiresAt } = await this.users.login({
       app,
       phone,

@@ -3,6 +3,7 @@ import { ApiTags } from '@nestjs/swagger';
 import { type AppEntity } from '../../apps/app.entity.js';
 import { Md5SignatureGuard } from '../../auth/md5-signature.guard.js';
 import { SignedApp } from '../../auth/signed-app.decorator.js';
+import { parsePhoneInput } from '../../common/phone/phone.js';
 import { type CheckResult } from '../../verification/verification-code.js';
 import { VerificationService } from '../../verification/verification.service.js';
 import { V1SmsCheckDto, V1SmsSendDto } from './v1.dto.js';
@@ -17,7 +18,7 @@ export class V1SmsController {
   @Post('verify_code')
   @HttpCode(200)
   async send(@SignedApp() app: AppEntity, @Body() dto: V1SmsSendDto, @Ip() ip: string): Promise<{ expires_in: number; resend_in: number }> {
-    const phone = this.verification.parsePhone(dto.mcode, dto.mobile);
+    const phone = parsePhoneInput(dto.mcode, dto.mobile);
     const r = await this.verification.issue({ app, scene: dto.scene, phone, ip, origin: 'v1', captcha: { id: dto.img_code_id, answer: dto.img_code } });
     return { expires_in: r.expiresInS, resend_in: r.resendInS };
   }
@@ -25,7 +26,7 @@ export class V1SmsController {
   @Post('check_code')
   @HttpCode(200)
   async check(@SignedApp() app: AppEntity, @Body() dto: V1SmsCheckDto): Promise<{ result: CheckResult }> {
-    const phone = this.verification.parsePhone(dto.mcode, dto.mobile);
+    const phone = parsePhoneInput(dto.mcode, dto.mobile);
     return { result: await this.verification.check(app, dto.scene, phone.e164, dto.verify_code) };
   }
 }

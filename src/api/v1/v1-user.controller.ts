@@ -3,6 +3,7 @@ import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { CurrentUser } from '../../auth/current-user.decorator.js';
 import { UserAuthGuard } from '../../auth/user-auth.guard.js';
 import { type UserPrincipal } from '../../auth/user-jwt.strategy.js';
+import { parsePhoneInput } from '../../common/phone/phone.js';
 import { PhoneChangeService } from '../../users/phone-change.service.js';
 import { UsersService } from '../../users/users.service.js';
 import { userView } from '../../users/user.view.js';
@@ -25,7 +26,7 @@ export class V1UserController {
   @HttpCode(200)
   async sendUpdatePhoneCode(@CurrentUser() me: UserPrincipal, @Body() dto: V1SendCodeDto, @Ip() ip: string): Promise<void> {
     this.users.loginConfig(me.app);
-    const phone = this.verification.parsePhone(dto.mcode, dto.mobile);
+    const phone = parsePhoneInput(dto.mcode, dto.mobile);
     await this.verification.issue({ app: me.app, scene: 'update_phone', phone, ip, origin: 'v1', captcha: { id: dto.img_code_id, answer: dto.img_code } });
   }
 
