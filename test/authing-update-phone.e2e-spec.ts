@@ -1,42 +1,33 @@
 import { DataSource } from 'typeorm';
 import { type CreatedApp } from './support/admin.js';
-import { RecordingSmsProvider, withRecordingSms } from './support/sms.js';
-import { startTestApp, type TestApp } from './support/test-app.js';
-import { createSmsApp, loginWithSms, signParams } from './support/v1.js';
+import { createSmsApp, loginWithSms, signParams, useSmsTestApp } from './support/v1.js';
 
 describe('Authing v3 (seed 002): send-sms and the two-step phone change', () => {
-  let t: TestApp;
-  const sms = new RecordingSmsProvider();
-  let app: CreatedApp;
+  const s = useSmsTestApp();
   let strict: CreatedApp;
 
   beforeAll(async () => {
-    t = await startTestApp({ override: withRecordingSms(sms) });
-    app = await createSmsApp(t);
-    strict = await createSmsApp(t, { login_config: { require_old_phone_on_change: true } });
-  });
-  afterAll(async () => {
-    await t.close();
+    strict = await createSmsApp(s.t, { login_config: { require_old_phone_on_change: true } });
   });
   beforeEach(() => {
-    sms.clear();
+    s.sms.clear();
   });
 
-  const db = () => t.app.get(DataSource);
-  const login = (a: CreatedApp, mobile: string) => loginWithSms(t, sms, a, mobile);
+  const db = () => s.t.app.get(DataSource);
+  const login = (a: CreatedApp, mobile: string) => loginWithSms(s.t, s.sms, a, mobile);
   const REQUEST_ID = expect.any(String);
 
   function post(a: CreatedApp, path: string, body: Record<string, unknown>, token?: string) {
-    const req = t.http.post(`/api/v3/${path}`).set('x-authing-app-id', a.appkey);
+    const req = s.t.http.post(`/api/v3/${path}`).set('x-authing-app-id', a.appkey);
     if (token) req.set('authorization', `Bearer ${token}`);
     return req.send(body);
   }
 
   async function sendCode(a: CreatedApp, channel: string, phoneNumber: string, token?: string): Promise<string> {
-    t.clock.advanceSeconds(61);
+    s.t.clock.advanceSeconds(61);
     const res = await post(a, 'send-sms', { channel, phoneNumber, phoneCountryCode: '+86' }, token).expect(200);
     expect(res.body).toEqual({ statusCode: 200, message: '操作成功', requestId: REQUEST_ID, data: {} });
-    return sms.lastCodeFor(`+86${phoneNumber}`)!;
+    return s.sms.lastCodeFor(`+86${phoneNumber}`)!;
   }
 
   async function requestToken(a: CreatedApp, token: string, newPhoneNumber: string, status: number, extra: Record<string, unknown> = {}) {
@@ -45,13 +36,13 @@ describe('Authing v3 (seed 002): send-sms and the two-step phone change', () => 
   }
 
   async function info(token: string) {
-    return (await t.http.get('/v1/user/info').set('authorization', `Bearer ${token}`).expect(200)).body;
+    return (await s.t.http.get('/v1/user/info').set('authorization', `Bearer ${token}`).expect(200)).body;
   }
 
   it("replays seed 002's example shape: token issued hashed, number changed once, other sessions revoked", async () => {
-    const me = await login(app, '18800000001');
-    const other = await login(app, '18800000001');
-    const res = await requestToken(app, me.token, '18800000011', 200);
+    const me = await login(s.app, '18800000001');
+    const other = await login(s.app, '18800000001');
+    const res = await requestToken(s.app, me.token, '18800000011', 200);
     expect(res.body).toEqual({ statusCode: 200, message: '操作成功', requestId: REQUEST_ID, data: { updatePhoneToken: expect.any(String), tokenExpiresIn: 600 } });
     const updatePhoneToken = res.body.data.updatePhoneToken as string;
     expect(Buffer.from(updatePhoneToken, 'base64url').length).toBeGreaterThanOrEqual(32);
@@ -60,14 +51,14 @@ describe('Authing v3 (seed 002): send-sms and the two-step phone change', () => 
     expect(JSON.stringify(row)).not.toContain(updatePhoneToken);
     expect(new Date(row.expires_at).getTime() - new Date(row.created_at).getTime()).toBe(600_000);
 
-    const done = await post(app, 'update-phone', { updatePhoneToken }, me.token).expect(200);
+    const done = await post(s.app, 'update-phone', { updatePhoneToken }, me.token).expect(200);
     expect(done.body).toEqual({ statusCode: 200, message: '操作成功', requestId: REQUEST_ID, data: { success: true } });
     const [user] = await db().query(`SELECT phone_e164, mobile FROM users WHERE id = $1`, [me.uid]);
     expect(user).toEqual({ phone_e164: '+8618800000011', mobile: '18800000011' });
     expect((await info(me.token)).code).toBe(200);
     expect((await info(other.token)).code).toBe(401);
 
-    const reused = await post(app, 'update-phone', { updatePhoneToken }, me.token).expect(400);
+    const reused = await post(s.app, 'update-phone', { updatePhoneToken }, me.token).expect(400);
     expect(reused.body).toEqual({ statusCode: 400, message: '修改手机号凭证无效或已过期', apiCode: 20011, requestId: REQUEST_ID, data: {} });
   });
 
@@ -98,28 +89,28 @@ describe('Authing v3 (seed 002): send-sms and the two-step phone change', () => 
   });
 
   it('refuses an expired token, another user’s, and one made stale by a phone change elsewhere', async () => {
-    const me = await login(app, '18800000004');
-    const expired = (await requestToken(app, me.token, '18800000014', 200)).body.data.updatePhoneToken;
-    t.clock.advanceSeconds(601);
-    expect((await post(app, 'update-phone', { updatePhoneToken: expired }, me.token).expect(400)).body.apiCode).toBe(20011);
+    const me = await login(s.app, '18800000004');
+    const expired = (await requestToken(s.app, me.token, '18800000014', 200)).body.data.updatePhoneToken;
+    s.t.clock.advanceSeconds(601);
+    expect((await post(s.app, 'update-phone', { updatePhoneToken: expired }, me.token).expect(400)).body.apiCode).toBe(20011);
 
-    const mine = (await requestToken(app, me.token, '18800000024', 200)).body.data.updatePhoneToken;
-    const intruder = await login(app, '18800000005');
-    expect((await post(app, 'update-phone', { updatePhoneToken: mine }, intruder.token).expect(400)).body.apiCode).toBe(20011);
+    const mine = (await requestToken(s.app, me.token, '18800000024', 200)).body.data.updatePhoneToken;
+    const intruder = await login(s.app, '18800000005');
+    expect((await post(s.app, 'update-phone', { updatePhoneToken: mine }, intruder.token).expect(400)).body.apiCode).toBe(20011);
     // The v1 phone change moves the number meanwhile: the token's old number no longer holds.
-    t.clock.advanceSeconds(61);
-    await t.http.post('/v1/user/verify_code').set('authorization', `Bearer ${me.token}`).send({ mcode: '+86', mobile: '18800000034' }).expect(200, { code: 200, msg: 'success' });
-    const v1Code = sms.lastCodeFor('+8618800000034')!;
-    await t.http.post('/v1/user/mobile').set('authorization', `Bearer ${me.token}`).send({ mcode: '+86', mobile: '18800000034', verify_code: v1Code }).expect(200, { code: 200, msg: 'success' });
-    expect((await post(app, 'update-phone', { updatePhoneToken: mine }, me.token).expect(400)).body.apiCode).toBe(20011);
+    s.t.clock.advanceSeconds(61);
+    await s.t.http.post('/v1/user/verify_code').set('authorization', `Bearer ${me.token}`).send({ mcode: '+86', mobile: '18800000034' }).expect(200, { code: 200, msg: 'success' });
+    const v1Code = s.sms.lastCodeFor('+8618800000034')!;
+    await s.t.http.post('/v1/user/mobile').set('authorization', `Bearer ${me.token}`).send({ mcode: '+86', mobile: '18800000034', verify_code: v1Code }).expect(200, { code: 200, msg: 'success' });
+    expect((await post(s.app, 'update-phone', { updatePhoneToken: mine }, me.token).expect(400)).body.apiCode).toBe(20011);
     const [user] = await db().query(`SELECT phone_e164 FROM users WHERE id = $1`, [me.uid]);
     expect(user.phone_e164).toBe('+8618800000034');
   });
 
   it('changes the number exactly once under 10 concurrent update-phone calls with one token', async () => {
-    const me = await login(app, '18800000006');
-    const updatePhoneToken = (await requestToken(app, me.token, '18800000016', 200)).body.data.updatePhoneToken;
-    const results = await Promise.all(Array.from({ length: 10 }, () => post(app, 'update-phone', { updatePhoneToken }, me.token)));
+    const me = await login(s.app, '18800000006');
+    const updatePhoneToken = (await requestToken(s.app, me.token, '18800000016', 200)).body.data.updatePhoneToken;
+    const results = await Promise.all(Array.from({ length: 10 }, () => post(s.app, 'update-phone', { updatePhoneToken }, me.token)));
     expect(results.map((r) => r.status).sort()).toEqual([200, ...Array(9).fill(400)]);
     const [user] = await db().query(`SELECT phone_e164 FROM users WHERE id = $1`, [me.uid]);
     expect(user.phone_e164).toBe('+8618800000016');
@@ -128,43 +119,43 @@ describe('Authing v3 (seed 002): send-sms and the two-step phone change', () => 
   });
 
   it('send-sms: channels map to scenes; unknown channel, missing app, anonymous bind and cooldown refused with a requestId', async () => {
-    t.clock.advanceSeconds(61);
-    await post(app, 'send-sms', { channel: 'CHANNEL_LOGIN', phoneNumber: '18800000007' }).expect(200);
+    s.t.clock.advanceSeconds(61);
+    await post(s.app, 'send-sms', { channel: 'CHANNEL_LOGIN', phoneNumber: '18800000007' }).expect(200);
     const [row] = await db().query(`SELECT scene FROM verification_codes WHERE phone_e164 = '+8618800000007' ORDER BY created_at DESC LIMIT 1`);
     expect(row.scene).toBe('login');
-    const cooldown = await post(app, 'send-sms', { channel: 'CHANNEL_REGISTER', phoneNumber: '18800000007' }).expect(400);
+    const cooldown = await post(s.app, 'send-sms', { channel: 'CHANNEL_REGISTER', phoneNumber: '18800000007' }).expect(400);
     expect(cooldown.body).toMatchObject({ statusCode: 400, apiCode: 30005, requestId: REQUEST_ID, data: { retryAfter: expect.any(Number) } });
 
-    const unknown = await post(app, 'send-sms', { channel: 'CHANNEL_COMPLETE_PHONE', phoneNumber: '18800000008' }).expect(400);
+    const unknown = await post(s.app, 'send-sms', { channel: 'CHANNEL_COMPLETE_PHONE', phoneNumber: '18800000008' }).expect(400);
     expect(unknown.body).toMatchObject({ statusCode: 400, apiCode: 10001, requestId: REQUEST_ID, data: { field: 'channel' } });
-    const noApp = await t.http.post('/api/v3/send-sms').send({ channel: 'CHANNEL_LOGIN', phoneNumber: '18800000008' }).expect(400);
+    const noApp = await s.t.http.post('/api/v3/send-sms').send({ channel: 'CHANNEL_LOGIN', phoneNumber: '18800000008' }).expect(400);
     expect(noApp.body).toMatchObject({ statusCode: 400, apiCode: 20006, requestId: REQUEST_ID });
-    const anon = await post(app, 'send-sms', { channel: 'CHANNEL_BIND_PHONE', phoneNumber: '18800000008' }).expect(401);
+    const anon = await post(s.app, 'send-sms', { channel: 'CHANNEL_BIND_PHONE', phoneNumber: '18800000008' }).expect(401);
     expect(anon.body).toMatchObject({ statusCode: 401, apiCode: 20001, requestId: REQUEST_ID });
-    const badToken = await post(app, 'send-sms', { channel: 'CHANNEL_LOGIN', phoneNumber: '18800000008' }, 'not-a-token').expect(401);
+    const badToken = await post(s.app, 'send-sms', { channel: 'CHANNEL_LOGIN', phoneNumber: '18800000008' }, 'not-a-token').expect(401);
     expect(badToken.body.requestId).toEqual(expect.any(String));
-    const noAuth = await post(app, 'update-phone', { updatePhoneToken: 'x' }).expect(401);
+    const noAuth = await post(s.app, 'update-phone', { updatePhoneToken: 'x' }).expect(401);
     expect(noAuth.body).toMatchObject({ statusCode: 401, apiCode: 20001, requestId: REQUEST_ID });
   });
 
   it('refuses a new number that belongs to another user before any code is spent', async () => {
-    await login(app, '18800000009');
-    const me = await login(app, '18800000010');
-    const res = await requestToken(app, me.token, '18800000009', 400);
+    await login(s.app, '18800000009');
+    const me = await login(s.app, '18800000010');
+    const res = await requestToken(s.app, me.token, '18800000009', 400);
     expect(res.body).toMatchObject({ statusCode: 400, apiCode: 40002, requestId: REQUEST_ID });
   });
   it('honours update_phone_token_ttl_s (60–3600) and refuses a token presented for another app', async () => {
-    const short = await createSmsApp(t, { login_config: { update_phone_token_ttl_s: 60 } });
+    const short = await createSmsApp(s.t, { login_config: { update_phone_token_ttl_s: 60 } });
     const me = await login(short, '18800000020');
     const res = await requestToken(short, me.token, '18800000021', 200);
     expect(res.body.data.tokenExpiresIn).toBe(60);
     // The header names another app than the token's.
-    const cross = await post(app, 'update-phone', { updatePhoneToken: res.body.data.updatePhoneToken }, me.token).expect(401);
+    const cross = await post(s.app, 'update-phone', { updatePhoneToken: res.body.data.updatePhoneToken }, me.token).expect(401);
     expect(cross.body).toMatchObject({ statusCode: 401, apiCode: 20001, requestId: REQUEST_ID });
-    t.clock.advanceSeconds(61);
+    s.t.clock.advanceSeconds(61);
     expect((await post(short, 'update-phone', { updatePhoneToken: res.body.data.updatePhoneToken }, me.token).expect(400)).body.apiCode).toBe(20011);
 
-    const tooShort = await t.http.post('/admin/apps').set('authorization', `Bearer ${await t.adminToken()}`).send({ name: 'ttl', login_config: { update_phone_token_ttl_s: 30 } });
+    const tooShort = await s.t.http.post('/admin/apps').set('authorization', `Bearer ${await s.t.adminToken()}`).send({ name: 'ttl', login_config: { update_phone_token_ttl_s: 30 } });
     expect(tooShort.status).toBe(400);
     expect(tooShort.body.data).toMatchObject({ field: expect.stringContaining('update_phone_token_ttl_s') });
   });

@@ -2,12 +2,12 @@ import { DataSource } from 'typeorm';
 import { sha256Hex } from '../src/common/crypto/hashing.js';
 import { type ErrorName } from '../src/common/errors/error-registry.js';
 import { type SmsProviderMessage, type SmsProviderOutcome } from '../src/sms/providers/sms-provider.js';
-import { createApp, type CreatedApp } from './support/admin.js';
+import { createApp } from './support/admin.js';
 import { enduserSendParams } from './support/enduser.js';
 import { configureSmsDetailed, RecordingSmsProvider, withRecordingSms } from './support/sms.js';
 import { POSTGRES_URL } from './support/test-database.js';
-import { startTestApp, type TestApp } from './support/test-app.js';
-import { createSmsApp } from './support/v1.js';
+import { startTestApp } from './support/test-app.js';
+import { createSmsApp, useSmsTestApp } from './support/v1.js';
 
 const PATH = '/v2/sms/enduserapi/v2/sendPhoneSmsCode';
 
@@ -22,30 +22,22 @@ class FailingSmsProvider extends RecordingSmsProvider {
 }
 
 describe('enduser sendPhoneSmsCode (seed 003)', () => {
-  let t: TestApp;
   const sms = new FailingSmsProvider();
-  let app: CreatedApp;
+  const s = useSmsTestApp({ sms });
   let seq = 0;
   const nextPhone = () => `1370000${String(++seq).padStart(4, '0')}`;
-  const send = (query: object) => t.http.post(PATH).query(query).expect(200);
-  const sent = async (appId: string) => t.app.get(DataSource).query('SELECT phone, scene, origin, status FROM sms_messages WHERE app_id = $1', [appId]);
+  const send = (query: object) => s.t.http.post(PATH).query(query).expect(200);
+  const sent = async (appId: string) => s.t.app.get(DataSource).query('SELECT phone, scene, origin, status FROM sms_messages WHERE app_id = $1', [appId]);
 
-  beforeAll(async () => {
-    t = await startTestApp({ override: withRecordingSms(sms) });
-    app = await createSmsApp(t);
-  });
-  afterAll(async () => {
-    await t.close();
-  });
   beforeEach(() => {
     sms.fail = null;
     sms.clear();
-    t.clock.reset();
+    s.t.clock.reset();
   });
 
   it("replays the seed's example (its phone, codeType, random and ts) with a computed signature", async () => {
-    t.clock.advance(1744773894369 - Date.now());
-    const a = await createSmsApp(t);
+    s.t.clock.advance(1744773894369 - Date.now());
+    const a = await createSmsApp(s.t);
     const query = { userDomain: a.appkey, internationalCode: '+86', phone: '13800138000', codeType: '3', random: '76a6L647F02CAoN9', ts: '1744773894369' };
     const signature = sha256Hex('13800138000' + '3' + '76a6L647F02CAoN9' + '1744773894369' + a.secret);
     expect((await send({ ...query, signature })).body).toEqual({ code: 200, msg: 'success', extMsg: '', data: {} });
@@ -54,7 +46,7 @@ describe('enduser sendPhoneSmsCode (seed 003)', () => {
   });
 
   it("refuses the seed's sample signature (the SHA-256 of the empty string) and sends nothing", async () => {
-    const query = { ...enduserSendParams(t, app, nextPhone()), signature: 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855' };
+    const query = { ...enduserSendParams(s.t, s.app, nextPhone()), signature: 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855' };
     expect((await send(query)).body).toEqual({ code: 5006, msg: '签名错误', extMsg: '', data: {} });
     expect(sms.messages).toEqual([]);
   });
@@ -67,34 +59,34 @@ describe('enduser sendPhoneSmsCode (seed 003)', () => {
     ['5', 'TPL_BIND_PUSH'],
   ])('codeType %s sends the %s template', async (codeType, templateCode) => {
     const phone = nextPhone();
-    expect((await send(enduserSendParams(t, app, phone, { codeType }))).body.code).toBe(200);
+    expect((await send(enduserSendParams(s.t, s.app, phone, { codeType }))).body.code).toBe(200);
     expect(sms.messages).toEqual([expect.objectContaining({ phone: `+86${phone}`, templateCode })]);
   });
 
   it('refuses a replayed random, and sends nothing the second time', async () => {
-    const query = enduserSendParams(t, app, nextPhone());
+    const query = enduserSendParams(s.t, s.app, nextPhone());
     expect((await send(query)).body.code).toBe(200);
-    t.clock.advanceSeconds(120); // past the resend cooldown: only the nonce can refuse it
+    s.t.clock.advanceSeconds(120); // past the resend cooldown: only the nonce can refuse it
     expect((await send(query)).body).toEqual({ code: 5007, msg: '随机数已使用', extMsg: '', data: {} });
     expect(sms.messages).toHaveLength(1);
   });
 
   it('does not burn a random on a bad signature', async () => {
     const phone = nextPhone();
-    const good = enduserSendParams(t, app, phone);
+    const good = enduserSendParams(s.t, s.app, phone);
     expect((await send({ ...good, signature: 'a'.repeat(64) })).body.code).toBe(5006);
     expect((await send(good)).body.code).toBe(200);
   });
 
   it("refuses a signature made with another app's secret", async () => {
-    const other = await createApp(t);
-    expect((await send(enduserSendParams(t, app, nextPhone(), { secret: other.secret }))).body.code).toBe(5006);
+    const other = await createApp(s.t);
+    expect((await send(enduserSendParams(s.t, s.app, nextPhone(), { secret: other.secret }))).body.code).toBe(5006);
     expect(sms.messages).toEqual([]);
   });
 
   it.each([601_000, -601_000])('refuses a ts %i ms off and accepts one just inside ±10 min', async (skewMs) => {
-    expect((await send(enduserSendParams(t, app, nextPhone(), { skewMs }))).body).toEqual({ code: 5005, msg: '时间戳已过期', extMsg: '', data: {} });
-    expect((await send(enduserSendParams(t, app, nextPhone(), { skewMs: Math.sign(skewMs) * 590_000 }))).body.code).toBe(200);
+    expect((await send(enduserSendParams(s.t, s.app, nextPhone(), { skewMs }))).body).toEqual({ code: 5005, msg: '时间戳已过期', extMsg: '', data: {} });
+    expect((await send(enduserSendParams(s.t, s.app, nextPhone(), { skewMs: Math.sign(skewMs) * 590_000 }))).body.code).toBe(200);
   });
 
   it.each([
@@ -106,7 +98,7 @@ describe('enduser sendPhoneSmsCode (seed 003)', () => {
     ['ts', 5004],
     ['signature', 5006],
   ])('answers a missing %s with %i', async (name, code) => {
-    const query: Record<string, unknown> = { ...enduserSendParams(t, app, nextPhone()) };
+    const query: Record<string, unknown> = { ...enduserSendParams(s.t, s.app, nextPhone()) };
     delete query[name];
     expect((await send(query)).body.code).toBe(code);
     expect(sms.messages).toEqual([]);
@@ -114,26 +106,26 @@ describe('enduser sendPhoneSmsCode (seed 003)', () => {
 
   it('answers malformed parameters with their codes', async () => {
     const phone = nextPhone();
-    expect((await send(enduserSendParams(t, app, phone, { codeType: '6' }))).body.code).toBe(5002);
-    expect((await send(enduserSendParams(t, app, phone, { random: 'short' }))).body.code).toBe(5003);
-    expect((await send(enduserSendParams(t, app, phone, { random: 'x'.repeat(17) }))).body.code).toBe(5003);
-    expect((await send({ ...enduserSendParams(t, app, phone), ts: 'yesterday' })).body.code).toBe(5004);
-    expect((await send({ ...enduserSendParams(t, app, phone), userDomain: 'NoSuchAppkey0000' })).body).toEqual({ code: 5008, msg: '用户域不存在', extMsg: '', data: {} });
+    expect((await send(enduserSendParams(s.t, s.app, phone, { codeType: '6' }))).body.code).toBe(5002);
+    expect((await send(enduserSendParams(s.t, s.app, phone, { random: 'short' }))).body.code).toBe(5003);
+    expect((await send(enduserSendParams(s.t, s.app, phone, { random: 'x'.repeat(17) }))).body.code).toBe(5003);
+    expect((await send({ ...enduserSendParams(s.t, s.app, phone), ts: 'yesterday' })).body.code).toBe(5004);
+    expect((await send({ ...enduserSendParams(s.t, s.app, phone), userDomain: 'NoSuchAppkey0000' })).body).toEqual({ code: 5008, msg: '用户域不存在', extMsg: '', data: {} });
     expect(sms.messages).toEqual([]);
   });
 
   it('answers 5019 for a number that is not a mobile number, without burning the random', async () => {
-    const bad = enduserSendParams(t, app, '12345');
+    const bad = enduserSendParams(s.t, s.app, '12345');
     expect((await send(bad)).body).toEqual({ code: 5019, msg: '手机号格式不正确', extMsg: 'phone must be valid', data: {} });
-    expect((await send(enduserSendParams(t, app, nextPhone(), { internationalCode: '+abc' }))).body.code).toBe(5019);
+    expect((await send(enduserSendParams(s.t, s.app, nextPhone(), { internationalCode: '+abc' }))).body.code).toBe(5019);
     const phone = nextPhone();
-    expect((await send(enduserSendParams(t, app, phone, { random: bad.random }))).body.code).toBe(200);
+    expect((await send(enduserSendParams(s.t, s.app, phone, { random: bad.random }))).body.code).toBe(200);
   });
 
   it('answers 5058 for a resend within the cooldown', async () => {
     const phone = nextPhone();
-    expect((await send(enduserSendParams(t, app, phone))).body.code).toBe(200);
-    const res = await send(enduserSendParams(t, app, phone));
+    expect((await send(enduserSendParams(s.t, s.app, phone))).body.code).toBe(200);
+    const res = await send(enduserSendParams(s.t, s.app, phone));
     expect(res.body).toMatchObject({ code: 5058, msg: '短信发送超出频率', extMsg: '' });
     expect(res.body.data.retryAfter).toBeGreaterThan(0);
     expect(sms.messages).toHaveLength(1);
@@ -146,40 +138,40 @@ describe('enduser sendPhoneSmsCode (seed 003)', () => {
   ] as const)('answers the provider failure %s with %i', async (failure, code) => {
     sms.fail = failure;
     const phone = nextPhone();
-    expect((await send(enduserSendParams(t, app, phone))).body.code).toBe(code);
-    const rows = await t.app.get(DataSource).query('SELECT status FROM sms_messages WHERE app_id = $1 AND phone = $2', [app.id, `+86${phone}`]);
+    expect((await send(enduserSendParams(s.t, s.app, phone))).body.code).toBe(code);
+    const rows = await s.t.app.get(DataSource).query('SELECT status FROM sms_messages WHERE app_id = $1 AND phone = $2', [s.app.id, `+86${phone}`]);
     expect(rows.map((r: { status: string }) => r.status)).not.toContain('sent');
   });
 
   describe('SMS configuration codes, through the admin API', () => {
-    const admin = async () => ({ authorization: `Bearer ${await t.adminToken()}` });
+    const admin = async () => ({ authorization: `Bearer ${await s.t.adminToken()}` });
 
     it.each([
       ['the account is disabled', 5128, (s: { accountId: string }) => `/admin/sms/accounts/${s.accountId}/disable`],
       ['the signature is disabled', 5123, (s: { signatureId: string }) => `/admin/sms/signatures/${s.signatureId}/disable`],
       ['the template is disabled', 5125, (s: { templates: { register?: { id: string } } }) => `/admin/sms/templates/${s.templates.register!.id}/disable`],
     ])('answers when %s: %i', async (_what, code, path) => {
-      const a = await createApp(t);
-      const setup = await configureSmsDetailed(t, a.id);
-      await t.http.post(path(setup)).set(await admin()).expect((r) => expect(r.status).toBeLessThan(300));
-      expect((await send(enduserSendParams(t, a, nextPhone()))).body.code).toBe(code);
+      const a = await createApp(s.t);
+      const setup = await configureSmsDetailed(s.t, a.id);
+      await s.t.http.post(path(setup)).set(await admin()).expect((r) => expect(r.status).toBeLessThan(300));
+      expect((await send(enduserSendParams(s.t, a, nextPhone()))).body.code).toBe(code);
       expect(sms.messages).toEqual([]);
     });
 
     it('answers 5188 when the scene is not bound', async () => {
-      const a = await createApp(t);
-      await configureSmsDetailed(t, a.id);
-      await t.http.delete(`/admin/apps/${a.id}/sms/bindings/register`).set(await admin()).expect(200);
-      expect((await send(enduserSendParams(t, a, nextPhone(), { codeType: '3' }))).body).toEqual({ code: 5188, msg: '企业短信账号不存在', extMsg: '', data: {} });
-      expect((await send(enduserSendParams(t, a, nextPhone(), { codeType: '2' }))).body.code).toBe(200);
+      const a = await createApp(s.t);
+      await configureSmsDetailed(s.t, a.id);
+      await s.t.http.delete(`/admin/apps/${a.id}/sms/bindings/register`).set(await admin()).expect(200);
+      expect((await send(enduserSendParams(s.t, a, nextPhone(), { codeType: '3' }))).body).toEqual({ code: 5188, msg: '企业短信账号不存在', extMsg: '', data: {} });
+      expect((await send(enduserSendParams(s.t, a, nextPhone(), { codeType: '2' }))).body.code).toBe(200);
     });
   });
 
   (POSTGRES_URL ? it : it.skip)('refuses a replay that reaches a second app instance', async () => {
     const otherSms = new RecordingSmsProvider();
-    const second = await startTestApp({ db: t.db, override: withRecordingSms(otherSms) });
+    const second = await startTestApp({ db: s.t.db, override: withRecordingSms(otherSms) });
     try {
-      const query = enduserSendParams(t, app, nextPhone());
+      const query = enduserSendParams(s.t, s.app, nextPhone());
       expect((await send(query)).body.code).toBe(200);
       const replay = await second.http.post(PATH).query(query).expect(200);
       expect(replay.body.code).toBe(5007);

@@ -1,38 +1,25 @@
 import { DataSource } from 'typeorm';
-import { type CreatedApp } from './support/admin.js';
-import { RecordingSmsProvider, withRecordingSms } from './support/sms.js';
-import { startTestApp, type TestApp } from './support/test-app.js';
-import { createSmsApp, loginWithSms, signParams } from './support/v1.js';
+import { loginWithSms, signParams, useSmsTestApp } from './support/v1.js';
 
 const PATH = '/v2/enduser/enduserapi/setPhone';
 
 describe('enduser setPhone (DESIGN §6)', () => {
-  let t: TestApp;
-  const sms = new RecordingSmsProvider();
-  let app: CreatedApp;
+  const s = useSmsTestApp();
   let seq = 0;
   const nextPhone = () => `1380000${String(++seq).padStart(4, '0')}`;
-  const db = () => t.app.get(DataSource);
-
-  beforeAll(async () => {
-    t = await startTestApp({ override: withRecordingSms(sms) });
-    app = await createSmsApp(t);
-  });
-  afterAll(async () => {
-    await t.close();
-  });
+  const db = () => s.t.app.get(DataSource);
 
   /** A user of `app` logged in through v1 with a fresh number: its token and number. */
   async function login(): Promise<{ token: string; phone: string }> {
     const phone = nextPhone();
-    return { token: (await loginWithSms(t, sms, app, phone)).token, phone };
+    return { token: (await loginWithSms(s.t, s.sms, s.app, phone)).token, phone };
   }
 
   /** A code of `scene` sent to `phone` through the signed v1 endpoint. */
   async function codeFor(phone: string, scene: 'verify_old_phone' | 'update_phone'): Promise<string> {
-    const res = await t.http.post('/v1/sms/verify_code').send({ ...signParams(t, app), mcode: '+86', mobile: phone, scene }).expect(200);
+    const res = await s.t.http.post('/v1/sms/verify_code').send({ ...signParams(s.t, s.app), mcode: '+86', mobile: phone, scene }).expect(200);
     expect(res.body.code).toBe(200);
-    return sms.lastCodeFor(`+86${phone}`)!;
+    return s.sms.lastCodeFor(`+86${phone}`)!;
   }
 
   /** A complete, valid setPhone query for a fresh user moving to a fresh number. */
@@ -48,20 +35,20 @@ describe('enduser setPhone (DESIGN §6)', () => {
       oldPhoneCode: '',
     };
     // The login code was sent to the old number a moment ago: wait out the resend cooldown.
-    t.clock.advanceSeconds(61);
+    s.t.clock.advanceSeconds(61);
     query.oldPhoneCode = await codeFor(oldPhone, 'verify_old_phone');
     return { token, oldPhone, query };
   }
 
   const put = (token: string | null, query: Record<string, string>) => {
-    const req = t.http.put(PATH).query(query);
+    const req = s.t.http.put(PATH).query(query);
     return (token ? req.set('authorization', `Bearer ${token}`) : req).expect(200);
   };
-  const phoneOf = async (oldPhone: string) => (await db().query('SELECT phone_e164, mobile FROM users WHERE app_id = $1 AND mobile IN ($2)', [app.id, oldPhone]))[0];
+  const phoneOf = async (oldPhone: string) => (await db().query('SELECT phone_e164, mobile FROM users WHERE app_id = $1 AND mobile IN ($2)', [s.app.id, oldPhone]))[0];
 
   it('moves the user to the new number with both codes', async () => {
     const { token, oldPhone, query } = await ready();
-    const [{ id }] = await db().query('SELECT id FROM users WHERE app_id = $1 AND phone_e164 = $2', [app.id, `+86${oldPhone}`]);
+    const [{ id }] = await db().query('SELECT id FROM users WHERE app_id = $1 AND phone_e164 = $2', [s.app.id, `+86${oldPhone}`]);
     expect((await put(token, query)).body).toEqual({ code: 200, msg: 'success', extMsg: '', data: {} });
     const [row] = await db().query('SELECT phone_e164, mcode, mobile FROM users WHERE id = $1', [id]);
     expect(row).toEqual({ phone_e164: `+86${query.newPhone}`, mcode: '+86', mobile: query.newPhone });
@@ -77,7 +64,7 @@ describe('enduser setPhone (DESIGN §6)', () => {
 
   it('answers 5033 when the user no longer exists', async () => {
     const { token, oldPhone, query } = await ready();
-    await db().query(`UPDATE users SET status = 'cancelled' WHERE app_id = $1 AND phone_e164 = $2`, [app.id, `+86${oldPhone}`]);
+    await db().query(`UPDATE users SET status = 'cancelled' WHERE app_id = $1 AND phone_e164 = $2`, [s.app.id, `+86${oldPhone}`]);
     expect((await put(token, query)).body.code).toBe(5033);
   });
 
@@ -113,7 +100,7 @@ describe('enduser setPhone (DESIGN §6)', () => {
   it('answers 5176 when the new phone belongs to another user, and 5019 when it is not a number', async () => {
     const { token, oldPhone, query } = await ready();
     const other = await login();
-    t.clock.advanceSeconds(61);
+    s.t.clock.advanceSeconds(61);
     expect((await put(token, { ...query, newPhone: other.phone, newPhoneCode: await codeFor(other.phone, 'update_phone') })).body).toEqual({
       code: 5176,
       msg: '新手机号已被注册',

@@ -2,177 +2,165 @@ import { randomUUID } from 'node:crypto';
 import { JwtService } from '@nestjs/jwt';
 import { DataSource } from 'typeorm';
 import { type CreatedApp } from './support/admin.js';
-import { RecordingSmsProvider, withRecordingSms } from './support/sms.js';
-import { startTestApp, type TestApp } from './support/test-app.js';
-import { createSmsApp, signParams } from './support/v1.js';
+import { createSmsApp, signParams, useSmsTestApp } from './support/v1.js';
 
 const PHONE = '+8618518768888';
 
 describe('v1 SMS login and the user endpoints', () => {
-  let t: TestApp;
-  const sms = new RecordingSmsProvider();
-  let app: CreatedApp;
-
-  beforeAll(async () => {
-    t = await startTestApp({ override: withRecordingSms(sms) });
-    app = await createSmsApp(t);
-  });
-  afterAll(async () => {
-    await t.close();
-  });
+  const s = useSmsTestApp();
   beforeEach(() => {
-    sms.clear();
-    t.clock.reset();
+    s.sms.clear();
+    s.t.clock.reset();
   });
 
-  const db = () => t.app.get(DataSource);
+  const db = () => s.t.app.get(DataSource);
 
   async function sendLoginCode(a: CreatedApp, mobile: string, type: 'form' | 'json' = 'json'): Promise<string> {
-    const res = await t.http.post('/v1/login/verify_code').type(type).send({ ...signParams(t, a), mcode: '+86', mobile }).expect(200);
+    const res = await s.t.http.post('/v1/login/verify_code').type(type).send({ ...signParams(s.t, a), mcode: '+86', mobile }).expect(200);
     expect(res.body).toEqual({ code: 200, msg: 'success' });
-    return sms.lastCodeFor(`+86${mobile}`)!;
+    return s.sms.lastCodeFor(`+86${mobile}`)!;
   }
 
   async function login(a: CreatedApp, mobile: string, code: string, extra: Record<string, unknown> = {}, type: 'form' | 'json' = 'json') {
-    return t.http
+    return s.t.http
       .post('/v1/login/mobile')
       .type(type)
-      .send({ ...signParams(t, a), mcode: '+86', mobile, verify_code: code, version_number: '12', channel: 'vivo', need_user_detail: '0', ...extra })
+      .send({ ...signParams(s.t, a), mcode: '+86', mobile, verify_code: code, version_number: '12', channel: 'vivo', need_user_detail: '0', ...extra })
       .expect(200);
   }
 
   it.each(['form', 'json'] as const)('replays seed 001 (%s): send, read the code, log in, info, change phone, logout, token refused', async (type) => {
     const mobile = type === 'form' ? '18518768888' : '18518768889';
-    const code = await sendLoginCode(app, mobile, type);
+    const code = await sendLoginCode(s.app, mobile, type);
     expect(code).toMatch(/^\d{6}$/);
     const [row] = await db().query(`SELECT * FROM verification_codes WHERE phone_e164 = $1 ORDER BY created_at DESC LIMIT 1`, [`+86${mobile}`]);
     expect(row).toMatchObject({ scene: 'login', attempts: 0, consumed_at: null });
     expect(row.code_hash).toMatch(/^[0-9a-f]{64}$/);
     expect(JSON.stringify(row)).not.toContain(code);
 
-    const res = await login(app, mobile, code, {}, type);
+    const res = await login(s.app, mobile, code, {}, type);
     expect(res.body).toMatchObject({ code: 200, msg: 'success', data: { uid: expect.any(Number), access_token: expect.any(String), token_expired_at: expect.any(Number) } });
     expect(Object.keys(res.body.data).sort()).toEqual(['access_token', 'token_expired_at', 'uid']);
     const token = res.body.data.access_token as string;
     const auth = { authorization: `Bearer ${token}` };
-    expect(res.body.data.token_expired_at).toBeGreaterThan(Math.floor(t.clock.nowMs() / 1000) + 29 * 86400);
+    expect(res.body.data.token_expired_at).toBeGreaterThan(Math.floor(s.t.clock.nowMs() / 1000) + 29 * 86400);
 
-    const info = await t.http.get('/v1/user/info').set(auth).expect(200);
+    const info = await s.t.http.get('/v1/user/info').set(auth).expect(200);
     expect(info.body).toMatchObject({ code: 200, data: { uid: res.body.data.uid, mcode: '+86', mobile, channel: 'vivo', version_number: 12 } });
 
     // Change phone: a code to the new number, then the change.
     const newMobile = type === 'form' ? '13900000001' : '13900000002';
-    await t.http.post('/v1/user/verify_code').type(type).set(auth).send({ mcode: '+86', mobile: newMobile }).expect(200, { code: 200, msg: 'success' });
-    const newCode = sms.lastCodeFor(`+86${newMobile}`)!;
+    await s.t.http.post('/v1/user/verify_code').type(type).set(auth).send({ mcode: '+86', mobile: newMobile }).expect(200, { code: 200, msg: 'success' });
+    const newCode = s.sms.lastCodeFor(`+86${newMobile}`)!;
     expect(newCode).toMatch(/^\d{6}$/);
-    await t.http.post('/v1/user/mobile').type(type).set(auth).send({ mcode: '+86', mobile: newMobile, verify_code: newCode }).expect(200, { code: 200, msg: 'success' });
-    const after = await t.http.get('/v1/user/info').set(auth).expect(200);
+    await s.t.http.post('/v1/user/mobile').type(type).set(auth).send({ mcode: '+86', mobile: newMobile, verify_code: newCode }).expect(200, { code: 200, msg: 'success' });
+    const after = await s.t.http.get('/v1/user/info').set(auth).expect(200);
     expect(after.body.data.mobile).toBe(newMobile);
     const [user] = await db().query(`SELECT * FROM users WHERE id = $1`, [res.body.data.uid]);
     expect(user.phone_e164).toBe(`+86${newMobile}`);
 
-    await t.http.get('/v1/user/logout').set(auth).expect(200, { code: 200, msg: 'success' });
-    await t.http.get('/v1/user/info').set(auth).expect(200, { code: 401, msg: 'Unauthorized' });
+    await s.t.http.get('/v1/user/logout').set(auth).expect(200, { code: 200, msg: 'success' });
+    await s.t.http.get('/v1/user/info').set(auth).expect(200, { code: 401, msg: 'Unauthorized' });
     const [session] = await db().query(`SELECT * FROM user_sessions WHERE user_id = $1`, [res.body.data.uid]);
     expect(session.revoked_at).not.toBeNull();
   });
 
   it('answers the user detail with need_user_detail=1, and registers only once', async () => {
-    const code = await sendLoginCode(app, '18600000001');
-    const res = await login(app, '18600000001', code, { need_user_detail: 1, device_id: 'dev-1', oaid: 'oa-1' });
+    const code = await sendLoginCode(s.app, '18600000001');
+    const res = await login(s.app, '18600000001', code, { need_user_detail: 1, device_id: 'dev-1', oaid: 'oa-1' });
     expect(res.body.data).toMatchObject({ uid: expect.any(Number), mcode: '+86', mobile: '18600000001', device_id: 'dev-1', oaid: 'oa-1', access_token: expect.any(String), token_expired_at: expect.any(Number), created_at: expect.stringMatching(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/) });
-    t.clock.advanceSeconds(61);
-    const code2 = await sendLoginCode(app, '18600000001');
-    const again = await login(app, '18600000001', code2);
+    s.t.clock.advanceSeconds(61);
+    const code2 = await sendLoginCode(s.app, '18600000001');
+    const again = await login(s.app, '18600000001', code2);
     expect(again.body.data.uid).toBe(res.body.data.uid);
-    const [{ n }] = await db().query(`SELECT count(*)::int AS n FROM users WHERE app_id = $1 AND phone_e164 = '+8618600000001'`, [app.id]);
+    const [{ n }] = await db().query(`SELECT count(*)::int AS n FROM users WHERE app_id = $1 AND phone_e164 = '+8618600000001'`, [s.app.id]);
     expect(n).toBe(1);
   });
 
   it('refuses a replayed login with a consumed code', async () => {
-    const code = await sendLoginCode(app, '18600000002');
-    await login(app, '18600000002', code);
-    const replay = await login(app, '18600000002', code);
+    const code = await sendLoginCode(s.app, '18600000002');
+    await login(s.app, '18600000002', code);
+    const replay = await login(s.app, '18600000002', code);
     expect(replay.body).toEqual({ code: 400195, msg: 'verify_code not found or expired' });
   });
 
   it('answers 400194 for a wrong code and 400195 for an expired one', async () => {
-    const code = await sendLoginCode(app, '18600000003');
+    const code = await sendLoginCode(s.app, '18600000003');
     const wrong = code === '000000' ? '111111' : '000000';
-    expect((await login(app, '18600000003', wrong)).body).toEqual({ code: 400194, msg: 'verify_code is wrong' });
-    t.clock.advanceSeconds(301);
-    expect((await login(app, '18600000003', code)).body).toEqual({ code: 400195, msg: 'verify_code not found or expired' });
+    expect((await login(s.app, '18600000003', wrong)).body).toEqual({ code: 400194, msg: 'verify_code is wrong' });
+    s.t.clock.advanceSeconds(301);
+    expect((await login(s.app, '18600000003', code)).body).toEqual({ code: 400195, msg: 'verify_code not found or expired' });
   });
 
   it('deregisters: every session revoked, info refused, the number free for a new account', async () => {
-    const code = await sendLoginCode(app, '18600000004');
-    const first = await login(app, '18600000004', code);
-    t.clock.advanceSeconds(61);
-    const second = await login(app, '18600000004', await sendLoginCode(app, '18600000004'));
-    await t.http.post('/v1/user/cancel').set({ authorization: `Bearer ${first.body.data.access_token}` }).expect(200, { code: 200, msg: 'success' });
-    for (const r of [first, second]) await t.http.get('/v1/user/info').set({ authorization: `Bearer ${r.body.data.access_token}` }).expect(200, { code: 401, msg: 'Unauthorized' });
-    t.clock.advanceSeconds(61);
-    const fresh = await login(app, '18600000004', await sendLoginCode(app, '18600000004'));
+    const code = await sendLoginCode(s.app, '18600000004');
+    const first = await login(s.app, '18600000004', code);
+    s.t.clock.advanceSeconds(61);
+    const second = await login(s.app, '18600000004', await sendLoginCode(s.app, '18600000004'));
+    await s.t.http.post('/v1/user/cancel').set({ authorization: `Bearer ${first.body.data.access_token}` }).expect(200, { code: 200, msg: 'success' });
+    for (const r of [first, second]) await s.t.http.get('/v1/user/info').set({ authorization: `Bearer ${r.body.data.access_token}` }).expect(200, { code: 401, msg: 'Unauthorized' });
+    s.t.clock.advanceSeconds(61);
+    const fresh = await login(s.app, '18600000004', await sendLoginCode(s.app, '18600000004'));
     expect(fresh.body.data.uid).not.toBe(first.body.data.uid);
   });
 
   it('keeps at most max_sessions_per_user live sessions, revoking the oldest', async () => {
-    const capped = await createSmsApp(t, { login_config: { max_sessions_per_user: 2 } });
+    const capped = await createSmsApp(s.t, { login_config: { max_sessions_per_user: 2 } });
     const tokens: string[] = [];
     for (let i = 0; i < 3; i++) {
-      t.clock.advanceSeconds(61);
+      s.t.clock.advanceSeconds(61);
       const r = await login(capped, '18600000005', await sendLoginCode(capped, '18600000005'));
       tokens.push(r.body.data.access_token);
     }
-    await t.http.get('/v1/user/info').set({ authorization: `Bearer ${tokens[0]}` }).expect(200, { code: 401, msg: 'Unauthorized' });
-    for (const tok of tokens.slice(1)) expect((await t.http.get('/v1/user/info').set({ authorization: `Bearer ${tok}` })).body.code).toBe(200);
+    await s.t.http.get('/v1/user/info').set({ authorization: `Bearer ${tokens[0]}` }).expect(200, { code: 401, msg: 'Unauthorized' });
+    for (const tok of tokens.slice(1)) expect((await s.t.http.get('/v1/user/info').set({ authorization: `Bearer ${tok}` })).body.code).toBe(200);
   });
 
   it('answers 402 once the session is past its lifetime, and refuses another app token', async () => {
-    const short = await createSmsApp(t, { login_config: { token_ttl_days: 1 } });
+    const short = await createSmsApp(s.t, { login_config: { token_ttl_days: 1 } });
     const r = await login(short, '18600000006', await sendLoginCode(short, '18600000006'));
     const auth = { authorization: `Bearer ${r.body.data.access_token}` };
-    t.clock.advanceSeconds(86_401);
-    await t.http.get('/v1/user/info').set(auth).expect(200, { code: 402, msg: 'Token Expired' });
-    await t.http.get('/v1/user/info').set({ authorization: 'Bearer not-a-token' }).expect(200, { code: 401, msg: 'Unauthorized' });
-    await t.http.get('/v1/user/info').expect(200, { code: 401, msg: 'Unauthorized' });
+    s.t.clock.advanceSeconds(86_401);
+    await s.t.http.get('/v1/user/info').set(auth).expect(200, { code: 402, msg: 'Token Expired' });
+    await s.t.http.get('/v1/user/info').set({ authorization: 'Bearer not-a-token' }).expect(200, { code: 401, msg: 'Unauthorized' });
+    await s.t.http.get('/v1/user/info').expect(200, { code: 401, msg: 'Unauthorized' });
   });
 
   it("replays seed 000's example request (+86 18518768888) in both encodings", async () => {
-    const r = await login(app, '18600000008', await sendLoginCode(app, '18600000008'));
+    const r = await login(s.app, '18600000008', await sendLoginCode(s.app, '18600000008'));
     const auth = { authorization: `Bearer ${r.body.data.access_token}` };
     // The first test sent this number a login code: the cooldown is per (app, phone), whatever the scene.
-    t.clock.advanceSeconds(61);
-    await t.http.post('/v1/user/verify_code').type('form').set(auth).send('mcode=%2B86&mobile=18518768888').expect(200, { code: 200, msg: 'success' });
-    const first = sms.lastCodeFor('+8618518768888');
+    s.t.clock.advanceSeconds(61);
+    await s.t.http.post('/v1/user/verify_code').type('form').set(auth).send('mcode=%2B86&mobile=18518768888').expect(200, { code: 200, msg: 'success' });
+    const first = s.sms.lastCodeFor('+8618518768888');
     // Seed 000: one code a minute per number.
-    const early = await t.http.post('/v1/user/verify_code').set(auth).send({ mcode: '+86', mobile: '18518768888' }).expect(200);
+    const early = await s.t.http.post('/v1/user/verify_code').set(auth).send({ mcode: '+86', mobile: '18518768888' }).expect(200);
     expect(early.body).toMatchObject({ code: 429, data: { retry_after: expect.any(Number) } });
-    t.clock.advanceSeconds(60);
-    await t.http.post('/v1/user/verify_code').set(auth).send({ mcode: '+86', mobile: '18518768888' }).expect(200, { code: 200, msg: 'success' });
-    expect(sms.messages.filter((m) => m.phone === '+8618518768888')).toHaveLength(2);
+    s.t.clock.advanceSeconds(60);
+    await s.t.http.post('/v1/user/verify_code').set(auth).send({ mcode: '+86', mobile: '18518768888' }).expect(200, { code: 200, msg: 'success' });
+    expect(s.sms.messages.filter((m) => m.phone === '+8618518768888')).toHaveLength(2);
     const [row] = await db().query(`SELECT scene FROM verification_codes WHERE phone_e164 = '+8618518768888' AND consumed_at IS NULL AND superseded_at IS NULL`);
     expect(row.scene).toBe('update_phone');
     expect(first).toMatch(/^\d{6}$/);
   });
 
   it('refuses a validly signed token whose audience is another app, or whose session does not exist', async () => {
-    const r = await login(app, '18600000009', await sendLoginCode(app, '18600000009'));
-    const other = await createSmsApp(t);
-    const jwt = t.app.get(JwtService);
+    const r = await login(s.app, '18600000009', await sendLoginCode(s.app, '18600000009'));
+    const other = await createSmsApp(s.t);
+    const jwt = s.t.app.get(JwtService);
     const payload = JSON.parse(Buffer.from(r.body.data.access_token.split('.')[1], 'base64url').toString());
     const sign = (aud: string, jti: string) =>
-      jwt.sign({}, { secret: t.config.secrets.jwtSecret, algorithm: 'HS256', subject: payload.sub, jwtid: jti, audience: aud, issuer: 'passcode', expiresIn: 3600 });
-    await t.http.get('/v1/user/info').set({ authorization: `Bearer ${sign(`app:${other.id}`, payload.jti)}` }).expect(200, { code: 401, msg: 'Unauthorized' });
-    await t.http.get('/v1/user/info').set({ authorization: `Bearer ${sign(`app:${app.id}`, randomUUID())}` }).expect(200, { code: 401, msg: 'Unauthorized' });
-    await t.http.get('/v1/user/info').set({ authorization: `Bearer ${sign(`app:${app.id}`, payload.jti)}` }).expect(200);
+      jwt.sign({}, { secret: s.t.config.secrets.jwtSecret, algorithm: 'HS256', subject: payload.sub, jwtid: jti, audience: aud, issuer: 'passcode', expiresIn: 3600 });
+    await s.t.http.get('/v1/user/info').set({ authorization: `Bearer ${sign(`app:${other.id}`, payload.jti)}` }).expect(200, { code: 401, msg: 'Unauthorized' });
+    await s.t.http.get('/v1/user/info').set({ authorization: `Bearer ${sign(`app:${s.app.id}`, randomUUID())}` }).expect(200, { code: 401, msg: 'Unauthorized' });
+    await s.t.http.get('/v1/user/info').set({ authorization: `Bearer ${sign(`app:${s.app.id}`, payload.jti)}` }).expect(200);
   });
 
   it('logs no code, secret or full phone number', async () => {
-    const code = await sendLoginCode(app, '18600000007');
-    await login(app, '18600000007', code);
-    const text = t.logs.text();
-    expect(text).not.toContain(app.secret);
+    const code = await sendLoginCode(s.app, '18600000007');
+    await login(s.app, '18600000007', code);
+    const text = s.t.logs.text();
+    expect(text).not.toContain(s.app.secret);
     expect(text).not.toContain('18600000007');
     expect(text).not.toMatch(new RegExp(`\\b${code}\\b`));
   });

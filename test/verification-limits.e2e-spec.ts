@@ -2,37 +2,28 @@ import { DataSource } from 'typeorm';
 import { type CreatedApp } from './support/admin.js';
 import { RecordingSmsProvider, withRecordingSms } from './support/sms.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
-import { createSmsApp, signParams } from './support/v1.js';
+import { createSmsApp, signParams, useSmsTestApp } from './support/v1.js';
 
 describe('verification: codes, limits and concurrency', () => {
-  let t: TestApp;
-  const sms = new RecordingSmsProvider();
-  let app: CreatedApp;
+  const s = useSmsTestApp();
   let seq = 0;
   const nextMobile = () => `1370000${String(++seq).padStart(4, '0')}`;
 
-  beforeAll(async () => {
-    t = await startTestApp({ override: withRecordingSms(sms) });
-    app = await createSmsApp(t);
-  });
-  afterAll(async () => {
-    await t.close();
-  });
-  beforeEach(() => t.clock.reset());
+  beforeEach(() => s.t.clock.reset());
 
   const send = (a: CreatedApp, mobile: string, scene = 'login') =>
-    t.http.post('/v1/sms/verify_code').send({ ...signParams(t, a), mcode: '+86', mobile, scene }).expect(200);
+    s.t.http.post('/v1/sms/verify_code').send({ ...signParams(s.t, a), mcode: '+86', mobile, scene }).expect(200);
   const check = async (a: CreatedApp, mobile: string, code: string, scene = 'login'): Promise<string> => {
-    const res = await t.http.post('/v1/sms/check_code').send({ ...signParams(t, a), mcode: '+86', mobile, scene, verify_code: code }).expect(200);
+    const res = await s.t.http.post('/v1/sms/check_code').send({ ...signParams(s.t, a), mcode: '+86', mobile, scene, verify_code: code }).expect(200);
     expect(res.body.code).toBe(200);
     return res.body.data.result;
   };
-  const codeOf = (mobile: string) => sms.lastCodeFor(`+86${mobile}`)!;
+  const codeOf = (mobile: string) => s.sms.lastCodeFor(`+86${mobile}`)!;
   const wrongFor = (code: string) => (code === '000000' ? '111111' : '000000');
 
   it('20 concurrent sends to one phone: one SMS, one accepted answer, the rest told how long to wait', async () => {
     const mobile = nextMobile();
-    const answers = await Promise.all(Array.from({ length: 20 }, () => send(app, mobile)));
+    const answers = await Promise.all(Array.from({ length: 20 }, () => send(s.app, mobile)));
     const ok = answers.filter((r) => r.body.code === 200);
     expect(ok).toHaveLength(1);
     expect(ok[0].body.data).toEqual({ expires_in: 300, resend_in: 60 });
@@ -41,116 +32,116 @@ describe('verification: codes, limits and concurrency', () => {
       expect(r.body.data.retry_after).toBeGreaterThan(0);
       expect(r.body.data.retry_after).toBeLessThanOrEqual(60);
     }
-    expect(sms.messages.filter((m) => m.phone === `+86${mobile}`)).toHaveLength(1);
-    const [{ n }] = await t.app.get(DataSource).query(`SELECT count(*)::int AS n FROM verification_codes WHERE phone_e164 = $1`, [`+86${mobile}`]);
+    expect(s.sms.messages.filter((m) => m.phone === `+86${mobile}`)).toHaveLength(1);
+    const [{ n }] = await s.t.app.get(DataSource).query(`SELECT count(*)::int AS n FROM verification_codes WHERE phone_e164 = $1`, [`+86${mobile}`]);
     expect(n).toBe(1);
   });
 
   it('the cooldown ends after resend_interval_s (seed 000: one send a minute)', async () => {
     const mobile = nextMobile();
-    expect((await send(app, mobile)).body.code).toBe(200);
-    t.clock.advanceSeconds(30);
-    expect((await send(app, mobile)).body).toMatchObject({ code: 429, data: { retry_after: 30 } });
-    t.clock.advanceSeconds(30);
-    expect((await send(app, mobile)).body.code).toBe(200);
+    expect((await send(s.app, mobile)).body.code).toBe(200);
+    s.t.clock.advanceSeconds(30);
+    expect((await send(s.app, mobile)).body).toMatchObject({ code: 429, data: { retry_after: 30 } });
+    s.t.clock.advanceSeconds(30);
+    expect((await send(s.app, mobile)).body.code).toBe(200);
   });
 
   it('20 concurrent logins with one code: exactly one token', async () => {
     const mobile = nextMobile();
-    await t.http.post('/v1/login/verify_code').send({ ...signParams(t, app), mcode: '+86', mobile }).expect(200, { code: 200, msg: 'success' });
+    await s.t.http.post('/v1/login/verify_code').send({ ...signParams(s.t, s.app), mcode: '+86', mobile }).expect(200, { code: 200, msg: 'success' });
     const code = codeOf(mobile);
     const answers = await Promise.all(
       Array.from({ length: 20 }, () =>
-        t.http.post('/v1/login/mobile').send({ ...signParams(t, app), mcode: '+86', mobile, verify_code: code, version_number: 1, channel: 'c' }).expect(200),
+        s.t.http.post('/v1/login/mobile').send({ ...signParams(s.t, s.app), mcode: '+86', mobile, verify_code: code, version_number: 1, channel: 'c' }).expect(200),
       ),
     );
     expect(answers.filter((r) => r.body.code === 200)).toHaveLength(1);
     for (const r of answers.filter((x) => x.body.code !== 200)) expect(r.body.code).toBe(400195);
-    const [{ n }] = await t.app.get(DataSource).query(`SELECT count(*)::int AS n FROM user_sessions s JOIN users u ON u.id = s.user_id WHERE u.phone_e164 = $1`, [`+86${mobile}`]);
+    const [{ n }] = await s.t.app.get(DataSource).query(`SELECT count(*)::int AS n FROM user_sessions s JOIN users u ON u.id = s.user_id WHERE u.phone_e164 = $1`, [`+86${mobile}`]);
     expect(n).toBe(1);
   });
 
   it('20 concurrent checks of one code: exactly one approved', async () => {
     const mobile = nextMobile();
-    await send(app, mobile);
-    const results = await Promise.all(Array.from({ length: 20 }, () => check(app, mobile, codeOf(mobile))));
+    await send(s.app, mobile);
+    const results = await Promise.all(Array.from({ length: 20 }, () => check(s.app, mobile, codeOf(mobile))));
     expect(results.filter((r) => r === 'approved')).toHaveLength(1);
   });
 
   it('after 5 wrong checks the 6th fails even with the right code', async () => {
     const mobile = nextMobile();
-    await send(app, mobile);
+    await send(s.app, mobile);
     const code = codeOf(mobile);
-    for (let i = 0; i < 5; i++) expect(await check(app, mobile, wrongFor(code))).toBe('wrong_code');
-    expect(await check(app, mobile, code)).toBe('attempts_exhausted');
-    const [row] = await t.app.get(DataSource).query(`SELECT attempts, consumed_at FROM verification_codes WHERE phone_e164 = $1`, [`+86${mobile}`]);
+    for (let i = 0; i < 5; i++) expect(await check(s.app, mobile, wrongFor(code))).toBe('wrong_code');
+    expect(await check(s.app, mobile, code)).toBe('attempts_exhausted');
+    const [row] = await s.t.app.get(DataSource).query(`SELECT attempts, consumed_at FROM verification_codes WHERE phone_e164 = $1`, [`+86${mobile}`]);
     expect(row).toEqual({ attempts: 5, consumed_at: null });
   });
 
   it('answers every check outcome: approved, then not_found; expired; superseded', async () => {
     const mobile = nextMobile();
-    expect(await check(app, mobile, '123456')).toBe('not_found');
-    await send(app, mobile);
+    expect(await check(s.app, mobile, '123456')).toBe('not_found');
+    await send(s.app, mobile);
     const first = codeOf(mobile);
-    t.clock.advanceSeconds(61);
-    await send(app, mobile);
+    s.t.clock.advanceSeconds(61);
+    await send(s.app, mobile);
     const second = codeOf(mobile);
-    if (first !== second) expect(await check(app, mobile, first)).toBe('superseded');
-    expect(await check(app, mobile, second)).toBe('approved');
-    expect(await check(app, mobile, second)).toBe('not_found');
+    if (first !== second) expect(await check(s.app, mobile, first)).toBe('superseded');
+    expect(await check(s.app, mobile, second)).toBe('approved');
+    expect(await check(s.app, mobile, second)).toBe('not_found');
 
     const other = nextMobile();
-    await send(app, other);
-    t.clock.advanceSeconds(301);
-    expect(await check(app, other, codeOf(other))).toBe('expired');
+    await send(s.app, other);
+    s.t.clock.advanceSeconds(301);
+    expect(await check(s.app, other, codeOf(other))).toBe('expired');
   });
 
   it('a code is bound to its scene, app and phone', async () => {
     const mobile = nextMobile();
-    await send(app, mobile, 'login');
+    await send(s.app, mobile, 'login');
     const code = codeOf(mobile);
-    expect(await check(app, mobile, code, 'update_phone')).toBe('not_found');
-    const other = await createSmsApp(t);
+    expect(await check(s.app, mobile, code, 'update_phone')).toBe('not_found');
+    const other = await createSmsApp(s.t);
     expect(await check(other, mobile, code)).toBe('not_found');
-    expect(await check(app, nextMobile(), code)).toBe('not_found');
-    expect(await check(app, mobile, code, 'login')).toBe('approved');
+    expect(await check(s.app, nextMobile(), code)).toBe('not_found');
+    expect(await check(s.app, mobile, code, 'login')).toBe('approved');
   });
 
   it('enforces the per-phone daily, per-IP hourly and per-app daily caps with the wait', async () => {
-    const phoneCapped = await createSmsApp(t, { code_policy: { per_phone_daily: 2, resend_interval_s: 10 } });
+    const phoneCapped = await createSmsApp(s.t, { code_policy: { per_phone_daily: 2, resend_interval_s: 10 } });
     const mobile = nextMobile();
     for (let i = 0; i < 2; i++) {
       expect((await send(phoneCapped, mobile)).body.code).toBe(200);
-      t.clock.advanceSeconds(11);
+      s.t.clock.advanceSeconds(11);
     }
     const refused = await send(phoneCapped, mobile);
     expect(refused.body).toMatchObject({ code: 429, data: { retry_after: expect.any(Number) } });
     expect(refused.body.data.retry_after).toBeLessThanOrEqual(86_400);
 
-    const ipCapped = await createSmsApp(t, { code_policy: { per_ip_hourly: 2 } });
+    const ipCapped = await createSmsApp(s.t, { code_policy: { per_ip_hourly: 2 } });
     expect((await send(ipCapped, nextMobile())).body.code).toBe(200);
     expect((await send(ipCapped, nextMobile())).body.code).toBe(200);
     expect((await send(ipCapped, nextMobile())).body.code).toBe(429);
 
-    const appCapped = await createSmsApp(t, { code_policy: { per_app_daily: 1 } });
+    const appCapped = await createSmsApp(s.t, { code_policy: { per_app_daily: 1 } });
     expect((await send(appCapped, nextMobile())).body.code).toBe(200);
     const third = nextMobile();
     expect((await send(appCapped, third)).body.code).toBe(429);
     // A refused send leaves no code and no cooldown behind.
-    const [{ n }] = await t.app.get(DataSource).query(`SELECT count(*)::int AS n FROM verification_codes WHERE phone_e164 = $1`, [`+86${third}`]);
+    const [{ n }] = await s.t.app.get(DataSource).query(`SELECT count(*)::int AS n FROM verification_codes WHERE phone_e164 = $1`, [`+86${third}`]);
     expect(n).toBe(0);
   });
 
   it('refuses numbers outside the country allow-list (400184)', async () => {
-    const cnOnly = await createSmsApp(t, { code_policy: { allowed_country_codes: ['CN'] } });
-    const res = await t.http.post('/v1/sms/verify_code').send({ ...signParams(t, cnOnly), mcode: '+1', mobile: '2015550123', scene: 'login' }).expect(200);
+    const cnOnly = await createSmsApp(s.t, { code_policy: { allowed_country_codes: ['CN'] } });
+    const res = await s.t.http.post('/v1/sms/verify_code').send({ ...signParams(s.t, cnOnly), mcode: '+1', mobile: '2015550123', scene: 'login' }).expect(200);
     expect(res.body).toEqual({ code: 400184, msg: 'mobile region not allowed' });
     expect((await send(cnOnly, nextMobile())).body.code).toBe(200);
   });
 
   it('refuses an unknown scene (400121) and a missing one (400120)', async () => {
-    expect((await send(app, nextMobile(), 'nope')).body.code).toBe(400121);
-    const res = await t.http.post('/v1/sms/verify_code').send({ ...signParams(t, app), mcode: '+86', mobile: nextMobile() }).expect(200);
+    expect((await send(s.app, nextMobile(), 'nope')).body.code).toBe(400121);
+    const res = await s.t.http.post('/v1/sms/verify_code').send({ ...signParams(s.t, s.app), mcode: '+86', mobile: nextMobile() }).expect(200);
     expect(res.body.code).toBe(400120);
   });
 });

@@ -1,7 +1,7 @@
 import { md5Hex } from '../../src/common/crypto/hashing.js';
 import { createApp, type CreatedApp } from './admin.js';
-import { configureSms, type RecordingSmsProvider } from './sms.js';
-import type { TestApp } from './test-app.js';
+import { configureSms, RecordingSmsProvider, withRecordingSms } from './sms.js';
+import { startTestApp, type TestApp } from './test-app.js';
 
 /** Seed 001's signature parameters for an app at the test clock's time (shifted by `skewS`). */
 export function signParams(t: TestApp, app: { appkey: string; secret: string }, skewS = 0): { appkey: string; timestamp: string; sign: string } {
@@ -14,6 +14,47 @@ export async function createSmsApp(t: TestApp, body: Record<string, unknown> = {
   const app = await createApp(t, body);
   await configureSms(t, app.id);
   return app;
+}
+
+/** What useSmsTestApp answers. `t` and `app` are set by its beforeAll: read them inside hooks and tests, not while the suite is collected. */
+export interface SmsTestApp<S extends RecordingSmsProvider = RecordingSmsProvider> {
+  readonly t: TestApp;
+  /** The SMS-configured app created after boot. */
+  readonly app: CreatedApp;
+  /** The recorder the `console` provider sends into. */
+  readonly sms: S;
+}
+
+/**
+ * Registers, in the calling describe, a beforeAll that boots a test app whose
+ * `console` provider records into `sms` (a fresh RecordingSmsProvider unless
+ * given, e.g. a failing subclass) and creates one app with SMS configured
+ * (createSmsApp with `app` as its body), and an afterAll that closes the test app.
+ */
+export function useSmsTestApp<S extends RecordingSmsProvider = RecordingSmsProvider>(options: { sms?: S; app?: Record<string, unknown>; env?: Record<string, string> } = {}): SmsTestApp<S> {
+  const sms = options.sms ?? (new RecordingSmsProvider() as S);
+  let t: TestApp | undefined;
+  let app: CreatedApp | undefined;
+  beforeAll(async () => {
+    t = await startTestApp({ env: options.env, override: withRecordingSms(sms) });
+    app = await createSmsApp(t, options.app);
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+  const booted = <V>(value: V | undefined, name: string): V => {
+    if (value === undefined) throw new Error(`useSmsTestApp: ${name} is read before its beforeAll has set it`);
+    return value;
+  };
+  return {
+    get t() {
+      return booted(t, 't');
+    },
+    get app() {
+      return booted(app, 'app');
+    },
+    sms,
+  };
 }
 
 /**
