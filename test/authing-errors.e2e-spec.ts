@@ -17,7 +17,7 @@ describe('Authing v3 (seed 002): the error envelope', () => {
     const badPhone = await s.t.http.post('/api/v3/send-sms').set('x-authing-app-id', s.app.appkey).send({ channel: 'CHANNEL_LOGIN', phoneNumber: '12' }).expect(400);
     expect(badPhone.body).toEqual(envelope(400, 10001));
     expect(badPhone.body.data.field).toBe('phoneNumber');
-    const badCountry = await t.http.post('/api/v3/send-sms').set('x-authing-app-id', app.appkey).send({ channel: 'CHANNEL_LOGIN', phoneNumber: '18800000001', phoneCountryCode: '+0' }).expect(400);
+    const badCountry = await s.t.http.post('/api/v3/send-sms').set('x-authing-app-id', s.app.appkey).send({ channel: 'CHANNEL_LOGIN', phoneNumber: '18800000001', phoneCountryCode: '+0' }).expect(400);
     expect(badCountry.body.data.field).toBe('phoneCountryCode');
 
     const unknownApp = await s.t.http.post('/api/v3/send-sms').set('x-authing-app-id', 'nope').send({ channel: 'CHANNEL_LOGIN', phoneNumber: '18800000001' }).expect(404);

@@ -60,19 +60,19 @@ describe('phone change (PhoneChangeService) across v1, Authing and enduser', () 
 
   it('enduser: a taken new number is refused with 5176 before either code is spent', async () => {
     const taken = nextPhone();
-    await login(app, taken);
+    await login(s.app, taken);
     const mine = nextPhone();
-    const token = await login(app, mine);
-    const newPhoneCode = await codeFor(app, taken, 'update_phone');
-    const oldPhoneCode = await codeFor(app, mine, 'verify_old_phone');
-    const res = await t.http
+    const token = await login(s.app, mine);
+    const newPhoneCode = await codeFor(s.app, taken, 'update_phone');
+    const oldPhoneCode = await codeFor(s.app, mine, 'verify_old_phone');
+    const res = await s.t.http
       .put('/v2/enduser/enduserapi/setPhone')
       .set('authorization', `Bearer ${token}`)
       .query({ newInternationalCode: '+86', newPhone: taken, newPhoneCode, oldInternationalCode: '+86', oldPhone: mine, oldPhoneCode })
       .expect(200);
     expect(res.body).toMatchObject({ code: 5176 });
-    expect(await consumedAt(app, mine, 'verify_old_phone')).toBeNull();
-    expect(await consumedAt(app, taken, 'update_phone')).toBeNull();
+    expect(await consumedAt(s.app, mine, 'verify_old_phone')).toBeNull();
+    expect(await consumedAt(s.app, taken, 'update_phone')).toBeNull();
   });
 
   it('enduser: an old number that is not the user’s names the parameter and spends no code', async () => {
