@@ -31,12 +31,12 @@ export interface SmsTestApp<S extends RecordingSmsProvider = RecordingSmsProvide
  * given, e.g. a failing subclass) and creates one app with SMS configured
  * (createSmsApp with `app` as its body), and an afterAll that closes the test app.
  */
-export function useSmsTestApp<S extends RecordingSmsProvider = RecordingSmsProvider>(options: { sms?: S; app?: Record<string, unknown>; env?: Record<string, string> } = {}): SmsTestApp<S> {
+export function useSmsTestApp<S extends RecordingSmsProvider = RecordingSmsProvider>(options: { sms?: S; app?: Record<string, unknown> } = {}): SmsTestApp<S> {
   const sms = options.sms ?? (new RecordingSmsProvider() as S);
   let t: TestApp | undefined;
   let app: CreatedApp | undefined;
   beforeAll(async () => {
-    t = await startTestApp({ env: options.env, override: withRecordingSms(sms) });
+    t = await startTestApp({ override: withRecordingSms(sms) });
     app = await createSmsApp(t, options.app);
   });
   afterAll(async () => {
