@@ -121,12 +121,14 @@ const sendRequest = (app, prefix) => ({
 /** Check: a wrong code against the codes the send figure issued (read, compare, count an attempt). */
 const checkRequest = (app, prefix) => {
   let i = 0;
+  let list;
   return {
     method: 'POST',
     path: '/v1/sms/check_code',
     headers: { 'content-type': 'application/json' },
     setupRequest: (req) => {
-      const list = sent.filter((m) => m.startsWith(prefix));
+      // Once per figure: the load generator shares the cores with both servers, so it must stay cheap.
+      list ??= sent.filter((m) => m.startsWith(prefix));
       const mobile = list.length ? list[i++ % list.length] : `${prefix}00000001`;
       return { ...req, body: signedBody(app, { mcode: '+86', mobile, scene: 'login', verify_code: '000000' }) };
     },
