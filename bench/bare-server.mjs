@@ -26,7 +26,8 @@ async function appOf(appkey) {
 const hash = (appId, scene, phone, code) => createHmac('sha256', CODE_PEPPER).update(`${appId}|${scene}|${phone}|${code}`).digest('hex');
 const md5 = (s) => createHash('md5').update(s).digest('hex');
 
-// The statements of verification.repository.ts (takeSendSlot, check) and sms.repository.ts, as Passcode sends them.
+// The statements of verification.repository.ts (takeSendSlot, check) and sms.repository.ts, as Passcode sends them:
+// named prepared statements, parsed and planned once per connection.
 const TAKE_SEND_SLOT = `WITH cooldown AS (
     INSERT INTO send_cooldowns (app_id, phone_e164, next_allowed_at, holder) VALUES ($1, $2, $3, $4)
     ON CONFLICT (app_id, phone_e164) DO UPDATE SET next_allowed_at = EXCLUDED.next_allowed_at, holder = EXCLUDED.holder
@@ -105,13 +106,13 @@ app.post('/v1/sms/verify_code', async (req) => {
   const client = await pool.connect();
   try {
     await client.query('BEGIN');
-    const { rows } = await client.query(TAKE_SEND_SLOT, [
+    const { rows } = await client.query({ name: 'passcode_take_send_slot_3', text: TAKE_SEND_SLOT, values: [
       a.id, phone, new Date(now.getTime() + 60_000), randomUUID(), now,
       'phone_day', phone, new Date(Math.floor(now.getTime() / DAY) * DAY), 1000,
       'app_day', '*', new Date(Math.floor(now.getTime() / DAY) * DAY), 100_000_000,
       'ip_hour', req.ip, new Date(Math.floor(now.getTime() / HOUR) * HOUR), 1_000_000,
       randomUUID(), b.scene, hash(a.id, b.scene, phone, code), new Date(now.getTime() + 300_000), 5, req.ip,
-    ]);
+    ] });
     const r = rows[0];
     if (!r.taken || !r.n0 || !r.n1 || !r.n2) {
       await client.query('ROLLBACK');
@@ -125,17 +126,21 @@ app.post('/v1/sms/verify_code', async (req) => {
     client.release();
   }
   const r = await routeOf(a.id, b.scene);
-  const msg = await pool.query(
-    `INSERT INTO sms_messages (app_id, scene, phone, origin, attempt, provider, account_id, template_code, sign_name, status, created_at)
-     VALUES ($1, $2, $3, 'v1', 1, $4, $5, $6, $7, 'sending', $8) RETURNING id`,
-    [a.id, b.scene, phone, r.provider, r.account_id, r.template_code, r.sign_name, now],
-  );
+  const msg = await pool.query({
+    name: 'passcode_insert_sms_message',
+    text: `INSERT INTO sms_messages (app_id, scene, phone, origin, attempt, provider, account_id, template_code, sign_name, status,
+                             biz_id, error, provider_code, provider_message, latency_ms, created_at, completed_at)
+   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) RETURNING id`,
+    values: [a.id, b.scene, phone, 'v1', 1, r.provider, r.account_id, r.template_code, r.sign_name, 'sending', null, null, null, null, null, now, null],
+  });
   const started = performance.now();
   const answer = await (await fetch(`${PROVIDER_URL}/?PhoneNumbers=${b.mobile}`, { method: 'POST' })).json();
-  await pool.query(
-    `UPDATE sms_messages SET status = 'sent', biz_id = $2, provider_code = $3, provider_message = $4, latency_ms = $5, completed_at = $6 WHERE id = $1`,
-    [msg.rows[0].id, answer.BizId, answer.Code, answer.Message, Math.round(performance.now() - started), new Date()],
-  );
+  await pool.query({
+    name: 'passcode_complete_sms_message',
+    text: `UPDATE sms_messages SET status = $2, biz_id = $3, error = $4, provider_code = $5, provider_message = $6, latency_ms = $7, completed_at = $8
+   WHERE id = $1`,
+    values: [msg.rows[0].id, 'sent', answer.BizId, null, answer.Code, answer.Message, Math.round(performance.now() - started), new Date()],
+  });
   return { code: 200, msg: 'success', data: { expires_in: 300, resend_in: 60 } };
 });
 
@@ -146,7 +151,7 @@ app.post('/v1/sms/check_code', async (req) => {
   const phone = `${b.mcode}${b.mobile}`;
   const now = new Date();
   const h = hash(a.id, b.scene, phone, b.verify_code);
-  const { rows } = await pool.query(CHECK, [a.id, phone, b.scene, h, now]);
+  const { rows } = await pool.query({ name: 'passcode_check_code', text: CHECK, values: [a.id, phone, b.scene, h, now] });
   const c = rows[0];
   let result;
   if (!c.id || c.consumed_at || c.superseded_at) result = c.stale ? 'superseded' : 'not_found';

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { And, DataSource, EntityManager, type FindOptionsWhere, LessThan, MoreThanOrEqual } from 'typeorm';
 import { type Scene } from '../common/scenes.js';
-import { sqlRows } from '../database/sql-rows.js';
+import { PreparedStatement } from '../database/prepared-statement.js';
 import { SmsAccountEntity } from './sms-account.entity.js';
 import { SmsBindingEntity } from './sms-binding.entity.js';
 import { SmsMessageEntity, type SmsMessageStatus } from './sms-message.entity.js';
@@ -102,17 +102,10 @@ export class SmsRepository {
 
   /** Writes one send-log row on its own, in one round trip. */
   async insertMessage(row: Omit<SmsMessageEntity, 'id'>): Promise<SmsMessageEntity> {
-    const [{ id }] = sqlRows<{ id: string }>(
-      await this.ds.query(
-        `INSERT INTO sms_messages (app_id, scene, phone, origin, attempt, provider, account_id, template_code, sign_name, status,
-                                   biz_id, error, provider_code, provider_message, latency_ms, created_at, completed_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) RETURNING id`,
-        [
-          row.appId, row.scene, row.phone, row.origin, row.attempt, row.provider, row.accountId, row.templateCode, row.signName, row.status,
-          row.bizId, row.error, row.providerCode, row.providerMessage, row.latencyMs, row.createdAt, row.completedAt,
-        ],
-      ),
-    );
+    const [{ id }] = await INSERT_MESSAGE.rows(this.ds, [
+      row.appId, row.scene, row.phone, row.origin, row.attempt, row.provider, row.accountId, row.templateCode, row.signName, row.status,
+      row.bizId, row.error, row.providerCode, row.providerMessage, row.latencyMs, row.createdAt, row.completedAt,
+    ]);
     return Object.assign(new SmsMessageEntity(), row, { id });
   }
 
@@ -121,11 +114,7 @@ export class SmsRepository {
     id: string,
     outcome: Pick<SmsMessageEntity, 'status' | 'bizId' | 'error' | 'providerCode' | 'providerMessage' | 'latencyMs' | 'completedAt'>,
   ): Promise<void> {
-    await this.ds.query(
-      `UPDATE sms_messages SET status = $2, biz_id = $3, error = $4, provider_code = $5, provider_message = $6, latency_ms = $7, completed_at = $8
-       WHERE id = $1`,
-      [id, outcome.status, outcome.bizId, outcome.error, outcome.providerCode, outcome.providerMessage, outcome.latencyMs, outcome.completedAt],
-    );
+    await COMPLETE_MESSAGE.rows(this.ds, [id, outcome.status, outcome.bizId, outcome.error, outcome.providerCode, outcome.providerMessage, outcome.latencyMs, outcome.completedAt]);
   }
 
   async listMessages(f: SmsMessageFilter): Promise<{ items: SmsMessageEntity[]; total: number }> {
@@ -146,3 +135,16 @@ export class SmsRepository {
     return { items, total };
   }
 }
+
+// The send log's statements on every send, prepared once per connection.
+const INSERT_MESSAGE = new PreparedStatement<{ id: string }>(
+  'passcode_insert_sms_message',
+  `INSERT INTO sms_messages (app_id, scene, phone, origin, attempt, provider, account_id, template_code, sign_name, status,
+                             biz_id, error, provider_code, provider_message, latency_ms, created_at, completed_at)
+   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) RETURNING id`,
+);
+const COMPLETE_MESSAGE = new PreparedStatement(
+  'passcode_complete_sms_message',
+  `UPDATE sms_messages SET status = $2, biz_id = $3, error = $4, provider_code = $5, provider_message = $6, latency_ms = $7, completed_at = $8
+   WHERE id = $1`,
+);
