@@ -5,6 +5,7 @@ import { Captchas1763900900000 } from './1763900900000-Captchas.js';
 import { RequestNonces1763900910000 } from './1763900910000-RequestNonces.js';
 import { UsersSessionsCodesLimits1764000000000 } from './1764000000000-UsersSessionsCodesLimits.js';
 import { UpdatePhoneTokens1764100000000 } from './1764100000000-UpdatePhoneTokens.js';
+import { SmsMessageUnknown1764200000000 } from './1764200000000-SmsMessageUnknown.js';
 
 export const MIGRATIONS = [
   InitialSchema1763900000000,
@@ -13,4 +14,5 @@ export const MIGRATIONS = [
   RequestNonces1763900910000,
   UsersSessionsCodesLimits1764000000000,
   UpdatePhoneTokens1764100000000,
+  SmsMessageUnknown1764200000000,
 ];

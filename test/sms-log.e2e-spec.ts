@@ -1,3 +1,5 @@
+import { DataSource } from 'typeorm';
+import { SendLogSweeper } from '../src/sms/send-log-sweeper.js';
 import { SmsSender } from '../src/sms/sms-sender.js';
 import { createApp } from './support/admin.js';
 import { configureSms } from './support/sms.js';
@@ -92,5 +94,29 @@ describe('sms: console provider output, send log filters and paging, admin error
     const audit = await t.http.get('/admin/audit-log').query({ page_size: 100 }).set(auth()).expect(200);
     const actions = audit.body.data.items.map((e: { action: string }) => e.action);
     for (const a of ['sms_account.create', 'sms_signature.create', 'sms_template.create', 'sms_account.disable', 'sms_binding.put']) expect(actions).toContain(a);
+  });
+
+  it('marks a row a stopped process left sending as unknown after ten minutes, and only then', async () => {
+    const app = await createApp(t, {}, token);
+    // What a process that died during the provider call leaves behind.
+    await t.app.get(DataSource).query(
+      `INSERT INTO sms_messages (app_id, scene, phone, origin, attempt, provider, status, created_at) VALUES ($1, 'login', '+8618500000009', 'v1', 1, 'aliyun', 'sending', $2)`,
+      [app.id, t.clock.now()],
+    );
+    const rows = async (status: string) =>
+      (await t.http.get('/admin/sms/messages').query({ app_id: app.id, status }).set(auth()).expect(200)).body.data.items as Array<Record<string, unknown>>;
+    const sweeper = t.app.get(SendLogSweeper);
+
+    t.clock.advanceSeconds(9 * 60);
+    expect(await sweeper.sweep()).toBe(0);
+    expect(await rows('sending')).toHaveLength(1);
+
+    t.clock.advanceSeconds(2 * 60);
+    expect(await sweeper.sweep()).toBe(1);
+    expect(await rows('sending')).toHaveLength(0);
+    const [unknown] = await rows('unknown');
+    expect(unknown).toMatchObject({ status: 'unknown', phone: '+8618500000009', provider_message: expect.stringContaining('stopped during the provider call') });
+    expect(unknown.completed_at).toBeTruthy();
+    expect(await sweeper.sweep()).toBe(0);
   });
 });

@@ -3,7 +3,8 @@ import { type ErrorName } from '../common/errors/error-registry.js';
 import { type Scene } from '../common/scenes.js';
 import { type SmsProviderName } from './sms-account.entity.js';
 
-export type SmsMessageStatus = 'sending' | 'sent' | 'failed';
+/** `unknown`: the process stopped during the provider call, so whether the SMS went out is not known (SendLogSweeper). */
+export type SmsMessageStatus = 'sending' | 'sent' | 'failed' | 'unknown';
 
 /** One send attempt in the send log. A failed-over send is two rows, attempts 1 and 2. */
 @Entity('sms_messages')

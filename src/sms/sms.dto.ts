@@ -165,8 +165,8 @@ export class ListSmsMessagesQuery {
   @IsOptional() @IsString() @Matches(/^\+\d{4,16}$/)
   phone?: string;
 
-  @ApiPropertyOptional({ enum: ['sending', 'sent', 'failed'] })
-  @IsOptional() @IsIn(['sending', 'sent', 'failed'])
+  @ApiPropertyOptional({ enum: ['sending', 'sent', 'failed', 'unknown'] })
+  @IsOptional() @IsIn(['sending', 'sent', 'failed', 'unknown'])
   status?: SmsMessageStatus;
 
   @ApiPropertyOptional({ enum: SCENES })

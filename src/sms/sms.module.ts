@@ -5,6 +5,7 @@ import { AuditModule } from '../audit/audit.module.js';
 import { AliyunSmsProvider } from './providers/aliyun-sms.provider.js';
 import { ConsoleSmsProvider } from './providers/console-sms.provider.js';
 import { SmsProviderRegistry } from './providers/sms-provider.registry.js';
+import { SendLogSweeper } from './send-log-sweeper.js';
 import { SmsAccountEntity } from './sms-account.entity.js';
 import { SmsAdminController } from './sms-admin.controller.js';
 import { SmsAppAdminController } from './sms-app-admin.controller.js';
@@ -35,6 +36,7 @@ import { SmsService } from './sms.service.js';
     ConsoleSmsProvider,
     AliyunSmsProvider,
     SmsProviderRegistry,
+    SendLogSweeper,
     { provide: SmsSender, useExisting: SmsService },
   ],
   exports: [SmsSender, SmsService],

@@ -117,6 +117,20 @@ export class SmsRepository {
     await COMPLETE_MESSAGE.rows(this.ds, [id, outcome.status, outcome.bizId, outcome.error, outcome.providerCode, outcome.providerMessage, outcome.latencyMs, outcome.completedAt]);
   }
 
+  /**
+   * Closes the send-log rows still `sending` that were written before `before`:
+   * their process stopped during the provider call. Answers how many it closed.
+   */
+  async closeOrphanedMessages(before: Date, now: Date): Promise<number> {
+    const [, closed] = (await this.ds.query(
+      `UPDATE sms_messages SET status = 'unknown', completed_at = $2,
+         provider_message = 'no outcome recorded: the sending process stopped during the provider call'
+       WHERE status = 'sending' AND created_at < $1`,
+      [before, now],
+    )) as [unknown[], number];
+    return closed;
+  }
+
   async listMessages(f: SmsMessageFilter): Promise<{ items: SmsMessageEntity[]; total: number }> {
     const where: FindOptionsWhere<SmsMessageEntity> = {};
     if (f.appId) where.appId = f.appId;
