@@ -1,4 +1,6 @@
+import { DataSource } from 'typeorm';
 import { startTestApp, type TestApp } from './support/test-app.js';
+import { createSmsApp, signParams } from './support/v1.js';
 
 /** What clients get for broken requests: a clear 4xx envelope in the path's dialect, never a 500 or a stack. */
 describe('malformed requests', () => {
@@ -57,6 +59,33 @@ describe('malformed requests', () => {
       expect(res.body.request_id).toBe('abc-123');
       const bad = await t.http.get('/admin/nothing-here').set('x-request-id', 'x'.repeat(200)).expect(404);
       expect(bad.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+    });
+  });
+
+  describe('NUL characters (Postgres text cannot hold U+0000)', () => {
+    const apps = async () => (await t.app.get(DataSource).query('SELECT count(*)::int AS n FROM apps'))[0].n as number;
+
+    it('in an admin body, nested or not, or a query → 400 VALIDATION_FAILED naming the field; nothing written', async () => {
+      const before = await apps();
+      const auth = { authorization: `Bearer ${token}` };
+      const top = await t.http.post('/admin/apps').set(auth).send({ name: 'a\u0000b' }).expect(400);
+      expect(top.body).toMatchObject({ code: 'VALIDATION_FAILED', msg: 'name must not contain NUL characters', data: { field: 'name' } });
+      const nested = await t.http.post('/admin/apps').set(auth).send({ name: 'ok', code_policy: { allowed_country_codes: ['+86', '+1\u0000'] } }).expect(400);
+      expect(nested.body).toMatchObject({ code: 'VALIDATION_FAILED', data: { field: 'code_policy.allowed_country_codes.1' } });
+      const query = await t.http.get('/admin/apps').set(auth).query({ q: 'x\u0000' }).expect(400);
+      expect(query.body).toMatchObject({ code: 'VALIDATION_FAILED', data: { field: 'q' } });
+      const param = await t.http.get('/admin/sms/accounts/a%00b').set(auth).expect(400);
+      expect(param.body).toMatchObject({ code: 'VALIDATION_FAILED', data: { field: 'id' } });
+      expect(await apps()).toBe(before);
+    });
+
+    it('in a v1 parameter → that parameter\'s malformed code', async () => {
+      const app = await createSmsApp(t);
+      const body = { ...signParams(t, app), mcode: '+86', mobile: '18500000001', verify_code: '123456', version_number: '1', channel: 'x\u0000' };
+      const res = await t.http.post('/v1/login/mobile').send(body).expect(200);
+      expect(res.body).toMatchObject({ code: 400114 });
+      const form = await t.http.post('/v1/login/mobile').type('form').send({ ...body, ...signParams(t, app) }).expect(200);
+      expect(form.body).toMatchObject({ code: 400114 });
     });
   });
 

@@ -41,8 +41,30 @@ export class PasscodeValidationPipe implements PipeTransform {
     if (metadata.type === 'body' && metadata.metatype && isDtoClass(metadata.metatype) && (value === null || typeof value !== 'object' || Array.isArray(value))) {
       value = {};
     }
+    if (metadata.type !== 'custom') {
+      const nul = findNul(value, metadata.data ?? '');
+      if (nul !== undefined) {
+        throw new DomainError('VALIDATION_FAILED', { field: nul, constraint: 'noNulCharacter', message: `${nul} must not contain NUL characters` });
+      }
+    }
     return (lenient ? this.lenient : this.strict).transform(value, metadata);
   }
+}
+
+/**
+ * The dotted path of the first string holding U+0000, which no Postgres text
+ * column can store: refused here, by name, rather than failing in the database.
+ * Only plain data is walked (what JSON, form and query parsers produce), to a
+ * bounded depth.
+ */
+function findNul(value: unknown, path: string, depth = 0): string | undefined {
+  if (typeof value === 'string') return value.includes('\u0000') ? path : undefined;
+  if (value === null || typeof value !== 'object' || depth > 32) return undefined;
+  for (const [key, item] of Object.entries(value)) {
+    const found = findNul(item, path ? `${path}.${key}` : key, depth + 1);
+    if (found !== undefined) return found;
+  }
+  return undefined;
 }
 
 function isDtoClass(metatype: unknown): boolean {
