@@ -34,6 +34,14 @@ const SMS_TIMEOUT_MS = 800;
   beforeEach(() => {
     fake.reply = { kind: 'ok' };
   });
+  afterEach(() => {
+    // No attack may take an instance down; if one did, its last words say why.
+    for (const [i, instance] of cluster.instances.entries()) {
+      if (instance.process.exitCode !== null || instance.process.signalCode !== null) {
+        throw new Error(`instance ${i} exited (${instance.process.exitCode ?? instance.process.signalCode}):\n${instance.output().slice(-4000)}`);
+      }
+    }
+  });
 
   const send = (i: number, mobile: string, scene = 'login') => postJson(at(i), '/v1/sms/verify_code', signed(app, { mcode: '+86', mobile, scene }));
   const check = (i: number, mobile: string, code: string, scene = 'login') =>
