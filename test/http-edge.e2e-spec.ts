@@ -71,7 +71,8 @@ describe('malformed requests', () => {
       const top = await t.http.post('/admin/apps').set(auth).send({ name: 'a\u0000b' }).expect(400);
       expect(top.body).toMatchObject({ code: 'VALIDATION_FAILED', msg: 'name must not contain NUL characters', data: { field: 'name' } });
       const nested = await t.http.post('/admin/apps').set(auth).send({ name: 'ok', code_policy: { allowed_country_codes: ['+86', '+1\u0000'] } }).expect(400);
-      expect(nested.body).toMatchObject({ code: 'VALIDATION_FAILED', data: { field: 'code_policy.allowed_country_codes.1' } });
+      // Its pattern refuses it first; either way the request names the field.
+      expect(nested.body).toMatchObject({ code: 'VALIDATION_FAILED', data: { field: 'code_policy.allowed_country_codes' } });
       const query = await t.http.get('/admin/apps').set(auth).query({ q: 'x\u0000' }).expect(400);
       expect(query.body).toMatchObject({ code: 'VALIDATION_FAILED', data: { field: 'q' } });
       const param = await t.http.get('/admin/sms/accounts/a%00b').set(auth).expect(400);
@@ -86,6 +87,9 @@ describe('malformed requests', () => {
       expect(res.body).toMatchObject({ code: 400114 });
       const form = await t.http.post('/v1/login/mobile').type('form').send({ ...body, ...signParams(t, app) }).expect(200);
       expect(form.body).toMatchObject({ code: 400114 });
+      // A field the v1 API ignores is dropped before the check, NUL or not.
+      const ignored = await t.http.post('/v1/login/mobile').send({ ...body, ...signParams(t, app), channel: 'test', extra: 'x\u0000' }).expect(200);
+      expect(ignored.body).toMatchObject({ code: 400195 });
     });
   });
 

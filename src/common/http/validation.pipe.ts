@@ -35,27 +35,28 @@ export class PasscodeValidationPipe implements PipeTransform {
     exceptionFactory: toValidationError,
   });
 
-  transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+  async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
     const lenient = metadata.metatype && Reflect.getMetadata(LENIENT, metadata.metatype);
     // A body that is not an object (a JSON array, a string) cannot fill a DTO.
     if (metadata.type === 'body' && metadata.metatype && isDtoClass(metadata.metatype) && (value === null || typeof value !== 'object' || Array.isArray(value))) {
       value = {};
     }
+    const valid: unknown = await (lenient ? this.lenient : this.strict).transform(value, metadata);
+    // What is left after validation (unknown fields of lenient DTOs are gone) may reach the database.
     if (metadata.type !== 'custom') {
-      const nul = findNul(value, metadata.data ?? '');
+      const nul = findNul(valid, metadata.data ?? '');
       if (nul !== undefined) {
         throw new DomainError('VALIDATION_FAILED', { field: nul, constraint: 'noNulCharacter', message: `${nul} must not contain NUL characters` });
       }
     }
-    return (lenient ? this.lenient : this.strict).transform(value, metadata);
+    return valid;
   }
 }
 
 /**
  * The dotted path of the first string holding U+0000, which no Postgres text
  * column can store: refused here, by name, rather than failing in the database.
- * Only plain data is walked (what JSON, form and query parsers produce), to a
- * bounded depth.
+ * Walks what validation left (plain values and DTO instances) to a bounded depth.
  */
 function findNul(value: unknown, path: string, depth = 0): string | undefined {
   if (typeof value === 'string') return value.includes('\u0000') ? path : undefined;
