@@ -302,7 +302,10 @@ function finish(figures) {
   const file = join(here, 'results', `bench-${report.at.replace(/[:.]/g, '-')}.json`);
   writeFileSync(file, JSON.stringify(report, null, 2) + '\n');
 
-  const rows = [['figure', 'req/s', 'p50 ms', 'p99 ms', 'errors'], ...figures.map((f) => [f.name, f.req_per_s, f.p50_ms, f.p99_ms, f.errors])];
+  const rows = [
+    ['figure', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'server CPU ms/req', 'postgres CPU ms/req'],
+    ...figures.map((f) => [f.name, f.req_per_s, f.p50_ms, f.p99_ms, f.errors, f.cpu_ms_per_request.server, f.cpu_ms_per_request.postgres]),
+  ];
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => String(r[i]).length)));
   for (const r of rows) console.log(r.map((c, i) => (i ? String(c).padStart(widths[i]) : String(c).padEnd(widths[i]))).join('  '));
   const rounds = (name) => (by[name]?.ratio_rounds ?? []).join(', ');
