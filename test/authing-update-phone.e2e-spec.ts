@@ -1,6 +1,6 @@
 import { DataSource } from 'typeorm';
 import { type CreatedApp } from './support/admin.js';
-import { createSmsApp, loginWithSms, signParams, useSmsTestApp } from './support/v1.js';
+import { createSmsApp, loginWithSms, useSmsTestApp } from './support/v1.js';
 
 describe('Authing v3 (seed 002): send-sms and the two-step phone change', () => {
   const s = useSmsTestApp();
