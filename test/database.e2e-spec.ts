@@ -9,6 +9,8 @@ import { createApp } from './support/admin.js';
 import { POSTGRES_URL } from './support/test-database.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 
+type PoolClientLike = { emit(event: string, err: Error): boolean; release(): void };
+
 describe('database', () => {
   let t: TestApp;
   beforeAll(async () => {
@@ -35,6 +37,21 @@ describe('database', () => {
     expect(results.filter((r) => r.status === 'rejected')).toHaveLength(1);
     const [{ n }] = await ds.query('SELECT n FROM test_counter WHERE id = 1');
     expect(n).toBe(19);
+  });
+
+  it('survives a connection error the pool hands over between owners (no unhandled error event)', async () => {
+    // pg-pool removes its idle listener when it hands a client out, and TypeORM adds its own a
+    // microtask later; a connection error read in between (a FATAL in the same TCP read as the
+    // last reply, when Postgres terminates the backend) was an unhandled 'error' event: a crash.
+    const pool = (t.app.get(DataSource).driver as unknown as { master: { connect(): Promise<PoolClientLike> } }).master;
+    const client = await pool.connect();
+    try {
+      expect(() => client.emit('error', Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' }))).not.toThrow();
+    } finally {
+      // Only the event was simulated: the connection itself is fine (and PGlite's one connection cannot be reopened).
+      client.release();
+    }
+    expect((await t.app.get(DataSource).query('SELECT 1 AS one'))[0].one).toBe(1);
   });
 
   it('has applied every migration', async () => {

@@ -1,5 +1,6 @@
 import { PGlite } from '@electric-sql/pglite';
 import { createPgConfig } from '@electric-sql/pglite/node-postgres';
+import pg from 'pg';
 import { DataSource, type DataSourceOptions } from 'typeorm';
 import { MIGRATIONS } from '../../migrations/index.js';
 import { DataDirLock } from './data-dir-lock.js';
@@ -37,6 +38,22 @@ export class PasscodeDataSource extends DataSource {
   }
 }
 
+/**
+ * The pool's client class: a pg Client that always has an 'error' listener.
+ * pg-pool removes its idle listener when it hands a client out, and TypeORM
+ * adds its own only a microtask later; a connection error read in between (a
+ * FATAL in the same TCP read as the reply that freed the client, as when
+ * Postgres terminates backends) was an unhandled 'error' event, which ends the
+ * process. Swallowing it here is safe: the client is marked unusable, so its
+ * next query fails and the pool drops it.
+ */
+class GuardedClient extends pg.Client {
+  constructor(config?: string | pg.ClientConfig) {
+    super(config);
+    this.on('error', () => undefined);
+  }
+}
+
 const COMMON: Partial<DataSourceOptions> = {
   synchronize: false,
   migrationsRun: false,
@@ -59,7 +76,7 @@ export function createDataSource(target: DatabaseTarget, entities: DataSourceOpt
       type: 'postgres',
       url: target.url,
       entities,
-      extra: { max: 20, connectionTimeoutMillis: 5000 },
+      extra: { Client: GuardedClient, max: 20, connectionTimeoutMillis: 5000 },
     } as DataSourceOptions);
   }
   const lock = DataDirLock.acquire(target.dataDir);
@@ -75,7 +92,7 @@ export function createDataSource(target: DatabaseTarget, entities: DataSourceOpt
     ...COMMON,
     type: 'postgres',
     entities,
-    extra: { connection: pgConfig.connection, max: 1, idleTimeoutMillis: 0, connectionTimeoutMillis: 0 },
+    extra: { Client: GuardedClient, connection: pgConfig.connection, max: 1, idleTimeoutMillis: 0, connectionTimeoutMillis: 0 },
   } as DataSourceOptions);
   ds.attachCleanup(async () => {
     try {
