@@ -177,6 +177,16 @@ describe('Authing v3 (seed 002): send-sms and the two-step phone change', () => 
     }
   });
 
+  it('refuses a NUL character inside the nested payload by its dotted path', async () => {
+    const me = await login(strict, '18800000050');
+    const body = {
+      verifyMethod: 'PHONE_PASSCODE',
+      phonePassCodePayload: { newPhoneNumber: '18800000051', newPhonePassCode: '12\u0000', oldPhoneNumber: '18800000050', oldPhonePassCode: '123456' },
+    };
+    const res = await post(strict, 'verify-update-phone-request', body, me.token).expect(400);
+    expect(res.body).toMatchObject({ statusCode: 400, apiCode: 10001, data: { field: 'phonePassCodePayload.newPhonePassCode' } });
+  });
+
   it('refuses an old number that is not the user’s, before spending any code', async () => {
     const me = await login(strict, '18800000030');
     const res = await requestToken(strict, me.token, '18800000031', 400, { oldPhoneNumber: '18800000039', oldPhonePassCode: '123456' });

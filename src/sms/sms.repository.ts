@@ -2,10 +2,10 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { And, DataSource, EntityManager, type FindOptionsWhere, LessThan, MoreThanOrEqual } from 'typeorm';
 import { type Scene } from '../common/scenes.js';
-import { PreparedStatement } from '../database/prepared-statement.js';
 import { SmsAccountEntity } from './sms-account.entity.js';
 import { SmsBindingEntity } from './sms-binding.entity.js';
 import { SmsMessageEntity, type SmsMessageStatus } from './sms-message.entity.js';
+import { COMPLETE_MESSAGE, INSERT_MESSAGE } from './sms-log.statements.js';
 import { SmsSignatureEntity } from './sms-signature.entity.js';
 import { SmsTemplateEntity } from './sms-template.entity.js';
 
@@ -149,16 +149,3 @@ export class SmsRepository {
     return { items, total };
   }
 }
-
-// The send log's statements on every send, prepared once per connection.
-const INSERT_MESSAGE = new PreparedStatement<{ id: string }>(
-  'passcode_insert_sms_message',
-  `INSERT INTO sms_messages (app_id, scene, phone, origin, attempt, provider, account_id, template_code, sign_name, status,
-                             biz_id, error, provider_code, provider_message, latency_ms, created_at, completed_at)
-   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) RETURNING id`,
-);
-const COMPLETE_MESSAGE = new PreparedStatement(
-  'passcode_complete_sms_message',
-  `UPDATE sms_messages SET status = $2, biz_id = $3, error = $4, provider_code = $5, provider_message = $6, latency_ms = $7, completed_at = $8
-   WHERE id = $1`,
-);

@@ -1,0 +1,15 @@
+// The send log's statements on every send, as named prepared statements
+// (bench/bare-server.mjs sends these very texts, from the build).
+import { PreparedStatement } from '../database/prepared-statement.js';
+
+export const INSERT_MESSAGE = new PreparedStatement<{ id: string }>(
+  'passcode_insert_sms_message',
+  `INSERT INTO sms_messages (app_id, scene, phone, origin, attempt, provider, account_id, template_code, sign_name, status,
+                             biz_id, error, provider_code, provider_message, latency_ms, created_at, completed_at)
+   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) RETURNING id`,
+);
+export const COMPLETE_MESSAGE = new PreparedStatement(
+  'passcode_complete_sms_message',
+  `UPDATE sms_messages SET status = $2, biz_id = $3, error = $4, provider_code = $5, provider_message = $6, latency_ms = $7, completed_at = $8
+   WHERE id = $1`,
+);
