@@ -10,7 +10,7 @@ import { COMPLETE_MESSAGE, INSERT_MESSAGE } from '../dist/src/sms/sms-log.statem
 import { CHECK_CODE, takeSendSlotStatement } from '../dist/src/verification/verification.statements.js';
 
 const { PORT, DATABASE_URL, PROVIDER_URL, CODE_PEPPER = 'bare' } = process.env;
-const pool = new pg.Pool({ connectionString: DATABASE_URL, max: 20 });
+const pool = new pg.Pool({ connectionString: DATABASE_URL, max: Number(process.env.DB_POOL_SIZE || 10) }); // Passcode's default and setting
 const apps = new Map();
 const DAY = 86_400_000;
 const HOUR = 3_600_000;

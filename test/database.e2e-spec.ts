@@ -2,7 +2,9 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import pg from 'pg';
 import { DataSource } from 'typeorm';
+import { ConfigError, loadConfig } from '../src/config/app-config.js';
 import { createDataSource } from '../src/database/data-source.factory.js';
 import { DataDirLockedError } from '../src/database/data-dir-lock.js';
 import { createApp } from './support/admin.js';
@@ -58,6 +60,40 @@ describe('database', () => {
     const rows = await t.app.get(DataSource).query('SELECT name FROM schema_migrations ORDER BY id');
     expect(rows.map((r: { name: string }) => r.name)).toContain('InitialSchema1763900000000');
   });
+});
+
+(POSTGRES_URL ? describe : describe.skip)('Postgres pool', () => {
+  it('holds at most DB_POOL_SIZE connections; further requests wait for one instead of failing', async () => {
+    const t = await startTestApp({ env: { DB_POOL_SIZE: '2' } });
+    const probe = new pg.Client({ connectionString: t.db.url });
+    await probe.connect();
+    try {
+      const token = await t.adminToken();
+      const ds = t.app.get(DataSource);
+      // 20 requests at once while the pool's two connections are busy sleeping.
+      const sleepers = Promise.all([ds.query('SELECT pg_sleep(0.3)'), ds.query('SELECT pg_sleep(0.3)')]);
+      const answers = await Promise.all(Array.from({ length: 20 }, () => t.http.get('/admin/apps').set('authorization', `Bearer ${token}`)));
+      await sleepers;
+      expect(answers.map((a) => a.status)).toEqual(Array(20).fill(200));
+      const { rows } = await probe.query(
+        `SELECT count(*) FILTER (WHERE query NOT LIKE 'LISTEN %')::int AS pooled, count(*) FILTER (WHERE query LIKE 'LISTEN %')::int AS listening
+           FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`,
+      );
+      expect(rows[0]).toEqual({ pooled: 2, listening: 1 }); // and the change feed's own connection
+    } finally {
+      await probe.end();
+      await t.close();
+    }
+  });
+});
+
+it('refuses a pool size outside 1..1000 at start', () => {
+  const production = { NODE_ENV: 'production', DATABASE_URL: 'postgres://db/passcode', ENCRYPTION_KEY: 'a'.repeat(64), JWT_SECRET: 'j'.repeat(16), CODE_PEPPER: 'p'.repeat(16) };
+  expect(loadConfig(production).db.poolSize).toBe(10);
+  expect(loadConfig({ ...production, DB_POOL_SIZE: '40' }).db.poolSize).toBe(40);
+  for (const bad of ['0', '1001', '2.5', 'ten']) {
+    expect(() => loadConfig({ ...production, DB_POOL_SIZE: bad })).toThrow(new ConfigError(`DB_POOL_SIZE must be an integer in [1, 1000], got "${bad}"`));
+  }
 });
 
 (POSTGRES_URL ? describe.skip : describe)('embedded PGlite', () => {

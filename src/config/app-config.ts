@@ -17,6 +17,8 @@ export interface AppConfig {
     url?: string;
     dataDir: string;
     migrateOnStart: boolean;
+    /** Postgres connections per process (PGlite always has one). */
+    poolSize: number;
   };
   redis: {
     url?: string;
@@ -88,6 +90,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       url: env.DATABASE_URL || undefined,
       dataDir,
       migrateOnStart: parseBool(env, 'DB_MIGRATE_ON_START', true),
+      poolSize: parseIntIn(env, 'DB_POOL_SIZE', 10, 1, 1000),
     },
     redis: { url: env.REDIS_URL || undefined, keyPrefix: env.REDIS_KEY_PREFIX || 'passcode:' },
     secrets: {

@@ -9,6 +9,8 @@ export interface DatabaseTarget {
   /** Postgres URL; when absent, PGlite in `dataDir`. */
   url?: string;
   dataDir: string;
+  /** Postgres connections in the pool; 10 when absent. */
+  poolSize?: number;
 }
 
 /**
@@ -76,7 +78,7 @@ export function createDataSource(target: DatabaseTarget, entities: DataSourceOpt
       type: 'postgres',
       url: target.url,
       entities,
-      extra: { Client: GuardedClient, max: 20, connectionTimeoutMillis: 5000 },
+      extra: { Client: GuardedClient, max: target.poolSize ?? 10, connectionTimeoutMillis: 5000 },
     } as DataSourceOptions);
   }
   const lock = DataDirLock.acquire(target.dataDir);

@@ -25,7 +25,7 @@ export class DatabaseModule {
         TypeOrmModule.forRootAsync({
           useFactory: () => ({ type: 'postgres', autoLoadEntities: true }) as DataSourceOptions,
           dataSourceFactory: async (options) => {
-            const ds = createDataSource({ url: config.db.url, dataDir: config.db.dataDir }, options?.entities);
+            const ds = createDataSource({ url: config.db.url, dataDir: config.db.dataDir, poolSize: config.db.poolSize }, options?.entities);
             await ds.initialize();
             try {
               if (config.db.migrateOnStart) {

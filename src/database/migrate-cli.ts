@@ -5,7 +5,7 @@ import { createDataSource, runMigrations } from './data-source.factory.js';
 
 async function main(): Promise<void> {
   const config = loadConfig(process.env);
-  const ds = createDataSource({ url: config.db.url, dataDir: config.db.dataDir });
+  const ds = createDataSource({ url: config.db.url, dataDir: config.db.dataDir, poolSize: config.db.poolSize });
   try {
     await ds.initialize();
     const applied = await runMigrations(ds);
