@@ -117,9 +117,31 @@ describe('enduser sendPhoneSmsCode (seed 003)', () => {
   it('answers 5019 for a number that is not a mobile number, without burning the random', async () => {
     const bad = enduserSendParams(s.t, s.app, '12345');
     expect((await send(bad)).body).toEqual({ code: 5019, msg: '手机号格式不正确', extMsg: 'phone must be valid', data: {} });
-    expect((await send(enduserSendParams(s.t, s.app, nextPhone(), { internationalCode: '+abc' }))).body.code).toBe(5019);
+    for (const internationalCode of ['+abc', '+0086', '086', '1234', '+86+86']) {
+      expect((await send(enduserSendParams(s.t, s.app, nextPhone(), { internationalCode }))).body.code).toBe(5019);
+    }
     const phone = nextPhone();
     expect((await send(enduserSendParams(s.t, s.app, phone, { random: bad.random }))).body.code).toBe(200);
+  });
+
+  it.each([['86'], ['0086'], [' 86'], ['８６']])('takes internationalCode %p as +86 (the seed gives it no format)', async (internationalCode) => {
+    const phone = nextPhone();
+    expect((await send(enduserSendParams(s.t, s.app, phone, { internationalCode }))).body.code).toBe(200);
+    expect(sms.messages).toEqual([expect.objectContaining({ phone: `+86${phone}` })]);
+  });
+
+  it('reads an unencoded + in the query as the + of +86', async () => {
+    const phone = nextPhone();
+    const query = new URLSearchParams({ ...enduserSendParams(s.t, s.app, phone) }).toString().replace('internationalCode=%2B86', 'internationalCode=+86');
+    expect((await s.t.http.post(`${PATH}?${query}`).expect(200)).body.code).toBe(200);
+    expect(sms.messages).toEqual([expect.objectContaining({ phone: `+86${phone}` })]);
+  });
+
+  it('takes a JSON content type with no body: the parameters are in the query', async () => {
+    const phone = nextPhone();
+    const res = await s.t.http.post(PATH).query({ ...enduserSendParams(s.t, s.app, phone) }).set('content-type', 'application/json').expect(200);
+    expect(res.body).toEqual({ code: 200, msg: 'success', extMsg: '', data: {} });
+    expect(sms.messages).toEqual([expect.objectContaining({ phone: `+86${phone}` })]);
   });
 
   it('answers 5058 for a resend within the cooldown', async () => {

@@ -56,6 +56,18 @@ describe('enduser setPhone (DESIGN §6)', () => {
     expect((await put(token, query)).body.code).toBe(5174);
   });
 
+  it('takes international codes without their + and a JSON content type with no body', async () => {
+    const { token, query } = await ready();
+    const res = await s.t.http
+      .put(PATH)
+      .query({ ...query, newInternationalCode: '86', oldInternationalCode: '0086' })
+      .set('authorization', `Bearer ${token}`)
+      .set('content-type', 'application/json')
+      .expect(200);
+    expect(res.body).toEqual({ code: 200, msg: 'success', extMsg: '', data: {} });
+    expect((await db().query('SELECT mcode FROM users WHERE app_id = $1 AND mobile = $2', [s.app.id, query.newPhone]))[0]).toEqual({ mcode: '+86' });
+  });
+
   it('answers 5032 without a token or with a garbage one', async () => {
     const { query } = await ready();
     expect((await put(null, query)).body).toEqual({ code: 5032, msg: 'token无效', extMsg: '', data: {} });

@@ -8,7 +8,7 @@ import { DomainError } from '../../common/errors/domain-error.js';
 import { type Scene } from '../../common/scenes.js';
 import { VerificationService } from '../../verification/verification.service.js';
 import { EnduserSendCodeDto } from './enduser.dto.js';
-import { parsePhoneInput } from '../../common/phone/phone.js';
+import { lenientCallingCode, parsePhoneInput } from '../../common/phone/phone.js';
 
 /** Seed 003's window for `ts`, and so how long a `random` stays spent. */
 const WINDOW_MS = 10 * 60_000;
@@ -38,7 +38,7 @@ export class EnduserSmsController {
     let ok = false;
     for (const secret of this.apps.activeSecrets(app)) ok = safeEqual(sha256Hex(signed + secret), dto.signature.toLowerCase()) || ok;
     if (!ok) throw new DomainError('SIGN_INVALID');
-    const phone = parsePhoneInput(dto.internationalCode, dto.phone, { mcode: 'internationalCode', mobile: 'phone' });
+    const phone = parsePhoneInput(lenientCallingCode(dto.internationalCode), dto.phone, { mcode: 'internationalCode', mobile: 'phone' });
     // Claimed only once the signature holds (garbage cannot burn nonces) and before sending.
     if (!(await this.nonces.claim(app.id, dto.random, WINDOW_MS))) throw new DomainError('SIGN_NONCE_REPLAYED');
     await this.verification.issue({ app, scene: SCENE_BY_CODE_TYPE[dto.codeType], phone, ip, origin: 'enduser' });

@@ -3,6 +3,7 @@ import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { CurrentUser } from '../../auth/current-user.decorator.js';
 import { UserAuthGuard } from '../../auth/user-auth.guard.js';
 import { type UserPrincipal } from '../../auth/user-jwt.strategy.js';
+import { lenientCallingCode } from '../../common/phone/phone.js';
 import { PhoneChangeService } from '../../users/phone-change.service.js';
 import { EnduserSetPhoneDto } from './enduser.dto.js';
 
@@ -23,9 +24,9 @@ export class EnduserUserController {
   @HttpCode(200)
   async setPhone(@CurrentUser() me: UserPrincipal, @Query() dto: EnduserSetPhoneDto): Promise<Record<string, never>> {
     await this.phoneChange.changeProvingOld(me.app, me.userId, {
-      oldPhone: { mcode: dto.oldInternationalCode, mobile: dto.oldPhone, fields: { mcode: 'oldInternationalCode', mobile: 'oldPhone' } },
+      oldPhone: { mcode: lenientCallingCode(dto.oldInternationalCode), mobile: dto.oldPhone, fields: { mcode: 'oldInternationalCode', mobile: 'oldPhone' } },
       oldCode: dto.oldPhoneCode,
-      newPhone: { mcode: dto.newInternationalCode, mobile: dto.newPhone, fields: { mcode: 'newInternationalCode', mobile: 'newPhone' } },
+      newPhone: { mcode: lenientCallingCode(dto.newInternationalCode), mobile: dto.newPhone, fields: { mcode: 'newInternationalCode', mobile: 'newPhone' } },
       newCode: dto.newPhoneCode,
       fields: { oldPhone: 'oldPhone', oldCode: 'oldPhoneCode', newPhone: 'newPhone', newCode: 'newPhoneCode' },
     });

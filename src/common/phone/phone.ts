@@ -39,6 +39,17 @@ export function normalizeDigits(raw: string): string {
     .replace(/[\s.\-()]/g, '');
 }
 
+/**
+ * Seed 003's `internationalCode` is a query parameter with no stated format, and
+ * callers write +86 as `+86`, `86`, `0086` or ` 86` (an unencoded `+` in a query
+ * reads as a space). Each becomes `+86`; anything else is returned as sent, for
+ * {@link parsePhone} to refuse.
+ */
+export function lenientCallingCode(raw: string): string {
+  const digits = /^(?:\+|00)?([1-9]\d{0,2})$/.exec(normalizeDigits(raw.trim()));
+  return digits ? `+${digits[1]}` : raw;
+}
+
 /** Validates an international dialling code as the seeds write it: `+` and 1-3 digits. */
 export function isValidMcode(mcode: string): boolean {
   return MCODE.test(normalizeDigits(mcode));
