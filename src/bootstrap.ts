@@ -9,6 +9,8 @@ import { Logger, PinoLogger } from 'nestjs-pino';
 import { createDialectResolver } from './api/dialects.js';
 import { AppModule, type AppModuleOptions } from './app.module.js';
 import { EnvelopingFastifyAdapter } from './common/http/enveloping-fastify.adapter.js';
+import { toDomainError } from './common/http/to-domain-error.js';
+import { sendFailure } from './common/http/wire-exception.filter.js';
 import { type AppConfig } from './config/app-config.js';
 import { logRequests } from './logging/request-log.js';
 
@@ -21,6 +23,7 @@ function requestIdFor(req: IncomingMessage): string {
 
 /** The Fastify adapter: configured body limit and proxy trust, Passcode's request ids, the dialects' success envelopes. */
 export function createAdapter(config: AppConfig): EnvelopingFastifyAdapter {
+  const dialects = createDialectResolver();
   return new EnvelopingFastifyAdapter({
     // Fastify takes a hop count too, though its types omit it.
     trustProxy: config.http.trustProxy as boolean | string,
@@ -31,7 +34,9 @@ export function createAdapter(config: AppConfig): EnvelopingFastifyAdapter {
     genReqId: requestIdFor,
     // Clients of the seed APIs send paths with and without a trailing slash.
     routerOptions: { ignoreTrailingSlash: true },
-  }, createDialectResolver());
+    // Errors Fastify raises before routing (a malformed URL) get the dialect's envelope too.
+    frameworkErrors: (err, req, reply) => sendFailure(dialects, toDomainError(err).error, req, reply),
+  }, dialects);
 }
 
 /** What every Passcode application gets after creation: pino and request lines, shutdown hooks, the request-id header, OpenAPI at /docs. */

@@ -53,6 +53,21 @@ describe('malformed requests', () => {
       expect(res.body.code).toBe('ROUTE_NOT_FOUND');
     });
 
+    it('a known path with another method → 405 METHOD_NOT_ALLOWED with Allow', async () => {
+      const res = await t.http.delete('/admin/apps').set('authorization', `Bearer ${token}`).expect(405);
+      expect(res.body).toMatchObject({ code: 'METHOD_NOT_ALLOWED', request_id: expect.any(String) });
+      expect(res.headers.allow).toBe('GET, HEAD, POST');
+      // A path parameter and a trailing slash match too; an unknown path and a malformed one stay 404.
+      expect((await t.http.post('/admin/apps/some-id/').set('authorization', `Bearer ${token}`).expect(405)).headers.allow).toMatch(/GET/);
+      await t.http.delete('/admin/nothing-here').expect(404);
+    });
+
+    it('a malformed URL → 404 ROUTE_NOT_FOUND in the envelope', async () => {
+      const res = await t.http.get('/admin/%zz').expect(404);
+      expect(res.body).toMatchObject({ code: 'ROUTE_NOT_FOUND', request_id: res.headers['x-request-id'] });
+      noLeak(res.body);
+    });
+
     it('echoes a sane x-request-id and replaces an insane one', async () => {
       const res = await t.http.get('/admin/nothing-here').set('x-request-id', 'abc-123').expect(404);
       expect(res.headers['x-request-id']).toBe('abc-123');
@@ -109,10 +124,27 @@ describe('malformed requests', () => {
       expect(res.body).toEqual({ code: 413, msg: 'Request Entity Too Large' });
     });
 
-    it('an unknown endpoint → code 404', async () => {
+    it('a known endpoint with another method → code 405', async () => {
+      const res = await t.http.get('/v1/login/verify_code').expect(200);
+      expect(res.body).toEqual({ code: 405, msg: 'Method Not Allowed' });
+      expect(res.headers.allow).toBe('POST');
+    });
+
+    it('an unknown endpoint, or a malformed URL → code 404', async () => {
       const res = await t.http.get('/v1/no/such/thing').expect(200);
       expect(res.body).toEqual({ code: 404, msg: 'Not Found' });
+      expect((await t.http.post('/v1/%zz').expect(200)).body).toEqual({ code: 404, msg: 'Not Found' });
     });
+  });
+
+  it.each([
+    ['enduser', '/v2/sms/enduserapi/v2/sendPhoneSmsCode', 200, { code: 405, msg: '方法不允许' }],
+    ['Authing', '/api/v3/send-sms', 404, { statusCode: 404, apiCode: 10006, message: '方法不允许' }],
+    ['oauth', '/oauth/api/account/sendSmsCode', 200, { code: '405', msg: '方法不允许' }],
+  ])('%s: a known path with another method → its 405', async (_dialect, path, status, body) => {
+    const res = await t.http.get(path).expect(status);
+    expect(res.body).toMatchObject(body);
+    expect(res.headers.allow).toBe('POST');
   });
 
   it('logs every request with its id and without query values', async () => {

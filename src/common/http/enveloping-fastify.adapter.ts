@@ -1,6 +1,7 @@
 import { StreamableFile } from '@nestjs/common';
 import { FastifyAdapter, RouteConfig } from '@nestjs/platform-fastify';
-import { type FastifyReply, type FastifyServerOptions } from 'fastify';
+import { type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
+import FindMyWay, { type HTTPMethod } from 'find-my-way';
 import { type DialectResolver } from './dialect-resolver.js';
 import { errorContext, requestPath } from './request-context.js';
 
@@ -22,11 +23,32 @@ export const RawResponse = () => RouteConfig({ passcodeRawResponse: true });
  * Errors are rendered by WireExceptionFilter, which sends its own body.
  */
 export class EnvelopingFastifyAdapter extends FastifyAdapter {
+  /** Every route's path and method, so a known path asked with another method is a 405, not a 404. */
+  private readonly paths = FindMyWay({ ignoreTrailingSlash: true });
+  private readonly methods = new Set<HTTPMethod>();
+
   constructor(
     options: FastifyServerOptions,
     private readonly dialects: DialectResolver,
   ) {
     super(options);
+    this.getInstance().addHook('onRoute', (route) => {
+      for (const method of [route.method].flat() as HTTPMethod[]) {
+        this.paths.on(method, route.url, () => undefined);
+        this.methods.add(method);
+      }
+    });
+  }
+
+  /** The methods the request's path has (none for an unknown path), for a 405's `Allow`. */
+  allowedMethods(req: FastifyRequest): HTTPMethod[] {
+    let path: string;
+    try {
+      path = FindMyWay.sanitizeUrlPath(req.url);
+    } catch {
+      return []; // a malformed URL matches nothing
+    }
+    return [...this.methods].filter((method) => this.paths.find(method, path) !== null);
   }
 
   override reply(response: Parameters<FastifyAdapter['reply']>[0], body: unknown, statusCode?: number): FastifyReply {

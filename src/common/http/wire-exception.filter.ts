@@ -1,7 +1,9 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
 import { type FastifyReply, type FastifyRequest } from 'fastify';
 import { PinoLogger } from 'nestjs-pino';
 import { DialectResolver } from './dialect-resolver.js';
+import { type EnvelopingFastifyAdapter } from './enveloping-fastify.adapter.js';
 import { errorContext, requestPath } from './request-context.js';
 import { DomainError } from '../errors/domain-error.js';
 import { toDomainError } from './to-domain-error.js';
@@ -16,6 +18,7 @@ export class WireExceptionFilter implements ExceptionFilter {
   constructor(
     private readonly dialects: DialectResolver,
     private readonly logger: PinoLogger,
+    private readonly adapterHost: HttpAdapterHost,
   ) {
     this.logger.setContext('WireExceptionFilter');
   }
@@ -25,18 +28,33 @@ export class WireExceptionFilter implements ExceptionFilter {
     const req = http.getRequest<FastifyRequest>();
     const reply = http.getResponse<FastifyReply>();
     const { error: mapped, unexpected } = toDomainError(exception);
-    const error = withThrottlerWait(mapped, reply);
+    const error = withThrottlerWait(this.withAllowedMethods(mapped, req, reply), reply);
     const ctx = errorContext(req);
     if (unexpected) {
       this.logger.error({ err: exception, reqId: ctx.requestId, route: ctx.route }, 'request failed: %s', error.code);
     }
     if (reply.sent) return;
-    const answer = this.dialects.forPath(requestPath(req)).failure(error, ctx);
-    reply.status(answer.status);
-    if (answer.headers) reply.headers(answer.headers);
-    reply.header('x-request-id', ctx.requestId);
-    void reply.send(answer.body);
+    sendFailure(this.dialects, error, req, reply);
   }
+
+  /** A path that exists with other methods: 405 with their `Allow` rather than 404. */
+  private withAllowedMethods(error: DomainError, req: FastifyRequest, reply: FastifyReply): DomainError {
+    if (error.code !== 'ROUTE_NOT_FOUND') return error;
+    const allowed = (this.adapterHost.httpAdapter as EnvelopingFastifyAdapter).allowedMethods(req);
+    if (!allowed.length || allowed.includes(req.method as (typeof allowed)[number])) return error;
+    reply.header('allow', allowed.join(', '));
+    return new DomainError('METHOD_NOT_ALLOWED');
+  }
+}
+
+/** Sends `error` in the request's dialect, with its request id. */
+export function sendFailure(dialects: DialectResolver, error: DomainError, req: FastifyRequest, reply: FastifyReply): void {
+  const ctx = errorContext(req);
+  const answer = dialects.forPath(requestPath(req)).failure(error, ctx);
+  reply.status(answer.status);
+  if (answer.headers) reply.headers(answer.headers);
+  reply.header('x-request-id', ctx.requestId);
+  void reply.send(answer.body);
 }
 
 /**
