@@ -88,6 +88,29 @@ describe('fuzzed input', () => {
     );
   });
 
+  it('any method on any path, malformed escapes included, answers in the path\'s dialect', async () => {
+    // Each dialect's error envelope, recognisable by its fields (Fastify's own error JSON has none of these shapes).
+    const dialects: Array<[prefix: string, envelope: (b: Record<string, unknown>) => boolean]> = [
+      ['/v1/', (b) => typeof b.code === 'number' && typeof b.msg === 'string'],
+      ['/admin/', (b) => typeof b.code === 'string' && typeof b.request_id === 'string'],
+      ['/api/v3/', (b) => typeof b.statusCode === 'number' && typeof b.apiCode === 'number'],
+      ['/oauth/api/', (b) => typeof b.code === 'string' && typeof b.msg === 'string'],
+      ['/v2/sms/enduserapi/', (b) => typeof b.code === 'number' && typeof b.extMsg === 'string'],
+      ['/v2/enduser/enduserapi/', (b) => typeof b.code === 'number' && typeof b.extMsg === 'string'],
+    ];
+    const segment = fc.oneof(fc.string({ maxLength: 12 }), fc.constantFrom('%', '%zz', '%E4%B8', '%00', '..', '.', '', 'verify_code', 'send-sms', 'apps', ';x', '%2F'));
+    const method = fc.constantFrom('get', 'post', 'put', 'delete', 'patch', 'options') as fc.Arbitrary<'get' | 'post' | 'put' | 'delete' | 'patch' | 'options'>;
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom(...dialects), fc.array(segment, { maxLength: 4 }), method, async ([prefix, envelope], segments, verb) => {
+        const path = prefix + segments.map((x) => x.replace(/[?#\s]/g, '')).join('/');
+        const res = await t.http[verb](path);
+        clean(res.status, res.body);
+        expect(envelope(res.body)).toBe(true);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   /** Rows any v1 call could write: a rejected request must leave all of them as they were. */
   const written = async () =>
     (
