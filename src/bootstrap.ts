@@ -9,6 +9,7 @@ import { Logger, PinoLogger } from 'nestjs-pino';
 import { createDialectResolver } from './api/dialects.js';
 import { AppModule, type AppModuleOptions } from './app.module.js';
 import { EnvelopingFastifyAdapter } from './common/http/enveloping-fastify.adapter.js';
+import { acceptMultipartFields } from './common/http/multipart-fields.js';
 import { toDomainError } from './common/http/to-domain-error.js';
 import { sendFailure } from './common/http/wire-exception.filter.js';
 import { type AppConfig } from './config/app-config.js';
@@ -52,6 +53,7 @@ export function configureApp(app: NestFastifyApplication): NestFastifyApplicatio
     if (body.length === 0) done(null, undefined);
     else json(req, body.toString('utf8'), done);
   });
+  acceptMultipartFields(app);
   fastify.addHook('onRequest', (req, reply, done) => {
     reply.header('x-request-id', req.id);
     done();

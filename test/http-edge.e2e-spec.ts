@@ -119,6 +119,17 @@ describe('malformed requests', () => {
       expect(res.body).toEqual({ code: 400180, msg: 'appkey is required' });
     });
 
+    it('multipart/form-data: a file part → code 400, a field over 64 KB → 413, no boundary → 400', async () => {
+      const file = await t.http.post('/v1/login/verify_code').field('mcode', '+86').attach('mobile', Buffer.from('18500000001'), 'mobile.txt').expect(200);
+      expect(file.body).toEqual({ code: 400, msg: 'Invalid Request' });
+      const long = await t.http.post('/v1/login/verify_code').field('mcode', '+86').field('mobile', '1'.repeat(65 * 1024)).expect(200);
+      expect(long.body).toEqual({ code: 413, msg: 'Request Entity Too Large' });
+      const unbounded = await t.http.post('/v1/login/verify_code').set('content-type', 'multipart/form-data').send('mcode=%2B86').expect(200);
+      expect(unbounded.body).toEqual({ code: 400, msg: 'Invalid Request' });
+      const proto = await t.http.post('/v1/login/verify_code').field('__proto__', 'x').expect(200);
+      expect(proto.body).toEqual({ code: 400, msg: 'Invalid Request' });
+    });
+
     it('a 2 MB body → code 413', async () => {
       const res = await t.http.post('/v1/login/verify_code').type('form').send(`mobile=${'1'.repeat(2 * 1024 * 1024)}`).expect(200);
       expect(res.body).toEqual({ code: 413, msg: 'Request Entity Too Large' });

@@ -29,6 +29,19 @@ describe('v1 SMS login and the user endpoints', () => {
       .expect(200);
   }
 
+  it('takes multipart/form-data fields too (the rules page lists it; PHP curl sends an array so)', async () => {
+    const multipart = (path: string, fields: Record<string, string>) => {
+      const req = s.t.http.post(path);
+      for (const [name, value] of Object.entries(fields)) void req.field(name, value);
+      return req.expect(200);
+    };
+    const mobile = '18518760001';
+    expect((await multipart('/v1/login/verify_code', { ...signParams(s.t, s.app), mcode: '+86', mobile })).body).toEqual({ code: 200, msg: 'success' });
+    const code = s.sms.lastCodeFor(`+86${mobile}`)!;
+    const res = await multipart('/v1/login/mobile', { ...signParams(s.t, s.app), mcode: '+86', mobile, verify_code: code, version_number: '12', channel: 'vivo' });
+    expect(res.body).toMatchObject({ code: 200, data: { access_token: expect.any(String), uid: expect.any(Number) } });
+  });
+
   it.each(['form', 'json'] as const)('replays seed 001 (%s): send, read the code, log in, info, change phone, logout, token refused', async (type) => {
     const mobile = type === 'form' ? '18518768888' : '18518768889';
     const code = await sendLoginCode(s.app, mobile, type);
