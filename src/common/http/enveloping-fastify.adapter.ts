@@ -24,7 +24,7 @@ export const RawResponse = () => RouteConfig({ passcodeRawResponse: true });
  */
 export class EnvelopingFastifyAdapter extends FastifyAdapter {
   /** Every route's path and method, so a known path asked with another method is a 405, not a 404. */
-  private readonly paths = FindMyWay({ ignoreTrailingSlash: true });
+  private readonly paths: FindMyWay.Instance<FindMyWay.HTTPVersion.V1>;
   private readonly methods = new Set<HTTPMethod>();
 
   constructor(
@@ -32,6 +32,9 @@ export class EnvelopingFastifyAdapter extends FastifyAdapter {
     private readonly dialects: DialectResolver,
   ) {
     super(options);
+    // Matched as Fastify's own router matches.
+    const { ignoreTrailingSlash, ignoreDuplicateSlashes, caseSensitive } = options.routerOptions ?? {};
+    this.paths = FindMyWay({ ignoreTrailingSlash, ignoreDuplicateSlashes, caseSensitive });
     this.getInstance().addHook('onRoute', (route) => {
       for (const method of [route.method].flat() as HTTPMethod[]) {
         this.paths.on(method, route.url, () => undefined);
