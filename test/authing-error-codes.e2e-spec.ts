@@ -1,22 +1,10 @@
 import { DataSource } from 'typeorm';
 import type { Response } from 'supertest';
 import { AUTHING_CODES } from '../src/api/authing/authing.dialect.js';
-import { type ErrorName } from '../src/common/errors/error-registry.js';
-import { type SmsProviderMessage, type SmsProviderOutcome } from '../src/sms/providers/sms-provider.js';
 import { createApp, type CreatedApp } from './support/admin.js';
-import { configureSmsDetailed, RecordingSmsProvider } from './support/sms.js';
+import { configureSmsDetailed, FailingSmsProvider } from './support/sms.js';
 import { startTestApp } from './support/test-app.js';
 import { createSmsApp, loginWithSms, useSmsTestApp } from './support/v1.js';
-
-/** The recorder, answering a chosen provider failure while `fail` is set. */
-class FailingSmsProvider extends RecordingSmsProvider {
-  fail: ErrorName | null = null;
-
-  override async send(message: SmsProviderMessage): Promise<SmsProviderOutcome> {
-    if (this.fail) return { ok: false, error: this.fail, transient: false, providerCode: 'TEST', providerMessage: null };
-    return super.send(message);
-  }
-}
 
 /** README "Authing v3": [statusCode, apiCode, message], written out here so a change to the table shows. */
 const E = {

@@ -1,7 +1,5 @@
-import { type ErrorName } from '../src/common/errors/error-registry.js';
-import { type SmsProviderMessage, type SmsProviderOutcome } from '../src/sms/providers/sms-provider.js';
 import { enduserSendParams } from './support/enduser.js';
-import { RecordingSmsProvider } from './support/sms.js';
+import { FailingSmsProvider } from './support/sms.js';
 import { createSmsApp, useSmsTestApp } from './support/v1.js';
 
 /*
@@ -20,16 +18,6 @@ import { createSmsApp, useSmsTestApp } from './support/v1.js';
  */
 
 const PATH = '/v2/sms/enduserapi/v2/sendPhoneSmsCode';
-
-/** The recorder, answering a chosen provider failure while `fail` is set. */
-class FailingSmsProvider extends RecordingSmsProvider {
-  fail: ErrorName | null = null;
-
-  override async send(message: SmsProviderMessage): Promise<SmsProviderOutcome> {
-    if (this.fail) return { ok: false, error: this.fail, transient: false, providerCode: 'TEST', providerMessage: null };
-    return super.send(message);
-  }
-}
 
 describe('enduser (seed 003) error codes', () => {
   const sms = new FailingSmsProvider();

@@ -1,25 +1,13 @@
 import { DataSource } from 'typeorm';
 import { sha256Hex } from '../src/common/crypto/hashing.js';
-import { type ErrorName } from '../src/common/errors/error-registry.js';
-import { type SmsProviderMessage, type SmsProviderOutcome } from '../src/sms/providers/sms-provider.js';
 import { createApp } from './support/admin.js';
 import { enduserSendParams } from './support/enduser.js';
-import { configureSmsDetailed, RecordingSmsProvider, withRecordingSms } from './support/sms.js';
+import { configureSmsDetailed, FailingSmsProvider, RecordingSmsProvider, withRecordingSms } from './support/sms.js';
 import { POSTGRES_URL } from './support/test-database.js';
 import { startTestApp } from './support/test-app.js';
 import { createSmsApp, useSmsTestApp } from './support/v1.js';
 
 const PATH = '/v2/sms/enduserapi/v2/sendPhoneSmsCode';
-
-/** The recorder, answering a chosen provider failure while `fail` is set. */
-class FailingSmsProvider extends RecordingSmsProvider {
-  fail: ErrorName | null = null;
-
-  override async send(message: SmsProviderMessage): Promise<SmsProviderOutcome> {
-    if (this.fail) return { ok: false, error: this.fail, transient: false, providerCode: 'TEST', providerMessage: null };
-    return super.send(message);
-  }
-}
 
 describe('enduser sendPhoneSmsCode (seed 003)', () => {
   const sms = new FailingSmsProvider();

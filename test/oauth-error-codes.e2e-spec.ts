@@ -1,8 +1,6 @@
-import { type ErrorName } from '../src/common/errors/error-registry.js';
-import { type SmsProviderMessage, type SmsProviderOutcome } from '../src/sms/providers/sms-provider.js';
 import { createApp, type CreatedApp } from './support/admin.js';
 import { solvedCaptcha } from './support/captcha.js';
-import { configureSmsDetailed, RecordingSmsProvider } from './support/sms.js';
+import { configureSmsDetailed, FailingSmsProvider } from './support/sms.js';
 import { createSmsApp, useSmsTestApp } from './support/v1.js';
 
 /*
@@ -14,16 +12,6 @@ import { createSmsApp, useSmsTestApp } from './support/v1.js';
  */
 
 const PATH = '/oauth/api/account/sendSmsCode';
-
-/** The recorder, answering a chosen provider failure while `fail` is set. */
-class FailingSmsProvider extends RecordingSmsProvider {
-  fail: ErrorName | null = null;
-
-  override async send(message: SmsProviderMessage): Promise<SmsProviderOutcome> {
-    if (this.fail) return { ok: false, error: this.fail, transient: false, providerCode: 'TEST', providerMessage: null };
-    return super.send(message);
-  }
-}
 
 describe('oauth (seed 004) error codes', () => {
   const sms = new FailingSmsProvider();

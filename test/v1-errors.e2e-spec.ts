@@ -1,19 +1,7 @@
 import { DataSource } from 'typeorm';
-import { type ErrorName } from '../src/common/errors/error-registry.js';
-import { type SmsProviderMessage, type SmsProviderOutcome } from '../src/sms/providers/sms-provider.js';
 import { createApp, type CreatedApp } from './support/admin.js';
-import { RecordingSmsProvider } from './support/sms.js';
+import { FailingSmsProvider } from './support/sms.js';
 import { createSmsApp, signParams, useSmsTestApp } from './support/v1.js';
-
-/** The recorder, answering a chosen provider failure while `fail` is set. */
-class FailingSmsProvider extends RecordingSmsProvider {
-  fail: ErrorName | null = null;
-
-  override async send(message: SmsProviderMessage): Promise<SmsProviderOutcome> {
-    if (this.fail) return { ok: false, error: this.fail, transient: false, providerCode: 'TEST', providerMessage: null };
-    return super.send(message);
-  }
-}
 
 describe('v1 error codes of every documented condition', () => {
   const sms = new FailingSmsProvider();

@@ -1,4 +1,5 @@
 import { type TestingModuleBuilder } from '@nestjs/testing';
+import { type ErrorName } from '../../src/common/errors/error-registry.js';
 import { SCENES, type Scene } from '../../src/common/scenes.js';
 import { ConsoleSmsProvider } from '../../src/sms/providers/console-sms.provider.js';
 import { SmsProvider, type SmsProviderMessage, type SmsProviderOutcome } from '../../src/sms/providers/sms-provider.js';
@@ -39,6 +40,16 @@ export class RecordingSmsProvider extends SmsProvider {
 
   clear(): void {
     this.messages.length = 0;
+  }
+}
+
+/** The recorder, answering a chosen provider failure (not transient) while `fail` is set. */
+export class FailingSmsProvider extends RecordingSmsProvider {
+  fail: ErrorName | null = null;
+
+  override async send(message: SmsProviderMessage): Promise<SmsProviderOutcome> {
+    if (this.fail) return { ok: false, error: this.fail, transient: false, providerCode: 'TEST', providerMessage: null };
+    return super.send(message);
   }
 }
 
