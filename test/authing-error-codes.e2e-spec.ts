@@ -252,9 +252,7 @@ describe('Authing v3 (seed 002): every reachable apiCode through /api/v3', () =>
       const phone = nextPhone();
       s.t.clock.freeze();
       try {
-        // At the next UTC noon, so the day's window cannot end between the two sends.
-        const now = s.t.clock.nowMs();
-        s.t.clock.advance(86_400_000 - ((now - 43_200_000) % 86_400_000));
+        s.t.clock.toNextUtcNoon(); // so the day's window cannot end between the two sends
         await sendSms(capped, phone).expect(200);
         s.t.clock.advanceSeconds(61);
         expectError(await sendSms(capped, phone), E.SEND_LIMIT, { retryAfter: 12 * 3600 - 61 });

@@ -84,6 +84,7 @@ describe('oauth (seed 004) error codes', () => {
 
     it('answers 732 with retry_after once per_phone_daily is reached', async () => {
       const a = await createSmsApp(s.t, { code_policy: { per_phone_daily: 1 } });
+      s.t.clock.toNextUtcNoon(); // the day's window cannot end between the two sends
       const mobile = nextMobile();
       expect((await send(a, mobile)).body.code).toBe('000');
       s.t.clock.advanceSeconds(61); // past the resend cooldown: only the daily cap can refuse it

@@ -115,6 +115,7 @@ describe('verification: codes, limits and concurrency', () => {
 
   it('enforces the per-phone daily, per-IP hourly and per-app daily caps with the wait', async () => {
     const phoneCapped = await createSmsApp(s.t, { code_policy: { per_phone_daily: 2, resend_interval_s: 10 } });
+    s.t.clock.toNextUtcNoon(); // no hour or day window ends midway
     const mobile = nextMobile();
     for (let i = 0; i < 2; i++) {
       expect((await send(phoneCapped, mobile)).body.code).toBe(200);

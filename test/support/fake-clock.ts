@@ -27,6 +27,16 @@ export class FakeClock extends Clock {
     this.advance(s * 1000);
   }
 
+  /**
+   * Moves forward to the next 12:00:00 UTC (and holds still, if frozen): a test
+   * that counts within an hour or a day cannot see its window end midway.
+   */
+  toNextUtcNoon(): void {
+    const day = 86_400_000;
+    const now = this.now().getTime();
+    this.advance(day - ((now - day / 2) % day));
+  }
+
   reset(): void {
     this.offsetMs = 0;
     this.frozenAt = undefined;
