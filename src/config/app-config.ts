@@ -62,6 +62,9 @@ export class ConfigError extends Error {}
 
 type Env = Record<string, string | undefined>;
 
+/** Postgres connections per process unless DB_POOL_SIZE says otherwise (pg's own default). */
+export const DEFAULT_DB_POOL_SIZE = 10;
+
 const REQUIRED_IN_PRODUCTION = ['DATABASE_URL', 'ENCRYPTION_KEY', 'JWT_SECRET', 'CODE_PEPPER'] as const;
 
 /**
@@ -90,7 +93,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       url: env.DATABASE_URL || undefined,
       dataDir,
       migrateOnStart: parseBool(env, 'DB_MIGRATE_ON_START', true),
-      poolSize: parseIntIn(env, 'DB_POOL_SIZE', 10, 1, 1000),
+      poolSize: parseIntIn(env, 'DB_POOL_SIZE', DEFAULT_DB_POOL_SIZE, 1, 1000),
     },
     redis: { url: env.REDIS_URL || undefined, keyPrefix: env.REDIS_KEY_PREFIX || 'passcode:' },
     secrets: {

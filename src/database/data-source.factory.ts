@@ -3,13 +3,14 @@ import { createPgConfig } from '@electric-sql/pglite/node-postgres';
 import pg from 'pg';
 import { DataSource, type DataSourceOptions } from 'typeorm';
 import { MIGRATIONS } from '../../migrations/index.js';
+import { DEFAULT_DB_POOL_SIZE } from '../config/app-config.js';
 import { DataDirLock } from './data-dir-lock.js';
 
 export interface DatabaseTarget {
   /** Postgres URL; when absent, PGlite in `dataDir`. */
   url?: string;
   dataDir: string;
-  /** Postgres connections in the pool; 10 when absent. */
+  /** Postgres connections in the pool; {@link DEFAULT_DB_POOL_SIZE} when absent. */
   poolSize?: number;
 }
 
@@ -78,7 +79,7 @@ export function createDataSource(target: DatabaseTarget, entities: DataSourceOpt
       type: 'postgres',
       url: target.url,
       entities,
-      extra: { Client: GuardedClient, max: target.poolSize ?? 10, connectionTimeoutMillis: 5000 },
+      extra: { Client: GuardedClient, max: target.poolSize ?? DEFAULT_DB_POOL_SIZE, connectionTimeoutMillis: 5000 },
     } as DataSourceOptions);
   }
   const lock = DataDirLock.acquire(target.dataDir);
