@@ -146,6 +146,28 @@ describe('Authing v3 (seed 002): send-sms and the two-step phone change', () => 
     expect(noAuth.body).toMatchObject({ statusCode: 401, apiCode: 20001, requestId: REQUEST_ID });
   });
 
+  it('takes the end-user token bare (as Authing SDKs send it) or as Bearer; v1 and enduser still demand Bearer', async () => {
+    const me = await login(s.app, '18800000060');
+    const bare = (path: string, body: Record<string, unknown>, authorization: string) =>
+      s.t.http.post(`/api/v3/${path}`).set('x-authing-app-id', s.app.appkey).set('authorization', authorization).send(body);
+    s.t.clock.advanceSeconds(61);
+    await bare('send-sms', { channel: 'CHANNEL_BIND_PHONE', phoneNumber: '18800000061' }, me.token).expect(answered(200));
+    const newPhonePassCode = s.sms.lastCodeFor('+8618800000061');
+    const verified = await bare('verify-update-phone-request', { verifyMethod: 'PHONE_PASSCODE', phonePassCodePayload: { newPhoneNumber: '18800000061', newPhonePassCode } }, me.token).expect(answered(200));
+    await bare('update-phone', { updatePhoneToken: verified.body.data.updatePhoneToken }, me.token).expect(answered(200));
+    expect((await info(me.token)).data.mobile).toBe('18800000061');
+    // Another scheme, or a token with a space in it, is no token.
+    for (const authorization of [`Basic ${me.token}`, `${me.token} x`]) {
+      expect((await bare('update-phone', { updatePhoneToken: 'x' }, authorization).expect(answered(401))).body.apiCode).toBe(20001);
+    }
+
+    expect((await s.t.http.get('/v1/user/info').set('authorization', me.token).expect(200)).body).toEqual({ code: 401, msg: expect.any(String) });
+    const setPhone = (authorization: string) =>
+      s.t.http.put('/v2/enduser/enduserapi/setPhone').set('authorization', authorization).query({ newInternationalCode: '86', newPhone: '18800000062', newPhoneCode: '123456' }).expect(200);
+    expect((await setPhone(me.token)).body.code).toBe(5032);
+    expect((await setPhone(`Bearer ${me.token}`)).body.code).not.toBe(5032);
+  });
+
   it('refuses a new number that belongs to another user before any code is spent', async () => {
     await login(s.app, '18800000009');
     const me = await login(s.app, '18800000010');
