@@ -1,3 +1,4 @@
+import type { Response } from 'supertest';
 import { DataSource } from 'typeorm';
 import { type CreatedApp } from './support/admin.js';
 import { createSmsApp, loginWithSms, useSmsTestApp } from './support/v1.js';
@@ -17,6 +18,12 @@ describe('Authing v3 (seed 002): send-sms and the two-step phone change', () => 
   const login = (a: CreatedApp, mobile: string) => loginWithSms(s.t, s.sms, a, mobile);
   const REQUEST_ID = expect.any(String);
 
+  /** An Authing answer: HTTP 200 whatever the outcome, the outcome in statusCode. */
+  const answered = (statusCode: number) => (res: Response) => {
+    expect(res.status).toBe(200);
+    expect(res.body.statusCode).toBe(statusCode);
+  };
+
   function post(a: CreatedApp, path: string, body: Record<string, unknown>, token?: string) {
     const req = s.t.http.post(`/api/v3/${path}`).set('x-authing-app-id', a.appkey);
     if (token) req.set('authorization', `Bearer ${token}`);
@@ -25,14 +32,14 @@ describe('Authing v3 (seed 002): send-sms and the two-step phone change', () => 
 
   async function sendCode(a: CreatedApp, channel: string, phoneNumber: string, token?: string): Promise<string> {
     s.t.clock.advanceSeconds(61);
-    const res = await post(a, 'send-sms', { channel, phoneNumber, phoneCountryCode: '+86' }, token).expect(200);
+    const res = await post(a, 'send-sms', { channel, phoneNumber, phoneCountryCode: '+86' }, token).expect(answered(200));
     expect(res.body).toEqual({ statusCode: 200, message: '操作成功', requestId: REQUEST_ID, data: {} });
     return s.sms.lastCodeFor(`+86${phoneNumber}`)!;
   }
 
-  async function requestToken(a: CreatedApp, token: string, newPhoneNumber: string, status: number, extra: Record<string, unknown> = {}) {
+  async function requestToken(a: CreatedApp, token: string, newPhoneNumber: string, statusCode: number, extra: Record<string, unknown> = {}) {
     const newPhonePassCode = await sendCode(a, 'CHANNEL_BIND_PHONE', newPhoneNumber, token);
-    return post(a, 'verify-update-phone-request', { verifyMethod: 'PHONE_PASSCODE', phonePassCodePayload: { newPhoneNumber, newPhonePassCode, newPhoneCountryCode: '+86', ...extra } }, token).expect(status);
+    return post(a, 'verify-update-phone-request', { verifyMethod: 'PHONE_PASSCODE', phonePassCodePayload: { newPhoneNumber, newPhonePassCode, newPhoneCountryCode: '+86', ...extra } }, token).expect(answered(statusCode));
   }
 
   async function info(token: string) {
@@ -51,14 +58,14 @@ describe('Authing v3 (seed 002): send-sms and the two-step phone change', () => 
     expect(JSON.stringify(row)).not.toContain(updatePhoneToken);
     expect(new Date(row.expires_at).getTime() - new Date(row.created_at).getTime()).toBe(600_000);
 
-    const done = await post(s.app, 'update-phone', { updatePhoneToken }, me.token).expect(200);
+    const done = await post(s.app, 'update-phone', { updatePhoneToken }, me.token).expect(answered(200));
     expect(done.body).toEqual({ statusCode: 200, message: '操作成功', requestId: REQUEST_ID, data: { success: true } });
     const [user] = await db().query(`SELECT phone_e164, mobile FROM users WHERE id = $1`, [me.uid]);
     expect(user).toEqual({ phone_e164: '+8618800000011', mobile: '18800000011' });
     expect((await info(me.token)).code).toBe(200);
     expect((await info(other.token)).code).toBe(401);
 
-    const reused = await post(s.app, 'update-phone', { updatePhoneToken }, me.token).expect(400);
+    const reused = await post(s.app, 'update-phone', { updatePhoneToken }, me.token).expect(answered(400));
     expect(reused.body).toEqual({ statusCode: 400, message: '修改手机号凭证无效或已过期', apiCode: 20011, requestId: REQUEST_ID, data: {} });
   });
 
@@ -68,12 +75,12 @@ describe('Authing v3 (seed 002): send-sms and the two-step phone change', () => 
     expect(noOld.body).toMatchObject({ statusCode: 400, apiCode: 10001, requestId: REQUEST_ID, data: { field: 'oldPhoneNumber' } });
 
     // UNBIND codes go only to the user's own number.
-    const wrongOld = await post(strict, 'send-sms', { channel: 'CHANNEL_UNBIND_PHONE', phoneNumber: '18800000099' }, me.token).expect(400);
+    const wrongOld = await post(strict, 'send-sms', { channel: 'CHANNEL_UNBIND_PHONE', phoneNumber: '18800000099' }, me.token).expect(answered(400));
     expect(wrongOld.body).toMatchObject({ statusCode: 400, apiCode: 10001, data: { field: 'phoneNumber' } });
 
     const oldPhonePassCode = await sendCode(strict, 'CHANNEL_UNBIND_PHONE', '18800000002', me.token);
     const res = await requestToken(strict, me.token, '18800000012', 200, { oldPhoneNumber: '18800000002', oldPhonePassCode, oldPhoneCountryCode: '+86' });
-    await post(strict, 'update-phone', { updatePhoneToken: res.body.data.updatePhoneToken }, me.token).expect(200);
+    await post(strict, 'update-phone', { updatePhoneToken: res.body.data.updatePhoneToken }, me.token).expect(answered(200));
     const [user] = await db().query(`SELECT phone_e164 FROM users WHERE id = $1`, [me.uid]);
     expect(user.phone_e164).toBe('+8618800000012');
   });
@@ -92,17 +99,17 @@ describe('Authing v3 (seed 002): send-sms and the two-step phone change', () => 
     const me = await login(s.app, '18800000004');
     const expired = (await requestToken(s.app, me.token, '18800000014', 200)).body.data.updatePhoneToken;
     s.t.clock.advanceSeconds(601);
-    expect((await post(s.app, 'update-phone', { updatePhoneToken: expired }, me.token).expect(400)).body.apiCode).toBe(20011);
+    expect((await post(s.app, 'update-phone', { updatePhoneToken: expired }, me.token).expect(answered(400))).body.apiCode).toBe(20011);
 
     const mine = (await requestToken(s.app, me.token, '18800000024', 200)).body.data.updatePhoneToken;
     const intruder = await login(s.app, '18800000005');
-    expect((await post(s.app, 'update-phone', { updatePhoneToken: mine }, intruder.token).expect(400)).body.apiCode).toBe(20011);
+    expect((await post(s.app, 'update-phone', { updatePhoneToken: mine }, intruder.token).expect(answered(400))).body.apiCode).toBe(20011);
     // The v1 phone change moves the number meanwhile: the token's old number no longer holds.
     s.t.clock.advanceSeconds(61);
     await s.t.http.post('/v1/user/verify_code').set('authorization', `Bearer ${me.token}`).send({ mcode: '+86', mobile: '18800000034' }).expect(200, { code: 200, msg: 'success' });
     const v1Code = s.sms.lastCodeFor('+8618800000034')!;
     await s.t.http.post('/v1/user/mobile').set('authorization', `Bearer ${me.token}`).send({ mcode: '+86', mobile: '18800000034', verify_code: v1Code }).expect(200, { code: 200, msg: 'success' });
-    expect((await post(s.app, 'update-phone', { updatePhoneToken: mine }, me.token).expect(400)).body.apiCode).toBe(20011);
+    expect((await post(s.app, 'update-phone', { updatePhoneToken: mine }, me.token).expect(answered(400))).body.apiCode).toBe(20011);
     const [user] = await db().query(`SELECT phone_e164 FROM users WHERE id = $1`, [me.uid]);
     expect(user.phone_e164).toBe('+8618800000034');
   });
@@ -111,7 +118,8 @@ describe('Authing v3 (seed 002): send-sms and the two-step phone change', () => 
     const me = await login(s.app, '18800000006');
     const updatePhoneToken = (await requestToken(s.app, me.token, '18800000016', 200)).body.data.updatePhoneToken;
     const results = await Promise.all(Array.from({ length: 10 }, () => post(s.app, 'update-phone', { updatePhoneToken }, me.token)));
-    expect(results.map((r) => r.status).sort()).toEqual([200, ...Array(9).fill(400)]);
+    expect(results.map((r) => r.status)).toEqual(Array(10).fill(200));
+    expect(results.map((r) => r.body.statusCode).sort()).toEqual([200, ...Array(9).fill(400)]);
     const [user] = await db().query(`SELECT phone_e164 FROM users WHERE id = $1`, [me.uid]);
     expect(user.phone_e164).toBe('+8618800000016');
     const [{ n }] = await db().query(`SELECT count(*)::int AS n FROM update_phone_tokens WHERE user_id = $1 AND used_at IS NOT NULL`, [me.uid]);
@@ -120,22 +128,44 @@ describe('Authing v3 (seed 002): send-sms and the two-step phone change', () => 
 
   it('send-sms: channels map to scenes; unknown channel, missing app, anonymous bind and cooldown refused with a requestId', async () => {
     s.t.clock.advanceSeconds(61);
-    await post(s.app, 'send-sms', { channel: 'CHANNEL_LOGIN', phoneNumber: '18800000007' }).expect(200);
+    await post(s.app, 'send-sms', { channel: 'CHANNEL_LOGIN', phoneNumber: '18800000007' }).expect(answered(200));
     const [row] = await db().query(`SELECT scene FROM verification_codes WHERE phone_e164 = '+8618800000007' ORDER BY created_at DESC LIMIT 1`);
     expect(row.scene).toBe('login');
-    const cooldown = await post(s.app, 'send-sms', { channel: 'CHANNEL_REGISTER', phoneNumber: '18800000007' }).expect(400);
+    const cooldown = await post(s.app, 'send-sms', { channel: 'CHANNEL_REGISTER', phoneNumber: '18800000007' }).expect(answered(400));
     expect(cooldown.body).toMatchObject({ statusCode: 400, apiCode: 30005, requestId: REQUEST_ID, data: { retryAfter: expect.any(Number) } });
 
-    const unknown = await post(s.app, 'send-sms', { channel: 'CHANNEL_COMPLETE_PHONE', phoneNumber: '18800000008' }).expect(400);
+    const unknown = await post(s.app, 'send-sms', { channel: 'CHANNEL_COMPLETE_PHONE', phoneNumber: '18800000008' }).expect(answered(400));
     expect(unknown.body).toMatchObject({ statusCode: 400, apiCode: 10001, requestId: REQUEST_ID, data: { field: 'channel' } });
-    const noApp = await s.t.http.post('/api/v3/send-sms').send({ channel: 'CHANNEL_LOGIN', phoneNumber: '18800000008' }).expect(400);
+    const noApp = await s.t.http.post('/api/v3/send-sms').send({ channel: 'CHANNEL_LOGIN', phoneNumber: '18800000008' }).expect(answered(400));
     expect(noApp.body).toMatchObject({ statusCode: 400, apiCode: 20006, requestId: REQUEST_ID });
-    const anon = await post(s.app, 'send-sms', { channel: 'CHANNEL_BIND_PHONE', phoneNumber: '18800000008' }).expect(401);
+    const anon = await post(s.app, 'send-sms', { channel: 'CHANNEL_BIND_PHONE', phoneNumber: '18800000008' }).expect(answered(401));
     expect(anon.body).toMatchObject({ statusCode: 401, apiCode: 20001, requestId: REQUEST_ID });
-    const badToken = await post(s.app, 'send-sms', { channel: 'CHANNEL_LOGIN', phoneNumber: '18800000008' }, 'not-a-token').expect(401);
+    const badToken = await post(s.app, 'send-sms', { channel: 'CHANNEL_LOGIN', phoneNumber: '18800000008' }, 'not-a-token').expect(answered(401));
     expect(badToken.body.requestId).toEqual(expect.any(String));
-    const noAuth = await post(s.app, 'update-phone', { updatePhoneToken: 'x' }).expect(401);
+    const noAuth = await post(s.app, 'update-phone', { updatePhoneToken: 'x' }).expect(answered(401));
     expect(noAuth.body).toMatchObject({ statusCode: 401, apiCode: 20001, requestId: REQUEST_ID });
+  });
+
+  it('takes the end-user token bare (as Authing SDKs send it) or as Bearer; v1 and enduser still demand Bearer', async () => {
+    const me = await login(s.app, '18800000060');
+    const bare = (path: string, body: Record<string, unknown>, authorization: string) =>
+      s.t.http.post(`/api/v3/${path}`).set('x-authing-app-id', s.app.appkey).set('authorization', authorization).send(body);
+    s.t.clock.advanceSeconds(61);
+    await bare('send-sms', { channel: 'CHANNEL_BIND_PHONE', phoneNumber: '18800000061' }, me.token).expect(answered(200));
+    const newPhonePassCode = s.sms.lastCodeFor('+8618800000061');
+    const verified = await bare('verify-update-phone-request', { verifyMethod: 'PHONE_PASSCODE', phonePassCodePayload: { newPhoneNumber: '18800000061', newPhonePassCode } }, me.token).expect(answered(200));
+    await bare('update-phone', { updatePhoneToken: verified.body.data.updatePhoneToken }, me.token).expect(answered(200));
+    expect((await info(me.token)).data.mobile).toBe('18800000061');
+    // Another scheme, or a token with a space in it, is no token.
+    for (const authorization of [`Basic ${me.token}`, `${me.token} x`]) {
+      expect((await bare('update-phone', { updatePhoneToken: 'x' }, authorization).expect(answered(401))).body.apiCode).toBe(20001);
+    }
+
+    expect((await s.t.http.get('/v1/user/info').set('authorization', me.token).expect(200)).body).toEqual({ code: 401, msg: expect.any(String) });
+    const setPhone = (authorization: string) =>
+      s.t.http.put('/v2/enduser/enduserapi/setPhone').set('authorization', authorization).query({ newInternationalCode: '86', newPhone: '18800000062', newPhoneCode: '123456' }).expect(200);
+    expect((await setPhone(me.token)).body.code).toBe(5032);
+    expect((await setPhone(`Bearer ${me.token}`)).body.code).not.toBe(5032);
   });
 
   it('refuses a new number that belongs to another user before any code is spent', async () => {
@@ -150,10 +180,10 @@ describe('Authing v3 (seed 002): send-sms and the two-step phone change', () => 
     const res = await requestToken(short, me.token, '18800000021', 200);
     expect(res.body.data.tokenExpiresIn).toBe(60);
     // The header names another app than the token's.
-    const cross = await post(s.app, 'update-phone', { updatePhoneToken: res.body.data.updatePhoneToken }, me.token).expect(401);
+    const cross = await post(s.app, 'update-phone', { updatePhoneToken: res.body.data.updatePhoneToken }, me.token).expect(answered(401));
     expect(cross.body).toMatchObject({ statusCode: 401, apiCode: 20001, requestId: REQUEST_ID });
     s.t.clock.advanceSeconds(61);
-    expect((await post(short, 'update-phone', { updatePhoneToken: res.body.data.updatePhoneToken }, me.token).expect(400)).body.apiCode).toBe(20011);
+    expect((await post(short, 'update-phone', { updatePhoneToken: res.body.data.updatePhoneToken }, me.token).expect(answered(400))).body.apiCode).toBe(20011);
 
     const tooShort = await s.t.http.post('/admin/apps').set('authorization', `Bearer ${await s.t.adminToken()}`).send({ name: 'ttl', login_config: { update_phone_token_ttl_s: 30 } });
     expect(tooShort.status).toBe(400);
@@ -172,7 +202,7 @@ describe('Authing v3 (seed 002): send-sms and the two-step phone change', () => 
       [{ oldPhoneNumber: '12' }, 'oldPhoneNumber'],
       [{ oldPhoneCountryCode: '+0' }, 'oldPhoneCountryCode'],
     ] as const) {
-      const res = await post(strict, 'verify-update-phone-request', payload(fields), me.token).expect(400);
+      const res = await post(strict, 'verify-update-phone-request', payload(fields), me.token).expect(answered(400));
       expect(res.body).toMatchObject({ statusCode: 400, apiCode: 10001, data: { field } });
     }
   });
@@ -183,7 +213,7 @@ describe('Authing v3 (seed 002): send-sms and the two-step phone change', () => 
       verifyMethod: 'PHONE_PASSCODE',
       phonePassCodePayload: { newPhoneNumber: '18800000051', newPhonePassCode: '12\u0000', oldPhoneNumber: '18800000050', oldPhonePassCode: '123456' },
     };
-    const res = await post(strict, 'verify-update-phone-request', body, me.token).expect(400);
+    const res = await post(strict, 'verify-update-phone-request', body, me.token).expect(answered(400));
     expect(res.body).toMatchObject({ statusCode: 400, apiCode: 10001, data: { field: 'phonePassCodePayload.newPhonePassCode' } });
   });
 

@@ -150,7 +150,7 @@ describe('malformed requests', () => {
 
   it.each([
     ['enduser', '/v2/sms/enduserapi/v2/sendPhoneSmsCode', 200, { code: 405, msg: '方法不允许' }],
-    ['Authing', '/api/v3/send-sms', 404, { statusCode: 404, apiCode: 10006, message: '方法不允许' }],
+    ['Authing', '/api/v3/send-sms', 405, { statusCode: 405, apiCode: 10006, message: '方法不允许' }],
     ['oauth', '/oauth/api/account/sendSmsCode', 200, { code: '405', msg: '方法不允许' }],
   ])('%s: a known path with another method → its 405', async (_dialect, path, status, body) => {
     const res = await t.http.get(path).expect(status);

@@ -1,56 +1,86 @@
 import { randomUUID } from 'node:crypto';
 import { type CanActivate, type ExecutionContext, type OnModuleDestroy } from '@nestjs/common';
 import passport from 'passport';
-import { Strategy as JwtStrategy, ExtractJwt, type VerifiedCallback } from 'passport-jwt';
+import { Strategy as JwtStrategy, ExtractJwt, type JwtFromRequestFunction, type VerifiedCallback } from 'passport-jwt';
 import { DomainError } from '../common/errors/domain-error.js';
 
 /**
- * A passport-jwt strategy registered under a name unique to this application
- * instance. Passport keeps strategies in one process-wide registry; a fixed name
- * would let a second Nest application in the same process (tests, the abuse
- * suite's instances) replace the first one's keys and database.
+ * How a route reads the token from the Authorization header: `bearer` demands
+ * `Bearer <token>`; `bearer-or-bare` also takes the bare token, as Authing's SDKs
+ * send it after setAccessToken (`authorization: <token>`).
  */
+export type TokenScheme = 'bearer' | 'bearer-or-bare';
+
+/** The whole header as the token when it is one word (a JWT holds no space; `Basic x` is not a token). */
+const bareToken: JwtFromRequestFunction = (req) => {
+  const header = req.headers.authorization;
+  return typeof header === 'string' && /^\S+$/.test(header) ? header : null;
+};
+
+const EXTRACTORS: Record<TokenScheme, JwtFromRequestFunction> = {
+  bearer: ExtractJwt.fromAuthHeaderAsBearerToken(),
+  'bearer-or-bare': ExtractJwt.fromExtractors([ExtractJwt.fromAuthHeaderAsBearerToken(), bareToken]),
+};
+
 export interface BearerJwtOptions {
   secretOrKey: string;
   audience: string;
   issuer: string;
 }
 
+/**
+ * A passport-jwt strategy registered under names unique to this application
+ * instance, one per {@link TokenScheme} it serves. Passport keeps strategies in
+ * one process-wide registry; a fixed name would let a second Nest application in
+ * the same process (tests, the abuse suite's instances) replace the first one's
+ * keys and database.
+ */
 export abstract class BearerJwtStrategy<P> implements OnModuleDestroy {
-  readonly name: string;
+  /** The passport strategy name of each way of reading the token that this strategy serves. */
+  readonly names: Readonly<Partial<Record<TokenScheme, string>>>;
 
-  protected constructor(kind: string, options: BearerJwtOptions) {
-    this.name = `${kind}:${randomUUID()}`;
-    passport.use(
-      this.name,
-      new JwtStrategy({ ...options, algorithms: ['HS256'], jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken() }, (payload: Record<string, unknown>, done: VerifiedCallback) => {
-        this.validate(payload).then(
-          (principal) => done(null, principal ?? false),
-          (err: unknown) => done(err, false),
-        );
-      }),
-    );
+  protected constructor(kind: string, options: BearerJwtOptions, schemes: readonly TokenScheme[] = ['bearer']) {
+    const id = `${kind}:${randomUUID()}`;
+    this.names = Object.fromEntries(schemes.map((scheme) => [scheme, `${id}:${scheme}`]));
+    for (const scheme of schemes) {
+      passport.use(
+        `${id}:${scheme}`,
+        new JwtStrategy({ ...options, algorithms: ['HS256'], jwtFromRequest: EXTRACTORS[scheme] }, (payload: Record<string, unknown>, done: VerifiedCallback) => {
+          this.validate(payload).then(
+            (principal) => done(null, principal ?? false),
+            (err: unknown) => done(err, false),
+          );
+        }),
+      );
+    }
   }
 
   /** The principal for a verified token, or null when the token must be refused. */
   protected abstract validate(payload: Record<string, unknown>): Promise<P | null>;
 
   onModuleDestroy(): void {
-    passport.unuse(this.name);
+    for (const name of Object.values(this.names)) if (name) passport.unuse(name);
   }
 }
 
 /**
- * Authenticates a request with a {@link BearerJwtStrategy}. A missing, malformed,
- * forged or revoked token is UNAUTHORIZED; an expired one TOKEN_EXPIRED.
+ * Authenticates a request with a {@link BearerJwtStrategy}, reading the token as
+ * `scheme` says (default: Bearer only). A missing, malformed, forged or revoked
+ * token is UNAUTHORIZED; an expired one TOKEN_EXPIRED.
  */
 export abstract class BearerJwtGuard<P> implements CanActivate {
-  protected constructor(private readonly strategy: BearerJwtStrategy<P>) {}
+  private readonly strategyName: string;
+
+  protected constructor(strategy: BearerJwtStrategy<P>, scheme: TokenScheme = 'bearer') {
+    const name = strategy.names[scheme];
+    if (!name) throw new Error(`${strategy.constructor.name} does not read ${scheme} tokens`);
+    this.strategyName = name;
+  }
 
   canActivate(context: ExecutionContext): Promise<boolean> {
     const req = context.switchToHttp().getRequest<{ user?: P }>();
     return new Promise((resolve, reject) => {
-      passport.authenticate(this.strategy.name, { session: false }, (err: unknown, user: P | false, info: unknown) => {
+      passport.authenticate(this.strategyName, { session: false }, (err: unknown, user: P | false, info: unknown) => {
         // Errors of validate() (the database down) propagate as they are; token problems are 401s.
         if (err) return reject(err);
         if (!user) {

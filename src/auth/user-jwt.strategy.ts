@@ -15,7 +15,8 @@ export interface UserPrincipal {
 
 /**
  * End-user tokens: HS256, audience `app:<appId>`, each backed by a `user_sessions`
- * row (its jti) so logout, deregistration and the session cap revoke it.
+ * row (its jti) so logout, deregistration and the session cap revoke it. Read as
+ * `Bearer <token>`, or bare where a dialect's clients send it so (Authing).
  */
 @Injectable()
 export class UserJwtStrategy extends BearerJwtStrategy<UserPrincipal> {
@@ -25,7 +26,7 @@ export class UserJwtStrategy extends BearerJwtStrategy<UserPrincipal> {
     private readonly apps: AppsService,
   ) {
     // Any app's audience passes the signature check; validate() binds it to the session's app.
-    super('user-jwt', { secretOrKey: config.secrets.jwtSecret, audience: /^app:/ as unknown as string, issuer: TOKEN_ISSUER });
+    super('user-jwt', { secretOrKey: config.secrets.jwtSecret, audience: /^app:/ as unknown as string, issuer: TOKEN_ISSUER }, ['bearer', 'bearer-or-bare']);
   }
 
   protected async validate(payload: Record<string, unknown>): Promise<UserPrincipal | null> {

@@ -2,8 +2,8 @@ import { Body, Controller, Headers, HttpCode, Ip, Post, Req, UseGuards } from '@
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { type AppEntity } from '../../apps/app.entity.js';
 import { AppsService } from '../../apps/apps.service.js';
+import { BareTokenUserAuthGuard } from '../../auth/bare-token-user-auth.guard.js';
 import { CurrentUser } from '../../auth/current-user.decorator.js';
-import { UserAuthGuard } from '../../auth/user-auth.guard.js';
 import { type UserPrincipal } from '../../auth/user-jwt.strategy.js';
 import { DomainError } from '../../common/errors/domain-error.js';
 import { parsePhoneInput } from '../../common/phone/phone.js';
@@ -55,7 +55,7 @@ export class AuthingController {
 
   @Post('verify-update-phone-request')
   @HttpCode(200)
-  @UseGuards(UserAuthGuard)
+  @UseGuards(BareTokenUserAuthGuard)
   async verifyUpdatePhoneRequest(
     @Headers('x-authing-app-id') appkey: string | undefined,
     @CurrentUser() me: UserPrincipal,
@@ -75,7 +75,7 @@ export class AuthingController {
 
   @Post('update-phone')
   @HttpCode(200)
-  @UseGuards(UserAuthGuard)
+  @UseGuards(BareTokenUserAuthGuard)
   async updatePhone(
     @Headers('x-authing-app-id') appkey: string | undefined,
     @CurrentUser() me: UserPrincipal,

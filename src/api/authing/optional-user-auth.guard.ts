@@ -1,10 +1,13 @@
 import { type ExecutionContext, Injectable } from '@nestjs/common';
-import { UserAuthGuard } from '../../auth/user-auth.guard.js';
+import { BareTokenUserAuthGuard } from '../../auth/bare-token-user-auth.guard.js';
 import { UserJwtStrategy } from '../../auth/user-jwt.strategy.js';
 
-/** Authenticates the end user when an Authorization header is sent (a bad token is still refused); admits anonymous requests. */
+/**
+ * Authenticates the end user when an Authorization header is sent, bare or Bearer
+ * (a bad token is still refused); admits anonymous requests.
+ */
 @Injectable()
-export class OptionalUserAuthGuard extends UserAuthGuard {
+export class OptionalUserAuthGuard extends BareTokenUserAuthGuard {
   constructor(strategy: UserJwtStrategy) {
     super(strategy);
   }
