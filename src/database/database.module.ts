@@ -3,6 +3,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { type DataSourceOptions } from 'typeorm';
 import { type AppConfig } from '../config/app-config.js';
 import { ChangeFeed } from './change-feed.js';
+import { DataDirLockedError } from './data-dir-lock.js';
 import { createDataSource, runMigrations } from './data-source.factory.js';
 
 /**
@@ -23,7 +24,13 @@ export class DatabaseModule {
       exports: [ChangeFeed],
       imports: [
         TypeOrmModule.forRootAsync({
-          useFactory: () => ({ type: 'postgres', autoLoadEntities: true }) as DataSourceOptions,
+          useFactory: () =>
+            ({
+              type: 'postgres',
+              autoLoadEntities: true,
+              // A held data directory is the operator's to free: refuse at once, not after half a minute of retries.
+              toRetry: (err: unknown) => !(err instanceof DataDirLockedError),
+            }) as DataSourceOptions,
           dataSourceFactory: async (options) => {
             const ds = createDataSource({ url: config.db.url, dataDir: config.db.dataDir, poolSize: config.db.poolSize }, options?.entities);
             await ds.initialize();

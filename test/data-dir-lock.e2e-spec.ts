@@ -1,0 +1,215 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/**
+ * One PGlite data directory, one process: real `dist/` servers started on the same
+ * DATA_DIR, as two containers sharing a volume would be. A PID namespace (`unshare -p`)
+ * stands in for the second container: there the first server's PID means nothing, and
+ * the server itself is PID 1, as it is after every container restart.
+ */
+
+interface Server {
+  url: string;
+  /** The server's PID as this process sees it (not the `unshare` wrapper's). */
+  pid: number;
+  exit: Promise<number | null>;
+  output(): string;
+  kill(): Promise<void>;
+}
+
+type Started = { server: Server } | { exitCode: number | null; output: string };
+
+// Generous: a start takes seconds, but a minute on a loaded two-core machine.
+const START_TIMEOUT = 120_000;
+const TEST_TIMEOUT = 3 * START_TIMEOUT;
+
+const running: Server[] = [];
+const dirs: string[] = [];
+
+const ADMIN_PASSWORD = randomBytes(12).toString('hex');
+const KEYS = {
+  ENCRYPTION_KEY: randomBytes(32).toString('hex'),
+  JWT_SECRET: randomBytes(24).toString('hex'),
+  CODE_PEPPER: randomBytes(24).toString('hex'),
+};
+
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((s) => s.kill()));
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+function freshDataDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'passcode-lock-e2e-'));
+  dirs.push(dir);
+  return dir;
+}
+
+/** Starts `node dist/src/main.js` on `dataDir`, in a PID namespace of its own when asked; resolves once it serves or has exited. */
+async function start(dataDir: string, opts: { ownPidNamespace?: boolean } = {}): Promise<Started> {
+  const port = await freePort();
+  const env = { ...process.env, ...KEYS, DATABASE_URL: '', DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1', ADMIN_PASSWORD, LOG_LEVEL: 'warn' };
+  const argv = [process.execPath, 'dist/src/main.js'];
+  // --kill-child: if the wrapper dies, so does the server (and with it the namespace).
+  const command = opts.ownPidNamespace ? ['unshare', '--pid', '--fork', '--mount-proc', '--kill-child', ...argv] : argv;
+  const child = spawn(command[0], command.slice(1), { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  let exited = false;
+  void exit.then(() => (exited = true));
+
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + START_TIMEOUT;
+  for (;;) {
+    if (exited) return { exitCode: await exit, output: out };
+    try {
+      if ((await fetch(`${url}/health/ready`)).ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`the server neither served nor exited:\n${out}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const pid = opts.ownPidNamespace ? childOf(child) : child.pid!;
+  const server: Server = {
+    url,
+    pid,
+    exit,
+    output: () => out,
+    async kill() {
+      if (exited) return;
+      process.kill(pid, 'SIGKILL');
+      await exit;
+    },
+  };
+  running.push(server);
+  return { server };
+}
+
+/** The one process `unshare --fork` started, by its PID in our namespace. */
+function childOf(wrapper: ChildProcess): number {
+  const children = readFileSync(`/proc/${wrapper.pid}/task/${wrapper.pid}/children`, 'utf8').trim().split(/\s+/);
+  expect(children).toHaveLength(1);
+  return Number(children[0]);
+}
+
+function serving(started: Started): Server {
+  if ('server' in started) return started.server;
+  throw new Error(`the server exited with ${started.exitCode} instead of serving:\n${started.output}`);
+}
+
+/** The second opener's outcome: it must exit 1 with the operator's message, having never served. */
+async function expectRefused(started: Started, dataDir: string): Promise<void> {
+  if ('server' in started) {
+    await started.server.kill();
+    throw new Error(`a second server started on ${dataDir} and served`);
+  }
+  expect(started.exitCode).toBe(1);
+  // The last word is the operator's: what is held, and what to do about it.
+  const lastLine = started.output.trimEnd().split('\n').at(-1);
+  expect(lastLine).toMatch(`passcode: the database in ${dataDir} is in use by`);
+  expect(lastLine).toContain('stop it first (one process per data directory), or set DATABASE_URL to use Postgres');
+}
+
+async function adminToken(server: Server): Promise<string> {
+  const res = await call(server, 'POST', '/admin/login', { username: 'admin', password: ADMIN_PASSWORD });
+  expect(res.status).toBe(200);
+  return res.body.data.access_token as string;
+}
+
+async function call(server: Server, method: string, path: string, body?: unknown, token?: string) {
+  const res = await fetch(server.url + path, {
+    method,
+    headers: { ...(body ? { 'content-type': 'application/json' } : {}), ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  return { status: res.status, body: (await res.json()) as { code: string; data: Record<string, string> } };
+}
+
+/** Creates an app on `server` and returns its id once the server has answered 201. */
+async function acknowledgedWrite(server: Server, name: string): Promise<string> {
+  const res = await call(server, 'POST', '/admin/apps', { name }, await adminToken(server));
+  expect(res.status).toBe(201);
+  return res.body.data.id;
+}
+
+async function expectApp(server: Server, id: string, name: string): Promise<void> {
+  const res = await call(server, 'GET', `/admin/apps/${id}`, undefined, await adminToken(server));
+  expect(res.status).toBe(200);
+  expect(res.body.data.name).toBe(name);
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+describe('one data directory, one process', () => {
+  it('refuses a second server on the same data directory, and the first keeps serving', async () => {
+    const dataDir = freshDataDir();
+    const first = serving(await start(dataDir));
+
+    await expectRefused(await start(dataDir), dataDir);
+
+    await acknowledgedWrite(first, 'Still Serving');
+  }, TEST_TIMEOUT);
+
+  it('restarts after a crash although the lock file names a live process', async () => {
+    const dataDir = freshDataDir();
+    const first = serving(await start(dataDir));
+    const id = await acknowledgedWrite(first, 'Before The Crash');
+    await first.kill();
+    // The PID left in the file now belongs to someone else, as after a reboot.
+    writeFileSync(join(dataDir, 'passcode.lock'), String(process.pid));
+
+    const restarted = serving(await start(dataDir));
+    await expectApp(restarted, id, 'Before The Crash');
+  }, TEST_TIMEOUT);
+});
+
+const NAMESPACES_UNAVAILABLE =
+  process.platform !== 'linux'
+    ? 'PID namespaces are Linux only'
+    : process.getuid?.() !== 0
+      ? 'creating a PID namespace needs root'
+      : spawnSync('unshare', ['--pid', '--fork', '--mount-proc', 'true']).status !== 0
+        ? '`unshare --pid --fork --mount-proc true` failed here'
+        : undefined;
+if (NAMESPACES_UNAVAILABLE) console.warn(`data-dir-lock e2e: skipping the PID-namespace cases: ${NAMESPACES_UNAVAILABLE}`);
+
+(NAMESPACES_UNAVAILABLE ? describe.skip : describe)('one data directory, one process, across PID namespaces', () => {
+  it('refuses a second server started in another PID namespace, and the first keeps serving', async () => {
+    const dataDir = freshDataDir();
+    const first = serving(await start(dataDir));
+
+    await expectRefused(await start(dataDir, { ownPidNamespace: true }), dataDir);
+
+    await acknowledgedWrite(first, 'Still Serving');
+  }, TEST_TIMEOUT);
+
+  it('a server that is PID 1 of its namespace refuses a plain second server; killed mid-life, it restarts as PID 1 with its acknowledged write', async () => {
+    const dataDir = freshDataDir();
+    const first = serving(await start(dataDir, { ownPidNamespace: true }));
+    await expectRefused(await start(dataDir), dataDir);
+    const id = await acknowledgedWrite(first, 'Before The Crash');
+    await first.kill();
+    expect(readFileSync(join(dataDir, 'passcode.lock'), 'utf8')).toMatch(/^1\b/);
+
+    const restarted = serving(await start(dataDir, { ownPidNamespace: true }));
+    await expectApp(restarted, id, 'Before The Crash');
+  }, TEST_TIMEOUT);
+});
