@@ -138,7 +138,7 @@ describe('Authing v3 (seed 002): send-sms and the two-step phone change', () => 
     expect(noAuth.body).toMatchObject({ statusCode: 401, apiCode: 20001, requestId: REQUEST_ID });
   });
 
-  it('refuses a new number that belongs to another user before any code is spent', async () => {
+  it('refuses a new number that belongs to another user once its code is accepted', async () => {
     await login(s.app, '18800000009');
     const me = await login(s.app, '18800000010');
     const res = await requestToken(s.app, me.token, '18800000009', 400);
