@@ -8,7 +8,7 @@ export class OperatorLoginFailures1764310000000 implements MigrationInterface {
     await q.query(`
       CREATE TABLE operator_login_failures (
         username varchar(64) NOT NULL,
-        ip varchar(64) NOT NULL,
+        ip text NOT NULL,
         failures integer NOT NULL,
         locks integer NOT NULL,
         locked_until timestamptz,

@@ -145,6 +145,12 @@ describe('operators and admin authentication', () => {
       expect(await rows()).toEqual([{ ip: '198.51.100.3' }]);
     });
 
+    it('counts a client whose forwarded address is not an IP (TRUST_PROXY passes it through) without failing', async () => {
+      const garbage = 'x'.repeat(300);
+      for (let i = 0; i < 3; i++) expect((await login('nobody', 'wrong', garbage)).body.code).toBe('INVALID_CREDENTIALS');
+      expect((await login('nobody', 'wrong', garbage)).body.code).toBe('LOGIN_LOCKED');
+    });
+
     (POSTGRES_URL ? it : it.skip)('holds a lock across instances', async () => {
       const second = await startTestApp({ env: LOCK, db: o.db });
       try {
