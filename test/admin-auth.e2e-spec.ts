@@ -1,4 +1,6 @@
 import { JwtService } from '@nestjs/jwt';
+import { DataSource } from 'typeorm';
+import { POSTGRES_URL } from './support/test-database.js';
 import { ADMIN_PASSWORD, ADMIN_USERNAME, startTestApp, type TestApp } from './support/test-app.js';
 
 describe('operators and admin authentication', () => {
@@ -53,6 +55,112 @@ describe('operators and admin authentication', () => {
     } finally {
       await other.close();
     }
+  });
+
+  describe('lockout per username and client IP', () => {
+    const LOCK = { ADMIN_MAX_FAILED_LOGINS: '3', ADMIN_LOCK_S: '120', TRUST_PROXY: 'true' };
+    let o: TestApp;
+    beforeEach(async () => {
+      o = await startTestApp({ env: LOCK });
+    });
+    afterEach(async () => {
+      await o.close();
+    });
+    const login = (username: string, password: string, ip = '203.0.113.7') =>
+      o.http.post('/admin/login').set('x-forwarded-for', ip).send({ username, password });
+
+    it('restarts the count when a lock expires: one wrong password after it does not lock again', async () => {
+      for (let i = 0; i < 3; i++) expect((await login(ADMIN_USERNAME, 'wrong')).status).toBe(401);
+      expect((await login(ADMIN_USERNAME, ADMIN_PASSWORD)).body.code).toBe('LOGIN_LOCKED');
+      o.clock.advanceSeconds(121);
+      const again = await login(ADMIN_USERNAME, 'wrong');
+      expect(again.status).toBe(401);
+      expect(again.body.code).toBe('INVALID_CREDENTIALS');
+      expect((await login(ADMIN_USERNAME, ADMIN_PASSWORD)).status).toBe(200);
+    });
+
+    it('answers an unknown username like a known one: same codes, same failures before LOGIN_LOCKED, same wait', async () => {
+      o.clock.freeze();
+      const answers = async (username: string) => {
+        const seen: Array<[number, string, string | undefined]> = [];
+        for (let i = 0; i < 4; i++) {
+          const res = await login(username, 'wrong');
+          seen.push([res.status, res.body.code, res.headers['retry-after']]);
+        }
+        return seen;
+      };
+      const known = await answers(ADMIN_USERNAME);
+      const unknown = await answers('nobody');
+      expect(known).toEqual([...Array(3).fill([401, 'INVALID_CREDENTIALS', undefined]), [429, 'LOGIN_LOCKED', '120']]);
+      expect(unknown).toEqual(known);
+    });
+
+    it("lets the operator log in from another IP while an attacker's IP is locked", async () => {
+      for (let i = 0; i < 3; i++) await login(ADMIN_USERNAME, 'wrong', '198.51.100.66');
+      expect((await login(ADMIN_USERNAME, ADMIN_PASSWORD, '198.51.100.66')).body.code).toBe('LOGIN_LOCKED');
+      expect((await login(ADMIN_USERNAME, ADMIN_PASSWORD, '203.0.113.7')).status).toBe(200);
+      // The operator's login clears only its own IP's count: the attacker's stays locked.
+      expect((await login(ADMIN_USERNAME, ADMIN_PASSWORD, '198.51.100.66')).body.code).toBe('LOGIN_LOCKED');
+    });
+
+    it('locks a pair that locks again for twice as long, and a success from it starts over', async () => {
+      o.clock.freeze();
+      const lockOut = async () => {
+        for (let i = 0; i < 3; i++) expect((await login(ADMIN_USERNAME, 'wrong')).status).toBe(401);
+        return login(ADMIN_USERNAME, ADMIN_PASSWORD);
+      };
+      expect((await lockOut()).headers['retry-after']).toBe('120');
+      o.clock.advanceSeconds(120);
+      expect((await lockOut()).headers['retry-after']).toBe('240');
+      o.clock.advanceSeconds(240);
+      expect((await lockOut()).headers['retry-after']).toBe('480');
+      o.clock.advanceSeconds(480);
+      expect((await login(ADMIN_USERNAME, ADMIN_PASSWORD)).status).toBe(200);
+      expect((await lockOut()).headers['retry-after']).toBe('120');
+    });
+
+    it('locks on the first failure when ADMIN_MAX_FAILED_LOGINS is 1', async () => {
+      const one = await startTestApp({ env: { ...LOCK, ADMIN_MAX_FAILED_LOGINS: '1' } });
+      try {
+        one.clock.freeze();
+        const login1 = (username: string) => one.http.post('/admin/login').set('x-forwarded-for', '203.0.113.9').send({ username, password: 'wrong' });
+        for (const username of [ADMIN_USERNAME, 'nobody']) {
+          expect((await login1(username)).body.code).toBe('INVALID_CREDENTIALS');
+          const locked = await login1(username);
+          expect([locked.body.code, locked.headers['retry-after']]).toEqual(['LOGIN_LOCKED', '120']);
+        }
+      } finally {
+        await one.close();
+      }
+    });
+
+    it('forgets a pair a day after its last failure or lock', async () => {
+      for (let i = 0; i < 3; i++) await login('nobody', 'wrong', '198.51.100.1');
+      await login('nobody', 'wrong', '198.51.100.2');
+      const rows = () => o.app.get(DataSource).query(`SELECT ip FROM operator_login_failures ORDER BY ip`);
+      expect(await rows()).toEqual([{ ip: '198.51.100.1' }, { ip: '198.51.100.2' }]);
+      o.clock.advanceSeconds(86_400 + 121);
+      // Any failure sweeps the rows that are past forgetting.
+      await login('nobody', 'wrong', '198.51.100.3');
+      expect(await rows()).toEqual([{ ip: '198.51.100.3' }]);
+    });
+
+    it('counts a client whose forwarded address is not an IP (TRUST_PROXY passes it through) without failing', async () => {
+      const garbage = 'x'.repeat(300);
+      for (let i = 0; i < 3; i++) expect((await login('nobody', 'wrong', garbage)).body.code).toBe('INVALID_CREDENTIALS');
+      expect((await login('nobody', 'wrong', garbage)).body.code).toBe('LOGIN_LOCKED');
+    });
+
+    (POSTGRES_URL ? it : it.skip)('holds a lock across instances', async () => {
+      const second = await startTestApp({ env: LOCK, db: o.db });
+      try {
+        for (let i = 0; i < 3; i++) await login(ADMIN_USERNAME, 'wrong');
+        const res = await second.http.post('/admin/login').set('x-forwarded-for', '203.0.113.7').send({ username: ADMIN_USERNAME, password: ADMIN_PASSWORD });
+        expect(res.body.code).toBe('LOGIN_LOCKED');
+      } finally {
+        await second.close(true);
+      }
+    });
   });
 
   it('throttles logins per client IP, failed or not', async () => {

@@ -328,13 +328,13 @@ describe('Authing v3 (seed 002): every reachable apiCode through /api/v3', () =>
   });
 
   describe('users and numbers', () => {
-    it('40002: a new number another user holds, before any code is spent', async () => {
+    it('40002: a new number another user holds, once its code is accepted (the code is spent)', async () => {
       const taken = nextPhone();
       await login(s.app, taken);
       const me = await login(s.app, nextPhone());
       expectError(await requestToken(s.app, me.token, taken), E.PHONE_TAKEN);
       const [row] = await s.t.app.get(DataSource).query(`SELECT consumed_at FROM verification_codes WHERE phone_e164 = $1 AND scene = 'update_phone'`, [`+86${taken}`]);
-      expect(row.consumed_at).toBeNull();
+      expect(row.consumed_at).not.toBeNull();
     });
 
     it('40002: a new number another user took between the token and its redemption', async () => {

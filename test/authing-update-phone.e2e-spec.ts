@@ -168,12 +168,13 @@ describe('Authing v3 (seed 002): send-sms and the two-step phone change', () => 
     expect((await setPhone(`Bearer ${me.token}`)).body.code).not.toBe(5032);
   });
 
-  it('refuses a new number that belongs to another user before any code is spent', async () => {
+  it('refuses a new number that belongs to another user once its code is accepted', async () => {
     await login(s.app, '18800000009');
     const me = await login(s.app, '18800000010');
     const res = await requestToken(s.app, me.token, '18800000009', 400);
     expect(res.body).toMatchObject({ statusCode: 400, apiCode: 40002, requestId: REQUEST_ID });
   });
+
   it('honours update_phone_token_ttl_s (60–3600) and refuses a token presented for another app', async () => {
     const short = await createSmsApp(s.t, { login_config: { update_phone_token_ttl_s: 60 } });
     const me = await login(short, '18800000020');

@@ -59,6 +59,16 @@ describe('enduser sendPhoneSmsCode (seed 003)', () => {
     expect(sms.messages).toHaveLength(1);
   });
 
+  it('remembers a random for as long as its ts is accepted: a future ts cannot be replayed once 10 minutes pass', async () => {
+    const query = enduserSendParams(s.t, s.app, nextPhone(), { skewMs: 590_000 });
+    expect((await send(query)).body.code).toBe(200);
+    s.t.clock.advanceSeconds(630); // ts is now 40 s in the past: still inside the window
+    expect((await send(query)).body).toEqual({ code: 5007, msg: '随机数已使用', extMsg: '', data: {} });
+    expect(sms.messages).toHaveLength(1);
+    s.t.clock.advanceSeconds(561); // ts is now 10 min 1 s in the past: refused for its time
+    expect((await send(query)).body.code).toBe(5005);
+  });
+
   it('does not burn a random on a bad signature', async () => {
     const phone = nextPhone();
     const good = enduserSendParams(s.t, s.app, phone);

@@ -109,11 +109,16 @@ describe('enduser setPhone (DESIGN §6)', () => {
     expect((await phoneOf(oldPhone)).phone_e164).toBe(`+86${oldPhone}`);
   });
 
-  it('answers 5176 when the new phone belongs to another user, and 5019 when it is not a number', async () => {
+  it('answers 5176 when the new phone belongs to another user only once both codes are right, and 5019 when it is not a number', async () => {
     const { token, oldPhone, query } = await ready();
     const other = await login();
     s.t.clock.advanceSeconds(61);
-    expect((await put(token, { ...query, newPhone: other.phone, newPhoneCode: await codeFor(other.phone, 'update_phone') })).body).toEqual({
+    const newPhoneCode = await codeFor(other.phone, 'update_phone');
+    // A wrong new-phone code answers as it would for a free number; it spends the right old-phone code.
+    expect((await put(token, { ...query, newPhone: other.phone, newPhoneCode: newPhoneCode === '000000' ? '111111' : '000000' })).body.code).toBe(5169);
+    s.t.clock.advanceSeconds(61);
+    const oldPhoneCode = await codeFor(oldPhone, 'verify_old_phone');
+    expect((await put(token, { ...query, oldPhoneCode, newPhone: other.phone, newPhoneCode })).body).toEqual({
       code: 5176,
       msg: '新手机号已被注册',
       extMsg: '',

@@ -2,7 +2,7 @@ import { DataSource } from 'typeorm';
 import { type CreatedApp } from './support/admin.js';
 import { createSmsApp, loginWithSms, signParams, useSmsTestApp } from './support/v1.js';
 
-/** PhoneChangeService through the three dialects that call it: which codes a refused change leaves unspent. */
+/** PhoneChangeService through the three dialects that call it: what a refused change answers, and which codes it spends. */
 describe('phone change (PhoneChangeService) across v1, Authing and enduser', () => {
   const s = useSmsTestApp();
   let strict: CreatedApp;
@@ -30,7 +30,85 @@ describe('phone change (PhoneChangeService) across v1, Authing and enduser', () 
     return row.consumed_at;
   }
 
-  it('Authing with old-phone verification: a taken new number spends neither code', async () => {
+  describe('a number another user holds is not revealed to a caller without its code', () => {
+    const wrong = (code: string) => (code === '000000' ? '111111' : '000000');
+
+    /** A logged-in user, a number another user of the app holds, and a free number. */
+    async function setUp(a: CreatedApp): Promise<{ token: string; mine: string; taken: string; free: string }> {
+      const taken = nextPhone();
+      await login(a, taken);
+      const mine = nextPhone();
+      return { token: await login(a, mine), mine, taken, free: nextPhone() };
+    }
+
+    it('v1 user/mobile: no code and a wrong code answer the same for a taken number as for a free one', async () => {
+      const { token, taken, free } = await setUp(s.app);
+      const change = async (mobile: string, verify_code: string) =>
+        (await s.t.http.post('/v1/user/mobile').set('authorization', `Bearer ${token}`).send({ mcode: '+86', mobile, verify_code }).expect(200)).body;
+      // No update_phone code was ever sent to either number.
+      expect(await change(free, '123456')).toEqual({ code: 400191, msg: expect.any(String) });
+      expect(await change(taken, '123456')).toEqual(await change(free, '123456'));
+      const [takenCode, freeCode] = [await codeFor(s.app, taken, 'update_phone'), await codeFor(s.app, free, 'update_phone')];
+      expect(await change(free, wrong(freeCode))).toEqual({ code: 400190, msg: expect.any(String) });
+      expect(await change(taken, wrong(takenCode))).toEqual(await change(free, wrong(freeCode)));
+    });
+
+    it('Authing verify-update-phone-request: no code and a wrong code answer the same for a taken number as for a free one', async () => {
+      const { token, taken, free } = await setUp(s.app);
+      const request = async (newPhoneNumber: string, newPhonePassCode: string) => {
+        const res = await s.t.http
+          .post('/api/v3/verify-update-phone-request')
+          .set('x-authing-app-id', s.app.appkey)
+          .set('authorization', `Bearer ${token}`)
+          .send({ verifyMethod: 'PHONE_PASSCODE', phonePassCodePayload: { newPhoneNumber, newPhonePassCode } });
+        const { statusCode, apiCode, message, data } = res.body;
+        return { statusCode, apiCode, message, data };
+      };
+      expect(await request(free, '123456')).toMatchObject({ statusCode: 400, apiCode: 30008 });
+      expect(await request(taken, '123456')).toEqual(await request(free, '123456'));
+      const [takenCode, freeCode] = [await codeFor(s.app, taken, 'update_phone'), await codeFor(s.app, free, 'update_phone')];
+      expect(await request(free, wrong(freeCode))).toMatchObject({ statusCode: 400, apiCode: 30007 });
+      expect(await request(taken, wrong(takenCode))).toEqual(await request(free, wrong(freeCode)));
+    });
+
+    it('Authing with old-phone verification: a wrong new code answers the same for a taken number as for a free one', async () => {
+      const { token, mine, taken, free } = await setUp(strict);
+      const request = async (newPhoneNumber: string, newPhonePassCode: string) => {
+        const oldPhonePassCode = await codeFor(strict, mine, 'verify_old_phone');
+        const res = await s.t.http
+          .post('/api/v3/verify-update-phone-request')
+          .set('x-authing-app-id', strict.appkey)
+          .set('authorization', `Bearer ${token}`)
+          .send({ verifyMethod: 'PHONE_PASSCODE', phonePassCodePayload: { newPhoneNumber, newPhonePassCode, oldPhoneNumber: mine, oldPhonePassCode } });
+        const { statusCode, apiCode, message, data } = res.body;
+        return { statusCode, apiCode, message, data };
+      };
+      expect(await request(free, '123456')).toMatchObject({ statusCode: 400, apiCode: 30008 });
+      expect(await request(taken, '123456')).toEqual(await request(free, '123456'));
+    });
+
+    it('enduser setPhone: no code and a wrong code answer the same for a taken number as for a free one', async () => {
+      const { token, mine, taken, free } = await setUp(s.app);
+      const setPhone = async (newPhone: string, newPhoneCode: string) => {
+        // A right old-phone code is spent by each attempt: send a fresh one.
+        const oldPhoneCode = await codeFor(s.app, mine, 'verify_old_phone');
+        return (
+          await s.t.http
+            .put('/v2/enduser/enduserapi/setPhone')
+            .set('authorization', `Bearer ${token}`)
+            .query({ newInternationalCode: '+86', newPhone, newPhoneCode, oldInternationalCode: '+86', oldPhone: mine, oldPhoneCode })
+            .expect(200)
+        ).body;
+      };
+      expect(await setPhone(free, '123456')).toMatchObject({ code: 5169 });
+      expect(await setPhone(taken, '123456')).toEqual(await setPhone(free, '123456'));
+      const [takenCode, freeCode] = [await codeFor(s.app, taken, 'update_phone'), await codeFor(s.app, free, 'update_phone')];
+      expect(await setPhone(free, wrong(freeCode))).toMatchObject({ code: 5169 });
+      expect(await setPhone(taken, wrong(takenCode))).toEqual(await setPhone(free, wrong(freeCode)));
+    });
+  });
+
+  it('Authing with old-phone verification: both codes right, a taken new number answers 40002 and both are spent', async () => {
     const taken = nextPhone();
     await login(strict, taken);
     const mine = nextPhone();
@@ -44,21 +122,21 @@ describe('phone change (PhoneChangeService) across v1, Authing and enduser', () 
       .send({ verifyMethod: 'PHONE_PASSCODE', phonePassCodePayload: { newPhoneNumber: taken, newPhonePassCode, oldPhoneNumber: mine, oldPhonePassCode } })
       .expect(200);
     expect(res.body).toMatchObject({ statusCode: 400, apiCode: 40002, data: {} });
-    expect(await consumedAt(strict, mine, 'verify_old_phone')).toBeNull();
-    expect(await consumedAt(strict, taken, 'update_phone')).toBeNull();
+    expect(await consumedAt(strict, mine, 'verify_old_phone')).not.toBeNull();
+    expect(await consumedAt(strict, taken, 'update_phone')).not.toBeNull();
   });
 
-  it('v1: a taken new number leaves its code unspent', async () => {
+  it('v1: a right code for a taken new number is spent, then 400189', async () => {
     const taken = nextPhone();
     await login(s.app, taken);
     const token = await login(s.app, nextPhone());
     const verify_code = await codeFor(s.app, taken, 'update_phone');
     const res = await s.t.http.post('/v1/user/mobile').set('authorization', `Bearer ${token}`).send({ mcode: '+86', mobile: taken, verify_code }).expect(200);
     expect(res.body).toEqual({ code: 400189, msg: 'mobile already in use' });
-    expect(await consumedAt(s.app, taken, 'update_phone')).toBeNull();
+    expect(await consumedAt(s.app, taken, 'update_phone')).not.toBeNull();
   });
 
-  it('enduser: a taken new number is refused with 5176 before either code is spent', async () => {
+  it('enduser: both codes right, a taken new number answers 5176 and both are spent', async () => {
     const taken = nextPhone();
     await login(s.app, taken);
     const mine = nextPhone();
@@ -71,8 +149,8 @@ describe('phone change (PhoneChangeService) across v1, Authing and enduser', () 
       .query({ newInternationalCode: '+86', newPhone: taken, newPhoneCode, oldInternationalCode: '+86', oldPhone: mine, oldPhoneCode })
       .expect(200);
     expect(res.body).toMatchObject({ code: 5176 });
-    expect(await consumedAt(s.app, mine, 'verify_old_phone')).toBeNull();
-    expect(await consumedAt(s.app, taken, 'update_phone')).toBeNull();
+    expect(await consumedAt(s.app, mine, 'verify_old_phone')).not.toBeNull();
+    expect(await consumedAt(s.app, taken, 'update_phone')).not.toBeNull();
   });
 
   it('enduser: an old number that is not the user’s names the parameter and spends no code', async () => {

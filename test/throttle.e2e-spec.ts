@@ -18,6 +18,17 @@ describe('per-IP throttling', () => {
     }
   });
 
+  it('counts one budget per IP across all routes', async () => {
+    const t = await startTestApp({ env: { THROTTLE_LIMIT: '4', THROTTLE_TTL_MS: '60000' } });
+    try {
+      for (const path of ['/admin/apps', '/admin/audit-log', '/admin/apps', '/admin/audit-log']) await t.http.get(path).expect(401);
+      expect((await t.http.get('/admin/apps').expect(429)).body.code).toBe('TOO_MANY_REQUESTS');
+      expect((await t.http.get('/admin/audit-log').expect(429)).body.code).toBe('TOO_MANY_REQUESTS');
+    } finally {
+      await t.close();
+    }
+  });
+
   it('gives the budget back when the window ends', async () => {
     const t = await startTestApp({ env: { THROTTLE_LIMIT: '2', THROTTLE_TTL_MS: '60000' } });
     try {
@@ -69,10 +80,17 @@ describe('per-IP throttling', () => {
     await b.close();
   });
 
-  it('counts one budget across two instances', async () => {
-    for (const t of [a, b, a, b]) await t.http.get('/admin/apps').expect(401);
+  it('counts one budget across two instances and all routes', async () => {
+    for (const [t, path] of [
+      [a, '/admin/apps'],
+      [b, '/admin/audit-log'],
+      [a, '/admin/audit-log'],
+      [b, '/admin/apps'],
+    ] as const) {
+      await t.http.get(path).expect(401);
+    }
     await a.http.get('/admin/apps').expect(429);
-    await b.http.get('/admin/apps').expect(429);
+    await b.http.get('/admin/audit-log').expect(429);
   });
 });
 

@@ -1,4 +1,4 @@
-import { Body, Controller, HttpCode, Post } from '@nestjs/common';
+import { Body, Controller, HttpCode, Ip, Post } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { AdminLoginDto } from './admin-login.dto.js';
 import { OperatorSessionService } from './operator-session.service.js';
@@ -10,11 +10,12 @@ export class AdminAuthController {
 
   /**
    * Exchanges operator credentials for a bearer token. Throttled per client IP
-   * (ADMIN_LOGIN_PER_MINUTE, see app.module.ts) on top of the per-operator lockout.
+   * (ADMIN_LOGIN_PER_MINUTE, see app.module.ts) on top of the lockout per
+   * username and client IP.
    */
   @Post('login')
   @HttpCode(200)
-  login(@Body() dto: AdminLoginDto) {
-    return this.sessions.login(dto.username, dto.password);
+  login(@Body() dto: AdminLoginDto, @Ip() ip: string) {
+    return this.sessions.login(dto.username, dto.password, ip);
   }
 }

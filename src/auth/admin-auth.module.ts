@@ -2,6 +2,7 @@ import { Global, Module } from '@nestjs/common';
 import { JwtModule } from '@nestjs/jwt';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { OperatorEntity } from '../operators/operator.entity.js';
+import { LoginFailuresRepository } from '../operators/login-failures.repository.js';
 import { OperatorsService } from '../operators/operators.service.js';
 import { AdminAuthController } from './admin-auth.controller.js';
 import { NonceService } from './nonce.service.js';
@@ -14,7 +15,7 @@ import { OperatorSessionService } from './operator-session.service.js';
 @Module({
   imports: [TypeOrmModule.forFeature([OperatorEntity]), JwtModule.register({})],
   controllers: [AdminAuthController],
-  providers: [OperatorsService, OperatorSessionService, OperatorJwtStrategy, OperatorAuthGuard, NonceService],
+  providers: [OperatorsService, LoginFailuresRepository, OperatorSessionService, OperatorJwtStrategy, OperatorAuthGuard, NonceService],
   exports: [OperatorsService, OperatorJwtStrategy, OperatorAuthGuard, NonceService],
 })
 export class AdminAuthModule {}

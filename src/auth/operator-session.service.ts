@@ -20,8 +20,9 @@ export class OperatorSessionService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  async login(username: string, password: string): Promise<OperatorToken> {
-    const operator = await this.operators.authenticate(username, password);
+  /** A token for the operator, after {@link OperatorsService.authenticate} from the client's IP. */
+  async login(username: string, password: string, ip: string): Promise<OperatorToken> {
+    const operator = await this.operators.authenticate(username, password, ip);
     const ttl = this.config.admin.tokenTtlS;
     const access_token = await this.jwt.signAsync(
       { username: operator.username },

@@ -36,7 +36,7 @@ export interface AppConfig {
     /** When absent on first start, a password is generated and printed once. */
     password?: string;
     tokenTtlS: number;
-    /** Consecutive failed logins before the operator is locked for `lockS` seconds. */
+    /** Failed logins in a row from one IP before that username is locked for that IP, first for `lockS` seconds. */
     maxFailedLogins: number;
     lockS: number;
     /** POST /admin/login requests per client IP per minute, failed or not. */

@@ -14,12 +14,6 @@ export class OperatorEntity {
   @Column({ type: 'varchar' })
   status: 'enabled' | 'disabled';
 
-  @Column({ name: 'failed_logins', type: 'integer' })
-  failedLogins: number;
-
-  @Column({ name: 'locked_until', type: 'timestamptz', nullable: true })
-  lockedUntil: Date | null;
-
   @Column({ name: 'last_login_at', type: 'timestamptz', nullable: true })
   lastLoginAt: Date | null;
 

@@ -1,4 +1,5 @@
 import { Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
+import { normalizeIp } from '@nestjs/throttler';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { PinoLogger } from 'nestjs-pino';
 import { DataSource } from 'typeorm';
@@ -7,16 +8,22 @@ import { hashPassword, randomString, verifyPassword } from '../common/crypto/has
 import { DomainError } from '../common/errors/domain-error.js';
 import { type AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
+import { LoginFailuresRepository } from './login-failures.repository.js';
 import { OperatorEntity } from './operator.entity.js';
 
 /** A hash to verify against when the username is unknown, so both paths cost one scrypt. */
 const DUMMY_HASH = hashPassword(randomString(24));
 
+const SWEEP_EVERY_MS = 10 * 60_000;
+
 /** Operators: the first one's bootstrap and password authentication with lockout. */
 @Injectable()
 export class OperatorsService implements OnApplicationBootstrap {
+  private lastSweep = 0;
+
   constructor(
     @InjectDataSource() private readonly ds: DataSource,
+    private readonly failures: LoginFailuresRepository,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly clock: Clock,
     private readonly logger: PinoLogger,
@@ -51,35 +58,31 @@ export class OperatorsService implements OnApplicationBootstrap {
   }
 
   /**
-   * Checks a username and password. After `maxFailedLogins` consecutive failures
-   * the operator is locked for `lockS` seconds (LOGIN_LOCKED, with the wait).
-   * Unknown user and wrong password answer the same INVALID_CREDENTIALS.
+   * Checks a username and password from a client IP. Failures count per
+   * (username, IP), for unknown usernames exactly as for known ones: after
+   * `maxFailedLogins` in a row the pair is locked (LOGIN_LOCKED, with the wait)
+   * for `lockS` seconds, twice as long for each further lock, and counts from
+   * zero again when the lock ends. Another IP is not affected, so a stranger
+   * cannot lock the operator out. Unknown user, wrong password and disabled
+   * operator answer the same INVALID_CREDENTIALS.
    */
-  async authenticate(username: string, password: string): Promise<OperatorEntity> {
+  async authenticate(username: string, password: string, clientIp: string): Promise<OperatorEntity> {
+    // One client as the throttler sees it: an IPv6 /64 is one, or a fresh address would mean fresh attempts.
+    const ip = normalizeIp(clientIp);
+    const now = this.clock.now();
+    const lockedUntil = await this.failures.lockedUntil(username, ip, now);
+    if (lockedUntil) throw new DomainError('LOGIN_LOCKED', { retryAfterS: Math.ceil((lockedUntil.getTime() - now.getTime()) / 1000) });
     const repo = this.ds.getRepository(OperatorEntity);
     const operator = await repo.findOneBy({ username });
-    const now = this.clock.now();
-    if (!operator) {
-      await verifyPassword(password, await DUMMY_HASH);
+    // An unknown username costs one scrypt too, and counts like a wrong password.
+    const ok = (await verifyPassword(password, operator?.passwordHash ?? (await DUMMY_HASH))) && operator?.status === 'enabled';
+    if (!operator || !ok) {
+      await this.sweepNowAndThen(now);
+      await this.failures.recordFailure(username, ip, now, { maxFailures: this.config.admin.maxFailedLogins, lockS: this.config.admin.lockS });
       throw new DomainError('INVALID_CREDENTIALS');
     }
-    if (operator.lockedUntil && operator.lockedUntil > now) {
-      throw new DomainError('LOGIN_LOCKED', { retryAfterS: Math.ceil((operator.lockedUntil.getTime() - now.getTime()) / 1000) });
-    }
-    const ok = (await verifyPassword(password, operator.passwordHash)) && operator.status === 'enabled';
-    if (!ok) {
-      const { maxFailedLogins, lockS } = this.config.admin;
-      // One statement, so parallel failures all count.
-      await this.ds.query(
-        `UPDATE operators SET failed_logins = failed_logins + 1,
-           locked_until = CASE WHEN failed_logins + 1 >= $2 THEN $3::timestamptz ELSE locked_until END,
-           updated_at = $4
-         WHERE id = $1`,
-        [operator.id, maxFailedLogins, new Date(now.getTime() + lockS * 1000), now],
-      );
-      throw new DomainError('INVALID_CREDENTIALS');
-    }
-    await repo.update({ id: operator.id }, { failedLogins: 0, lockedUntil: null, lastLoginAt: now, updatedAt: now });
+    await this.failures.clear(username, ip);
+    await repo.update({ id: operator.id }, { lastLoginAt: now, updatedAt: now });
     return operator;
   }
 
@@ -87,5 +90,12 @@ export class OperatorsService implements OnApplicationBootstrap {
   async findActive(id: string): Promise<OperatorEntity | null> {
     const operator = await this.ds.getRepository(OperatorEntity).findOneBy({ id });
     return operator && operator.status === 'enabled' ? operator : null;
+  }
+
+  /** Drops forgotten failure counts about once per {@link SWEEP_EVERY_MS}, so the table holds about a day of failures. */
+  private async sweepNowAndThen(now: Date): Promise<void> {
+    if (now.getTime() - this.lastSweep < SWEEP_EVERY_MS) return;
+    this.lastSweep = now.getTime();
+    await this.failures.sweep(now);
   }
 }

@@ -2,14 +2,17 @@ import { Injectable, type ExecutionContext } from '@nestjs/common';
 import { ThrottlerGuard } from '@nestjs/throttler';
 
 /**
- * @nestjs/throttler's guard with plain storage keys. The package hashes
- * `Class-handler-throttler-tracker` with SHA-256 on every request to bound the
- * key's length; ours is bounded already (route names and an IP address), and the
- * hash was a tenth of the guard's cost.
+ * @nestjs/throttler's guard with one budget per client IP across all routes.
+ * The package keys each count by `Class-handler-throttler-tracker` (a budget per
+ * route and IP, so THROTTLE_LIMIT multiplied by the number of routes) and hashes
+ * that with SHA-256 on every request; ours is the tracker alone, already bounded
+ * (an IP address, an IPv6 /64), and the storages put the throttler's name in
+ * front. The `admin-login` throttler counts only on its route (its `skipIf`), so it
+ * stays a per-IP login budget.
  */
 @Injectable()
 export class PasscodeThrottlerGuard extends ThrottlerGuard {
-  protected override generateKey(context: ExecutionContext, tracker: string, throttlerName: string): string {
-    return `${context.getClass().name}-${context.getHandler().name}-${throttlerName}-${tracker}`;
+  protected override generateKey(_context: ExecutionContext, tracker: string): string {
+    return tracker;
   }
 }

@@ -59,6 +59,12 @@ export interface UpdatePhoneTokenRequest {
  * Changing an end user's phone number, for every dialect: the old number must be
  * the user's own (proven by a `verify_old_phone` code where asked), the new one
  * proven by an `update_phone` code and held by no other active user of the app.
+ *
+ * Whether another user holds the new number is answered (PHONE_TAKEN) only after
+ * its code has been accepted, so no caller learns which numbers are registered
+ * without controlling them: before that, a taken number answers exactly as a
+ * free one. The right code is spent by then; it could not have moved anyone to a
+ * taken number anyway. The unique index on active users' numbers has the last word.
  */
 @Injectable()
 export class PhoneChangeService {
@@ -71,38 +77,37 @@ export class PhoneChangeService {
   ) {}
 
   /**
-   * Moves the user to a number proven by an `update_phone` code (v1). PHONE_TAKEN
-   * when another user holds it (before the code is spent), CODE_* when the code is
-   * not right, USER_NOT_FOUND when the user is gone.
+   * Moves the user to a number proven by an `update_phone` code (v1). CODE_* when
+   * the code is not right; then PHONE_TAKEN when another user holds the number,
+   * USER_NOT_FOUND when the user is gone.
    */
   async change(app: AppEntity, userId: string, req: PhoneChange): Promise<void> {
-    const newPhone = parse(req.newPhone);
-    await this.assertFree(app, newPhone, userId);
-    await this.moveTo(app, userId, newPhone, req.newPhone, req.newCode, {});
+    await this.moveTo(app, userId, parse(req.newPhone), req.newPhone, req.newCode, {});
   }
 
   /**
    * Moves the user to a new number, proving both (seed 003's setPhone). Every
-   * check runs before any code is spent. In order: USER_NOT_FOUND (no user),
-   * VALIDATION_FAILED (old number malformed or not the user's, then new number
-   * malformed), PHONE_TAKEN, CODE_* on the old code, then on the new; a swap that
-   * changes no row is a USER_NOT_FOUND naming the new-number field.
+   * check that needs no code runs before any code is spent. In order:
+   * USER_NOT_FOUND (no user), VALIDATION_FAILED (old number malformed or not the
+   * user's, then new number malformed), CODE_* on the old code, then on the new,
+   * then PHONE_TAKEN; a swap that changes no row is a USER_NOT_FOUND naming the
+   * new-number field.
    */
   async changeProvingOld(app: AppEntity, userId: string, req: ProvenPhoneChange): Promise<void> {
     const user = await this.users.get(userId);
     const oldPhone = parse(req.oldPhone);
     assertCurrentPhone(user, oldPhone, req.fields.oldPhone);
     const newPhone = parse(req.newPhone);
-    await this.assertFree(app, newPhone, userId);
     await this.spend(app, 'verify_old_phone', oldPhone.e164, req.oldCode, req.fields.oldCode);
     await this.moveTo(app, userId, newPhone, req.newPhone, req.newCode, { code: req.fields.newCode, phone: req.fields.newPhone });
   }
 
   /**
    * Checks a phone change and issues an update-phone token for it (seed 002). Every
-   * check runs before any code is spent: USER_NOT_FOUND, VALIDATION_FAILED (new
-   * number malformed; old number or code missing, malformed or not the user's, when
-   * the app requires them), PHONE_TAKEN; then CODE_* for the old code, then the new.
+   * check that needs no code runs before any code is spent: USER_NOT_FOUND,
+   * VALIDATION_FAILED (new number malformed; old number or code missing, malformed
+   * or not the user's, when the app requires them); then CODE_* for the old code,
+   * then the new; then PHONE_TAKEN.
    */
   async requestToken(app: AppEntity, userId: string, req: UpdatePhoneTokenRequest): Promise<{ token: string; expiresInS: number }> {
     const config = { ...DEFAULT_LOGIN_CONFIG, ...app.loginConfig };
@@ -115,9 +120,9 @@ export class PhoneChangeService {
       assertCurrentPhone(user, parse({ ...req.oldPhone, mobile: req.oldPhone.mobile }), req.fields.oldPhone);
       oldCode = req.oldCode;
     }
-    await this.assertFree(app, newPhone, user.id);
     if (oldCode !== null) await this.spend(app, 'verify_old_phone', user.phone_e164, oldCode);
     await this.spend(app, 'update_phone', newPhone.e164, req.newCode);
+    await this.assertFree(app, newPhone, user.id);
     return this.tokens.issue({
       app,
       userId: user.id,
@@ -137,9 +142,9 @@ export class PhoneChangeService {
   }
 
   /**
-   * The new number's code and swap, shared by {@link change} and {@link changeProvingOld}
-   * (each checks first that the number is free); a number taken meanwhile is caught
-   * by the unique index.
+   * The new number's code and swap, shared by {@link change} and {@link changeProvingOld}.
+   * Whether the number is free is asked only once its code is accepted: the unique
+   * index answers it, in the swap itself.
    */
   private async moveTo(
     app: AppEntity,
@@ -161,7 +166,10 @@ export class PhoneChangeService {
     }
   }
 
-  /** PHONE_TAKEN when another active user of the app holds the number. */
+  /**
+   * PHONE_TAKEN when another active user of the app holds the number. Ask it only
+   * once the caller has proven the number with its code: it tells who is registered.
+   */
   private async assertFree(app: AppEntity, phone: ParsedPhone, userId: string): Promise<void> {
     const holder = await this.repo.findActiveByPhone(app.id, phone.e164);
     if (holder && holder.id !== String(userId)) throw new DomainError('PHONE_TAKEN');

@@ -10,7 +10,7 @@ import { VerificationService } from '../../verification/verification.service.js'
 import { EnduserSendCodeDto } from './enduser.dto.js';
 import { lenientCallingCode, parsePhoneInput } from '../../common/phone/phone.js';
 
-/** Seed 003's window for `ts`, and so how long a `random` stays spent. */
+/** Seed 003's window for `ts` either side of the clock; a `random` stays spent until its `ts` plus this. */
 const WINDOW_MS = 10 * 60_000;
 
 /** Seed 003's codeType → scene (DESIGN §5). */
@@ -39,8 +39,9 @@ export class EnduserSmsController {
     for (const secret of this.apps.activeSecrets(app)) ok = safeEqual(sha256Hex(signed + secret), dto.signature.toLowerCase()) || ok;
     if (!ok) throw new DomainError('SIGN_INVALID');
     const phone = parsePhoneInput(lenientCallingCode(dto.internationalCode), dto.phone, { mcode: 'internationalCode', mobile: 'phone' });
-    // Claimed only once the signature holds (garbage cannot burn nonces) and before sending.
-    if (!(await this.nonces.claim(app.id, dto.random, WINDOW_MS))) throw new DomainError('SIGN_NONCE_REPLAYED');
+    // Claimed only once the signature holds (garbage cannot burn nonces) and before sending; kept
+    // until the request's own ts leaves the window, however far ahead of the clock that ts is.
+    if (!(await this.nonces.claim(app.id, dto.random, new Date(Number(dto.ts) + WINDOW_MS)))) throw new DomainError('SIGN_NONCE_REPLAYED');
     await this.verification.issue({ app, scene: SCENE_BY_CODE_TYPE[dto.codeType], phone, ip, origin: 'enduser' });
     return {};
   }
