@@ -4,10 +4,10 @@ import { IncomingMessage } from 'node:http';
 import { type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { NestFactory } from '@nestjs/core';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import { type RawServerDefault } from 'fastify';
 import { Logger, PinoLogger } from 'nestjs-pino';
 import { createDialectResolver } from './api/dialects.js';
 import { AppModule, type AppModuleOptions } from './app.module.js';
+import { acceptJsonAndFormBodies } from './common/http/body-parsers.js';
 import { EnvelopingFastifyAdapter } from './common/http/enveloping-fastify.adapter.js';
 import { acceptMultipartFields } from './common/http/multipart-fields.js';
 import { toDomainError } from './common/http/to-domain-error.js';
@@ -45,14 +45,7 @@ export function configureApp(app: NestFastifyApplication): NestFastifyApplicatio
   app.useLogger(app.get(Logger));
   app.enableShutdownHooks();
   const fastify = app.getHttpAdapter().getInstance();
-  // Fastify's JSON parser (prototype-poisoning checks and all), except that an empty
-  // body is no body rather than a malformed one: seed 003 takes everything in the
-  // query, yet documents `application/json`, so its callers send the header alone.
-  const json = fastify.getDefaultJsonParser('error', 'error');
-  app.useBodyParser<RawServerDefault>('application/json', { bodyLimit: fastify.initialConfig.bodyLimit }, (req, body, done) => {
-    if (body.length === 0) done(null, undefined);
-    else json(req, body.toString('utf8'), done);
-  });
+  acceptJsonAndFormBodies(app);
   acceptMultipartFields(app);
   fastify.addHook('onRequest', (req, reply, done) => {
     reply.header('x-request-id', req.id);

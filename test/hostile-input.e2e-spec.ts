@@ -1,0 +1,109 @@
+import { MAX_BODY_DEPTH, MAX_INPUT_VALUES } from '../src/common/http/input-limits.js';
+import { signParams, useSmsTestApp } from './support/v1.js';
+
+/**
+ * Bodies and query strings shaped to cost the server: deep nesting, wide objects
+ * and arrays, many form fields or query parameters. Each is refused cheaply with
+ * the dialect's own error, and the server keeps answering meanwhile.
+ */
+describe('hostile input shapes', () => {
+  const ctx = useSmsTestApp();
+  const json = { 'content-type': 'application/json' };
+  const form = { 'content-type': 'application/x-www-form-urlencoded' };
+
+  const deepObject = (levels: number) => '{"a":'.repeat(levels) + '1' + '}'.repeat(levels);
+  const deepArray = (levels: number) => '['.repeat(levels) + ']'.repeat(levels);
+  const values = (n: number) => Array(n).fill('1').join(',');
+
+  /** Every dialect's MALFORMED_BODY, as its README section gives it. */
+  const malformed: Record<string, { path: string; status: number; body: Record<string, unknown> }> = {
+    v1: { path: '/v1/login/verify_code', status: 200, body: { code: 400, msg: 'Invalid Request' } },
+    admin: { path: '/admin/login', status: 400, body: { code: 'MALFORMED_BODY' } },
+    authing: { path: '/api/v3/send-sms', status: 400, body: { statusCode: 400, apiCode: 10002 } },
+    enduser: { path: '/v2/sms/enduserapi/v2/sendPhoneSmsCode', status: 200, body: { code: 400, msg: '请求格式错误' } },
+    oauth: { path: '/oauth/api/account/sendSmsCode', status: 200, body: { code: '400', msg: '请求格式错误' } },
+  };
+  const dialects = Object.keys(malformed);
+
+  /** Sends `body` to the dialect's route (v1 signed in the query, so validation would walk it) and expects its MALFORMED_BODY. */
+  async function expectMalformed(dialect: string, body: string, headers: Record<string, string> = json): Promise<void> {
+    const { path, status, body: expected } = malformed[dialect];
+    const res = await ctx.t.http.post(path).query(dialect === 'v1' ? signParams(ctx.t, ctx.app) : {}).set(headers).send(body);
+    expect({ status: res.status, body: res.body }).toMatchObject({ status, body: expected });
+  }
+
+  describe(`JSON nesting deeper than MAX_BODY_DEPTH (${MAX_BODY_DEPTH})`, () => {
+    it.each(dialects)('%s: 20,000 levels of objects or of arrays → MALFORMED_BODY', async (dialect) => {
+      await expectMalformed(dialect, deepObject(20_000));
+      await expectMalformed(dialect, deepArray(20_000));
+      // Inside a field, and one level past the limit.
+      await expectMalformed(dialect, `{"mobile":${deepObject(MAX_BODY_DEPTH)}}`);
+    });
+
+    it('an ignored field nesting to the limit is parsed and dropped; brackets inside strings do not count', async () => {
+      const { t, app } = ctx;
+      t.clock.advanceSeconds(61);
+      const fields = JSON.stringify({ ...signParams(t, app), mcode: '+86', mobile: '18500000201', note: '[[[[{{{{'.repeat(100) });
+      const body = fields.slice(0, -1) + `,"extra":${deepObject(MAX_BODY_DEPTH - 1)}}`;
+      const res = await t.http.post('/v1/login/verify_code').set(json).send(body).expect(200);
+      expect(res.body).toEqual({ code: 200, msg: 'success' });
+    });
+  });
+
+  describe(`more than MAX_INPUT_VALUES (${MAX_INPUT_VALUES}) values`, () => {
+    it.each(dialects)('%s: a JSON array or object that wide → MALFORMED_BODY', async (dialect) => {
+      await expectMalformed(dialect, `[${values(200_000)}]`);
+      const keys = Array.from({ length: MAX_INPUT_VALUES + 1 }, (_, i) => `"k${i}":1`).join(',');
+      await expectMalformed(dialect, `{"extra":{${keys}}}`);
+      await expectMalformed(dialect, `{"mobile":"1","extra":[${values(MAX_INPUT_VALUES)}]}`);
+    });
+
+    it.each(['v1', 'admin', 'authing'])('%s: a form with that many fields → MALFORMED_BODY', async (dialect) => {
+      await expectMalformed(dialect, Array.from({ length: MAX_INPUT_VALUES + 1 }, (_, i) => `k${i}=1`).join('&'), form);
+      await expectMalformed(dialect, Array(100_000).fill('mobile=1').join('&'), form);
+    });
+
+    it('a body of exactly MAX_INPUT_VALUES values is parsed (JSON and form)', async () => {
+      const { t, app } = ctx;
+      t.clock.advanceSeconds(61);
+      const fields = { ...signParams(t, app), mcode: '+86', mobile: '18500000202' };
+      const spare = MAX_INPUT_VALUES - Object.keys(fields).length - 1; // the `extra` member itself counts
+      const body = JSON.stringify(fields).slice(0, -1) + `,"extra":[${values(spare)}]}`;
+      expect((await t.http.post('/v1/login/verify_code').set(json).send(body).expect(200)).body).toEqual({ code: 200, msg: 'success' });
+
+      t.clock.advanceSeconds(61);
+      const formFields = { ...signParams(t, app), mcode: '+86', mobile: '18500000202' };
+      const padding = Array.from({ length: MAX_INPUT_VALUES - Object.keys(formFields).length }, (_, i) => `k${i}=1`);
+      const formBody = [new URLSearchParams(formFields).toString(), ...padding].join('&');
+      expect((await t.http.post('/v1/login/verify_code').set(form).send(formBody).expect(200)).body).toEqual({ code: 200, msg: 'success' });
+    });
+
+    it('a query string with that many parameters → the dialect\'s invalid request', async () => {
+      const { t } = ctx;
+      const query = Array.from({ length: MAX_INPUT_VALUES + 1 }, (_, i) => `k${i}`).join('&');
+      const enduser = await t.http.post(`/v2/sms/enduserapi/v2/sendPhoneSmsCode?${query}`).expect(200);
+      expect(enduser.body).toMatchObject({ code: 5001, extMsg: `the query string holds more than ${MAX_INPUT_VALUES} values` });
+      const token = await t.adminToken();
+      const admin = await t.http.get(`/admin/apps?${'page=1&'.repeat(MAX_INPUT_VALUES)}q=x`).set('authorization', `Bearer ${token}`).expect(400);
+      expect(admin.body).toMatchObject({ code: 'VALIDATION_FAILED', msg: `the query string holds more than ${MAX_INPUT_VALUES} values` });
+    });
+  });
+
+  it('a form __proto__ field → MALFORMED_BODY, as in JSON and multipart bodies', async () => {
+    await expectMalformed('admin', '__proto__=x&username=admin', form);
+    await expectMalformed('v1', 'mcode=%2B86&__proto__=x', form);
+  });
+
+  it('/health answers while deep and wide bodies are being sent', async () => {
+    const { t } = ctx;
+    const hostile = [deepObject(20_000), deepArray(20_000), `{"extra":{${Array.from({ length: 50_000 }, (_, i) => `"k${i}":1`).join(',')}}}`];
+    const flood = (async () => {
+      for (let round = 0; round < 5; round++) {
+        await Promise.all([0, 1, 2, 3].map((i) => t.http.post('/api/v3/send-sms').set(json).send(hostile[(round + i) % hostile.length]).expect(400)));
+      }
+    })();
+    const health = await t.http.get('/health').expect(200);
+    expect(health.body).toEqual({ status: 'ok' });
+    await flood;
+  });
+});
