@@ -22,13 +22,20 @@ function requestIdFor(req: IncomingMessage): string {
   return typeof given === 'string' && SANE_REQUEST_ID.test(given) ? given : randomUUID();
 }
 
-/** The Fastify adapter: configured body limit and proxy trust, Passcode's request ids, the dialects' success envelopes. */
+/** The Fastify adapter: configured body limit, timeouts and proxy trust, Passcode's request ids, the dialects' success envelopes. */
 export function createAdapter(config: AppConfig): EnvelopingFastifyAdapter {
   const dialects = createDialectResolver();
+  const { headersTimeoutMs, requestTimeoutMs, keepAliveTimeoutMs, socketTimeoutMs } = config.http;
   return new EnvelopingFastifyAdapter({
     // Fastify takes a hop count too, though its types omit it.
     trustProxy: config.http.trustProxy as boolean | string,
     bodyLimit: config.http.bodyLimitBytes,
+    // A client that sends its request slowly, or goes silent, loses the connection (408 if it is still reading).
+    connectionTimeout: socketTimeoutMs,
+    requestTimeout: requestTimeoutMs,
+    keepAliveTimeout: keepAliveTimeoutMs,
+    // Only Node takes the headers timeout. It checks both on an interval, 30 s by default: too coarse for a 10 s limit.
+    http: { headersTimeout: headersTimeoutMs, requestTimeout: requestTimeoutMs, connectionsCheckingInterval: Math.ceil(headersTimeoutMs / 4) },
     logger: false,
     // Every log line and error envelope carries this id; a caller's sane x-request-id is kept.
     requestIdHeader: false,

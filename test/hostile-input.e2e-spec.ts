@@ -1,4 +1,12 @@
+import { once } from 'node:events';
+import { mkdtempSync } from 'node:fs';
+import { type Server } from 'node:http';
+import { type AddressInfo, createConnection, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { MAX_BODY_DEPTH, MAX_INPUT_VALUES } from '../src/common/http/input-limits.js';
+import { ConfigError, loadConfig } from '../src/config/app-config.js';
+import { startTestApp, type TestApp } from './support/test-app.js';
 import { signParams, useSmsTestApp } from './support/v1.js';
 
 /**
@@ -105,5 +113,111 @@ describe('hostile input shapes', () => {
     const health = await t.http.get('/health').expect(200);
     expect(health.body).toEqual({ status: 'ok' });
     await flood;
+  });
+});
+
+/**
+ * Clients that send slowly or go quiet. The app runs with timeouts of a fraction
+ * of a second; each test waits (up to jest's generous timeout) for the server to
+ * close the connection, however long that takes.
+ */
+describe('slow clients', () => {
+  let t: TestApp;
+  let port: number;
+  beforeAll(async () => {
+    t = await startTestApp({ env: { HTTP_HEADERS_TIMEOUT_MS: '300', HTTP_REQUEST_TIMEOUT_MS: '600', HTTP_KEEP_ALIVE_TIMEOUT_MS: '300', HTTP_SOCKET_TIMEOUT_MS: '5000' } });
+    await t.app.listen(0, '127.0.0.1');
+    port = (t.app.getHttpServer().address() as AddressInfo).port;
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  /** A raw connection to the app, with what it has received and a promise of its close. */
+  async function connect(): Promise<{ socket: Socket; received: () => string; closed: Promise<void> }> {
+    const socket = createConnection({ port, host: '127.0.0.1' });
+    await once(socket, 'connect');
+    let data = '';
+    socket.setEncoding('latin1').on('data', (chunk: string) => (data += chunk));
+    socket.on('error', () => undefined); // a reset is a close too
+    const closed = once(socket, 'close').then(() => undefined);
+    return { socket, received: () => data, closed };
+  }
+
+  /** Writes `text` one byte at a time, a byte every `everyMs`, until the socket closes. */
+  function trickle(socket: Socket, text: string, everyMs: number): void {
+    let at = 0;
+    const timer = setInterval(() => {
+      if (socket.destroyed || at >= text.length) return clearInterval(timer);
+      socket.write(text[at++]);
+    }, everyMs);
+    socket.once('close', () => clearInterval(timer));
+  }
+
+  it(
+    'a body trickling in is cut off: 408 or a closed connection',
+    async () => {
+      const { socket, received, closed } = await connect();
+      const body = JSON.stringify({ appkey: 'x'.repeat(200) });
+      socket.write(`POST /v1/login/verify_code HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n`);
+      trickle(socket, body, 100);
+      await closed;
+      expect(received()).toMatch(/^$|^HTTP\/1\.1 408 /);
+    },
+    30_000,
+  );
+
+  it(
+    'headers trickling in are cut off',
+    async () => {
+      const { socket, received, closed } = await connect();
+      trickle(socket, `GET /health HTTP/1.1\r\nHost: test\r\nX-Slow: ${'x'.repeat(200)}\r\n\r\n`, 100);
+      await closed;
+      expect(received()).toMatch(/^$|^HTTP\/1\.1 408 /);
+    },
+    30_000,
+  );
+
+  it(
+    'a keep-alive connection left idle after its answer is closed',
+    async () => {
+      const { socket, received, closed } = await connect();
+      socket.write('GET /health HTTP/1.1\r\nHost: test\r\nConnection: keep-alive\r\n\r\n');
+      await closed;
+      expect(received()).toMatch(/^HTTP\/1\.1 200 [\s\S]*\{"status":"ok"\}$/);
+    },
+    30_000,
+  );
+
+  it(
+    'a connection that never sends a byte is closed',
+    async () => {
+      const { received, closed } = await connect();
+      await closed;
+      expect(received()).toMatch(/^$|^HTTP\/1\.1 408 /);
+    },
+    30_000,
+  );
+
+  it('answers requests that arrive in time, on a server carrying the configured timeouts', async () => {
+    await t.http.get('/health').expect(200, { status: 'ok' });
+    const server = t.app.getHttpServer() as Server;
+    expect({ headers: server.headersTimeout, request: server.requestTimeout, keepAlive: server.keepAliveTimeout, socket: server.timeout }).toEqual({
+      headers: 300,
+      request: 600,
+      keepAlive: 300,
+      socket: 5000,
+    });
+  });
+});
+
+describe('server timeout settings', () => {
+  const env = { NODE_ENV: 'test', DATA_DIR: mkdtempSync(join(tmpdir(), 'passcode-config-')) };
+
+  it('default to bounded values and refuse out-of-range or inconsistent ones', () => {
+    expect(loadConfig(env).http).toMatchObject({ headersTimeoutMs: 10_000, requestTimeoutMs: 30_000, keepAliveTimeoutMs: 72_000, socketTimeoutMs: 120_000 });
+    expect(() => loadConfig({ ...env, HTTP_REQUEST_TIMEOUT_MS: '0' })).toThrow(/HTTP_REQUEST_TIMEOUT_MS must be an integer in \[100, 3600000\]/);
+    expect(() => loadConfig({ ...env, HTTP_KEEP_ALIVE_TIMEOUT_MS: 'soon' })).toThrow(ConfigError);
+    expect(() => loadConfig({ ...env, HTTP_HEADERS_TIMEOUT_MS: '40000' })).toThrow(/must not exceed HTTP_REQUEST_TIMEOUT_MS/);
   });
 });
