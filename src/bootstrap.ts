@@ -4,10 +4,10 @@ import { IncomingMessage } from 'node:http';
 import { type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { NestFactory } from '@nestjs/core';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import { type RawServerDefault } from 'fastify';
 import { Logger, PinoLogger } from 'nestjs-pino';
 import { createDialectResolver } from './api/dialects.js';
 import { AppModule, type AppModuleOptions } from './app.module.js';
+import { acceptJsonAndFormBodies } from './common/http/body-parsers.js';
 import { EnvelopingFastifyAdapter } from './common/http/enveloping-fastify.adapter.js';
 import { acceptMultipartFields } from './common/http/multipart-fields.js';
 import { toDomainError } from './common/http/to-domain-error.js';
@@ -22,13 +22,20 @@ function requestIdFor(req: IncomingMessage): string {
   return typeof given === 'string' && SANE_REQUEST_ID.test(given) ? given : randomUUID();
 }
 
-/** The Fastify adapter: configured body limit and proxy trust, Passcode's request ids, the dialects' success envelopes. */
+/** The Fastify adapter: configured body limit, timeouts and proxy trust, Passcode's request ids, the dialects' success envelopes. */
 export function createAdapter(config: AppConfig): EnvelopingFastifyAdapter {
   const dialects = createDialectResolver();
+  const { headersTimeoutMs, requestTimeoutMs, keepAliveTimeoutMs, socketTimeoutMs } = config.http;
   return new EnvelopingFastifyAdapter({
     // Fastify takes a hop count too, though its types omit it.
     trustProxy: config.http.trustProxy as boolean | string,
     bodyLimit: config.http.bodyLimitBytes,
+    // A client that sends its request slowly, or goes silent, loses the connection (408 if it is still reading).
+    connectionTimeout: socketTimeoutMs,
+    requestTimeout: requestTimeoutMs,
+    keepAliveTimeout: keepAliveTimeoutMs,
+    // Only Node takes the headers timeout. It checks both on an interval, 30 s by default: too coarse for a 10 s limit.
+    http: { headersTimeout: headersTimeoutMs, requestTimeout: requestTimeoutMs, connectionsCheckingInterval: Math.ceil(headersTimeoutMs / 4) },
     logger: false,
     // Every log line and error envelope carries this id; a caller's sane x-request-id is kept.
     requestIdHeader: false,
@@ -45,14 +52,7 @@ export function configureApp(app: NestFastifyApplication): NestFastifyApplicatio
   app.useLogger(app.get(Logger));
   app.enableShutdownHooks();
   const fastify = app.getHttpAdapter().getInstance();
-  // Fastify's JSON parser (prototype-poisoning checks and all), except that an empty
-  // body is no body rather than a malformed one: seed 003 takes everything in the
-  // query, yet documents `application/json`, so its callers send the header alone.
-  const json = fastify.getDefaultJsonParser('error', 'error');
-  app.useBodyParser<RawServerDefault>('application/json', { bodyLimit: fastify.initialConfig.bodyLimit }, (req, body, done) => {
-    if (body.length === 0) done(null, undefined);
-    else json(req, body.toString('utf8'), done);
-  });
+  acceptJsonAndFormBodies(app);
   acceptMultipartFields(app);
   fastify.addHook('onRequest', (req, reply, done) => {
     reply.header('x-request-id', req.id);

@@ -108,6 +108,54 @@ describe('malformed requests', () => {
     });
   });
 
+  describe('unpaired UTF-16 surrogates (no UTF-8 encoding, so Postgres cannot store them)', () => {
+    const rows = async () =>
+      (
+        await t.app.get(DataSource).query(
+          'SELECT (SELECT count(*) FROM apps)::int AS apps, (SELECT count(*) FROM audit_log)::int AS audit, (SELECT count(*) FROM sms_messages)::int AS sms, (SELECT count(*) FROM users)::int AS users',
+        )
+      )[0] as Record<string, number>;
+
+    it('in an admin body, alone or nested → 400 VALIDATION_FAILED naming the field; no app, no audit entry', async () => {
+      const before = await rows();
+      const auth = { authorization: `Bearer ${token}` };
+      const high = await t.http.post('/admin/apps').set(auth).send({ name: '\ud800x' }).expect(400);
+      expect(high.body).toMatchObject({ code: 'VALIDATION_FAILED', msg: 'name must not contain unpaired surrogates', data: { field: 'name' } });
+      const low = await t.http.post('/admin/apps').set(auth).send({ name: 'x\udc00' }).expect(400);
+      expect(low.body).toMatchObject({ code: 'VALIDATION_FAILED', data: { field: 'name' } });
+      expect(await rows()).toEqual(before);
+      const app = await createSmsApp(t);
+      const sent = await rows();
+      const nested = await t.http.post(`/admin/apps/${app.id}/sms/test`).set(auth).send({ scene: 'login', mobile: '18518768888', params: { code: '12\udfff' } }).expect(400);
+      expect(nested.body).toMatchObject({ code: 'VALIDATION_FAILED', data: { field: 'params.code' } });
+      expect(await rows()).toEqual(sent);
+      // A surrogate pair is a character like any other.
+      const emoji = await t.http.post('/admin/apps').set(auth).send({ name: 'app \ud83d\ude00' }).expect(201);
+      expect(emoji.body.data.name).toBe('app \ud83d\ude00');
+    });
+
+    it('in a v1 parameter → that parameter\'s malformed code; nothing written', async () => {
+      const app = await createSmsApp(t);
+      const before = await rows();
+      const body = { ...signParams(t, app), mcode: '+86', mobile: '18500000001', verify_code: '123456', version_number: '1', channel: '\ud800' };
+      expect((await t.http.post('/v1/login/mobile').send(body).expect(200)).body).toMatchObject({ code: 400114 });
+      expect(await rows()).toEqual(before);
+    });
+
+    it('in an Authing field → apiCode 10001 naming it', async () => {
+      const app = await createSmsApp(t);
+      const res = await t.http.post('/api/v3/send-sms').set('x-authing-app-id', app.appkey).send({ channel: 'CHANNEL_LOGIN', phoneNumber: '1880000000\udbff' }).expect(400);
+      expect(res.body).toMatchObject({ statusCode: 400, apiCode: 10001, data: { field: 'phoneNumber' } });
+    });
+
+    it('as a v1 appkey, or NUL in one, or one longer than any appkey → the unknown-appkey code, not a 500', async () => {
+      for (const appkey of ['a\u0000b', '\ud800', 'k'.repeat(100_000)]) {
+        const res = await t.http.post('/v1/login/verify_code').send({ appkey, timestamp: '1700000000', sign: '0'.repeat(32) }).expect(200);
+        expect(res.body).toEqual({ code: 400199, msg: 'appkey not found' });
+      }
+    });
+  });
+
   describe('v1 (HTTP 200, global codes)', () => {
     it('malformed JSON → code 400', async () => {
       const res = await t.http.post('/v1/login/verify_code').set('content-type', 'application/json').send('{').expect(200);

@@ -11,6 +11,14 @@ export interface AppConfig {
     /** Fastify `trustProxy`: false, true, a hop count, or a comma-separated list of addresses/CIDRs. */
     trustProxy: boolean | number | string;
     bodyLimitBytes: number;
+    /** A request's headers must arrive within this many ms of its first byte. */
+    headersTimeoutMs: number;
+    /** A whole request, headers and body, must arrive within this many ms. */
+    requestTimeoutMs: number;
+    /** A keep-alive connection idle this long after a response is closed. */
+    keepAliveTimeoutMs: number;
+    /** A connection with no traffic either way this long is closed, even while its request is being handled. */
+    socketTimeoutMs: number;
   };
   db: {
     /** Postgres URL; when absent the embedded PGlite under `dataDir` is used. */
@@ -88,6 +96,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       port: parseIntIn(env, 'PORT', 3000, 0, 65535),
       trustProxy: parseTrustProxy(env.TRUST_PROXY),
       bodyLimitBytes: parseIntIn(env, 'BODY_LIMIT_BYTES', 1024 * 1024, 1024, 50 * 1024 * 1024),
+      ...parseServerTimeouts(env),
     },
     db: {
       url: env.DATABASE_URL || undefined,
@@ -127,6 +136,29 @@ export function describeConfig(config: AppConfig): Record<string, unknown> {
     db: { ...db, url: db.url ? db.url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@') : undefined },
     admin: { username: admin.username, tokenTtlS: admin.tokenTtlS },
   };
+}
+
+/**
+ * The HTTP server's timeouts, so that slow clients cannot hold connections open:
+ * headers within 10 s, the whole request within 30 s (Node's own defaults are 60 s
+ * and 5 min, and Fastify turns the latter off). Keep-alive stays Fastify's 72 s,
+ * above the 60 s idle timeout of common load balancers, so the balancer rather
+ * than Passcode closes an idle connection (the other way round races its next
+ * request). A silent socket is closed after 2 min, well past the slowest request
+ * (a send that waits on the SMS provider, then on its fallback).
+ */
+function parseServerTimeouts(env: Env): Pick<AppConfig['http'], 'headersTimeoutMs' | 'requestTimeoutMs' | 'keepAliveTimeoutMs' | 'socketTimeoutMs'> {
+  const timeouts = {
+    headersTimeoutMs: parseIntIn(env, 'HTTP_HEADERS_TIMEOUT_MS', 10_000, 100, 3_600_000),
+    requestTimeoutMs: parseIntIn(env, 'HTTP_REQUEST_TIMEOUT_MS', 30_000, 100, 3_600_000),
+    keepAliveTimeoutMs: parseIntIn(env, 'HTTP_KEEP_ALIVE_TIMEOUT_MS', 72_000, 100, 3_600_000),
+    socketTimeoutMs: parseIntIn(env, 'HTTP_SOCKET_TIMEOUT_MS', 120_000, 100, 3_600_000),
+  };
+  // Node refuses a headers timeout longer than the request timeout.
+  if (timeouts.headersTimeoutMs > timeouts.requestTimeoutMs) {
+    throw new ConfigError(`HTTP_HEADERS_TIMEOUT_MS (${timeouts.headersTimeoutMs}) must not exceed HTTP_REQUEST_TIMEOUT_MS (${timeouts.requestTimeoutMs})`);
+  }
+  return timeouts;
 }
 
 function loadOrCreateKeys(dataDir: string, env: Env): Record<string, string> {

@@ -1,6 +1,6 @@
 import { StreamableFile } from '@nestjs/common';
 import { FastifyAdapter, RouteConfig } from '@nestjs/platform-fastify';
-import { type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
+import { type FastifyHttpOptions, type FastifyReply, type FastifyRequest, type RawServerDefault } from 'fastify';
 import FindMyWay, { type HTTPMethod } from 'find-my-way';
 import { type DialectResolver } from './dialect-resolver.js';
 import { errorContext, requestPath } from './request-context.js';
@@ -28,7 +28,7 @@ export class EnvelopingFastifyAdapter extends FastifyAdapter {
   private readonly methods = new Set<HTTPMethod>();
 
   constructor(
-    options: FastifyServerOptions,
+    options: FastifyHttpOptions<RawServerDefault>,
     private readonly dialects: DialectResolver,
   ) {
     super(options);

@@ -1,5 +1,7 @@
 import { type ArgumentMetadata, Injectable, type PipeTransform, type ValidationError, ValidationPipe } from '@nestjs/common';
 import { DomainError } from '../errors/domain-error.js';
+import { unstorableIn } from '../text/storable-text.js';
+import { MAX_BODY_DEPTH } from './input-limits.js';
 
 const LENIENT = Symbol('passcode:lenient-dto');
 
@@ -44,9 +46,11 @@ export class PasscodeValidationPipe implements PipeTransform {
     const valid: unknown = await (lenient ? this.lenient : this.strict).transform(value, metadata);
     // What is left after validation (unknown fields of lenient DTOs are gone) may reach the database.
     if (metadata.type !== 'custom') {
-      const nul = findNul(valid, metadata.data ?? '');
-      if (nul !== undefined) {
-        throw new DomainError('VALIDATION_FAILED', { field: nul, constraint: 'noNulCharacter', message: `${nul} must not contain NUL characters` });
+      const found = findUnstorable(valid, metadata.data ?? '');
+      if (found) {
+        const { field, what } = found;
+        const constraint = what === 'NUL characters' ? 'noNulCharacter' : 'wellFormedUnicode';
+        throw new DomainError('VALIDATION_FAILED', { field, constraint, message: `${field} must not contain ${what}` });
       }
     }
     return valid;
@@ -54,16 +58,20 @@ export class PasscodeValidationPipe implements PipeTransform {
 }
 
 /**
- * The dotted path of the first string holding U+0000, which no Postgres text
- * column can store: refused here, by name, rather than failing in the database.
- * Walks what validation left (plain values and DTO instances) to a bounded depth.
+ * The dotted path of the first string Postgres cannot store (U+0000, an unpaired
+ * surrogate), and what it holds: refused here, by name, rather than failing in
+ * the database. Walks what validation left (plain values and DTO instances) as
+ * deep as a body may nest.
  */
-function findNul(value: unknown, path: string, depth = 0): string | undefined {
-  if (typeof value === 'string') return value.includes('\u0000') ? path : undefined;
-  if (value === null || typeof value !== 'object' || depth > 32) return undefined;
+function findUnstorable(value: unknown, path: string, depth = 0): { field: string; what: string } | undefined {
+  if (typeof value === 'string') {
+    const what = unstorableIn(value);
+    return what ? { field: path, what } : undefined;
+  }
+  if (value === null || typeof value !== 'object' || depth > MAX_BODY_DEPTH) return undefined;
   for (const [key, item] of Object.entries(value)) {
-    const found = findNul(item, path ? `${path}.${key}` : key, depth + 1);
-    if (found !== undefined) return found;
+    const found = findUnstorable(item, path ? `${path}.${key}` : key, depth + 1);
+    if (found) return found;
   }
   return undefined;
 }
