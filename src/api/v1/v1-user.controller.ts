@@ -3,11 +3,13 @@ import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { CurrentUser } from '../../auth/current-user.decorator.js';
 import { UserAuthGuard } from '../../auth/user-auth.guard.js';
 import { type UserPrincipal } from '../../auth/user-jwt.strategy.js';
+import { ErrorCodes } from '../../common/http/route-error-codes.js';
 import { parsePhoneInput } from '../../common/phone/phone.js';
 import { PhoneChangeService } from '../../users/phone-change.service.js';
 import { UsersService } from '../../users/users.service.js';
 import { userView } from '../../users/user.view.js';
 import { VerificationService } from '../../verification/verification.service.js';
+import { V1_USER_MOBILE_CODES, V1_USER_SEND_CODES } from './v1.dialect.js';
 import { V1PhoneCodeDto, V1SendCodeDto } from './v1.dto.js';
 
 /** Seed 000 and the user_* docs: the logged-in end user. */
@@ -24,6 +26,7 @@ export class V1UserController {
 
   @Post('verify_code')
   @HttpCode(200)
+  @ErrorCodes(V1_USER_SEND_CODES)
   async sendUpdatePhoneCode(@CurrentUser() me: UserPrincipal, @Body() dto: V1SendCodeDto, @Ip() ip: string): Promise<void> {
     this.users.loginConfig(me.app);
     const phone = parsePhoneInput(dto.mcode, dto.mobile);
@@ -32,6 +35,7 @@ export class V1UserController {
 
   @Post('mobile')
   @HttpCode(200)
+  @ErrorCodes(V1_USER_MOBILE_CODES)
   async changePhone(@CurrentUser() me: UserPrincipal, @Body() dto: V1PhoneCodeDto): Promise<void> {
     await this.phoneChange.change(me.app, me.userId, { newPhone: { mcode: dto.mcode, mobile: dto.mobile }, newCode: dto.verify_code });
   }
