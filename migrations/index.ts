@@ -6,6 +6,7 @@ import { RequestNonces1763900910000 } from './1763900910000-RequestNonces.js';
 import { UsersSessionsCodesLimits1764000000000 } from './1764000000000-UsersSessionsCodesLimits.js';
 import { UpdatePhoneTokens1764100000000 } from './1764100000000-UpdatePhoneTokens.js';
 import { SmsMessageUnknown1764200000000 } from './1764200000000-SmsMessageUnknown.js';
+import { NormalisedUserPhones1764310000000 } from './1764310000000-NormalisedUserPhones.js';
 
 export const MIGRATIONS = [
   InitialSchema1763900000000,
@@ -15,4 +16,5 @@ export const MIGRATIONS = [
   UsersSessionsCodesLimits1764000000000,
   UpdatePhoneTokens1764100000000,
   SmsMessageUnknown1764200000000,
+  NormalisedUserPhones1764310000000,
 ];

@@ -122,7 +122,7 @@ export class PhoneChangeService {
       app,
       userId: user.id,
       oldPhoneE164: user.phone_e164,
-      newPhone: { e164: newPhone.e164, mcode: req.newPhone.mcode, mobile: req.newPhone.mobile },
+      newPhone,
       ttlS: config.update_phone_token_ttl_s,
     });
   }
@@ -152,7 +152,7 @@ export class PhoneChangeService {
     await this.spend(app, 'update_phone', phone.e164, code, fields.code);
     try {
       const changed = await this.repo.transaction((m) =>
-        this.repo.setPhone(m, userId, { e164: phone.e164, mcode: given.mcode, mobile: given.mobile }, this.clock.now()),
+        this.repo.setPhone(m, userId, phone, this.clock.now()),
       );
       if (!changed) throw new DomainError('USER_NOT_FOUND', fields.phone ? { field: fields.phone } : {});
     } catch (err) {

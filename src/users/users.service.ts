@@ -21,10 +21,8 @@ export function userAudience(appId: string): string {
 
 export interface LoginRequest {
   app: AppEntity;
+  /** The number parsed: the user's row keeps its normalised mcode and national number, whatever the client typed. */
   phone: ParsedPhone;
-  /** mcode and mobile as the client sent them. */
-  mcode: string;
-  mobile: string;
   code: string;
   versionNumber: number | null;
   channel: string | null;
@@ -76,9 +74,7 @@ export class UsersService {
     const user = await this.repo.transaction(async (m) => {
       const u = await this.repo.upsertByPhone(m, {
         appId: req.app.id,
-        phoneE164: req.phone.e164,
-        mcode: req.mcode,
-        mobile: req.mobile,
+        phone: req.phone,
         versionNumber: req.versionNumber,
         channel: req.channel,
         oaid: req.oaid,

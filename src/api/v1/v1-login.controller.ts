@@ -39,8 +39,6 @@ export class V1LoginController {
     const { user, accessToken, expiresAt } = await this.users.login({
       app,
       phone,
-      mcode: dto.mcode,
-      mobile: dto.mobile,
       code: dto.verify_code,
       versionNumber: dto.version_number,
       channel: dto.channel,

@@ -42,7 +42,7 @@ export class V1UserController {
 
   @Get('info')
   async info(@CurrentUser() me: UserPrincipal): Promise<Record<string, unknown>> {
-    return userView(await this.users.get(me.userId));
+    return userView(await this.users.get(me.userId), { isVip: true });
   }
 
   @Get('logout')
