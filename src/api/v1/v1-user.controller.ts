@@ -37,14 +37,17 @@ export class V1UserController {
   @HttpCode(200)
   @ErrorCodes(V1_USER_MOBILE_CODES)
   async changePhone(@CurrentUser() me: UserPrincipal, @Body() dto: V1PhoneCodeDto): Promise<void> {
+    // The pair of /v1/user/verify_code: the same login settings govern both.
+    this.users.loginConfig(me.app);
     await this.phoneChange.change(me.app, me.userId, { newPhone: { mcode: dto.mcode, mobile: dto.mobile }, newCode: dto.verify_code });
   }
 
   @Get('info')
   async info(@CurrentUser() me: UserPrincipal): Promise<Record<string, unknown>> {
-    return userView(await this.users.get(me.userId), { isVip: true });
+    return userView(await this.users.profile(me.app, me.userId), { isVip: true });
   }
 
+  /** Always answers: revoking a token only takes access away, so no login setting stands in its way (logout.md lists no code). */
   @Get('logout')
   async logout(@CurrentUser() me: UserPrincipal): Promise<void> {
     await this.users.logout(me.jti);
@@ -53,6 +56,6 @@ export class V1UserController {
   @Post('cancel')
   @HttpCode(200)
   async cancel(@CurrentUser() me: UserPrincipal): Promise<void> {
-    await this.users.cancel(me.userId);
+    await this.users.cancel(me.app, me.userId);
   }
 }
