@@ -64,7 +64,7 @@ export const V1_DEFAULT_CODES: Record<ErrorName, number> = {
   UPDATE_PHONE_TOKEN_INVALID: 400,
 };
 
-/** The SMS failures, named by what each endpoint's document calls them. */
+/** The SMS failures a send can raise. */
 type SmsFailure = Extract<ErrorName, `SMS_${string}`>;
 
 /**
