@@ -7,6 +7,7 @@ import { UsersSessionsCodesLimits1764000000000 } from './1764000000000-UsersSess
 import { UpdatePhoneTokens1764100000000 } from './1764100000000-UpdatePhoneTokens.js';
 import { SmsMessageUnknown1764200000000 } from './1764200000000-SmsMessageUnknown.js';
 import { OperatorLoginFailures1764310000000 } from './1764310000000-OperatorLoginFailures.js';
+import { NormalisedUserPhones1764320000000 } from './1764320000000-NormalisedUserPhones.js';
 
 export const MIGRATIONS = [
   InitialSchema1763900000000,
@@ -17,4 +18,5 @@ export const MIGRATIONS = [
   UpdatePhoneTokens1764100000000,
   SmsMessageUnknown1764200000000,
   OperatorLoginFailures1764310000000,
+  NormalisedUserPhones1764320000000,
 ];

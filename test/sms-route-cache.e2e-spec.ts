@@ -21,7 +21,7 @@ describe('SMS routes cached by the send path', () => {
       expect(await send(t, app)).toBe(200);
       const auth = { authorization: `Bearer ${await t.adminToken()}` };
       await t.http.post(`/admin/sms/templates/${setup.templates.login!.id}/disable`).set(auth).expect(200);
-      expect(await send(t, app)).toBe(400185);
+      expect(await send(t, app)).toBe(400193);
       await t.http.post(`/admin/sms/templates/${setup.templates.login!.id}/enable`).set(auth).expect(200);
       expect(await send(t, app)).toBe(200);
       expect(sms.messages).toHaveLength(2);
@@ -45,7 +45,7 @@ describe('SMS routes cached by the send path', () => {
         await new Promise((r) => setTimeout(r, 50));
         code = await send(a, app);
       }
-      expect(code).toBe(400185);
+      expect(code).toBe(400193);
     } finally {
       await b.close(true);
       await a.close();

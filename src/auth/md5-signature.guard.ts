@@ -9,11 +9,18 @@ import { APP_CONFIG } from '../config/config.module.js';
 import { SIGNED_APP } from './signed-app.decorator.js';
 
 const TIMESTAMP = /^\d{10}$/;
+/**
+ * The documents write `sign` as 32 lowercase hex characters, which is what every
+ * MD5 helper they show prints. Uppercase hex is the same digest (PHP's
+ * `strtoupper(md5(...))`, Java's `%02X`), so it is accepted too: refusing it
+ * would protect nothing.
+ */
 const SIGN = /^[0-9a-fA-F]{32}$/;
 
 /**
  * Seed 001's request signature: `sign = md5(appkey + timestamp + app_secret)` with
- * a 10-digit seconds timestamp within the configured skew. `appkey`, `timestamp`
+ * a 10-digit seconds timestamp within the configured skew (±120 s by default, as
+ * intro.md states; `SIGNATURE_SKEW_S`). `appkey`, `timestamp`
  * and `sign` come from the query, a form body or a JSON body. The app's current
  * secret and, during a rotation grace, the previous one are accepted.
  */

@@ -123,7 +123,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       ttlMs: parseIntIn(env, 'THROTTLE_TTL_MS', 60_000, 1000, 3_600_000),
     },
     sms: { timeoutMs: parseIntIn(env, 'SMS_TIMEOUT_MS', 5000, 100, 60_000) },
-    signature: { skewS: parseIntIn(env, 'SIGNATURE_SKEW_S', 300, 1, 86_400) },
+    signature: { skewS: parseIntIn(env, 'SIGNATURE_SKEW_S', 120, 1, 86_400) },
     log: { level: parseEnum(env, 'LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info') },
   };
 }

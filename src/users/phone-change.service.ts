@@ -82,7 +82,7 @@ export class PhoneChangeService {
    * USER_NOT_FOUND when the user is gone.
    */
   async change(app: AppEntity, userId: string, req: PhoneChange): Promise<void> {
-    await this.moveTo(app, userId, parse(req.newPhone), req.newPhone, req.newCode, {});
+    await this.moveTo(app, userId, parse(req.newPhone), req.newCode, {});
   }
 
   /**
@@ -99,7 +99,7 @@ export class PhoneChangeService {
     assertCurrentPhone(user, oldPhone, req.fields.oldPhone);
     const newPhone = parse(req.newPhone);
     await this.spend(app, 'verify_old_phone', oldPhone.e164, req.oldCode, req.fields.oldCode);
-    await this.moveTo(app, userId, newPhone, req.newPhone, req.newCode, { code: req.fields.newCode, phone: req.fields.newPhone });
+    await this.moveTo(app, userId, newPhone, req.newCode, { code: req.fields.newCode, phone: req.fields.newPhone });
   }
 
   /**
@@ -127,7 +127,7 @@ export class PhoneChangeService {
       app,
       userId: user.id,
       oldPhoneE164: user.phone_e164,
-      newPhone: { e164: newPhone.e164, mcode: req.newPhone.mcode, mobile: req.newPhone.mobile },
+      newPhone,
       ttlS: config.update_phone_token_ttl_s,
     });
   }
@@ -150,15 +150,12 @@ export class PhoneChangeService {
     app: AppEntity,
     userId: string,
     phone: ParsedPhone,
-    given: PhoneInput,
     code: string,
     fields: { code?: string; phone?: string },
   ): Promise<void> {
     await this.spend(app, 'update_phone', phone.e164, code, fields.code);
     try {
-      const changed = await this.repo.transaction((m) =>
-        this.repo.setPhone(m, userId, { e164: phone.e164, mcode: given.mcode, mobile: given.mobile }, this.clock.now()),
-      );
+      const changed = await this.repo.transaction((m) => this.repo.setPhone(m, userId, phone, this.clock.now()));
       if (!changed) throw new DomainError('USER_NOT_FOUND', fields.phone ? { field: fields.phone } : {});
     } catch (err) {
       if (isUniqueViolation(err)) throw new DomainError('PHONE_TAKEN');

@@ -1,14 +1,16 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
+import { type ParsedPhone } from '../common/phone/phone.js';
 import { sqlRows } from '../database/sql-rows.js';
 import { type UserRow, type UserSessionRow } from './user.js';
 
+/** The number columns of `users`: E.164, and its normalised parts (`+86`, the national number). */
+export type UserPhone = Pick<ParsedPhone, 'e164' | 'mcode' | 'national'>;
+
 export interface NewUser {
   appId: string;
-  phoneE164: string;
-  mcode: string;
-  mobile: string;
+  phone: UserPhone;
   versionNumber: number | null;
   channel: string | null;
   oaid: string | null;
@@ -42,7 +44,7 @@ export class UsersRepository {
            oaid = COALESCE(EXCLUDED.oaid, users.oaid),
            device_id = COALESCE(EXCLUDED.device_id, users.device_id)
          RETURNING *, (xmax = 0) AS created`,
-        [u.appId, u.phoneE164, u.mcode, u.mobile, u.versionNumber, u.channel, u.oaid, u.deviceId, u.ip, u.now],
+        [u.appId, u.phone.e164, u.phone.mcode, u.phone.national, u.versionNumber, u.channel, u.oaid, u.deviceId, u.ip, u.now],
       ),
     );
     return { ...row, id: String(row.id) };
@@ -58,11 +60,11 @@ export class UsersRepository {
     return row ? { ...row, id: String(row.id) } : null;
   }
 
-  /** Changes the number; a unique violation means another active user holds it. */
-  async setPhone(m: EntityManager, id: string, phone: { e164: string; mcode: string; mobile: string }, now: Date): Promise<boolean> {
+  /** Changes the number (stored normalised, as at login); a unique violation means another active user holds it. */
+  async setPhone(m: EntityManager, id: string, phone: UserPhone, now: Date): Promise<boolean> {
     const rows = await m.query(
       `UPDATE users SET phone_e164 = $2, mcode = $3, mobile = $4, updated_at = $5 WHERE id = $1 AND status = 'active' RETURNING id`,
-      [id, phone.e164, phone.mcode, phone.mobile, now],
+      [id, phone.e164, phone.mcode, phone.national, now],
     );
     return sqlRows(rows).length > 0;
   }

@@ -21,10 +21,8 @@ export function userAudience(appId: string): string {
 
 export interface LoginRequest {
   app: AppEntity;
+  /** The number parsed: the user's row keeps its normalised mcode and national number, whatever the client typed. */
   phone: ParsedPhone;
-  /** mcode and mobile as the client sent them. */
-  mcode: string;
-  mobile: string;
   code: string;
   versionNumber: number | null;
   channel: string | null;
@@ -56,10 +54,20 @@ export class UsersService {
    * missing (LOGIN_NOT_CONFIGURED), off (LOGIN_DISABLED), SMS login off (MOBILE_LOGIN_DISABLED).
    */
   loginConfig(app: AppEntity): LoginConfig {
+    const config = this.loginEnabled(app);
+    if (!config.mobile_login_enabled) throw new DomainError('MOBILE_LOGIN_DISABLED');
+    return config;
+  }
+
+  /**
+   * The app's login config when its end users may use their accounts at all (the
+   * user_* documents: "requires login enabled"): LOGIN_NOT_CONFIGURED when it has
+   * none, LOGIN_DISABLED when login is off.
+   */
+  loginEnabled(app: AppEntity): LoginConfig {
     if (!app.loginConfig) throw new DomainError('LOGIN_NOT_CONFIGURED');
     const config = { ...DEFAULT_LOGIN_CONFIG, ...app.loginConfig };
     if (!config.enabled) throw new DomainError('LOGIN_DISABLED');
-    if (!config.mobile_login_enabled) throw new DomainError('MOBILE_LOGIN_DISABLED');
     return config;
   }
 
@@ -76,9 +84,7 @@ export class UsersService {
     const user = await this.repo.transaction(async (m) => {
       const u = await this.repo.upsertByPhone(m, {
         appId: req.app.id,
-        phoneE164: req.phone.e164,
-        mcode: req.mcode,
-        mobile: req.mobile,
+        phone: req.phone,
         versionNumber: req.versionNumber,
         channel: req.channel,
         oaid: req.oaid,
@@ -105,6 +111,12 @@ export class UsersService {
     return { user, accessToken, expiresAt: Math.floor(expiresAt.getTime() / 1000) };
   }
 
+  /** The user detail of a session's user: LOGIN_* when the app's login is off, USER_NOT_FOUND once deregistered. */
+  async profile(app: AppEntity, userId: string): Promise<UserRow> {
+    this.loginEnabled(app);
+    return this.get(userId);
+  }
+
   /** The current user of a session; USER_NOT_FOUND once deregistered. */
   async get(userId: string): Promise<UserRow> {
     const user = await this.repo.findActive(userId);
@@ -128,8 +140,13 @@ export class UsersService {
     await this.repo.revokeSession(jti, this.clock.now());
   }
 
-  /** Deregistration: the user is cancelled (the number is free again) and every session revoked. */
-  async cancel(userId: string): Promise<void> {
+  /**
+   * Deregistration: the user is cancelled (the number is free again) and every
+   * session revoked. LOGIN_* when the app's login is off; USER_CANCEL_FAILED when
+   * there is no active user to cancel.
+   */
+  async cancel(app: AppEntity, userId: string): Promise<void> {
+    this.loginEnabled(app);
     await this.repo.transaction(async (m) => {
       const now = this.clock.now();
       if (!(await this.repo.cancel(m, userId, now))) throw new DomainError('USER_CANCEL_FAILED');

@@ -5,6 +5,7 @@ import { type AppEntity } from '../apps/app.entity.js';
 import { Clock } from '../common/clock/clock.js';
 import { hmacSha256Hex } from '../common/crypto/hashing.js';
 import { DomainError } from '../common/errors/domain-error.js';
+import { type ParsedPhone } from '../common/phone/phone.js';
 import { type AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { isUniqueViolation, sqlRows } from '../database/sql-rows.js';
@@ -13,7 +14,8 @@ export interface NewUpdatePhoneToken {
   app: AppEntity;
   userId: string;
   oldPhoneE164: string;
-  newPhone: { e164: string; mcode: string; mobile: string };
+  /** Stored as the users row will keep it: E.164, the normalised mcode and the national number. */
+  newPhone: Pick<ParsedPhone, 'e164' | 'mcode' | 'national'>;
   ttlS: number;
 }
 
@@ -44,7 +46,7 @@ export class UpdatePhoneTokenService {
     await this.ds.query(
       `INSERT INTO update_phone_tokens (token_hash, app_id, user_id, old_phone_e164, new_phone_e164, new_mcode, new_mobile, created_at, expires_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-      [this.hash(token), req.app.id, req.userId, req.oldPhoneE164, req.newPhone.e164, req.newPhone.mcode, req.newPhone.mobile, now, new Date(now.getTime() + req.ttlS * 1000)],
+      [this.hash(token), req.app.id, req.userId, req.oldPhoneE164, req.newPhone.e164, req.newPhone.mcode, req.newPhone.national, now, new Date(now.getTime() + req.ttlS * 1000)],
     );
     return { token, expiresInS: req.ttlS };
   }

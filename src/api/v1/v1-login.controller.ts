@@ -3,10 +3,12 @@ import { ApiTags } from '@nestjs/swagger';
 import { type AppEntity } from '../../apps/app.entity.js';
 import { Md5SignatureGuard } from '../../auth/md5-signature.guard.js';
 import { SignedApp } from '../../auth/signed-app.decorator.js';
+import { ErrorCodes } from '../../common/http/route-error-codes.js';
 import { parsePhoneInput } from '../../common/phone/phone.js';
 import { UsersService } from '../../users/users.service.js';
 import { userView } from '../../users/user.view.js';
 import { VerificationService } from '../../verification/verification.service.js';
+import { V1_LOGIN_MOBILE_CODES, V1_LOGIN_SEND_CODES } from './v1.dialect.js';
 import { V1LoginMobileDto, V1SendCodeDto } from './v1.dto.js';
 
 /** Seed 001 and login_mobile.md: SMS login with signed requests. */
@@ -21,6 +23,7 @@ export class V1LoginController {
 
   @Post('verify_code')
   @HttpCode(200)
+  @ErrorCodes(V1_LOGIN_SEND_CODES)
   async sendLoginCode(@SignedApp() app: AppEntity, @Body() dto: V1SendCodeDto, @Ip() ip: string): Promise<void> {
     this.users.loginConfig(app);
     const phone = parsePhoneInput(dto.mcode, dto.mobile);
@@ -29,14 +32,13 @@ export class V1LoginController {
 
   @Post('mobile')
   @HttpCode(200)
+  @ErrorCodes(V1_LOGIN_MOBILE_CODES)
   async login(@SignedApp() app: AppEntity, @Body() dto: V1LoginMobileDto, @Ip() ip: string): Promise<Record<string, unknown>> {
     this.users.loginConfig(app);
     const phone = parsePhoneInput(dto.mcode, dto.mobile);
     const { user, accessToken, expiresAt } = await this.users.login({
       app,
       phone,
-      mcode: dto.mcode,
-      mobile: dto.mobile,
       code: dto.verify_code,
       versionNumber: dto.version_number,
       channel: dto.channel,

@@ -3,11 +3,13 @@ import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { CurrentUser } from '../../auth/current-user.decorator.js';
 import { UserAuthGuard } from '../../auth/user-auth.guard.js';
 import { type UserPrincipal } from '../../auth/user-jwt.strategy.js';
+import { ErrorCodes } from '../../common/http/route-error-codes.js';
 import { parsePhoneInput } from '../../common/phone/phone.js';
 import { PhoneChangeService } from '../../users/phone-change.service.js';
 import { UsersService } from '../../users/users.service.js';
 import { userView } from '../../users/user.view.js';
 import { VerificationService } from '../../verification/verification.service.js';
+import { V1_USER_MOBILE_CODES, V1_USER_SEND_CODES } from './v1.dialect.js';
 import { V1PhoneCodeDto, V1SendCodeDto } from './v1.dto.js';
 
 /** Seed 000 and the user_* docs: the logged-in end user. */
@@ -24,6 +26,7 @@ export class V1UserController {
 
   @Post('verify_code')
   @HttpCode(200)
+  @ErrorCodes(V1_USER_SEND_CODES)
   async sendUpdatePhoneCode(@CurrentUser() me: UserPrincipal, @Body() dto: V1SendCodeDto, @Ip() ip: string): Promise<void> {
     this.users.loginConfig(me.app);
     const phone = parsePhoneInput(dto.mcode, dto.mobile);
@@ -32,15 +35,19 @@ export class V1UserController {
 
   @Post('mobile')
   @HttpCode(200)
+  @ErrorCodes(V1_USER_MOBILE_CODES)
   async changePhone(@CurrentUser() me: UserPrincipal, @Body() dto: V1PhoneCodeDto): Promise<void> {
+    // The pair of /v1/user/verify_code: the same login settings govern both.
+    this.users.loginConfig(me.app);
     await this.phoneChange.change(me.app, me.userId, { newPhone: { mcode: dto.mcode, mobile: dto.mobile }, newCode: dto.verify_code });
   }
 
   @Get('info')
   async info(@CurrentUser() me: UserPrincipal): Promise<Record<string, unknown>> {
-    return userView(await this.users.get(me.userId));
+    return userView(await this.users.profile(me.app, me.userId), { isVip: true });
   }
 
+  /** Always answers: revoking a token only takes access away, so no login setting stands in its way (logout.md lists no code). */
   @Get('logout')
   async logout(@CurrentUser() me: UserPrincipal): Promise<void> {
     await this.users.logout(me.jti);
@@ -49,6 +56,6 @@ export class V1UserController {
   @Post('cancel')
   @HttpCode(200)
   async cancel(@CurrentUser() me: UserPrincipal): Promise<void> {
-    await this.users.cancel(me.userId);
+    await this.users.cancel(me.app, me.userId);
   }
 }

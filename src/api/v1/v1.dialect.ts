@@ -1,5 +1,6 @@
 import { DomainError } from '../../common/errors/domain-error.js';
 import { type ErrorName } from '../../common/errors/error-registry.js';
+import { type RouteErrorCodes } from '../../common/http/route-error-codes.js';
 import { type ErrorContext, type WireDialect, type WireReply } from '../../common/http/wire-dialect.js';
 
 /**
@@ -26,7 +27,7 @@ export const V1_DEFAULT_CODES: Record<ErrorName, number> = {
   CAPTCHA_REQUIRED: 400186,
   CAPTCHA_WRONG: 400187,
   CAPTCHA_INVALID: 400188,
-  // Seed 000's numbering (/v1/user/verify_code); endpoints with another numbering override it.
+  // Seed 000's numbering (user_update_verify_code.md); the endpoints that send codes each name theirs with @ErrorCodes.
   SMS_NOT_CONFIGURED: 400197,
   SMS_ACCESS_KEY_NOT_FOUND: 400194,
   SMS_TEMPLATE_NOT_FOUND: 400195,
@@ -63,35 +64,70 @@ export const V1_DEFAULT_CODES: Record<ErrorName, number> = {
   UPDATE_PHONE_TOKEN_INVALID: 400,
 };
 
-/** SMS configuration errors: on endpoints whose table gives 400196/400197 another meaning they all answer 400185. */
-const SMS_CONFIG_ERRORS = [
-  'SMS_NOT_CONFIGURED',
-  'SMS_ACCESS_KEY_NOT_FOUND',
-  'SMS_TEMPLATE_NOT_FOUND',
-  'SMS_SIGNATURE_NOT_FOUND',
-  'SMS_ACCOUNT_NOT_FOUND',
-  'SMS_ACCOUNT_DISABLED',
-  'SMS_TEMPLATE_DISABLED',
-  'SMS_SIGNATURE_DISABLED',
-  'SMS_BINDING_ACCOUNT_MISMATCH',
-  'SMS_BINDING_TYPE_MISMATCH',
-] as const satisfies readonly ErrorName[];
-
-const SMS_CONFIG_AS_400185 = Object.fromEntries(SMS_CONFIG_ERRORS.map((n) => [n, 400185])) as Partial<Record<ErrorName, number>>;
+/** The SMS failures a send can raise. */
+type SmsFailure = Extract<ErrorName, `SMS_${string}`>;
 
 /**
- * Per-endpoint numbering, keyed by `METHOD /route`: where an endpoint's table gives
- * a number another meaning than the default, the endpoint's table wins.
+ * How a send endpoint numbers SMS failures: the document's six rows, and the
+ * errors each row stands for. A disabled template, signature or account is the
+ * operator's configuration problem of that kind; a provider refusing the number
+ * is a malformed `mobile`, its per-number limits a 429.
  */
-export const V1_ROUTE_CODES: Record<string, Partial<Record<ErrorName, number>>> = {
-  // Seed 001: 400196/400197 are login switches, so SMS configuration errors move to 400185.
-  'POST /v1/login/verify_code': SMS_CONFIG_AS_400185,
-  'POST /v1/sms/verify_code': SMS_CONFIG_AS_400185,
-  // Seed 000: 400196/400197 are the SMS signature and SMS configuration; the login checks all answer 400198.
-  'POST /v1/user/verify_code': { LOGIN_NOT_CONFIGURED: 400198, LOGIN_DISABLED: 400198, MOBILE_LOGIN_DISABLED: 400198 },
-  // user_update_mobile.md: 400190 wrong code, 400191 expired.
-  'POST /v1/user/mobile': { CODE_WRONG: 400190, CODE_EXPIRED: 400191 },
+function smsCodes(rows: { exception: number; failed: number; accessKey: number; template: number; signature: number; config: number }): Record<SmsFailure, number> {
+  return {
+    SMS_PROVIDER_FAILED: rows.exception,
+    SMS_PROVIDER_REJECTED: rows.failed,
+    SMS_ACCESS_KEY_NOT_FOUND: rows.accessKey,
+    SMS_TEMPLATE_NOT_FOUND: rows.template,
+    SMS_TEMPLATE_DISABLED: rows.template,
+    SMS_SIGNATURE_NOT_FOUND: rows.signature,
+    SMS_SIGNATURE_DISABLED: rows.signature,
+    SMS_NOT_CONFIGURED: rows.config,
+    SMS_ACCOUNT_NOT_FOUND: rows.config,
+    SMS_ACCOUNT_DISABLED: rows.config,
+    SMS_BINDING_ACCOUNT_MISMATCH: rows.config,
+    SMS_BINDING_TYPE_MISMATCH: rows.config,
+    SMS_PHONE_REJECTED: 400107,
+    SMS_PROVIDER_RATE_LIMITED: 429,
+  };
+}
+
+/*
+ * Each endpoint's own numbering, put on its handler with @ErrorCodes so the table
+ * travels with the route. Where a table is silent, V1_DEFAULT_CODES answers.
+ */
+
+/**
+ * POST /v1/login/verify_code (login_verify_code.md): 400190 SMS exception, 400191
+ * send failed, 400192 AccessKey, 400193 template, 400194 signature, 400195 SMS
+ * configuration not found; 400196–400198 the login switches, 400199 the appkey.
+ */
+export const V1_LOGIN_SEND_CODES: RouteErrorCodes = smsCodes({ exception: 400190, failed: 400191, accessKey: 400192, template: 400193, signature: 400194, config: 400195 });
+
+/** POST /v1/login/mobile (login_mobile.md): 400194 wrong code, 400195 no usable code — the defaults, named here for the reader. */
+export const V1_LOGIN_MOBILE_CODES: RouteErrorCodes = { CODE_WRONG: 400194, CODE_EXPIRED: 400195 };
+
+/**
+ * POST /v1/user/verify_code (seed 000, user_update_verify_code.md): 400192 SMS
+ * exception … 400197 SMS configuration not found; 400196/400197 being SMS rows,
+ * every login check answers 400198 (login config not found).
+ */
+export const V1_USER_SEND_CODES: RouteErrorCodes = {
+  ...smsCodes({ exception: 400192, failed: 400193, accessKey: 400194, template: 400195, signature: 400196, config: 400197 }),
+  LOGIN_NOT_CONFIGURED: 400198,
+  LOGIN_DISABLED: 400198,
+  MOBILE_LOGIN_DISABLED: 400198,
 };
+
+/** POST /v1/user/mobile (user_update_mobile.md): 400190 wrong code, 400191 expired. */
+export const V1_USER_MOBILE_CODES: RouteErrorCodes = { CODE_WRONG: 400190, CODE_EXPIRED: 400191 };
+
+/**
+ * POST /v1/sms/verify_code (Passcode's own): the signed sibling of
+ * /v1/login/verify_code numbers SMS failures as it does, so a tenant back end
+ * handles both sends with one table.
+ */
+export const V1_SMS_SEND_CODES: RouteErrorCodes = V1_LOGIN_SEND_CODES;
 
 const MISSING = new Set(['isDefined', 'isNotEmpty']);
 
@@ -113,9 +149,9 @@ export const V1_FIELD_CODES: Record<string, { missing: number; other: number; [c
   scene: { missing: 400120, other: 400121 },
 };
 
-/** The v1 code of an error on a route. */
-export function v1Code(error: DomainError, route: string): number {
-  const routed = V1_ROUTE_CODES[route]?.[error.code];
+/** The v1 code of an error on a route with the given numbering (its @ErrorCodes table). */
+export function v1Code(error: DomainError, codes?: RouteErrorCodes): number {
+  const routed = codes?.[error.code];
   if (routed !== undefined) return routed;
   if (error.code === 'VALIDATION_FAILED' && error.details.field) {
     const table = V1_FIELD_CODES[error.details.field];
@@ -158,7 +194,7 @@ export class V1Dialect implements WireDialect {
   }
 
   failure(error: DomainError, ctx: ErrorContext): WireReply {
-    const code = v1Code(error, ctx.route);
+    const code = v1Code(error, ctx.codes);
     const msg = error.code === 'VALIDATION_FAILED' && error.details.message ? error.details.message : (GLOBAL_MESSAGES[code] ?? error.message);
     const body: Record<string, unknown> = { code, msg };
     if (error.details.retryAfterS !== undefined) body.data = { retry_after: Math.ceil(error.details.retryAfterS) };

@@ -13,7 +13,9 @@ export function requestId(req: FastifyRequest): string {
   return String(req.id);
 }
 
+/** What a dialect needs to know of a request to render its answer: its id, its route and the route's own error numbering. */
 export function errorContext(req: FastifyRequest): ErrorContext {
   const pattern = req.routeOptions?.url;
-  return { requestId: requestId(req), route: pattern ? `${req.method} ${pattern}` : '' };
+  const codes = req.routeOptions?.config?.passcodeErrorCodes;
+  return { requestId: requestId(req), route: pattern ? `${req.method} ${pattern}` : '', ...(codes ? { codes } : {}) };
 }

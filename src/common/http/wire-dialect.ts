@@ -1,9 +1,12 @@
 import { DomainError } from '../errors/domain-error.js';
+import { type RouteErrorCodes } from './route-error-codes.js';
 
 export interface ErrorContext {
   requestId: string;
-  /** `METHOD /route/pattern`, e.g. `POST /v1/login/mobile`; empty when no route matched. */
+  /** `METHOD /route/pattern`, e.g. `POST /v1/login/mobile`; empty when no route matched. For logs, not for choosing codes. */
   route: string;
+  /** The matched route's own error numbering (`@ErrorCodes()` on its handler); absent when it has none or no route matched. */
+  codes?: RouteErrorCodes;
 }
 
 export interface WireReply {

@@ -1,4 +1,4 @@
-import { maskPhone, parsePhone, PhoneParseError } from './phone.js';
+import { maskPhone, parsePhone, PhoneParseError, unencodedPlus } from './phone.js';
 
 describe('parsePhone', () => {
   it('parses a mainland China mobile into E.164', () => {
@@ -31,6 +31,12 @@ describe('parsePhone', () => {
     }
   });
 
+  it('gives the normalised mcode and national number whatever separators or prefix were typed', () => {
+    for (const [mcode, mobile] of [['+86', '139-1234-5671'], ['+86', '+8613912345671'], ['＋８６', '(139) 1234.5671'], ['+86', '139-1234-' + '-'.repeat(25) + '5671']]) {
+      expect(parsePhone(mcode, mobile)).toMatchObject({ e164: '+8613912345671', mcode: '+86', national: '13912345671' });
+    }
+  });
+
   it('masks the middle of a number', () => {
     expect(maskPhone('+8618518768888')).toBe('+86185****8888');
   });
@@ -48,5 +54,14 @@ describe('parsePhone, asked again', () => {
     // "+8" + "618518768888" and "+86" + "18518768888" spell the same characters.
     expect(parsePhone('+86', '18518768888').e164).toBe('+8618518768888');
     expect(() => parsePhone('+8', '618518768888')).toThrow(PhoneParseError);
+  });
+});
+
+describe('unencodedPlus', () => {
+  it('reads the space an unencoded + decodes to as that +, and nothing else', () => {
+    expect(unencodedPlus(' 86')).toBe('+86');
+    expect(unencodedPlus(' 852')).toBe('+852');
+    expect(unencodedPlus('+86')).toBe('+86');
+    for (const other of ['86', '0086', '  86', ' 8 6', ' 8612', ' ', '']) expect(unencodedPlus(other)).toBe(other);
   });
 });

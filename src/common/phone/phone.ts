@@ -50,6 +50,16 @@ export function lenientCallingCode(raw: string): string {
   return digits ? `+${digits[1]}` : raw;
 }
 
+/**
+ * A `+` sent unencoded in a form body or a query string decodes as a space, so
+ * `mcode=+86` arrives as ` 86`. A dialling code cannot start with a space, so a
+ * single leading space before its digits is read as that `+`; anything else is
+ * returned as sent (v1 still refuses `86` and `0086`, unlike {@link lenientCallingCode}).
+ */
+export function unencodedPlus(raw: string): string {
+  return /^ [0-9]{1,3}$/.test(raw) ? `+${raw.slice(1)}` : raw;
+}
+
 /** Validates an international dialling code as the seeds write it: `+` and 1-3 digits. */
 export function isValidMcode(mcode: string): boolean {
   return MCODE.test(normalizeDigits(mcode));

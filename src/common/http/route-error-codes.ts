@@ -1,0 +1,31 @@
+import { FASTIFY_ROUTE_CONFIG_METADATA } from '@nestjs/platform-fastify/constants.js';
+import { type ErrorName } from '../errors/error-registry.js';
+
+/** An endpoint's own numbering of some errors, where its document gives a number another meaning than its dialect's default. */
+export type RouteErrorCodes = Readonly<Partial<Record<ErrorName, number>>>;
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Set by {@link ErrorCodes}: the route's own error numbering, read by its dialect through the ErrorContext. */
+    passcodeErrorCodes?: RouteErrorCodes;
+  }
+}
+
+/**
+ * Puts an endpoint's error numbering in its Fastify route config, so the table
+ * travels with the handler: a renamed or moved route keeps it. It merges with a
+ * config already set by decorators listed below it (e.g. `RouteConfig`).
+ */
+export function ErrorCodes(codes: RouteErrorCodes): MethodDecorator {
+  return (_target, _key, descriptor) => {
+    const handler = descriptor.value as object;
+    const config = (Reflect.getMetadata(FASTIFY_ROUTE_CONFIG_METADATA, handler) as Record<string, unknown> | undefined) ?? {};
+    Reflect.defineMetadata(FASTIFY_ROUTE_CONFIG_METADATA, { ...config, passcodeErrorCodes: codes }, handler);
+    return descriptor;
+  };
+}
+
+/** The numbering {@link ErrorCodes} put on a handler (for tests and docs). */
+export function errorCodesOf(handler: object): RouteErrorCodes | undefined {
+  return (Reflect.getMetadata(FASTIFY_ROUTE_CONFIG_METADATA, handler) as { passcodeErrorCodes?: RouteErrorCodes } | undefined)?.passcodeErrorCodes;
+}
