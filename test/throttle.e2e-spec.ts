@@ -1,5 +1,8 @@
 import { randomBytes } from 'node:crypto';
+import { DataSource } from 'typeorm';
+import { RecordingSmsProvider, withRecordingSms } from './support/sms.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
+import { createSmsApp, signParams } from './support/v1.js';
 
 const REDIS_URL = process.env.TEST_REDIS_URL || process.env.REDIS_URL;
 
@@ -61,6 +64,29 @@ describe('per-IP throttling', () => {
       for (const ip of ['203.0.113.1', '203.0.113.1']) await t.http.get('/admin/apps').set('x-forwarded-for', ip).expect(401);
       await t.http.get('/admin/apps').set('x-forwarded-for', '203.0.113.1').expect(429);
       await t.http.get('/admin/apps').set('x-forwarded-for', '203.0.113.2').expect(401);
+    } finally {
+      await t.close();
+    }
+  });
+});
+
+describe('the client address behind TRUST_PROXY', () => {
+  it('ends the forwarded chain at an entry that is not an IP address, so no column overflows', async () => {
+    const sms = new RecordingSmsProvider();
+    const t = await startTestApp({ env: { TRUST_PROXY: 'true' }, override: withRecordingSms(sms) });
+    try {
+      const app = await createSmsApp(t);
+      const send = (mobile: string, forwarded: string) =>
+        t.http.post('/v1/login/verify_code').set('x-forwarded-for', forwarded).send({ ...signParams(t, app), mcode: '+86', mobile });
+      // The client's own junk in front of what the trusted proxy saw: the proxy's entry counts.
+      expect((await send('18800000301', `${'x'.repeat(100)}, 203.0.113.77`).expect(200)).body).toEqual({ code: 200, msg: 'success' });
+      // Nothing valid at all: the socket's address.
+      expect((await send('18800000302', 'y'.repeat(300)).expect(200)).body).toEqual({ code: 200, msg: 'success' });
+      const ips = await t.app.get(DataSource).query(`SELECT phone_e164, ip FROM verification_codes ORDER BY phone_e164`);
+      expect(ips).toEqual([
+        { phone_e164: '+8618800000301', ip: '203.0.113.77' },
+        { phone_e164: '+8618800000302', ip: expect.stringMatching(/^(::ffff:)?127\.0\.0\.1$|^::1$/) },
+      ]);
     } finally {
       await t.close();
     }

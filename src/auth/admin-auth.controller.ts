@@ -1,7 +1,8 @@
-import { Body, Controller, HttpCode, Ip, Post } from '@nestjs/common';
+import { Body, Controller, HttpCode, Post } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { AdminLoginDto } from './admin-login.dto.js';
 import { OperatorSessionService } from './operator-session.service.js';
+import { ClientIp } from '../common/http/client-ip.js';
 
 @ApiTags('admin')
 @Controller('admin')
@@ -15,7 +16,7 @@ export class AdminAuthController {
    */
   @Post('login')
   @HttpCode(200)
-  login(@Body() dto: AdminLoginDto, @Ip() ip: string) {
+  login(@Body() dto: AdminLoginDto, @ClientIp() ip: string) {
     return this.sessions.login(dto.username, dto.password, ip);
   }
 }

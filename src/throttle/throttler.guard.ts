@@ -1,5 +1,7 @@
 import { Injectable, type ExecutionContext } from '@nestjs/common';
-import { ThrottlerGuard } from '@nestjs/throttler';
+import { normalizeIp, ThrottlerGuard } from '@nestjs/throttler';
+import { type FastifyRequest } from 'fastify';
+import { clientIp } from '../common/http/client-ip.js';
 
 /**
  * @nestjs/throttler's guard with one budget per client IP across all routes.
@@ -12,6 +14,11 @@ import { ThrottlerGuard } from '@nestjs/throttler';
  */
 @Injectable()
 export class PasscodeThrottlerGuard extends ThrottlerGuard {
+  /** The client IP as {@link clientIp} reads it, an IPv6 /64 counting as one client. */
+  protected override getTracker(req: Record<string, unknown>): Promise<string> {
+    return Promise.resolve(normalizeIp(clientIp(req as unknown as FastifyRequest), this.ipv6SubnetPrefix));
+  }
+
   protected override generateKey(_context: ExecutionContext, tracker: string): string {
     return tracker;
   }

@@ -1,4 +1,4 @@
-import { Body, Controller, Headers, HttpCode, Ip, Post, Req, UseGuards } from '@nestjs/common';
+import { Body, Controller, Headers, HttpCode, Post, Req, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { type AppEntity } from '../../apps/app.entity.js';
 import { AppsService } from '../../apps/apps.service.js';
@@ -13,6 +13,7 @@ import { UsersService } from '../../users/users.service.js';
 import { VerificationService } from '../../verification/verification.service.js';
 import { AUTHING_CHANNELS, AuthingSendSmsDto, AuthingUpdatePhoneDto, AuthingVerifyUpdatePhoneDto } from './authing.dto.js';
 import { OptionalUserAuthGuard } from './optional-user-auth.guard.js';
+import { ClientIp } from '../../common/http/client-ip.js';
 
 const DEFAULT_COUNTRY_CODE = '+86';
 /** Channels whose code is about the logged-in user's own number: a token is required. */
@@ -37,7 +38,7 @@ export class AuthingController {
     @Headers('x-authing-app-id') appkey: string | undefined,
     @Req() req: { user?: UserPrincipal },
     @Body() dto: AuthingSendSmsDto,
-    @Ip() ip: string,
+    @ClientIp() ip: string,
   ): Promise<Record<string, never>> {
     const me = req.user;
     const app = me ? this.sameApp(me, appkey) : await this.appOf(appkey);

@@ -1,4 +1,4 @@
-import { Controller, HttpCode, Ip, Post, Query } from '@nestjs/common';
+import { Controller, HttpCode, Post, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { AppsService } from '../../apps/apps.service.js';
 import { NonceService } from '../../auth/nonce.service.js';
@@ -9,6 +9,7 @@ import { type Scene } from '../../common/scenes.js';
 import { VerificationService } from '../../verification/verification.service.js';
 import { EnduserSendCodeDto } from './enduser.dto.js';
 import { lenientCallingCode, parsePhoneInput } from '../../common/phone/phone.js';
+import { ClientIp } from '../../common/http/client-ip.js';
 
 /** Seed 003's window for `ts` either side of the clock; a `random` stays spent until its `ts` plus this. */
 const WINDOW_MS = 10 * 60_000;
@@ -29,7 +30,7 @@ export class EnduserSmsController {
 
   @Post('sendPhoneSmsCode')
   @HttpCode(200)
-  async sendPhoneSmsCode(@Query() dto: EnduserSendCodeDto, @Ip() ip: string): Promise<Record<string, never>> {
+  async sendPhoneSmsCode(@Query() dto: EnduserSendCodeDto, @ClientIp() ip: string): Promise<Record<string, never>> {
     const app = await this.apps.findByAppkey(dto.userDomain);
     if (!app || app.status !== 'enabled') throw new DomainError('APPKEY_NOT_FOUND');
     if (Math.abs(Number(dto.ts) - this.clock.nowMs()) > WINDOW_MS) throw new DomainError('SIGN_TIMESTAMP_EXPIRED');

@@ -1,4 +1,4 @@
-import { Body, Controller, HttpCode, Ip, Post } from '@nestjs/common';
+import { Body, Controller, HttpCode, Post } from '@nestjs/common';
 import { ApiHeader, ApiTags } from '@nestjs/swagger';
 import { AppsService } from '../../apps/apps.service.js';
 import { DomainError } from '../../common/errors/domain-error.js';
@@ -6,6 +6,7 @@ import { parsePhoneInput } from '../../common/phone/phone.js';
 import { VerificationService } from '../../verification/verification.service.js';
 import { AppKeyHeader } from './app-key.decorator.js';
 import { OauthSendSmsCodeDto, SMS_TYPES } from './oauth.dto.js';
+import { ClientIp } from '../../common/http/client-ip.js';
 
 @ApiTags('oauth (seed 004)')
 @ApiHeader({ name: 'X-App-Key', required: true, description: 'the appkey' })
@@ -19,7 +20,7 @@ export class OauthSmsController {
   /** Sends a code once the image captcha is solved; `data: true`. Without a valid captcha nothing is sent. */
   @Post('sendSmsCode')
   @HttpCode(200)
-  async sendSmsCode(@AppKeyHeader() appkey: string | undefined, @Body() dto: OauthSendSmsCodeDto, @Ip() ip: string): Promise<boolean> {
+  async sendSmsCode(@AppKeyHeader() appkey: string | undefined, @Body() dto: OauthSendSmsCodeDto, @ClientIp() ip: string): Promise<boolean> {
     if (!appkey) throw new DomainError('VALIDATION_FAILED', { field: 'X-App-Key', message: 'X-App-Key header is required' });
     const app = await this.apps.findByAppkey(appkey);
     if (!app || app.status !== 'enabled') throw new DomainError('APPKEY_NOT_FOUND');

@@ -1,4 +1,4 @@
-import { Body, Controller, HttpCode, Ip, Post, UseGuards } from '@nestjs/common';
+import { Body, Controller, HttpCode, Post, UseGuards } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { type AppEntity } from '../../apps/app.entity.js';
 import { Md5SignatureGuard } from '../../auth/md5-signature.guard.js';
@@ -10,6 +10,7 @@ import { userView } from '../../users/user.view.js';
 import { VerificationService } from '../../verification/verification.service.js';
 import { V1_LOGIN_MOBILE_CODES, V1_LOGIN_SEND_CODES } from './v1.dialect.js';
 import { V1LoginMobileDto, V1SendCodeDto } from './v1.dto.js';
+import { ClientIp } from '../../common/http/client-ip.js';
 
 /** Seed 001 and login_mobile.md: SMS login with signed requests. */
 @ApiTags('v1')
@@ -24,7 +25,7 @@ export class V1LoginController {
   @Post('verify_code')
   @HttpCode(200)
   @ErrorCodes(V1_LOGIN_SEND_CODES)
-  async sendLoginCode(@SignedApp() app: AppEntity, @Body() dto: V1SendCodeDto, @Ip() ip: string): Promise<void> {
+  async sendLoginCode(@SignedApp() app: AppEntity, @Body() dto: V1SendCodeDto, @ClientIp() ip: string): Promise<void> {
     this.users.loginConfig(app);
     const phone = parsePhoneInput(dto.mcode, dto.mobile);
     await this.verification.issue({ app, scene: 'login', phone, ip, origin: 'v1', captcha: { id: dto.img_code_id, answer: dto.img_code } });
@@ -33,7 +34,7 @@ export class V1LoginController {
   @Post('mobile')
   @HttpCode(200)
   @ErrorCodes(V1_LOGIN_MOBILE_CODES)
-  async login(@SignedApp() app: AppEntity, @Body() dto: V1LoginMobileDto, @Ip() ip: string): Promise<Record<string, unknown>> {
+  async login(@SignedApp() app: AppEntity, @Body() dto: V1LoginMobileDto, @ClientIp() ip: string): Promise<Record<string, unknown>> {
     this.users.loginConfig(app);
     const phone = parsePhoneInput(dto.mcode, dto.mobile);
     const { user, accessToken, expiresAt } = await this.users.login({

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Ip, Post, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Post, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { CurrentUser } from '../../auth/current-user.decorator.js';
 import { UserAuthGuard } from '../../auth/user-auth.guard.js';
@@ -11,6 +11,7 @@ import { userView } from '../../users/user.view.js';
 import { VerificationService } from '../../verification/verification.service.js';
 import { V1_USER_MOBILE_CODES, V1_USER_SEND_CODES } from './v1.dialect.js';
 import { V1PhoneCodeDto, V1SendCodeDto } from './v1.dto.js';
+import { ClientIp } from '../../common/http/client-ip.js';
 
 /** Seed 000 and the user_* docs: the logged-in end user. */
 @ApiTags('v1')
@@ -27,7 +28,7 @@ export class V1UserController {
   @Post('verify_code')
   @HttpCode(200)
   @ErrorCodes(V1_USER_SEND_CODES)
-  async sendUpdatePhoneCode(@CurrentUser() me: UserPrincipal, @Body() dto: V1SendCodeDto, @Ip() ip: string): Promise<void> {
+  async sendUpdatePhoneCode(@CurrentUser() me: UserPrincipal, @Body() dto: V1SendCodeDto, @ClientIp() ip: string): Promise<void> {
     this.users.loginConfig(me.app);
     const phone = parsePhoneInput(dto.mcode, dto.mobile);
     await this.verification.issue({ app: me.app, scene: 'update_phone', phone, ip, origin: 'v1', captcha: { id: dto.img_code_id, answer: dto.img_code } });
