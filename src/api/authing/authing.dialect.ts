@@ -46,7 +46,7 @@ export const AUTHING_CODES: Record<ErrorName, [statusCode: number, apiCode: numb
   PHONE_TAKEN: [400, 40002, '手机号已被绑定'],
   USER_CANCEL_FAILED: [500, 40003, '注销用户失败'],
   INTERNAL: [500, 50001, '服务器错误'],
-  SERVICE_UNAVAILABLE: [500, 50002, '服务暂不可用'],
+  SERVICE_UNAVAILABLE: [503, 50002, '服务暂不可用'],
   SMS_NOT_CONFIGURED: [500, 50010, '短信服务未配置'],
   SMS_ACCESS_KEY_NOT_FOUND: [500, 50010, '短信服务未配置'],
   SMS_TEMPLATE_NOT_FOUND: [500, 50010, '短信服务未配置'],
