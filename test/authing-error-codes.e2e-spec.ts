@@ -53,7 +53,7 @@ const UNREACHABLE: Record<number, string> = {
   30003: 'CAPTCHA_INVALID: as 30002',
   40003: 'USER_CANCEL_FAILED: deregistration is a v1 endpoint',
   50001: 'INTERNAL: a bug, by definition',
-  50002: 'SERVICE_UNAVAILABLE: the database down, not a request',
+  50002: 'SERVICE_UNAVAILABLE: the database down, not a request (test/db-unavailable.e2e-spec.ts and the abuse suite take it down)',
 };
 
 type Expected = (typeof E)[keyof typeof E];

@@ -24,7 +24,7 @@ describe('sms: configuration, console provider and send log', () => {
     await configureSms(t, app.id);
     const sender = t.app.get(SmsSender);
     const result = await sender.send({ appId: app.id, scene: 'login', phone: '+8618518768888', params: { code: '123456' }, origin: 'v1' });
-    expect(result).toEqual({ messageId: expect.any(String), provider: 'console', bizId: 'rec-1' });
+    expect(result).toEqual({ messageId: expect.any(String), provider: 'console', bizId: 'rec-1', status: 'sent' });
     expect(recorder.messages).toEqual([
       { phone: '+8618518768888', signName: 'Passcode', templateCode: 'TPL_LOGIN', params: { code: '123456' }, text: '【Passcode】Your login code is 123456.' },
     ]);
@@ -56,7 +56,7 @@ describe('sms: configuration, console provider and send log', () => {
     const app = await createApp(t, {}, token);
     await configureSms(t, app.id, { scenes: ['login'] });
     const res = await t.http.post(`/admin/apps/${app.id}/sms/test`).set(auth()).send({ scene: 'login', mobile: '18518768888', params: { code: '654321' } }).expect(200);
-    expect(res.body.data).toEqual({ message_id: expect.any(String), provider: 'console', biz_id: expect.stringMatching(/^rec-/) });
+    expect(res.body.data).toEqual({ message_id: expect.any(String), provider: 'console', biz_id: expect.stringMatching(/^rec-/), status: 'sent' });
     expect(recorder.lastCodeFor('+8618518768888')).toBe('654321');
     const audit = await t.http.get('/admin/audit-log').query({ target_id: app.id, action: 'sms.test_send' }).set(auth()).expect(200);
     expect(audit.body.data.items).toHaveLength(1);

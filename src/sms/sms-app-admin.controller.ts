@@ -39,6 +39,6 @@ export class SmsAppAdminController {
   @HttpCode(200)
   async test(@CurrentActor() actor: Actor, @Param('id') id: string, @Body() dto: SmsTestSendDto) {
     const r = await this.sms.testSend(actor, id, dto);
-    return { message_id: r.messageId, provider: r.provider, biz_id: r.bizId };
+    return { message_id: r.messageId, provider: r.provider, biz_id: r.bizId, status: r.status };
   }
 }

@@ -17,12 +17,20 @@ export interface SmsSendResult {
   provider: string;
   /** The provider's message id, when it gives one. */
   bizId: string | null;
+  /**
+   * `sent`: the provider accepted the message. `unknown`: the provider may have
+   * (no answer in time, a connection lost after the request was written); the
+   * message may arrive, so the send counts as made (DESIGN §8).
+   */
+  status: 'sent' | 'unknown';
 }
 
 /**
  * Sends one SMS for an app and scene through the app's configured account,
- * template and signature (failing over once on transient errors), and records
- * every attempt in the send log. Never call it inside a database transaction.
+ * template and signature (failing over once on a transient refusal, never on an
+ * unknown outcome), and records every attempt in the send log. Never call it
+ * inside a database transaction. An unknown outcome resolves with `status:
+ * 'unknown'`; a throw means no message can have left the provider.
  *
  * Throws DomainError: SMS_NOT_CONFIGURED, SMS_ACCESS_KEY_NOT_FOUND,
  * SMS_TEMPLATE_NOT_FOUND, SMS_SIGNATURE_NOT_FOUND, SMS_ACCOUNT_DISABLED,

@@ -2,6 +2,7 @@ import { randomInt } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import { PinoLogger } from 'nestjs-pino';
 import { DataSource } from 'typeorm';
 import { AppsService } from '../apps/apps.service.js';
 import { type Actor } from '../audit/actor.js';
@@ -14,10 +15,10 @@ import { parsePhoneInput } from '../common/phone/phone.js';
 import { type AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { renderTemplate } from './providers/render-template.js';
-import { type SmsAccountConnection, type SmsProviderOutcome } from './providers/sms-provider.js';
+import { type SmsAccountConnection, type SmsProviderOutcome, type SmsRefused } from './providers/sms-provider.js';
 import { SmsProviderRegistry } from './providers/sms-provider.registry.js';
 import { type SmsAccountEntity } from './sms-account.entity.js';
-import { SmsMessageEntity } from './sms-message.entity.js';
+import { SmsMessageEntity, type SmsMessageStatus } from './sms-message.entity.js';
 import { SmsSender, type SmsSendRequest, type SmsSendResult } from './sms-sender.js';
 import { type SmsSignatureEntity } from './sms-signature.entity.js';
 import { type SmsTemplateEntity } from './sms-template.entity.js';
@@ -34,7 +35,8 @@ interface Route {
   signature: SmsSignatureEntity;
 }
 
-type Failure = Extract<SmsProviderOutcome, { ok: false }>;
+/** The send-log status of each provider outcome. */
+const LOG_STATUS: Record<'accepted' | 'refused' | 'unknown', SmsMessageStatus> = { accepted: 'sent', refused: 'failed', unknown: 'unknown' };
 
 /** The slack past the provider's own timeout before we stop waiting for it ourselves. */
 const TIMEOUT_SLACK_MS = 250;
@@ -43,7 +45,8 @@ const TIMEOUT_SLACK_MS = 250;
  * Sends SMS: resolves an app's binding for a scene, checks that what it names is
  * enabled, calls the provider (outside any transaction, bounded in time), records
  * each attempt in the send log and fails over once to the fallback account on a
- * transient failure.
+ * transient refusal. An unknown outcome (a timeout, a connection lost after the
+ * request was written) never fails over: the first message may still arrive.
  */
 @Injectable()
 export class SmsService extends SmsSender {
@@ -57,8 +60,10 @@ export class SmsService extends SmsSender {
     private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly routes: SmsRouteCache,
+    private readonly logger: PinoLogger,
   ) {
     super();
+    this.logger.setContext('SmsService');
   }
 
   /** Decrypted credentials per loaded account row; cached routes reuse the row, a changed account is a new row. */
@@ -81,7 +86,7 @@ export class SmsService extends SmsSender {
     }
     const first = await this.attempt(req, primary, 1);
     if (first.ok) return first.result;
-    if (!first.failure.transient || !binding.fallbackTemplateId || !binding.fallbackSignatureId) throw toDomainError(first);
+    if (!first.refusal.transient || !binding.fallbackTemplateId || !binding.fallbackSignatureId) throw toDomainError(first);
 
     const fallback = await this.loadRoute(binding.fallbackTemplateId, binding.fallbackSignatureId);
     // A disabled fallback is no way out: report what the primary answered.
@@ -131,12 +136,16 @@ export class SmsService extends SmsSender {
     return { account, template, signature };
   }
 
-  /** One provider call with its send-log row: written before the call, completed after it. */
+  /**
+   * One provider call with its send-log row: written before the call, completed
+   * after it. Accepted and unknown outcomes are results (the message may be on its
+   * way); only a refusal, where no message can have left, is not.
+   */
   private async attempt(
     req: SmsSendRequest,
     route: Route,
     attempt: 1 | 2,
-  ): Promise<{ ok: true; result: SmsSendResult } | { ok: false; failure: Failure; messageId: string }> {
+  ): Promise<{ ok: true; result: SmsSendResult } | { ok: false; refusal: SmsRefused; messageId: string }> {
     const { account, template, signature } = route;
     const row = await this.repo.insertMessage({
       ...this.baseRow(req, route, attempt),
@@ -154,19 +163,32 @@ export class SmsService extends SmsSender {
       ...(template.content ? { text: `【${signature.signName}】${renderTemplate(template.content, params)}` } : {}),
     });
     const latencyMs = Math.round(performance.now() - started);
-    await this.repo.completeMessage(row.id, {
-      status: outcome.ok ? 'sent' : 'failed',
-      bizId: outcome.ok ? outcome.bizId : null,
-      error: outcome.ok ? null : outcome.error,
-      providerCode: outcome.providerCode?.slice(0, 128) ?? null,
-      providerMessage: outcome.providerMessage?.slice(0, 1000) ?? null,
-      latencyMs,
-      completedAt: this.clock.now(),
-    });
-    if (outcome.ok) return { ok: true, result: { messageId: row.id, provider: account.provider, bizId: outcome.bizId } };
-    return { ok: false, failure: outcome, messageId: row.id };
+    const kind = outcome.ok ? 'accepted' : outcome.unknown ? 'unknown' : 'refused';
+    try {
+      await this.repo.completeMessage(row.id, {
+        status: LOG_STATUS[kind],
+        bizId: outcome.ok ? outcome.bizId : null,
+        error: outcome.ok || outcome.unknown ? null : outcome.error,
+        providerCode: outcome.providerCode?.slice(0, 128) ?? null,
+        providerMessage: outcome.providerMessage?.slice(0, 1000) ?? null,
+        latencyMs,
+        completedAt: this.clock.now(),
+      });
+    } catch (err) {
+      // The provider has answered: what it did stands even if the log cannot say so now
+      // (the row stays `sending` until the sweeper closes it as `unknown`).
+      if (kind !== 'refused') this.logger.warn({ err, messageId: row.id }, 'send-log row not completed after the provider call');
+      else throw err;
+    }
+    if (outcome.ok) return { ok: true, result: { messageId: row.id, provider: account.provider, bizId: outcome.bizId, status: 'sent' } };
+    if (outcome.unknown) return { ok: true, result: { messageId: row.id, provider: account.provider, bizId: null, status: 'unknown' } };
+    return { ok: false, refusal: outcome, messageId: row.id };
   }
 
+  /**
+   * The provider's answer, bounded by the account's timeout. Past it, or when the
+   * provider throws, the outcome is unknown: the request may have reached it.
+   */
   private async callProvider(
     account: SmsAccountEntity,
     message: { phone: string; signName: string; templateCode: string; params: Record<string, string>; text?: string },
@@ -181,7 +203,7 @@ export class SmsService extends SmsSender {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<SmsProviderOutcome>((resolve) => {
       timer = setTimeout(
-        () => resolve({ ok: false, error: 'SMS_PROVIDER_FAILED', transient: true, providerCode: 'Timeout', providerMessage: `no answer in ${connection.timeoutMs} ms` }),
+        () => resolve({ ok: false, unknown: true, providerCode: 'Timeout', providerMessage: `no answer in ${connection.timeoutMs} ms` }),
         connection.timeoutMs + TIMEOUT_SLACK_MS,
       );
     });
@@ -190,8 +212,7 @@ export class SmsService extends SmsSender {
         provider.send({ account: connection, ...message }).catch(
           (err: unknown): SmsProviderOutcome => ({
             ok: false,
-            error: 'SMS_PROVIDER_FAILED',
-            transient: true,
+            unknown: true,
             providerCode: err instanceof Error ? err.name : 'Error',
             providerMessage: err instanceof Error ? err.message.slice(0, 500) : null,
           }),
@@ -268,6 +289,6 @@ function providerParams(params: Record<string, string>, codeParam: string): Reco
   return { ...rest, [codeParam]: code };
 }
 
-function toDomainError(a: { failure: Failure; messageId: string }): DomainError {
-  return new DomainError(a.failure.error, { data: { message_id: a.messageId, provider_code: a.failure.providerCode } });
+function toDomainError(a: { refusal: SmsRefused; messageId: string }): DomainError {
+  return new DomainError(a.refusal.error, { data: { message_id: a.messageId, provider_code: a.refusal.providerCode } });
 }

@@ -11,7 +11,7 @@ import type { Scene } from '../common/scenes.js';
 import { type AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { CaptchaService } from '../captcha/captcha.service.js';
-import { SmsSender } from '../sms/sms-sender.js';
+import { SmsSender, type SmsSendResult } from '../sms/sms-sender.js';
 import { type CheckResult } from './verification-code.js';
 import { type CounterKey, VerificationRepository } from './verification.repository.js';
 
@@ -56,8 +56,10 @@ export class VerificationService {
 
   /**
    * Sends a fresh code: takes the cooldown and the caps with the new code
-   * (superseding older ones) in one statement and transaction, then sends the SMS outside it. A failed send
-   * gives the cooldown and the caps back and kills the code.
+   * (superseding older ones) in one statement and transaction, then sends the SMS outside it. A send
+   * refused before any message could leave gives the cooldown and the caps back and kills the code.
+   * A send whose outcome is unknown (the provider did not answer in time) keeps all of them and
+   * the code stays valid: the message may arrive (DESIGN §8), and the client is answered as if sent.
    */
   async issue(req: IssueRequest): Promise<IssueResult> {
     const { app, scene, phone } = req;
@@ -109,9 +111,11 @@ export class VerificationService {
       }
     });
 
+    let sent: SmsSendResult;
     try {
-      await this.sms.send({ appId: app.id, scene, phone: phone.e164, params: { code }, origin: req.origin });
+      sent = await this.sms.send({ appId: app.id, scene, phone: phone.e164, params: { code }, origin: req.origin });
     } catch (err) {
+      // SmsSender throws only when no message can have left the provider.
       await this.repo.transaction(async (m) => {
         const at = this.clock.now();
         await this.repo.releaseCooldown(m, app.id, phone.e164, holder, at);
@@ -121,7 +125,11 @@ export class VerificationService {
       this.logger.warn({ appId: app.id, scene, phone: maskPhone(phone.e164), err: (err as Error).name === 'DomainError' ? (err as DomainError).code : 'unexpected' }, 'code not sent');
       throw err;
     }
-    this.logger.info({ appId: app.id, scene, phone: maskPhone(phone.e164) }, 'code sent');
+    if (sent.status === 'unknown') {
+      this.logger.warn({ appId: app.id, scene, phone: maskPhone(phone.e164), messageId: sent.messageId }, 'code sent, outcome unknown: limits kept, code valid');
+    } else {
+      this.logger.info({ appId: app.id, scene, phone: maskPhone(phone.e164) }, 'code sent');
+    }
     return { expiresInS: policy.ttl_s, resendInS: policy.resend_interval_s };
   }
 

@@ -116,11 +116,23 @@ const SMS_TIMEOUT_MS = 800;
     expect(after.rows[0].n).toBe(1);
   }
 
-  it('a provider that hangs: 400192 within the timeout, nothing half-written, cooldown released', async () => {
+  it('a provider that hangs: the outcome is unknown — answered as sent, the code live, the cooldown held on every instance', async () => {
     fake.reply = { kind: 'hang' };
     const mobile = nextMobile();
     const a = await send(0, mobile);
-    await expectCleanFailure(mobile, { code: a.body.code, ms: a.ms });
+    expect(a.body.code).toBe(200);
+    const live = await db.query(
+      `SELECT count(*)::int AS n FROM verification_codes WHERE phone_e164 = $1 AND superseded_at IS NULL AND consumed_at IS NULL`,
+      [`+86${mobile}`],
+    );
+    expect(live.rows[0].n).toBe(1);
+    const log = await db.query(`SELECT status, error, completed_at FROM sms_messages WHERE phone = $1`, [`+86${mobile}`]);
+    expect(log.rows).toEqual([{ status: 'unknown', error: null, completed_at: expect.any(Date) }]);
+    // The message may arrive: no instance sends another before the cooldown ends.
+    fake.reply = { kind: 'ok' };
+    expect((await send(1, mobile)).body.code).toBe(429);
+    expect(smsTo(mobile)).toBe(1);
+    expect((await check(2, mobile, lastCode(fake, mobile)!)).body.data).toEqual({ result: 'approved' });
   });
 
   it('a provider answering 5xx: 400192, nothing half-written, cooldown released', async () => {

@@ -4,7 +4,8 @@ import { type AddressInfo } from 'node:net';
 
 /** How the fake answers the next requests. */
 export type FakeAliyunReply =
-  | { kind: 'ok' }
+  /** Accepts the message; after `delayMs` when given (a slow provider that still delivers). */
+  | { kind: 'ok'; delayMs?: number }
   /** HTTP 200 with a business Code (`isv.BUSINESS_LIMIT_CONTROL`, …). */
   | { kind: 'business'; code: string; message?: string }
   /** Any HTTP status with an error Code (`Throttling.User`, `ServiceUnavailable`, …). */
@@ -12,7 +13,9 @@ export type FakeAliyunReply =
   /** HTTP 200 with a body that is not JSON. */
   | { kind: 'garbage' }
   /** Accepts the connection and never answers. */
-  | { kind: 'hang' };
+  | { kind: 'hang' }
+  /** Reads the whole request, then drops the connection without an answer. */
+  | { kind: 'reset' };
 
 export interface FakeAliyunRequest {
   method: string;
@@ -88,8 +91,12 @@ export class FakeAliyun {
     }
     const reply = this.reply;
     switch (reply.kind) {
-      case 'ok':
-        return json(200, { Code: 'OK', Message: 'OK', BizId: `biz-${++this.seq}` });
+      case 'ok': {
+        const bizId = `biz-${++this.seq}`;
+        if (reply.delayMs) await new Promise((resolve) => setTimeout(resolve, reply.delayMs));
+        if (res.destroyed) return;
+        return json(200, { Code: 'OK', Message: 'OK', BizId: bizId });
+      }
       case 'business':
         return json(200, { Code: reply.code, Message: reply.message ?? reply.code });
       case 'http':
@@ -99,6 +106,9 @@ export class FakeAliyun {
         res.end('<html>502 Bad Gateway</html>');
         return;
       case 'hang':
+        return;
+      case 'reset':
+        req.socket.destroy();
         return;
     }
   }

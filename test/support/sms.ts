@@ -53,6 +53,26 @@ export class FailingSmsProvider extends RecordingSmsProvider {
   }
 }
 
+/**
+ * The recorder, taking each message (it is delivered) and answering nothing while
+ * `hang` is set: the send's outcome is unknown to the service. `release()` answers
+ * the held calls (accepted), for a clean end.
+ */
+export class HangingSmsProvider extends RecordingSmsProvider {
+  hang = true;
+  private held: Array<() => void> = [];
+
+  override async send(message: SmsProviderMessage): Promise<SmsProviderOutcome> {
+    const accepted = await super.send(message);
+    if (this.hang) await new Promise<void>((resolve) => this.held.push(resolve));
+    return accepted;
+  }
+
+  release(): void {
+    for (const resolve of this.held.splice(0)) resolve();
+  }
+}
+
 /** For startTestApp({ override }): makes the `console` provider record into `recorder`. */
 export function withRecordingSms(recorder: RecordingSmsProvider): (b: TestingModuleBuilder) => TestingModuleBuilder {
   return (b) => b.overrideProvider(ConsoleSmsProvider).useValue(recorder);

@@ -73,7 +73,7 @@ export const AUTHING_CODES: Record<ErrorName, AuthingAnswer> = {
   PHONE_TAKEN: business(400, 40002, '手机号已被绑定'),
   USER_CANCEL_FAILED: business(500, 40003, '注销用户失败'),
   INTERNAL: business(500, 50001, '服务器错误'),
-  SERVICE_UNAVAILABLE: business(500, 50002, '服务暂不可用'),
+  SERVICE_UNAVAILABLE: business(503, 50002, '服务暂不可用'),
   SMS_NOT_CONFIGURED: business(500, 50010, '短信服务未配置'),
   SMS_ACCESS_KEY_NOT_FOUND: business(500, 50010, '短信服务未配置'),
   SMS_TEMPLATE_NOT_FOUND: business(500, 50010, '短信服务未配置'),

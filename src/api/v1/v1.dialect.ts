@@ -16,7 +16,7 @@ export const V1_DEFAULT_CODES: Record<ErrorName, number> = {
   METHOD_NOT_ALLOWED: 405,
   TOO_MANY_REQUESTS: 429,
   INTERNAL: 500,
-  SERVICE_UNAVAILABLE: 500,
+  SERVICE_UNAVAILABLE: 503,
   UNAUTHORIZED: 401,
   TOKEN_EXPIRED: 402,
   FORBIDDEN: 403,
@@ -175,6 +175,7 @@ const GLOBAL_MESSAGES: Record<number, string> = {
   413: 'Request Entity Too Large',
   429: 'Too Many Requests',
   500: 'Server Error',
+  503: 'Service Unavailable',
 };
 
 /**

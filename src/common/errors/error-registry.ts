@@ -46,7 +46,8 @@ export const ERRORS = {
   SMS_PROVIDER_REJECTED: { status: 502, message: 'the SMS provider refused the message' },
   SMS_PHONE_REJECTED: { status: 422, message: 'the SMS provider refused the phone number' },
   SMS_PROVIDER_RATE_LIMITED: { status: 429, message: 'the SMS provider is limiting messages to this number' },
-  SMS_PROVIDER_FAILED: { status: 502, message: 'the SMS provider failed or did not answer' },
+  /** The provider refused for a passing reason (5xx, throttling, system error) or could not be reached; a timeout is no error (DESIGN §8). */
+  SMS_PROVIDER_FAILED: { status: 502, message: 'the SMS provider failed or could not be reached' },
 
   // Request signatures (seed 001 md5 scheme).
   /** No appkey in the query, form or JSON body. */

@@ -25,8 +25,30 @@ const FASTIFY_CODES: Record<string, ErrorName> = {
   FST_ERR_BAD_URL: 'ROUTE_NOT_FOUND',
 };
 
-/** Postgres/pg signals that the database, not the request, is at fault. */
-const DB_UNAVAILABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '57P01', '57P02', '57P03', '53300', '08006', '08001', '08003']);
+/**
+ * Error codes that say the database, not the request, is at fault: the socket's
+ * (no server, no route, a reset) and Postgres's SQLSTATEs for a server that is
+ * shutting down, starting up or out of connections. Class 08 (connection
+ * exception) is matched by its prefix.
+ */
+const DB_UNAVAILABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EADDRNOTAVAIL',
+  'EAI_AGAIN',
+  '57P01',
+  '57P02',
+  '57P03',
+  '53300',
+]);
+
+/** Messages of pg, pg-pool and TypeORM that carry no code but mean a lost or unobtainable connection. */
+const DB_UNAVAILABLE_MESSAGES =
+  /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Client was closed and is not queryable|Connection is not established|is not currently accepting connections/i;
 
 /**
  * Turns whatever was thrown into a DomainError. Returns `unexpected: true` for
@@ -64,8 +86,20 @@ function fromFastifyError(err: FastifyLikeError): DomainError | undefined {
   return undefined;
 }
 
-function isDbUnavailable(err: { code?: unknown; message?: unknown; name?: unknown }): boolean {
-  if (typeof err.code === 'string' && DB_UNAVAILABLE.has(err.code)) return true;
-  const message = typeof err.message === 'string' ? err.message : '';
-  return /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Connection is not established/i.test(message);
+/**
+ * Whether `err` says the database cannot be reached or has dropped the connection.
+ * Looks through what wraps the driver's error: TypeORM's QueryFailedError (which
+ * copies the code and keeps `driverError`) and node's AggregateError (a host name
+ * with several addresses, each refused). A transaction whose connection died
+ * before its commit ends in TypeORM's QueryRunnerAlreadyReleasedError: TypeORM
+ * releases a query runner whose connection reports an error.
+ */
+export function isDbUnavailable(err: unknown, depth = 0): boolean {
+  if (!err || typeof err !== 'object' || depth > 3) return false;
+  const e = err as { code?: unknown; message?: unknown; name?: unknown; errors?: unknown; driverError?: unknown };
+  if (e.name === 'QueryRunnerAlreadyReleasedError') return true;
+  if (typeof e.code === 'string' && (DB_UNAVAILABLE_CODES.has(e.code) || /^08[0-9A-Z]{3}$/.test(e.code))) return true;
+  if (typeof e.message === 'string' && DB_UNAVAILABLE_MESSAGES.test(e.message)) return true;
+  if (Array.isArray(e.errors) && e.errors.some((inner) => isDbUnavailable(inner, depth + 1))) return true;
+  return e.driverError !== undefined && e.driverError !== err && isDbUnavailable(e.driverError, depth + 1);
 }

@@ -1,7 +1,7 @@
 import * as $Dysmsapi from '@alicloud/dysmsapi20170525';
 import * as $OpenApiCore from '@alicloud/openapi-core';
 import { Injectable } from '@nestjs/common';
-import { aliyunCodeFailure, aliyunThrownFailure } from './aliyun-outcome.js';
+import { aliyunCodeFailure, aliyunThrownOutcome } from './aliyun-outcome.js';
 import { type SmsAccountConnection, SmsProvider, type SmsProviderMessage, type SmsProviderOutcome } from './sms-provider.js';
 
 // The SDK is CommonJS with `exports.default = Client`: native ESM sees the client
@@ -60,7 +60,7 @@ export class AliyunSmsProvider extends SmsProvider {
       if (code === 'OK') return { ok: true, bizId: body?.bizId ?? null, providerCode: 'OK', providerMessage: body?.message ?? null };
       return aliyunCodeFailure(code || 'EmptyAnswer', body?.message ?? null);
     } catch (err) {
-      return aliyunThrownFailure(err);
+      return aliyunThrownOutcome(err);
     }
   }
 }

@@ -24,17 +24,42 @@ export interface SmsProviderMessage {
   text?: string;
 }
 
-/** How one provider call ended. Providers answer, they do not throw. */
-export type SmsProviderOutcome =
-  | { ok: true; bizId: string | null; providerCode: string | null; providerMessage: string | null }
-  | {
-      ok: false;
-      error: ErrorName;
-      /** Timeouts, 5xx, throttling, system errors: another account may succeed. */
-      transient: boolean;
-      providerCode: string | null;
-      providerMessage: string | null;
-    };
+/**
+ * How one provider call ended (DESIGN §8). Providers answer, they do not throw.
+ * - accepted (`ok: true`): the provider took the message.
+ * - refused (`ok: false`): the provider said no, or the request never reached it
+ *   (a refused or timed-out connect): no message can have left, so the send's
+ *   limits may be given back and a transient refusal may fail over.
+ * - unknown (`ok: false, unknown: true`): the request may have reached the provider
+ *   and no answer says what it did (a read timeout, a connection reset after the
+ *   request was written, an answer that cannot be read). The message may arrive:
+ *   nothing is given back and nothing fails over, so no second SMS is sent.
+ */
+export type SmsProviderOutcome = SmsAccepted | SmsRefused | SmsOutcomeUnknown;
+
+export interface SmsAccepted {
+  ok: true;
+  bizId: string | null;
+  providerCode: string | null;
+  providerMessage: string | null;
+}
+
+export interface SmsRefused {
+  ok: false;
+  unknown?: false;
+  error: ErrorName;
+  /** 5xx, throttling, system errors, no connection: another account may succeed. */
+  transient: boolean;
+  providerCode: string | null;
+  providerMessage: string | null;
+}
+
+export interface SmsOutcomeUnknown {
+  ok: false;
+  unknown: true;
+  providerCode: string | null;
+  providerMessage: string | null;
+}
 
 /** One vendor's way of sending a message (the network edge; tests replace it). */
 export abstract class SmsProvider {

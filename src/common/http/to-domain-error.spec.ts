@@ -1,0 +1,51 @@
+import pg from 'pg';
+import { QueryFailedError, QueryRunnerAlreadyReleasedError } from 'typeorm';
+import { toDomainError } from './to-domain-error.js';
+
+/** A pg server error as the driver raises it (`code` is the SQLSTATE). */
+function pgError(code: string, message: string): pg.DatabaseError {
+  const err = new pg.DatabaseError(message, message.length, 'error');
+  err.code = code;
+  err.severity = 'FATAL';
+  return err;
+}
+
+/** A driver error as TypeORM wraps it when it ends a query. */
+function queryFailed(driverError: Error): QueryFailedError {
+  return new QueryFailedError('SELECT 1', [], driverError);
+}
+
+const sysError = (code: string, message: string) => Object.assign(new Error(message), { code });
+
+describe('toDomainError: a database that cannot be reached is SERVICE_UNAVAILABLE', () => {
+  // What a Postgres restart, a stopped or frozen server, and terminated backends threw at the app (seen under load on a private cluster).
+  it.each<[string, unknown]>([
+    ['connect refused (server down)', sysError('ECONNREFUSED', 'connect ECONNREFUSED 127.0.0.1:5432')],
+    ['connect refused on every address of a host name', Object.assign(new AggregateError([sysError('ECONNREFUSED', 'a'), sysError('ECONNREFUSED', 'b')], ''), { code: 'ECONNREFUSED' })],
+    ['no route on one address, refused on the other', new AggregateError([sysError('EADDRNOTAVAIL', 'a'), sysError('ECONNREFUSED', 'b')], '')],
+    ['admin_shutdown (57P01) ending a query', queryFailed(pgError('57P01', 'terminating connection due to administrator command'))],
+    ['cannot_connect_now (57P03): starting up', pgError('57P03', 'the database system is starting up')],
+    ['cannot_connect_now (57P03): shutting down, inside a query', queryFailed(pgError('57P03', 'the database system is shutting down'))],
+    ['the connection dropped during a query', queryFailed(new Error('Connection terminated unexpectedly'))],
+    ['a reset during a query', queryFailed(sysError('ECONNRESET', 'read ECONNRESET'))],
+    ['a pooled client that saw its connection fail', queryFailed(new Error('Client has encountered a connection error and is not queryable'))],
+    ['the pool waited past its connect timeout', new Error('timeout exceeded when trying to connect')],
+    ['the client timed out connecting', new Error('Connection terminated due to connection timeout')],
+    ['a transaction whose connection died before its commit', new QueryRunnerAlreadyReleasedError()],
+    ['a database closed to connections (55000)', pgError('55000', 'database "passcode" is not currently accepting connections')],
+    ['too many connections (53300)', pgError('53300', 'sorry, too many clients already')],
+    ['a connection exception (08006)', queryFailed(pgError('08006', 'connection failure'))],
+  ])('%s', (_what, thrown) => {
+    const { error } = toDomainError(thrown);
+    expect(error.code).toBe('SERVICE_UNAVAILABLE');
+    expect(error.status).toBe(503);
+  });
+
+  it.each<[string, unknown]>([
+    ['a unique violation', queryFailed(pgError('23505', 'duplicate key value violates unique constraint "x"'))],
+    ['another 55000 (a prerequisite, not the connection)', pgError('55000', 'cannot do that now')],
+    ['a bug', new TypeError("Cannot read properties of undefined (reading 'id')")],
+  ])('%s stays INTERNAL', (_what, thrown) => {
+    expect(toDomainError(thrown)).toMatchObject({ error: { code: 'INTERNAL' }, unexpected: true });
+  });
+});

@@ -1,0 +1,118 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { CHANGE_FEED_APPLICATION_NAME } from '../../src/database/change-feed.js';
+import { type CreatedApp } from '../support/admin.js';
+import { expectServiceUnavailable, expectServing, probeDialects, probeUntilServing } from '../support/db-outage.js';
+import { RecordingSmsProvider, withRecordingSms } from '../support/sms.js';
+import { POSTGRES_URL } from '../support/test-database.js';
+import { startTestApp, type TestApp } from '../support/test-app.js';
+import { createSmsApp, signParams } from '../support/v1.js';
+import { postgresBinDir, PrivatePostgres } from './support/private-postgres.js';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * A Postgres that goes away and comes back (a private cluster, stopped and started
+ * with pg_ctl): every dialect answers SERVICE_UNAVAILABLE meanwhile — v1 `{code: 503}`
+ * with HTTP 200, admin HTTP 503 — never an internal error, and serves again after.
+ */
+(POSTGRES_URL && postgresBinDir() ? describe : describe.skip)('a Postgres restart (private cluster; needs Postgres binaries)', () => {
+  let cluster: PrivatePostgres;
+  let t: TestApp;
+  let app: CreatedApp;
+  let token: string;
+
+  beforeAll(async () => {
+    cluster = await PrivatePostgres.create();
+    const url = await cluster.createDatabase('passcode');
+    const dataDir = mkdtempSync(join(tmpdir(), 'passcode-test-'));
+    t = await startTestApp({
+      db: { url, dataDir, drop: async () => rmSync(dataDir, { recursive: true, force: true }) },
+      override: withRecordingSms(new RecordingSmsProvider()),
+    });
+    app = await createSmsApp(t, { code_policy: { per_ip_hourly: 1_000_000, per_app_daily: 100_000_000 } });
+    token = await t.adminToken();
+  }, 120_000);
+  afterAll(async () => {
+    await t?.close();
+    await cluster?.destroy();
+  });
+
+  const internalErrors = () => t.logs.lines().filter((l) => String(l.msg).includes('request failed: INTERNAL'));
+
+  it('stopped: 503 in every dialect; started again: every dialect serves', async () => {
+    expectServing(await probeDialects(t, app, token));
+    await cluster.stop('fast');
+    try {
+      expectServiceUnavailable(await probeDialects(t, app, token));
+    } finally {
+      await cluster.start();
+    }
+    expectServing(await probeUntilServing(t, app, token));
+    expect(internalErrors()).toEqual([]);
+  }, 120_000);
+
+  it('restarted and crashed under load: each answer is a success or a 503, never a 500, and then all succeed', async () => {
+    let seq = 0;
+    let running = true;
+    const answers: Array<{ route: string; status: number; code: unknown }> = [];
+    const worker = async () => {
+      while (running) {
+        const mobile = `1370000${String(++seq % 10_000).padStart(4, '0')}`;
+        const v1 =
+          seq % 2
+            ? await t.http.post('/v1/sms/check_code').send({ ...signParams(t, app), mcode: '+86', mobile, scene: 'login', verify_code: '123456' })
+            : await t.http.post('/v1/sms/verify_code').send({ ...signParams(t, app), mcode: '+86', mobile, scene: 'login' });
+        answers.push({ route: 'v1', status: v1.status, code: v1.body?.code });
+        const admin = await t.http.get(`/admin/apps/${app.id}`).set('authorization', `Bearer ${token}`);
+        answers.push({ route: 'admin', status: admin.status, code: admin.body?.code });
+      }
+    };
+    const workers = Array.from({ length: 6 }, worker);
+    try {
+      await sleep(300);
+      await cluster.stop('fast');
+      await sleep(500);
+      await cluster.start();
+      await sleep(500);
+      // A crash: the next start recovers, and connections meanwhile hear "the database system is starting up".
+      await cluster.stop('immediate');
+      await sleep(500);
+      await cluster.start();
+      await sleep(500);
+    } finally {
+      running = false;
+      await Promise.all(workers);
+    }
+
+    const v1 = answers.filter((a) => a.route === 'v1');
+    const admin = answers.filter((a) => a.route === 'admin');
+    // The outage was seen, as 503s, and nothing else went wrong.
+    expect(v1.filter((a) => a.code === 503).length).toBeGreaterThan(0);
+    expect(v1.filter((a) => a.status !== 200 || (a.code !== 200 && a.code !== 503))).toEqual([]);
+    expect(admin.filter((a) => !(a.status === 200 && a.code === 'OK') && !(a.status === 503 && a.code === 'SERVICE_UNAVAILABLE'))).toEqual([]);
+    expect(internalErrors()).toEqual([]);
+
+    expectServing(await probeUntilServing(t, app, token));
+  }, 120_000);
+
+  it('after the restarts the instance holds exactly one change-feed connection', async () => {
+    const client = new pg.Client({ connectionString: cluster.url() });
+    await client.connect();
+    try {
+      const deadline = Date.now() + 30_000;
+      let n = -1;
+      while (Date.now() < deadline) {
+        const { rows } = await client.query('SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = $1', [CHANGE_FEED_APPLICATION_NAME]);
+        n = rows[0].n;
+        if (n === 1) break;
+        await sleep(250);
+      }
+      expect(n).toBe(1);
+    } finally {
+      await client.end();
+    }
+  }, 60_000);
+});

@@ -1,0 +1,73 @@
+import type { Response } from 'supertest';
+import type { CreatedApp } from './admin.js';
+import { enduserSendParams } from './enduser.js';
+import type { TestApp } from './test-app.js';
+import { signParams } from './v1.js';
+
+/** The answers of one request per dialect, each of which needs the database. */
+export interface DialectProbe {
+  v1Check: Response;
+  v1Send: Response;
+  admin: Response;
+  enduser: Response;
+  oauth: Response;
+  authing: Response;
+  ready: Response;
+}
+
+let seq = 0;
+const nextMobile = () => `1390000${String(++seq % 10_000).padStart(4, '0')}`;
+
+/** Sends one request in every dialect for `app` (SMS configured), as an operator holding `adminToken`. */
+export async function probeDialects(t: TestApp, app: CreatedApp, adminToken: string): Promise<DialectProbe> {
+  const mobile = nextMobile();
+  return {
+    v1Check: await t.http.post('/v1/sms/check_code').send({ ...signParams(t, app), mcode: '+86', mobile, scene: 'login', verify_code: '123456' }),
+    v1Send: await t.http.post('/v1/sms/verify_code').send({ ...signParams(t, app), mcode: '+86', mobile: nextMobile(), scene: 'login' }),
+    admin: await t.http.get(`/admin/apps/${app.id}`).set('authorization', `Bearer ${adminToken}`),
+    enduser: await t.http.post('/v2/sms/enduserapi/v2/sendPhoneSmsCode').query({ ...enduserSendParams(t, app, nextMobile()) }),
+    oauth: await t.http.get('/oauth/api/account/imgCode').set('x-app-key', app.appkey),
+    authing: await t.http.post('/api/v3/send-sms').set('x-authing-app-id', app.appkey).send({ channel: 'CHANNEL_LOGIN', phoneNumber: nextMobile() }),
+    ready: await t.http.get('/health/ready'),
+  };
+}
+
+/** Every dialect's SERVICE_UNAVAILABLE (README "Error codes"): never a 500 or an internal-error code. */
+export function expectServiceUnavailable(p: DialectProbe): void {
+  for (const v1 of [p.v1Check, p.v1Send]) {
+    expect(v1.status).toBe(200);
+    expect(v1.body).toEqual({ code: 503, msg: 'Service Unavailable' });
+  }
+  expect(p.admin.status).toBe(503);
+  expect(p.admin.body).toMatchObject({ code: 'SERVICE_UNAVAILABLE', msg: 'service unavailable' });
+  expect(p.enduser.status).toBe(200);
+  expect(p.enduser.body).toMatchObject({ code: 503, msg: '服务暂不可用' });
+  expect(p.oauth.status).toBe(200);
+  expect(p.oauth.body).toMatchObject({ code: '503', msg: '服务暂不可用' });
+  expect(p.authing.status).toBe(200);
+  expect(p.authing.body).toMatchObject({ statusCode: 503, apiCode: 50002, message: '服务暂不可用' });
+  expect(p.ready.status).toBe(503);
+}
+
+/** Every dialect answers as it does with the database up. */
+export function expectServing(p: DialectProbe): void {
+  expect(p.v1Check.body).toMatchObject({ code: 200, data: { result: 'not_found' } });
+  expect(p.v1Send.body).toMatchObject({ code: 200 });
+  expect(p.admin.status).toBe(200);
+  expect(p.enduser.body).toMatchObject({ code: 200 });
+  expect(p.oauth.body).toMatchObject({ code: '000' });
+  expect(p.authing.status).toBe(200);
+  expect(p.ready.status).toBe(200);
+}
+
+/** Probes until every dialect serves again or the deadline passes; answers the last probe. */
+export async function probeUntilServing(t: TestApp, app: CreatedApp, adminToken: string, deadlineMs = 30_000): Promise<DialectProbe> {
+  const deadline = Date.now() + deadlineMs;
+  for (;;) {
+    const p = await probeDialects(t, app, adminToken);
+    const serving = p.v1Check.body?.code === 200 && p.v1Send.body?.code === 200 && p.admin.status === 200 && p.enduser.body?.code === 200
+      && p.oauth.body?.code === '000' && p.authing.status === 200 && p.ready.status === 200;
+    if (serving || Date.now() > deadline) return p;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
