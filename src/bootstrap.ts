@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { IncomingMessage } from 'node:http';
 import { type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { NestFactory } from '@nestjs/core';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { SwaggerModule } from '@nestjs/swagger';
 import { Logger, PinoLogger } from 'nestjs-pino';
 import { createDialectResolver } from './api/dialects.js';
 import { AppModule, type AppModuleOptions } from './app.module.js';
@@ -14,6 +14,7 @@ import { toDomainError } from './common/http/to-domain-error.js';
 import { sendFailure } from './common/http/wire-exception.filter.js';
 import { type AppConfig } from './config/app-config.js';
 import { logRequests } from './logging/request-log.js';
+import { createOpenApiDocument } from './openapi/openapi-document.js';
 
 const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
 
@@ -59,17 +60,8 @@ export function configureApp(app: NestFastifyApplication): NestFastifyApplicatio
     done();
   });
   logRequests(fastify, PinoLogger.root);
-  const document = () =>
-    SwaggerModule.createDocument(
-      app,
-      new DocumentBuilder()
-        .setTitle('Passcode')
-        .setDescription('Multi-tenant SMS verification codes: the v1 and seed dialects, and the admin API.')
-        .setVersion('0.1.0')
-        .addBearerAuth()
-        .build(),
-    );
-  SwaggerModule.setup('docs', app, document);
+  // Built on first request: what the controllers, guards, dialects and error tables say (src/openapi/).
+  SwaggerModule.setup('docs', app, () => createOpenApiDocument(app));
   return app;
 }
 

@@ -1,17 +1,20 @@
 import { Controller, Get, Query, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { OperatorAuthGuard } from '../auth/operator-auth.guard.js';
+import { ApiData } from '../openapi/api-data.decorator.js';
+import { AuditListData } from './audit-responses.dto.js';
 import { ListAuditQuery } from './audit.dto.js';
 import { AuditService } from './audit.service.js';
 
 @ApiTags('admin: audit')
-@ApiBearerAuth()
 @UseGuards(OperatorAuthGuard)
 @Controller('admin/audit-log')
 export class AuditAdminController {
   constructor(private readonly audit: AuditService) {}
 
   @Get()
+  @ApiOperation({ summary: 'The audit log', description: 'Every admin change, newest first, filtered by target and action, paged.' })
+  @ApiData(AuditListData)
   async list(@Query() q: ListAuditQuery) {
     const { items, total } = await this.audit.list({ page: q.page, pageSize: q.page_size, targetType: q.target_type, targetId: q.target_id, action: q.action });
     return {

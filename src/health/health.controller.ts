@@ -1,9 +1,11 @@
 import { Controller, Get, HttpException, HttpStatus } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { SkipThrottle } from '@nestjs/throttler';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { RawResponse } from '../common/http/enveloping-fastify.adapter.js';
+import { ApiData } from '../openapi/api-data.decorator.js';
+import { LivenessData, ReadinessData } from './health-responses.dto.js';
 
 @ApiTags('health')
 @SkipThrottle()
@@ -14,6 +16,8 @@ export class HealthController {
   /** Liveness: the process answers. */
   @Get()
   @RawResponse()
+  @ApiOperation({ summary: 'Liveness', description: 'The process answers: `{"status": "ok"}`, without an envelope.' })
+  @ApiData(LivenessData)
   live() {
     return { status: 'ok' };
   }
@@ -21,6 +25,8 @@ export class HealthController {
   /** Readiness: the database answers a query within two seconds. */
   @Get('ready')
   @RawResponse()
+  @ApiOperation({ summary: 'Readiness', description: 'The database answers a query within two seconds: `{"status": "ok", "database": "up"}`, without an envelope; otherwise 503 SERVICE_UNAVAILABLE in the REST envelope.' })
+  @ApiData(ReadinessData)
   async ready() {
     try {
       await Promise.race([

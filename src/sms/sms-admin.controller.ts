@@ -1,5 +1,5 @@
 import { Body, Controller, Get, HttpCode, Param, Patch, Post, Query, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { type Actor } from '../audit/actor.js';
 import { CurrentActor } from '../auth/current-actor.decorator.js';
 import { OperatorAuthGuard } from '../auth/operator-auth.guard.js';
@@ -7,10 +7,14 @@ import { SmsConfigService } from './sms-config.service.js';
 import {
   CreateSmsAccountDto, CreateSmsSignatureDto, CreateSmsTemplateDto, ListSmsMessagesQuery, UpdateSmsAccountDto, UpdateSmsTemplateDto,
 } from './sms.dto.js';
+import { ApiData } from '../openapi/api-data.decorator.js';
+import { ApiErrors } from '../openapi/api-errors.decorator.js';
+import {
+  SmsAccountData, SmsAccountListData, SmsMessageListData, SmsSignatureData, SmsSignatureListData, SmsTemplateData, SmsTemplateListData,
+} from './sms-responses.dto.js';
 import { SmsService } from './sms.service.js';
 
 @ApiTags('admin: sms')
-@ApiBearerAuth()
 @UseGuards(OperatorAuthGuard)
 @Controller('admin/sms')
 export class SmsAdminController {
@@ -21,88 +25,133 @@ export class SmsAdminController {
 
   /** Creates a provider account; credentials are write-only. */
   @Post('accounts')
+  @ApiOperation({ summary: 'Create an SMS account', description: 'A provider account (`aliyun` needs both AccessKey parts). Credentials are encrypted at rest and write-only: reads show the AccessKey id masked, never the secret.' })
+  @ApiData(SmsAccountData)
   createAccount(@CurrentActor() actor: Actor, @Body() dto: CreateSmsAccountDto) {
     return this.config.createAccount(actor, dto);
   }
 
   @Get('accounts')
+  @ApiOperation({ summary: 'List SMS accounts', description: 'Every provider account.' })
+  @ApiData(SmsAccountListData)
   listAccounts() {
     return this.config.listAccounts();
   }
 
   @Get('accounts/:id')
+  @ApiOperation({ summary: 'Read an SMS account', description: 'The account, its AccessKey id masked.' })
+  @ApiData(SmsAccountData)
+  @ApiErrors('SMS_ACCOUNT_NOT_FOUND')
   getAccount(@Param('id') id: string) {
     return this.config.getAccount(id);
   }
 
   @Patch('accounts/:id')
+  @ApiOperation({ summary: 'Change an SMS account', description: 'Name, endpoint, protocol, timeout; a new `access_key_id` with its `access_key_secret` replaces the key.' })
+  @ApiData(SmsAccountData)
+  @ApiErrors('SMS_ACCOUNT_NOT_FOUND')
   updateAccount(@CurrentActor() actor: Actor, @Param('id') id: string, @Body() dto: UpdateSmsAccountDto) {
     return this.config.updateAccount(actor, id, dto);
   }
 
   @Post('accounts/:id/enable')
   @HttpCode(200)
+  @ApiOperation({ summary: 'Enable an SMS account', description: 'Sends may use it again.' })
+  @ApiData(SmsAccountData)
+  @ApiErrors('SMS_ACCOUNT_NOT_FOUND')
   enableAccount(@CurrentActor() actor: Actor, @Param('id') id: string) {
     return this.config.setAccountStatus(actor, id, 'enabled');
   }
 
   @Post('accounts/:id/disable')
   @HttpCode(200)
+  @ApiOperation({ summary: 'Disable an SMS account', description: 'Sends through it are refused (SMS_ACCOUNT_DISABLED); a binding\'s fallback on another account still serves.' })
+  @ApiData(SmsAccountData)
+  @ApiErrors('SMS_ACCOUNT_NOT_FOUND')
   disableAccount(@CurrentActor() actor: Actor, @Param('id') id: string) {
     return this.config.setAccountStatus(actor, id, 'disabled');
   }
 
   @Post('accounts/:id/signatures')
+  @ApiOperation({ summary: 'Add a signature', description: 'A sign name of the account, `verification` (default) or `notification`.' })
+  @ApiData(SmsSignatureData)
+  @ApiErrors('SMS_ACCOUNT_NOT_FOUND')
   createSignature(@CurrentActor() actor: Actor, @Param('id') id: string, @Body() dto: CreateSmsSignatureDto) {
     return this.config.createSignature(actor, id, dto);
   }
 
   @Get('accounts/:id/signatures')
+  @ApiOperation({ summary: 'List signatures', description: 'The account\'s sign names.' })
+  @ApiData(SmsSignatureListData)
+  @ApiErrors('SMS_ACCOUNT_NOT_FOUND')
   listSignatures(@Param('id') id: string) {
     return this.config.listSignatures(id);
   }
 
   @Post('signatures/:id/enable')
   @HttpCode(200)
+  @ApiOperation({ summary: 'Enable a signature', description: 'Sends may use it again.' })
+  @ApiData(SmsSignatureData)
+  @ApiErrors('SMS_SIGNATURE_NOT_FOUND')
   enableSignature(@CurrentActor() actor: Actor, @Param('id') id: string) {
     return this.config.setSignatureStatus(actor, id, 'enabled');
   }
 
   @Post('signatures/:id/disable')
   @HttpCode(200)
+  @ApiOperation({ summary: 'Disable a signature', description: 'Sends through it are refused (SMS_SIGNATURE_DISABLED).' })
+  @ApiData(SmsSignatureData)
+  @ApiErrors('SMS_SIGNATURE_NOT_FOUND')
   disableSignature(@CurrentActor() actor: Actor, @Param('id') id: string) {
     return this.config.setSignatureStatus(actor, id, 'disabled');
   }
 
   @Post('accounts/:id/templates')
+  @ApiOperation({ summary: 'Add a template', description: 'A template of the account; `content` (with `${code}`) is what the console provider renders, `code_param` the parameter carrying the code.' })
+  @ApiData(SmsTemplateData)
+  @ApiErrors('SMS_ACCOUNT_NOT_FOUND')
   createTemplate(@CurrentActor() actor: Actor, @Param('id') id: string, @Body() dto: CreateSmsTemplateDto) {
     return this.config.createTemplate(actor, id, dto);
   }
 
   @Get('accounts/:id/templates')
+  @ApiOperation({ summary: 'List templates', description: 'The account\'s templates.' })
+  @ApiData(SmsTemplateListData)
+  @ApiErrors('SMS_ACCOUNT_NOT_FOUND')
   listTemplates(@Param('id') id: string) {
     return this.config.listTemplates(id);
   }
 
   @Patch('templates/:id')
+  @ApiOperation({ summary: 'Change a template', description: 'Its scene, code parameter and content.' })
+  @ApiData(SmsTemplateData)
+  @ApiErrors('SMS_TEMPLATE_NOT_FOUND')
   updateTemplate(@CurrentActor() actor: Actor, @Param('id') id: string, @Body() dto: UpdateSmsTemplateDto) {
     return this.config.updateTemplate(actor, id, dto);
   }
 
   @Post('templates/:id/enable')
   @HttpCode(200)
+  @ApiOperation({ summary: 'Enable a template', description: 'Sends may use it again.' })
+  @ApiData(SmsTemplateData)
+  @ApiErrors('SMS_TEMPLATE_NOT_FOUND')
   enableTemplate(@CurrentActor() actor: Actor, @Param('id') id: string) {
     return this.config.setTemplateStatus(actor, id, 'enabled');
   }
 
   @Post('templates/:id/disable')
   @HttpCode(200)
+  @ApiOperation({ summary: 'Disable a template', description: 'Sends through it are refused (SMS_TEMPLATE_DISABLED).' })
+  @ApiData(SmsTemplateData)
+  @ApiErrors('SMS_TEMPLATE_NOT_FOUND')
   disableTemplate(@CurrentActor() actor: Actor, @Param('id') id: string) {
     return this.config.setTemplateStatus(actor, id, 'disabled');
   }
 
   /** The send log: one row per attempt, newest first. */
   @Get('messages')
+  @ApiOperation({ summary: 'The send log', description: 'One row per provider call, newest first, filtered and paged; a row its process left `sending` is closed as `unknown` after ten minutes.' })
+  @ApiData(SmsMessageListData)
   listMessages(@Query() query: ListSmsMessagesQuery) {
     return this.sms.listMessages(query);
   }

@@ -1,14 +1,17 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { type Actor } from '../audit/actor.js';
 import { CurrentActor } from '../auth/current-actor.decorator.js';
 import { OperatorAuthGuard } from '../auth/operator-auth.guard.js';
 import { SmsConfigService } from './sms-config.service.js';
 import { PutSmsBindingDto, SmsTestSendDto } from './sms.dto.js';
+import { ApiData } from '../openapi/api-data.decorator.js';
+import { ApiErrors } from '../openapi/api-errors.decorator.js';
+import { SMS_DELIVERY } from '../openapi/error-groups.js';
+import { SmsBindingData, SmsBindingListData, SmsTestSendData } from './sms-responses.dto.js';
 import { SmsService } from './sms.service.js';
 
 @ApiTags('admin: sms')
-@ApiBearerAuth()
 @UseGuards(OperatorAuthGuard)
 @Controller('admin/apps/:id/sms')
 export class SmsAppAdminController {
@@ -18,17 +21,26 @@ export class SmsAppAdminController {
   ) {}
 
   @Get('bindings')
+  @ApiOperation({ summary: 'List scene bindings', description: 'The app\'s scenes and the template and signature each sends with.' })
+  @ApiData(SmsBindingListData)
+  @ApiErrors('APP_NOT_FOUND')
   listBindings(@Param('id') id: string) {
     return this.config.listBindings(id);
   }
 
   /** Binds (or rebinds) a scene to a template + signature, optionally with a fallback pair. */
   @Put('bindings/:scene')
+  @ApiOperation({ summary: 'Bind a scene', description: 'Binds (or rebinds) a scene of the app to a template and signature of one account, optionally with a fallback pair of another account. A pair spanning two accounts or mixing message types is refused.' })
+  @ApiData(SmsBindingData)
+  @ApiErrors('APP_NOT_FOUND', 'SMS_TEMPLATE_NOT_FOUND', 'SMS_SIGNATURE_NOT_FOUND', 'SMS_BINDING_ACCOUNT_MISMATCH', 'SMS_BINDING_TYPE_MISMATCH')
   putBinding(@CurrentActor() actor: Actor, @Param('id') id: string, @Param('scene') scene: string, @Body() dto: PutSmsBindingDto) {
     return this.config.putBinding(actor, id, scene, dto);
   }
 
   @Delete('bindings/:scene')
+  @ApiOperation({ summary: 'Unbind a scene', description: 'Sends of the scene are refused (SMS_NOT_CONFIGURED) until it is bound again.' })
+  @ApiData(null)
+  @ApiErrors('APP_NOT_FOUND', 'SMS_NOT_CONFIGURED')
   async deleteBinding(@CurrentActor() actor: Actor, @Param('id') id: string, @Param('scene') scene: string) {
     await this.config.deleteBinding(actor, id, scene);
     return null;
@@ -37,6 +49,9 @@ export class SmsAppAdminController {
   /** Sends a test message through the app's binding; errors come back as the send would raise them. */
   @Post('test')
   @HttpCode(200)
+  @ApiOperation({ summary: 'Send a test message', description: 'Sends through the app\'s binding of `scene` (a random `code` when no `params`); errors come back as the send would raise them.' })
+  @ApiData(SmsTestSendData)
+  @ApiErrors('APP_NOT_FOUND', ...SMS_DELIVERY)
   async test(@CurrentActor() actor: Actor, @Param('id') id: string, @Body() dto: SmsTestSendDto) {
     const r = await this.sms.testSend(actor, id, dto);
     return { message_id: r.messageId, provider: r.provider, biz_id: r.bizId, status: r.status };

@@ -1,5 +1,5 @@
 import { Body, Controller, Headers, HttpCode, Post, Req, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import { type AppEntity } from '../../apps/app.entity.js';
 import { AppsService } from '../../apps/apps.service.js';
 import { BareTokenUserAuthGuard } from '../../auth/bare-token-user-auth.guard.js';
@@ -14,6 +14,10 @@ import { VerificationService } from '../../verification/verification.service.js'
 import { AUTHING_CHANNELS, AuthingSendSmsDto, AuthingUpdatePhoneDto, AuthingVerifyUpdatePhoneDto } from './authing.dto.js';
 import { OptionalUserAuthGuard } from './optional-user-auth.guard.js';
 import { ClientIp } from '../../common/http/client-ip.js';
+import { ApiData } from '../../openapi/api-data.decorator.js';
+import { ApiErrors } from '../../openapi/api-errors.decorator.js';
+import { CHECK_CODE, SEND_CODE } from '../../openapi/error-groups.js';
+import { AuthingUpdatePhoneData, AuthingUpdatePhoneTokenData } from './authing-responses.dto.js';
 
 const DEFAULT_COUNTRY_CODE = '+86';
 /** Channels whose code is about the logged-in user's own number: a token is required. */
@@ -21,7 +25,7 @@ const USER_CHANNELS = new Set(['CHANNEL_BIND_PHONE', 'CHANNEL_UNBIND_PHONE', 'CH
 
 /** Seed 002 (Authing v3): SMS codes and the two-step phone change. */
 @ApiTags('authing')
-@ApiBearerAuth()
+@ApiSecurity('authingAppId')
 @Controller('api/v3')
 export class AuthingController {
   constructor(
@@ -34,6 +38,15 @@ export class AuthingController {
   @Post('send-sms')
   @HttpCode(200)
   @UseGuards(OptionalUserAuthGuard)
+  @ApiOperation({
+    summary: 'Send an SMS code',
+    description:
+      'Sends a code of the channel\'s scene to `phoneCountryCode` (default `+86`) + `phoneNumber`: `CHANNEL_LOGIN`, `CHANNEL_REGISTER`, ' +
+      '`CHANNEL_RESET_PASSWORD`, and with the user\'s token `CHANNEL_BIND_PHONE` (to the new number), `CHANNEL_UNBIND_PHONE` and ' +
+      '`CHANNEL_DELETE_ACCOUNT` (both only to the user\'s current number).',
+  })
+  @ApiData({ type: 'object', description: 'always `{}`' })
+  @ApiErrors('SIGN_APPKEY_MISSING', 'APPKEY_NOT_FOUND', 'UNAUTHORIZED', 'USER_NOT_FOUND', ...SEND_CODE)
   async sendSms(
     @Headers('x-authing-app-id') appkey: string | undefined,
     @Req() req: { user?: UserPrincipal },
@@ -57,6 +70,15 @@ export class AuthingController {
   @Post('verify-update-phone-request')
   @HttpCode(200)
   @UseGuards(BareTokenUserAuthGuard)
+  @ApiOperation({
+    summary: 'Verify a phone change',
+    description:
+      'Seed 002: checks the `update_phone` code of the new number (and, when the app\'s `require_old_phone_on_change` is on, the ' +
+      '`verify_old_phone` code of the current one), old then new, and answers a single-use token for POST /api/v3/update-phone. ' +
+      'A new number another user holds is refused only once its code is right (the codes are spent by then).',
+  })
+  @ApiData(AuthingUpdatePhoneTokenData)
+  @ApiErrors('SIGN_APPKEY_MISSING', 'UNAUTHORIZED', 'USER_NOT_FOUND', ...CHECK_CODE, 'PHONE_TAKEN')
   async verifyUpdatePhoneRequest(
     @Headers('x-authing-app-id') appkey: string | undefined,
     @CurrentUser() me: UserPrincipal,
@@ -77,6 +99,12 @@ export class AuthingController {
   @Post('update-phone')
   @HttpCode(200)
   @UseGuards(BareTokenUserAuthGuard)
+  @ApiOperation({
+    summary: 'Change the phone number',
+    description: 'Redeems the token of POST /api/v3/verify-update-phone-request: swaps the number and revokes the user\'s other sessions.',
+  })
+  @ApiData(AuthingUpdatePhoneData)
+  @ApiErrors('SIGN_APPKEY_MISSING', 'UNAUTHORIZED', 'UPDATE_PHONE_TOKEN_INVALID', 'PHONE_TAKEN')
   async updatePhone(
     @Headers('x-authing-app-id') appkey: string | undefined,
     @CurrentUser() me: UserPrincipal,

@@ -1,5 +1,5 @@
 import { Controller, HttpCode, Post, Query } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import { AppsService } from '../../apps/apps.service.js';
 import { NonceService } from '../../auth/nonce.service.js';
 import { Clock } from '../../common/clock/clock.js';
@@ -10,6 +10,9 @@ import { VerificationService } from '../../verification/verification.service.js'
 import { EnduserSendCodeDto } from './enduser.dto.js';
 import { lenientCallingCode, parsePhoneInput } from '../../common/phone/phone.js';
 import { ClientIp } from '../../common/http/client-ip.js';
+import { ApiData } from '../../openapi/api-data.decorator.js';
+import { ApiErrors } from '../../openapi/api-errors.decorator.js';
+import { SEND_CODE } from '../../openapi/error-groups.js';
 
 /** Seed 003's window for `ts` either side of the clock; a `random` stays spent until its `ts` plus this. */
 const WINDOW_MS = 10 * 60_000;
@@ -30,6 +33,16 @@ export class EnduserSmsController {
 
   @Post('sendPhoneSmsCode')
   @HttpCode(200)
+  @ApiOperation({
+    summary: 'Send an SMS code',
+    description:
+      'Seed 003: sends a code of the codeType\'s scene (1 reset_password, 2 login, 3 register, 4 deregister, 5 bind_push) to ' +
+      '`internationalCode` + `phone`. Everything is in the query string; the request is signed and its `random` is accepted once. ' +
+      'Success is `code: 200` (the seed\'s status table; its sample\'s `code: 0` contradicts it).',
+  })
+  @ApiSecurity('sha256Signature')
+  @ApiData({ type: 'object', description: 'always `{}`' })
+  @ApiErrors('APPKEY_NOT_FOUND', 'SIGN_TIMESTAMP_EXPIRED', 'SIGN_INVALID', 'SIGN_NONCE_REPLAYED', ...SEND_CODE)
   async sendPhoneSmsCode(@Query() dto: EnduserSendCodeDto, @ClientIp() ip: string): Promise<Record<string, never>> {
     const app = await this.apps.findByAppkey(dto.userDomain);
     if (!app || app.status !== 'enabled') throw new DomainError('APPKEY_NOT_FOUND');

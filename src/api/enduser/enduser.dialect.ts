@@ -82,6 +82,17 @@ export const ENDUSER_FIELD_CODES: Record<string, { missing: [number, string]; ot
   oldPhoneCode: { missing: [5167, '请输入旧手机验证码'], other: [5168, '旧手机验证码错误'] },
 };
 
+/**
+ * Errors other than validation whose code depends on the query parameter they
+ * name (setPhone): which of the two codes failed, and a swap that changed nothing.
+ */
+export const ENDUSER_FIELD_ERRORS: Partial<Record<ErrorName, Record<string, [code: number, msg: string]>>> = {
+  CODE_WRONG: { oldPhoneCode: [5168, '旧手机验证码错误'] },
+  CODE_EXPIRED: { oldPhoneCode: [5168, '旧手机验证码错误'] },
+  // The user existed when setPhone began but the swap changed no row: the update failed.
+  USER_NOT_FOUND: { newPhone: [5170, '更新手机号失败'] },
+};
+
 /** The seed 003 code and message of an error. */
 export function enduserCode(error: DomainError): [number, string] {
   const field = error.details.field;
@@ -89,10 +100,7 @@ export function enduserCode(error: DomainError): [number, string] {
     const table = ENDUSER_FIELD_CODES[field];
     if (table) return MISSING.has(error.details.constraint ?? '') ? table.missing : table.other;
   }
-  if ((error.code === 'CODE_WRONG' || error.code === 'CODE_EXPIRED') && field === 'oldPhoneCode') return [5168, '旧手机验证码错误'];
-  // The user existed when setPhone began but the swap changed no row: the update failed.
-  if (error.code === 'USER_NOT_FOUND' && field === 'newPhone') return [5170, '更新手机号失败'];
-  return ENDUSER_CODES[error.code];
+  return (field && ENDUSER_FIELD_ERRORS[error.code]?.[field]) || ENDUSER_CODES[error.code];
 }
 
 /**

@@ -1,12 +1,15 @@
 import { Controller, Get } from '@nestjs/common';
-import { ApiHeader, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import { AppsService } from '../../apps/apps.service.js';
 import { CaptchaService } from '../../captcha/captcha.service.js';
 import { DomainError } from '../../common/errors/domain-error.js';
+import { ApiData } from '../../openapi/api-data.decorator.js';
+import { ApiErrors } from '../../openapi/api-errors.decorator.js';
 import { AppKeyHeader } from './app-key.decorator.js';
+import { OauthImgCodeData } from './oauth-responses.dto.js';
 
-@ApiTags('oauth (seed 004)')
-@ApiHeader({ name: 'X-App-Key', required: true, description: 'the appkey' })
+@ApiTags('oauth')
+@ApiSecurity('oauthAppKey')
 @Controller('oauth/api/account')
 export class OauthCaptchaController {
   constructor(
@@ -16,6 +19,12 @@ export class OauthCaptchaController {
 
   /** A new image captcha for the app: `{img_code_id, img}` (an SVG data URI), valid five minutes, one guess. */
   @Get('imgCode')
+  @ApiOperation({
+    summary: 'A new image captcha',
+    description: 'An SVG image captcha for the app, valid five minutes and for one guess (POST /oauth/api/account/sendSmsCode).',
+  })
+  @ApiData(OauthImgCodeData)
+  @ApiErrors('APP_NOT_FOUND')
   async imgCode(@AppKeyHeader() appkey: string | undefined) {
     if (!appkey) throw new DomainError('VALIDATION_FAILED', { field: 'X-App-Key', message: 'X-App-Key header is required' });
     const app = await this.apps.findByAppkey(appkey);

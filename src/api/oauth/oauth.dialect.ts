@@ -61,7 +61,7 @@ export const OAUTH_CODES: Record<ErrorName, [code: string, msg: string]> = {
 };
 
 /** Validation failures of these fields have codes of their own. */
-const FIELD_CODES: Record<string, [code: string, msg: string]> = {
+export const OAUTH_FIELD_CODES: Record<string, [code: string, msg: string]> = {
   mobile: ['605', '手机号格式不正确'],
   img_code_id: ['601', '请输入图片验证码'],
   img_code: ['601', '请输入图片验证码'],
@@ -81,7 +81,7 @@ export class OauthDialect implements WireDialect {
   }
 
   failure(error: DomainError, ctx: ErrorContext): WireReply {
-    const byField = error.code === 'VALIDATION_FAILED' && error.details.field ? FIELD_CODES[error.details.field] : undefined;
+    const byField = error.code === 'VALIDATION_FAILED' && error.details.field ? OAUTH_FIELD_CODES[error.details.field] : undefined;
     const [code, msg] = byField ?? OAUTH_CODES[error.code];
     const body: Record<string, unknown> = { request_id: ctx.requestId, code, msg, data: null };
     if (error.details.field) body.data = { field: error.details.field };

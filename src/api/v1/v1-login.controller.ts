@@ -1,5 +1,5 @@
 import { Body, Controller, HttpCode, Post, UseGuards } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiTags, getSchemaPath } from '@nestjs/swagger';
 import { type AppEntity } from '../../apps/app.entity.js';
 import { Md5SignatureGuard } from '../../auth/md5-signature.guard.js';
 import { SignedApp } from '../../auth/signed-app.decorator.js';
@@ -11,6 +11,10 @@ import { VerificationService } from '../../verification/verification.service.js'
 import { V1_LOGIN_MOBILE_CODES, V1_LOGIN_SEND_CODES } from './v1.dialect.js';
 import { V1LoginMobileDto, V1SendCodeDto } from './v1.dto.js';
 import { ClientIp } from '../../common/http/client-ip.js';
+import { ApiData } from '../../openapi/api-data.decorator.js';
+import { ApiErrors } from '../../openapi/api-errors.decorator.js';
+import { CHECK_CODE, SEND_CODE_WITH_CAPTCHA, SMS_LOGIN_ENABLED } from '../../openapi/error-groups.js';
+import { V1LoginDetailData, V1LoginTokenData } from './v1-responses.dto.js';
 
 /** Seed 001 and login_mobile.md: SMS login with signed requests. */
 @ApiTags('v1')
@@ -25,6 +29,14 @@ export class V1LoginController {
   @Post('verify_code')
   @HttpCode(200)
   @ErrorCodes(V1_LOGIN_SEND_CODES)
+  @ApiOperation({
+    summary: 'Send a login code',
+    description:
+      'Seed 001 (login_verify_code.md): sends an SMS login code to `mcode` + `mobile`. The app must have login and SMS login on. ' +
+      'The image captcha fields matter when the app\'s code policy sets `captcha_required`.',
+  })
+  @ApiData(null)
+  @ApiErrors(...SMS_LOGIN_ENABLED, ...SEND_CODE_WITH_CAPTCHA)
   async sendLoginCode(@SignedApp() app: AppEntity, @Body() dto: V1SendCodeDto, @ClientIp() ip: string): Promise<void> {
     this.users.loginConfig(app);
     const phone = parsePhoneInput(dto.mcode, dto.mobile);
@@ -34,6 +46,14 @@ export class V1LoginController {
   @Post('mobile')
   @HttpCode(200)
   @ErrorCodes(V1_LOGIN_MOBILE_CODES)
+  @ApiOperation({
+    summary: 'Log in with an SMS code',
+    description:
+      'login_mobile.md: consumes the login code and logs the user in, registering them on first login. Answers the token, and the ' +
+      'user structure with it when `need_user_detail=1`. A login beyond the app\'s `max_sessions_per_user` revokes the oldest session.',
+  })
+  @ApiData({ anyOf: [{ $ref: getSchemaPath(V1LoginTokenData) }, { $ref: getSchemaPath(V1LoginDetailData) }] }, V1LoginTokenData, V1LoginDetailData)
+  @ApiErrors(...SMS_LOGIN_ENABLED, ...CHECK_CODE)
   async login(@SignedApp() app: AppEntity, @Body() dto: V1LoginMobileDto, @ClientIp() ip: string): Promise<Record<string, unknown>> {
     this.users.loginConfig(app);
     const phone = parsePhoneInput(dto.mcode, dto.mobile);

@@ -1,5 +1,5 @@
 import { Body, Controller, Get, HttpCode, Post, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CurrentUser } from '../../auth/current-user.decorator.js';
 import { UserAuthGuard } from '../../auth/user-auth.guard.js';
 import { type UserPrincipal } from '../../auth/user-jwt.strategy.js';
@@ -12,10 +12,13 @@ import { VerificationService } from '../../verification/verification.service.js'
 import { V1_USER_MOBILE_CODES, V1_USER_SEND_CODES } from './v1.dialect.js';
 import { V1PhoneCodeDto, V1SendCodeDto } from './v1.dto.js';
 import { ClientIp } from '../../common/http/client-ip.js';
+import { ApiData } from '../../openapi/api-data.decorator.js';
+import { ApiErrors } from '../../openapi/api-errors.decorator.js';
+import { CHECK_CODE, LOGIN_ENABLED, SEND_CODE_WITH_CAPTCHA, SMS_LOGIN_ENABLED } from '../../openapi/error-groups.js';
+import { V1UserInfoData } from './v1-responses.dto.js';
 
 /** Seed 000 and the user_* docs: the logged-in end user. */
 @ApiTags('v1')
-@ApiBearerAuth()
 @Controller('v1/user')
 @UseGuards(UserAuthGuard)
 export class V1UserController {
@@ -28,6 +31,14 @@ export class V1UserController {
   @Post('verify_code')
   @HttpCode(200)
   @ErrorCodes(V1_USER_SEND_CODES)
+  @ApiOperation({
+    summary: 'Send a code to a new number',
+    description:
+      'Seed 000 (user_update_verify_code.md): sends an `update_phone` code to the number the user wants to move to; ' +
+      'POST /v1/user/mobile spends it.',
+  })
+  @ApiData(null)
+  @ApiErrors(...SMS_LOGIN_ENABLED, ...SEND_CODE_WITH_CAPTCHA)
   async sendUpdatePhoneCode(@CurrentUser() me: UserPrincipal, @Body() dto: V1SendCodeDto, @ClientIp() ip: string): Promise<void> {
     this.users.loginConfig(me.app);
     const phone = parsePhoneInput(dto.mcode, dto.mobile);
@@ -37,6 +48,14 @@ export class V1UserController {
   @Post('mobile')
   @HttpCode(200)
   @ErrorCodes(V1_USER_MOBILE_CODES)
+  @ApiOperation({
+    summary: 'Change the phone number',
+    description:
+      'user_update_mobile.md: moves the user to `mcode` + `mobile`, proven by the code POST /v1/user/verify_code sent. The code is ' +
+      'checked first; only a right code learns that another user of the app holds the number (400189), and it is spent by then.',
+  })
+  @ApiData(null)
+  @ApiErrors(...SMS_LOGIN_ENABLED, ...CHECK_CODE, 'PHONE_TAKEN', 'USER_NOT_FOUND')
   async changePhone(@CurrentUser() me: UserPrincipal, @Body() dto: V1PhoneCodeDto): Promise<void> {
     // The pair of /v1/user/verify_code: the same login settings govern both.
     this.users.loginConfig(me.app);
@@ -44,18 +63,29 @@ export class V1UserController {
   }
 
   @Get('info')
+  @ApiOperation({ summary: 'The current user', description: 'user_info.md: the user structure (struct.md) with `is_vip`.' })
+  @ApiData(V1UserInfoData)
+  @ApiErrors(...LOGIN_ENABLED, 'USER_NOT_FOUND')
   async info(@CurrentUser() me: UserPrincipal): Promise<Record<string, unknown>> {
     return userView(await this.users.profile(me.app, me.userId), { isVip: true });
   }
 
   /** Always answers: revoking a token only takes access away, so no login setting stands in its way (logout.md lists no code). */
   @Get('logout')
+  @ApiOperation({ summary: 'Log out', description: 'logout.md: revokes this token. It always works: revoking a token only takes access away.' })
+  @ApiData(null)
   async logout(@CurrentUser() me: UserPrincipal): Promise<void> {
     await this.users.logout(me.jti);
   }
 
   @Post('cancel')
   @HttpCode(200)
+  @ApiOperation({
+    summary: 'Deregister',
+    description: 'user_cancel.md: cancels the user and revokes every token of theirs; the number is free again.',
+  })
+  @ApiData(null)
+  @ApiErrors(...LOGIN_ENABLED, 'USER_CANCEL_FAILED')
   async cancel(@CurrentUser() me: UserPrincipal): Promise<void> {
     await this.users.cancel(me.app, me.userId);
   }

@@ -1,0 +1,34 @@
+import { ERROR_NAMES, type ErrorName } from '../common/errors/error-registry.js';
+
+/*
+ * Named sets of errors, for @ApiErrors: what a service method called by many
+ * handlers can answer, written once. Each set says which method it stands for;
+ * change it with that method.
+ */
+
+/** Every request: the throttler, a bug, the database down, a query string beyond its bounds. */
+export const REQUEST_ERRORS = ['VALIDATION_FAILED', 'TOO_MANY_REQUESTS', 'INTERNAL', 'SERVICE_UNAVAILABLE'] as const satisfies readonly ErrorName[];
+
+/** A request that may carry a body (POST, PUT, PATCH, DELETE): the body parsers' refusals. */
+export const BODY_ERRORS = ['MALFORMED_BODY', 'BODY_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE'] as const satisfies readonly ErrorName[];
+
+/** `UsersService.loginEnabled`: the app's end users may use their accounts. */
+export const LOGIN_ENABLED = ['LOGIN_NOT_CONFIGURED', 'LOGIN_DISABLED'] as const satisfies readonly ErrorName[];
+
+/** `UsersService.loginConfig`: SMS login may be used. */
+export const SMS_LOGIN_ENABLED = [...LOGIN_ENABLED, 'MOBILE_LOGIN_DISABLED'] as const satisfies readonly ErrorName[];
+
+/**
+ * `SmsService.send`: the app's route for the scene and what the provider answered.
+ * Every `SMS_` error but the binding mismatches, which only an admin change meets.
+ */
+export const SMS_DELIVERY: readonly ErrorName[] = ERROR_NAMES.filter((n) => n.startsWith('SMS_') && !n.startsWith('SMS_BINDING_'));
+
+/** `VerificationService.issue` without captcha fields: an app whose policy sets captcha_required refuses the send. */
+export const SEND_CODE: readonly ErrorName[] = ['PHONE_REGION_NOT_ALLOWED', 'CAPTCHA_REQUIRED', 'SEND_COOLDOWN', 'SEND_LIMIT_EXCEEDED', ...SMS_DELIVERY];
+
+/** `VerificationService.issue` with the caller's captcha id and answer. */
+export const SEND_CODE_WITH_CAPTCHA: readonly ErrorName[] = [...SEND_CODE, 'CAPTCHA_WRONG', 'CAPTCHA_INVALID'];
+
+/** `VerificationService.consume`: the code is not the latest right one. */
+export const CHECK_CODE = ['CODE_WRONG', 'CODE_EXPIRED'] as const satisfies readonly ErrorName[];
