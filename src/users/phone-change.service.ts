@@ -1,13 +1,17 @@
-import { Injectable } from '@nestjs/common';
+import { randomBytes } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
 import { DEFAULT_LOGIN_CONFIG } from '../apps/app-settings.js';
 import { type AppEntity } from '../apps/app.entity.js';
 import { Clock } from '../common/clock/clock.js';
+import { hmacSha256Hex } from '../common/crypto/hashing.js';
 import { DomainError } from '../common/errors/domain-error.js';
 import { type ParsedPhone, parsePhoneInput } from '../common/phone/phone.js';
 import type { Scene } from '../common/scenes.js';
+import { type AppConfig } from '../config/app-config.js';
+import { APP_CONFIG } from '../config/config.module.js';
 import { isUniqueViolation } from '../database/sql-rows.js';
-import { UpdatePhoneTokenService } from '../verification/update-phone-token.service.js';
 import { VerificationService } from '../verification/verification.service.js';
+import { UpdatePhoneTokensRepository } from './update-phone-tokens.repository.js';
 import { assertCurrentPhone } from './user.js';
 import { UsersRepository } from './users.repository.js';
 import { UsersService } from './users.service.js';
@@ -65,6 +69,9 @@ export interface UpdatePhoneTokenRequest {
  * without controlling them: before that, a taken number answers exactly as a
  * free one. The right code is spent by then; it could not have moved anyone to a
  * taken number anyway. The unique index on active users' numbers has the last word.
+ *
+ * Update-phone tokens (seed 002) are proof that both codes were right, redeemable
+ * once; only HMAC(pepper, token) is stored.
  */
 @Injectable()
 export class PhoneChangeService {
@@ -72,8 +79,9 @@ export class PhoneChangeService {
     private readonly users: UsersService,
     private readonly repo: UsersRepository,
     private readonly verification: VerificationService,
-    private readonly tokens: UpdatePhoneTokenService,
+    private readonly tokens: UpdatePhoneTokensRepository,
     private readonly clock: Clock,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   /**
@@ -123,22 +131,47 @@ export class PhoneChangeService {
     if (oldCode !== null) await this.spend(app, 'verify_old_phone', user.phone_e164, oldCode);
     await this.spend(app, 'update_phone', newPhone.e164, req.newCode);
     await this.assertFree(app, newPhone, user.id);
-    return this.tokens.issue({
-      app,
+    // The caller gets the token once, in clear.
+    const token = randomBytes(32).toString('base64url');
+    const now = this.clock.now();
+    const ttlS = config.update_phone_token_ttl_s;
+    await this.tokens.insert({
+      tokenHash: this.tokenHash(token),
+      appId: app.id,
       userId: user.id,
       oldPhoneE164: user.phone_e164,
       newPhone,
-      ttlS: config.update_phone_token_ttl_s,
+      createdAt: now,
+      expiresAt: new Date(now.getTime() + ttlS * 1000),
     });
+    return { token, expiresInS: ttlS };
   }
 
   /**
    * Redeems an update-phone token of this user and app: the number is swapped and
    * every other session revoked. UPDATE_PHONE_TOKEN_INVALID when the token is
    * unknown, used, expired or stale; PHONE_TAKEN when the number was taken meanwhile.
+   *
+   * One transaction: the token is marked used (one conditional UPDATE, so of
+   * concurrent redemptions one wins), the number swapped only while the user still
+   * has the token's old number, and every session of the user but `keepJti` revoked.
    */
   async redeemToken(app: AppEntity, userId: string, keepJti: string, token: string): Promise<void> {
-    await this.tokens.redeem(app, userId, keepJti, token);
+    const now = this.clock.now();
+    try {
+      await this.repo.transaction(async (m) => {
+        const taken = await this.tokens.take(m, this.tokenHash(token), app.id, userId, now);
+        if (!taken) throw new DomainError('UPDATE_PHONE_TOKEN_INVALID');
+        // The number changed elsewhere since the codes were checked (or the user is gone): the token proves nothing now.
+        if (!(await this.repo.swapPhone(m, userId, taken.oldPhoneE164, taken.newPhone, now))) {
+          throw new DomainError('UPDATE_PHONE_TOKEN_INVALID', { message: 'the phone number changed since the token was issued' });
+        }
+        await this.repo.revokeAllBut(m, userId, keepJti, now);
+      });
+    } catch (err) {
+      if (isUniqueViolation(err)) throw new DomainError('PHONE_TAKEN');
+      throw err;
+    }
   }
 
   /**
@@ -182,6 +215,10 @@ export class PhoneChangeService {
       }
       throw err;
     }
+  }
+
+  private tokenHash(token: string): string {
+    return hmacSha256Hex(this.config.secrets.codePepper, `update_phone_token|${token}`);
   }
 }
 
