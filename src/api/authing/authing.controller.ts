@@ -6,11 +6,13 @@ import { BareTokenUserAuthGuard } from '../../auth/bare-token-user-auth.guard.js
 import { CurrentUser } from '../../auth/current-user.decorator.js';
 import { type UserPrincipal } from '../../auth/user-jwt.strategy.js';
 import { DomainError } from '../../common/errors/domain-error.js';
+import { FieldNames } from '../../common/http/route-field-names.js';
 import { parsePhoneInput } from '../../common/phone/phone.js';
 import { PhoneChangeService } from '../../users/phone-change.service.js';
 import { assertCurrentPhone } from '../../users/user.js';
 import { UsersService } from '../../users/users.service.js';
 import { VerificationService } from '../../verification/verification.service.js';
+import { AUTHING_SEND_SMS_FIELDS, AUTHING_UPDATE_PHONE_FIELDS } from './authing.dialect.js';
 import { AUTHING_CHANNELS, AuthingSendSmsDto, AuthingUpdatePhoneDto, AuthingVerifyUpdatePhoneDto } from './authing.dto.js';
 import { OptionalUserAuthGuard } from './optional-user-auth.guard.js';
 import { ClientIp } from '../../common/http/client-ip.js';
@@ -33,6 +35,7 @@ export class AuthingController {
 
   @Post('send-sms')
   @HttpCode(200)
+  @FieldNames(AUTHING_SEND_SMS_FIELDS)
   @UseGuards(OptionalUserAuthGuard)
   async sendSms(
     @Headers('x-authing-app-id') appkey: string | undefined,
@@ -48,7 +51,7 @@ export class AuthingController {
       if (!me) throw new DomainError('UNAUTHORIZED');
       const user = await this.users.get(me.userId);
       // Binding sends to the new number; the other channels are about the account's own number.
-      if (dto.channel !== 'CHANNEL_BIND_PHONE') assertCurrentPhone(user, phone, 'phoneNumber');
+      if (dto.channel !== 'CHANNEL_BIND_PHONE') assertCurrentPhone(user, phone, 'mobile');
     }
     await this.verification.issue({ app, scene, phone, ip, origin: 'authing' });
     return {};
@@ -56,6 +59,7 @@ export class AuthingController {
 
   @Post('verify-update-phone-request')
   @HttpCode(200)
+  @FieldNames(AUTHING_UPDATE_PHONE_FIELDS)
   @UseGuards(BareTokenUserAuthGuard)
   async verifyUpdatePhoneRequest(
     @Headers('x-authing-app-id') appkey: string | undefined,
@@ -65,11 +69,10 @@ export class AuthingController {
     const app = this.sameApp(me, appkey);
     const p = dto.phonePassCodePayload;
     const { token, expiresInS } = await this.phoneChange.requestToken(app, me.userId, {
-      newPhone: { mcode: p.newPhoneCountryCode || DEFAULT_COUNTRY_CODE, mobile: p.newPhoneNumber, fields: { mcode: 'newPhoneCountryCode', mobile: 'newPhoneNumber' } },
+      newPhone: { mcode: p.newPhoneCountryCode || DEFAULT_COUNTRY_CODE, mobile: p.newPhoneNumber },
       newCode: p.newPhonePassCode,
-      oldPhone: { mcode: p.oldPhoneCountryCode || DEFAULT_COUNTRY_CODE, mobile: p.oldPhoneNumber, fields: { mcode: 'oldPhoneCountryCode', mobile: 'oldPhoneNumber' } },
+      oldPhone: { mcode: p.oldPhoneCountryCode || DEFAULT_COUNTRY_CODE, mobile: p.oldPhoneNumber },
       oldCode: p.oldPhonePassCode,
-      fields: { oldPhone: 'oldPhoneNumber', oldCode: 'oldPhonePassCode' },
     });
     return { updatePhoneToken: token, tokenExpiresIn: expiresInS };
   }

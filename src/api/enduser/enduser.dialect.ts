@@ -1,4 +1,4 @@
-import { type DomainError } from '../../common/errors/domain-error.js';
+import { type DomainError, type PhoneChangeRole } from '../../common/errors/domain-error.js';
 import { type ErrorName } from '../../common/errors/error-registry.js';
 import { type ErrorContext, type WireDialect, type WireReply } from '../../common/http/wire-dialect.js';
 
@@ -80,6 +80,16 @@ export const ENDUSER_FIELD_CODES: Record<string, { missing: [number, string]; ot
   oldInternationalCode: { missing: [5165, '请输入旧手机国际代码'], other: [5174, '旧手机号码不正确'] },
   oldPhone: { missing: [5166, '请输入旧手机号码'], other: [5174, '旧手机号码不正确'] },
   oldPhoneCode: { missing: [5167, '请输入旧手机验证码'], other: [5168, '旧手机验证码错误'] },
+};
+
+/** setPhone's query parameters for the phone change's roles. */
+export const ENDUSER_SET_PHONE_FIELDS: Record<PhoneChangeRole, string> = {
+  oldMcode: 'oldInternationalCode',
+  oldMobile: 'oldPhone',
+  oldCode: 'oldPhoneCode',
+  newMcode: 'newInternationalCode',
+  newMobile: 'newPhone',
+  newCode: 'newPhoneCode',
 };
 
 /** The seed 003 code and message of an error. */
