@@ -92,9 +92,7 @@ export class AuthingController {
 
   private async appOf(appkey: string | undefined): Promise<AppEntity> {
     if (!appkey) throw new DomainError('SIGN_APPKEY_MISSING');
-    const app = await this.apps.findByAppkey(appkey);
-    if (!app || app.status !== 'enabled') throw new DomainError('APPKEY_NOT_FOUND');
-    return app;
+    return this.apps.getEnabledByAppkey(appkey);
   }
 
   /** The token's app, which the header must name: a token of one app does nothing for another. */

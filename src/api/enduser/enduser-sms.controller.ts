@@ -31,8 +31,7 @@ export class EnduserSmsController {
   @Post('sendPhoneSmsCode')
   @HttpCode(200)
   async sendPhoneSmsCode(@Query() dto: EnduserSendCodeDto, @ClientIp() ip: string): Promise<Record<string, never>> {
-    const app = await this.apps.findByAppkey(dto.userDomain);
-    if (!app || app.status !== 'enabled') throw new DomainError('APPKEY_NOT_FOUND');
+    const app = await this.apps.getEnabledByAppkey(dto.userDomain);
     if (Math.abs(Number(dto.ts) - this.clock.nowMs()) > WINDOW_MS) throw new DomainError('SIGN_TIMESTAMP_EXPIRED');
     const signed = dto.phone + dto.codeType + dto.random + dto.ts;
     // Every active secret is compared, so the answer time does not tell which one matched.
