@@ -8,18 +8,14 @@ import { type UserPrincipal } from '../../auth/user-jwt.strategy.js';
 import { DomainError } from '../../common/errors/domain-error.js';
 import { FieldNames } from '../../common/http/route-field-names.js';
 import { parsePhoneInput } from '../../common/phone/phone.js';
+import { AccountCodeService } from '../../users/account-code.service.js';
 import { PhoneChangeService } from '../../users/phone-change.service.js';
-import { assertCurrentPhone } from '../../users/user.js';
-import { UsersService } from '../../users/users.service.js';
-import { VerificationService } from '../../verification/verification.service.js';
 import { AUTHING_SEND_SMS_FIELDS, AUTHING_UPDATE_PHONE_FIELDS } from './authing.dialect.js';
 import { AUTHING_CHANNELS, AuthingSendSmsDto, AuthingUpdatePhoneDto, AuthingVerifyUpdatePhoneDto } from './authing.dto.js';
 import { OptionalUserAuthGuard } from './optional-user-auth.guard.js';
 import { ClientIp } from '../../common/http/client-ip.js';
 
 const DEFAULT_COUNTRY_CODE = '+86';
-/** Channels whose code is about the logged-in user's own number: a token is required. */
-const USER_CHANNELS = new Set(['CHANNEL_BIND_PHONE', 'CHANNEL_UNBIND_PHONE', 'CHANNEL_DELETE_ACCOUNT']);
 
 /** Seed 002 (Authing v3): SMS codes and the two-step phone change. */
 @ApiTags('authing')
@@ -28,8 +24,7 @@ const USER_CHANNELS = new Set(['CHANNEL_BIND_PHONE', 'CHANNEL_UNBIND_PHONE', 'CH
 export class AuthingController {
   constructor(
     private readonly apps: AppsService,
-    private readonly users: UsersService,
-    private readonly verification: VerificationService,
+    private readonly codes: AccountCodeService,
     private readonly phoneChange: PhoneChangeService,
   ) {}
 
@@ -45,15 +40,8 @@ export class AuthingController {
   ): Promise<Record<string, never>> {
     const me = req.user;
     const app = me ? this.sameApp(me, appkey) : await this.appOf(appkey);
-    const scene = AUTHING_CHANNELS[dto.channel];
     const phone = parsePhoneInput(dto.phoneCountryCode || DEFAULT_COUNTRY_CODE, dto.phoneNumber, { mcode: 'phoneCountryCode', mobile: 'phoneNumber' });
-    if (USER_CHANNELS.has(dto.channel)) {
-      if (!me) throw new DomainError('UNAUTHORIZED');
-      const user = await this.users.get(me.userId);
-      // Binding sends to the new number; the other channels are about the account's own number.
-      if (dto.channel !== 'CHANNEL_BIND_PHONE') assertCurrentPhone(user, phone, 'mobile');
-    }
-    await this.verification.issue({ app, scene, phone, ip, origin: 'authing' });
+    await this.codes.send({ app, userId: me?.userId ?? null, scene: AUTHING_CHANNELS[dto.channel], phone, ip, origin: 'authing' });
     return {};
   }
 
