@@ -1,9 +1,10 @@
 import { Logger } from 'nestjs-pino';
 import { createApp } from './bootstrap.js';
-import { ConfigError, describeConfig, loadConfig } from './config/app-config.js';
+import { ConfigError, describeConfig, ensureGeneratedKeys, loadConfig } from './config/app-config.js';
 import { DataDirLockedError } from './database/data-dir-lock.js';
 
 async function main(): Promise<void> {
+  ensureGeneratedKeys(process.env);
   const config = loadConfig(process.env);
   const app = await createApp(config);
   await app.listen({ port: config.http.port, host: config.http.host });

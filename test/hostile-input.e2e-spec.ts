@@ -5,7 +5,7 @@ import { type AddressInfo, createConnection, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MAX_BODY_DEPTH, MAX_INPUT_VALUES } from '../src/common/http/input-limits.js';
-import { ConfigError, loadConfig } from '../src/config/app-config.js';
+import { ConfigError, ensureGeneratedKeys, loadConfig } from '../src/config/app-config.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 import { signParams, useSmsTestApp } from './support/v1.js';
 
@@ -215,6 +215,7 @@ describe('slow clients', () => {
 
 describe('server timeout settings', () => {
   const env = { NODE_ENV: 'test', DATA_DIR: mkdtempSync(join(tmpdir(), 'passcode-config-')) };
+  beforeAll(() => ensureGeneratedKeys(env));
 
   it('default to bounded values and refuse out-of-range or inconsistent ones', () => {
     expect(loadConfig(env).http).toMatchObject({ headersTimeoutMs: 10_000, requestTimeoutMs: 30_000, keepAliveTimeoutMs: 72_000, socketTimeoutMs: 120_000 });

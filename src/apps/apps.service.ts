@@ -161,6 +161,17 @@ export class AppsService {
     return this.cache.get(appkey, () => this.repo.findByAppkey(appkey));
   }
 
+  /**
+   * The enabled app behind an appkey, for requests that name their app (signed
+   * requests, the seed dialects' app headers): APPKEY_NOT_FOUND when no app has it
+   * or its app is disabled.
+   */
+  async getEnabledByAppkey(appkey: string): Promise<AppEntity> {
+    const app = await this.findByAppkey(appkey);
+    if (!app || app.status !== 'enabled') throw new DomainError('APPKEY_NOT_FOUND');
+    return app;
+  }
+
   private async getEntity(id: string, manager?: EntityManager, lock = false): Promise<AppEntity> {
     const app = await this.repo.findById(id, manager, lock);
     if (!app) throw new DomainError('APP_NOT_FOUND');

@@ -36,8 +36,7 @@ export class Md5SignatureGuard implements CanActivate {
     const req = context.switchToHttp().getRequest<FastifyRequest>();
     const appkey = param(req, 'appkey');
     if (!appkey) throw new DomainError('SIGN_APPKEY_MISSING');
-    const app = await this.apps.findByAppkey(appkey);
-    if (!app || app.status !== 'enabled') throw new DomainError('APPKEY_NOT_FOUND');
+    const app = await this.apps.getEnabledByAppkey(appkey);
 
     const timestamp = param(req, 'timestamp');
     if (!timestamp || !TIMESTAMP.test(timestamp)) throw new DomainError('SIGN_TIMESTAMP_INVALID');

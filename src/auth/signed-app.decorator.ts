@@ -1,10 +1,19 @@
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
 import { type AppEntity } from '../apps/app.entity.js';
+import { type ParsedPhone } from '../common/phone/phone.js';
 
-/** Where {@link Md5SignatureGuard} leaves the app a request was signed for. */
+/** Where the signature guards ({@link Md5SignatureGuard}, {@link Sha256SignatureGuard}) leave the app a request was signed for. */
 export const SIGNED_APP = Symbol('passcode:signed-app');
 
-/** The app of a request that passed the seed 001 signature guard. */
+/** Where {@link Sha256SignatureGuard} leaves the number a seed 003 request is for, parsed. */
+export const SIGNED_PHONE = Symbol('passcode:signed-phone');
+
+/** The app of a request that passed a signature guard. */
 export const SignedApp = createParamDecorator((_: unknown, ctx: ExecutionContext): AppEntity => {
   return (ctx.switchToHttp().getRequest() as Record<symbol, AppEntity>)[SIGNED_APP];
+});
+
+/** The number of a request that passed the seed 003 signature guard, which checked it before spending the nonce. */
+export const SignedPhone = createParamDecorator((_: unknown, ctx: ExecutionContext): ParsedPhone => {
+  return (ctx.switchToHttp().getRequest() as Record<symbol, ParsedPhone>)[SIGNED_PHONE];
 });

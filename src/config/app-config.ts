@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
+import { createKeysFile, readKeysFile, replaceKeysFile } from './keys-file.js';
 
 /** The typed configuration of one Passcode process. Built once from the environment by {@link loadConfig}. */
 export interface AppConfig {
@@ -75,19 +75,44 @@ export const DEFAULT_DB_POOL_SIZE = 10;
 
 const REQUIRED_IN_PRODUCTION = ['DATABASE_URL', 'ENCRYPTION_KEY', 'JWT_SECRET', 'CODE_PEPPER'] as const;
 
+/** The secrets that are generated outside production when the environment does not give them. */
+const GENERATED_KEYS = ['ENCRYPTION_KEY', 'JWT_SECRET', 'CODE_PEPPER'] as const;
+
 /**
- * Reads and validates the environment. In production the secrets and the database
- * URL are mandatory; elsewhere missing secrets are generated once and kept in
- * `DATA_DIR/keys.json`, so restarts keep decrypting what earlier runs stored.
+ * Outside production, makes sure `DATA_DIR/keys.json` holds every secret the
+ * environment does not give, generating the missing ones, so that restarts keep
+ * decrypting what earlier runs stored. The file is created only if absent, at
+ * once and whole: of processes starting together on an empty directory, all use
+ * the keys of the first. Each entry point calls it once, before {@link loadConfig}
+ * (the server, the migration CLI, the TypeORM CLI's DataSource, the test harness).
+ */
+export function ensureGeneratedKeys(env: Env = process.env, generate: () => string = () => randomBytes(32).toString('base64')): void {
+  if (nodeEnvOf(env) === 'production') return;
+  const needed = GENERATED_KEYS.filter((k) => !env[k]);
+  if (!needed.length) return;
+  const dataDir = dataDirOf(env);
+  const stored = readKeysFile(dataDir);
+  const lacking = needed.filter((k) => !stored?.[k]);
+  if (!lacking.length) return;
+  const keys = { ...stored, ...Object.fromEntries(lacking.map((k) => [k, generate()])) };
+  if (stored) replaceKeysFile(dataDir, keys);
+  else createKeysFile(dataDir, keys);
+}
+
+/**
+ * Reads and validates the environment; it writes nothing. In production the
+ * secrets and the database URL are mandatory; elsewhere the secrets the
+ * environment does not give are read from `DATA_DIR/keys.json`, which
+ * {@link ensureGeneratedKeys} creates.
  */
 export function loadConfig(env: Env = process.env): AppConfig {
-  const nodeEnv = parseEnum(env, 'NODE_ENV', ['development', 'production', 'test'], 'development');
+  const nodeEnv = nodeEnvOf(env);
   if (nodeEnv === 'production') {
     const missing = REQUIRED_IN_PRODUCTION.filter((k) => !env[k]);
     if (missing.length) throw new ConfigError(`NODE_ENV=production requires ${missing.join(', ')}`);
   }
-  const dataDir = resolve(env.DATA_DIR || './data');
-  const keys = nodeEnv === 'production' ? {} : loadOrCreateKeys(dataDir, env);
+  const dataDir = dataDirOf(env);
+  const keys: Record<string, string> = nodeEnv === 'production' ? {} : (readKeysFile(dataDir) ?? {});
 
   return {
     env: nodeEnv,
@@ -161,21 +186,12 @@ function parseServerTimeouts(env: Env): Pick<AppConfig['http'], 'headersTimeoutM
   return timeouts;
 }
 
-function loadOrCreateKeys(dataDir: string, env: Env): Record<string, string> {
-  const file = join(dataDir, 'keys.json');
-  const keys: Record<string, string> = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : {};
-  let changed = false;
-  for (const name of ['ENCRYPTION_KEY', 'JWT_SECRET', 'CODE_PEPPER']) {
-    if (!env[name] && !keys[name]) {
-      keys[name] = randomBytes(32).toString('base64');
-      changed = true;
-    }
-  }
-  if (changed) {
-    mkdirSync(dataDir, { recursive: true });
-    writeFileSync(file, JSON.stringify(keys, null, 2) + '\n', { mode: 0o600 });
-  }
-  return keys;
+function nodeEnvOf(env: Env): AppConfig['env'] {
+  return parseEnum(env, 'NODE_ENV', ['development', 'production', 'test'], 'development');
+}
+
+function dataDirOf(env: Env): string {
+  return resolve(env.DATA_DIR || './data');
 }
 
 /** ENCRYPTION_KEY: 32 bytes as 64 hex characters or base64. */

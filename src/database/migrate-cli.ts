@@ -1,9 +1,10 @@
 // `npm run migration:run`: applies pending migrations to the configured database and exits.
-import { ConfigError, loadConfig } from '../config/app-config.js';
+import { ConfigError, ensureGeneratedKeys, loadConfig } from '../config/app-config.js';
 import { DataDirLockedError } from './data-dir-lock.js';
 import { createDataSource, runMigrations } from './data-source.factory.js';
 
 async function main(): Promise<void> {
+  ensureGeneratedKeys(process.env);
   const config = loadConfig(process.env);
   const ds = createDataSource({ url: config.db.url, dataDir: config.db.dataDir, poolSize: config.db.poolSize });
   try {

@@ -3,6 +3,7 @@ import { OptionalUserAuthGuard } from '../api/authing/optional-user-auth.guard.j
 import { BareTokenUserAuthGuard } from '../auth/bare-token-user-auth.guard.js';
 import { Md5SignatureGuard } from '../auth/md5-signature.guard.js';
 import { OperatorAuthGuard } from '../auth/operator-auth.guard.js';
+import { Sha256SignatureGuard } from '../auth/sha256-signature.guard.js';
 import { UserAuthGuard } from '../auth/user-auth.guard.js';
 import { type ErrorName } from '../common/errors/error-registry.js';
 
@@ -78,6 +79,7 @@ const TOKEN_ERRORS = ['UNAUTHORIZED', 'TOKEN_EXPIRED'] as const satisfies readon
  */
 export const GUARD_DOCS: ReadonlyMap<abstract new (...args: never[]) => unknown, GuardDocs> = new Map<abstract new (...args: never[]) => unknown, GuardDocs>([
   [Md5SignatureGuard, { scheme: 'md5Signature', errors: ['SIGN_APPKEY_MISSING', 'APPKEY_NOT_FOUND', 'SIGN_TIMESTAMP_INVALID', 'SIGN_TIMESTAMP_EXPIRED', 'SIGN_INVALID'] }],
+  [Sha256SignatureGuard, { scheme: 'sha256Signature', errors: ['APPKEY_NOT_FOUND', 'SIGN_TIMESTAMP_EXPIRED', 'SIGN_INVALID', 'SIGN_NONCE_REPLAYED'] }],
   [UserAuthGuard, { scheme: 'endUserBearer', errors: TOKEN_ERRORS }],
   [BareTokenUserAuthGuard, { scheme: 'authingAccessToken', errors: TOKEN_ERRORS }],
   [OptionalUserAuthGuard, { scheme: 'authingAccessToken', optional: true, errors: TOKEN_ERRORS }],

@@ -1,26 +1,25 @@
-import { Injectable } from '@nestjs/common';
+import { randomBytes } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
 import { DEFAULT_LOGIN_CONFIG } from '../apps/app-settings.js';
 import { type AppEntity } from '../apps/app.entity.js';
 import { Clock } from '../common/clock/clock.js';
-import { DomainError } from '../common/errors/domain-error.js';
-import { type ParsedPhone, parsePhoneInput } from '../common/phone/phone.js';
+import { hmacSha256Hex } from '../common/crypto/hashing.js';
+import { DomainError, type InputRole } from '../common/errors/domain-error.js';
+import { type ParsedPhone, parsePhone, PhoneParseError } from '../common/phone/phone.js';
 import type { Scene } from '../common/scenes.js';
+import { type AppConfig } from '../config/app-config.js';
+import { APP_CONFIG } from '../config/config.module.js';
 import { isUniqueViolation } from '../database/sql-rows.js';
-import { UpdatePhoneTokenService } from '../verification/update-phone-token.service.js';
 import { VerificationService } from '../verification/verification.service.js';
+import { UpdatePhoneTokensRepository } from './update-phone-tokens.repository.js';
 import { assertCurrentPhone } from './user.js';
 import { UsersRepository } from './users.repository.js';
 import { UsersService } from './users.service.js';
 
-/**
- * A number as the client sent it; it is also what the user's row keeps. `fields`
- * are the request fields a malformed number is reported under (`mcode`/`mobile`
- * when not given).
- */
+/** A number as the client sent it; it is also what the user's row keeps. */
 export interface PhoneInput {
   mcode: string;
   mobile: string;
-  fields?: { mcode: string; mobile: string };
 }
 
 /** v1's phone change: the new number and its `update_phone` code. */
@@ -29,30 +28,23 @@ export interface PhoneChange {
   newCode: string;
 }
 
-/**
- * A phone change that proves the old number too (seed 003's setPhone). `fields`
- * are the request fields that errors name (DomainErrorDetails.field): an old
- * number that is not the user's, a wrong code, a swap that changed nothing.
- */
+/** A phone change that proves the old number too (seed 003's setPhone). */
 export interface ProvenPhoneChange {
   oldPhone: PhoneInput;
   oldCode: string;
   newPhone: PhoneInput;
   newCode: string;
-  fields: { oldPhone: string; oldCode: string; newPhone: string; newCode: string };
 }
 
 /**
  * The first step of the token-based phone change (seed 002). The old number and
- * its code matter only when the app's login config requires them; `fields` are the
- * request fields named when they are missing or the number is not the user's.
+ * its code matter only when the app's login config requires them.
  */
 export interface UpdatePhoneTokenRequest {
   newPhone: PhoneInput;
   newCode: string;
-  oldPhone: { mcode: string; mobile: string | undefined; fields?: { mcode: string; mobile: string } };
+  oldPhone: { mcode: string; mobile: string | undefined };
   oldCode: string | undefined;
-  fields: { oldPhone: string; oldCode: string };
 }
 
 /**
@@ -65,6 +57,12 @@ export interface UpdatePhoneTokenRequest {
  * without controlling them: before that, a taken number answers exactly as a
  * free one. The right code is spent by then; it could not have moved anyone to a
  * taken number anyway. The unique index on active users' numbers has the last word.
+ *
+ * Update-phone tokens (seed 002) are proof that both codes were right, redeemable
+ * once; only HMAC(pepper, token) is stored.
+ *
+ * Errors about one input name its role (DomainErrorDetails.role: `oldMobile`,
+ * `newCode`, …), never a request field: each route names the roles its own way.
  */
 @Injectable()
 export class PhoneChangeService {
@@ -72,17 +70,19 @@ export class PhoneChangeService {
     private readonly users: UsersService,
     private readonly repo: UsersRepository,
     private readonly verification: VerificationService,
-    private readonly tokens: UpdatePhoneTokenService,
+    private readonly tokens: UpdatePhoneTokensRepository,
     private readonly clock: Clock,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   /**
-   * Moves the user to a number proven by an `update_phone` code (v1). CODE_* when
-   * the code is not right; then PHONE_TAKEN when another user holds the number,
-   * USER_NOT_FOUND when the user is gone.
+   * Moves the user to a number proven by an `update_phone` code (v1).
+   * VALIDATION_FAILED when the number is malformed; CODE_* when the code is not
+   * right; then PHONE_TAKEN when another user holds the number, USER_NOT_FOUND
+   * when the user is gone.
    */
   async change(app: AppEntity, userId: string, req: PhoneChange): Promise<void> {
-    await this.moveTo(app, userId, parse(req.newPhone), req.newCode, {});
+    await this.moveTo(app, userId, parse(req.newPhone, 'new'), req.newCode);
   }
 
   /**
@@ -91,15 +91,15 @@ export class PhoneChangeService {
    * USER_NOT_FOUND (no user), VALIDATION_FAILED (old number malformed or not the
    * user's, then new number malformed), CODE_* on the old code, then on the new,
    * then PHONE_TAKEN; a swap that changes no row is a USER_NOT_FOUND naming the
-   * new-number field.
+   * new number (`newMobile`).
    */
   async changeProvingOld(app: AppEntity, userId: string, req: ProvenPhoneChange): Promise<void> {
     const user = await this.users.get(userId);
-    const oldPhone = parse(req.oldPhone);
-    assertCurrentPhone(user, oldPhone, req.fields.oldPhone);
-    const newPhone = parse(req.newPhone);
-    await this.spend(app, 'verify_old_phone', oldPhone.e164, req.oldCode, req.fields.oldCode);
-    await this.moveTo(app, userId, newPhone, req.newCode, { code: req.fields.newCode, phone: req.fields.newPhone });
+    const oldPhone = parse(req.oldPhone, 'old');
+    assertCurrentPhone(user, oldPhone, 'oldMobile');
+    const newPhone = parse(req.newPhone, 'new');
+    await this.spend(app, 'verify_old_phone', oldPhone.e164, req.oldCode, 'oldCode');
+    await this.moveTo(app, userId, newPhone, req.newCode);
   }
 
   /**
@@ -112,33 +112,58 @@ export class PhoneChangeService {
   async requestToken(app: AppEntity, userId: string, req: UpdatePhoneTokenRequest): Promise<{ token: string; expiresInS: number }> {
     const config = { ...DEFAULT_LOGIN_CONFIG, ...app.loginConfig };
     const user = await this.users.get(userId);
-    const newPhone = parse(req.newPhone);
+    const newPhone = parse(req.newPhone, 'new');
     let oldCode: string | null = null;
     if (config.require_old_phone_on_change) {
-      if (!req.oldPhone.mobile) throw missing(req.fields.oldPhone);
-      if (!req.oldCode) throw missing(req.fields.oldCode);
-      assertCurrentPhone(user, parse({ ...req.oldPhone, mobile: req.oldPhone.mobile }), req.fields.oldPhone);
+      if (!req.oldPhone.mobile) throw missing('oldMobile');
+      if (!req.oldCode) throw missing('oldCode');
+      assertCurrentPhone(user, parse({ ...req.oldPhone, mobile: req.oldPhone.mobile }, 'old'), 'oldMobile');
       oldCode = req.oldCode;
     }
-    if (oldCode !== null) await this.spend(app, 'verify_old_phone', user.phone_e164, oldCode);
-    await this.spend(app, 'update_phone', newPhone.e164, req.newCode);
+    if (oldCode !== null) await this.spend(app, 'verify_old_phone', user.phone_e164, oldCode, 'oldCode');
+    await this.spend(app, 'update_phone', newPhone.e164, req.newCode, 'newCode');
     await this.assertFree(app, newPhone, user.id);
-    return this.tokens.issue({
-      app,
+    // The caller gets the token once, in clear.
+    const token = randomBytes(32).toString('base64url');
+    const now = this.clock.now();
+    const ttlS = config.update_phone_token_ttl_s;
+    await this.tokens.insert({
+      tokenHash: this.tokenHash(token),
+      appId: app.id,
       userId: user.id,
       oldPhoneE164: user.phone_e164,
       newPhone,
-      ttlS: config.update_phone_token_ttl_s,
+      createdAt: now,
+      expiresAt: new Date(now.getTime() + ttlS * 1000),
     });
+    return { token, expiresInS: ttlS };
   }
 
   /**
    * Redeems an update-phone token of this user and app: the number is swapped and
    * every other session revoked. UPDATE_PHONE_TOKEN_INVALID when the token is
    * unknown, used, expired or stale; PHONE_TAKEN when the number was taken meanwhile.
+   *
+   * One transaction: the token is marked used (one conditional UPDATE, so of
+   * concurrent redemptions one wins), the number swapped only while the user still
+   * has the token's old number, and every session of the user but `keepJti` revoked.
    */
   async redeemToken(app: AppEntity, userId: string, keepJti: string, token: string): Promise<void> {
-    await this.tokens.redeem(app, userId, keepJti, token);
+    const now = this.clock.now();
+    try {
+      await this.repo.transaction(async (m) => {
+        const taken = await this.tokens.take(m, this.tokenHash(token), app.id, userId, now);
+        if (!taken) throw new DomainError('UPDATE_PHONE_TOKEN_INVALID');
+        // The number changed elsewhere since the codes were checked (or the user is gone): the token proves nothing now.
+        if (!(await this.repo.swapPhone(m, userId, taken.oldPhoneE164, taken.newPhone, now))) {
+          throw new DomainError('UPDATE_PHONE_TOKEN_INVALID', { message: 'the phone number changed since the token was issued' });
+        }
+        await this.repo.revokeAllBut(m, userId, keepJti, now);
+      });
+    } catch (err) {
+      if (isUniqueViolation(err)) throw new DomainError('PHONE_TAKEN');
+      throw err;
+    }
   }
 
   /**
@@ -146,17 +171,11 @@ export class PhoneChangeService {
    * Whether the number is free is asked only once its code is accepted: the unique
    * index answers it, in the swap itself.
    */
-  private async moveTo(
-    app: AppEntity,
-    userId: string,
-    phone: ParsedPhone,
-    code: string,
-    fields: { code?: string; phone?: string },
-  ): Promise<void> {
-    await this.spend(app, 'update_phone', phone.e164, code, fields.code);
+  private async moveTo(app: AppEntity, userId: string, phone: ParsedPhone, code: string): Promise<void> {
+    await this.spend(app, 'update_phone', phone.e164, code, 'newCode');
     try {
       const changed = await this.repo.transaction((m) => this.repo.setPhone(m, userId, phone, this.clock.now()));
-      if (!changed) throw new DomainError('USER_NOT_FOUND', fields.phone ? { field: fields.phone } : {});
+      if (!changed) throw new DomainError('USER_NOT_FOUND', { role: 'newMobile' });
     } catch (err) {
       if (isUniqueViolation(err)) throw new DomainError('PHONE_TAKEN');
       throw err;
@@ -172,23 +191,34 @@ export class PhoneChangeService {
     if (holder && holder.id !== String(userId)) throw new DomainError('PHONE_TAKEN');
   }
 
-  /** Consumes a code; a wrong or expired one names `field` when given (seed 003 tells the old code's from the new's). */
-  private async spend(app: AppEntity, scene: Scene, phone: string, code: string, field?: string): Promise<void> {
+  /** Consumes a code; a wrong or expired one names its role (seed 003 tells the old code's from the new's). */
+  private async spend(app: AppEntity, scene: Scene, phone: string, code: string, role: 'oldCode' | 'newCode'): Promise<void> {
     try {
       await this.verification.consume(app, scene, phone, code);
     } catch (err) {
-      if (field && err instanceof DomainError && (err.code === 'CODE_WRONG' || err.code === 'CODE_EXPIRED')) {
-        throw new DomainError(err.code, { ...err.details, field });
+      if (err instanceof DomainError && (err.code === 'CODE_WRONG' || err.code === 'CODE_EXPIRED')) {
+        throw new DomainError(err.code, { ...err.details, role });
       }
       throw err;
     }
   }
+
+  private tokenHash(token: string): string {
+    return hmacSha256Hex(this.config.secrets.codePepper, `update_phone_token|${token}`);
+  }
 }
 
-function parse(input: PhoneInput): ParsedPhone {
-  return parsePhoneInput(input.mcode, input.mobile, input.fields);
+/** One of the change's numbers, parsed; a malformed one is VALIDATION_FAILED naming the part at fault by role. */
+function parse(input: PhoneInput, which: 'old' | 'new'): ParsedPhone {
+  try {
+    return parsePhone(input.mcode, input.mobile);
+  } catch (err) {
+    if (!(err instanceof PhoneParseError)) throw err;
+    const role: InputRole = err.problem === 'mcode_invalid' ? `${which}Mcode` : `${which}Mobile`;
+    throw new DomainError('VALIDATION_FAILED', { role, constraint: 'isPhone', message: `${role} must be valid` });
+  }
 }
 
-function missing(field: string): DomainError {
-  return new DomainError('VALIDATION_FAILED', { field, constraint: 'isNotEmpty', message: `${field} is required when the app requires old-phone verification` });
+function missing(role: InputRole): DomainError {
+  return new DomainError('VALIDATION_FAILED', { role, constraint: 'isNotEmpty', message: `${role} is required when the app requires old-phone verification` });
 }

@@ -1,4 +1,4 @@
-import { DomainError } from '../common/errors/domain-error.js';
+import { DomainError, type InputRole } from '../common/errors/domain-error.js';
 import { type ParsedPhone } from '../common/phone/phone.js';
 
 /** A row of `users`: an end user of one app, identified there by the phone number. */
@@ -30,10 +30,10 @@ export interface UserSessionRow {
 
 /**
  * Codes about an account go only to the number it has now: VALIDATION_FAILED
- * naming `field` unless `phone` is the user's number.
+ * naming the input's `role` unless `phone` is the user's number.
  */
-export function assertCurrentPhone(user: UserRow, phone: ParsedPhone, field: string): void {
+export function assertCurrentPhone(user: UserRow, phone: ParsedPhone, role: InputRole): void {
   if (phone.e164 !== user.phone_e164) {
-    throw new DomainError('VALIDATION_FAILED', { field, constraint: 'isCurrentPhone', message: `${field} is not the user’s phone` });
+    throw new DomainError('VALIDATION_FAILED', { role, constraint: 'isCurrentPhone', message: `${role} is not the user’s phone` });
   }
 }

@@ -69,6 +69,20 @@ export class UsersRepository {
     return sqlRows(rows).length > 0;
   }
 
+  /**
+   * Moves the user from `from` (E.164) to `to`, only while the user is active and
+   * still has `from`: false when the number changed meanwhile or the user is gone.
+   * A unique violation means another active user holds `to`.
+   */
+  async swapPhone(m: EntityManager, id: string, from: string, to: UserPhone, now: Date): Promise<boolean> {
+    const rows = await m.query(
+      `UPDATE users SET phone_e164 = $3, mcode = $4, mobile = $5, updated_at = $6
+        WHERE id = $1 AND status = 'active' AND phone_e164 = $2 RETURNING id`,
+      [id, from, to.e164, to.mcode, to.national, now],
+    );
+    return sqlRows(rows).length > 0;
+  }
+
   async cancel(m: EntityManager, id: string, now: Date): Promise<boolean> {
     const rows = await m.query(`UPDATE users SET status = 'cancelled', cancelled_at = $2, updated_at = $2 WHERE id = $1 AND status = 'active' RETURNING id`, [id, now]);
     return sqlRows(rows).length > 0;
@@ -99,6 +113,11 @@ export class UsersRepository {
 
   async revokeAll(m: EntityManager, userId: string, now: Date): Promise<void> {
     await m.query(`UPDATE user_sessions SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL`, [userId, now]);
+  }
+
+  /** Revokes every live session of a user but `keepJti`. */
+  async revokeAllBut(m: EntityManager, userId: string, keepJti: string, now: Date): Promise<void> {
+    await m.query(`UPDATE user_sessions SET revoked_at = $3 WHERE user_id = $1 AND jti <> $2 AND revoked_at IS NULL`, [userId, keepJti, now]);
   }
 
   async findSession(jti: string): Promise<UserSessionRow | null> {

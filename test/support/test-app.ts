@@ -4,7 +4,7 @@ import request from 'supertest';
 import { AppModule } from '../../src/app.module.js';
 import { configureApp, createAdapter } from '../../src/bootstrap.js';
 import { Clock } from '../../src/common/clock/clock.js';
-import { type AppConfig, loadConfig } from '../../src/config/app-config.js';
+import { type AppConfig, ensureGeneratedKeys, loadConfig } from '../../src/config/app-config.js';
 import { FakeClock } from './fake-clock.js';
 import { LogCapture } from './log-capture.js';
 import { createTestDatabase, type TestDatabase } from './test-database.js';
@@ -37,7 +37,7 @@ export interface TestApp {
 /** Boots the real AppModule on a real database, with a fake clock and captured logs. */
 export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp> {
   const db = options.db ?? (await createTestDatabase());
-  const config = loadConfig({
+  const env = {
     NODE_ENV: 'test',
     DATA_DIR: db.dataDir,
     DATABASE_URL: db.url,
@@ -47,7 +47,9 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     THROTTLE_LIMIT: '100000',
     ADMIN_LOGIN_PER_MINUTE: '1000',
     ...options.env,
-  });
+  };
+  ensureGeneratedKeys(env);
+  const config = loadConfig(env);
   const clock = new FakeClock();
   const logs = new LogCapture();
   let builder = Test.createTestingModule({ imports: [AppModule.forRoot(config, { logStream: logs })] })

@@ -6,11 +6,11 @@ import { BareTokenUserAuthGuard } from '../../auth/bare-token-user-auth.guard.js
 import { CurrentUser } from '../../auth/current-user.decorator.js';
 import { type UserPrincipal } from '../../auth/user-jwt.strategy.js';
 import { DomainError } from '../../common/errors/domain-error.js';
+import { FieldNames } from '../../common/http/route-field-names.js';
 import { parsePhoneInput } from '../../common/phone/phone.js';
+import { AccountCodeService } from '../../users/account-code.service.js';
 import { PhoneChangeService } from '../../users/phone-change.service.js';
-import { assertCurrentPhone } from '../../users/user.js';
-import { UsersService } from '../../users/users.service.js';
-import { VerificationService } from '../../verification/verification.service.js';
+import { AUTHING_SEND_SMS_FIELDS, AUTHING_UPDATE_PHONE_FIELDS } from './authing.dialect.js';
 import { AUTHING_CHANNELS, AuthingSendSmsDto, AuthingUpdatePhoneDto, AuthingVerifyUpdatePhoneDto } from './authing.dto.js';
 import { OptionalUserAuthGuard } from './optional-user-auth.guard.js';
 import { ClientIp } from '../../common/http/client-ip.js';
@@ -20,8 +20,6 @@ import { CHECK_CODE, SEND_CODE } from '../../openapi/error-groups.js';
 import { AuthingUpdatePhoneData, AuthingUpdatePhoneTokenData } from './authing-responses.dto.js';
 
 const DEFAULT_COUNTRY_CODE = '+86';
-/** Channels whose code is about the logged-in user's own number: a token is required. */
-const USER_CHANNELS = new Set(['CHANNEL_BIND_PHONE', 'CHANNEL_UNBIND_PHONE', 'CHANNEL_DELETE_ACCOUNT']);
 
 /** Seed 002 (Authing v3): SMS codes and the two-step phone change. */
 @ApiTags('authing')
@@ -30,13 +28,13 @@ const USER_CHANNELS = new Set(['CHANNEL_BIND_PHONE', 'CHANNEL_UNBIND_PHONE', 'CH
 export class AuthingController {
   constructor(
     private readonly apps: AppsService,
-    private readonly users: UsersService,
-    private readonly verification: VerificationService,
+    private readonly codes: AccountCodeService,
     private readonly phoneChange: PhoneChangeService,
   ) {}
 
   @Post('send-sms')
   @HttpCode(200)
+  @FieldNames(AUTHING_SEND_SMS_FIELDS)
   @UseGuards(OptionalUserAuthGuard)
   @ApiOperation({
     summary: 'Send an SMS code',
@@ -55,20 +53,14 @@ export class AuthingController {
   ): Promise<Record<string, never>> {
     const me = req.user;
     const app = me ? this.sameApp(me, appkey) : await this.appOf(appkey);
-    const scene = AUTHING_CHANNELS[dto.channel];
     const phone = parsePhoneInput(dto.phoneCountryCode || DEFAULT_COUNTRY_CODE, dto.phoneNumber, { mcode: 'phoneCountryCode', mobile: 'phoneNumber' });
-    if (USER_CHANNELS.has(dto.channel)) {
-      if (!me) throw new DomainError('UNAUTHORIZED');
-      const user = await this.users.get(me.userId);
-      // Binding sends to the new number; the other channels are about the account's own number.
-      if (dto.channel !== 'CHANNEL_BIND_PHONE') assertCurrentPhone(user, phone, 'phoneNumber');
-    }
-    await this.verification.issue({ app, scene, phone, ip, origin: 'authing' });
+    await this.codes.send({ app, userId: me?.userId ?? null, scene: AUTHING_CHANNELS[dto.channel], phone, ip, origin: 'authing' });
     return {};
   }
 
   @Post('verify-update-phone-request')
   @HttpCode(200)
+  @FieldNames(AUTHING_UPDATE_PHONE_FIELDS)
   @UseGuards(BareTokenUserAuthGuard)
   @ApiOperation({
     summary: 'Verify a phone change',
@@ -87,11 +79,10 @@ export class AuthingController {
     const app = this.sameApp(me, appkey);
     const p = dto.phonePassCodePayload;
     const { token, expiresInS } = await this.phoneChange.requestToken(app, me.userId, {
-      newPhone: { mcode: p.newPhoneCountryCode || DEFAULT_COUNTRY_CODE, mobile: p.newPhoneNumber, fields: { mcode: 'newPhoneCountryCode', mobile: 'newPhoneNumber' } },
+      newPhone: { mcode: p.newPhoneCountryCode || DEFAULT_COUNTRY_CODE, mobile: p.newPhoneNumber },
       newCode: p.newPhonePassCode,
-      oldPhone: { mcode: p.oldPhoneCountryCode || DEFAULT_COUNTRY_CODE, mobile: p.oldPhoneNumber, fields: { mcode: 'oldPhoneCountryCode', mobile: 'oldPhoneNumber' } },
+      oldPhone: { mcode: p.oldPhoneCountryCode || DEFAULT_COUNTRY_CODE, mobile: p.oldPhoneNumber },
       oldCode: p.oldPhonePassCode,
-      fields: { oldPhone: 'oldPhoneNumber', oldCode: 'oldPhonePassCode' },
     });
     return { updatePhoneToken: token, tokenExpiresIn: expiresInS };
   }
@@ -117,9 +108,7 @@ export class AuthingController {
 
   private async appOf(appkey: string | undefined): Promise<AppEntity> {
     if (!appkey) throw new DomainError('SIGN_APPKEY_MISSING');
-    const app = await this.apps.findByAppkey(appkey);
-    if (!app || app.status !== 'enabled') throw new DomainError('APPKEY_NOT_FOUND');
-    return app;
+    return this.apps.getEnabledByAppkey(appkey);
   }
 
   /** The token's app, which the header must name: a token of one app does nothing for another. */

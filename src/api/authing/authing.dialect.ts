@@ -1,5 +1,6 @@
-import type { DomainError } from '../../common/errors/domain-error.js';
+import type { DomainError, PhoneChangeRole } from '../../common/errors/domain-error.js';
 import type { ErrorName } from '../../common/errors/error-registry.js';
+import type { RouteFieldNames } from '../../common/http/route-field-names.js';
 import type { ErrorContext, WireDialect, WireReply } from '../../common/http/wire-dialect.js';
 
 /** One Authing answer to an error: its HTTP status and its body's statusCode, apiCode and message. */
@@ -88,6 +89,19 @@ export const AUTHING_CODES: Record<ErrorName, AuthingAnswer> = {
   SMS_PROVIDER_FAILED: business(500, 50013, '短信发送异常'),
 };
 
+/** send-sms's fields for the number a code goes to. */
+export const AUTHING_SEND_SMS_FIELDS = { mcode: 'phoneCountryCode', mobile: 'phoneNumber' } as const satisfies RouteFieldNames;
+
+/** verify-update-phone-request's fields (in `phonePassCodePayload`) for the phone change's roles. */
+export const AUTHING_UPDATE_PHONE_FIELDS: Record<PhoneChangeRole, string> = {
+  oldMcode: 'oldPhoneCountryCode',
+  oldMobile: 'oldPhoneNumber',
+  oldCode: 'oldPhonePassCode',
+  newMcode: 'newPhoneCountryCode',
+  newMobile: 'newPhoneNumber',
+  newCode: 'newPhonePassCode',
+};
+
 /**
  * Seed 002's dialect: `{statusCode, message, apiCode, requestId, data}`, HTTP 200
  * for every outcome of an endpoint (see {@link AUTHING_CODES}).
@@ -106,7 +120,8 @@ export class AuthingDialect implements WireDialect {
   failure(error: DomainError, ctx: ErrorContext): WireReply {
     const { http, statusCode, apiCode, message } = AUTHING_CODES[error.code];
     const data: Record<string, unknown> = {};
-    if (error.details.field) data.field = error.details.field;
+    // Only a request that is not valid names its field: a wrong code says which by its apiCode alone.
+    if (error.code === 'VALIDATION_FAILED' && error.details.field) data.field = error.details.field;
     if (error.details.retryAfterS !== undefined) data.retryAfter = Math.ceil(error.details.retryAfterS);
     return { status: http, body: { statusCode, message, apiCode, requestId: ctx.requestId, data } };
   }

@@ -1,21 +1,16 @@
 import { Controller, HttpCode, Post, Query } from '@nestjs/common';
-import { ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
-import { AppsService } from '../../apps/apps.service.js';
-import { NonceService } from '../../auth/nonce.service.js';
-import { Clock } from '../../common/clock/clock.js';
-import { safeEqual, sha256Hex } from '../../common/crypto/hashing.js';
-import { DomainError } from '../../common/errors/domain-error.js';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { type AppEntity } from '../../apps/app.entity.js';
+import { Sha256Signed } from '../../auth/sha256-signature.guard.js';
+import { SignedApp, SignedPhone } from '../../auth/signed-app.decorator.js';
+import { ClientIp } from '../../common/http/client-ip.js';
+import { type ParsedPhone } from '../../common/phone/phone.js';
 import { type Scene } from '../../common/scenes.js';
 import { VerificationService } from '../../verification/verification.service.js';
 import { EnduserSendCodeDto } from './enduser.dto.js';
-import { lenientCallingCode, parsePhoneInput } from '../../common/phone/phone.js';
-import { ClientIp } from '../../common/http/client-ip.js';
 import { ApiData } from '../../openapi/api-data.decorator.js';
 import { ApiErrors } from '../../openapi/api-errors.decorator.js';
 import { SEND_CODE } from '../../openapi/error-groups.js';
-
-/** Seed 003's window for `ts` either side of the clock; a `random` stays spent until its `ts` plus this. */
-const WINDOW_MS = 10 * 60_000;
 
 /** Seed 003's codeType → scene (DESIGN §5). */
 const SCENE_BY_CODE_TYPE: Record<string, Scene> = { '1': 'reset_password', '2': 'login', '3': 'register', '4': 'deregister', '5': 'bind_push' };
@@ -24,12 +19,7 @@ const SCENE_BY_CODE_TYPE: Record<string, Scene> = { '1': 'reset_password', '2': 
 @ApiTags('enduser')
 @Controller('v2/sms/enduserapi/v2')
 export class EnduserSmsController {
-  constructor(
-    private readonly apps: AppsService,
-    private readonly nonces: NonceService,
-    private readonly verification: VerificationService,
-    private readonly clock: Clock,
-  ) {}
+  constructor(private readonly verification: VerificationService) {}
 
   @Post('sendPhoneSmsCode')
   @HttpCode(200)
@@ -40,22 +30,15 @@ export class EnduserSmsController {
       '`internationalCode` + `phone`. Everything is in the query string; the request is signed and its `random` is accepted once. ' +
       'Success is `code: 200` (the seed\'s status table; its sample\'s `code: 0` contradicts it).',
   })
-  @ApiSecurity('sha256Signature')
   @ApiData({ type: 'object', description: 'always `{}`' })
-  @ApiErrors('APPKEY_NOT_FOUND', 'SIGN_TIMESTAMP_EXPIRED', 'SIGN_INVALID', 'SIGN_NONCE_REPLAYED', ...SEND_CODE)
-  async sendPhoneSmsCode(@Query() dto: EnduserSendCodeDto, @ClientIp() ip: string): Promise<Record<string, never>> {
-    const app = await this.apps.findByAppkey(dto.userDomain);
-    if (!app || app.status !== 'enabled') throw new DomainError('APPKEY_NOT_FOUND');
-    if (Math.abs(Number(dto.ts) - this.clock.nowMs()) > WINDOW_MS) throw new DomainError('SIGN_TIMESTAMP_EXPIRED');
-    const signed = dto.phone + dto.codeType + dto.random + dto.ts;
-    // Every active secret is compared, so the answer time does not tell which one matched.
-    let ok = false;
-    for (const secret of this.apps.activeSecrets(app)) ok = safeEqual(sha256Hex(signed + secret), dto.signature.toLowerCase()) || ok;
-    if (!ok) throw new DomainError('SIGN_INVALID');
-    const phone = parsePhoneInput(lenientCallingCode(dto.internationalCode), dto.phone, { mcode: 'internationalCode', mobile: 'phone' });
-    // Claimed only once the signature holds (garbage cannot burn nonces) and before sending; kept
-    // until the request's own ts leaves the window, however far ahead of the clock that ts is.
-    if (!(await this.nonces.claim(app.id, dto.random, new Date(Number(dto.ts) + WINDOW_MS)))) throw new DomainError('SIGN_NONCE_REPLAYED');
+  @ApiErrors(...SEND_CODE)
+  @Sha256Signed(EnduserSendCodeDto)
+  async sendPhoneSmsCode(
+    @SignedApp() app: AppEntity,
+    @SignedPhone() phone: ParsedPhone,
+    @Query() dto: EnduserSendCodeDto,
+    @ClientIp() ip: string,
+  ): Promise<Record<string, never>> {
     await this.verification.issue({ app, scene: SCENE_BY_CODE_TYPE[dto.codeType], phone, ip, origin: 'enduser' });
     return {};
   }

@@ -3,11 +3,13 @@ import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CurrentUser } from '../../auth/current-user.decorator.js';
 import { UserAuthGuard } from '../../auth/user-auth.guard.js';
 import { type UserPrincipal } from '../../auth/user-jwt.strategy.js';
+import { FieldNames } from '../../common/http/route-field-names.js';
 import { lenientCallingCode } from '../../common/phone/phone.js';
 import { PhoneChangeService } from '../../users/phone-change.service.js';
 import { ApiData } from '../../openapi/api-data.decorator.js';
 import { ApiErrors } from '../../openapi/api-errors.decorator.js';
 import { CHECK_CODE } from '../../openapi/error-groups.js';
+import { ENDUSER_SET_PHONE_FIELDS } from './enduser.dialect.js';
 import { EnduserSetPhoneDto } from './enduser.dto.js';
 
 /** Seed 003's logged-in end user (an end-user token of this service). */
@@ -34,13 +36,13 @@ export class EnduserUserController {
   })
   @ApiData({ type: 'object', description: 'always `{}`' })
   @ApiErrors('USER_NOT_FOUND', ...CHECK_CODE, 'PHONE_TAKEN')
+  @FieldNames(ENDUSER_SET_PHONE_FIELDS)
   async setPhone(@CurrentUser() me: UserPrincipal, @Query() dto: EnduserSetPhoneDto): Promise<Record<string, never>> {
     await this.phoneChange.changeProvingOld(me.app, me.userId, {
-      oldPhone: { mcode: lenientCallingCode(dto.oldInternationalCode), mobile: dto.oldPhone, fields: { mcode: 'oldInternationalCode', mobile: 'oldPhone' } },
+      oldPhone: { mcode: lenientCallingCode(dto.oldInternationalCode), mobile: dto.oldPhone },
       oldCode: dto.oldPhoneCode,
-      newPhone: { mcode: lenientCallingCode(dto.newInternationalCode), mobile: dto.newPhone, fields: { mcode: 'newInternationalCode', mobile: 'newPhone' } },
+      newPhone: { mcode: lenientCallingCode(dto.newInternationalCode), mobile: dto.newPhone },
       newCode: dto.newPhoneCode,
-      fields: { oldPhone: 'oldPhone', oldCode: 'oldPhoneCode', newPhone: 'newPhone', newCode: 'newPhoneCode' },
     });
     return {};
   }

@@ -1,4 +1,4 @@
-import { type DomainError } from '../../common/errors/domain-error.js';
+import { type DomainError, type PhoneChangeRole } from '../../common/errors/domain-error.js';
 import { type ErrorName } from '../../common/errors/error-registry.js';
 import { type ErrorContext, type WireDialect, type WireReply } from '../../common/http/wire-dialect.js';
 
@@ -91,6 +91,16 @@ export const ENDUSER_FIELD_ERRORS: Partial<Record<ErrorName, Record<string, [cod
   CODE_EXPIRED: { oldPhoneCode: [5168, '旧手机验证码错误'] },
   // The user existed when setPhone began but the swap changed no row: the update failed.
   USER_NOT_FOUND: { newPhone: [5170, '更新手机号失败'] },
+};
+
+/** setPhone's query parameters for the phone change's roles. */
+export const ENDUSER_SET_PHONE_FIELDS: Record<PhoneChangeRole, string> = {
+  oldMcode: 'oldInternationalCode',
+  oldMobile: 'oldPhone',
+  oldCode: 'oldPhoneCode',
+  newMcode: 'newInternationalCode',
+  newMobile: 'newPhone',
+  newCode: 'newPhoneCode',
 };
 
 /** The seed 003 code and message of an error. */

@@ -1,6 +1,5 @@
 import { Module } from '@nestjs/common';
 import { EndUserAuthModule } from '../../auth/end-user-auth.module.js';
-import { NonceService } from '../../auth/nonce.service.js';
 import { VerificationModule } from '../../verification/verification.module.js';
 import { EnduserSmsController } from './enduser-sms.controller.js';
 import { EnduserUserController } from './enduser-user.controller.js';
@@ -9,6 +8,5 @@ import { EnduserUserController } from './enduser-user.controller.js';
 @Module({
   imports: [EndUserAuthModule, VerificationModule],
   controllers: [EnduserSmsController, EnduserUserController],
-  providers: [NonceService],
 })
 export class EnduserModule {}

@@ -34,8 +34,7 @@ export class OauthSmsController {
   @ApiErrors('APPKEY_NOT_FOUND', ...SEND_CODE_WITH_CAPTCHA)
   async sendSmsCode(@AppKeyHeader() appkey: string | undefined, @Body() dto: OauthSendSmsCodeDto, @ClientIp() ip: string): Promise<boolean> {
     if (!appkey) throw new DomainError('VALIDATION_FAILED', { field: 'X-App-Key', message: 'X-App-Key header is required' });
-    const app = await this.apps.findByAppkey(appkey);
-    if (!app || app.status !== 'enabled') throw new DomainError('APPKEY_NOT_FOUND');
+    const app = await this.apps.getEnabledByAppkey(appkey);
     const phone = parsePhoneInput(undefined, dto.mobile);
     await this.verification.issue({
       app,

@@ -4,12 +4,13 @@ import { CurrentUser } from '../../auth/current-user.decorator.js';
 import { UserAuthGuard } from '../../auth/user-auth.guard.js';
 import { type UserPrincipal } from '../../auth/user-jwt.strategy.js';
 import { ErrorCodes } from '../../common/http/route-error-codes.js';
+import { FieldNames } from '../../common/http/route-field-names.js';
 import { parsePhoneInput } from '../../common/phone/phone.js';
 import { PhoneChangeService } from '../../users/phone-change.service.js';
 import { UsersService } from '../../users/users.service.js';
 import { userView } from '../../users/user.view.js';
 import { VerificationService } from '../../verification/verification.service.js';
-import { V1_USER_MOBILE_CODES, V1_USER_SEND_CODES } from './v1.dialect.js';
+import { V1_USER_MOBILE_CODES, V1_USER_MOBILE_FIELDS, V1_USER_SEND_CODES } from './v1.dialect.js';
 import { V1PhoneCodeDto, V1SendCodeDto } from './v1.dto.js';
 import { ClientIp } from '../../common/http/client-ip.js';
 import { ApiData } from '../../openapi/api-data.decorator.js';
@@ -56,6 +57,7 @@ export class V1UserController {
   })
   @ApiData(null)
   @ApiErrors(...SMS_LOGIN_ENABLED, ...CHECK_CODE, 'PHONE_TAKEN', 'USER_NOT_FOUND')
+  @FieldNames(V1_USER_MOBILE_FIELDS)
   async changePhone(@CurrentUser() me: UserPrincipal, @Body() dto: V1PhoneCodeDto): Promise<void> {
     // The pair of /v1/user/verify_code: the same login settings govern both.
     this.users.loginConfig(me.app);

@@ -1,6 +1,7 @@
 import { DomainError } from '../../common/errors/domain-error.js';
 import { type ErrorName } from '../../common/errors/error-registry.js';
 import { type RouteErrorCodes } from '../../common/http/route-error-codes.js';
+import { type RouteFieldNames } from '../../common/http/route-field-names.js';
 import { type ErrorContext, type WireDialect, type WireReply } from '../../common/http/wire-dialect.js';
 
 /**
@@ -121,6 +122,9 @@ export const V1_USER_SEND_CODES: RouteErrorCodes = {
 
 /** POST /v1/user/mobile (user_update_mobile.md): 400190 wrong code, 400191 expired. */
 export const V1_USER_MOBILE_CODES: RouteErrorCodes = { CODE_WRONG: 400190, CODE_EXPIRED: 400191 };
+
+/** /v1/user/mobile's fields for the phone change's roles: the new number and its code (v1 asks nothing of the old one). */
+export const V1_USER_MOBILE_FIELDS = { newMcode: 'mcode', newMobile: 'mobile', newCode: 'verify_code' } as const satisfies RouteFieldNames;
 
 /**
  * POST /v1/sms/verify_code (Passcode's own): the signed sibling of

@@ -1,8 +1,25 @@
 import { ERRORS, type ErrorName } from './error-registry.js';
 
+/**
+ * An input of a use case by what it is, not by what a request calls it: `mcode`
+ * and `mobile` of the one number a request is about; `old…` and `new…` of a phone
+ * change's two numbers and their codes. A route whose service reports roles names
+ * them with its own fields (`@FieldNames`).
+ */
+export type InputRole = 'mcode' | 'mobile' | PhoneChangeRole;
+
+/** The inputs of a phone change: the old and the new number (calling code, national number) and the code each received. */
+export type PhoneChangeRole = 'oldMcode' | 'oldMobile' | 'oldCode' | 'newMcode' | 'newMobile' | 'newCode';
+
 export interface DomainErrorDetails {
   /** The request field at fault, as the client sent it (`code_policy.length`, `mobile`). */
   field?: string;
+  /**
+   * The input at fault, where a service knows it by role rather than by field: the
+   * route's `@FieldNames` turn it into `field` before the dialect renders the error.
+   * A `message` about it starts with the role, which becomes the field name too.
+   */
+  role?: InputRole;
   /** The failed rule, e.g. a class-validator constraint name (`isNotEmpty`, `max`). */
   constraint?: string;
   /** A more precise message than the registry's default. */

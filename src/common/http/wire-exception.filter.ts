@@ -7,6 +7,7 @@ import { type EnvelopingFastifyAdapter } from './enveloping-fastify.adapter.js';
 import { errorContext, requestPath } from './request-context.js';
 import { DomainError } from '../errors/domain-error.js';
 import { toDomainError } from './to-domain-error.js';
+import { withFieldName } from './route-field-names.js';
 
 /**
  * The one exception filter. It turns anything thrown into a DomainError and lets
@@ -47,10 +48,10 @@ export class WireExceptionFilter implements ExceptionFilter {
   }
 }
 
-/** Sends `error` in the request's dialect, with its request id. */
+/** Sends `error` in the request's dialect, with its request id; an input role becomes the route's field for it. */
 export function sendFailure(dialects: DialectResolver, error: DomainError, req: FastifyRequest, reply: FastifyReply): void {
   const ctx = errorContext(req);
-  const answer = dialects.forPath(requestPath(req)).failure(error, ctx);
+  const answer = dialects.forPath(requestPath(req)).failure(withFieldName(error, req.routeOptions?.config?.passcodeFieldNames), ctx);
   reply.status(answer.status);
   if (answer.headers) reply.headers(answer.headers);
   reply.header('x-request-id', ctx.requestId);

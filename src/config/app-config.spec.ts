@@ -1,0 +1,67 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type AppConfig, ConfigError, ensureGeneratedKeys, loadConfig } from './app-config.js';
+
+const key = () => randomBytes(32).toString('base64');
+
+describe('generated keys', () => {
+  let root: string;
+  let dir: string;
+  let env: Record<string, string>;
+  const stored = () => JSON.parse(readFileSync(join(dir, 'keys.json'), 'utf8')) as Record<string, string>;
+
+  beforeEach(() => {
+    root = mkdtempSync(join(tmpdir(), 'passcode-keys-'));
+    dir = join(root, 'data'); // not there yet, as on a bare machine
+    env = { NODE_ENV: 'test', DATA_DIR: dir };
+  });
+  afterEach(() => rmSync(root, { recursive: true, force: true }));
+
+  it('are read by loadConfig, which writes nothing', () => {
+    expect(() => loadConfig(env)).toThrow(new ConfigError('ENCRYPTION_KEY is required'));
+    expect(() => readdirSync(dir)).toThrow(/ENOENT/);
+    ensureGeneratedKeys(env);
+    const keys = stored();
+    expect(Object.keys(keys).sort()).toEqual(['CODE_PEPPER', 'ENCRYPTION_KEY', 'JWT_SECRET']);
+    expect(statSync(join(dir, 'keys.json')).mode & 0o777).toBe(0o600);
+    const { secrets } = loadConfig(env);
+    expect(secrets.encryptionKey).toEqual(Buffer.from(keys.ENCRYPTION_KEY, 'base64'));
+    expect(secrets.jwtSecret).toBe(keys.JWT_SECRET);
+    ensureGeneratedKeys(env); // a restart keeps them
+    expect(loadConfig(env).secrets).toEqual(secrets);
+    expect(readdirSync(dir)).toEqual(['keys.json']);
+  });
+
+  it('are not written when the environment gives every secret, nor in production', () => {
+    ensureGeneratedKeys({ ...env, ENCRYPTION_KEY: key(), JWT_SECRET: 'j'.repeat(16), CODE_PEPPER: 'p'.repeat(16) });
+    ensureGeneratedKeys({ ...env, NODE_ENV: 'production' });
+    expect(() => readdirSync(dir)).toThrow(/ENOENT/);
+  });
+
+  it('complete a file that lacks a secret the environment no longer gives, keeping the others', () => {
+    ensureGeneratedKeys({ ...env, JWT_SECRET: 'j'.repeat(16) });
+    const before = stored();
+    expect(Object.keys(before).sort()).toEqual(['CODE_PEPPER', 'ENCRYPTION_KEY']);
+    ensureGeneratedKeys(env);
+    expect(stored()).toEqual({ ...before, JWT_SECRET: expect.any(String) });
+    expect(readdirSync(dir)).toEqual(['keys.json']);
+  });
+
+  it('of two starts on an empty directory, are the first writer’s for both: the later writer does not overwrite them', () => {
+    let first: AppConfig['secrets'] | undefined;
+    // The other start runs whole after this one found no file and before it stores its keys.
+    ensureGeneratedKeys(env, () => {
+      if (!first) {
+        ensureGeneratedKeys(env, key);
+        first = loadConfig(env).secrets;
+      }
+      return key();
+    });
+    const second = loadConfig(env).secrets;
+    expect(second).toEqual(first);
+    expect(second.jwtSecret).toBe(stored().JWT_SECRET);
+    expect(readdirSync(dir)).toEqual(['keys.json']);
+  });
+});
