@@ -1,14 +1,36 @@
+import { type AddressInfo } from 'node:net';
 import { Logger } from 'nestjs-pino';
 import { createApp } from './bootstrap.js';
 import { ConfigError, describeConfig, ensureGeneratedKeys, loadConfig } from './config/app-config.js';
 import { DataDirLockedError } from './database/data-dir-lock.js';
+
+/**
+ * The addresses the server is bound to, as URLs. A wildcard is named as such,
+ * with the URL that reaches it from this machine: `http://0.0.0.0:3000` is no
+ * address to browse to, and `http://127.0.0.1:3000` alone hid that every
+ * interface was listening.
+ */
+function listeningOn(addresses: Array<AddressInfo | string>): string {
+  return addresses
+    .map((bound) => {
+      if (typeof bound === 'string') return bound;
+      const { address, family, port } = bound;
+      const url = `http://${family === 'IPv6' ? `[${address}]` : address}:${port}`;
+      if (address === '0.0.0.0') return `${url} (all IPv4 interfaces; from this machine http://127.0.0.1:${port})`;
+      if (address === '::') return `${url} (all interfaces; from this machine http://localhost:${port})`;
+      return url;
+    })
+    .join(', ');
+}
 
 async function main(): Promise<void> {
   ensureGeneratedKeys(process.env);
   const config = loadConfig(process.env);
   const app = await createApp(config);
   await app.listen({ port: config.http.port, host: config.http.host });
-  app.get(Logger).log({ msg: `Passcode listening on ${await app.getUrl()}`, config: describeConfig(config) });
+  // Fastify binds a name such as `localhost` to each of its addresses: list them all.
+  const addresses = app.getHttpAdapter().getInstance().addresses();
+  app.get(Logger).log({ msg: `Passcode listening on ${listeningOn(addresses)}`, config: describeConfig(config) });
 }
 
 main().catch((err: unknown) => {
