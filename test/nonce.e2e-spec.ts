@@ -1,5 +1,6 @@
 import { NonceService } from '../src/auth/nonce.service.js';
 import { createApp } from './support/admin.js';
+import { itRaces } from './support/race.js';
 import { POSTGRES_URL } from './support/test-database.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 
@@ -21,7 +22,7 @@ describe('request nonces', () => {
     expect(await nonces.claim(b.id, '76a6L647F02CAoN9', inTenMinutes())).toBe(true);
   });
 
-  it('lets exactly one of twenty concurrent claims of one nonce through', async () => {
+  itRaces('lets exactly one of twenty concurrent claims of one nonce through', async () => {
     const app = await createApp(t);
     const nonces = t.app.get(NonceService);
     const results = await Promise.all(Array.from({ length: 20 }, () => nonces.claim(app.id, 'concurrent-nonce', inTenMinutes())));
