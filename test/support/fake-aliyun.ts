@@ -12,7 +12,9 @@ export type FakeAliyunReply =
   /** HTTP 200 with a body that is not JSON. */
   | { kind: 'garbage' }
   /** Accepts the connection and never answers. */
-  | { kind: 'hang' };
+  | { kind: 'hang' }
+  /** Answers OK, `afterMs` late (unless the caller has given up by then). */
+  | { kind: 'slow'; afterMs: number };
 
 export interface FakeAliyunRequest {
   method: string;
@@ -100,6 +102,11 @@ export class FakeAliyun {
         return;
       case 'hang':
         return;
+      case 'slow': {
+        const late = setTimeout(() => json(200, { Code: 'OK', Message: 'OK', BizId: `biz-${++this.seq}` }), reply.afterMs);
+        res.on('close', () => clearTimeout(late));
+        return;
+      }
     }
   }
 
