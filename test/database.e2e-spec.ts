@@ -9,7 +9,7 @@ import { createDataSource } from '../src/database/data-source.factory.js';
 import { DataDirLockedError } from '../src/database/data-dir-lock.js';
 import { MIGRATIONS } from '../migrations/index.js';
 import { createApp } from './support/admin.js';
-import { itRaces } from './support/race.js';
+import { itRaces, warmPool } from './support/race.js';
 import { POSTGRES_URL } from './support/test-database.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 
@@ -28,6 +28,7 @@ describe('database', () => {
     const ds = t.app.get(DataSource);
     await ds.query('CREATE TABLE IF NOT EXISTS test_counter (id int PRIMARY KEY, n int NOT NULL)');
     await ds.query('INSERT INTO test_counter (id, n) VALUES (1, 0) ON CONFLICT (id) DO UPDATE SET n = 0');
+    await warmPool(t);
     const results = await Promise.allSettled(
       Array.from({ length: 20 }, (_, i) =>
         ds.transaction(async (m) => {

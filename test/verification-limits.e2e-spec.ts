@@ -1,6 +1,6 @@
 import { DataSource } from 'typeorm';
 import { type CreatedApp } from './support/admin.js';
-import { itRaces } from './support/race.js';
+import { itRaces, warmPool } from './support/race.js';
 import { RecordingSmsProvider, withRecordingSms } from './support/sms.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 import { createSmsApp, signParams, useSmsTestApp } from './support/v1.js';
@@ -24,6 +24,7 @@ describe('verification: codes, limits and concurrency', () => {
 
   /** Sends to one phone at one frozen instant, `perApp` from each of `apps` (each its own pool on one database): their answers. */
   async function concurrentSends(apps: TestApp[], mobile: string, perApp: number) {
+    for (const t of apps) await warmPool(t);
     const at = apps[0].clock.nowMs();
     // All at one instant: with time moving, a request that read the clock before the winner did would
     // rightly be told 61 s (the cooldown ends 60 s after the winner's clock reading, rounded up).
@@ -82,6 +83,7 @@ describe('verification: codes, limits and concurrency', () => {
     const mobile = nextMobile();
     await s.t.http.post('/v1/login/verify_code').send({ ...signParams(s.t, s.app), mcode: '+86', mobile }).expect(200, { code: 200, msg: 'success' });
     const code = codeOf(mobile);
+    await warmPool(s.t);
     const answers = await Promise.all(
       Array.from({ length: 20 }, () =>
         s.t.http.post('/v1/login/mobile').send({ ...signParams(s.t, s.app), mcode: '+86', mobile, verify_code: code, version_number: 1, channel: 'c' }).expect(200),
@@ -96,6 +98,7 @@ describe('verification: codes, limits and concurrency', () => {
   itRaces('20 concurrent checks of one code: exactly one approved, the rest not_found', async () => {
     const mobile = nextMobile();
     await send(s.app, mobile);
+    await warmPool(s.t);
     const results = await Promise.all(Array.from({ length: 20 }, () => check(s.app, mobile, codeOf(mobile))));
     expect(results.filter((r) => r === 'approved')).toHaveLength(1);
     expect(results.filter((r) => r !== 'approved')).toEqual(Array(19).fill('not_found'));
