@@ -3,7 +3,7 @@ import { captchaAnswer } from './support/captcha.js';
 import { CaptchaService } from '../src/captcha/captcha.service.js';
 import { DomainError } from '../src/common/errors/domain-error.js';
 import { createApp, type CreatedApp } from './support/admin.js';
-import { itRaces, warmPool } from './support/race.js';
+import { itRaces, raceBehindLock } from './support/race.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 
 describe('image captcha (seed 004)', () => {
@@ -84,8 +84,9 @@ describe('image captcha (seed 004)', () => {
   itRaces('lets exactly one of ten concurrent uses of one captcha pass, the rest refused as CAPTCHA_INVALID', async () => {
     const id = await issue();
     const answer = await answerOf(id);
-    await warmPool(t);
-    const results = await Promise.all(Array.from({ length: 10 }, () => failure(consume(id, answer))));
+    const lock = { sql: 'SELECT 1 FROM captchas WHERE id = $1 FOR UPDATE', params: [id] };
+    const { result: results, queued } = await raceBehindLock(t, lock, () => Promise.all(Array.from({ length: 10 }, () => failure(consume(id, answer)))), 10);
+    expect(queued).toBeGreaterThan(1);
     expect(results.filter((code) => code === undefined)).toHaveLength(1);
     expect(results.filter((code) => code !== undefined)).toEqual(Array(9).fill('CAPTCHA_INVALID'));
   });

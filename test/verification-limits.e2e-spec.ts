@@ -1,6 +1,6 @@
 import { DataSource } from 'typeorm';
 import { type CreatedApp } from './support/admin.js';
-import { itRaces, warmPool } from './support/race.js';
+import { itRaces, raceBehindLock } from './support/race.js';
 import { RecordingSmsProvider, withRecordingSms } from './support/sms.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 import { createSmsApp, signParams, useSmsTestApp } from './support/v1.js';
@@ -21,20 +21,40 @@ describe('verification: codes, limits and concurrency', () => {
   };
   const codeOf = (mobile: string) => s.sms.lastCodeFor(`+86${mobile}`)!;
   const wrongFor = (code: string) => (code === '000000' ? '111111' : '000000');
+  /** For raceBehindLock: the phone's live code, which the check statement updates. */
+  const liveCode = (mobile: string) => ({
+    sql: 'SELECT 1 FROM verification_codes WHERE phone_e164 = $1 AND consumed_at IS NULL AND superseded_at IS NULL FOR UPDATE',
+    params: [`+86${mobile}`],
+  });
 
-  /** Sends to one phone at one frozen instant, `perApp` from each of `apps` (each its own pool on one database): their answers. */
+  /**
+   * Sends to one phone at one frozen instant, `perApp` from each of `apps` (each its own pool on one
+   * database), all held at the phone's cooldown row (inserted and not committed) until they are all
+   * waiting there: their answers.
+   */
   async function concurrentSends(apps: TestApp[], mobile: string, perApp: number) {
-    for (const t of apps) await warmPool(t);
     const at = apps[0].clock.nowMs();
     // All at one instant: with time moving, a request that read the clock before the winner did would
     // rightly be told 61 s (the cooldown ends 60 s after the winner's clock reading, rounded up).
     for (const t of apps) t.clock.freezeAt(at);
+    const cooldownRow = {
+      sql: `INSERT INTO send_cooldowns (app_id, phone_e164, next_allowed_at, holder) VALUES ($1, $2, 'epoch', gen_random_uuid())`,
+      params: [s.app.id, `+86${mobile}`],
+    };
     try {
-      return await Promise.all(
-        apps.flatMap((t) =>
-          Array.from({ length: perApp }, () => t.http.post('/v1/sms/verify_code').send({ ...signParams(t, s.app), mcode: '+86', mobile, scene: 'login' }).expect(200)),
-        ),
+      const { result, queued } = await raceBehindLock(
+        apps[0],
+        cooldownRow,
+        () =>
+          Promise.all(
+            apps.flatMap((t) =>
+              Array.from({ length: perApp }, () => t.http.post('/v1/sms/verify_code').send({ ...signParams(t, s.app), mcode: '+86', mobile, scene: 'login' }).expect(200)),
+            ),
+          ),
+        apps.reduce((n, t) => n + Math.min(perApp, t.config.db.poolSize), 0),
       );
+      expect(queued).toBeGreaterThan(1);
+      return result;
     } finally {
       for (const t of apps) t.clock.reset();
     }
@@ -83,12 +103,14 @@ describe('verification: codes, limits and concurrency', () => {
     const mobile = nextMobile();
     await s.t.http.post('/v1/login/verify_code').send({ ...signParams(s.t, s.app), mcode: '+86', mobile }).expect(200, { code: 200, msg: 'success' });
     const code = codeOf(mobile);
-    await warmPool(s.t);
-    const answers = await Promise.all(
-      Array.from({ length: 20 }, () =>
-        s.t.http.post('/v1/login/mobile').send({ ...signParams(s.t, s.app), mcode: '+86', mobile, verify_code: code, version_number: 1, channel: 'c' }).expect(200),
+    const { result: answers, queued } = await raceBehindLock(s.t, liveCode(mobile), () =>
+      Promise.all(
+        Array.from({ length: 20 }, () =>
+          s.t.http.post('/v1/login/mobile').send({ ...signParams(s.t, s.app), mcode: '+86', mobile, verify_code: code, version_number: 1, channel: 'c' }).expect(200),
+        ),
       ),
     );
+    expect(queued).toBeGreaterThan(1);
     expect(answers.filter((r) => r.body.code === 200)).toHaveLength(1);
     for (const r of answers.filter((x) => x.body.code !== 200)) expect(r.body.code).toBe(400195);
     const [{ n }] = await s.t.app.get(DataSource).query(`SELECT count(*)::int AS n FROM user_sessions s JOIN users u ON u.id = s.user_id WHERE u.phone_e164 = $1`, [`+86${mobile}`]);
@@ -98,8 +120,8 @@ describe('verification: codes, limits and concurrency', () => {
   itRaces('20 concurrent checks of one code: exactly one approved, the rest not_found', async () => {
     const mobile = nextMobile();
     await send(s.app, mobile);
-    await warmPool(s.t);
-    const results = await Promise.all(Array.from({ length: 20 }, () => check(s.app, mobile, codeOf(mobile))));
+    const { result: results, queued } = await raceBehindLock(s.t, liveCode(mobile), () => Promise.all(Array.from({ length: 20 }, () => check(s.app, mobile, codeOf(mobile)))));
+    expect(queued).toBeGreaterThan(1);
     expect(results.filter((r) => r === 'approved')).toHaveLength(1);
     expect(results.filter((r) => r !== 'approved')).toEqual(Array(19).fill('not_found'));
     const [{ n }] = await s.t.app.get(DataSource).query(`SELECT count(*)::int AS n FROM verification_codes WHERE phone_e164 = $1 AND consumed_at IS NOT NULL`, [`+86${mobile}`]);
