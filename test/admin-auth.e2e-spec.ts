@@ -1,7 +1,11 @@
 import { JwtService } from '@nestjs/jwt';
+import type { Response } from 'supertest';
 import { DataSource } from 'typeorm';
 import { POSTGRES_URL } from './support/test-database.js';
 import { ADMIN_PASSWORD, ADMIN_USERNAME, startTestApp, type TestApp } from './support/test-app.js';
+
+/** For supertest's expect: the admin envelope's error code. */
+const code = (expected: string) => (res: Response) => expect(res.body.code).toBe(expected);
 
 describe('operators and admin authentication', () => {
   let t: TestApp;
@@ -46,7 +50,7 @@ describe('operators and admin authentication', () => {
   it('locks the operator after repeated failures, even against the right password', async () => {
     const other = await startTestApp({ env: { ADMIN_MAX_FAILED_LOGINS: '3', ADMIN_LOCK_S: '120' } });
     try {
-      for (let i = 0; i < 3; i++) await other.http.post('/admin/login').send({ username: ADMIN_USERNAME, password: 'wrong' }).expect(401);
+      for (let i = 0; i < 3; i++) await other.http.post('/admin/login').send({ username: ADMIN_USERNAME, password: 'wrong' }).expect(401).expect(code('INVALID_CREDENTIALS'));
       const locked = await other.http.post('/admin/login').send({ username: ADMIN_USERNAME, password: ADMIN_PASSWORD }).expect(429);
       expect(locked.body.code).toBe('LOGIN_LOCKED');
       expect(Number(locked.headers['retry-after'])).toBeGreaterThan(100);
@@ -68,9 +72,10 @@ describe('operators and admin authentication', () => {
     });
     const login = (username: string, password: string, ip = '203.0.113.7') =>
       o.http.post('/admin/login').set('x-forwarded-for', ip).send({ username, password });
+    const refusal = (res: Response) => [res.status, res.body.code];
 
     it('restarts the count when a lock expires: one wrong password after it does not lock again', async () => {
-      for (let i = 0; i < 3; i++) expect((await login(ADMIN_USERNAME, 'wrong')).status).toBe(401);
+      for (let i = 0; i < 3; i++) expect(refusal(await login(ADMIN_USERNAME, 'wrong'))).toEqual([401, 'INVALID_CREDENTIALS']);
       expect((await login(ADMIN_USERNAME, ADMIN_PASSWORD)).body.code).toBe('LOGIN_LOCKED');
       o.clock.advanceSeconds(121);
       const again = await login(ADMIN_USERNAME, 'wrong');
@@ -106,7 +111,7 @@ describe('operators and admin authentication', () => {
     it('locks a pair that locks again for twice as long, and a success from it starts over', async () => {
       o.clock.freeze();
       const lockOut = async () => {
-        for (let i = 0; i < 3; i++) expect((await login(ADMIN_USERNAME, 'wrong')).status).toBe(401);
+        for (let i = 0; i < 3; i++) expect(refusal(await login(ADMIN_USERNAME, 'wrong'))).toEqual([401, 'INVALID_CREDENTIALS']);
         return login(ADMIN_USERNAME, ADMIN_PASSWORD);
       };
       expect((await lockOut()).headers['retry-after']).toBe('120');
@@ -166,12 +171,12 @@ describe('operators and admin authentication', () => {
   it('throttles logins per client IP, failed or not', async () => {
     const other = await startTestApp({ env: { ADMIN_LOGIN_PER_MINUTE: '3' } });
     try {
-      for (let i = 0; i < 3; i++) await other.http.post('/admin/login').send({ username: 'nobody', password: 'x' }).expect(401);
+      for (let i = 0; i < 3; i++) await other.http.post('/admin/login').send({ username: 'nobody', password: 'x' }).expect(401).expect(code('INVALID_CREDENTIALS'));
       const res = await other.http.post('/admin/login').send({ username: ADMIN_USERNAME, password: ADMIN_PASSWORD }).expect(429);
       expect(res.body.code).toBe('TOO_MANY_REQUESTS');
       expect(Number(res.headers['retry-after'])).toBeGreaterThan(0);
       // Other admin routes are not affected by the login budget.
-      await other.http.get('/admin/apps').expect(401);
+      await other.http.get('/admin/apps').expect(401).expect(code('UNAUTHORIZED'));
     } finally {
       await other.close();
     }
@@ -189,7 +194,7 @@ describe('operators and admin authentication', () => {
     it('refuse a token signed with another secret', async () => {
       const operatorId = (await t.app.get(JwtService).decode(await t.adminToken())).sub;
       const forged = sign({}, { subject: operatorId, audience: 'passcode:operator', issuer: 'passcode', expiresIn: 600 }, 'x'.repeat(32));
-      await t.http.get('/admin/apps').set('authorization', `Bearer ${forged}`).expect(401);
+      await t.http.get('/admin/apps').set('authorization', `Bearer ${forged}`).expect(401).expect(code('UNAUTHORIZED'));
     });
 
     it('refuse an expired token as TOKEN_EXPIRED', async () => {
@@ -202,17 +207,17 @@ describe('operators and admin authentication', () => {
     it('refuse a validly signed token of another audience (an end-user token)', async () => {
       const operatorId = (await t.app.get(JwtService).decode(await t.adminToken())).sub;
       const endUser = sign({}, { subject: operatorId, audience: 'app:whatever', issuer: 'passcode', expiresIn: 600 });
-      await t.http.get('/admin/apps').set('authorization', `Bearer ${endUser}`).expect(401);
+      await t.http.get('/admin/apps').set('authorization', `Bearer ${endUser}`).expect(401).expect(code('UNAUTHORIZED'));
     });
 
     it('refuse a token whose operator no longer exists', async () => {
       const ghost = sign({}, { subject: '00000000-0000-4000-8000-000000000000', audience: 'passcode:operator', issuer: 'passcode', expiresIn: 600 });
-      await t.http.get('/admin/apps').set('authorization', `Bearer ${ghost}`).expect(401);
+      await t.http.get('/admin/apps').set('authorization', `Bearer ${ghost}`).expect(401).expect(code('UNAUTHORIZED'));
     });
 
     it('refuse a malformed authorization header', async () => {
-      await t.http.get('/admin/apps').set('authorization', 'Bearer not.a.jwt').expect(401);
-      await t.http.get('/admin/apps').set('authorization', 'Basic YWRtaW46YWRtaW4=').expect(401);
+      await t.http.get('/admin/apps').set('authorization', 'Bearer not.a.jwt').expect(401).expect(code('UNAUTHORIZED'));
+      await t.http.get('/admin/apps').set('authorization', 'Basic YWRtaW46YWRtaW4=').expect(401).expect(code('UNAUTHORIZED'));
     });
   });
 });

@@ -15,6 +15,9 @@ describe('apps (admin)', () => {
   afterAll(async () => {
     await t.close();
   });
+  afterEach(() => {
+    t.clock.reset();
+  });
 
   it('creates an app with a 16-character appkey, a secret shown once, and the default settings', async () => {
     const res = await t.http.post('/admin/apps').set(auth()).send({ name: 'Shop' }).expect(201);
@@ -176,7 +179,6 @@ describe('apps (admin)', () => {
       expect(await activeSecrets(app.id)).toEqual([fresh, app.secret]);
       t.clock.advanceSeconds(601);
       expect(await activeSecrets(app.id)).toEqual([fresh]);
-      t.clock.reset();
     });
 
     it('refuses a negative grace', async () => {

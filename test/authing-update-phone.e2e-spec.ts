@@ -1,6 +1,7 @@
 import type { Response } from 'supertest';
 import { DataSource } from 'typeorm';
 import { type CreatedApp } from './support/admin.js';
+import { itRaces, raceBehindLock } from './support/race.js';
 import { createSmsApp, loginWithSms, useSmsTestApp } from './support/v1.js';
 
 describe('Authing v3 (seed 002): send-sms and the two-step phone change', () => {
@@ -114,10 +115,23 @@ describe('Authing v3 (seed 002): send-sms and the two-step phone change', () => 
     expect(user.phone_e164).toBe('+8618800000034');
   });
 
-  it('changes the number exactly once under 10 concurrent update-phone calls with one token', async () => {
+  it('refuses a used token even once the number is back to the one it was issued for', async () => {
+    const me = await login(s.app, '18800000071');
+    const there = (await requestToken(s.app, me.token, '18800000072', 200)).body.data.updatePhoneToken;
+    await post(s.app, 'update-phone', { updatePhoneToken: there }, me.token).expect(answered(200));
+    const back = (await requestToken(s.app, me.token, '18800000071', 200)).body.data.updatePhoneToken;
+    await post(s.app, 'update-phone', { updatePhoneToken: back }, me.token).expect(answered(200));
+    expect((await post(s.app, 'update-phone', { updatePhoneToken: there }, me.token).expect(answered(400))).body.apiCode).toBe(20011);
+    const [user] = await db().query(`SELECT phone_e164 FROM users WHERE id = $1`, [me.uid]);
+    expect(user.phone_e164).toBe('+8618800000071');
+  });
+
+  itRaces('changes the number exactly once under 10 concurrent update-phone calls with one token', async () => {
     const me = await login(s.app, '18800000006');
     const updatePhoneToken = (await requestToken(s.app, me.token, '18800000016', 200)).body.data.updatePhoneToken;
-    const results = await Promise.all(Array.from({ length: 10 }, () => post(s.app, 'update-phone', { updatePhoneToken }, me.token)));
+    const tokenRow = { sql: 'SELECT 1 FROM update_phone_tokens WHERE user_id = $1 AND used_at IS NULL FOR UPDATE', params: [me.uid] };
+    const { result: results, queued } = await raceBehindLock(s.t, tokenRow, () => Promise.all(Array.from({ length: 10 }, () => post(s.app, 'update-phone', { updatePhoneToken }, me.token))));
+    expect(queued).toBeGreaterThan(1);
     expect(results.map((r) => r.status)).toEqual(Array(10).fill(200));
     expect(results.map((r) => r.body.statusCode).sort()).toEqual([200, ...Array(9).fill(400)]);
     const [user] = await db().query(`SELECT phone_e164 FROM users WHERE id = $1`, [me.uid]);

@@ -3,6 +3,7 @@ import { captchaAnswer } from './support/captcha.js';
 import { CaptchaService } from '../src/captcha/captcha.service.js';
 import { DomainError } from '../src/common/errors/domain-error.js';
 import { createApp, type CreatedApp } from './support/admin.js';
+import { itRaces, raceBehindLock } from './support/race.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 
 describe('image captcha (seed 004)', () => {
@@ -24,7 +25,12 @@ describe('image captcha (seed 004)', () => {
   const answerOf = (id: string) => captchaAnswer(t, id);
 
   const consume = (id: string | undefined, answer: string | undefined, appId = app.id) => t.app.get(CaptchaService).consume(appId, id, answer);
-  const failure = async (p: Promise<unknown>) => ((await p.then(() => undefined, (e: unknown) => e)) as DomainError | undefined)?.code;
+  /** The domain error's code, undefined on success; anything else thrown is named as unexpected, never taken for a success. */
+  const failure = (p: Promise<unknown>) =>
+    p.then(
+      () => undefined,
+      (e: unknown) => (e instanceof DomainError ? e.code : `unexpected: ${String(e)}`),
+    );
 
   it('issues an SVG captcha in the seed 004 envelope, storing only a keyed hash of the answer', async () => {
     const res = await t.http.get('/oauth/api/account/imgCode').set('x-app-key', app.appkey).expect(200);
@@ -75,10 +81,13 @@ describe('image captcha (seed 004)', () => {
     }
   });
 
-  it('lets exactly one of ten concurrent uses of one captcha pass', async () => {
+  itRaces('lets exactly one of ten concurrent uses of one captcha pass, the rest refused as CAPTCHA_INVALID', async () => {
     const id = await issue();
     const answer = await answerOf(id);
-    const results = await Promise.allSettled(Array.from({ length: 10 }, () => consume(id, answer)));
-    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    const lock = { sql: 'SELECT 1 FROM captchas WHERE id = $1 FOR UPDATE', params: [id] };
+    const { result: results, queued } = await raceBehindLock(t, lock, () => Promise.all(Array.from({ length: 10 }, () => failure(consume(id, answer)))), 10);
+    expect(queued).toBeGreaterThan(1);
+    expect(results.filter((code) => code === undefined)).toHaveLength(1);
+    expect(results.filter((code) => code !== undefined)).toEqual(Array(9).fill('CAPTCHA_INVALID'));
   });
 });

@@ -7,7 +7,9 @@ import { DataSource } from 'typeorm';
 import { ConfigError, loadConfig } from '../src/config/app-config.js';
 import { createDataSource } from '../src/database/data-source.factory.js';
 import { DataDirLockedError } from '../src/database/data-dir-lock.js';
+import { MIGRATIONS } from '../migrations/index.js';
 import { createApp } from './support/admin.js';
+import { itRaces, warmPool } from './support/race.js';
 import { POSTGRES_URL } from './support/test-database.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 
@@ -22,10 +24,11 @@ describe('database', () => {
     await t.close();
   });
 
-  it('keeps concurrent transactions isolated: 20 parallel increments, one rolled back, leave 19', async () => {
+  itRaces('keeps concurrent transactions isolated: 20 parallel increments, one rolled back, leave 19', async () => {
     const ds = t.app.get(DataSource);
     await ds.query('CREATE TABLE IF NOT EXISTS test_counter (id int PRIMARY KEY, n int NOT NULL)');
     await ds.query('INSERT INTO test_counter (id, n) VALUES (1, 0) ON CONFLICT (id) DO UPDATE SET n = 0');
+    await warmPool(t);
     const results = await Promise.allSettled(
       Array.from({ length: 20 }, (_, i) =>
         ds.transaction(async (m) => {
@@ -39,6 +42,18 @@ describe('database', () => {
     expect(results.filter((r) => r.status === 'rejected')).toHaveLength(1);
     const [{ n }] = await ds.query('SELECT n FROM test_counter WHERE id = 1');
     expect(n).toBe(19);
+  });
+
+  it('rolls a transaction back when it throws: nothing it wrote remains', async () => {
+    const ds = t.app.get(DataSource);
+    await ds.query('CREATE TABLE IF NOT EXISTS test_rollback (id int PRIMARY KEY)');
+    const failed = ds.transaction(async (m) => {
+      await m.query('INSERT INTO test_rollback (id) VALUES (1)');
+      expect(await m.query('SELECT id FROM test_rollback')).toEqual([{ id: 1 }]);
+      throw new Error('deliberate rollback');
+    });
+    await expect(failed).rejects.toThrow('deliberate rollback');
+    expect(await ds.query('SELECT id FROM test_rollback')).toEqual([]);
   });
 
   it('survives a connection error the pool hands over between owners (no unhandled error event)', async () => {
@@ -56,9 +71,9 @@ describe('database', () => {
     expect((await t.app.get(DataSource).query('SELECT 1 AS one'))[0].one).toBe(1);
   });
 
-  it('has applied every migration', async () => {
+  it('has applied every migration, once each, in order', async () => {
     const rows = await t.app.get(DataSource).query('SELECT name FROM schema_migrations ORDER BY id');
-    expect(rows.map((r: { name: string }) => r.name)).toContain('InitialSchema1763900000000');
+    expect(rows.map((r: { name: string }) => r.name)).toEqual(MIGRATIONS.map((M) => new M().name));
   });
 });
 
@@ -164,7 +179,7 @@ it('refuses a pool size outside 1..1000 at start', () => {
     try {
       const env = { ...process.env, DATA_DIR: dir, DATABASE_URL: '' };
       const first = spawnSync(process.execPath, ['dist/src/database/migrate-cli.js'], { env, encoding: 'utf8' });
-      expect(first.stdout).toContain('applied: InitialSchema1763900000000');
+      expect(first.stdout).toContain(`applied: ${MIGRATIONS.map((M) => new M().name).join(', ')}\n`);
       const second = spawnSync(process.execPath, ['dist/src/database/migrate-cli.js'], { env, encoding: 'utf8' });
       expect(second.stdout).toContain('the schema is up to date');
     } finally {

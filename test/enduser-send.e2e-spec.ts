@@ -159,8 +159,8 @@ describe('enduser sendPhoneSmsCode (seed 003)', () => {
     sms.fail = failure;
     const phone = nextPhone();
     expect((await send(enduserSendParams(s.t, s.app, phone))).body.code).toBe(code);
-    const rows = await s.t.app.get(DataSource).query('SELECT status FROM sms_messages WHERE app_id = $1 AND phone = $2', [s.app.id, `+86${phone}`]);
-    expect(rows.map((r: { status: string }) => r.status)).not.toContain('sent');
+    const rows = await s.t.app.get(DataSource).query('SELECT status, error FROM sms_messages WHERE app_id = $1 AND phone = $2', [s.app.id, `+86${phone}`]);
+    expect(rows).toEqual([{ status: 'failed', error: failure }]);
   });
 
   describe('SMS configuration codes, through the admin API', () => {

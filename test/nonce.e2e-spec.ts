@@ -1,6 +1,6 @@
 import { NonceService } from '../src/auth/nonce.service.js';
 import { createApp } from './support/admin.js';
-import { POSTGRES_URL } from './support/test-database.js';
+import { itRaces, raceBehindLock } from './support/race.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 
 describe('request nonces', () => {
@@ -12,6 +12,8 @@ describe('request nonces', () => {
     await t.close();
   });
   const inTenMinutes = () => new Date(t.clock.nowMs() + 600_000);
+  /** For raceBehindLock: the nonce's row, inserted and not committed, where every claim meets. */
+  const nonceRow = (appId: string, nonce: string) => ({ sql: `INSERT INTO request_nonces (app_id, nonce, expires_at) VALUES ($1, $2, 'epoch')`, params: [appId, nonce] });
 
   it('accepts a nonce once per app, and again in another app', async () => {
     const [a, b] = [await createApp(t), await createApp(t)];
@@ -21,10 +23,13 @@ describe('request nonces', () => {
     expect(await nonces.claim(b.id, '76a6L647F02CAoN9', inTenMinutes())).toBe(true);
   });
 
-  it('lets exactly one of twenty concurrent claims of one nonce through', async () => {
+  itRaces('lets exactly one of twenty concurrent claims of one nonce through', async () => {
     const app = await createApp(t);
     const nonces = t.app.get(NonceService);
-    const results = await Promise.all(Array.from({ length: 20 }, () => nonces.claim(app.id, 'concurrent-nonce', inTenMinutes())));
+    const { result: results, queued } = await raceBehindLock(t, nonceRow(app.id, 'concurrent-nonce'), () =>
+      Promise.all(Array.from({ length: 20 }, () => nonces.claim(app.id, 'concurrent-nonce', inTenMinutes()))),
+    );
+    expect(queued).toBeGreaterThan(1);
     expect(results.filter(Boolean)).toHaveLength(1);
   });
 
@@ -44,15 +49,19 @@ describe('request nonces', () => {
     }
   });
 
-  (POSTGRES_URL ? it : it.skip)('refuses a replay that reaches a second instance', async () => {
+  itRaces('refuses a replay that reaches a second instance', async () => {
     const second = await startTestApp({ db: t.db });
     try {
       const app = await createApp(t);
-      const [first, replay] = await Promise.all([
-        t.app.get(NonceService).claim(app.id, 'cross-instance', inTenMinutes()),
-        second.app.get(NonceService).claim(app.id, 'cross-instance', inTenMinutes()),
-      ]);
-      expect([first, replay].filter(Boolean)).toHaveLength(1);
+      // Ten claims through each instance's pool at once.
+      const { result: results, queued } = await raceBehindLock(
+        t,
+        nonceRow(app.id, 'cross-instance'),
+        () => Promise.all([t, second].flatMap((instance) => Array.from({ length: 10 }, () => instance.app.get(NonceService).claim(app.id, 'cross-instance', inTenMinutes())))),
+        20,
+      );
+      expect(queued).toBeGreaterThan(1);
+      expect(results.filter(Boolean)).toHaveLength(1);
     } finally {
       await second.close(true);
     }

@@ -174,6 +174,17 @@ describe('sms: aliyun through the official SDK against a fake', () => {
     expect(row.completed_at).not.toBeNull();
   });
 
+  it('an answer after the account timeout is an unknown outcome; one within it is waited for', async () => {
+    // The same answer 1.5 s late: past the account's 700 ms (though within SMS_TIMEOUT_MS, 3 s), and within 2.5 s.
+    fake.reply = { kind: 'slow', afterMs: 1500 };
+    const late = await appWith(await aliyunRoute(fake, { id: AK, secret: SECRET }, { timeout_ms: 700 }));
+    expect(await send(late)).toMatchObject({ status: 'unknown', bizId: null });
+    expect(await rows(late)).toEqual([expect.objectContaining({ status: 'unknown', error: null })]);
+    const patient = await appWith(await aliyunRoute(fake, { id: AK, secret: SECRET }, { timeout_ms: 2500 }));
+    expect((await send(patient)).bizId).toMatch(/^biz-/);
+    expect(await rows(patient)).toEqual([expect.objectContaining({ status: 'sent' })]);
+  });
+
   it('a refused connection is SMS_PROVIDER_FAILED', async () => {
     const closed = await FakeAliyun.start({ [AK]: SECRET });
     const route = await aliyunRoute(closed, { id: AK, secret: SECRET });

@@ -7,8 +7,15 @@ import { createSmsApp, signParams } from './support/v1.js';
 const REDIS_URL = process.env.TEST_REDIS_URL || process.env.REDIS_URL;
 
 describe('per-IP throttling', () => {
+  /** A test app whose clock stands still but for the test's advances: no window ends midway on a slow machine. */
+  async function startFrozen(env: Record<string, string>): Promise<TestApp> {
+    const t = await startTestApp({ env });
+    t.clock.freeze();
+    return t;
+  }
+
   it('answers 429 with the wait once a client IP spends its budget', async () => {
-    const t = await startTestApp({ env: { THROTTLE_LIMIT: '3', THROTTLE_TTL_MS: '60000' } });
+    const t = await startFrozen({ THROTTLE_LIMIT: '3', THROTTLE_TTL_MS: '60000' });
     try {
       for (let i = 0; i < 3; i++) await t.http.get('/admin/apps').expect(401);
       const res = await t.http.get('/admin/apps').expect(429);
@@ -22,7 +29,7 @@ describe('per-IP throttling', () => {
   });
 
   it('counts one budget per IP across all routes', async () => {
-    const t = await startTestApp({ env: { THROTTLE_LIMIT: '4', THROTTLE_TTL_MS: '60000' } });
+    const t = await startFrozen({ THROTTLE_LIMIT: '4', THROTTLE_TTL_MS: '60000' });
     try {
       for (const path of ['/admin/apps', '/admin/audit-log', '/admin/apps', '/admin/audit-log']) await t.http.get(path).expect(401);
       expect((await t.http.get('/admin/apps').expect(429)).body.code).toBe('TOO_MANY_REQUESTS');
@@ -33,7 +40,7 @@ describe('per-IP throttling', () => {
   });
 
   it('gives the budget back when the window ends', async () => {
-    const t = await startTestApp({ env: { THROTTLE_LIMIT: '2', THROTTLE_TTL_MS: '60000' } });
+    const t = await startFrozen({ THROTTLE_LIMIT: '2', THROTTLE_TTL_MS: '60000' });
     try {
       for (let i = 0; i < 2; i++) await t.http.get('/admin/apps').expect(401);
       await t.http.get('/admin/apps').expect(429);
@@ -48,7 +55,7 @@ describe('per-IP throttling', () => {
   });
 
   it('ignores X-Forwarded-For unless TRUST_PROXY is set', async () => {
-    const t = await startTestApp({ env: { THROTTLE_LIMIT: '2' } });
+    const t = await startFrozen({ THROTTLE_LIMIT: '2' });
     try {
       await t.http.get('/admin/apps').set('x-forwarded-for', '203.0.113.1').expect(401);
       await t.http.get('/admin/apps').set('x-forwarded-for', '203.0.113.2').expect(401);
@@ -59,7 +66,7 @@ describe('per-IP throttling', () => {
   });
 
   it('takes the client IP from X-Forwarded-For when TRUST_PROXY is set', async () => {
-    const t = await startTestApp({ env: { THROTTLE_LIMIT: '2', TRUST_PROXY: 'true' } });
+    const t = await startFrozen({ THROTTLE_LIMIT: '2', TRUST_PROXY: 'true' });
     try {
       for (const ip of ['203.0.113.1', '203.0.113.1']) await t.http.get('/admin/apps').set('x-forwarded-for', ip).expect(401);
       await t.http.get('/admin/apps').set('x-forwarded-for', '203.0.113.1').expect(429);

@@ -16,6 +16,9 @@ describe('v1 error codes of every documented condition', () => {
   beforeEach(() => {
     sms.fail = null;
   });
+  afterEach(() => {
+    s.t.clock.reset();
+  });
 
   async function loginAs(a: CreatedApp, mobile: string): Promise<string> {
     await s.t.http.post('/v1/login/verify_code').send({ ...signParams(s.t, a), mcode: '+86', mobile }).expect(200, { code: 200, msg: 'success' });
@@ -190,7 +193,6 @@ describe('v1 error codes of every documented condition', () => {
       expect((await s.t.http.post('/v1/user/mobile').set(auth).send({ mcode: '+86', mobile, verify_code: wrong }).expect(200)).body).toEqual({ code: 400190, msg: 'verify_code is wrong' });
       s.t.clock.advanceSeconds(301);
       expect((await s.t.http.post('/v1/user/mobile').set(auth).send({ mcode: '+86', mobile, verify_code: code }).expect(200)).body).toEqual({ code: 400191, msg: 'verify_code not found or expired' });
-      s.t.clock.reset();
 
       // 400189 is answered only to a right code: the taken number's update_phone code, past the login code's cooldown.
       const taken = nextMobile();
@@ -199,7 +201,6 @@ describe('v1 error codes of every documented condition', () => {
       await s.t.http.post('/v1/user/verify_code').set(auth).send({ mcode: '+86', mobile: taken }).expect(200, { code: 200, msg: 'success' });
       const res = await s.t.http.post('/v1/user/mobile').set(auth).send({ mcode: '+86', mobile: taken, verify_code: sms.lastCodeFor(`+86${taken}`) }).expect(200);
       expect(res.body).toEqual({ code: 400189, msg: 'mobile already in use' });
-      s.t.clock.reset();
     });
 
     it('a login code never changes a phone number', async () => {

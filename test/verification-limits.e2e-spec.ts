@@ -1,5 +1,6 @@
 import { DataSource } from 'typeorm';
 import { type CreatedApp } from './support/admin.js';
+import { itRaces, raceBehindLock } from './support/race.js';
 import { RecordingSmsProvider, withRecordingSms } from './support/sms.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 import { createSmsApp, signParams, useSmsTestApp } from './support/v1.js';
@@ -20,58 +21,111 @@ describe('verification: codes, limits and concurrency', () => {
   };
   const codeOf = (mobile: string) => s.sms.lastCodeFor(`+86${mobile}`)!;
   const wrongFor = (code: string) => (code === '000000' ? '111111' : '000000');
+  /** For raceBehindLock: the phone's live code, which the check statement updates. */
+  const liveCode = (mobile: string) => ({
+    sql: 'SELECT 1 FROM verification_codes WHERE phone_e164 = $1 AND consumed_at IS NULL AND superseded_at IS NULL FOR UPDATE',
+    params: [`+86${mobile}`],
+  });
 
-  it('20 concurrent sends to one phone: one SMS, one accepted answer, the rest told how long to wait', async () => {
-    const mobile = nextMobile();
-    // All twenty at one instant: with time moving, a request that read the clock before the winner did would
+  /**
+   * Sends to one phone at one frozen instant, `perApp` from each of `apps` (each its own pool on one
+   * database), all held at the phone's cooldown row (inserted and not committed) until they are all
+   * waiting there: their answers.
+   */
+  async function concurrentSends(apps: TestApp[], mobile: string, perApp: number) {
+    const at = apps[0].clock.nowMs();
+    // All at one instant: with time moving, a request that read the clock before the winner did would
     // rightly be told 61 s (the cooldown ends 60 s after the winner's clock reading, rounded up).
-    s.t.clock.freeze();
-    let answers: Awaited<ReturnType<typeof send>>[];
+    for (const t of apps) t.clock.freezeAt(at);
+    const cooldownRow = {
+      sql: `INSERT INTO send_cooldowns (app_id, phone_e164, next_allowed_at, holder) VALUES ($1, $2, 'epoch', gen_random_uuid())`,
+      params: [s.app.id, `+86${mobile}`],
+    };
     try {
-      answers = await Promise.all(Array.from({ length: 20 }, () => send(s.app, mobile)));
+      const { result, queued } = await raceBehindLock(
+        apps[0],
+        cooldownRow,
+        () =>
+          Promise.all(
+            apps.flatMap((t) =>
+              Array.from({ length: perApp }, () => t.http.post('/v1/sms/verify_code').send({ ...signParams(t, s.app), mcode: '+86', mobile, scene: 'login' }).expect(200)),
+            ),
+          ),
+        apps.reduce((n, t) => n + Math.min(perApp, t.config.db.poolSize), 0),
+      );
+      expect(queued).toBeGreaterThan(1);
+      return result;
     } finally {
-      s.t.clock.thaw();
+      for (const t of apps) t.clock.reset();
     }
+  }
+
+  /** One SMS, one code row and one accepted answer; every other answer the cooldown with the full wait. */
+  async function expectOneSend(answers: Awaited<ReturnType<typeof concurrentSends>>, mobile: string) {
     const ok = answers.filter((r) => r.body.code === 200);
     expect(ok).toHaveLength(1);
     expect(ok[0].body.data).toEqual({ expires_in: 300, resend_in: 60 });
-    for (const r of answers.filter((x) => x.body.code !== 200)) {
-      expect(r.body).toEqual({ code: 429, msg: 'Too Many Requests', data: { retry_after: 60 } });
-    }
+    const refused = answers.filter((x) => x.body.code !== 200).map((r) => r.body);
+    expect(refused).toEqual(Array(answers.length - 1).fill({ code: 429, msg: 'Too Many Requests', data: { retry_after: 60 } }));
     expect(s.sms.messages.filter((m) => m.phone === `+86${mobile}`)).toHaveLength(1);
     const [{ n }] = await s.t.app.get(DataSource).query(`SELECT count(*)::int AS n FROM verification_codes WHERE phone_e164 = $1`, [`+86${mobile}`]);
     expect(n).toBe(1);
+  }
+
+  itRaces('20 concurrent sends to one phone: one SMS, one accepted answer, the rest told how long to wait', async () => {
+    const mobile = nextMobile();
+    await expectOneSend(await concurrentSends([s.t], mobile, 20), mobile);
   });
 
-  it('the cooldown ends after resend_interval_s (seed 000: one send a minute)', async () => {
+  itRaces('10 concurrent sends to one phone on each of two instances: one SMS in all, the rest told how long to wait', async () => {
+    const second = await startTestApp({ db: s.t.db, override: withRecordingSms(s.sms) });
+    try {
+      const mobile = nextMobile();
+      await expectOneSend(await concurrentSends([s.t, second], mobile, 10), mobile);
+    } finally {
+      await second.close(true);
+    }
+  });
+
+  it('answers a send within the cooldown with the wait, and sends again once it ends (seed 000: one send a minute)', async () => {
     const mobile = nextMobile();
-    expect((await send(s.app, mobile)).body.code).toBe(200);
+    s.t.clock.freeze();
+    expect((await send(s.app, mobile)).body).toMatchObject({ code: 200, data: { expires_in: 300, resend_in: 60 } });
+    expect((await send(s.app, mobile)).body).toEqual({ code: 429, msg: 'Too Many Requests', data: { retry_after: 60 } });
     s.t.clock.advanceSeconds(30);
     expect((await send(s.app, mobile)).body).toMatchObject({ code: 429, data: { retry_after: 30 } });
     s.t.clock.advanceSeconds(30);
     expect((await send(s.app, mobile)).body.code).toBe(200);
+    expect(s.sms.messages.filter((m) => m.phone === `+86${mobile}`)).toHaveLength(2);
   });
 
-  it('20 concurrent logins with one code: exactly one token', async () => {
+  itRaces('20 concurrent logins with one code: exactly one token', async () => {
     const mobile = nextMobile();
     await s.t.http.post('/v1/login/verify_code').send({ ...signParams(s.t, s.app), mcode: '+86', mobile }).expect(200, { code: 200, msg: 'success' });
     const code = codeOf(mobile);
-    const answers = await Promise.all(
-      Array.from({ length: 20 }, () =>
-        s.t.http.post('/v1/login/mobile').send({ ...signParams(s.t, s.app), mcode: '+86', mobile, verify_code: code, version_number: 1, channel: 'c' }).expect(200),
+    const { result: answers, queued } = await raceBehindLock(s.t, liveCode(mobile), () =>
+      Promise.all(
+        Array.from({ length: 20 }, () =>
+          s.t.http.post('/v1/login/mobile').send({ ...signParams(s.t, s.app), mcode: '+86', mobile, verify_code: code, version_number: 1, channel: 'c' }).expect(200),
+        ),
       ),
     );
+    expect(queued).toBeGreaterThan(1);
     expect(answers.filter((r) => r.body.code === 200)).toHaveLength(1);
     for (const r of answers.filter((x) => x.body.code !== 200)) expect(r.body.code).toBe(400195);
     const [{ n }] = await s.t.app.get(DataSource).query(`SELECT count(*)::int AS n FROM user_sessions s JOIN users u ON u.id = s.user_id WHERE u.phone_e164 = $1`, [`+86${mobile}`]);
     expect(n).toBe(1);
   });
 
-  it('20 concurrent checks of one code: exactly one approved', async () => {
+  itRaces('20 concurrent checks of one code: exactly one approved, the rest not_found', async () => {
     const mobile = nextMobile();
     await send(s.app, mobile);
-    const results = await Promise.all(Array.from({ length: 20 }, () => check(s.app, mobile, codeOf(mobile))));
+    const { result: results, queued } = await raceBehindLock(s.t, liveCode(mobile), () => Promise.all(Array.from({ length: 20 }, () => check(s.app, mobile, codeOf(mobile)))));
+    expect(queued).toBeGreaterThan(1);
     expect(results.filter((r) => r === 'approved')).toHaveLength(1);
+    expect(results.filter((r) => r !== 'approved')).toEqual(Array(19).fill('not_found'));
+    const [{ n }] = await s.t.app.get(DataSource).query(`SELECT count(*)::int AS n FROM verification_codes WHERE phone_e164 = $1 AND consumed_at IS NOT NULL`, [`+86${mobile}`]);
+    expect(n).toBe(1);
   });
 
   it('after 5 wrong checks the 6th fails even with the right code', async () => {
@@ -89,10 +143,15 @@ describe('verification: codes, limits and concurrency', () => {
     expect(await check(s.app, mobile, '123456')).toBe('not_found');
     await send(s.app, mobile);
     const first = codeOf(mobile);
-    s.t.clock.advanceSeconds(61);
-    await send(s.app, mobile);
-    const second = codeOf(mobile);
-    if (first !== second) expect(await check(s.app, mobile, first)).toBe('superseded');
+    // A fresh code equals the one it supersedes once in a million sends: then send again.
+    let second = first;
+    for (let i = 0; i < 3 && second === first; i++) {
+      s.t.clock.advanceSeconds(61);
+      await send(s.app, mobile);
+      second = codeOf(mobile);
+    }
+    expect(second).not.toBe(first);
+    expect(await check(s.app, mobile, first)).toBe('superseded');
     expect(await check(s.app, mobile, second)).toBe('approved');
     expect(await check(s.app, mobile, second)).toBe('not_found');
 

@@ -2,7 +2,7 @@ import pg from 'pg';
 import { FakeAliyun } from '../support/fake-aliyun.js';
 import { POSTGRES_URL } from '../support/test-database.js';
 import { startCluster, type Cluster } from './support/cluster.js';
-import { createAliyunApp, FAKE_AK, FAKE_SECRET, lastCode, postJson, signed, type V1App } from './support/v1-client.js';
+import { createAliyunApp, FAKE_AK, FAKE_SECRET, lastCode, postJson, signed, type V1Answer, type V1App } from './support/v1-client.js';
 
 const SMS_TIMEOUT_MS = 800;
 
@@ -164,27 +164,76 @@ const SMS_TIMEOUT_MS = 800;
     }
   });
 
-  it('Postgres connections killed mid-load: error envelopes, then recovery without restart', async () => {
-    const mobiles = Array.from({ length: 60 }, () => nextMobile());
-    const load = Promise.all(mobiles.map((m, i) => send(i, m)));
-    await new Promise((r) => setTimeout(r, 20));
-    await db.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`);
-    const answers = await load;
-    for (const a of answers) {
-      // Whatever failed failed as an envelope, never as a stack trace.
-      expect(typeof a.body.code).toBe('number');
-      expect(JSON.stringify(a.body)).not.toMatch(/at \S+ \(|node_modules/);
+  it('Postgres connections killed mid-load: error envelopes, a consistent outcome, then recovery without restart', async () => {
+    // Load that runs until the kill has hit it: 20 clients, each sending to fresh phones one after another, over the three instances.
+    const answers: Array<{ mobile: string; answer: V1Answer }> = [];
+    let inFlight = 0;
+    let stop = false;
+    const client = async (c: number) => {
+      while (!stop) {
+        const mobile = nextMobile();
+        inFlight++;
+        const answer = await send(c, mobile);
+        inFlight--;
+        answers.push({ mobile, answer });
+      }
+    };
+    const load = Promise.all(Array.from({ length: 20 }, (_, c) => client(c)));
+    // Kill the instances' backends that are mid-statement or mid-transaction (a 20 ms head start
+    // could fall before the first query or after the last), until a request has failed of it.
+    const kills: Array<{ terminated: number; inFlight: number }> = [];
+    const deadline = Date.now() + 10_000;
+    try {
+      while (Date.now() < deadline && !answers.some((a) => a.answer.body.code !== 200)) {
+        const { rows } = await db.query(
+          `SELECT count(*) FILTER (WHERE pg_terminate_backend(pid))::int AS terminated FROM pg_stat_activity
+            WHERE datname = current_database() AND pid <> pg_backend_pid() AND state IN ('active', 'idle in transaction')`,
+        );
+        if (rows[0].terminated > 0) kills.push({ terminated: rows[0].terminated, inFlight });
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      // And every other connection (idle pool clients, the change feeds' LISTEN), as a failover would.
+      await db.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`);
+      await new Promise((r) => setTimeout(r, 200));
+    } finally {
+      stop = true;
+      await load;
     }
+    expect(kills.length).toBeGreaterThan(0);
+    for (const kill of kills) expect(kill.inFlight).toBeGreaterThan(0);
+
+    // Whatever failed failed as the database-unavailable envelope (503), never as a 500 or a stack trace.
+    const failed = answers.filter((a) => a.answer.body.code !== 200);
+    expect(failed.length).toBeGreaterThan(0);
+    for (const { answer } of answers) {
+      expect(answer.status).toBe(200);
+      expect(JSON.stringify(answer.body)).not.toMatch(/at \S+ \(|node_modules/);
+    }
+    expect(failed.map((a) => a.answer.body)).toEqual(failed.map(() => ({ code: 503, msg: 'Service Unavailable' })));
+
+    // Consistent: an accepted send delivered one SMS and left one live code; a failed one left no live code.
+    const live = await db.query(
+      `SELECT phone_e164, count(*)::int AS n FROM verification_codes
+        WHERE phone_e164 = ANY($1) AND superseded_at IS NULL AND consumed_at IS NULL GROUP BY phone_e164`,
+      [answers.map((a) => `+86${a.mobile}`)],
+    );
+    const liveCodes = new Map(live.rows.map((r: { phone_e164: string; n: number }) => [r.phone_e164.slice(3), r.n]));
+    const outcome = (ok: boolean) =>
+      answers.filter((a) => (a.answer.body.code === 200) === ok).map((a) => ({ mobile: a.mobile, sms: Math.min(smsTo(a.mobile), 1), live: liveCodes.get(a.mobile) ?? 0 }));
+    expect(outcome(true)).toEqual(outcome(true).map(({ mobile }) => ({ mobile, sms: 1, live: 1 })));
+    for (const { mobile } of answers) expect(smsTo(mobile)).toBeLessThanOrEqual(1);
+    expect(outcome(false).filter((o) => o.live > 0)).toEqual([]);
+
     // Recovery: every instance answers again within a few seconds, no restart.
     for (let i = 0; i < cluster.instances.length; i++) {
-      const deadline = Date.now() + 10_000;
+      const recovery = Date.now() + 10_000;
       let code = -1;
-      while (Date.now() < deadline) {
+      while (Date.now() < recovery) {
         code = (await send(i, nextMobile())).body.code;
         if (code === 200) break;
         await new Promise((r) => setTimeout(r, 200));
       }
       expect(code).toBe(200);
     }
-  }, 30_000);
+  }, 60_000);
 });

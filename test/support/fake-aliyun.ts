@@ -15,7 +15,9 @@ export type FakeAliyunReply =
   /** Accepts the connection and never answers. */
   | { kind: 'hang' }
   /** Reads the whole request, then drops the connection without an answer. */
-  | { kind: 'reset' };
+  | { kind: 'reset' }
+  /** Answers OK, `afterMs` late (unless the caller has given up by then). */
+  | { kind: 'slow'; afterMs: number };
 
 export interface FakeAliyunRequest {
   method: string;
@@ -110,6 +112,11 @@ export class FakeAliyun {
       case 'reset':
         req.socket.destroy();
         return;
+      case 'slow': {
+        const late = setTimeout(() => json(200, { Code: 'OK', Message: 'OK', BizId: `biz-${++this.seq}` }), reply.afterMs);
+        res.on('close', () => clearTimeout(late));
+        return;
+      }
     }
   }
 

@@ -14,6 +14,12 @@ export class FakeClock extends Clock {
     this.frozenAt = this.now().getTime();
   }
 
+  /** Stops time at `instantMs` (plus later advances): two test apps on one database at one instant. */
+  freezeAt(instantMs: number): void {
+    this.offsetMs = instantMs - Date.now();
+    this.frozenAt = instantMs;
+  }
+
   thaw(): void {
     this.frozenAt = undefined;
   }
