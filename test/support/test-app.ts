@@ -8,6 +8,8 @@ import { type AppConfig, ensureGeneratedKeys, loadConfig } from '../../src/confi
 import { FakeClock } from './fake-clock.js';
 import { LogCapture } from './log-capture.js';
 import { createTestDatabase, type TestDatabase } from './test-database.js';
+import { CaptchaRenderer } from '../../src/captcha/captcha-renderer.js';
+import { RecordingCaptchaRenderer } from './captcha.js';
 
 export const ADMIN_USERNAME = 'admin';
 export const ADMIN_PASSWORD = 'correct-horse-battery-staple';
@@ -26,6 +28,8 @@ export interface TestApp {
   http: ReturnType<typeof request>;
   clock: FakeClock;
   logs: LogCapture;
+  /** What each captcha image of this app shows (the renderer records it). */
+  captchas: RecordingCaptchaRenderer;
   config: AppConfig;
   db: TestDatabase;
   /** A fresh operator token. */
@@ -52,9 +56,12 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
   const config = loadConfig(env);
   const clock = new FakeClock();
   const logs = new LogCapture();
+  const captchas = new RecordingCaptchaRenderer();
   let builder = Test.createTestingModule({ imports: [AppModule.forRoot(config, { logStream: logs })] })
     .overrideProvider(Clock)
-    .useValue(clock);
+    .useValue(clock)
+    .overrideProvider(CaptchaRenderer)
+    .useValue(captchas);
   if (options.override) builder = options.override(builder);
   const moduleRef = await builder.compile();
   const app = configureApp(moduleRef.createNestApplication<NestFastifyApplication>(createAdapter(config), { bufferLogs: true }));
@@ -67,6 +74,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     http,
     clock,
     logs,
+    captchas,
     config,
     db,
     async adminToken() {
