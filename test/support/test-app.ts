@@ -19,6 +19,8 @@ export interface TestAppOptions {
   env?: Record<string, string>;
   /** Reuse a database (restart tests); by default a fresh one is created and dropped on close. */
   db?: TestDatabase;
+  /** The fresh database on Postgres whatever the run's backend (SHARED_POSTGRES_URL): for tests of several instances, or of Postgres itself. */
+  postgres?: boolean;
   /** Replace providers at the network edge (SMS providers). */
   override?: (builder: TestingModuleBuilder) => TestingModuleBuilder;
 }
@@ -40,7 +42,7 @@ export interface TestApp {
 
 /** Boots the real AppModule on a real database, with a fake clock and captured logs. */
 export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp> {
-  const db = options.db ?? (await createTestDatabase());
+  const db = options.db ?? (await createTestDatabase({ postgres: options.postgres }));
   const env = {
     NODE_ENV: 'test',
     DATA_DIR: db.dataDir,
