@@ -10,11 +10,15 @@ import { SmsAccountEntity } from './sms-account.entity.js';
 import { SmsAdminController } from './sms-admin.controller.js';
 import { SmsAppAdminController } from './sms-app-admin.controller.js';
 import { SmsBindingEntity } from './sms-binding.entity.js';
-import { SmsConfigService } from './sms-config.service.js';
+import { SmsAccountsService } from './sms-accounts.service.js';
+import { SmsBindingsService } from './sms-bindings.service.js';
+import { SmsConfigTransaction } from './sms-config-transaction.js';
 import { SmsMessageEntity } from './sms-message.entity.js';
 import { SmsSender } from './sms-sender.js';
 import { SmsSignatureEntity } from './sms-signature.entity.js';
+import { SmsSignaturesService } from './sms-signatures.service.js';
 import { SmsTemplateEntity } from './sms-template.entity.js';
+import { SmsTemplatesService } from './sms-templates.service.js';
 import { SmsRouteCache } from './sms-route-cache.js';
 import { SmsRepository } from './sms.repository.js';
 import { SmsService } from './sms.service.js';
@@ -31,7 +35,11 @@ import { SmsService } from './sms.service.js';
   providers: [
     SmsRepository,
     SmsRouteCache,
-    SmsConfigService,
+    SmsConfigTransaction,
+    SmsAccountsService,
+    SmsSignaturesService,
+    SmsTemplatesService,
+    SmsBindingsService,
     SmsService,
     ConsoleSmsProvider,
     AliyunSmsProvider,

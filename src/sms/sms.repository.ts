@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { And, DataSource, EntityManager, type FindOptionsWhere, LessThan, MoreThanOrEqual } from 'typeorm';
+import { DomainError } from '../common/errors/domain-error.js';
 import { type Scene } from '../common/scenes.js';
 import { SmsAccountEntity } from './sms-account.entity.js';
 import { SmsBindingEntity } from './sms-binding.entity.js';
@@ -30,7 +31,10 @@ export interface BindingRoute {
   account: SmsAccountEntity | null;
 }
 
-/** The only code that touches the sms_* tables. `find*` answers null for unknown or malformed ids. */
+/**
+ * The only code that touches the sms_* tables. `find*` answers null for unknown
+ * or malformed ids, `get*` the not-found error of what it looks for.
+ */
 @Injectable()
 export class SmsRepository {
   constructor(@InjectDataSource() private readonly ds: DataSource) {}
@@ -38,6 +42,12 @@ export class SmsRepository {
   async findAccount(id: string, m: EntityManager = this.ds.manager, lock = false): Promise<SmsAccountEntity | null> {
     if (!UUID.test(id)) return null;
     return m.getRepository(SmsAccountEntity).findOne({ where: { id }, ...(lock ? { lock: { mode: 'pessimistic_write' as const } } : {}) });
+  }
+
+  async getAccount(id: string, m?: EntityManager, lock = false): Promise<SmsAccountEntity> {
+    const a = await this.findAccount(id, m, lock);
+    if (!a) throw new DomainError('SMS_ACCOUNT_NOT_FOUND');
+    return a;
   }
 
   async listAccounts(): Promise<SmsAccountEntity[]> {
@@ -49,6 +59,12 @@ export class SmsRepository {
     return m.getRepository(SmsSignatureEntity).findOne({ where: { id }, ...(lock ? { lock: { mode: 'pessimistic_write' as const } } : {}) });
   }
 
+  async getSignature(id: string, m?: EntityManager, lock = false): Promise<SmsSignatureEntity> {
+    const s = await this.findSignature(id, m, lock);
+    if (!s) throw new DomainError('SMS_SIGNATURE_NOT_FOUND');
+    return s;
+  }
+
   async listSignatures(accountId: string, m: EntityManager = this.ds.manager): Promise<SmsSignatureEntity[]> {
     return m.getRepository(SmsSignatureEntity).find({ where: { accountId }, order: { createdAt: 'ASC', id: 'ASC' } });
   }
@@ -56,6 +72,12 @@ export class SmsRepository {
   async findTemplate(id: string, m: EntityManager = this.ds.manager, lock = false): Promise<SmsTemplateEntity | null> {
     if (!UUID.test(id)) return null;
     return m.getRepository(SmsTemplateEntity).findOne({ where: { id }, ...(lock ? { lock: { mode: 'pessimistic_write' as const } } : {}) });
+  }
+
+  async getTemplate(id: string, m?: EntityManager, lock = false): Promise<SmsTemplateEntity> {
+    const t = await this.findTemplate(id, m, lock);
+    if (!t) throw new DomainError('SMS_TEMPLATE_NOT_FOUND');
+    return t;
   }
 
   async listTemplates(accountId: string, m: EntityManager = this.ds.manager): Promise<SmsTemplateEntity[]> {

@@ -22,7 +22,7 @@ import { SmsMessageEntity, type SmsMessageStatus } from './sms-message.entity.js
 import { SmsSender, type SmsSendRequest, type SmsSendResult } from './sms-sender.js';
 import { type SmsSignatureEntity } from './sms-signature.entity.js';
 import { type SmsTemplateEntity } from './sms-template.entity.js';
-import { credentialsAad, type SmsCredentials } from './sms-config.service.js';
+import { credentialsAad, type SmsCredentials } from './sms-credentials.js';
 import { ListSmsMessagesQuery, SmsTestSendDto } from './sms.dto.js';
 import { SmsRouteCache } from './sms-route-cache.js';
 import { SmsRepository } from './sms.repository.js';
