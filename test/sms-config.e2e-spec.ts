@@ -1,4 +1,5 @@
 import { DataSource } from 'typeorm';
+import { createApp } from './support/admin.js';
 import { POSTGRES_URL } from './support/test-database.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 
@@ -75,5 +76,38 @@ describe('sms configuration: duplicates', () => {
     await t.http.post(`/admin/sms/accounts/${id}/signatures`).set(auth()).send({ sign_name: 'S' }).expect(400);
     const missing = await t.http.post('/admin/sms/accounts/00000000-0000-4000-8000-000000000000/templates').set(auth()).send({ template_code: 'T1' }).expect(404);
     expect(missing.body.code).toBe('SMS_ACCOUNT_NOT_FOUND');
+  });
+
+  it('rebinds a scene in place: same id and creation time, the new pair', async () => {
+    const app = await createApp(t, {}, token);
+    const id = await account();
+    const sig = await t.http.post(`/admin/sms/accounts/${id}/signatures`).set(auth()).send({ sign_name: 'R' }).expect(201);
+    const [first, second] = await Promise.all(
+      ['R1', 'R2'].map((code) => t.http.post(`/admin/sms/accounts/${id}/templates`).set(auth()).send({ template_code: code }).expect(201)),
+    );
+    const put = (templateId: string) =>
+      t.http.put(`/admin/apps/${app.id}/sms/bindings/login`).set(auth()).send({ template_id: templateId, signature_id: sig.body.data.id }).expect(200);
+    const bound = (await put(first.body.data.id)).body.data;
+    t.clock.advanceSeconds(60);
+    const rebound = (await put(second.body.data.id)).body.data;
+    expect(rebound).toEqual({ ...bound, template_id: second.body.data.id, updated_at: expect.any(String) });
+    expect(Date.parse(rebound.updated_at) - Date.parse(bound.updated_at)).toBeGreaterThanOrEqual(60_000);
+  });
+
+  (POSTGRES_URL ? it : it.skip)('binds a scene once however many concurrent requests bind it', async () => {
+    const app = await createApp(t, {}, token);
+    const id = await account();
+    const sig = await t.http.post(`/admin/sms/accounts/${id}/signatures`).set(auth()).send({ sign_name: 'B' }).expect(201);
+    const tpl = await t.http.post(`/admin/sms/accounts/${id}/templates`).set(auth()).send({ template_code: 'B1' }).expect(201);
+    const answers = await Promise.all(
+      [0, 1, 2, 3].map(() =>
+        t.http.put(`/admin/apps/${app.id}/sms/bindings/login`).set(auth()).send({ template_id: tpl.body.data.id, signature_id: sig.body.data.id }),
+      ),
+    );
+    expect(answers.map((r) => r.status)).toEqual([200, 200, 200, 200]);
+    const list = await t.http.get(`/admin/apps/${app.id}/sms/bindings`).set(auth()).expect(200);
+    expect(list.body.data.items).toEqual([expect.objectContaining({ scene: 'login', template_id: tpl.body.data.id, signature_id: sig.body.data.id })]);
+    const [{ n }] = await t.app.get(DataSource).query(`SELECT count(*)::int AS n FROM audit_log WHERE action = 'sms_binding.put' AND target_id = $1`, [app.id]);
+    expect(n).toBe(4);
   });
 });

@@ -32,8 +32,9 @@ export class SmsBindingsService {
 
   /**
    * Binds a scene of an app to a template and signature of one account, and
-   * optionally a fallback pair of another account. Refused when a pair spans two
-   * accounts or mixes message types: the provider would reject every send.
+   * optionally a fallback pair of another account, or rebinds it. Refused when a
+   * pair spans two accounts or mixes message types: the provider would reject
+   * every send. Concurrent binds of one scene all succeed; the last one stands.
    */
   async put(actor: Actor, appId: string, scene: string, dto: PutSmsBindingDto) {
     const sc = requireScene(scene);
@@ -56,15 +57,17 @@ export class SmsBindingsService {
         }
       }
       const now = this.clock.now();
-      const existing = await this.repo.findBinding(appId, sc, m);
-      const b = Object.assign(existing ?? Object.assign(new SmsBindingEntity(), { id: randomUUID(), appId, scene: sc, createdAt: now }), {
+      const saved = await this.repo.upsertBinding(m, Object.assign(new SmsBindingEntity(), {
+        id: randomUUID(),
+        appId,
+        scene: sc,
         templateId: dto.template_id,
         signatureId: dto.signature_id,
         fallbackTemplateId: hasFallback ? dto.fallback_template_id! : null,
         fallbackSignatureId: hasFallback ? dto.fallback_signature_id! : null,
+        createdAt: now,
         updatedAt: now,
-      });
-      const saved = await this.repo.save(m, b);
+      }));
       await this.audit.record(m, actor, {
         action: 'sms_binding.put',
         targetType: 'app',

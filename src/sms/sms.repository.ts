@@ -113,12 +113,30 @@ export class SmsRepository {
     return this.ds.getRepository(SmsBindingEntity).find({ where: { appId }, order: { scene: 'ASC' } });
   }
 
+  /**
+   * Binds (app, scene), or rebinds it keeping its id and creation time, in one
+   * statement: concurrent binds of one scene cannot both insert (the unique
+   * constraint would refuse the second). Answers the binding as it now stands.
+   */
+  async upsertBinding(m: EntityManager, b: SmsBindingEntity): Promise<SmsBindingEntity> {
+    await m.query(
+      `INSERT INTO sms_bindings (id, app_id, scene, template_id, signature_id, fallback_template_id, fallback_signature_id, created_at, updated_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+       ON CONFLICT ON CONSTRAINT uq_sms_bindings_app_scene DO UPDATE SET
+         template_id = EXCLUDED.template_id, signature_id = EXCLUDED.signature_id,
+         fallback_template_id = EXCLUDED.fallback_template_id, fallback_signature_id = EXCLUDED.fallback_signature_id,
+         updated_at = EXCLUDED.updated_at`,
+      [b.id, b.appId, b.scene, b.templateId, b.signatureId, b.fallbackTemplateId, b.fallbackSignatureId, b.createdAt, b.updatedAt],
+    );
+    return (await this.findBinding(b.appId, b.scene, m))!;
+  }
+
   async deleteBinding(m: EntityManager, id: string): Promise<void> {
     await m.getRepository(SmsBindingEntity).delete({ id });
   }
 
-  /** Inserts or saves any of the configuration entities. */
-  async save<T extends SmsAccountEntity | SmsSignatureEntity | SmsTemplateEntity | SmsBindingEntity>(m: EntityManager, entity: T): Promise<T> {
+  /** Inserts or saves an account, a signature or a template. */
+  async save<T extends SmsAccountEntity | SmsSignatureEntity | SmsTemplateEntity>(m: EntityManager, entity: T): Promise<T> {
     return m.save(entity);
   }
 
