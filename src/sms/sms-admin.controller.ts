@@ -12,9 +12,9 @@ import { ApiErrors } from '../openapi/api-errors.decorator.js';
 import {
   SmsAccountData, SmsAccountListData, SmsMessageListData, SmsSignatureData, SmsSignatureListData, SmsTemplateData, SmsTemplateListData,
 } from './sms-responses.dto.js';
+import { SmsLogService } from './sms-log.service.js';
 import { SmsSignaturesService } from './sms-signatures.service.js';
 import { SmsTemplatesService } from './sms-templates.service.js';
-import { SmsService } from './sms.service.js';
 
 @ApiTags('admin: sms')
 @UseGuards(OperatorAuthGuard)
@@ -24,7 +24,7 @@ export class SmsAdminController {
     private readonly accounts: SmsAccountsService,
     private readonly signatures: SmsSignaturesService,
     private readonly templates: SmsTemplatesService,
-    private readonly sms: SmsService,
+    private readonly log: SmsLogService,
   ) {}
 
   /** Creates a provider account; credentials are write-only. */
@@ -157,6 +157,6 @@ export class SmsAdminController {
   @ApiOperation({ summary: 'The send log', description: 'One row per provider call, newest first, filtered and paged; a row its process left `sending` is closed as `unknown` after ten minutes.' })
   @ApiData(SmsMessageListData)
   listMessages(@Query() query: ListSmsMessagesQuery) {
-    return this.sms.listMessages(query);
+    return this.log.list(query);
   }
 }

@@ -9,7 +9,7 @@ import { ApiData } from '../openapi/api-data.decorator.js';
 import { ApiErrors } from '../openapi/api-errors.decorator.js';
 import { SMS_DELIVERY } from '../openapi/error-groups.js';
 import { SmsBindingData, SmsBindingListData, SmsTestSendData } from './sms-responses.dto.js';
-import { SmsService } from './sms.service.js';
+import { SmsTestSendService } from './sms-test-send.service.js';
 
 @ApiTags('admin: sms')
 @UseGuards(OperatorAuthGuard)
@@ -17,7 +17,7 @@ import { SmsService } from './sms.service.js';
 export class SmsAppAdminController {
   constructor(
     private readonly bindings: SmsBindingsService,
-    private readonly sms: SmsService,
+    private readonly testSend: SmsTestSendService,
   ) {}
 
   @Get('bindings')
@@ -53,7 +53,7 @@ export class SmsAppAdminController {
   @ApiData(SmsTestSendData)
   @ApiErrors('APP_NOT_FOUND', ...SMS_DELIVERY)
   async test(@CurrentActor() actor: Actor, @Param('id') id: string, @Body() dto: SmsTestSendDto) {
-    const r = await this.sms.testSend(actor, id, dto);
+    const r = await this.testSend.send(actor, id, dto);
     return { message_id: r.messageId, provider: r.provider, biz_id: r.bizId, status: r.status };
   }
 }
