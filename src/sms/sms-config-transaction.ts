@@ -22,7 +22,7 @@ export class SmsConfigTransaction {
       await this.routes.announceChange(m);
       return r;
     });
-    this.routes.clear();
+    this.routes.evict();
     return result;
   }
 }

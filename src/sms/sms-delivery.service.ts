@@ -59,7 +59,7 @@ export class SmsDeliveryService extends SmsSender {
 
   /** Sends one message for an app's scene (see SmsSender). Never call it inside a database transaction. */
   async send(req: SmsSendRequest): Promise<SmsSendResult> {
-    const found = await this.routes.get(req.appId, req.scene, () => this.repo.findBindingRoute(req.appId, req.scene));
+    const found = await this.routes.get(req, () => this.repo.findBindingRoute(req.appId, req.scene));
     if (!found) {
       await this.logRefusal(req, null, 'SMS_NOT_CONFIGURED');
       throw new DomainError('SMS_NOT_CONFIGURED', { message: `no SMS binding for scene ${req.scene}` });
