@@ -67,6 +67,12 @@ describe('admin validation: paged lists and account changes', () => {
       expect(changed).toMatchObject({ name: 'B', provider: 'console', endpoint: null, protocol: 'http', timeout_ms: null });
     });
 
+    it('refuses a null name, and takes a null protocol for the default, as creation does (no 500)', async () => {
+      expect(await refusal(await patch({ name: null }))).toEqual({ field: 'name', msg: 'name must be shorter than or equal to 100 characters' });
+      await patch({ protocol: 'http' }).expect(200);
+      expect((await patch({ protocol: null }).expect(200)).body.data).toMatchObject({ name: 'B', protocol: 'https' });
+    });
+
     it('refuses each bad field, and the provider, naming the first in the create order', async () => {
       const cases: Array<[Record<string, unknown>, Refusal]> = [
         [{ provider: 'aliyun' }, { field: 'provider', msg: 'property provider should not exist' }],

@@ -74,7 +74,7 @@ export class SmsAccountsService {
       const changed: Record<string, unknown> = {};
       if (dto.name !== undefined) a.name = changed.name = dto.name;
       if (dto.endpoint !== undefined) a.endpoint = changed.endpoint = dto.endpoint;
-      if (dto.protocol !== undefined) a.protocol = changed.protocol = dto.protocol;
+      if (dto.protocol !== undefined) a.protocol = changed.protocol = dto.protocol ?? 'https';
       if (dto.timeout_ms !== undefined) a.timeoutMs = changed.timeout_ms = dto.timeout_ms;
       if (dto.access_key_id && dto.access_key_secret) {
         this.setCredentials(a, dto.access_key_id, dto.access_key_secret);

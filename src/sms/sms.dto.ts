@@ -39,7 +39,7 @@ class SmsAccountFields {
 
   @ApiPropertyOptional({ enum: ['http', 'https'] })
   @IsOptional() @IsIn(['http', 'https'])
-  protocol?: 'http' | 'https';
+  protocol?: 'http' | 'https' | null;
 
   @ApiPropertyOptional({ type: 'number', description: 'bound of one provider call; SMS_TIMEOUT_MS when absent' })
   @IsOptional() @IsInt() @Min(100) @Max(60_000)
@@ -48,13 +48,21 @@ class SmsAccountFields {
 
 export class CreateSmsAccountDto extends SmsAccountFields {
   @ApiPropertyOptional({ default: 'https' })
-  declare protocol?: 'http' | 'https';
+  declare protocol?: 'http' | 'https' | null;
 }
 
-/** Every field but the provider, each optional; `null` resets the endpoint and the timeout to the provider's and SMS_TIMEOUT_MS. */
-export class UpdateSmsAccountDto extends PartialType(OmitType(SmsAccountFields, ['provider'] as const)) {
+/**
+ * Every field but the provider, each optional. `null` resets the endpoint, the
+ * protocol and the timeout to their defaults, as at creation; a null name is
+ * refused (validated, not skipped, as `skipNullProperties: false` does for each
+ * field that is not optional at creation).
+ */
+export class UpdateSmsAccountDto extends PartialType(OmitType(SmsAccountFields, ['provider'] as const), { skipNullProperties: false }) {
   @ApiPropertyOptional({ description: 'replaces the AccessKey; give the secret with it' })
   declare access_key_id?: string;
+
+  @ApiPropertyOptional({ enum: ['http', 'https'], nullable: true, description: 'null: https' })
+  declare protocol?: 'http' | 'https' | null;
 
   @ApiPropertyOptional({ type: 'string', nullable: true })
   declare endpoint?: string | null;
