@@ -1,12 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { type Actor } from '../audit/actor.js';
-import { AuditService } from '../audit/audit.service.js';
 import { Clock } from '../common/clock/clock.js';
 import { SecretBox } from '../common/crypto/secret-box.js';
 import { DomainError } from '../common/errors/domain-error.js';
 import { SmsAccountEntity, type SmsEntityStatus } from './sms-account.entity.js';
-import { SmsConfigTransaction } from './sms-config-transaction.js';
+import { SmsConfigChanges } from './sms-config-changes.js';
 import { credentialsAad, maskAccessKeyId, type SmsCredentials } from './sms-credentials.js';
 import { CreateSmsAccountDto, UpdateSmsAccountDto } from './sms.dto.js';
 import { SmsRepository } from './sms.repository.js';
@@ -17,10 +16,9 @@ import { smsAccountView } from './sms.views.js';
 export class SmsAccountsService {
   constructor(
     private readonly repo: SmsRepository,
-    private readonly audit: AuditService,
     private readonly box: SecretBox,
     private readonly clock: Clock,
-    private readonly tx: SmsConfigTransaction,
+    private readonly changes: SmsConfigChanges,
   ) {}
 
   /** Creates a provider account; aliyun accounts need both AccessKey parts. Credentials are sealed and never shown again. */
@@ -30,31 +28,21 @@ export class SmsAccountsService {
       throw new DomainError('VALIDATION_FAILED', { field, constraint: 'isNotEmpty', message: `${field} is required for aliyun accounts` });
     }
     this.requireKeyPair(dto.access_key_id, dto.access_key_secret);
-    const account = await this.tx.run(async (m) => {
-      const now = this.clock.now();
-      const id = randomUUID();
-      const a = Object.assign(new SmsAccountEntity(), {
-        id,
-        name: dto.name,
-        provider: dto.provider,
-        endpoint: dto.endpoint ?? null,
-        protocol: dto.protocol ?? 'https',
-        timeoutMs: dto.timeout_ms ?? null,
-        status: 'enabled' as const,
-        createdAt: now,
-        updatedAt: now,
-      });
-      this.setCredentials(a, dto.access_key_id, dto.access_key_secret);
-      const saved = await this.repo.save(m, a);
-      await this.audit.record(m, actor, {
-        action: 'sms_account.create',
-        targetType: 'sms_account',
-        targetId: id,
-        details: { name: a.name, provider: a.provider, access_key_id: a.accessKeyIdMasked, endpoint: a.endpoint, protocol: a.protocol },
-      });
-      return saved;
+    const now = this.clock.now();
+    const a = Object.assign(new SmsAccountEntity(), {
+      id: randomUUID(),
+      name: dto.name,
+      provider: dto.provider,
+      endpoint: dto.endpoint ?? null,
+      protocol: dto.protocol ?? 'https',
+      timeoutMs: dto.timeout_ms ?? null,
+      status: 'enabled' as const,
+      createdAt: now,
+      updatedAt: now,
     });
-    return smsAccountView(account);
+    this.setCredentials(a, dto.access_key_id, dto.access_key_secret);
+    const details = { name: a.name, provider: a.provider, access_key_id: a.accessKeyIdMasked, endpoint: a.endpoint, protocol: a.protocol };
+    return smsAccountView(await this.changes.insert(actor, 'sms_account.create', a, details));
   }
 
   /** Every account, newest first. */
@@ -70,7 +58,7 @@ export class SmsAccountsService {
   /** Changes an account; a new AccessKey replaces the old one whole (write-only). */
   async update(actor: Actor, id: string, dto: UpdateSmsAccountDto) {
     this.requireKeyPair(dto.access_key_id, dto.access_key_secret);
-    return this.mutate(actor, id, 'sms_account.update', (a) => {
+    const saved = await this.changes.mutate(actor, 'sms_account.update', (m) => this.repo.getAccount(id, m, true), (a) => {
       const changed: Record<string, unknown> = {};
       if (dto.name !== undefined) a.name = changed.name = dto.name;
       if (dto.endpoint !== undefined) a.endpoint = changed.endpoint = dto.endpoint;
@@ -83,14 +71,12 @@ export class SmsAccountsService {
       }
       return changed;
     });
+    return smsAccountView(saved);
   }
 
   /** Enables or disables the account: sends through a disabled one are refused (SMS_ACCOUNT_DISABLED). */
   async setStatus(actor: Actor, id: string, status: SmsEntityStatus) {
-    return this.mutate(actor, id, `sms_account.${status === 'enabled' ? 'enable' : 'disable'}`, (a) => {
-      a.status = status;
-      return { status };
-    });
+    return smsAccountView(await this.changes.setStatus(actor, 'sms_account', status, (m) => this.repo.getAccount(id, m, true)));
   }
 
   private requireKeyPair(id: string | undefined, secret: string | undefined): void {
@@ -109,18 +95,5 @@ export class SmsAccountsService {
     const creds: SmsCredentials = { access_key_id: keyId, access_key_secret: secret };
     a.credentialsEnc = this.box.encrypt(JSON.stringify(creds), credentialsAad(a.id));
     a.accessKeyIdMasked = maskAccessKeyId(keyId);
-  }
-
-  /** Loads the account under a row lock, applies a change, saves it and audits it, in one configuration transaction. */
-  private async mutate(actor: Actor, id: string, action: string, change: (a: SmsAccountEntity) => Record<string, unknown>) {
-    const saved = await this.tx.run(async (m) => {
-      const a = await this.repo.getAccount(id, m, true);
-      const details = change(a);
-      a.updatedAt = this.clock.now();
-      const result = await this.repo.save(m, a);
-      await this.audit.record(m, actor, { action, targetType: 'sms_account', targetId: id, details });
-      return result;
-    });
-    return smsAccountView(saved);
   }
 }

@@ -8,7 +8,7 @@ import { Clock } from '../common/clock/clock.js';
 import { DomainError } from '../common/errors/domain-error.js';
 import { isScene, type Scene } from '../common/scenes.js';
 import { SmsBindingEntity } from './sms-binding.entity.js';
-import { SmsConfigTransaction } from './sms-config-transaction.js';
+import { SmsConfigChanges } from './sms-config-changes.js';
 import { PutSmsBindingDto } from './sms.dto.js';
 import { SmsRepository } from './sms.repository.js';
 import { smsBindingView } from './sms.views.js';
@@ -21,7 +21,7 @@ export class SmsBindingsService {
     private readonly apps: AppsService,
     private readonly audit: AuditService,
     private readonly clock: Clock,
-    private readonly tx: SmsConfigTransaction,
+    private readonly changes: SmsConfigChanges,
   ) {}
 
   /** The app's bindings by scene; APP_NOT_FOUND for an unknown app. */
@@ -44,7 +44,7 @@ export class SmsBindingsService {
       const field = dto.fallback_template_id ? 'fallback_signature_id' : 'fallback_template_id';
       throw new DomainError('VALIDATION_FAILED', { field, constraint: 'isNotEmpty', message: 'a fallback needs both a template and a signature' });
     }
-    const binding = await this.tx.run(async (m) => {
+    const binding = await this.changes.run(async (m) => {
       const primaryAccount = await this.checkPair(m, dto.template_id, dto.signature_id, '');
       if (hasFallback) {
         const fallbackAccount = await this.checkPair(m, dto.fallback_template_id!, dto.fallback_signature_id!, 'fallback_');
@@ -83,7 +83,7 @@ export class SmsBindingsService {
   async delete(actor: Actor, appId: string, scene: string): Promise<void> {
     const sc = requireScene(scene);
     await this.apps.get(appId);
-    await this.tx.run(async (m) => {
+    await this.changes.run(async (m) => {
       const b = await this.repo.findBinding(appId, sc, m);
       if (!b) throw new DomainError('SMS_NOT_CONFIGURED');
       await this.repo.deleteBinding(m, b.id);

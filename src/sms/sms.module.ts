@@ -12,7 +12,7 @@ import { SmsAppAdminController } from './sms-app-admin.controller.js';
 import { SmsBindingEntity } from './sms-binding.entity.js';
 import { SmsAccountsService } from './sms-accounts.service.js';
 import { SmsBindingsService } from './sms-bindings.service.js';
-import { SmsConfigTransaction } from './sms-config-transaction.js';
+import { SmsConfigChanges } from './sms-config-changes.js';
 import { SmsDeliveryService } from './sms-delivery.service.js';
 import { SmsLogService } from './sms-log.service.js';
 import { SmsMessageEntity } from './sms-message.entity.js';
@@ -37,7 +37,7 @@ import { SmsRepository } from './sms.repository.js';
   providers: [
     SmsRepository,
     SmsRouteCache,
-    SmsConfigTransaction,
+    SmsConfigChanges,
     SmsAccountsService,
     SmsSignaturesService,
     SmsTemplatesService,

@@ -2,7 +2,10 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { And, DataSource, EntityManager, type FindOptionsWhere, LessThan, MoreThanOrEqual } from 'typeorm';
 import { DomainError } from '../common/errors/domain-error.js';
+import { type ErrorName } from '../common/errors/error-registry.js';
 import { type Scene } from '../common/scenes.js';
+import { findByUuid } from '../database/find-by-uuid.js';
+import { findPage, type PageRequest } from '../database/find-page.js';
 import { SmsAccountEntity } from './sms-account.entity.js';
 import { SmsBindingEntity } from './sms-binding.entity.js';
 import { SmsMessageEntity, type SmsMessageStatus } from './sms-message.entity.js';
@@ -10,11 +13,7 @@ import { COMPLETE_MESSAGE, INSERT_MESSAGE } from './sms-log.statements.js';
 import { SmsSignatureEntity } from './sms-signature.entity.js';
 import { SmsTemplateEntity } from './sms-template.entity.js';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-export interface SmsMessageFilter {
-  page: number;
-  pageSize: number;
+export interface SmsMessageFilter extends PageRequest {
   appId?: string;
   phone?: string;
   status?: SmsMessageStatus;
@@ -40,14 +39,11 @@ export class SmsRepository {
   constructor(@InjectDataSource() private readonly ds: DataSource) {}
 
   async findAccount(id: string, m: EntityManager = this.ds.manager, lock = false): Promise<SmsAccountEntity | null> {
-    if (!UUID.test(id)) return null;
-    return m.getRepository(SmsAccountEntity).findOne({ where: { id }, ...(lock ? { lock: { mode: 'pessimistic_write' as const } } : {}) });
+    return findByUuid(m, SmsAccountEntity, id, lock);
   }
 
   async getAccount(id: string, m?: EntityManager, lock = false): Promise<SmsAccountEntity> {
-    const a = await this.findAccount(id, m, lock);
-    if (!a) throw new DomainError('SMS_ACCOUNT_NOT_FOUND');
-    return a;
+    return found(await this.findAccount(id, m, lock), 'SMS_ACCOUNT_NOT_FOUND');
   }
 
   async listAccounts(): Promise<SmsAccountEntity[]> {
@@ -55,33 +51,27 @@ export class SmsRepository {
   }
 
   async findSignature(id: string, m: EntityManager = this.ds.manager, lock = false): Promise<SmsSignatureEntity | null> {
-    if (!UUID.test(id)) return null;
-    return m.getRepository(SmsSignatureEntity).findOne({ where: { id }, ...(lock ? { lock: { mode: 'pessimistic_write' as const } } : {}) });
+    return findByUuid(m, SmsSignatureEntity, id, lock);
   }
 
   async getSignature(id: string, m?: EntityManager, lock = false): Promise<SmsSignatureEntity> {
-    const s = await this.findSignature(id, m, lock);
-    if (!s) throw new DomainError('SMS_SIGNATURE_NOT_FOUND');
-    return s;
+    return found(await this.findSignature(id, m, lock), 'SMS_SIGNATURE_NOT_FOUND');
   }
 
-  async listSignatures(accountId: string, m: EntityManager = this.ds.manager): Promise<SmsSignatureEntity[]> {
-    return m.getRepository(SmsSignatureEntity).find({ where: { accountId }, order: { createdAt: 'ASC', id: 'ASC' } });
+  async listSignatures(accountId: string): Promise<SmsSignatureEntity[]> {
+    return this.ds.getRepository(SmsSignatureEntity).find({ where: { accountId }, order: { createdAt: 'ASC', id: 'ASC' } });
   }
 
   async findTemplate(id: string, m: EntityManager = this.ds.manager, lock = false): Promise<SmsTemplateEntity | null> {
-    if (!UUID.test(id)) return null;
-    return m.getRepository(SmsTemplateEntity).findOne({ where: { id }, ...(lock ? { lock: { mode: 'pessimistic_write' as const } } : {}) });
+    return findByUuid(m, SmsTemplateEntity, id, lock);
   }
 
   async getTemplate(id: string, m?: EntityManager, lock = false): Promise<SmsTemplateEntity> {
-    const t = await this.findTemplate(id, m, lock);
-    if (!t) throw new DomainError('SMS_TEMPLATE_NOT_FOUND');
-    return t;
+    return found(await this.findTemplate(id, m, lock), 'SMS_TEMPLATE_NOT_FOUND');
   }
 
-  async listTemplates(accountId: string, m: EntityManager = this.ds.manager): Promise<SmsTemplateEntity[]> {
-    return m.getRepository(SmsTemplateEntity).find({ where: { accountId }, order: { createdAt: 'ASC', id: 'ASC' } });
+  async listTemplates(accountId: string): Promise<SmsTemplateEntity[]> {
+    return this.ds.getRepository(SmsTemplateEntity).find({ where: { accountId }, order: { createdAt: 'ASC', id: 'ASC' } });
   }
 
   async findBinding(appId: string, scene: Scene, m: EntityManager = this.ds.manager): Promise<SmsBindingEntity | null> {
@@ -180,12 +170,12 @@ export class SmsRepository {
     if (f.from && f.to) where.createdAt = And(MoreThanOrEqual(f.from), LessThan(f.to));
     else if (f.from) where.createdAt = MoreThanOrEqual(f.from);
     else if (f.to) where.createdAt = LessThan(f.to);
-    const [items, total] = await this.ds.getRepository(SmsMessageEntity).findAndCount({
-      where,
-      order: { createdAt: 'DESC', attempt: 'DESC', id: 'ASC' },
-      skip: (f.page - 1) * f.pageSize,
-      take: f.pageSize,
-    });
-    return { items, total };
+    return findPage(this.ds.getRepository(SmsMessageEntity), { where, order: { createdAt: 'DESC', attempt: 'DESC', id: 'ASC' } }, f);
   }
+}
+
+/** The row, or `error` when there is none. */
+function found<T>(row: T | null, error: ErrorName): T {
+  if (!row) throw new DomainError(error);
+  return row;
 }
