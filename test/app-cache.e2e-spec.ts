@@ -1,3 +1,4 @@
+import { DataSource } from 'typeorm';
 import { AppsService } from '../src/apps/apps.service.js';
 import { createApp } from './support/admin.js';
 import { NEEDS_POSTGRES, SHARED_POSTGRES_URL } from './support/test-database.js';
@@ -14,6 +15,22 @@ describe('app lookups by appkey', () => {
       expect((await apps.findByAppkey(app.appkey))?.status).toBe('disabled');
       await t.http.delete(`/admin/apps/${app.id}`).set('authorization', `Bearer ${await t.adminToken()}`).expect(200);
       expect(await apps.findByAppkey(app.appkey)).toBeNull();
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('see a change no one announced once the entry is 30 s old, by the app\'s clock', async () => {
+    const t = await startTestApp();
+    try {
+      const app = await createApp(t);
+      const apps = t.app.get(AppsService);
+      expect((await apps.findByAppkey(app.appkey))?.status).toBe('enabled');
+      await t.app.get(DataSource).query(`UPDATE apps SET status = 'disabled' WHERE id = $1`, [app.id]);
+      t.clock.advanceSeconds(29);
+      expect((await apps.findByAppkey(app.appkey))?.status).toBe('enabled');
+      t.clock.advanceSeconds(2);
+      expect((await apps.findByAppkey(app.appkey))?.status).toBe('disabled');
     } finally {
       await t.close();
     }

@@ -1,3 +1,4 @@
+import { DataSource } from 'typeorm';
 import { createApp } from './support/admin.js';
 import { configureSmsDetailed, RecordingSmsProvider, withRecordingSms } from './support/sms.js';
 import { NEEDS_POSTGRES, SHARED_POSTGRES_URL } from './support/test-database.js';
@@ -25,6 +26,22 @@ describe('SMS routes cached by the send path', () => {
       await t.http.post(`/admin/sms/templates/${setup.templates.login!.id}/enable`).set(auth).expect(200);
       expect(await send(t, app)).toBe(200);
       expect(sms.messages).toHaveLength(2);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('follow a change no one announced once the route is 30 s old, by the app\'s clock', async () => {
+    const t = await startTestApp({ override: withRecordingSms(new RecordingSmsProvider()) });
+    try {
+      const app = await createApp(t);
+      const setup = await configureSmsDetailed(t, app.id, { scenes: ['login'] });
+      expect(await send(t, app)).toBe(200);
+      await t.app.get(DataSource).query(`UPDATE sms_templates SET status = 'disabled' WHERE id = $1`, [setup.templates.login!.id]);
+      t.clock.advanceSeconds(29);
+      expect(await send(t, app)).toBe(200);
+      t.clock.advanceSeconds(2);
+      expect(await send(t, app)).toBe(400193);
     } finally {
       await t.close();
     }

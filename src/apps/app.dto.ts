@@ -1,6 +1,7 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, IntersectionType } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsNotEmpty, IsObject, IsOptional, IsString, MaxLength, Max, Min, ValidateIf, ValidateNested } from 'class-validator';
+import { PageQuery } from '../common/http/page-query.dto.js';
 import { CodePolicyDto, LoginConfigDto } from './app-settings.dto.js';
 
 export class CreateAppDto {
@@ -37,15 +38,7 @@ export class RotateSecretDto {
   grace_s?: number;
 }
 
-export class ListAppsQuery {
-  @ApiPropertyOptional({ default: 1 })
-  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(100_000)
-  page: number = 1;
-
-  @ApiPropertyOptional({ default: 20, maximum: 100 })
-  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(100)
-  page_size: number = 20;
-
+class AppListFilter {
   @ApiPropertyOptional({ enum: ['enabled', 'disabled'] })
   @IsOptional() @IsIn(['enabled', 'disabled'])
   status?: 'enabled' | 'disabled';
@@ -54,3 +47,5 @@ export class ListAppsQuery {
   @IsOptional() @IsString() @MaxLength(100)
   q?: string;
 }
+
+export class ListAppsQuery extends IntersectionType(PageQuery({ default: 20, max: 100 }), AppListFilter) {}

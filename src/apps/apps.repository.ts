@@ -1,13 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, ILike } from 'typeorm';
+import { findByUuid } from '../database/find-by-uuid.js';
+import { findPage, type PageRequest } from '../database/find-page.js';
 import { AppEntity, type AppStatus } from './app.entity.js';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-export interface AppListFilter {
-  page: number;
-  pageSize: number;
+export interface AppListFilter extends PageRequest {
   status?: AppStatus;
   q?: string;
 }
@@ -19,8 +17,7 @@ export class AppsRepository {
 
   /** null for an unknown or malformed id. */
   async findById(id: string, manager: EntityManager = this.ds.manager, lock = false): Promise<AppEntity | null> {
-    if (!UUID.test(id)) return null;
-    return manager.getRepository(AppEntity).findOne({ where: { id }, ...(lock ? { lock: { mode: 'pessimistic_write' as const } } : {}) });
+    return findByUuid(manager, AppEntity, id, lock);
   }
 
   async findByAppkey(appkey: string): Promise<AppEntity | null> {
@@ -43,13 +40,7 @@ export class AppsRepository {
   async list(filter: AppListFilter): Promise<{ items: AppEntity[]; total: number }> {
     const base = filter.status ? { status: filter.status } : {};
     const where = filter.q ? [{ ...base, name: ILike(`%${escapeLike(filter.q)}%`) }, { ...base, appkey: filter.q }] : base;
-    const [items, total] = await this.ds.getRepository(AppEntity).findAndCount({
-      where,
-      order: { createdAt: 'DESC', id: 'ASC' },
-      skip: (filter.page - 1) * filter.pageSize,
-      take: filter.pageSize,
-    });
-    return { items, total };
+    return findPage(this.ds.getRepository(AppEntity), { where, order: { createdAt: 'DESC', id: 'ASC' } }, filter);
   }
 }
 

@@ -1,16 +1,8 @@
-import { ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import { ApiPropertyOptional, IntersectionType } from '@nestjs/swagger';
+import { IsOptional, IsString, MaxLength } from 'class-validator';
+import { PageQuery } from '../common/http/page-query.dto.js';
 
-export class ListAuditQuery {
-  @ApiPropertyOptional({ default: 1 })
-  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(100_000)
-  page: number = 1;
-
-  @ApiPropertyOptional({ default: 50, maximum: 200 })
-  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(200)
-  page_size: number = 50;
-
+class AuditFilter {
   @ApiPropertyOptional({ example: 'app' })
   @IsOptional() @IsString() @MaxLength(32)
   target_type?: string;
@@ -23,3 +15,5 @@ export class ListAuditQuery {
   @IsOptional() @IsString() @MaxLength(64)
   action?: string;
 }
+
+export class ListAuditQuery extends IntersectionType(PageQuery({ default: 50, max: 200 }), AuditFilter) {}

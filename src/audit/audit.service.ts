@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, type FindOptionsWhere } from 'typeorm';
 import { Clock } from '../common/clock/clock.js';
+import { findPage, type PageRequest } from '../database/find-page.js';
 import { type Actor } from './actor.js';
 import { AuditEntryEntity } from './audit-entry.entity.js';
 
@@ -13,9 +14,7 @@ export interface AuditEvent {
   details?: Record<string, unknown>;
 }
 
-export interface AuditQuery {
-  page: number;
-  pageSize: number;
+export interface AuditQuery extends PageRequest {
   targetType?: string;
   targetId?: string;
   action?: string;
@@ -50,12 +49,6 @@ export class AuditService {
     if (query.targetType) where.targetType = query.targetType;
     if (query.targetId) where.targetId = query.targetId;
     if (query.action) where.action = query.action;
-    const [items, total] = await this.ds.getRepository(AuditEntryEntity).findAndCount({
-      where,
-      order: { createdAt: 'DESC', id: 'DESC' },
-      skip: (query.page - 1) * query.pageSize,
-      take: query.pageSize,
-    });
-    return { items, total };
+    return findPage(this.ds.getRepository(AuditEntryEntity), { where, order: { createdAt: 'DESC', id: 'DESC' } }, query);
   }
 }

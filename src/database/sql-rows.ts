@@ -7,8 +7,12 @@ export function sqlRows<T>(result: unknown): T[] {
   return result as T[];
 }
 
-/** True for a Postgres unique violation (SQLSTATE 23505), as TypeORM wraps it. */
-export function isUniqueViolation(err: unknown): boolean {
-  const e = err as { code?: string; driverError?: { code?: string } };
-  return e?.code === '23505' || e?.driverError?.code === '23505';
+/**
+ * True for a Postgres unique violation (SQLSTATE 23505), as TypeORM wraps it;
+ * with `constraint`, only for a violation of that constraint.
+ */
+export function isUniqueViolation(err: unknown, constraint?: string): boolean {
+  const e = err as { code?: string; constraint?: string; driverError?: { code?: string; constraint?: string } };
+  if (e?.code !== '23505' && e?.driverError?.code !== '23505') return false;
+  return constraint === undefined || (e.constraint ?? e.driverError?.constraint) === constraint;
 }

@@ -19,7 +19,7 @@ export const LOGIN_ENABLED = ['LOGIN_NOT_CONFIGURED', 'LOGIN_DISABLED'] as const
 export const SMS_LOGIN_ENABLED = [...LOGIN_ENABLED, 'MOBILE_LOGIN_DISABLED'] as const satisfies readonly ErrorName[];
 
 /**
- * `SmsService.send`: the app's route for the scene and what the provider answered.
+ * `SmsSender.send`: the app's route for the scene and what the provider answered.
  * Every `SMS_` error but the binding mismatches, which only an admin change meets.
  */
 export const SMS_DELIVERY: readonly ErrorName[] = ERROR_NAMES.filter((n) => n.startsWith('SMS_') && !n.startsWith('SMS_BINDING_'));

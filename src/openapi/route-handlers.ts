@@ -1,8 +1,8 @@
 import { type INestApplication, type Type } from '@nestjs/common';
 import { GUARDS_METADATA, METHOD_METADATA, PATH_METADATA, ROUTE_ARGS_METADATA } from '@nestjs/common/constants.js';
 import { type NestContainer } from '@nestjs/core';
-import { FASTIFY_ROUTE_CONFIG_METADATA } from '@nestjs/platform-fastify/constants.js';
 import { getMetadataStorage, ValidationTypes } from 'class-validator';
+import { routeConfigOf } from '../common/http/route-config.js';
 
 /** A handler of the application, as the document generator needs to know it. */
 export interface RouteHandler {
@@ -53,7 +53,7 @@ export function routeHandlers(app: INestApplication): Map<string, RouteHandler> 
           handler,
           guards: [...metadataList(GUARDS_METADATA, controller), ...metadataList(GUARDS_METADATA, handler)],
           skipThrottle: Boolean(Reflect.getMetadata(SKIP_DEFAULT_THROTTLER, handler) ?? Reflect.getMetadata(SKIP_DEFAULT_THROTTLER, controller)),
-          raw: Boolean((Reflect.getMetadata(FASTIFY_ROUTE_CONFIG_METADATA, handler) as { passcodeRawResponse?: boolean } | undefined)?.passcodeRawResponse),
+          raw: Boolean(routeConfigOf(handler)?.passcodeRawResponse),
           fields: dtoTypes(controller, key).flatMap((dto) => dtoFields(dto, '')),
         });
       }

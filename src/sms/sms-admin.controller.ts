@@ -3,7 +3,7 @@ import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { type Actor } from '../audit/actor.js';
 import { CurrentActor } from '../auth/current-actor.decorator.js';
 import { OperatorAuthGuard } from '../auth/operator-auth.guard.js';
-import { SmsConfigService } from './sms-config.service.js';
+import { SmsAccountsService } from './sms-accounts.service.js';
 import {
   CreateSmsAccountDto, CreateSmsSignatureDto, CreateSmsTemplateDto, ListSmsMessagesQuery, UpdateSmsAccountDto, UpdateSmsTemplateDto,
 } from './sms.dto.js';
@@ -12,15 +12,19 @@ import { ApiErrors } from '../openapi/api-errors.decorator.js';
 import {
   SmsAccountData, SmsAccountListData, SmsMessageListData, SmsSignatureData, SmsSignatureListData, SmsTemplateData, SmsTemplateListData,
 } from './sms-responses.dto.js';
-import { SmsService } from './sms.service.js';
+import { SmsLogService } from './sms-log.service.js';
+import { SmsSignaturesService } from './sms-signatures.service.js';
+import { SmsTemplatesService } from './sms-templates.service.js';
 
 @ApiTags('admin: sms')
 @UseGuards(OperatorAuthGuard)
 @Controller('admin/sms')
 export class SmsAdminController {
   constructor(
-    private readonly config: SmsConfigService,
-    private readonly sms: SmsService,
+    private readonly accounts: SmsAccountsService,
+    private readonly signatures: SmsSignaturesService,
+    private readonly templates: SmsTemplatesService,
+    private readonly log: SmsLogService,
   ) {}
 
   /** Creates a provider account; credentials are write-only. */
@@ -28,14 +32,14 @@ export class SmsAdminController {
   @ApiOperation({ summary: 'Create an SMS account', description: 'A provider account (`aliyun` needs both AccessKey parts). Credentials are encrypted at rest and write-only: reads show the AccessKey id masked, never the secret.' })
   @ApiData(SmsAccountData)
   createAccount(@CurrentActor() actor: Actor, @Body() dto: CreateSmsAccountDto) {
-    return this.config.createAccount(actor, dto);
+    return this.accounts.create(actor, dto);
   }
 
   @Get('accounts')
   @ApiOperation({ summary: 'List SMS accounts', description: 'Every provider account.' })
   @ApiData(SmsAccountListData)
   listAccounts() {
-    return this.config.listAccounts();
+    return this.accounts.list();
   }
 
   @Get('accounts/:id')
@@ -43,7 +47,7 @@ export class SmsAdminController {
   @ApiData(SmsAccountData)
   @ApiErrors('SMS_ACCOUNT_NOT_FOUND')
   getAccount(@Param('id') id: string) {
-    return this.config.getAccount(id);
+    return this.accounts.get(id);
   }
 
   @Patch('accounts/:id')
@@ -51,7 +55,7 @@ export class SmsAdminController {
   @ApiData(SmsAccountData)
   @ApiErrors('SMS_ACCOUNT_NOT_FOUND')
   updateAccount(@CurrentActor() actor: Actor, @Param('id') id: string, @Body() dto: UpdateSmsAccountDto) {
-    return this.config.updateAccount(actor, id, dto);
+    return this.accounts.update(actor, id, dto);
   }
 
   @Post('accounts/:id/enable')
@@ -60,7 +64,7 @@ export class SmsAdminController {
   @ApiData(SmsAccountData)
   @ApiErrors('SMS_ACCOUNT_NOT_FOUND')
   enableAccount(@CurrentActor() actor: Actor, @Param('id') id: string) {
-    return this.config.setAccountStatus(actor, id, 'enabled');
+    return this.accounts.setStatus(actor, id, 'enabled');
   }
 
   @Post('accounts/:id/disable')
@@ -69,7 +73,7 @@ export class SmsAdminController {
   @ApiData(SmsAccountData)
   @ApiErrors('SMS_ACCOUNT_NOT_FOUND')
   disableAccount(@CurrentActor() actor: Actor, @Param('id') id: string) {
-    return this.config.setAccountStatus(actor, id, 'disabled');
+    return this.accounts.setStatus(actor, id, 'disabled');
   }
 
   @Post('accounts/:id/signatures')
@@ -77,7 +81,7 @@ export class SmsAdminController {
   @ApiData(SmsSignatureData)
   @ApiErrors('SMS_ACCOUNT_NOT_FOUND')
   createSignature(@CurrentActor() actor: Actor, @Param('id') id: string, @Body() dto: CreateSmsSignatureDto) {
-    return this.config.createSignature(actor, id, dto);
+    return this.signatures.create(actor, id, dto);
   }
 
   @Get('accounts/:id/signatures')
@@ -85,7 +89,7 @@ export class SmsAdminController {
   @ApiData(SmsSignatureListData)
   @ApiErrors('SMS_ACCOUNT_NOT_FOUND')
   listSignatures(@Param('id') id: string) {
-    return this.config.listSignatures(id);
+    return this.signatures.list(id);
   }
 
   @Post('signatures/:id/enable')
@@ -94,7 +98,7 @@ export class SmsAdminController {
   @ApiData(SmsSignatureData)
   @ApiErrors('SMS_SIGNATURE_NOT_FOUND')
   enableSignature(@CurrentActor() actor: Actor, @Param('id') id: string) {
-    return this.config.setSignatureStatus(actor, id, 'enabled');
+    return this.signatures.setStatus(actor, id, 'enabled');
   }
 
   @Post('signatures/:id/disable')
@@ -103,7 +107,7 @@ export class SmsAdminController {
   @ApiData(SmsSignatureData)
   @ApiErrors('SMS_SIGNATURE_NOT_FOUND')
   disableSignature(@CurrentActor() actor: Actor, @Param('id') id: string) {
-    return this.config.setSignatureStatus(actor, id, 'disabled');
+    return this.signatures.setStatus(actor, id, 'disabled');
   }
 
   @Post('accounts/:id/templates')
@@ -111,7 +115,7 @@ export class SmsAdminController {
   @ApiData(SmsTemplateData)
   @ApiErrors('SMS_ACCOUNT_NOT_FOUND')
   createTemplate(@CurrentActor() actor: Actor, @Param('id') id: string, @Body() dto: CreateSmsTemplateDto) {
-    return this.config.createTemplate(actor, id, dto);
+    return this.templates.create(actor, id, dto);
   }
 
   @Get('accounts/:id/templates')
@@ -119,7 +123,7 @@ export class SmsAdminController {
   @ApiData(SmsTemplateListData)
   @ApiErrors('SMS_ACCOUNT_NOT_FOUND')
   listTemplates(@Param('id') id: string) {
-    return this.config.listTemplates(id);
+    return this.templates.list(id);
   }
 
   @Patch('templates/:id')
@@ -127,7 +131,7 @@ export class SmsAdminController {
   @ApiData(SmsTemplateData)
   @ApiErrors('SMS_TEMPLATE_NOT_FOUND')
   updateTemplate(@CurrentActor() actor: Actor, @Param('id') id: string, @Body() dto: UpdateSmsTemplateDto) {
-    return this.config.updateTemplate(actor, id, dto);
+    return this.templates.update(actor, id, dto);
   }
 
   @Post('templates/:id/enable')
@@ -136,7 +140,7 @@ export class SmsAdminController {
   @ApiData(SmsTemplateData)
   @ApiErrors('SMS_TEMPLATE_NOT_FOUND')
   enableTemplate(@CurrentActor() actor: Actor, @Param('id') id: string) {
-    return this.config.setTemplateStatus(actor, id, 'enabled');
+    return this.templates.setStatus(actor, id, 'enabled');
   }
 
   @Post('templates/:id/disable')
@@ -145,7 +149,7 @@ export class SmsAdminController {
   @ApiData(SmsTemplateData)
   @ApiErrors('SMS_TEMPLATE_NOT_FOUND')
   disableTemplate(@CurrentActor() actor: Actor, @Param('id') id: string) {
-    return this.config.setTemplateStatus(actor, id, 'disabled');
+    return this.templates.setStatus(actor, id, 'disabled');
   }
 
   /** The send log: one row per attempt, newest first. */
@@ -153,6 +157,6 @@ export class SmsAdminController {
   @ApiOperation({ summary: 'The send log', description: 'One row per provider call, newest first, filtered and paged; a row its process left `sending` is closed as `unknown` after ten minutes.' })
   @ApiData(SmsMessageListData)
   listMessages(@Query() query: ListSmsMessagesQuery) {
-    return this.sms.listMessages(query);
+    return this.log.list(query);
   }
 }

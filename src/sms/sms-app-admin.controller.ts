@@ -3,21 +3,21 @@ import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { type Actor } from '../audit/actor.js';
 import { CurrentActor } from '../auth/current-actor.decorator.js';
 import { OperatorAuthGuard } from '../auth/operator-auth.guard.js';
-import { SmsConfigService } from './sms-config.service.js';
+import { SmsBindingsService } from './sms-bindings.service.js';
 import { PutSmsBindingDto, SmsTestSendDto } from './sms.dto.js';
 import { ApiData } from '../openapi/api-data.decorator.js';
 import { ApiErrors } from '../openapi/api-errors.decorator.js';
 import { SMS_DELIVERY } from '../openapi/error-groups.js';
 import { SmsBindingData, SmsBindingListData, SmsTestSendData } from './sms-responses.dto.js';
-import { SmsService } from './sms.service.js';
+import { SmsTestSendService } from './sms-test-send.service.js';
 
 @ApiTags('admin: sms')
 @UseGuards(OperatorAuthGuard)
 @Controller('admin/apps/:id/sms')
 export class SmsAppAdminController {
   constructor(
-    private readonly config: SmsConfigService,
-    private readonly sms: SmsService,
+    private readonly bindings: SmsBindingsService,
+    private readonly testSend: SmsTestSendService,
   ) {}
 
   @Get('bindings')
@@ -25,7 +25,7 @@ export class SmsAppAdminController {
   @ApiData(SmsBindingListData)
   @ApiErrors('APP_NOT_FOUND')
   listBindings(@Param('id') id: string) {
-    return this.config.listBindings(id);
+    return this.bindings.list(id);
   }
 
   /** Binds (or rebinds) a scene to a template + signature, optionally with a fallback pair. */
@@ -34,7 +34,7 @@ export class SmsAppAdminController {
   @ApiData(SmsBindingData)
   @ApiErrors('APP_NOT_FOUND', 'SMS_TEMPLATE_NOT_FOUND', 'SMS_SIGNATURE_NOT_FOUND', 'SMS_BINDING_ACCOUNT_MISMATCH', 'SMS_BINDING_TYPE_MISMATCH')
   putBinding(@CurrentActor() actor: Actor, @Param('id') id: string, @Param('scene') scene: string, @Body() dto: PutSmsBindingDto) {
-    return this.config.putBinding(actor, id, scene, dto);
+    return this.bindings.put(actor, id, scene, dto);
   }
 
   @Delete('bindings/:scene')
@@ -42,7 +42,7 @@ export class SmsAppAdminController {
   @ApiData(null)
   @ApiErrors('APP_NOT_FOUND', 'SMS_NOT_CONFIGURED')
   async deleteBinding(@CurrentActor() actor: Actor, @Param('id') id: string, @Param('scene') scene: string) {
-    await this.config.deleteBinding(actor, id, scene);
+    await this.bindings.delete(actor, id, scene);
     return null;
   }
 
@@ -53,7 +53,7 @@ export class SmsAppAdminController {
   @ApiData(SmsTestSendData)
   @ApiErrors('APP_NOT_FOUND', ...SMS_DELIVERY)
   async test(@CurrentActor() actor: Actor, @Param('id') id: string, @Body() dto: SmsTestSendDto) {
-    const r = await this.sms.testSend(actor, id, dto);
+    const r = await this.testSend.send(actor, id, dto);
     return { message_id: r.messageId, provider: r.provider, biz_id: r.bizId, status: r.status };
   }
 }

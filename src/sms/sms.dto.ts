@@ -1,8 +1,9 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, IntersectionType, OmitType, PartialType } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
   IsDateString, IsIn, IsInt, IsNotEmpty, IsObject, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min, ValidateIf,
 } from 'class-validator';
+import { PageQuery } from '../common/http/page-query.dto.js';
 import { SCENES, type Scene } from '../common/scenes.js';
 import { SMS_PROVIDER_NAMES, type SmsProviderName } from './sms-account.entity.js';
 import { type SmsMessageStatus } from './sms-message.entity.js';
@@ -10,7 +11,12 @@ import { SMS_MESSAGE_TYPES, type SmsMessageType } from './sms-signature.entity.j
 
 const ENDPOINT = /^[A-Za-z0-9.-]+(:\d{1,5})?$/;
 
-export class CreateSmsAccountDto {
+/**
+ * An account's fields as both its creation and its change validate them. What
+ * holds for creation alone is documented on {@link CreateSmsAccountDto}: a
+ * mapped type can add to what it copies, not take away.
+ */
+class SmsAccountFields {
   @ApiProperty({ example: 'Aliyun main' })
   @IsString() @IsNotEmpty() @MaxLength(100)
   name: string;
@@ -27,43 +33,42 @@ export class CreateSmsAccountDto {
   @IsOptional() @IsString() @IsNotEmpty() @MaxLength(256)
   access_key_secret?: string;
 
-  @ApiPropertyOptional({ example: 'dysmsapi.aliyuncs.com', description: 'host[:port]' })
+  @ApiPropertyOptional({ type: 'string', example: 'dysmsapi.aliyuncs.com', description: 'host[:port]' })
   @IsOptional() @IsString() @Matches(ENDPOINT) @MaxLength(255)
-  endpoint?: string;
-
-  @ApiPropertyOptional({ enum: ['http', 'https'], default: 'https' })
-  @IsOptional() @IsIn(['http', 'https'])
-  protocol?: 'http' | 'https';
-
-  @ApiPropertyOptional({ description: 'bound of one provider call; SMS_TIMEOUT_MS when absent' })
-  @IsOptional() @IsInt() @Min(100) @Max(60_000)
-  timeout_ms?: number;
-}
-
-export class UpdateSmsAccountDto {
-  @ApiPropertyOptional()
-  @IsOptional() @IsString() @IsNotEmpty() @MaxLength(100)
-  name?: string;
-
-  @ApiPropertyOptional({ description: 'replaces the AccessKey; give the secret with it' })
-  @IsOptional() @IsString() @IsNotEmpty() @MaxLength(128)
-  access_key_id?: string;
-
-  @ApiPropertyOptional()
-  @IsOptional() @IsString() @IsNotEmpty() @MaxLength(256)
-  access_key_secret?: string;
-
-  @ApiPropertyOptional({ nullable: true })
-  @ValidateIf((_, v) => v !== undefined && v !== null) @IsString() @Matches(ENDPOINT) @MaxLength(255)
   endpoint?: string | null;
 
   @ApiPropertyOptional({ enum: ['http', 'https'] })
   @IsOptional() @IsIn(['http', 'https'])
-  protocol?: 'http' | 'https';
+  protocol?: 'http' | 'https' | null;
 
-  @ApiPropertyOptional({ nullable: true })
-  @ValidateIf((_, v) => v !== undefined && v !== null) @IsInt() @Min(100) @Max(60_000)
+  @ApiPropertyOptional({ type: 'number', description: 'bound of one provider call; SMS_TIMEOUT_MS when absent' })
+  @IsOptional() @IsInt() @Min(100) @Max(60_000)
   timeout_ms?: number | null;
+}
+
+export class CreateSmsAccountDto extends SmsAccountFields {
+  @ApiPropertyOptional({ default: 'https' })
+  declare protocol?: 'http' | 'https' | null;
+}
+
+/**
+ * Every field but the provider, each optional. `null` resets the endpoint, the
+ * protocol and the timeout to their defaults, as at creation; a null name is
+ * refused (validated, not skipped, as `skipNullProperties: false` does for each
+ * field that is not optional at creation).
+ */
+export class UpdateSmsAccountDto extends PartialType(OmitType(SmsAccountFields, ['provider'] as const), { skipNullProperties: false }) {
+  @ApiPropertyOptional({ description: 'replaces the AccessKey; give the secret with it' })
+  declare access_key_id?: string;
+
+  @ApiPropertyOptional({ enum: ['http', 'https'], nullable: true, description: 'null: https' })
+  declare protocol?: 'http' | 'https' | null;
+
+  @ApiPropertyOptional({ type: 'string', nullable: true })
+  declare endpoint?: string | null;
+
+  @ApiPropertyOptional({ type: 'number', nullable: true, description: 'bound of one provider call; null: SMS_TIMEOUT_MS' })
+  declare timeout_ms?: number | null;
 }
 
 export class CreateSmsSignatureDto {
@@ -148,15 +153,7 @@ export class SmsTestSendDto {
   params?: Record<string, string>;
 }
 
-export class ListSmsMessagesQuery {
-  @ApiPropertyOptional({ default: 1 })
-  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(100_000)
-  page: number = 1;
-
-  @ApiPropertyOptional({ default: 20, maximum: 100 })
-  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(100)
-  page_size: number = 20;
-
+class SmsMessageFilter {
   @ApiPropertyOptional({ format: 'uuid' })
   @IsOptional() @IsUUID()
   app_id?: string;
@@ -181,3 +178,5 @@ export class ListSmsMessagesQuery {
   @IsOptional() @IsDateString()
   to?: string;
 }
+
+export class ListSmsMessagesQuery extends IntersectionType(PageQuery({ default: 20, max: 100 }), SmsMessageFilter) {}

@@ -10,16 +10,22 @@ import { SmsAccountEntity } from './sms-account.entity.js';
 import { SmsAdminController } from './sms-admin.controller.js';
 import { SmsAppAdminController } from './sms-app-admin.controller.js';
 import { SmsBindingEntity } from './sms-binding.entity.js';
-import { SmsConfigService } from './sms-config.service.js';
+import { SmsAccountsService } from './sms-accounts.service.js';
+import { SmsBindingsService } from './sms-bindings.service.js';
+import { SmsConfigChanges } from './sms-config-changes.js';
+import { SmsDeliveryService } from './sms-delivery.service.js';
+import { SmsLogService } from './sms-log.service.js';
 import { SmsMessageEntity } from './sms-message.entity.js';
 import { SmsSender } from './sms-sender.js';
 import { SmsSignatureEntity } from './sms-signature.entity.js';
+import { SmsSignaturesService } from './sms-signatures.service.js';
 import { SmsTemplateEntity } from './sms-template.entity.js';
+import { SmsTemplatesService } from './sms-templates.service.js';
+import { SmsTestSendService } from './sms-test-send.service.js';
 import { SmsRouteCache } from './sms-route-cache.js';
 import { SmsRepository } from './sms.repository.js';
-import { SmsService } from './sms.service.js';
 
-/** SMS delivery. Global so any feature can inject `SmsSender`. */
+/** SMS configuration, delivery and the send log. Global so any feature can inject `SmsSender`. */
 @Global()
 @Module({
   imports: [
@@ -31,14 +37,20 @@ import { SmsService } from './sms.service.js';
   providers: [
     SmsRepository,
     SmsRouteCache,
-    SmsConfigService,
-    SmsService,
+    SmsConfigChanges,
+    SmsAccountsService,
+    SmsSignaturesService,
+    SmsTemplatesService,
+    SmsBindingsService,
+    SmsDeliveryService,
+    SmsTestSendService,
+    SmsLogService,
     ConsoleSmsProvider,
     AliyunSmsProvider,
     SmsProviderRegistry,
     SendLogSweeper,
-    { provide: SmsSender, useExisting: SmsService },
+    { provide: SmsSender, useExisting: SmsDeliveryService },
   ],
-  exports: [SmsSender, SmsService],
+  exports: [SmsSender],
 })
 export class SmsModule {}

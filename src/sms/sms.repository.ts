@@ -1,7 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { And, DataSource, EntityManager, type FindOptionsWhere, LessThan, MoreThanOrEqual } from 'typeorm';
+import { DomainError } from '../common/errors/domain-error.js';
+import { type ErrorName } from '../common/errors/error-registry.js';
 import { type Scene } from '../common/scenes.js';
+import { findByUuid } from '../database/find-by-uuid.js';
+import { findPage, type PageRequest } from '../database/find-page.js';
 import { SmsAccountEntity } from './sms-account.entity.js';
 import { SmsBindingEntity } from './sms-binding.entity.js';
 import { SmsMessageEntity, type SmsMessageStatus } from './sms-message.entity.js';
@@ -9,11 +13,7 @@ import { COMPLETE_MESSAGE, INSERT_MESSAGE } from './sms-log.statements.js';
 import { SmsSignatureEntity } from './sms-signature.entity.js';
 import { SmsTemplateEntity } from './sms-template.entity.js';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-export interface SmsMessageFilter {
-  page: number;
-  pageSize: number;
+export interface SmsMessageFilter extends PageRequest {
   appId?: string;
   phone?: string;
   status?: SmsMessageStatus;
@@ -30,14 +30,20 @@ export interface BindingRoute {
   account: SmsAccountEntity | null;
 }
 
-/** The only code that touches the sms_* tables. `find*` answers null for unknown or malformed ids. */
+/**
+ * The only code that touches the sms_* tables. `find*` answers null for unknown
+ * or malformed ids, `get*` the not-found error of what it looks for.
+ */
 @Injectable()
 export class SmsRepository {
   constructor(@InjectDataSource() private readonly ds: DataSource) {}
 
   async findAccount(id: string, m: EntityManager = this.ds.manager, lock = false): Promise<SmsAccountEntity | null> {
-    if (!UUID.test(id)) return null;
-    return m.getRepository(SmsAccountEntity).findOne({ where: { id }, ...(lock ? { lock: { mode: 'pessimistic_write' as const } } : {}) });
+    return findByUuid(m, SmsAccountEntity, id, lock);
+  }
+
+  async getAccount(id: string, m?: EntityManager, lock = false): Promise<SmsAccountEntity> {
+    return found(await this.findAccount(id, m, lock), 'SMS_ACCOUNT_NOT_FOUND');
   }
 
   async listAccounts(): Promise<SmsAccountEntity[]> {
@@ -45,21 +51,27 @@ export class SmsRepository {
   }
 
   async findSignature(id: string, m: EntityManager = this.ds.manager, lock = false): Promise<SmsSignatureEntity | null> {
-    if (!UUID.test(id)) return null;
-    return m.getRepository(SmsSignatureEntity).findOne({ where: { id }, ...(lock ? { lock: { mode: 'pessimistic_write' as const } } : {}) });
+    return findByUuid(m, SmsSignatureEntity, id, lock);
   }
 
-  async listSignatures(accountId: string, m: EntityManager = this.ds.manager): Promise<SmsSignatureEntity[]> {
-    return m.getRepository(SmsSignatureEntity).find({ where: { accountId }, order: { createdAt: 'ASC', id: 'ASC' } });
+  async getSignature(id: string, m?: EntityManager, lock = false): Promise<SmsSignatureEntity> {
+    return found(await this.findSignature(id, m, lock), 'SMS_SIGNATURE_NOT_FOUND');
+  }
+
+  async listSignatures(accountId: string): Promise<SmsSignatureEntity[]> {
+    return this.ds.getRepository(SmsSignatureEntity).find({ where: { accountId }, order: { createdAt: 'ASC', id: 'ASC' } });
   }
 
   async findTemplate(id: string, m: EntityManager = this.ds.manager, lock = false): Promise<SmsTemplateEntity | null> {
-    if (!UUID.test(id)) return null;
-    return m.getRepository(SmsTemplateEntity).findOne({ where: { id }, ...(lock ? { lock: { mode: 'pessimistic_write' as const } } : {}) });
+    return findByUuid(m, SmsTemplateEntity, id, lock);
   }
 
-  async listTemplates(accountId: string, m: EntityManager = this.ds.manager): Promise<SmsTemplateEntity[]> {
-    return m.getRepository(SmsTemplateEntity).find({ where: { accountId }, order: { createdAt: 'ASC', id: 'ASC' } });
+  async getTemplate(id: string, m?: EntityManager, lock = false): Promise<SmsTemplateEntity> {
+    return found(await this.findTemplate(id, m, lock), 'SMS_TEMPLATE_NOT_FOUND');
+  }
+
+  async listTemplates(accountId: string): Promise<SmsTemplateEntity[]> {
+    return this.ds.getRepository(SmsTemplateEntity).find({ where: { accountId }, order: { createdAt: 'ASC', id: 'ASC' } });
   }
 
   async findBinding(appId: string, scene: Scene, m: EntityManager = this.ds.manager): Promise<SmsBindingEntity | null> {
@@ -91,12 +103,30 @@ export class SmsRepository {
     return this.ds.getRepository(SmsBindingEntity).find({ where: { appId }, order: { scene: 'ASC' } });
   }
 
+  /**
+   * Binds (app, scene), or rebinds it keeping its id and creation time, in one
+   * statement: concurrent binds of one scene cannot both insert (the unique
+   * constraint would refuse the second). Answers the binding as it now stands.
+   */
+  async upsertBinding(m: EntityManager, b: SmsBindingEntity): Promise<SmsBindingEntity> {
+    await m.query(
+      `INSERT INTO sms_bindings (id, app_id, scene, template_id, signature_id, fallback_template_id, fallback_signature_id, created_at, updated_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+       ON CONFLICT ON CONSTRAINT uq_sms_bindings_app_scene DO UPDATE SET
+         template_id = EXCLUDED.template_id, signature_id = EXCLUDED.signature_id,
+         fallback_template_id = EXCLUDED.fallback_template_id, fallback_signature_id = EXCLUDED.fallback_signature_id,
+         updated_at = EXCLUDED.updated_at`,
+      [b.id, b.appId, b.scene, b.templateId, b.signatureId, b.fallbackTemplateId, b.fallbackSignatureId, b.createdAt, b.updatedAt],
+    );
+    return (await this.findBinding(b.appId, b.scene, m))!;
+  }
+
   async deleteBinding(m: EntityManager, id: string): Promise<void> {
     await m.getRepository(SmsBindingEntity).delete({ id });
   }
 
-  /** Inserts or saves any of the configuration entities. */
-  async save<T extends SmsAccountEntity | SmsSignatureEntity | SmsTemplateEntity | SmsBindingEntity>(m: EntityManager, entity: T): Promise<T> {
+  /** Inserts or saves an account, a signature or a template. */
+  async save<T extends SmsAccountEntity | SmsSignatureEntity | SmsTemplateEntity>(m: EntityManager, entity: T): Promise<T> {
     return m.save(entity);
   }
 
@@ -140,12 +170,12 @@ export class SmsRepository {
     if (f.from && f.to) where.createdAt = And(MoreThanOrEqual(f.from), LessThan(f.to));
     else if (f.from) where.createdAt = MoreThanOrEqual(f.from);
     else if (f.to) where.createdAt = LessThan(f.to);
-    const [items, total] = await this.ds.getRepository(SmsMessageEntity).findAndCount({
-      where,
-      order: { createdAt: 'DESC', attempt: 'DESC', id: 'ASC' },
-      skip: (f.page - 1) * f.pageSize,
-      take: f.pageSize,
-    });
-    return { items, total };
+    return findPage(this.ds.getRepository(SmsMessageEntity), { where, order: { createdAt: 'DESC', attempt: 'DESC', id: 'ASC' } }, f);
   }
+}
+
+/** The row, or `error` when there is none. */
+function found<T>(row: T | null, error: ErrorName): T {
+  if (!row) throw new DomainError(error);
+  return row;
 }

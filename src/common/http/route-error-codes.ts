@@ -1,5 +1,5 @@
-import { FASTIFY_ROUTE_CONFIG_METADATA } from '@nestjs/platform-fastify/constants.js';
 import { type ErrorName } from '../errors/error-registry.js';
+import { MergeRouteConfig, routeConfigOf } from './route-config.js';
 
 /** An endpoint's own numbering of some errors, where its document gives a number another meaning than its dialect's default. */
 export type RouteErrorCodes = Readonly<Partial<Record<ErrorName, number>>>;
@@ -17,15 +17,10 @@ declare module 'fastify' {
  * config already set by decorators listed below it (e.g. `RouteConfig`).
  */
 export function ErrorCodes(codes: RouteErrorCodes): MethodDecorator {
-  return (_target, _key, descriptor) => {
-    const handler = descriptor.value as object;
-    const config = (Reflect.getMetadata(FASTIFY_ROUTE_CONFIG_METADATA, handler) as Record<string, unknown> | undefined) ?? {};
-    Reflect.defineMetadata(FASTIFY_ROUTE_CONFIG_METADATA, { ...config, passcodeErrorCodes: codes }, handler);
-    return descriptor;
-  };
+  return MergeRouteConfig({ passcodeErrorCodes: codes });
 }
 
 /** The numbering {@link ErrorCodes} put on a handler (for tests and docs). */
 export function errorCodesOf(handler: object): RouteErrorCodes | undefined {
-  return (Reflect.getMetadata(FASTIFY_ROUTE_CONFIG_METADATA, handler) as { passcodeErrorCodes?: RouteErrorCodes } | undefined)?.passcodeErrorCodes;
+  return routeConfigOf(handler)?.passcodeErrorCodes;
 }

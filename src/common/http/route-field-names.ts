@@ -1,5 +1,5 @@
-import { FASTIFY_ROUTE_CONFIG_METADATA } from '@nestjs/platform-fastify/constants.js';
 import { DomainError, type InputRole } from '../errors/domain-error.js';
+import { MergeRouteConfig } from './route-config.js';
 
 /** A route's field for each input role its service may report (DomainErrorDetails.role). */
 export type RouteFieldNames = Readonly<Partial<Record<InputRole, string>>>;
@@ -17,12 +17,7 @@ declare module 'fastify' {
  * a config already set by decorators listed below it.
  */
 export function FieldNames(names: RouteFieldNames): MethodDecorator {
-  return (_target, _key, descriptor) => {
-    const handler = descriptor.value as object;
-    const config = (Reflect.getMetadata(FASTIFY_ROUTE_CONFIG_METADATA, handler) as Record<string, unknown> | undefined) ?? {};
-    Reflect.defineMetadata(FASTIFY_ROUTE_CONFIG_METADATA, { ...config, passcodeFieldNames: names }, handler);
-    return descriptor;
-  };
+  return MergeRouteConfig({ passcodeFieldNames: names });
 }
 
 /**

@@ -19,7 +19,7 @@ const DEFAULT_ENDPOINT = 'dysmsapi.aliyuncs.com';
 export class AliyunSmsProvider extends SmsProvider {
   readonly name = 'aliyun' as const;
 
-  /** One SDK client per account connection (SmsService keeps a connection per loaded account row). */
+  /** One SDK client per account connection (SmsDeliveryService keeps a connection per loaded account row). */
   private readonly clients = new WeakMap<SmsAccountConnection, InstanceType<ClientCtor>>();
 
   private clientFor(account: SmsAccountConnection): InstanceType<ClientCtor> {

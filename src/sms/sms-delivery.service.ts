@@ -1,17 +1,10 @@
-import { randomInt } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { Inject, Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import { PinoLogger } from 'nestjs-pino';
-import { DataSource } from 'typeorm';
-import { AppsService } from '../apps/apps.service.js';
-import { type Actor } from '../audit/actor.js';
-import { AuditService } from '../audit/audit.service.js';
 import { Clock } from '../common/clock/clock.js';
 import { SecretBox } from '../common/crypto/secret-box.js';
 import { DomainError } from '../common/errors/domain-error.js';
 import { type ErrorName } from '../common/errors/error-registry.js';
-import { parsePhoneInput } from '../common/phone/phone.js';
 import { type AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { renderTemplate } from './providers/render-template.js';
@@ -22,11 +15,9 @@ import { SmsMessageEntity, type SmsMessageStatus } from './sms-message.entity.js
 import { SmsSender, type SmsSendRequest, type SmsSendResult } from './sms-sender.js';
 import { type SmsSignatureEntity } from './sms-signature.entity.js';
 import { type SmsTemplateEntity } from './sms-template.entity.js';
-import { credentialsAad, type SmsCredentials } from './sms-config.service.js';
-import { ListSmsMessagesQuery, SmsTestSendDto } from './sms.dto.js';
+import { credentialsAad, type SmsCredentials } from './sms-credentials.js';
 import { SmsRouteCache } from './sms-route-cache.js';
 import { SmsRepository } from './sms.repository.js';
-import { smsMessageView } from './sms.views.js';
 
 /** One account's template and signature, as a binding names them. */
 interface Route {
@@ -49,13 +40,10 @@ const TIMEOUT_SLACK_MS = 250;
  * request was written) never fails over: the first message may still arrive.
  */
 @Injectable()
-export class SmsService extends SmsSender {
+export class SmsDeliveryService extends SmsSender {
   constructor(
-    @InjectDataSource() private readonly ds: DataSource,
     private readonly repo: SmsRepository,
     private readonly providers: SmsProviderRegistry,
-    private readonly apps: AppsService,
-    private readonly audit: AuditService,
     private readonly box: SecretBox,
     private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -63,7 +51,7 @@ export class SmsService extends SmsSender {
     private readonly logger: PinoLogger,
   ) {
     super();
-    this.logger.setContext('SmsService');
+    this.logger.setContext('SmsDeliveryService');
   }
 
   /** Decrypted credentials per loaded account row; cached routes reuse the row, a changed account is a new row. */
@@ -71,7 +59,7 @@ export class SmsService extends SmsSender {
 
   /** Sends one message for an app's scene (see SmsSender). Never call it inside a database transaction. */
   async send(req: SmsSendRequest): Promise<SmsSendResult> {
-    const found = await this.routes.get(req.appId, req.scene, () => this.repo.findBindingRoute(req.appId, req.scene));
+    const found = await this.routes.get(req, () => this.repo.findBindingRoute(req.appId, req.scene));
     if (!found) {
       await this.logRefusal(req, null, 'SMS_NOT_CONFIGURED');
       throw new DomainError('SMS_NOT_CONFIGURED', { message: `no SMS binding for scene ${req.scene}` });
@@ -96,43 +84,11 @@ export class SmsService extends SmsSender {
     throw toDomainError(second);
   }
 
-  /** An operator's test message through an app's binding; the answer names the send-log row. */
-  async testSend(actor: Actor, appId: string, dto: SmsTestSendDto): Promise<SmsSendResult> {
-    await this.apps.get(appId);
-    const phone = parsePhoneInput(dto.mcode, dto.mobile).e164;
-    const params = dto.params ?? { code: String(randomInt(0, 1_000_000)).padStart(6, '0') };
-    try {
-      return await this.send({ appId, scene: dto.scene, phone, params, origin: 'admin-test' });
-    } finally {
-      await this.ds.transaction((m) =>
-        this.audit.record(m, actor, { action: 'sms.test_send', targetType: 'app', targetId: appId, details: { scene: dto.scene } }),
-      );
-    }
-  }
-
-  /** The send log, newest first, filtered and paged. */
-  async listMessages(q: ListSmsMessagesQuery) {
-    const { items, total } = await this.repo.listMessages({
-      page: q.page,
-      pageSize: q.page_size,
-      appId: q.app_id,
-      phone: q.phone,
-      status: q.status,
-      scene: q.scene,
-      from: q.from ? new Date(q.from) : undefined,
-      to: q.to ? new Date(q.to) : undefined,
-    });
-    return { items: items.map(smsMessageView), total, page: q.page, page_size: q.page_size };
-  }
-
   private async loadRoute(templateId: string, signatureId: string): Promise<Route> {
-    const template = await this.repo.findTemplate(templateId);
-    const signature = await this.repo.findSignature(signatureId);
     // Foreign keys keep these; a miss means a concurrent change, which is a configuration problem.
-    if (!template) throw new DomainError('SMS_TEMPLATE_NOT_FOUND');
-    if (!signature) throw new DomainError('SMS_SIGNATURE_NOT_FOUND');
-    const account = await this.repo.findAccount(template.accountId);
-    if (!account) throw new DomainError('SMS_ACCOUNT_NOT_FOUND');
+    const template = await this.repo.getTemplate(templateId);
+    const signature = await this.repo.getSignature(signatureId);
+    const account = await this.repo.getAccount(template.accountId);
     return { account, template, signature };
   }
 

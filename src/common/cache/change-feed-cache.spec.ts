@@ -1,0 +1,103 @@
+import { type EntityManager } from 'typeorm';
+import { type ChangeSubscriber } from '../../database/change-feed.js';
+import { Clock } from '../clock/clock.js';
+import { ChangeFeedCache } from './change-feed-cache.js';
+
+class ManualClock extends Clock {
+  ms = Date.UTC(2026, 0, 1, 12);
+  now(): Date {
+    return new Date(this.ms);
+  }
+}
+
+/** The change feed of one topic, in memory: records announcements and delivers what the test says. */
+class FakeFeed {
+  subscriber?: ChangeSubscriber;
+  readonly announced: Array<[string, string]> = [];
+
+  subscribe(topic: string, s: ChangeSubscriber): void {
+    expect(topic).toBe('things');
+    this.subscriber = s;
+  }
+
+  async announce(_m: EntityManager, topic: string, key: string): Promise<void> {
+    this.announced.push([topic, key]);
+  }
+}
+
+describe('ChangeFeedCache', () => {
+  let clock: ManualClock;
+  let feed: FakeFeed;
+  let cache: ChangeFeedCache<{ id: number }, string | null>;
+  let loads: number[];
+  const get = (id: number, value: string | null = `v${id}`) =>
+    cache.get({ id }, async () => {
+      loads.push(id);
+      return value;
+    });
+
+  beforeEach(() => {
+    clock = new ManualClock();
+    feed = new FakeFeed();
+    cache = new ChangeFeedCache(clock, feed, { topic: 'things', key: ({ id }) => `#${id}`, maxEntries: 3 });
+    loads = [];
+  });
+
+  it('answers from the cache for 30 s by the injected clock, null answers included', async () => {
+    expect(await get(1)).toBe('v1');
+    expect(await get(2, null)).toBeNull();
+    clock.ms += 30_000;
+    expect(await get(1)).toBe('v1');
+    expect(await get(2, 'late')).toBeNull();
+    expect(loads).toEqual([1, 2]);
+    clock.ms += 1;
+    expect(await get(1, 'v1 again')).toBe('v1 again');
+    expect(await get(2, 'now')).toBe('now');
+    expect(loads).toEqual([1, 2, 1, 2]);
+  });
+
+  it('when full, forgets the least recently used entry only', async () => {
+    await get(1);
+    await get(2);
+    await get(3);
+    await get(1);
+    await get(4); // over the bound: 2 goes
+    await get(1);
+    await get(3);
+    await get(4);
+    expect(loads).toEqual([1, 2, 3, 4]);
+    await get(2);
+    expect(loads).toEqual([1, 2, 3, 4, 2]);
+  });
+
+  it('drops an entry announced changed, every entry announced without a key, and everything when notifications were missed', async () => {
+    await get(1);
+    await get(2);
+    feed.subscriber!.changed('#1');
+    await get(1);
+    await get(2);
+    expect(loads).toEqual([1, 2, 1]);
+    feed.subscriber!.changed('*');
+    await get(1);
+    await get(2);
+    expect(loads).toEqual([1, 2, 1, 1, 2]);
+    feed.subscriber!.missed();
+    await get(1);
+    expect(loads).toEqual([1, 2, 1, 1, 2, 1]);
+  });
+
+  it('announces a key, or every key, and evicts here', async () => {
+    const m = {} as EntityManager;
+    await cache.announceChange(m, { id: 7 });
+    await cache.announceChange(m);
+    expect(feed.announced).toEqual([['things', '#7'], ['things', '*']]);
+    await get(1);
+    await get(2);
+    cache.evict({ id: 1 });
+    await get(1);
+    await get(2);
+    cache.evict();
+    await get(2);
+    expect(loads).toEqual([1, 2, 1, 2]);
+  });
+});

@@ -1,0 +1,71 @@
+import { LRUCache } from 'lru-cache';
+import { type EntityManager } from 'typeorm';
+import { type ChangeFeed } from '../../database/change-feed.js';
+import { type Clock } from '../clock/clock.js';
+
+/** How long an entry lives: bounds staleness should a notification be lost while the listener reconnects. */
+const TTL_MS = 30_000;
+/** Entries per cache; past it the least recently used one goes. */
+const MAX_ENTRIES = 10_000;
+/** The key a change of every entry of a topic is announced under. */
+const EVERY_KEY = '*';
+
+export interface ChangeFeedCacheOptions<K> {
+  /** The change-feed topic its changes are announced under. */
+  topic: string;
+  /** The string an entry is cached and announced under. */
+  key: (key: K) => string;
+  /** 10,000 unless given. */
+  maxEntries?: number;
+}
+
+/**
+ * A lookup of the request paths (apps by appkey, SMS routes), cached for 30 s in
+ * a bounded LRU: a key costs one database query per TTL, unknown keys included
+ * (a `null` answer is cached too). A change announced through the
+ * {@link ChangeFeed} drops its entry (or every entry) in every instance; a
+ * listener that may have missed notifications drops everything. Time is the
+ * injected {@link Clock}'s, so a fake clock drives expiry in tests.
+ */
+export class ChangeFeedCache<K, V> {
+  private readonly entries: LRUCache<string, { value: V }>;
+
+  constructor(
+    clock: Clock,
+    private readonly feed: Pick<ChangeFeed, 'subscribe' | 'announce'>,
+    private readonly options: ChangeFeedCacheOptions<K>,
+  ) {
+    this.entries = new LRUCache({
+      max: options.maxEntries ?? MAX_ENTRIES,
+      ttl: TTL_MS,
+      // Read the clock on every lookup: the default reuses one reading for a millisecond, on a timer.
+      ttlResolution: 0,
+      perf: { now: () => clock.nowMs() },
+    });
+    feed.subscribe(options.topic, {
+      changed: (key) => (key === EVERY_KEY ? this.entries.clear() : this.entries.delete(key)),
+      missed: () => this.entries.clear(),
+    });
+  }
+
+  /** The cached answer, or `load()`'s (null included), which is then cached. */
+  async get(key: K, load: () => Promise<V>): Promise<V> {
+    const k = this.options.key(key);
+    const hit = this.entries.get(k);
+    if (hit) return hit.value;
+    const value = await load();
+    this.entries.set(k, { value });
+    return value;
+  }
+
+  /** Once `m`'s transaction commits, every instance drops `key`'s entry, or every entry when no key is given. */
+  async announceChange(m: EntityManager, key?: K): Promise<void> {
+    await this.feed.announce(m, this.options.topic, key === undefined ? EVERY_KEY : this.options.key(key));
+  }
+
+  /** Drops `key`'s entry here, or every entry when no key is given. */
+  evict(key?: K): void {
+    if (key === undefined) this.entries.clear();
+    else this.entries.delete(this.options.key(key));
+  }
+}

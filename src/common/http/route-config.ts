@@ -1,0 +1,19 @@
+import { FASTIFY_ROUTE_CONFIG_METADATA } from '@nestjs/platform-fastify/constants.js';
+import { type FastifyContextConfig } from 'fastify';
+
+/** A handler's Fastify route config, as Nest's `RouteConfig` and {@link MergeRouteConfig} set it. */
+export function routeConfigOf(handler: object): FastifyContextConfig | undefined {
+  return Reflect.getMetadata(FASTIFY_ROUTE_CONFIG_METADATA, handler) as FastifyContextConfig | undefined;
+}
+
+/**
+ * Adds `values` to a handler's Fastify route config, keeping what decorators
+ * listed below it put there (Nest's `RouteConfig` replaces the whole config).
+ */
+export function MergeRouteConfig(values: FastifyContextConfig): MethodDecorator {
+  return (_target, _key, descriptor) => {
+    const handler = descriptor.value as object;
+    Reflect.defineMetadata(FASTIFY_ROUTE_CONFIG_METADATA, { ...routeConfigOf(handler), ...values }, handler);
+    return descriptor;
+  };
+}
