@@ -28,4 +28,8 @@ module.exports = {
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   testMatch: ['<rootDir>/src/**/*.spec.ts', '<rootDir>/test/**/*.e2e-spec.ts'],
   testTimeout: 60000,
+  // Two test files at a time: each boots Nest apps on its own databases, and two
+  // workers halve a run on a two-core machine; more cores take a few more.
+  maxWorkers: Math.max(2, Math.min(4, require('node:os').availableParallelism() - 1)),
+  globalSetup: '<rootDir>/test/support/global-setup.ts',
 };

@@ -1,7 +1,7 @@
 import { DataSource } from 'typeorm';
 import { AppsService } from '../src/apps/apps.service.js';
 import { createApp } from './support/admin.js';
-import { POSTGRES_URL } from './support/test-database.js';
+import { NEEDS_POSTGRES, SHARED_POSTGRES_URL } from './support/test-database.js';
 import { startTestApp } from './support/test-app.js';
 
 describe('app lookups by appkey', () => {
@@ -36,8 +36,8 @@ describe('app lookups by appkey', () => {
     }
   });
 
-  (POSTGRES_URL ? it : it.skip)('see an admin change made by another instance on the same Postgres within moments', async () => {
-    const a = await startTestApp();
+  (SHARED_POSTGRES_URL ? it : it.skip)(`see an admin change made by another instance on the same Postgres within moments ${NEEDS_POSTGRES}`, async () => {
+    const a = await startTestApp({ postgres: true });
     const b = await startTestApp({ db: a.db });
     try {
       const app = await createApp(a);

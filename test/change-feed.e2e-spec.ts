@@ -2,7 +2,7 @@ import pg from 'pg';
 import { AppsService } from '../src/apps/apps.service.js';
 import { CHANGE_FEED_APPLICATION_NAME, ChangeFeed } from '../src/database/change-feed.js';
 import { createApp } from './support/admin.js';
-import { POSTGRES_URL } from './support/test-database.js';
+import { SHARED_POSTGRES_URL } from './support/test-database.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -19,15 +19,15 @@ async function poll<T>(read: () => Promise<T>, done: (v: T) => boolean, deadline
 }
 
 // PGlite serves one process and has no LISTEN connection to lose: the listener exists only on Postgres.
-(POSTGRES_URL ? describe : describe.skip)('change feed: one LISTEN connection per instance, whatever happens to it (Postgres only: on PGlite there is no LISTEN connection)', () => {
+(SHARED_POSTGRES_URL ? describe : describe.skip)('change feed: one LISTEN connection per instance, whatever happens to it (needs Postgres: on PGlite there is no LISTEN connection; TEST_DATABASE_URL, or one reachable at 127.0.0.1:5432)', () => {
   let t: TestApp;
   let admin: pg.Client;
   let database: string;
 
   beforeAll(async () => {
-    t = await startTestApp();
+    t = await startTestApp({ postgres: true });
     database = new URL(t.db.url!).pathname.slice(1);
-    admin = new pg.Client({ connectionString: POSTGRES_URL });
+    admin = new pg.Client({ connectionString: SHARED_POSTGRES_URL });
     await admin.connect();
   });
   afterAll(async () => {

@@ -1,9 +1,10 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ensurePgliteTemplate, pgliteTemplateDir } from './support/test-database.js';
 
 /**
  * One PGlite data directory, one process: real `dist/` servers started on the same
@@ -37,14 +38,18 @@ const KEYS = {
   CODE_PEPPER: randomBytes(24).toString('hex'),
 };
 
+beforeAll(() => ensurePgliteTemplate(), 120_000);
+
 afterEach(async () => {
   await Promise.all(running.splice(0).map((s) => s.kill()));
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
+/** A data directory holding a migrated database (a copy of the tests' template), so a start skips initdb. */
 function freshDataDir(): string {
   const dir = mkdtempSync(join(tmpdir(), 'passcode-lock-e2e-'));
   dirs.push(dir);
+  cpSync(pgliteTemplateDir(), dir, { recursive: true });
   return dir;
 }
 

@@ -2,7 +2,7 @@ import pg from 'pg';
 import { createSmsApp } from './support/v1.js';
 import { expectServiceUnavailable, expectServing, probeDialects, probeUntilServing } from './support/db-outage.js';
 import { RecordingSmsProvider, withRecordingSms } from './support/sms.js';
-import { POSTGRES_URL } from './support/test-database.js';
+import { SHARED_POSTGRES_URL } from './support/test-database.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 
 /**
@@ -11,15 +11,15 @@ import { startTestApp, type TestApp } from './support/test-app.js';
  * its backends are terminated, so the pool cannot reconnect; test/abuse/
  * db-restart.abuse-spec.ts restarts a real cluster.
  */
-(POSTGRES_URL ? describe : describe.skip)('a database that cannot be reached (Postgres only: PGlite runs in the process and cannot go away)', () => {
+(SHARED_POSTGRES_URL ? describe : describe.skip)('a database that cannot be reached (needs Postgres: PGlite runs in the process and cannot go away; TEST_DATABASE_URL, or one reachable at 127.0.0.1:5432)', () => {
   let t: TestApp;
   let admin: pg.Client;
   let database: string;
 
   beforeAll(async () => {
-    t = await startTestApp({ override: withRecordingSms(new RecordingSmsProvider()) });
+    t = await startTestApp({ postgres: true, override: withRecordingSms(new RecordingSmsProvider()) });
     database = new URL(t.db.url!).pathname.slice(1);
-    admin = new pg.Client({ connectionString: POSTGRES_URL });
+    admin = new pg.Client({ connectionString: SHARED_POSTGRES_URL });
     await admin.connect();
   });
   afterAll(async () => {

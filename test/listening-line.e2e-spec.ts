@@ -1,8 +1,9 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ensurePgliteTemplate, pgliteTemplateDir } from './support/test-database.js';
 
 /**
  * The start line of a real `dist/` server says where it listens as bound: a server
@@ -13,14 +14,16 @@ import { join } from 'node:path';
 const START_TIMEOUT = 120_000;
 
 const dirs: string[] = [];
+beforeAll(() => ensurePgliteTemplate(), 120_000);
 afterAll(() => {
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
 });
 
-/** Starts `node dist/src/main.js` on a fresh data directory, returns its "Passcode listening" log line and stops it. */
+/** Starts `node dist/src/main.js` on a fresh data directory (a migrated copy of the tests' template, so no initdb), returns its "Passcode listening" log line and stops it. */
 async function listeningLine(host: string | undefined): Promise<{ msg: string; port: number }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'passcode-listen-e2e-'));
   dirs.push(dataDir);
+  cpSync(pgliteTemplateDir(), dataDir, { recursive: true });
   const port = await freePort();
   const env: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: '', REDIS_URL: '', DATA_DIR: dataDir, PORT: String(port), ADMIN_PASSWORD: 'listening-line-test', LOG_LEVEL: 'info' };
   if (host === undefined) delete env.HOST;

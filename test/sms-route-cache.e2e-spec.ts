@@ -1,7 +1,7 @@
 import { DataSource } from 'typeorm';
 import { createApp } from './support/admin.js';
 import { configureSmsDetailed, RecordingSmsProvider, withRecordingSms } from './support/sms.js';
-import { POSTGRES_URL } from './support/test-database.js';
+import { NEEDS_POSTGRES, SHARED_POSTGRES_URL } from './support/test-database.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 import { signParams } from './support/v1.js';
 
@@ -47,9 +47,9 @@ describe('SMS routes cached by the send path', () => {
     }
   });
 
-  (POSTGRES_URL ? it : it.skip)('follow an admin change made by another instance on the same Postgres within moments', async () => {
+  (SHARED_POSTGRES_URL ? it : it.skip)(`follow an admin change made by another instance on the same Postgres within moments ${NEEDS_POSTGRES}`, async () => {
     const sms = new RecordingSmsProvider();
-    const a = await startTestApp({ override: withRecordingSms(sms) });
+    const a = await startTestApp({ postgres: true, override: withRecordingSms(sms) });
     const b = await startTestApp({ db: a.db, override: withRecordingSms(new RecordingSmsProvider()) });
     try {
       const app = await createApp(a);

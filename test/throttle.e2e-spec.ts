@@ -100,7 +100,7 @@ describe('the client address behind TRUST_PROXY', () => {
   });
 });
 
-(REDIS_URL ? describe : describe.skip)('per-IP throttling shared through Redis', () => {
+(REDIS_URL ? describe : describe.skip)('per-IP throttling shared through Redis (needs Redis: REDIS_URL, or one reachable at 127.0.0.1:6379)', () => {
   let a: TestApp;
   let b: TestApp;
   beforeAll(async () => {

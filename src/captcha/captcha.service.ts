@@ -1,6 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import svgCaptcha from 'svg-captcha';
 import { DataSource, LessThan } from 'typeorm';
 import { Clock } from '../common/clock/clock.js';
 import { hmacSha256Hex, randomString, safeEqual } from '../common/crypto/hashing.js';
@@ -8,9 +7,7 @@ import { DomainError } from '../common/errors/domain-error.js';
 import { type AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { CaptchaEntity } from './captcha.entity.js';
-
-/** svg-captcha's main export renders given text to SVG with its bundled font (its typings omit that call). */
-const renderSvg = svgCaptcha as unknown as (text: string, options: object) => string;
+import { CaptchaRenderer } from './captcha-renderer.js';
 
 /** Letters and digits that cannot be mistaken for one another (no 0/O, 1/I/L). */
 const ANSWER_ALPHABET = 'ABCDEFGHJKMNPQRSTUVWXYZ23456789';
@@ -31,6 +28,7 @@ export class CaptchaService {
     @InjectDataSource() private readonly ds: DataSource,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly clock: Clock,
+    private readonly renderer: CaptchaRenderer,
   ) {}
 
   /** A new captcha for an app. The answer exists only in the image and as a keyed hash. */
@@ -42,7 +40,7 @@ export class CaptchaService {
     await this.ds.getRepository(CaptchaEntity).insert({ id, appId, answerHash: this.hash(id, answer), expiresAt, usedAt: null, createdAt: now });
     // Opportunistic cleanup keeps the table small without a scheduler.
     await this.ds.getRepository(CaptchaEntity).delete({ expiresAt: LessThan(new Date(now.getTime() - 3600_000)) });
-    const svg = renderSvg(answer, { noise: 3, color: true, background: '#f4f4f4', width: 120, height: 40, fontSize: 44 });
+    const svg = this.renderer.render(id, answer);
     return { id, image: `data:image/svg+xml;base64,${Buffer.from(svg).toString('base64')}`, expiresAt };
   }
 

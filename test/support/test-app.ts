@@ -8,6 +8,8 @@ import { type AppConfig, ensureGeneratedKeys, loadConfig } from '../../src/confi
 import { FakeClock } from './fake-clock.js';
 import { LogCapture } from './log-capture.js';
 import { createTestDatabase, type TestDatabase } from './test-database.js';
+import { CaptchaRenderer } from '../../src/captcha/captcha-renderer.js';
+import { RecordingCaptchaRenderer } from './captcha.js';
 
 export const ADMIN_USERNAME = 'admin';
 export const ADMIN_PASSWORD = 'correct-horse-battery-staple';
@@ -17,6 +19,8 @@ export interface TestAppOptions {
   env?: Record<string, string>;
   /** Reuse a database (restart tests); by default a fresh one is created and dropped on close. */
   db?: TestDatabase;
+  /** The fresh database on Postgres whatever the run's backend (SHARED_POSTGRES_URL): for tests of several instances, or of Postgres itself. */
+  postgres?: boolean;
   /** Replace providers at the network edge (SMS providers). */
   override?: (builder: TestingModuleBuilder) => TestingModuleBuilder;
 }
@@ -26,6 +30,8 @@ export interface TestApp {
   http: ReturnType<typeof request>;
   clock: FakeClock;
   logs: LogCapture;
+  /** What each captcha image of this app shows (the renderer records it). */
+  captchas: RecordingCaptchaRenderer;
   config: AppConfig;
   db: TestDatabase;
   /** A fresh operator token. */
@@ -36,7 +42,7 @@ export interface TestApp {
 
 /** Boots the real AppModule on a real database, with a fake clock and captured logs. */
 export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp> {
-  const db = options.db ?? (await createTestDatabase());
+  const db = options.db ?? (await createTestDatabase({ postgres: options.postgres }));
   const env = {
     NODE_ENV: 'test',
     DATA_DIR: db.dataDir,
@@ -52,9 +58,12 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
   const config = loadConfig(env);
   const clock = new FakeClock();
   const logs = new LogCapture();
+  const captchas = new RecordingCaptchaRenderer();
   let builder = Test.createTestingModule({ imports: [AppModule.forRoot(config, { logStream: logs })] })
     .overrideProvider(Clock)
-    .useValue(clock);
+    .useValue(clock)
+    .overrideProvider(CaptchaRenderer)
+    .useValue(captchas);
   if (options.override) builder = options.override(builder);
   const moduleRef = await builder.compile();
   const app = configureApp(moduleRef.createNestApplication<NestFastifyApplication>(createAdapter(config), { bufferLogs: true }));
@@ -67,6 +76,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     http,
     clock,
     logs,
+    captchas,
     config,
     db,
     async adminToken() {

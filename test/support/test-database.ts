@@ -1,7 +1,9 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { waitForLock } from 'fs-native-extensions';
 import pg from 'pg';
 import { createDataSource, runMigrations } from '../../src/database/data-source.factory.js';
 
@@ -12,6 +14,17 @@ import { createDataSource, runMigrations } from '../../src/database/data-source.
  */
 export const POSTGRES_URL = process.env.TEST_DATABASE_URL || undefined;
 
+/**
+ * A Postgres for the tests that need one whatever the run's backend (several
+ * instances on one database, connections taken away): TEST_DATABASE_URL, or the
+ * local Postgres the global setup found reachable (global-setup.ts). Unset
+ * when there is none: those tests are then reported skipped, saying why.
+ */
+export const SHARED_POSTGRES_URL = POSTGRES_URL ?? (process.env.PASSCODE_TEST_REACHABLE_POSTGRES || undefined);
+
+/** The reason in the name of a test skipped for want of a Postgres. */
+export const NEEDS_POSTGRES = '(needs Postgres: TEST_DATABASE_URL, or one reachable at 127.0.0.1:5432)';
+
 const MIGRATIONS_DIR = join(process.cwd(), 'migrations');
 
 function migrationsHash(): string {
@@ -20,51 +33,69 @@ function migrationsHash(): string {
   return h.digest('hex').slice(0, 12);
 }
 
-function pgliteTemplateDir(): string {
+/** The migrated PGlite directory every embedded test database is copied from. */
+export function pgliteTemplateDir(): string {
   return join(tmpdir(), `passcode-test-template-${migrationsHash()}`);
 }
 
-function postgresTemplateName(): string {
-  return `${new URL(POSTGRES_URL!).pathname.slice(1)}_tpl_${migrationsHash()}`;
+function postgresTemplateName(url: string): string {
+  return `${new URL(url).pathname.slice(1)}_tpl_${migrationsHash()}`;
 }
 
-/**
- * Makes sure the migrated template exists. Templates are keyed by the migrations'
- * content and built under a temporary name, then renamed, so a run cut short never
- * leaves a half-built template behind; an unchanged one is reused across runs.
+/*
+ * The migrated templates. They are keyed by the migrations' content and built
+ * under a temporary name, then renamed, so a run cut short never leaves a
+ * half-built template behind, and an unchanged one is reused across runs. Test
+ * files run in parallel workers: the first to need a template builds it while
+ * holding a lock (a Postgres advisory lock; an OS lock on a file beside the PGlite
+ * template) and the others wait for it.
  */
-async function ensureTemplate(): Promise<void> {
-  if (POSTGRES_URL) {
-    const name = postgresTemplateName();
-    const building = `${name}_building`;
-    const exists = await withAdmin(async (c) => (await c.query('SELECT 1 FROM pg_database WHERE datname = $1', [name])).rowCount);
-    if (exists) return;
-    await withAdmin(async (c) => {
+
+async function ensurePostgresTemplate(url: string): Promise<void> {
+  const name = postgresTemplateName(url);
+  await withAdmin(url, async (c) => {
+    await c.query('SELECT pg_advisory_lock(hashtext($1))', [name]);
+    try {
+      if ((await c.query('SELECT 1 FROM pg_database WHERE datname = $1', [name])).rowCount) return;
+      const building = `${name}_building`;
       await c.query(`DROP DATABASE IF EXISTS "${building}" WITH (FORCE)`);
       await c.query(`CREATE DATABASE "${building}"`);
-    });
-    const ds = createDataSource({ url: withDatabase(POSTGRES_URL, building), dataDir: '' });
+      const ds = createDataSource({ url: withDatabase(url, building), dataDir: '' });
+      await ds.initialize();
+      try {
+        await runMigrations(ds);
+      } finally {
+        await ds.destroy();
+      }
+      await c.query(`ALTER DATABASE "${building}" RENAME TO "${name}"`);
+    } finally {
+      await c.query('SELECT pg_advisory_unlock(hashtext($1))', [name]);
+    }
+  });
+}
+
+/** The PGlite template (also what tests that start real servers seed their DATA_DIR with). */
+export async function ensurePgliteTemplate(): Promise<void> {
+  const dir = pgliteTemplateDir();
+  const ready = () => existsSync(join(dir, 'pgdata', 'PG_VERSION'));
+  if (ready()) return;
+  const lock = await open(`${dir}.lock`, 'a+');
+  try {
+    await waitForLock(lock.fd);
+    if (ready()) return;
+    const building = mkdtempSync(join(tmpdir(), 'passcode-template-build-'));
+    const ds = createDataSource({ dataDir: building });
     await ds.initialize();
     try {
       await runMigrations(ds);
     } finally {
       await ds.destroy();
     }
-    await withAdmin((c) => c.query(`ALTER DATABASE "${building}" RENAME TO "${name}"`));
-    return;
-  }
-  const dir = pgliteTemplateDir();
-  if (existsSync(join(dir, 'pgdata', 'PG_VERSION'))) return;
-  const building = mkdtempSync(join(tmpdir(), 'passcode-template-build-'));
-  const ds = createDataSource({ dataDir: building });
-  await ds.initialize();
-  try {
-    await runMigrations(ds);
+    rmSync(dir, { recursive: true, force: true });
+    renameSync(building, dir);
   } finally {
-    await ds.destroy();
+    await lock.close();
   }
-  rmSync(dir, { recursive: true, force: true });
-  renameSync(building, dir);
 }
 
 export interface TestDatabase {
@@ -73,22 +104,29 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
-/** A fresh, migrated database of its own for one test app. */
-export async function createTestDatabase(): Promise<TestDatabase> {
-  await ensureTemplate();
+/**
+ * A fresh, migrated database of its own for one test app: on the run's backend,
+ * or on the shared Postgres when `postgres` is asked for (throws if there is none:
+ * such tests are skipped by their SHARED_POSTGRES_URL condition).
+ */
+export async function createTestDatabase(options: { postgres?: boolean } = {}): Promise<TestDatabase> {
+  const url = options.postgres ? SHARED_POSTGRES_URL : POSTGRES_URL;
+  if (options.postgres && !url) throw new Error(`no Postgres for this test ${NEEDS_POSTGRES}`);
   const dataDir = mkdtempSync(join(tmpdir(), 'passcode-test-'));
-  if (POSTGRES_URL) {
+  if (url) {
+    await ensurePostgresTemplate(url);
     const name = `pc_test_${randomBytes(6).toString('hex')}`;
-    await withAdmin((c) => c.query(`CREATE DATABASE "${name}" TEMPLATE "${postgresTemplateName()}"`));
+    await withAdmin(url, (c) => c.query(`CREATE DATABASE "${name}" TEMPLATE "${postgresTemplateName(url)}"`));
     return {
-      url: withDatabase(POSTGRES_URL, name),
+      url: withDatabase(url, name),
       dataDir,
       drop: async () => {
-        await withAdmin((c) => c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`));
+        await withAdmin(url, (c) => c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`));
         rmSync(dataDir, { recursive: true, force: true });
       },
     };
   }
+  await ensurePgliteTemplate();
   cpSync(pgliteTemplateDir(), dataDir, { recursive: true });
   return { dataDir, drop: async () => rmSync(dataDir, { recursive: true, force: true }) };
 }
@@ -99,8 +137,8 @@ function withDatabase(url: string, database: string): string {
   return u.toString();
 }
 
-async function withAdmin<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: POSTGRES_URL });
+async function withAdmin<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
     return await fn(client);
