@@ -55,9 +55,18 @@ app.post('/v1/sms/verify_code', async (req) => {
   const phone = `${b.mcode}${b.mobile}`;
   const now = new Date();
   const code = String(randomInt(1_000_000)).padStart(6, '0');
+  // Passcode's order: the route, then one transaction with the send-log row and the slot, then the provider.
+  const r = await routeOf(a.id, b.scene);
+  let messageId;
   const client = await pool.connect();
   try {
     await client.query('BEGIN');
+    const msg = await client.query({
+      name: INSERT_MESSAGE.name,
+      text: INSERT_MESSAGE.text,
+      values: [a.id, b.scene, phone, 'v1', 1, r.provider, r.account_id, r.template_code, r.sign_name, 'sending', null, null, null, null, null, now, null],
+    });
+    messageId = msg.rows[0].id;
     const { rows } = await client.query({ name: TAKE_SEND_SLOT.name, text: TAKE_SEND_SLOT.text, values: [
       a.id, phone, new Date(now.getTime() + 60_000), randomUUID(), now,
       'phone_day', phone, new Date(Math.floor(now.getTime() / DAY) * DAY), 1000,
@@ -65,8 +74,8 @@ app.post('/v1/sms/verify_code', async (req) => {
       'ip_hour', req.ip, new Date(Math.floor(now.getTime() / HOUR) * HOUR), 1_000_000,
       randomUUID(), b.scene, hash(a.id, b.scene, phone, code), new Date(now.getTime() + 300_000), 5, req.ip,
     ] });
-    const r = rows[0];
-    if (!r.taken || !r.n0 || !r.n1 || !r.n2) {
+    const slot = rows[0];
+    if (!slot.taken || !slot.n0 || !slot.n1 || !slot.n2) {
       await client.query('ROLLBACK');
       return { code: 429, msg: 'refused', data: null };
     }
@@ -77,18 +86,12 @@ app.post('/v1/sms/verify_code', async (req) => {
   } finally {
     client.release();
   }
-  const r = await routeOf(a.id, b.scene);
-  const msg = await pool.query({
-    name: INSERT_MESSAGE.name,
-    text: INSERT_MESSAGE.text,
-    values: [a.id, b.scene, phone, 'v1', 1, r.provider, r.account_id, r.template_code, r.sign_name, 'sending', null, null, null, null, null, now, null],
-  });
   const started = performance.now();
   const answer = await (await fetch(`${PROVIDER_URL}/?PhoneNumbers=${b.mobile}`, { method: 'POST' })).json();
   await pool.query({
     name: COMPLETE_MESSAGE.name,
     text: COMPLETE_MESSAGE.text,
-    values: [msg.rows[0].id, 'sent', answer.BizId, null, answer.Code, answer.Message, Math.round(performance.now() - started), new Date()],
+    values: [messageId, 'sent', answer.BizId, null, answer.Code, answer.Message, Math.round(performance.now() - started), new Date()],
   });
   return { code: 200, msg: 'success', data: { expires_in: 300, resend_in: 60 } };
 });

@@ -2,8 +2,9 @@ import { DataSource } from 'typeorm';
 import { SendLogSweeper } from '../src/sms/send-log-sweeper.js';
 import { SmsSender } from '../src/sms/sms-sender.js';
 import { createApp } from './support/admin.js';
-import { configureSms } from './support/sms.js';
+import { configureSms, RecordingSmsProvider } from './support/sms.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
+import { signParams, useSmsTestApp } from './support/v1.js';
 
 describe('sms: console provider output, send log filters and paging, admin errors', () => {
   let t: TestApp;
@@ -118,5 +119,38 @@ describe('sms: console provider output, send log filters and paging, admin error
     expect(unknown).toMatchObject({ status: 'unknown', phone: '+8618500000009', provider_message: expect.stringContaining('stopped during the provider call') });
     expect(unknown.completed_at).toBeTruthy();
     expect(await sweeper.sweep()).toBe(0);
+  });
+});
+
+describe('sms: a code and the send-log row of its SMS commit together', () => {
+  const sms = new RecordingSmsProvider();
+  const s = useSmsTestApp({ sms });
+
+  it('a send whose row cannot be written leaves no code and no cooldown, though nothing could be undone afterwards', async () => {
+    const ds = s.t.app.get(DataSource);
+    const doomed = '+8618500000777';
+    // The database refuses this number's send-log row, and refuses too every change that could
+    // give a send back afterwards (as when it is unreachable by then): only the one transaction
+    // that writes the code with its row keeps the code from outliving a failed send.
+    await ds.query(`CREATE FUNCTION passcode_test_refuse() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN RAISE EXCEPTION 'refused by the test'; END $$`);
+    await ds.query(`CREATE TRIGGER refuse_row BEFORE INSERT ON sms_messages FOR EACH ROW WHEN (NEW.phone = '${doomed}') EXECUTE FUNCTION passcode_test_refuse()`);
+    await ds.query(`CREATE TRIGGER refuse_undo BEFORE UPDATE OR DELETE ON verification_codes FOR EACH ROW WHEN (OLD.phone_e164 = '${doomed}') EXECUTE FUNCTION passcode_test_refuse()`);
+    await ds.query(`CREATE TRIGGER refuse_release BEFORE UPDATE OR DELETE ON send_cooldowns FOR EACH ROW WHEN (OLD.phone_e164 = '${doomed}') EXECUTE FUNCTION passcode_test_refuse()`);
+    try {
+      const send = () => s.t.http.post('/v1/sms/verify_code').send({ ...signParams(s.t, s.app), mcode: '+86', mobile: doomed.slice(3), scene: 'login' }).expect(200);
+      expect((await send()).body).toEqual({ code: 500, msg: 'Server Error' });
+      expect(sms.messages).toEqual([]);
+      expect(await ds.query(`SELECT id FROM verification_codes WHERE phone_e164 = $1`, [doomed])).toEqual([]);
+      expect(await ds.query(`SELECT phone_e164 FROM send_cooldowns WHERE phone_e164 = $1`, [doomed])).toEqual([]);
+      await ds.query(`DROP TRIGGER refuse_row ON sms_messages`);
+      // Nothing was taken: the number may be sent to at once.
+      expect((await send()).body).toMatchObject({ code: 200 });
+      expect(sms.messages.map((m) => m.phone)).toEqual([doomed]);
+    } finally {
+      await ds.query(`DROP TRIGGER IF EXISTS refuse_row ON sms_messages`);
+      await ds.query(`DROP TRIGGER IF EXISTS refuse_undo ON verification_codes`);
+      await ds.query(`DROP TRIGGER IF EXISTS refuse_release ON send_cooldowns`);
+    }
   });
 });

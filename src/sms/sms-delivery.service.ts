@@ -12,7 +12,7 @@ import { type SmsAccountConnection, type SmsProviderOutcome, type SmsRefused } f
 import { SmsProviderRegistry } from './providers/sms-provider.registry.js';
 import { type SmsAccountEntity } from './sms-account.entity.js';
 import { SmsMessageEntity, type SmsMessageStatus } from './sms-message.entity.js';
-import { SmsSender, type SmsSendRequest, type SmsSendResult } from './sms-sender.js';
+import { type SmsDelivery, SmsSender, type SmsSendRequest, type SmsSendResult } from './sms-sender.js';
 import { type SmsSignatureEntity } from './sms-signature.entity.js';
 import { type SmsTemplateEntity } from './sms-template.entity.js';
 import { credentialsAad, type SmsCredentials } from './sms-credentials.js';
@@ -34,9 +34,10 @@ const TIMEOUT_SLACK_MS = 250;
 
 /**
  * Sends SMS: resolves an app's binding for a scene, checks that what it names is
- * enabled, calls the provider (outside any transaction, bounded in time), records
- * each attempt in the send log and fails over once to the fallback account on a
- * transient refusal. An unknown outcome (a timeout, a connection lost after the
+ * enabled, writes the first attempt's send-log row (in the caller's transaction
+ * when it has one), calls the provider (outside any transaction, bounded in time),
+ * completes the row and fails over once to the fallback account on a transient
+ * refusal. An unknown outcome (a timeout, a connection lost after the
  * request was written) never fails over: the first message may still arrive.
  */
 @Injectable()
@@ -57,8 +58,8 @@ export class SmsDeliveryService extends SmsSender {
   /** Decrypted credentials per loaded account row; cached routes reuse the row, a changed account is a new row. */
   private readonly connections = new WeakMap<SmsAccountEntity, SmsAccountConnection>();
 
-  /** Sends one message for an app's scene (see SmsSender). Never call it inside a database transaction. */
-  async send(req: SmsSendRequest): Promise<SmsSendResult> {
+  /** The app's route for the scene, checked, with its first send-log row ready (see SmsSender). */
+  async prepare(req: SmsSendRequest): Promise<SmsDelivery> {
     const found = await this.routes.get(req, () => this.repo.findBindingRoute(req.appId, req.scene));
     if (!found) {
       await this.logRefusal(req, null, 'SMS_NOT_CONFIGURED');
@@ -72,16 +73,25 @@ export class SmsDeliveryService extends SmsSender {
       await this.logRefusal(req, primary, refusal);
       throw new DomainError(refusal);
     }
-    const first = await this.attempt(req, primary, 1);
-    if (first.ok) return first.result;
-    if (!first.refusal.transient || !binding.fallbackTemplateId || !binding.fallbackSignatureId) throw toDomainError(first);
+    let firstRow: string | undefined;
+    return {
+      record: async (m) => {
+        firstRow = (await this.repo.insertMessage(this.sendingRow(req, primary, 1), m)).id;
+      },
+      deliver: async () => {
+        if (firstRow === undefined) throw new Error('SmsDelivery.deliver() before record()');
+        const first = await this.attempt(req, primary, firstRow);
+        if (first.ok) return first.result;
+        if (!first.refusal.transient || !binding.fallbackTemplateId || !binding.fallbackSignatureId) throw toDomainError(first);
 
-    const fallback = await this.loadRoute(binding.fallbackTemplateId, binding.fallbackSignatureId);
-    // A disabled fallback is no way out: report what the primary answered.
-    if (routeRefusal(fallback)) throw toDomainError(first);
-    const second = await this.attempt(req, fallback, 2);
-    if (second.ok) return second.result;
-    throw toDomainError(second);
+        const fallback = await this.loadRoute(binding.fallbackTemplateId, binding.fallbackSignatureId);
+        // A disabled fallback is no way out: report what the primary answered.
+        if (routeRefusal(fallback)) throw toDomainError(first);
+        const second = await this.attempt(req, fallback, (await this.repo.insertMessage(this.sendingRow(req, fallback, 2))).id);
+        if (second.ok) return second.result;
+        throw toDomainError(second);
+      },
+    };
   }
 
   private async loadRoute(templateId: string, signatureId: string): Promise<Route> {
@@ -93,22 +103,16 @@ export class SmsDeliveryService extends SmsSender {
   }
 
   /**
-   * One provider call with its send-log row: written before the call, completed
-   * after it. Accepted and unknown outcomes are results (the message may be on its
+   * One provider call, completing its send-log row (`rowId`, written before the
+   * call). Accepted and unknown outcomes are results (the message may be on its
    * way); only a refusal, where no message can have left, is not.
    */
   private async attempt(
     req: SmsSendRequest,
     route: Route,
-    attempt: 1 | 2,
+    rowId: string,
   ): Promise<{ ok: true; result: SmsSendResult } | { ok: false; refusal: SmsRefused; messageId: string }> {
     const { account, template, signature } = route;
-    const row = await this.repo.insertMessage({
-      ...this.baseRow(req, route, attempt),
-      status: 'sending',
-      error: null,
-      completedAt: null,
-    });
     const params = providerParams(req.params, template.codeParam);
     const started = performance.now();
     const outcome = await this.callProvider(account, {
@@ -121,7 +125,7 @@ export class SmsDeliveryService extends SmsSender {
     const latencyMs = Math.round(performance.now() - started);
     const kind = outcome.ok ? 'accepted' : outcome.unknown ? 'unknown' : 'refused';
     try {
-      await this.repo.completeMessage(row.id, {
+      await this.repo.completeMessage(rowId, {
         status: LOG_STATUS[kind],
         bizId: outcome.ok ? outcome.bizId : null,
         error: outcome.ok || outcome.unknown ? null : outcome.error,
@@ -133,12 +137,12 @@ export class SmsDeliveryService extends SmsSender {
     } catch (err) {
       // The provider has answered: what it did stands even if the log cannot say so now
       // (the row stays `sending` until the sweeper closes it as `unknown`).
-      if (kind !== 'refused') this.logger.warn({ err, messageId: row.id }, 'send-log row not completed after the provider call');
+      if (kind !== 'refused') this.logger.warn({ err, messageId: rowId }, 'send-log row not completed after the provider call');
       else throw err;
     }
-    if (outcome.ok) return { ok: true, result: { messageId: row.id, provider: account.provider, bizId: outcome.bizId, status: 'sent' } };
-    if (outcome.unknown) return { ok: true, result: { messageId: row.id, provider: account.provider, bizId: null, status: 'unknown' } };
-    return { ok: false, refusal: outcome, messageId: row.id };
+    if (outcome.ok) return { ok: true, result: { messageId: rowId, provider: account.provider, bizId: outcome.bizId, status: 'sent' } };
+    if (outcome.unknown) return { ok: true, result: { messageId: rowId, provider: account.provider, bizId: null, status: 'unknown' } };
+    return { ok: false, refusal: outcome, messageId: rowId };
   }
 
   /**
@@ -202,6 +206,11 @@ export class SmsDeliveryService extends SmsSender {
       protocol: account.protocol,
       timeoutMs: account.timeoutMs ?? this.config.sms.timeoutMs,
     };
+  }
+
+  /** The row of an attempt about to call the provider. */
+  private sendingRow(req: SmsSendRequest, route: Route, attempt: 1 | 2): Omit<SmsMessageEntity, 'id'> {
+    return { ...this.baseRow(req, route, attempt), status: 'sending', error: null, completedAt: null };
   }
 
   /** A send refused before any provider call still leaves a row, so operators see why codes do not arrive. */

@@ -1,3 +1,4 @@
+import type { EntityManager } from 'typeorm';
 import type { Scene } from '../common/scenes.js';
 
 export interface SmsSendRequest {
@@ -26,17 +27,42 @@ export interface SmsSendResult {
 }
 
 /**
- * Sends one SMS for an app and scene through the app's configured account,
- * template and signature (failing over once on a transient refusal, never on an
- * unknown outcome), and records every attempt in the send log. Never call it
- * inside a database transaction. An unknown outcome resolves with `status:
- * 'unknown'`; a throw means no message can have left the provider.
- *
- * Throws DomainError: SMS_NOT_CONFIGURED, SMS_ACCESS_KEY_NOT_FOUND,
- * SMS_TEMPLATE_NOT_FOUND, SMS_SIGNATURE_NOT_FOUND, SMS_ACCOUNT_DISABLED,
- * SMS_TEMPLATE_DISABLED, SMS_SIGNATURE_DISABLED, SMS_PROVIDER_REJECTED,
- * SMS_PHONE_REJECTED, SMS_PROVIDER_RATE_LIMITED, SMS_PROVIDER_FAILED.
+ * One message on its way, its route resolved: the first attempt's send-log row is
+ * written by {@link record} (in the caller's transaction, so a code and the row of
+ * its SMS commit together or not at all), then {@link deliver} calls the provider.
+ */
+export interface SmsDelivery {
+  /** Writes the first attempt's send-log row (`sending`), inside `m`'s transaction when given. Call it once, before deliver. */
+  record(m?: EntityManager): Promise<void>;
+  /**
+   * Calls the provider, outside any transaction, failing over once on a transient
+   * refusal and never on an unknown outcome, and completes the send log. An unknown
+   * outcome resolves with `status: 'unknown'`; a throw means no message can have left
+   * the provider (SMS_ACCESS_KEY_NOT_FOUND, SMS_TEMPLATE_NOT_FOUND,
+   * SMS_SIGNATURE_NOT_FOUND, SMS_PROVIDER_REJECTED, SMS_PHONE_REJECTED,
+   * SMS_PROVIDER_RATE_LIMITED, SMS_PROVIDER_FAILED).
+   */
+  deliver(): Promise<SmsSendResult>;
+}
+
+/**
+ * Sends SMS for an app and scene through the app's configured account, template
+ * and signature, recording every attempt in the send log.
  */
 export abstract class SmsSender {
-  abstract send(request: SmsSendRequest): Promise<SmsSendResult>;
+  /**
+   * Resolves the app's route for the scene and checks that what it names is
+   * enabled; reads only, but for the send-log row of a refusal. Throws
+   * DomainError: SMS_NOT_CONFIGURED, SMS_TEMPLATE_NOT_FOUND,
+   * SMS_SIGNATURE_NOT_FOUND, SMS_ACCOUNT_NOT_FOUND, SMS_ACCOUNT_DISABLED,
+   * SMS_TEMPLATE_DISABLED, SMS_SIGNATURE_DISABLED.
+   */
+  abstract prepare(request: SmsSendRequest): Promise<SmsDelivery>;
+
+  /** Sends one message: {@link prepare}, its row, {@link SmsDelivery.deliver}. Never call it inside a database transaction. */
+  async send(request: SmsSendRequest): Promise<SmsSendResult> {
+    const delivery = await this.prepare(request);
+    await delivery.record();
+    return delivery.deliver();
+  }
 }

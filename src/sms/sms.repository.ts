@@ -130,9 +130,9 @@ export class SmsRepository {
     return m.save(entity);
   }
 
-  /** Writes one send-log row on its own, in one round trip. */
-  async insertMessage(row: Omit<SmsMessageEntity, 'id'>): Promise<SmsMessageEntity> {
-    const [{ id }] = await INSERT_MESSAGE.rows(this.ds, [
+  /** Writes one send-log row in one round trip: in `m`'s transaction when given. */
+  async insertMessage(row: Omit<SmsMessageEntity, 'id'>, m?: EntityManager): Promise<SmsMessageEntity> {
+    const [{ id }] = await INSERT_MESSAGE.rows(m ?? this.ds, [
       row.appId, row.scene, row.phone, row.origin, row.attempt, row.provider, row.accountId, row.templateCode, row.signName, row.status,
       row.bizId, row.error, row.providerCode, row.providerMessage, row.latencyMs, row.createdAt, row.completedAt,
     ]);

@@ -55,11 +55,15 @@ export class VerificationService {
   }
 
   /**
-   * Sends a fresh code: takes the cooldown and the caps with the new code
-   * (superseding older ones) in one statement and transaction, then sends the SMS outside it. A send
-   * refused before any message could leave gives the cooldown and the caps back and kills the code.
-   * A send whose outcome is unknown (the provider did not answer in time) keeps all of them and
-   * the code stays valid: the message may arrive (DESIGN §8), and the client is answered as if sent.
+   * Sends a fresh code. The app's SMS route is resolved first (a configuration
+   * error takes no limit); then one transaction, one durable commit, writes the
+   * send-log row of the message and takes the cooldown and the caps with the new
+   * code (superseding older ones) in one statement, so a code never exists without
+   * the row of its SMS; then the SMS goes out, outside it. A send refused before any
+   * message could leave gives the cooldown and the caps back and kills the code. A
+   * send whose outcome is unknown (the provider did not answer in time) keeps all
+   * of them and the code stays valid: the message may arrive (DESIGN §8), and the
+   * client is answered as if sent.
    */
   async issue(req: IssueRequest): Promise<IssueResult> {
     const { app, scene, phone } = req;
@@ -83,7 +87,10 @@ export class VerificationService {
     ];
     if (req.ip) counters.push([{ scope: 'ip_hour', subject: req.ip, windowStart: windowStart(now, HOUR_MS) }, policy.per_ip_hourly]);
 
+    const delivery = await this.sms.prepare({ appId: app.id, scene, phone: phone.e164, params: { code }, origin: req.origin });
     await this.repo.transaction(async (m) => {
+      // The row first: it locks nothing another send needs, and the slot's hot rows stay locked one round trip.
+      await delivery.record(m);
       const slot = await this.repo.takeSendSlot(m, {
         now,
         until: new Date(now.getTime() + policy.resend_interval_s * 1000),
@@ -100,7 +107,7 @@ export class VerificationService {
           ip: req.ip,
         },
       });
-      // Throwing rolls the transaction back: a refused send leaves no count, cooldown or code behind.
+      // Throwing rolls the transaction back: a refused send leaves no count, cooldown, code or send-log row behind.
       if (slot.status === 'cooldown') {
         throw new DomainError('SEND_COOLDOWN', { retryAfterS: Math.max(1, Math.ceil((slot.until.getTime() - now.getTime()) / 1000)) });
       }
@@ -113,9 +120,9 @@ export class VerificationService {
 
     let sent: SmsSendResult;
     try {
-      sent = await this.sms.send({ appId: app.id, scene, phone: phone.e164, params: { code }, origin: req.origin });
+      sent = await delivery.deliver();
     } catch (err) {
-      // SmsSender throws only when no message can have left the provider.
+      // deliver() throws only when no message can have left the provider.
       await this.repo.transaction(async (m) => {
         const at = this.clock.now();
         await this.repo.releaseCooldown(m, app.id, phone.e164, holder, at);
