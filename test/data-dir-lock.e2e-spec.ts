@@ -1,10 +1,10 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensurePgliteTemplate, pgliteTemplateDir } from './support/test-database.js';
+import { freePort } from './support/free-port.js';
 
 /**
  * One PGlite data directory, one process: real `dist/` servers started on the same
@@ -152,16 +152,6 @@ async function expectApp(server: Server, id: string, name: string): Promise<void
   expect(res.body.data.name).toBe(name);
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 describe('one data directory, one process', () => {
   it('refuses a second server on the same data directory, and the first keeps serving', async () => {

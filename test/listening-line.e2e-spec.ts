@@ -1,9 +1,9 @@
 import { spawn } from 'node:child_process';
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensurePgliteTemplate, pgliteTemplateDir } from './support/test-database.js';
+import { freePort } from './support/free-port.js';
 
 /**
  * The start line of a real `dist/` server says where it listens as bound: a server
@@ -51,16 +51,6 @@ async function listeningLine(host: string | undefined): Promise<{ msg: string; p
   }
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 describe('the start line', () => {
   it('names the wildcard it is bound to by default, and how to reach it from this machine', async () => {
