@@ -240,7 +240,8 @@ async function main() {
       ];
       for (let round = 0; round < ROUNDS; round++) {
         for (const side of round % 2 ? [...sides].reverse() : sides) {
-          side.rounds.push(await figure(side.name, side.url, side.request, side.server, { warmup: round === 0, quiesce: () => quiesce(kind) }));
+          // A warm-up before every figure: a side measured after sitting idle while the other ran starts cold (its JIT, its pool).
+          side.rounds.push(await figure(side.name, side.url, side.request, side.server, { warmup: true, quiesce: () => quiesce(kind) }));
         }
       }
       const [ours, theirs] = sides.map((side) => combine(side.name, side.rounds));
@@ -298,7 +299,13 @@ function finish(figures) {
   // The median of the rounds' ratios: each round's two figures ran back to back.
   const ratio = (a) => (by[a]?.ratio_rounds ? median(by[a].ratio_rounds) : null);
   const ratios = { send: ratio('postgres send'), check: ratio('postgres check') };
-  const report = { at: new Date().toISOString(), connections: CONNECTIONS, duration_s: DURATION, warmup_s: WARMUP, rounds: ROUNDS, figures, ratios };
+  // Server CPU per request, Passcode over bare (issue 14's second measure).
+  const cpuRatio = (kind) => {
+    const [ours, theirs] = [by[`postgres ${kind}`], by[`bare ${kind}`]];
+    return ours && theirs ? Math.round((ours.cpu_ms_per_request.server / theirs.cpu_ms_per_request.server) * 100) / 100 : null;
+  };
+  const cpuRatios = { send: cpuRatio('send'), check: cpuRatio('check') };
+  const report = { at: new Date().toISOString(), connections: CONNECTIONS, duration_s: DURATION, warmup_s: WARMUP, rounds: ROUNDS, figures, ratios, server_cpu_ratios: cpuRatios };
   mkdirSync(join(here, 'results'), { recursive: true });
   const file = join(here, 'results', `bench-${report.at.replace(/[:.]/g, '-')}.json`);
   writeFileSync(file, JSON.stringify(report, null, 2) + '\n');
@@ -311,6 +318,7 @@ function finish(figures) {
   for (const r of rows) console.log(r.map((c, i) => (i ? String(c).padStart(widths[i]) : String(c).padEnd(widths[i]))).join('  '));
   const rounds = (name) => (by[name]?.ratio_rounds ?? []).join(', ');
   console.log(`ratio Passcode / bare (median of ${ROUNDS} rounds): send ${ratios.send} (${rounds('postgres send')}), check ${ratios.check} (${rounds('postgres check')})`);
+  console.log(`server CPU per request, Passcode / bare: send ${cpuRatios.send}, check ${cpuRatios.check}`);
   console.log(`written to ${file}`);
 }
 

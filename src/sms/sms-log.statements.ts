@@ -8,8 +8,15 @@ export const INSERT_MESSAGE = new PreparedStatement<{ id: string }>(
                              biz_id, error, provider_code, provider_message, latency_ms, created_at, completed_at)
    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) RETURNING id`,
 );
+/**
+ * A provider's outcome on its row, committed without waiting for the WAL flush:
+ * `set_config(…, true)` turns synchronous_commit off for this statement's own
+ * transaction only (the connection keeps its setting), so a send makes one durable
+ * commit (its code and row) instead of two. A crash may lose the last moment of
+ * outcomes; their rows stay `sending` and the sweeper closes them as `unknown`.
+ */
 export const COMPLETE_MESSAGE = new PreparedStatement(
   'passcode_complete_sms_message',
   `UPDATE sms_messages SET status = $2, biz_id = $3, error = $4, provider_code = $5, provider_message = $6, latency_ms = $7, completed_at = $8
-   WHERE id = $1`,
+   WHERE id = $1 AND set_config('synchronous_commit', 'off', true) IS NOT NULL`,
 );
