@@ -100,4 +100,22 @@ describe('ChangeFeedCache', () => {
     await get(2);
     expect(loads).toEqual([1, 2, 1, 2]);
   });
+
+  it('does not keep a load that a change overtook: it may hold what the change replaced', async () => {
+    let release!: () => void;
+    const slow = cache.get({ id: 1 }, async () => {
+      loads.push(1);
+      await new Promise<void>((r) => (release = r));
+      return 'read before the change committed';
+    });
+    await Promise.resolve();
+    feed.subscriber!.changed('#1');
+    release();
+    expect(await slow).toBe('read before the change committed');
+    expect(await get(1, 'after')).toBe('after');
+    expect(loads).toEqual([1, 1]);
+    // A load nothing overtook is kept.
+    expect(await get(1, 'after')).toBe('after');
+    expect(loads).toEqual([1, 1]);
+  });
 });

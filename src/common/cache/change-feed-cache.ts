@@ -29,6 +29,8 @@ export interface ChangeFeedCacheOptions<K> {
  */
 export class ChangeFeedCache<K, V> {
   private readonly entries: LRUCache<string, { value: V }>;
+  /** Counts the drops: a load that a drop overtook may have read what the change replaced, and is not kept. */
+  private drops = 0;
 
   constructor(
     clock: Clock,
@@ -43,18 +45,23 @@ export class ChangeFeedCache<K, V> {
       perf: { now: () => clock.nowMs() },
     });
     feed.subscribe(options.topic, {
-      changed: (key) => (key === EVERY_KEY ? this.entries.clear() : this.entries.delete(key)),
-      missed: () => this.entries.clear(),
+      changed: (key) => this.drop(key === EVERY_KEY ? undefined : key),
+      missed: () => this.drop(undefined),
     });
   }
 
-  /** The cached answer, or `load()`'s (null included), which is then cached. */
+  /**
+   * The cached answer, or `load()`'s (null included), which is then cached unless
+   * an entry was dropped while it loaded: that load may have read the database
+   * before the change committed, and would keep the old value for 30 s.
+   */
   async get(key: K, load: () => Promise<V>): Promise<V> {
     const k = this.options.key(key);
     const hit = this.entries.get(k);
     if (hit) return hit.value;
+    const drops = this.drops;
     const value = await load();
-    this.entries.set(k, { value });
+    if (drops === this.drops) this.entries.set(k, { value });
     return value;
   }
 
@@ -65,7 +72,12 @@ export class ChangeFeedCache<K, V> {
 
   /** Drops `key`'s entry here, or every entry when no key is given. */
   evict(key?: K): void {
-    if (key === undefined) this.entries.clear();
-    else this.entries.delete(this.options.key(key));
+    this.drop(key === undefined ? undefined : this.options.key(key));
+  }
+
+  private drop(k: string | undefined): void {
+    this.drops++;
+    if (k === undefined) this.entries.clear();
+    else this.entries.delete(k);
   }
 }
