@@ -1,5 +1,6 @@
 import type { Pool, PoolClient, QueryResultRow } from 'pg';
 import { type DataSource, EntityManager, QueryFailedError } from 'typeorm';
+import { PgTransaction, poolOf } from './pg-transaction.js';
 
 /**
  * A statement of a hot path (send, check), run as a named prepared statement:
@@ -8,8 +9,8 @@ import { type DataSource, EntityManager, QueryFailedError } from 'typeorm';
  * thirds of Postgres's CPU per request.
  *
  * TypeORM's `query()` cannot name a statement, so this goes to the pg pool under
- * the DataSource, or to the pg client of the transaction an EntityManager belongs
- * to. Errors come back wrapped as TypeORM's QueryFailedError, like `query()`'s.
+ * the DataSource, to the pg client of a {@link PgTransaction}, or to the one of
+ * the transaction an EntityManager belongs to. Errors come back wrapped as TypeORM's QueryFailedError, like `query()`'s.
  * The name must be unique per text in the process: a pg connection refuses one
  * name for two texts.
  */
@@ -19,11 +20,12 @@ export class PreparedStatement<R extends QueryResultRow> {
     readonly text: string,
   ) {}
 
-  /** Runs on the DataSource's pool, or inside `on`'s transaction when it is a transaction's EntityManager. */
-  async rows(on: DataSource | EntityManager, values: unknown[]): Promise<R[]> {
-    const runner = on instanceof EntityManager ? on.queryRunner : undefined;
-    const ds = on instanceof EntityManager ? on.connection : on;
-    const target: Pool | PoolClient = runner ? ((await runner.connect()) as PoolClient) : (ds.driver as unknown as { master: Pool }).master;
+  /** Runs on the DataSource's pool, in `on`'s transaction when it is one (a PgTransaction, or a transaction's EntityManager). */
+  async rows(on: DataSource | EntityManager | PgTransaction, values: unknown[]): Promise<R[]> {
+    let target: Pool | PoolClient;
+    if (on instanceof PgTransaction) target = on.client;
+    else if (on instanceof EntityManager) target = on.queryRunner ? ((await on.queryRunner.connect()) as PoolClient) : poolOf(on.connection);
+    else target = poolOf(on);
     try {
       return (await target.query<R>({ name: this.name, text: this.text, values })).rows;
     } catch (err) {

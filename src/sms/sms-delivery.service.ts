@@ -75,8 +75,8 @@ export class SmsDeliveryService extends SmsSender {
     }
     let firstRow: string | undefined;
     return {
-      record: async (m) => {
-        firstRow = (await this.repo.insertMessage(this.sendingRow(req, primary, 1), m)).id;
+      record: async (tx) => {
+        firstRow = (await this.repo.insertMessage(this.sendingRow(req, primary, 1), tx)).id;
       },
       deliver: async () => {
         if (firstRow === undefined) throw new Error('SmsDelivery.deliver() before record()');

@@ -1,5 +1,5 @@
-import type { EntityManager } from 'typeorm';
 import type { Scene } from '../common/scenes.js';
+import type { PgTransaction } from '../database/pg-transaction.js';
 
 export interface SmsSendRequest {
   appId: string;
@@ -32,8 +32,8 @@ export interface SmsSendResult {
  * its SMS commit together or not at all), then {@link deliver} calls the provider.
  */
 export interface SmsDelivery {
-  /** Writes the first attempt's send-log row (`sending`), inside `m`'s transaction when given. Call it once, before deliver. */
-  record(m?: EntityManager): Promise<void>;
+  /** Writes the first attempt's send-log row (`sending`), inside `tx` when given. Call it once, before deliver. */
+  record(tx?: PgTransaction): Promise<void>;
   /**
    * Calls the provider, outside any transaction, failing over once on a transient
    * refusal and never on an unknown outcome, and completes the send log. An unknown

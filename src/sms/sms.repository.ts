@@ -6,6 +6,7 @@ import { type ErrorName } from '../common/errors/error-registry.js';
 import { type Scene } from '../common/scenes.js';
 import { findByUuid } from '../database/find-by-uuid.js';
 import { findPage, type PageRequest } from '../database/find-page.js';
+import { type PgTransaction } from '../database/pg-transaction.js';
 import { SmsAccountEntity } from './sms-account.entity.js';
 import { SmsBindingEntity } from './sms-binding.entity.js';
 import { SmsMessageEntity, type SmsMessageStatus } from './sms-message.entity.js';
@@ -130,9 +131,9 @@ export class SmsRepository {
     return m.save(entity);
   }
 
-  /** Writes one send-log row in one round trip: in `m`'s transaction when given. */
-  async insertMessage(row: Omit<SmsMessageEntity, 'id'>, m?: EntityManager): Promise<SmsMessageEntity> {
-    const [{ id }] = await INSERT_MESSAGE.rows(m ?? this.ds, [
+  /** Writes one send-log row in one round trip: in `tx` when given. */
+  async insertMessage(row: Omit<SmsMessageEntity, 'id'>, tx?: PgTransaction): Promise<SmsMessageEntity> {
+    const [{ id }] = await INSERT_MESSAGE.rows(tx ?? this.ds, [
       row.appId, row.scene, row.phone, row.origin, row.attempt, row.provider, row.accountId, row.templateCode, row.signName, row.status,
       row.bizId, row.error, row.providerCode, row.providerMessage, row.latencyMs, row.createdAt, row.completedAt,
     ]);

@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, type EntityManager } from 'typeorm';
+import { DataSource } from 'typeorm';
 import type { Scene } from '../common/scenes.js';
-import { sqlRows } from '../database/sql-rows.js';
+import { type PgTransaction, pgTransaction } from '../database/pg-transaction.js';
 import { type VerificationCodeRow } from './verification-code.js';
 import { CHECK_CODE, takeSendSlotStatement } from './verification.statements.js';
 
@@ -64,43 +64,41 @@ export class VerificationRepository {
    * taking them in the transaction's last statement keeps their row locks for
    * one round trip (this statement's end to COMMIT) instead of three.
    */
-  async takeSendSlot(m: EntityManager, slot: SendSlot): Promise<SendSlotAnswer> {
+  async takeSendSlot(tx: PgTransaction, slot: SendSlot): Promise<SendSlotAnswer> {
     const { code, counters } = slot;
     const params: unknown[] = [code.app_id, code.phone_e164, slot.until, slot.holder, slot.now];
     for (const [key, limit] of counters) params.push(key.scope, key.subject, key.windowStart, limit);
     params.push(code.id, code.scene, code.code_hash, code.expires_at, code.max_attempts, code.ip);
-    const [row] = await takeSendSlotStatement(counters.length).rows(m, params);
+    const [row] = await takeSendSlotStatement(counters.length).rows(tx, params);
     if (!row.taken) {
       // The statement's snapshot may predate a holder that committed meanwhile: then ask again.
-      const heldUntil = row.held_until ?? (await this.cooldownEnd(m, code.app_id, code.phone_e164));
+      const heldUntil = row.held_until ?? (await this.cooldownEnd(tx, code.app_id, code.phone_e164));
       return { status: 'cooldown', until: heldUntil ? new Date(heldUntil) : slot.now };
     }
     const refused = counters.findIndex((_, i) => row[`n${i}`] === 0);
     return refused >= 0 ? { status: 'limit', counter: refused } : { status: 'taken' };
   }
 
-  private async cooldownEnd(m: EntityManager, appId: string, phone: string): Promise<Date | null> {
-    const [row] = sqlRows<{ next_allowed_at: Date }>(
-      await m.query(`SELECT next_allowed_at FROM send_cooldowns WHERE app_id = $1 AND phone_e164 = $2`, [appId, phone]),
-    );
-    return row?.next_allowed_at ?? null;
+  private async cooldownEnd(tx: PgTransaction, appId: string, phone: string): Promise<Date | null> {
+    const { rows } = await tx.client.query<{ next_allowed_at: Date }>(`SELECT next_allowed_at FROM send_cooldowns WHERE app_id = $1 AND phone_e164 = $2`, [appId, phone]);
+    return rows[0]?.next_allowed_at ?? null;
   }
 
   /** Gives the cooldown back after a failed send, unless a later send took it meanwhile. */
-  async releaseCooldown(m: EntityManager, appId: string, phone: string, holder: string, now: Date): Promise<void> {
-    await m.query(`UPDATE send_cooldowns SET next_allowed_at = $4 WHERE app_id = $1 AND phone_e164 = $2 AND holder = $3`, [appId, phone, holder, now]);
+  async releaseCooldown(tx: PgTransaction, appId: string, phone: string, holder: string, now: Date): Promise<void> {
+    await tx.client.query(`UPDATE send_cooldowns SET next_allowed_at = $4 WHERE app_id = $1 AND phone_e164 = $2 AND holder = $3`, [appId, phone, holder, now]);
   }
 
-  async decrement(m: EntityManager, appId: string, key: CounterKey): Promise<void> {
-    await m.query(
+  async decrement(tx: PgTransaction, appId: string, key: CounterKey): Promise<void> {
+    await tx.client.query(
       `UPDATE send_counters SET count = count - 1 WHERE app_id = $1 AND scope = $2 AND subject = $3 AND window_start = $4 AND count > 0`,
       [appId, key.scope, key.subject, key.windowStart],
     );
   }
 
   /** Kills a code whose SMS never went out. */
-  async kill(m: EntityManager, id: string, now: Date): Promise<void> {
-    await m.query(`UPDATE verification_codes SET superseded_at = $2 WHERE id = $1 AND superseded_at IS NULL`, [id, now]);
+  async kill(tx: PgTransaction, id: string, now: Date): Promise<void> {
+    await tx.client.query(`UPDATE verification_codes SET superseded_at = $2 WHERE id = $1 AND superseded_at IS NULL`, [id, now]);
   }
 
   /**
@@ -119,7 +117,8 @@ export class VerificationRepository {
     return { latest: latest.id === null ? null : { ...latest, id: latest.id }, staleHash: stale, consumed };
   }
 
-  transaction<T>(work: (m: EntityManager) => Promise<T>): Promise<T> {
-    return this.ds.transaction(work);
+  /** A transaction for the statements above, straight on the pg pool (see pgTransaction). */
+  transaction<T>(work: (tx: PgTransaction) => Promise<T>): Promise<T> {
+    return pgTransaction(this.ds, work);
   }
 }

@@ -88,10 +88,10 @@ export class VerificationService {
     if (req.ip) counters.push([{ scope: 'ip_hour', subject: req.ip, windowStart: windowStart(now, HOUR_MS) }, policy.per_ip_hourly]);
 
     const delivery = await this.sms.prepare({ appId: app.id, scene, phone: phone.e164, params: { code }, origin: req.origin });
-    await this.repo.transaction(async (m) => {
+    await this.repo.transaction(async (tx) => {
       // The row first: it locks nothing another send needs, and the slot's hot rows stay locked one round trip.
-      await delivery.record(m);
-      const slot = await this.repo.takeSendSlot(m, {
+      await delivery.record(tx);
+      const slot = await this.repo.takeSendSlot(tx, {
         now,
         until: new Date(now.getTime() + policy.resend_interval_s * 1000),
         holder,
@@ -123,11 +123,11 @@ export class VerificationService {
       sent = await delivery.deliver();
     } catch (err) {
       // deliver() throws only when no message can have left the provider.
-      await this.repo.transaction(async (m) => {
+      await this.repo.transaction(async (tx) => {
         const at = this.clock.now();
-        await this.repo.releaseCooldown(m, app.id, phone.e164, holder, at);
-        for (const [key] of counters) await this.repo.decrement(m, app.id, key);
-        await this.repo.kill(m, codeId, at);
+        await this.repo.releaseCooldown(tx, app.id, phone.e164, holder, at);
+        for (const [key] of counters) await this.repo.decrement(tx, app.id, key);
+        await this.repo.kill(tx, codeId, at);
       });
       this.logger.warn({ appId: app.id, scene, phone: maskPhone(phone.e164), err: (err as Error).name === 'DomainError' ? (err as DomainError).code : 'unexpected' }, 'code not sent');
       throw err;
