@@ -3,6 +3,7 @@ import { GUARDS_METADATA, METHOD_METADATA, PATH_METADATA, ROUTE_ARGS_METADATA } 
 import { type NestContainer } from '@nestjs/core';
 import { getMetadataStorage, ValidationTypes } from 'class-validator';
 import { routeConfigOf } from '../common/http/route-config.js';
+import { THROTTLER_METADATA } from '../throttle/throttler-metadata.js';
 
 /** A handler of the application, as the document generator needs to know it. */
 export interface RouteHandler {
@@ -30,8 +31,8 @@ export interface DtoField {
 
 /** The route-argument kinds whose DTOs hold request fields (RouteParamtypes.BODY and QUERY). */
 const DTO_ARGUMENTS = new Set([3, 4]);
-/** @nestjs/throttler's metadata key of @SkipThrottle() for the default throttler (THROTTLER_SKIP + name; the constant is not exported). */
-const SKIP_DEFAULT_THROTTLER = 'THROTTLER:SKIPdefault';
+/** @nestjs/throttler's metadata key of @SkipThrottle() for the default throttler. */
+const SKIP_DEFAULT_THROTTLER = `${THROTTLER_METADATA.skip}default`;
 
 /**
  * Every route handler of the application, by the operationId the document gives it
