@@ -24,6 +24,7 @@ import { ConfigModule } from './config/config.module.js';
 import { DatabaseModule } from './database/database.module.js';
 import { HealthModule } from './health/health.module.js';
 import { LoggingModule } from './logging/logging.module.js';
+import { MetricsModule } from './metrics/metrics.module.js';
 import { SmsModule } from './sms/sms.module.js';
 
 export interface AppModuleOptions {
@@ -58,6 +59,7 @@ export class AppModule {
           }),
         }),
         CommonModule,
+        MetricsModule,
         HealthModule,
         AuditModule,
         AdminAuthModule,

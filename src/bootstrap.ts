@@ -13,7 +13,9 @@ import { acceptMultipartFields } from './common/http/multipart-fields.js';
 import { toDomainError } from './common/http/to-domain-error.js';
 import { sendFailure } from './common/http/wire-exception.filter.js';
 import { type AppConfig } from './config/app-config.js';
+import { APP_CONFIG } from './config/config.module.js';
 import { logRequests } from './logging/request-log.js';
+import { serveMetrics } from './metrics/metrics-route.js';
 import { createOpenApiDocument } from './openapi/openapi-document.js';
 
 const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
@@ -48,7 +50,7 @@ export function createAdapter(config: AppConfig): EnvelopingFastifyAdapter {
   }, dialects);
 }
 
-/** What every Passcode application gets after creation: pino and request lines, shutdown hooks, the request-id header, OpenAPI at /docs. */
+/** What every Passcode application gets after creation: pino and request lines, shutdown hooks, the request-id header, metrics when on, OpenAPI at /docs. */
 export function configureApp(app: NestFastifyApplication): NestFastifyApplication {
   app.useLogger(app.get(Logger));
   app.enableShutdownHooks();
@@ -60,6 +62,7 @@ export function configureApp(app: NestFastifyApplication): NestFastifyApplicatio
     done();
   });
   logRequests(fastify, PinoLogger.root);
+  serveMetrics(app, app.get<AppConfig>(APP_CONFIG).secrets.metricsToken, createDialectResolver());
   // Built on first request: what the controllers, guards, dialects and error tables say (src/openapi/).
   SwaggerModule.setup('docs', app, () => createOpenApiDocument(app));
   return app;

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { ChangeFeedCache } from '../common/cache/change-feed-cache.js';
 import { Clock } from '../common/clock/clock.js';
 import { ChangeFeed } from '../database/change-feed.js';
+import { Metrics } from '../metrics/metrics.js';
 import type { AppEntity } from './app.entity.js';
 
 /**
@@ -11,7 +12,8 @@ import type { AppEntity } from './app.entity.js';
  */
 @Injectable()
 export class AppCache extends ChangeFeedCache<string, AppEntity | null> {
-  constructor(clock: Clock, feed: ChangeFeed) {
+  constructor(clock: Clock, feed: ChangeFeed, metrics: Metrics) {
     super(clock, feed, { topic: 'app', key: (appkey) => appkey });
+    metrics.countCache('app', this);
   }
 }

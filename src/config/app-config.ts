@@ -38,6 +38,8 @@ export interface AppConfig {
     encryptionKey: Buffer;
     jwtSecret: string;
     codePepper: Buffer;
+    /** The bearer token of GET /metrics; absent, metrics are off. */
+    metricsToken?: string;
   };
   admin: {
     username: string;
@@ -64,6 +66,8 @@ export interface AppConfig {
     skewS: number;
   };
   log: { level: string };
+  /** Prometheus metrics, collected and served at GET /metrics when METRICS_TOKEN is set. */
+  metrics: { enabled: boolean };
 }
 
 export class ConfigError extends Error {}
@@ -134,6 +138,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       encryptionKey: parseKey('ENCRYPTION_KEY', env.ENCRYPTION_KEY ?? keys.ENCRYPTION_KEY),
       jwtSecret: parseSecret('JWT_SECRET', env.JWT_SECRET ?? keys.JWT_SECRET),
       codePepper: Buffer.from(parseSecret('CODE_PEPPER', env.CODE_PEPPER ?? keys.CODE_PEPPER), 'utf8'),
+      metricsToken: env.METRICS_TOKEN ? parseSecret('METRICS_TOKEN', env.METRICS_TOKEN) : undefined,
     },
     admin: {
       username: env.ADMIN_USERNAME || 'admin',
@@ -150,6 +155,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     sms: { timeoutMs: parseIntIn(env, 'SMS_TIMEOUT_MS', 5000, 100, 60_000) },
     signature: { skewS: parseIntIn(env, 'SIGNATURE_SKEW_S', 120, 1, 86_400) },
     log: { level: parseEnum(env, 'LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info') },
+    metrics: { enabled: Boolean(env.METRICS_TOKEN) },
   };
 }
 

@@ -7,6 +7,7 @@ import { DomainError } from '../common/errors/domain-error.js';
 import { type ErrorName } from '../common/errors/error-registry.js';
 import { type AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
+import { Metrics } from '../metrics/metrics.js';
 import { renderTemplate } from './providers/render-template.js';
 import { type SmsAccountConnection, type SmsProviderOutcome, type SmsRefused } from './providers/sms-provider.js';
 import { SmsProviderRegistry } from './providers/sms-provider.registry.js';
@@ -50,6 +51,7 @@ export class SmsDeliveryService extends SmsSender {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly routes: SmsRouteCache,
     private readonly logger: PinoLogger,
+    private readonly metrics: Metrics,
   ) {
     super();
     this.logger.setContext('SmsDeliveryService');
@@ -122,8 +124,18 @@ export class SmsDeliveryService extends SmsSender {
       params,
       ...(template.content ? { text: `【${signature.signName}】${renderTemplate(template.content, params)}` } : {}),
     });
-    const latencyMs = Math.round(performance.now() - started);
+    const elapsedMs = performance.now() - started;
+    const latencyMs = Math.round(elapsedMs);
     const kind = outcome.ok ? 'accepted' : outcome.unknown ? 'unknown' : 'refused';
+    this.metrics.smsSent({
+      app: req.appId,
+      scene: req.scene,
+      country: req.country,
+      account: account.id,
+      outcome: outcome.ok || outcome.unknown ? kind : outcome.error,
+      kind,
+      seconds: elapsedMs / 1000,
+    });
     try {
       await this.repo.completeMessage(rowId, {
         status: LOG_STATUS[kind],

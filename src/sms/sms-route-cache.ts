@@ -3,6 +3,7 @@ import { ChangeFeedCache } from '../common/cache/change-feed-cache.js';
 import { Clock } from '../common/clock/clock.js';
 import { type Scene } from '../common/scenes.js';
 import { ChangeFeed } from '../database/change-feed.js';
+import { Metrics } from '../metrics/metrics.js';
 import { type BindingRoute } from './sms.repository.js';
 
 /**
@@ -13,7 +14,8 @@ import { type BindingRoute } from './sms.repository.js';
  */
 @Injectable()
 export class SmsRouteCache extends ChangeFeedCache<{ appId: string; scene: Scene }, BindingRoute | null> {
-  constructor(clock: Clock, feed: ChangeFeed) {
+  constructor(clock: Clock, feed: ChangeFeed, metrics: Metrics) {
     super(clock, feed, { topic: 'sms', key: ({ appId, scene }) => `${appId}|${scene}` });
+    metrics.countCache('sms_route', this);
   }
 }

@@ -26,10 +26,10 @@ export class SmsTestSendService {
    */
   async send(actor: Actor, appId: string, dto: SmsTestSendDto): Promise<SmsSendResult> {
     await this.apps.get(appId);
-    const phone = parsePhoneInput(dto.mcode, dto.mobile).e164;
+    const { e164: phone, region: country } = parsePhoneInput(dto.mcode, dto.mobile);
     const params = dto.params ?? { code: String(randomInt(0, 1_000_000)).padStart(6, '0') };
     try {
-      return await this.sender.send({ appId, scene: dto.scene, phone, params, origin: 'admin-test' });
+      return await this.sender.send({ appId, scene: dto.scene, phone, country, params, origin: 'admin-test' });
     } finally {
       await this.ds.transaction((m) =>
         this.audit.record(m, actor, { action: 'sms.test_send', targetType: 'app', targetId: appId, details: { scene: dto.scene } }),

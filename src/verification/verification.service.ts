@@ -10,6 +10,7 @@ import { maskPhone, type ParsedPhone } from '../common/phone/phone.js';
 import type { Scene } from '../common/scenes.js';
 import { type AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
+import { Metrics } from '../metrics/metrics.js';
 import { CaptchaService } from '../captcha/captcha.service.js';
 import { SmsSender, type SmsSendResult } from '../sms/sms-sender.js';
 import { type CheckResult } from './verification-code.js';
@@ -50,6 +51,7 @@ export class VerificationService {
     private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly logger: PinoLogger,
+    private readonly metrics: Metrics,
   ) {
     this.logger.setContext('VerificationService');
   }
@@ -87,7 +89,7 @@ export class VerificationService {
     ];
     if (req.ip) counters.push([{ scope: 'ip_hour', subject: req.ip, windowStart: windowStart(now, HOUR_MS) }, policy.per_ip_hourly]);
 
-    const delivery = await this.sms.prepare({ appId: app.id, scene, phone: phone.e164, params: { code }, origin: req.origin });
+    const delivery = await this.sms.prepare({ appId: app.id, scene, phone: phone.e164, country: phone.region, params: { code }, origin: req.origin });
     await this.repo.transaction(async (tx) => {
       // The row first: it locks nothing another send needs, and the slot's hot rows stay locked one round trip.
       await delivery.record(tx);
@@ -146,6 +148,12 @@ export class VerificationService {
    * `max_attempts`. Of concurrent checks of one right code, one is approved.
    */
   async check(app: AppEntity, scene: Scene, phone: string, code: string): Promise<CheckResult> {
+    const result = await this.checkLatest(app, scene, phone, code);
+    this.metrics.codeChecked(app.id, scene, result);
+    return result;
+  }
+
+  private async checkLatest(app: AppEntity, scene: Scene, phone: string, code: string): Promise<CheckResult> {
     const fixed = testNumberCode(policyOf(app), phone);
     if (fixed !== undefined) return safeEqual(fixed, code) ? 'approved' : 'wrong_code';
     const now = this.clock.now();

@@ -31,6 +31,9 @@ export class ChangeFeedCache<K, V> {
   private readonly entries: LRUCache<string, { value: V }>;
   /** Counts the drops: a load that a drop overtook may have read what the change replaced, and is not kept. */
   private drops = 0;
+  /** Lookups answered from the cache, and those that loaded (read by the metrics). */
+  hits = 0;
+  misses = 0;
 
   constructor(
     clock: Clock,
@@ -58,7 +61,11 @@ export class ChangeFeedCache<K, V> {
   async get(key: K, load: () => Promise<V>): Promise<V> {
     const k = this.options.key(key);
     const hit = this.entries.get(k);
-    if (hit) return hit.value;
+    if (hit) {
+      this.hits++;
+      return hit.value;
+    }
+    this.misses++;
     const drops = this.drops;
     const value = await load();
     if (drops === this.drops) this.entries.set(k, { value });

@@ -9,6 +9,7 @@ import { errorContext, requestPath } from './request-context.js';
 import { DomainError } from '../errors/domain-error.js';
 import { toDomainError } from './to-domain-error.js';
 import { withFieldName } from './route-field-names.js';
+import { Metrics } from '../../metrics/metrics.js';
 
 /** How often, at most, an unreachable database is logged while it stays unreachable. */
 const OUTAGE_LOG_EVERY_MS = 5_000;
@@ -30,6 +31,7 @@ export class WireExceptionFilter implements ExceptionFilter {
     private readonly logger: PinoLogger,
     private readonly adapterHost: HttpAdapterHost,
     private readonly clock: Clock,
+    private readonly metrics: Metrics,
   ) {
     this.logger.setContext('WireExceptionFilter');
   }
@@ -41,6 +43,7 @@ export class WireExceptionFilter implements ExceptionFilter {
     const { error: mapped, unexpected } = toDomainError(exception);
     const error = withThrottlerWait(this.withAllowedMethods(mapped, req, reply), reply);
     const ctx = errorContext(req);
+    this.metrics.answeredError(error.code);
     if (unexpected && error.code === 'SERVICE_UNAVAILABLE') this.logOutage(exception, ctx.requestId);
     else if (unexpected) this.logger.error({ err: exception, reqId: ctx.requestId, route: ctx.route }, 'request failed: %s', error.code);
     if (reply.sent) return;
