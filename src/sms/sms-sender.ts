@@ -7,7 +7,7 @@ export interface SmsSendRequest {
   /** E.164, already validated (`+8618518768888`). */
   phone: string;
   /** The phone's ISO 3166-1 region (`CN`), when known: a label of the send metrics. */
-  country: string | undefined;
+  country?: string;
   /** Template parameters; verification templates take the code, e.g. `{ code: '123456' }`. */
   params: Record<string, string>;
   /** Who asked, for the send log: `v1`, `authing`, `enduser`, `oauth`, `admin-test`. */
