@@ -209,6 +209,8 @@ async function main() {
   try {
     const adminPassword = randomBytes(12).toString('hex');
     const common = { ADMIN_USERNAME: 'admin', ADMIN_PASSWORD: adminPassword, LOG_LEVEL: 'warn', THROTTLE_LIMIT: '10000000', CODE_PEPPER: randomBytes(24).toString('hex') };
+    // BENCH_METRICS=1: Passcode collects Prometheus metrics (as in production with METRICS_TOKEN), so their cost shows in the ratios.
+    if (process.env.BENCH_METRICS === '1') common.METRICS_TOKEN = randomBytes(16).toString('hex');
     const dir = mkdtempSync(join(tmpdir(), 'passcode-bench-'));
     dataDirs.push(dir);
     console.error(`Postgres (${dbName}), ${CONNECTIONS} connections, ${DURATION} s per figure after ${WARMUP} s warm-up`);
