@@ -93,6 +93,17 @@ describe('sms: aliyun through the official SDK against a fake', () => {
     expect(row).toMatchObject({ id: result.messageId, status: 'sent', provider: 'aliyun', biz_id: result.bizId, provider_code: 'OK', attempt: 1, error: null });
   });
 
+  it('reuses one kept-alive connection for the sends of an account, not one per message', async () => {
+    const own = await FakeAliyun.start({ [AK]: SECRET });
+    try {
+      const appId = await appWith(await aliyunRoute(own, { id: AK, secret: SECRET }));
+      for (let i = 0; i < 5; i++) expect((await send(appId)).status).toBe('sent');
+      expect({ requests: own.requests.length, connections: own.connections }).toEqual({ requests: 5, connections: 1 });
+    } finally {
+      await own.close();
+    }
+  });
+
   it('the fake refuses a signed request whose query was tampered with', async () => {
     const appId = await appWith(await aliyunRoute(fake, { id: AK, secret: SECRET }));
     await send(appId);

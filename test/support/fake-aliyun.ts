@@ -43,6 +43,8 @@ const sha256Hex = (data: string | Buffer) => createHash('sha256').update(data).d
  */
 export class FakeAliyun {
   readonly requests: FakeAliyunRequest[] = [];
+  /** TCP connections accepted so far: a client that keeps its connections alive opens few. */
+  connections = 0;
   reply: FakeAliyunReply = { kind: 'ok' };
   private seq = 0;
 
@@ -56,6 +58,7 @@ export class FakeAliyun {
     let fake!: FakeAliyun;
     const server = createServer((req, res) => void fake.handle(req, res));
     fake = new FakeAliyun(server, secrets);
+    server.on('connection', () => fake.connections++);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     return fake;
   }
