@@ -64,7 +64,7 @@ app.post('/v1/sms/verify_code', async (req) => {
     const msg = await client.query({
       name: INSERT_MESSAGE.name,
       text: INSERT_MESSAGE.text,
-      values: [a.id, b.scene, phone, 'v1', 1, r.provider, r.account_id, r.template_code, r.sign_name, 'sending', null, null, null, null, null, now, null],
+      values: [a.id, b.scene, phone, 'v1', 1, r.provider, r.account_id, r.template_code, r.sign_name, 'sending', null, null, null, null, null, now, null, 'CN'],
     });
     messageId = msg.rows[0].id;
     const { rows } = await client.query({ name: TAKE_SEND_SLOT.name, text: TAKE_SEND_SLOT.text, values: [
@@ -72,7 +72,7 @@ app.post('/v1/sms/verify_code', async (req) => {
       'phone_day', phone, new Date(Math.floor(now.getTime() / DAY) * DAY), 1000,
       'app_day', '*', new Date(Math.floor(now.getTime() / DAY) * DAY), 100_000_000,
       'ip_hour', req.ip, new Date(Math.floor(now.getTime() / HOUR) * HOUR), 1_000_000,
-      randomUUID(), b.scene, hash(a.id, b.scene, phone, code), new Date(now.getTime() + 300_000), 5, req.ip,
+      randomUUID(), b.scene, hash(a.id, b.scene, phone, code), new Date(now.getTime() + 300_000), 5, req.ip, 'CN',
     ] });
     const slot = rows[0];
     if (!slot.taken || !slot.n0 || !slot.n1 || !slot.n2) {

@@ -26,6 +26,7 @@ import { HealthModule } from './health/health.module.js';
 import { LoggingModule } from './logging/logging.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
 import { SmsModule } from './sms/sms.module.js';
+import { StatsModule } from './stats/stats.module.js';
 
 export interface AppModuleOptions {
   /** Where logs go; stdout when absent. Tests pass a capturing stream. */
@@ -65,6 +66,7 @@ export class AppModule {
         AdminAuthModule,
         AppsModule,
         SmsModule,
+        StatsModule,
         OauthModule,
         AuthingModule,
         V1Module,

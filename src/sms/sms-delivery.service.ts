@@ -236,6 +236,7 @@ export class SmsDeliveryService extends SmsSender {
       appId: req.appId,
       scene: req.scene,
       phone: req.phone,
+      country: req.country ?? null,
       origin: req.origin.slice(0, 32),
       attempt,
       provider: route?.account.provider ?? null,

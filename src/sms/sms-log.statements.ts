@@ -5,8 +5,8 @@ import { PreparedStatement } from '../database/prepared-statement.js';
 export const INSERT_MESSAGE = new PreparedStatement<{ id: string }>(
   'passcode_insert_sms_message',
   `INSERT INTO sms_messages (app_id, scene, phone, origin, attempt, provider, account_id, template_code, sign_name, status,
-                             biz_id, error, provider_code, provider_message, latency_ms, created_at, completed_at)
-   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) RETURNING id`,
+                             biz_id, error, provider_code, provider_message, latency_ms, created_at, completed_at, country)
+   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) RETURNING id`,
 );
 /**
  * A provider's outcome on its row, committed without waiting for the WAL flush:

@@ -22,6 +22,10 @@ export class SmsMessageEntity {
   @Column({ type: 'varchar' })
   phone: string;
 
+  /** The phone's ISO 3166-1 region (`CN`), when known. */
+  @Column({ type: 'varchar', nullable: true })
+  country: string | null;
+
   @Column({ type: 'varchar' })
   origin: string;
 

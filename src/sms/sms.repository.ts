@@ -135,7 +135,7 @@ export class SmsRepository {
   async insertMessage(row: Omit<SmsMessageEntity, 'id'>, tx?: PgTransaction): Promise<SmsMessageEntity> {
     const [{ id }] = await INSERT_MESSAGE.rows(tx ?? this.ds, [
       row.appId, row.scene, row.phone, row.origin, row.attempt, row.provider, row.accountId, row.templateCode, row.signName, row.status,
-      row.bizId, row.error, row.providerCode, row.providerMessage, row.latencyMs, row.createdAt, row.completedAt,
+      row.bizId, row.error, row.providerCode, row.providerMessage, row.latencyMs, row.createdAt, row.completedAt, row.country,
     ]);
     return Object.assign(new SmsMessageEntity(), row, { id });
   }

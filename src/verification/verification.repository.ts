@@ -23,7 +23,7 @@ export interface SendSlot {
   holder: string;
   /** Each window's key and limit, checked in this order. */
   counters: Array<[CounterKey, number]>;
-  code: Omit<VerificationCodeRow, 'attempts' | 'consumed_at' | 'superseded_at' | 'created_at'> & { ip: string | null };
+  code: Omit<VerificationCodeRow, 'attempts' | 'consumed_at' | 'superseded_at' | 'created_at'> & { ip: string | null; country: string | null };
 }
 
 /** What {@link VerificationRepository.check} found and did. */
@@ -68,7 +68,7 @@ export class VerificationRepository {
     const { code, counters } = slot;
     const params: unknown[] = [code.app_id, code.phone_e164, slot.until, slot.holder, slot.now];
     for (const [key, limit] of counters) params.push(key.scope, key.subject, key.windowStart, limit);
-    params.push(code.id, code.scene, code.code_hash, code.expires_at, code.max_attempts, code.ip);
+    params.push(code.id, code.scene, code.code_hash, code.expires_at, code.max_attempts, code.ip, code.country);
     const [row] = await takeSendSlotStatement(counters.length).rows(tx, params);
     if (!row.taken) {
       // The statement's snapshot may predate a holder that committed meanwhile: then ask again.

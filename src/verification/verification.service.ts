@@ -107,6 +107,7 @@ export class VerificationService {
           expires_at: new Date(now.getTime() + policy.ttl_s * 1000),
           max_attempts: policy.max_attempts,
           ip: req.ip,
+          country: phone.region ?? null,
         },
       });
       // Throwing rolls the transaction back: a refused send leaves no count, cooldown, code or send-log row behind.

@@ -10,7 +10,7 @@ export type CheckedRow = Omit<NonNullable<CheckedCode['latest']>, 'id'> & { id: 
 /**
  * {@link VerificationRepository.takeSendSlot}'s statement for `n` counters ($1 app,
  * $2 phone, $3 until, $4 holder, $5 now, four parameters per counter, then the
- * code's six), built once per counter count.
+ * code's seven), built once per counter count.
  */
 export function takeSendSlotStatement(n: number): PreparedStatement<SlotRow> {
   let statement = takeSendSlotStatements.get(n);
@@ -38,8 +38,8 @@ export function takeSendSlotStatement(n: number): PreparedStatement<SlotRow> {
         WHERE app_id = $1 AND phone_e164 = $2 AND scene = $${at + 2} AND consumed_at IS NULL AND superseded_at IS NULL
           AND EXISTS (SELECT 1 FROM cooldown)),
       fresh AS (
-        INSERT INTO verification_codes (id, app_id, scene, phone_e164, code_hash, expires_at, max_attempts, ip, created_at)
-        SELECT $${at + 1}, $1, $${at + 2}, $2, $${at + 3}, $${at + 4}, $${at + 5}, $${at + 6}, $5 WHERE EXISTS (SELECT 1 FROM cooldown))
+        INSERT INTO verification_codes (id, app_id, scene, phone_e164, code_hash, expires_at, max_attempts, ip, country, created_at)
+        SELECT $${at + 1}, $1, $${at + 2}, $2, $${at + 3}, $${at + 4}, $${at + 5}, $${at + 6}, $${at + 7}, $5 WHERE EXISTS (SELECT 1 FROM cooldown))
       SELECT (SELECT count(*) FROM cooldown)::int AS taken,
              (SELECT next_allowed_at FROM send_cooldowns WHERE app_id = $1 AND phone_e164 = $2) AS held_until
              ${counted.join('')}`,
