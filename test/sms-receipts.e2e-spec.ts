@@ -1,3 +1,4 @@
+import pg from 'pg';
 import { DataSource } from 'typeorm';
 import { DELIVERY_DEADLINE_MS, DeliveryPoller } from '../src/sms/delivery-poller.js';
 import { chinaDate } from '../src/sms/providers/aliyun-sms.provider.js';
@@ -256,5 +257,30 @@ describe('sms delivery receipts (Aliyun)', () => {
     const queries = fake.requests.filter((r) => r.headers['x-acs-action'] === 'QuerySendDetails').map((r) => r.query.BizId);
     expect(queries.sort()).toEqual(sent.map(({ row }) => row.biz_id as string).sort());
     expect(await kit.logged(app.id, 'delivered')).toHaveLength(12);
+  });
+
+  it('skip the rows another instance holds instead of waiting for them', async () => {
+    const { app } = await kit.aliyunApp();
+    const sent = [];
+    for (let i = 0; i < 4; i++) sent.push(await kit.send(app));
+    const held = sent.slice(0, 2).map(({ row }) => row.id as string);
+    // Another instance mid-claim: its transaction holds two of the rows.
+    const other = new pg.Client({ connectionString: a.db.url });
+    await other.connect();
+    try {
+      await other.query('BEGIN');
+      await other.query('SELECT id FROM sms_messages WHERE id = ANY($1::uuid[]) FOR UPDATE', [held]);
+      fake.requests.length = 0;
+      const round = await Promise.race([
+        b.app.get(DeliveryPoller).poll(),
+        new Promise<'blocked'>((resolve) => setTimeout(() => resolve('blocked'), 3000).unref()),
+      ]);
+      expect(round).toMatchObject({ checked: 2 });
+      const asked = fake.requests.filter((r) => r.headers['x-acs-action'] === 'QuerySendDetails').map((r) => r.query.BizId).sort();
+      expect(asked).toEqual(sent.slice(2).map(({ row }) => row.biz_id as string).sort());
+    } finally {
+      await other.query('ROLLBACK');
+      await other.end();
+    }
   });
 });
