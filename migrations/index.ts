@@ -8,6 +8,7 @@ import { UpdatePhoneTokens1764100000000 } from './1764100000000-UpdatePhoneToken
 import { SmsMessageUnknown1764200000000 } from './1764200000000-SmsMessageUnknown.js';
 import { OperatorLoginFailures1764310000000 } from './1764310000000-OperatorLoginFailures.js';
 import { NormalisedUserPhones1764320000000 } from './1764320000000-NormalisedUserPhones.js';
+import { SmsDeliveryReceipts1764330000000 } from './1764330000000-SmsDeliveryReceipts.js';
 import { SendStatistics1764340000000 } from './1764340000000-SendStatistics.js';
 
 export const MIGRATIONS = [
@@ -20,5 +21,6 @@ export const MIGRATIONS = [
   SmsMessageUnknown1764200000000,
   OperatorLoginFailures1764310000000,
   NormalisedUserPhones1764320000000,
+  SmsDeliveryReceipts1764330000000,
   SendStatistics1764340000000,
 ];

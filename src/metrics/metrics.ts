@@ -17,6 +17,8 @@ export interface CountedCache {
 
 /** Seconds: provider calls take tens of ms to seconds; requests a ms or two. */
 const PROVIDER_BUCKETS = [0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+/** Seconds from a send to its carrier's report: most arrive in seconds, stragglers in hours. */
+const DELIVERY_BUCKETS = [1, 2, 5, 10, 20, 30, 60, 120, 300, 900, 3600, 14400, 86400];
 const HTTP_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
 
 /**
@@ -45,6 +47,21 @@ export class Metrics {
     help: 'Time a provider took to answer a send, by account and outcome kind (accepted, refused, unknown).',
     labelNames: ['account', 'outcome'] as const,
     buckets: PROVIDER_BUCKETS,
+    registers: [],
+  });
+
+  private readonly deliveries = new Counter({
+    name: 'passcode_sms_deliveries_total',
+    help: 'Delivery outcomes of accepted SMS, by provider account and outcome (delivered, failed, unknown: no outcome by the deadline).',
+    labelNames: ['account', 'outcome'] as const,
+    registers: [],
+  });
+
+  private readonly deliveryDuration = new Histogram({
+    name: 'passcode_sms_delivery_seconds',
+    help: 'Time from a send to its carrier\'s report of delivery, by provider account.',
+    labelNames: ['account'] as const,
+    buckets: DELIVERY_BUCKETS,
     registers: [],
   });
 
@@ -108,7 +125,7 @@ export class Metrics {
         this.set({ state: 'waiting' }, p ? p.waitingCount : 0);
       },
     });
-    const all: Array<Parameters<Registry['registerMetric']>[0]> = [this.sends, this.providerDuration, this.checks, this.refusals, this.httpRequests, this.httpDuration, lookups, pool];
+    const all: Array<Parameters<Registry['registerMetric']>[0]> = [this.sends, this.providerDuration, this.deliveries, this.deliveryDuration, this.checks, this.refusals, this.httpRequests, this.httpDuration, lookups, pool];
     for (const metric of all) this.registry.registerMetric(metric);
     collectDefaultMetrics({ register: this.registry });
   }
@@ -118,6 +135,16 @@ export class Metrics {
     if (!this.enabled) return;
     this.sends.inc({ app: s.app, scene: s.scene, country: s.country ?? 'unknown', account: s.account, outcome: s.outcome });
     this.providerDuration.observe({ account: s.account, outcome: s.kind }, s.seconds);
+  }
+
+  /**
+   * A send's delivery outcome, recorded once when it lands on its row; `seconds`
+   * (send to report) for a delivered message. An account since deleted counts as `none`.
+   */
+  smsDelivered(account: string | null, outcome: 'delivered' | 'failed' | 'unknown', seconds?: number): void {
+    if (!this.enabled) return;
+    this.deliveries.inc({ account: account ?? 'none', outcome });
+    if (outcome === 'delivered' && seconds !== undefined) this.deliveryDuration.observe({ account: account ?? 'none' }, Math.max(0, seconds));
   }
 
   codeChecked(app: string, scene: string, outcome: string): void {

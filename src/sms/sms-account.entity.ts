@@ -37,6 +37,10 @@ export class SmsAccountEntity {
   @Column({ type: 'varchar' })
   status: SmsEntityStatus;
 
+  /** SHA-256 (hex) of the token in this account's status-report URL; null until an operator issues one. */
+  @Column({ name: 'receipt_token_hash', type: 'varchar', nullable: true })
+  receiptTokenHash: string | null;
+
   @Column({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;
 

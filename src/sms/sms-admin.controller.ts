@@ -13,6 +13,8 @@ import {
   SmsAccountData, SmsAccountListData, SmsMessageListData, SmsSignatureData, SmsSignatureListData, SmsTemplateData, SmsTemplateListData,
 } from './sms-responses.dto.js';
 import { SmsLogService } from './sms-log.service.js';
+import { SmsReceiptTokenData } from './sms-receipts.dto.js';
+import { SmsReceiptsService } from './sms-receipts.service.js';
 import { SmsSignaturesService } from './sms-signatures.service.js';
 import { SmsTemplatesService } from './sms-templates.service.js';
 
@@ -25,6 +27,7 @@ export class SmsAdminController {
     private readonly signatures: SmsSignaturesService,
     private readonly templates: SmsTemplatesService,
     private readonly log: SmsLogService,
+    private readonly receipts: SmsReceiptsService,
   ) {}
 
   /** Creates a provider account; credentials are write-only. */
@@ -74,6 +77,20 @@ export class SmsAdminController {
   @ApiErrors('SMS_ACCOUNT_NOT_FOUND')
   disableAccount(@CurrentActor() actor: Actor, @Param('id') id: string) {
     return this.accounts.setStatus(actor, id, 'disabled');
+  }
+
+  @Post('accounts/:id/receipt-token')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Issue a receipt token',
+    description:
+      'A new token for the account\'s status-report URL (`receipt_path`, to configure as Aliyun\'s HTTP batch push URL), replacing ' +
+      'any earlier one at once. Shown this once: only its hash is kept. Aliyun accounts only.',
+  })
+  @ApiData(SmsReceiptTokenData)
+  @ApiErrors('SMS_ACCOUNT_NOT_FOUND')
+  issueReceiptToken(@CurrentActor() actor: Actor, @Param('id') id: string) {
+    return this.receipts.issueToken(actor, id);
   }
 
   @Post('accounts/:id/signatures')
@@ -154,7 +171,7 @@ export class SmsAdminController {
 
   /** The send log: one row per attempt, newest first. */
   @Get('messages')
-  @ApiOperation({ summary: 'The send log', description: 'One row per provider call, newest first, filtered and paged; a row its process left `sending` is closed as `unknown` after ten minutes.' })
+  @ApiOperation({ summary: 'The send log', description: 'One row per provider call, newest first, filtered and paged; a row its process left `sending` is closed as `unknown` after ten minutes. `delivery_status` says what became of an accepted message: `pending` until a status report or a poll says `delivered` or `failed`, `unknown` when none has in 72 hours.' })
   @ApiData(SmsMessageListData)
   listMessages(@Query() query: ListSmsMessagesQuery) {
     return this.log.list(query);

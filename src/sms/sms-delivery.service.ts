@@ -1,22 +1,19 @@
 import { performance } from 'node:perf_hooks';
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { PinoLogger } from 'nestjs-pino';
 import { Clock } from '../common/clock/clock.js';
-import { SecretBox } from '../common/crypto/secret-box.js';
 import { DomainError } from '../common/errors/domain-error.js';
 import { type ErrorName } from '../common/errors/error-registry.js';
-import { type AppConfig } from '../config/app-config.js';
-import { APP_CONFIG } from '../config/config.module.js';
 import { Metrics } from '../metrics/metrics.js';
 import { renderTemplate } from './providers/render-template.js';
 import { type SmsAccountConnection, type SmsProviderOutcome, type SmsRefused } from './providers/sms-provider.js';
 import { SmsProviderRegistry } from './providers/sms-provider.registry.js';
 import { type SmsAccountEntity } from './sms-account.entity.js';
-import { SmsMessageEntity, type SmsMessageStatus } from './sms-message.entity.js';
+import { type NewSmsMessage, type SmsMessageStatus } from './sms-message.entity.js';
 import { type SmsDelivery, SmsSender, type SmsSendRequest, type SmsSendResult } from './sms-sender.js';
 import { type SmsSignatureEntity } from './sms-signature.entity.js';
 import { type SmsTemplateEntity } from './sms-template.entity.js';
-import { credentialsAad, type SmsCredentials } from './sms-credentials.js';
+import { SmsConnections } from './sms-connections.js';
 import { SmsRouteCache } from './sms-route-cache.js';
 import { SmsRepository } from './sms.repository.js';
 
@@ -46,9 +43,8 @@ export class SmsDeliveryService extends SmsSender {
   constructor(
     private readonly repo: SmsRepository,
     private readonly providers: SmsProviderRegistry,
-    private readonly box: SecretBox,
+    private readonly connections: SmsConnections,
     private readonly clock: Clock,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly routes: SmsRouteCache,
     private readonly logger: PinoLogger,
     private readonly metrics: Metrics,
@@ -56,9 +52,6 @@ export class SmsDeliveryService extends SmsSender {
     super();
     this.logger.setContext('SmsDeliveryService');
   }
-
-  /** Decrypted credentials per loaded account row; cached routes reuse the row, a changed account is a new row. */
-  private readonly connections = new WeakMap<SmsAccountEntity, SmsAccountConnection>();
 
   /** The app's route for the scene, checked, with its first send-log row ready (see SmsSender). */
   async prepare(req: SmsSendRequest): Promise<SmsDelivery> {
@@ -167,7 +160,7 @@ export class SmsDeliveryService extends SmsSender {
   ): Promise<SmsProviderOutcome> {
     let connection: SmsAccountConnection;
     try {
-      connection = this.connection(account);
+      connection = this.connections.get(account);
     } catch {
       return { ok: false, error: 'SMS_ACCESS_KEY_NOT_FOUND', transient: false, providerCode: null, providerMessage: 'credentials do not decrypt' };
     }
@@ -196,32 +189,8 @@ export class SmsDeliveryService extends SmsSender {
     }
   }
 
-  private connection(account: SmsAccountEntity): SmsAccountConnection {
-    let connection = this.connections.get(account);
-    if (!connection) {
-      connection = this.openConnection(account);
-      this.connections.set(account, connection);
-    }
-    return connection;
-  }
-
-  private openConnection(account: SmsAccountEntity): SmsAccountConnection {
-    const creds = account.credentialsEnc
-      ? (JSON.parse(this.box.decrypt(account.credentialsEnc, credentialsAad(account.id))) as SmsCredentials)
-      : null;
-    return {
-      id: account.id,
-      provider: account.provider,
-      accessKeyId: creds?.access_key_id ?? null,
-      accessKeySecret: creds?.access_key_secret ?? null,
-      endpoint: account.endpoint,
-      protocol: account.protocol,
-      timeoutMs: account.timeoutMs ?? this.config.sms.timeoutMs,
-    };
-  }
-
   /** The row of an attempt about to call the provider. */
-  private sendingRow(req: SmsSendRequest, route: Route, attempt: 1 | 2): Omit<SmsMessageEntity, 'id'> {
+  private sendingRow(req: SmsSendRequest, route: Route, attempt: 1 | 2): NewSmsMessage {
     return { ...this.baseRow(req, route, attempt), status: 'sending', error: null, completedAt: null };
   }
 
@@ -231,7 +200,7 @@ export class SmsDeliveryService extends SmsSender {
     await this.repo.insertMessage({ ...this.baseRow(req, route, 1), status: 'failed', error, completedAt: now });
   }
 
-  private baseRow(req: SmsSendRequest, route: Route | null, attempt: 1 | 2): Omit<SmsMessageEntity, 'id' | 'status' | 'error' | 'completedAt'> {
+  private baseRow(req: SmsSendRequest, route: Route | null, attempt: 1 | 2): Omit<NewSmsMessage, 'status' | 'error' | 'completedAt'> {
     return {
       appId: req.appId,
       scene: req.scene,

@@ -16,6 +16,7 @@ export class SmsLogService {
       appId: q.app_id,
       phone: q.phone,
       status: q.status,
+      deliveryStatus: q.delivery_status,
       scene: q.scene,
       from: q.from ? new Date(q.from) : undefined,
       to: q.to ? new Date(q.to) : undefined,

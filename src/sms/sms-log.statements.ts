@@ -14,9 +14,12 @@ export const INSERT_MESSAGE = new PreparedStatement<{ id: string }>(
  * transaction only (the connection keeps its setting), so a send makes one durable
  * commit (its code and row) instead of two. A crash may lose the last moment of
  * outcomes; their rows stay `sending` and the sweeper closes them as `unknown`.
+ * An accepted send with the provider's message id awaits its delivery outcome
+ * (`pending`): status reports and the DeliveryPoller find it by that id.
  */
 export const COMPLETE_MESSAGE = new PreparedStatement(
   'passcode_complete_sms_message',
-  `UPDATE sms_messages SET status = $2, biz_id = $3, error = $4, provider_code = $5, provider_message = $6, latency_ms = $7, completed_at = $8
+  `UPDATE sms_messages SET status = $2, biz_id = $3, error = $4, provider_code = $5, provider_message = $6, latency_ms = $7, completed_at = $8,
+     delivery_status = CASE WHEN $2::varchar = 'sent' AND $3::varchar IS NOT NULL THEN 'pending' END
    WHERE id = $1 AND set_config('synchronous_commit', 'off', true) IS NOT NULL`,
 );

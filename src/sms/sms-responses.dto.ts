@@ -3,7 +3,7 @@ import { ERROR_NAMES, type ErrorName } from '../common/errors/error-registry.js'
 import { SCENES, type Scene } from '../common/scenes.js';
 import { type Assignable } from '../openapi/same-shape.js';
 import { SMS_PROVIDER_NAMES, type SmsEntityStatus, type SmsProviderName } from './sms-account.entity.js';
-import { type SmsMessageStatus } from './sms-message.entity.js';
+import { SMS_DELIVERY_STATUSES, type SmsDeliveryStatus, type SmsMessageStatus } from './sms-message.entity.js';
 import { SMS_MESSAGE_TYPES, type SmsMessageType } from './sms-signature.entity.js';
 import { type smsAccountView, type smsBindingView, type smsMessageView, type smsSignatureView, type smsTemplateView } from './sms.views.js';
 
@@ -22,6 +22,7 @@ export class SmsAccountData {
   @ApiProperty({ enum: SMS_PROVIDER_NAMES }) provider: SmsProviderName;
   @ApiProperty({ type: 'string', nullable: true, description: 'masked', example: 'LTAI****abcd' }) access_key_id: string | null;
   @ApiProperty() has_credentials: boolean;
+  @ApiProperty({ description: 'whether a receipt token is issued (status reports are accepted)' }) has_receipt_token: boolean;
   @ApiProperty({ type: 'string', nullable: true, description: 'host[:port]; the provider\'s default when null' }) endpoint: string | null;
   @ApiProperty({ enum: ['http', 'https'] }) protocol: 'http' | 'https';
   @ApiProperty({ type: 'integer', nullable: true, description: 'SMS_TIMEOUT_MS when null' }) timeout_ms: number | null;
@@ -101,6 +102,10 @@ export class SmsMessageData {
   @ApiProperty({ type: 'integer', nullable: true }) latency_ms: number | null;
   @ApiProperty({ format: 'date-time' }) created_at: string;
   @ApiProperty({ type: 'string', format: 'date-time', nullable: true }) completed_at: string | null;
+  @ApiProperty({ enum: SMS_DELIVERY_STATUSES, nullable: true, description: 'what became of an accepted message; null when there is nothing to track (not accepted, or no provider message id)' })
+  delivery_status: SmsDeliveryStatus | null;
+  @ApiProperty({ type: 'string', nullable: true, description: 'the carrier\'s status code of a delivered or failed message', example: 'DELIVERED' }) delivery_code: string | null;
+  @ApiProperty({ type: 'string', format: 'date-time', nullable: true, description: 'when the carrier reported the outcome' }) delivery_reported_at: string | null;
 }
 
 export class SmsMessageListData {

@@ -6,7 +6,7 @@ import {
 import { PageQuery } from '../common/http/page-query.dto.js';
 import { SCENES, type Scene } from '../common/scenes.js';
 import { SMS_PROVIDER_NAMES, type SmsProviderName } from './sms-account.entity.js';
-import { type SmsMessageStatus } from './sms-message.entity.js';
+import { SMS_DELIVERY_STATUSES, type SmsDeliveryStatus, type SmsMessageStatus } from './sms-message.entity.js';
 import { SMS_MESSAGE_TYPES, type SmsMessageType } from './sms-signature.entity.js';
 
 const ENDPOINT = /^[A-Za-z0-9.-]+(:\d{1,5})?$/;
@@ -165,6 +165,10 @@ class SmsMessageFilter {
   @ApiPropertyOptional({ enum: ['sending', 'sent', 'failed', 'unknown'] })
   @IsOptional() @IsIn(['sending', 'sent', 'failed', 'unknown'])
   status?: SmsMessageStatus;
+
+  @ApiPropertyOptional({ enum: SMS_DELIVERY_STATUSES, description: 'what became of an accepted message' })
+  @IsOptional() @IsIn(SMS_DELIVERY_STATUSES)
+  delivery_status?: SmsDeliveryStatus;
 
   @ApiPropertyOptional({ enum: SCENES })
   @IsOptional() @IsIn(SCENES)

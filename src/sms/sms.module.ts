@@ -5,6 +5,7 @@ import { AuditModule } from '../audit/audit.module.js';
 import { AliyunSmsProvider } from './providers/aliyun-sms.provider.js';
 import { ConsoleSmsProvider } from './providers/console-sms.provider.js';
 import { SmsProviderRegistry } from './providers/sms-provider.registry.js';
+import { DeliveryPoller } from './delivery-poller.js';
 import { SendLogSweeper } from './send-log-sweeper.js';
 import { SmsAccountEntity } from './sms-account.entity.js';
 import { SmsAdminController } from './sms-admin.controller.js';
@@ -13,9 +14,12 @@ import { SmsBindingEntity } from './sms-binding.entity.js';
 import { SmsAccountsService } from './sms-accounts.service.js';
 import { SmsBindingsService } from './sms-bindings.service.js';
 import { SmsConfigChanges } from './sms-config-changes.js';
+import { SmsConnections } from './sms-connections.js';
 import { SmsDeliveryService } from './sms-delivery.service.js';
 import { SmsLogService } from './sms-log.service.js';
 import { SmsMessageEntity } from './sms-message.entity.js';
+import { SmsReceiptsController } from './sms-receipts.controller.js';
+import { SmsReceiptsService } from './sms-receipts.service.js';
 import { SmsSender } from './sms-sender.js';
 import { SmsSignatureEntity } from './sms-signature.entity.js';
 import { SmsSignaturesService } from './sms-signatures.service.js';
@@ -25,7 +29,7 @@ import { SmsTestSendService } from './sms-test-send.service.js';
 import { SmsRouteCache } from './sms-route-cache.js';
 import { SmsRepository } from './sms.repository.js';
 
-/** SMS configuration, delivery and the send log. Global so any feature can inject `SmsSender`. */
+/** SMS configuration, delivery, the send log and delivery receipts. Global so any feature can inject `SmsSender`. */
 @Global()
 @Module({
   imports: [
@@ -33,7 +37,7 @@ import { SmsRepository } from './sms.repository.js';
     AuditModule,
     AppsModule,
   ],
-  controllers: [SmsAdminController, SmsAppAdminController],
+  controllers: [SmsAdminController, SmsAppAdminController, SmsReceiptsController],
   providers: [
     SmsRepository,
     SmsRouteCache,
@@ -49,6 +53,9 @@ import { SmsRepository } from './sms.repository.js';
     AliyunSmsProvider,
     SmsProviderRegistry,
     SendLogSweeper,
+    SmsConnections,
+    SmsReceiptsService,
+    DeliveryPoller,
     { provide: SmsSender, useExisting: SmsDeliveryService },
   ],
   exports: [SmsSender],

@@ -7,9 +7,9 @@ import { type Scene } from '../common/scenes.js';
 import { findByUuid } from '../database/find-by-uuid.js';
 import { findPage, type PageRequest } from '../database/find-page.js';
 import { type PgTransaction } from '../database/pg-transaction.js';
-import { SmsAccountEntity } from './sms-account.entity.js';
+import { SmsAccountEntity, type SmsProviderName } from './sms-account.entity.js';
 import { SmsBindingEntity } from './sms-binding.entity.js';
-import { SmsMessageEntity, type SmsMessageStatus } from './sms-message.entity.js';
+import { type NewSmsMessage, type SmsDeliveryStatus, SmsMessageEntity, type SmsMessageStatus } from './sms-message.entity.js';
 import { COMPLETE_MESSAGE, INSERT_MESSAGE } from './sms-log.statements.js';
 import { SmsSignatureEntity } from './sms-signature.entity.js';
 import { SmsTemplateEntity } from './sms-template.entity.js';
@@ -18,9 +18,40 @@ export interface SmsMessageFilter extends PageRequest {
   appId?: string;
   phone?: string;
   status?: SmsMessageStatus;
+  deliveryStatus?: SmsDeliveryStatus;
   scene?: Scene;
   from?: Date;
   to?: Date;
+}
+
+/** A send-log row awaiting its delivery outcome, as the poller asks its provider about it. */
+export interface PendingDelivery {
+  id: string;
+  accountId: string;
+  provider: SmsProviderName;
+  /** E.164. */
+  phone: string;
+  bizId: string;
+  createdAt: Date;
+}
+
+/** A delivery outcome to record on the pending row of one provider message id and number. */
+export interface DeliveryOutcome {
+  bizId: string;
+  /** E.164 forms the report's number may stand for; the row's number must be one of them. */
+  phones: readonly string[];
+  status: 'delivered' | 'failed';
+  code: string | null;
+  reportedAt: Date;
+}
+
+/** A row whose outcome was recorded now (not before), for the metrics. */
+export interface RecordedDelivery {
+  id: string;
+  accountId: string;
+  status: 'delivered' | 'failed';
+  createdAt: Date;
+  reportedAt: Date;
 }
 
 /** An app's binding for a scene with what it names; a part is null when a concurrent change removed it. */
@@ -132,12 +163,12 @@ export class SmsRepository {
   }
 
   /** Writes one send-log row in one round trip: in `tx` when given. */
-  async insertMessage(row: Omit<SmsMessageEntity, 'id'>, tx?: PgTransaction): Promise<SmsMessageEntity> {
+  async insertMessage(row: NewSmsMessage, tx?: PgTransaction): Promise<SmsMessageEntity> {
     const [{ id }] = await INSERT_MESSAGE.rows(tx ?? this.ds, [
       row.appId, row.scene, row.phone, row.origin, row.attempt, row.provider, row.accountId, row.templateCode, row.signName, row.status,
       row.bizId, row.error, row.providerCode, row.providerMessage, row.latencyMs, row.createdAt, row.completedAt, row.country,
     ]);
-    return Object.assign(new SmsMessageEntity(), row, { id });
+    return Object.assign(new SmsMessageEntity(), row, { id, deliveryStatus: null, deliveryCode: null, deliveryReportedAt: null });
   }
 
   /** Records how a provider call ended on its send-log row. */
@@ -162,11 +193,78 @@ export class SmsRepository {
     return closed;
   }
 
+  /**
+   * Claims up to `limit` pending rows of `providers` sent since `since` that are due
+   * for a poll, stamping `delivery_checked_at = now`. A row is due when never
+   * checked, or when its last check is older than a quarter of its age (and at
+   * least `minGapS`): polls thin out as a message ages. One statement under
+   * `FOR UPDATE SKIP LOCKED`, so instances polling at once claim disjoint rows,
+   * and a row one has just claimed is not due for the other.
+   */
+  async claimPendingDeliveries(now: Date, since: Date, providers: readonly SmsProviderName[], minGapS: number, limit: number): Promise<PendingDelivery[]> {
+    const [rows] = (await this.ds.query(
+      `UPDATE sms_messages SET delivery_checked_at = $1
+       WHERE id IN (
+         SELECT id FROM sms_messages
+         WHERE delivery_status = 'pending' AND created_at >= $2 AND provider = ANY($3::varchar[]) AND biz_id IS NOT NULL
+           AND (delivery_checked_at IS NULL OR delivery_checked_at <= $1::timestamptz - GREATEST(make_interval(secs => $4), ($1::timestamptz - created_at) / 4))
+         ORDER BY created_at LIMIT $5
+         FOR UPDATE SKIP LOCKED)
+       RETURNING id, account_id, provider, phone, biz_id, created_at`,
+      [now, since, providers, minGapS, limit],
+    )) as [Array<{ id: string; account_id: string; provider: SmsProviderName; phone: string; biz_id: string; created_at: Date }>, number];
+    return rows.map((r) => ({ id: r.id, accountId: r.account_id, provider: r.provider, phone: r.phone, bizId: r.biz_id, createdAt: new Date(r.created_at) }));
+  }
+
+  /**
+   * Records outcomes on the account's pending rows, in one statement: a row changes
+   * only when its account, provider message id and number all match and it is still
+   * `pending`, so a repeated report (or a report and a poll of one message) changes
+   * it once. Answers the rows it changed.
+   */
+  async recordDeliveries(accountId: string, outcomes: readonly DeliveryOutcome[]): Promise<RecordedDelivery[]> {
+    const cols: [string[], string[], string[], Array<string | null>, Date[]] = [[], [], [], [], []];
+    for (const o of outcomes) {
+      for (const phone of o.phones) {
+        cols[0].push(o.bizId);
+        cols[1].push(phone);
+        cols[2].push(o.status);
+        cols[3].push(o.code);
+        cols[4].push(o.reportedAt);
+      }
+    }
+    if (!cols[0].length) return [];
+    const [rows] = (await this.ds.query(
+      `UPDATE sms_messages m SET delivery_status = r.status, delivery_code = r.code, delivery_reported_at = r.reported_at
+       FROM unnest($2::varchar[], $3::varchar[], $4::varchar[], $5::varchar[], $6::timestamptz[]) AS r(biz_id, phone, status, code, reported_at)
+       WHERE m.delivery_status = 'pending' AND m.biz_id = r.biz_id AND m.account_id = $1 AND m.phone = r.phone
+       RETURNING m.id, m.account_id, m.created_at, r.status, r.reported_at`,
+      [accountId, ...cols],
+    )) as [Array<{ id: string; account_id: string; created_at: Date; status: 'delivered' | 'failed'; reported_at: Date }>, number];
+    return rows.map((r) => ({ id: r.id, accountId: r.account_id, status: r.status, createdAt: new Date(r.created_at), reportedAt: new Date(r.reported_at) }));
+  }
+
+  /**
+   * Marks `unknown` up to `limit` rows still pending that were sent before
+   * `before` (the delivery deadline). Answers the account of each row it changed.
+   */
+  async expireDeliveries(before: Date, limit: number): Promise<Array<string | null>> {
+    const [rows] = (await this.ds.query(
+      `UPDATE sms_messages SET delivery_status = 'unknown'
+       WHERE delivery_status = 'pending' AND id IN (
+         SELECT id FROM sms_messages WHERE delivery_status = 'pending' AND created_at < $1 ORDER BY created_at LIMIT $2 FOR UPDATE SKIP LOCKED)
+       RETURNING account_id`,
+      [before, limit],
+    )) as [Array<{ account_id: string | null }>, number];
+    return rows.map((r) => r.account_id);
+  }
+
   async listMessages(f: SmsMessageFilter): Promise<{ items: SmsMessageEntity[]; total: number }> {
     const where: FindOptionsWhere<SmsMessageEntity> = {};
     if (f.appId) where.appId = f.appId;
     if (f.phone) where.phone = f.phone;
     if (f.status) where.status = f.status;
+    if (f.deliveryStatus) where.deliveryStatus = f.deliveryStatus;
     if (f.scene) where.scene = f.scene;
     if (f.from && f.to) where.createdAt = And(MoreThanOrEqual(f.from), LessThan(f.to));
     else if (f.from) where.createdAt = MoreThanOrEqual(f.from);

@@ -12,6 +12,7 @@ export function smsAccountView(a: SmsAccountEntity) {
     provider: a.provider,
     access_key_id: a.accessKeyIdMasked,
     has_credentials: a.credentialsEnc !== null,
+    has_receipt_token: a.receiptTokenHash !== null,
     endpoint: a.endpoint,
     protocol: a.protocol,
     timeout_ms: a.timeoutMs,
@@ -82,5 +83,8 @@ export function smsMessageView(m: SmsMessageEntity) {
     latency_ms: m.latencyMs,
     created_at: m.createdAt.toISOString(),
     completed_at: m.completedAt?.toISOString() ?? null,
+    delivery_status: m.deliveryStatus,
+    delivery_code: m.deliveryCode,
+    delivery_reported_at: m.deliveryReportedAt?.toISOString() ?? null,
   };
 }

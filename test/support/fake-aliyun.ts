@@ -19,6 +19,14 @@ export type FakeAliyunReply =
   /** Answers OK, `afterMs` late (unless the caller has given up by then). */
   | { kind: 'slow'; afterMs: number };
 
+/** What QuerySendDetails says of a message: 1 awaiting the carrier, 2 failed, 3 delivered. */
+export interface FakeAliyunDelivery {
+  sendStatus: 1 | 2 | 3;
+  errCode?: string;
+  /** `yyyy-MM-dd HH:mm:ss`, China time. */
+  receiveDate?: string;
+}
+
 export interface FakeAliyunRequest {
   method: string;
   path: string;
@@ -46,6 +54,10 @@ export class FakeAliyun {
   /** TCP connections accepted so far: a client that keeps its connections alive opens few. */
   connections = 0;
   reply: FakeAliyunReply = { kind: 'ok' };
+  /** The number each accepted message went to, by BizId (as SendSms's PhoneNumbers). */
+  readonly sent = new Map<string, string>();
+  /** What QuerySendDetails answers for a BizId; a sent message with none is awaiting its report (1). */
+  readonly deliveries = new Map<string, FakeAliyunDelivery>();
   private seq = 0;
 
   private constructor(
@@ -94,10 +106,12 @@ export class FakeAliyun {
     if (!signatureValid) {
       return json(400, { Code: 'SignatureDoesNotMatch', Message: 'Specified signature is not matched with our calculation.' });
     }
+    if (req.headers['x-acs-action'] === 'QuerySendDetails') return json(200, this.sendDetails(query));
     const reply = this.reply;
     switch (reply.kind) {
       case 'ok': {
         const bizId = `biz-${++this.seq}`;
+        this.sent.set(bizId, query.PhoneNumbers);
         if (reply.delayMs) await new Promise((resolve) => setTimeout(resolve, reply.delayMs));
         if (res.destroyed) return;
         return json(200, { Code: 'OK', Message: 'OK', BizId: bizId });
@@ -121,6 +135,17 @@ export class FakeAliyun {
         return;
       }
     }
+  }
+
+  /** QuerySendDetails: the record of a BizId sent to PhoneNumber, none for another number or an unknown BizId. */
+  private sendDetails(query: Record<string, string>): Record<string, unknown> {
+    const phone = this.sent.get(query.BizId);
+    if (phone === undefined || phone !== query.PhoneNumber || !/^\d{8}$/.test(query.SendDate ?? '')) {
+      return { Code: 'OK', Message: 'OK', TotalCount: 0, SmsSendDetailDTOs: { SmsSendDetailDTO: [] } };
+    }
+    const d = this.deliveries.get(query.BizId) ?? { sendStatus: 1 };
+    const detail = { PhoneNum: phone, SendStatus: d.sendStatus, ErrCode: d.errCode ?? '', TemplateCode: 'SMS_100000001', Content: '', SendDate: '', ReceiveDate: d.receiveDate ?? '', OutId: '' };
+    return { Code: 'OK', Message: 'OK', TotalCount: 1, SmsSendDetailDTOs: { SmsSendDetailDTO: [detail] } };
   }
 
   private sign(req: IncomingMessage, url: URL, body: Buffer, signedHeaders: string, secret: string): string {

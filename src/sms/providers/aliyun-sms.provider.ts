@@ -2,14 +2,16 @@ import * as $Dysmsapi from '@alicloud/dysmsapi20170525';
 import * as $OpenApiCore from '@alicloud/openapi-core';
 import { Injectable } from '@nestjs/common';
 import { aliyunCodeFailure, aliyunThrownOutcome } from './aliyun-outcome.js';
-import { type SmsAccountConnection, SmsProvider, type SmsProviderMessage, type SmsProviderOutcome } from './sms-provider.js';
+import {
+  type SmsAccountConnection, type SmsDeliveryQuery, type SmsDeliveryReport, SmsProvider, type SmsProviderMessage, type SmsProviderOutcome,
+} from './sms-provider.js';
 
 // The SDK is CommonJS with `exports.default = Client`: native ESM sees the client
 // at `.default.default`, the test runner's CommonJS interop at `.default`.
 type ClientCtor = typeof $Dysmsapi.default.default;
 const sdkDefault = $Dysmsapi.default as unknown as ClientCtor | { default: ClientCtor };
 const Client: ClientCtor = typeof sdkDefault === 'function' ? sdkDefault : sdkDefault.default;
-const { SendSmsRequest } = $Dysmsapi;
+const { SendSmsRequest, QuerySendDetailsRequest } = $Dysmsapi;
 const OpenApiConfig = $OpenApiCore.$OpenApiUtil.Config;
 
 const DEFAULT_ENDPOINT = 'dysmsapi.aliyuncs.com';
@@ -63,6 +65,51 @@ export class AliyunSmsProvider extends SmsProvider {
       return aliyunThrownOutcome(err);
     }
   }
+
+  /**
+   * QuerySendDetails for one message (its number, BizId and send date in China
+   * time): SendStatus 3 is delivered, 2 failed (ErrCode is the carrier's code),
+   * 1 still awaiting the carrier's report. A failed query leaves it pending.
+   */
+  override async queryDelivery(query: SmsDeliveryQuery): Promise<SmsDeliveryReport> {
+    const { account } = query;
+    if (!account.accessKeyId || !account.accessKeySecret) return { status: 'pending' };
+    try {
+      const res = await this.clientFor(account).querySendDetails(
+        new QuerySendDetailsRequest({
+          phoneNumber: aliyunPhone(query.phone),
+          bizId: query.bizId,
+          sendDate: chinaDate(query.sentAt),
+          pageSize: 10,
+          currentPage: 1,
+        }),
+      );
+      if (res.body?.code !== 'OK') return { status: 'pending' };
+      const detail = res.body.smsSendDetailDTOs?.smsSendDetailDTO?.[0];
+      if (!detail || (detail.sendStatus !== 2 && detail.sendStatus !== 3)) return { status: 'pending' };
+      return {
+        status: detail.sendStatus === 3 ? 'delivered' : 'failed',
+        code: detail.errCode?.slice(0, 64) || null,
+        reportedAt: parseChinaTime(detail.receiveDate),
+      };
+    } catch {
+      return { status: 'pending' };
+    }
+  }
+}
+
+const CHINA_OFFSET_MS = 8 * 3600_000;
+
+/** `yyyyMMdd` of an instant in China time (UTC+8, no daylight saving): the SendDate Aliyun files a message under. */
+export function chinaDate(at: Date): string {
+  return new Date(at.getTime() + CHINA_OFFSET_MS).toISOString().slice(0, 10).replaceAll('-', '');
+}
+
+/** `yyyy-MM-dd HH:mm:ss` in China time, as Aliyun writes report times; null when it is not one. */
+export function parseChinaTime(s: string | null | undefined): Date | null {
+  if (typeof s !== 'string' || !/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/.test(s)) return null;
+  const at = new Date(`${s.replace(' ', 'T')}+08:00`);
+  return Number.isNaN(at.getTime()) ? null : at;
 }
 
 /** Aliyun takes mainland numbers without the country code and others as country code + number, no `+`. */

@@ -16,4 +16,9 @@ export class SmsProviderRegistry {
   get(name: SmsProviderName): SmsProvider {
     return this.byName[name];
   }
+
+  /** The providers that can say what became of a sent message (they implement queryDelivery). */
+  tracking(): SmsProviderName[] {
+    return (Object.keys(this.byName) as SmsProviderName[]).filter((name) => this.byName[name].queryDelivery !== undefined);
+  }
 }

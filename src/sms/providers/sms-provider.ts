@@ -61,8 +61,31 @@ export interface SmsOutcomeUnknown {
   providerMessage: string | null;
 }
 
+/** Which message a delivery query asks about. */
+export interface SmsDeliveryQuery {
+  account: SmsAccountConnection;
+  /** E.164. */
+  phone: string;
+  /** The provider's message id of the send. */
+  bizId: string;
+  /** When it was sent (the provider files its records by send date). */
+  sentAt: Date;
+}
+
+/**
+ * What a provider says happened to a message: still `pending` (or it does not know
+ * the message yet), `delivered` or `failed` with the carrier's code and the time of
+ * its report. Providers answer, they do not throw; a failed query is `pending`.
+ */
+export type SmsDeliveryReport =
+  | { status: 'pending' }
+  | { status: 'delivered' | 'failed'; code: string | null; reportedAt: Date | null };
+
 /** One vendor's way of sending a message (the network edge; tests replace it). */
 export abstract class SmsProvider {
   abstract readonly name: SmsProviderName;
   abstract send(message: SmsProviderMessage): Promise<SmsProviderOutcome>;
+
+  /** Asks what became of a sent message, for providers that can say (DeliveryPoller); null for those that cannot. */
+  queryDelivery?(query: SmsDeliveryQuery): Promise<SmsDeliveryReport>;
 }

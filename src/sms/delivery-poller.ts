@@ -1,0 +1,118 @@
+import { Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { PinoLogger } from 'nestjs-pino';
+import { Clock } from '../common/clock/clock.js';
+import { Metrics } from '../metrics/metrics.js';
+import { SmsProviderRegistry } from './providers/sms-provider.registry.js';
+import { type SmsAccountEntity } from './sms-account.entity.js';
+import { SmsConnections } from './sms-connections.js';
+import { reportTime, SmsReceiptsService } from './sms-receipts.service.js';
+import { type DeliveryOutcome, type PendingDelivery, SmsRepository } from './sms.repository.js';
+
+/** A message with no delivery outcome this long after its send is `unknown`: carriers stop retrying by then. */
+export const DELIVERY_DEADLINE_MS = 72 * 3600_000;
+const POLL_EVERY_MS = 30_000;
+/** Rows claimed per statement, and provider queries in flight at once. */
+const BATCH = 100;
+const CONCURRENCY = 8;
+/** A round stops claiming after this long, so a slow provider does not stack rounds. */
+const ROUND_BUDGET_MS = 20_000;
+/** The shortest wait between two polls of one message; it grows to a quarter of the message's age. */
+const MIN_GAP_S = 30;
+const EXPIRE_BATCH = 1000;
+
+/**
+ * Asks providers what became of accepted messages still `pending` (Aliyun's
+ * QuerySendDetails), and marks `unknown` those with no outcome by
+ * {@link DELIVERY_DEADLINE_MS}. Every instance polls every 30 s; rows are claimed
+ * with `FOR UPDATE SKIP LOCKED`, so instances share the work without asking twice,
+ * and every update is conditional on the row still being pending (a report pushed
+ * meanwhile wins, and is counted once).
+ */
+@Injectable()
+export class DeliveryPoller implements OnApplicationBootstrap, OnApplicationShutdown {
+  private timer?: NodeJS.Timeout;
+  private running?: Promise<unknown>;
+
+  constructor(
+    private readonly repo: SmsRepository,
+    private readonly providers: SmsProviderRegistry,
+    private readonly connections: SmsConnections,
+    private readonly receipts: SmsReceiptsService,
+    private readonly clock: Clock,
+    private readonly metrics: Metrics,
+    private readonly logger: PinoLogger,
+  ) {
+    this.logger.setContext('DeliveryPoller');
+  }
+
+  onApplicationBootstrap(): void {
+    this.timer = setInterval(() => {
+      if (this.running) return;
+      this.running = this.poll()
+        .catch((err: unknown) => this.logger.warn({ err }, 'delivery poll failed'))
+        .finally(() => (this.running = undefined));
+    }, POLL_EVERY_MS);
+    this.timer.unref();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    clearInterval(this.timer);
+    await this.running;
+  }
+
+  /** One round: expires what is past the deadline, then polls what is due. Answers the counts. */
+  async poll(): Promise<{ expired: number; checked: number; recorded: number }> {
+    const started = this.clock.nowMs();
+    const expiredAccounts = await this.repo.expireDeliveries(new Date(started - DELIVERY_DEADLINE_MS), EXPIRE_BATCH);
+    for (const account of expiredAccounts) this.metrics.smsDelivered(account, 'unknown');
+
+    const names = this.providers.tracking();
+    let checked = 0;
+    let recorded = 0;
+    if (!names.length) return { expired: expiredAccounts.length, checked, recorded };
+    for (;;) {
+      const now = this.clock.now();
+      const due = await this.repo.claimPendingDeliveries(now, new Date(now.getTime() - DELIVERY_DEADLINE_MS), names, MIN_GAP_S, BATCH);
+      checked += due.length;
+      recorded += await this.check(due);
+      if (due.length < BATCH || this.clock.nowMs() - started > ROUND_BUDGET_MS) break;
+    }
+    return { expired: expiredAccounts.length, checked, recorded };
+  }
+
+  /** Queries the provider about each claimed row, a few at a time, and records the outcomes. */
+  private async check(due: PendingDelivery[]): Promise<number> {
+    const accounts = new Map<string, Promise<SmsAccountEntity | null>>();
+    const outcomes = new Map<string, DeliveryOutcome[]>();
+    let next = 0;
+    const worker = async () => {
+      while (next < due.length) {
+        const row = due[next++];
+        let loaded = accounts.get(row.accountId);
+        if (!loaded) accounts.set(row.accountId, (loaded = this.repo.findAccount(row.accountId)));
+        const account = await loaded;
+        const provider = this.providers.get(row.provider);
+        if (!account || !provider.queryDelivery) continue;
+        let connection;
+        try {
+          connection = this.connections.get(account);
+        } catch {
+          continue; // credentials that do not decrypt: the deadline settles these rows
+        }
+        const report = await provider.queryDelivery({ account: connection, phone: row.phone, bizId: row.bizId, sentAt: row.createdAt });
+        if (report.status === 'pending') continue;
+        const list = outcomes.get(row.accountId) ?? [];
+        outcomes.set(row.accountId, list);
+        list.push({ bizId: row.bizId, phones: [row.phone], status: report.status, code: report.code, reportedAt: reportTime(report.reportedAt, this.clock.now()) });
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(CONCURRENCY, due.length) }, worker));
+    let recorded = 0;
+    for (const [accountId, list] of outcomes) {
+      const landed = await this.repo.recordDeliveries(accountId, list);
+      this.receipts.count(landed);
+      recorded += landed.length;
+    }
+    return recorded;
+  }
+}

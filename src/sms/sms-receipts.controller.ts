@@ -1,0 +1,34 @@
+import { Body, Controller, HttpCode, Param, Post } from '@nestjs/common';
+import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { RawResponse } from '../common/http/enveloping-fastify.adapter.js';
+import { ApiData } from '../openapi/api-data.decorator.js';
+import { ApiErrors } from '../openapi/api-errors.decorator.js';
+import { MAX_REPORTS_PER_PUSH } from './providers/aliyun-receipts.js';
+import { AliyunReceiptAckData, AliyunStatusReportDoc } from './sms-receipts.dto.js';
+import { SmsReceiptsService } from './sms-receipts.service.js';
+
+/** Where providers push delivery status reports. */
+@ApiTags('sms receipts')
+@Controller('sms/receipts')
+export class SmsReceiptsController {
+  constructor(private readonly receipts: SmsReceiptsService) {}
+
+  @Post('aliyun/:accountId/:token')
+  @HttpCode(200)
+  @RawResponse()
+  @ApiOperation({
+    summary: 'Aliyun status reports',
+    description:
+      'Aliyun SMS\'s HTTP batch push of status reports (SmsReport): a JSON array of at most ' + MAX_REPORTS_PER_PUSH + ' reports. ' +
+      'Aliyun does not sign these pushes: the path carries the account\'s receipt token (POST /admin/sms/accounts/{id}/receipt-token), ' +
+      'and a push with an unknown account or another token is refused (401) and changes nothing. A report changes a send-log row only ' +
+      'when its biz_id and number match a row of that account still awaiting its outcome; others are acknowledged and dropped. ' +
+      'Answers `{"code": 0, "msg": "成功"}` without an envelope.',
+  })
+  @ApiBody({ type: [AliyunStatusReportDoc] })
+  @ApiData(AliyunReceiptAckData)
+  @ApiErrors('UNAUTHORIZED')
+  aliyun(@Param('accountId') accountId: string, @Param('token') token: string, @Body() body: unknown) {
+    return this.receipts.acceptAliyun(accountId, token, body);
+  }
+}

@@ -1,0 +1,83 @@
+import { Injectable } from '@nestjs/common';
+import { type Actor } from '../audit/actor.js';
+import { Clock } from '../common/clock/clock.js';
+import { randomString, safeEqual, sha256Hex } from '../common/crypto/hashing.js';
+import { DomainError } from '../common/errors/domain-error.js';
+import { Metrics } from '../metrics/metrics.js';
+import { ALIYUN_RECEIPT_ACK, e164Candidates, parseAliyunReports } from './providers/aliyun-receipts.js';
+import { SmsConfigChanges } from './sms-config-changes.js';
+import { type DeliveryOutcome, type RecordedDelivery, SmsRepository } from './sms.repository.js';
+
+/** Where an account's status reports are pushed; the token is the account's secret. */
+export function aliyunReceiptPath(accountId: string, token: string): string {
+  return `/sms/receipts/aliyun/${accountId}/${token}`;
+}
+
+/**
+ * Delivery outcomes as providers report them: Aliyun's SmsReport pushes, which
+ * Aliyun does not sign, so each account has a receipt token of its own in the URL
+ * it pushes to (random, stored as its SHA-256, shown once when issued). A push
+ * changes nothing unless its account and token match; a report changes a row only
+ * when its provider message id and number match a pending row of that account.
+ */
+@Injectable()
+export class SmsReceiptsService {
+  constructor(
+    private readonly repo: SmsRepository,
+    private readonly changes: SmsConfigChanges,
+    private readonly clock: Clock,
+    private readonly metrics: Metrics,
+  ) {}
+
+  /**
+   * Issues the account's receipt token, replacing any earlier one (which stops
+   * working at once), and answers it with the push URL's path: shown this once.
+   * SMS_ACCOUNT_NOT_FOUND for an unknown account; VALIDATION_FAILED for an account
+   * of a provider that pushes no reports.
+   */
+  async issueToken(actor: Actor, accountId: string) {
+    const token = randomString(32);
+    const saved = await this.changes.mutate(actor, 'sms_account.receipt_token', (m) => this.repo.getAccount(accountId, m, true), (a) => {
+      if (a.provider !== 'aliyun') throw new DomainError('VALIDATION_FAILED', { message: `${a.provider} accounts take no status reports` });
+      a.receiptTokenHash = sha256Hex(token);
+      return { receipt_token: 'issued' };
+    });
+    return { account_id: saved.id, token, receipt_path: aliyunReceiptPath(saved.id, token) };
+  }
+
+  /**
+   * One SmsReport batch push for an account: authenticated by the account's token
+   * (UNAUTHORIZED, whatever is wrong: no such account, no token issued, another
+   * token), then bounded (VALIDATION_FAILED), then recorded. Answers Aliyun's
+   * acknowledgement; reports that match no pending row are acknowledged and dropped
+   * (a repeat, another account's message, or one the poller already settled).
+   */
+  async acceptAliyun(accountId: string, token: string, body: unknown): Promise<typeof ALIYUN_RECEIPT_ACK> {
+    const account = await this.repo.findAccount(accountId);
+    const hash = account?.provider === 'aliyun' ? account.receiptTokenHash : null;
+    if (!safeEqual(sha256Hex(token), hash ?? '')) {
+      throw new DomainError('UNAUTHORIZED', { message: 'no account takes status reports at this URL' });
+    }
+    const reports = parseAliyunReports(body);
+    const now = this.clock.now();
+    const outcomes: DeliveryOutcome[] = reports.map((r) => ({
+      bizId: r.bizId,
+      phones: e164Candidates(r.phone),
+      status: r.success ? 'delivered' : 'failed',
+      code: r.code,
+      reportedAt: reportTime(r.reportedAt, now),
+    }));
+    this.count(await this.repo.recordDeliveries(account!.id, outcomes));
+    return ALIYUN_RECEIPT_ACK;
+  }
+
+  /** Counts outcomes that landed on their rows now, with the time to delivery. */
+  count(recorded: readonly RecordedDelivery[]): void {
+    for (const d of recorded) this.metrics.smsDelivered(d.accountId, d.status, (d.reportedAt.getTime() - d.createdAt.getTime()) / 1000);
+  }
+}
+
+/** A provider's report time, or now when it has none or one in the future (a clock we cannot trust). */
+export function reportTime(reported: Date | null, now: Date): Date {
+  return reported && reported.getTime() <= now.getTime() ? reported : now;
+}

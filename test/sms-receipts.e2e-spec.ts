@@ -1,0 +1,286 @@
+import pg from 'pg';
+import { DataSource } from 'typeorm';
+import { DELIVERY_DEADLINE_MS, DeliveryPoller } from '../src/sms/delivery-poller.js';
+import { chinaDate } from '../src/sms/providers/aliyun-sms.provider.js';
+import { createApp, type CreatedApp } from './support/admin.js';
+import { FakeAliyun } from './support/fake-aliyun.js';
+import { startTestApp, type TestApp } from './support/test-app.js';
+import { NEEDS_POSTGRES, SHARED_POSTGRES_URL } from './support/test-database.js';
+import { signParams } from './support/v1.js';
+
+const AK = 'LTAI5tFakeKeyId0001';
+const SECRET = 'fake-secret-0001-do-not-leak';
+const AK2 = 'LTAI5tFakeKeyId0002';
+const SECRET2 = 'fake-secret-0002-do-not-leak';
+const METRICS_TOKEN = 'metrics-token-0123456789';
+
+type Row = Record<string, unknown>;
+
+/** Helpers over one running app and one fake Aliyun. */
+function receiptsKit(getT: () => TestApp, getFake: () => FakeAliyun) {
+  let token = '';
+  let seq = 0;
+  const auth = async () => ({ authorization: `Bearer ${(token ||= await getT().adminToken())}` });
+  const nextMobile = () => `1390000${String(++seq).padStart(4, '0')}`;
+
+  /** An aliyun account on the fake with a signature and a login template, bound to a new app. */
+  async function aliyunApp(creds = { id: AK, secret: SECRET }): Promise<{ app: CreatedApp; accountId: string }> {
+    const t = getT();
+    const h = await auth();
+    const account = await t.http
+      .post('/admin/sms/accounts')
+      .set(h)
+      .send({ name: 'Aliyun', provider: 'aliyun', access_key_id: creds.id, access_key_secret: creds.secret, endpoint: getFake().endpoint, protocol: 'http' })
+      .expect(201);
+    const accountId = account.body.data.id as string;
+    const sig = await t.http.post(`/admin/sms/accounts/${accountId}/signatures`).set(h).send({ sign_name: '在行云' }).expect(201);
+    const tpl = await t.http.post(`/admin/sms/accounts/${accountId}/templates`).set(h).send({ template_code: 'SMS_100000001', scene: 'login' }).expect(201);
+    const app = await createApp(t, {}, token);
+    await t.http.put(`/admin/apps/${app.id}/sms/bindings/login`).set(h).send({ template_id: tpl.body.data.id, signature_id: sig.body.data.id }).expect(200);
+    return { app, accountId };
+  }
+
+  /** Sends a login code to a fresh number; answers the number and its send-log row. */
+  async function send(app: CreatedApp): Promise<{ mobile: string; row: Row }> {
+    const t = getT();
+    const mobile = nextMobile();
+    const res = await t.http.post('/v1/sms/verify_code').send({ ...signParams(t, app), mcode: '+86', mobile, scene: 'login' }).expect(200);
+    expect(res.body).toMatchObject({ code: 200 });
+    const [row] = (await t.app.get(DataSource).query('SELECT * FROM sms_messages WHERE app_id = $1 AND phone = $2', [app.id, `+86${mobile}`])) as Row[];
+    expect(row).toMatchObject({ status: 'sent', delivery_status: 'pending', biz_id: expect.any(String) });
+    return { mobile, row };
+  }
+
+  /** The row as the admin send log shows it, filtered by delivery status when given. */
+  async function logged(appId: string, deliveryStatus?: string): Promise<Row[]> {
+    const t = getT();
+    const query = { app_id: appId, ...(deliveryStatus ? { delivery_status: deliveryStatus } : {}) };
+    const res = await t.http.get('/admin/sms/messages').query(query).set(await auth()).expect(200);
+    return res.body.data.items as Row[];
+  }
+
+  async function issueToken(accountId: string): Promise<string> {
+    const res = await getT().http.post(`/admin/sms/accounts/${accountId}/receipt-token`).set(await auth()).expect(200);
+    expect(res.body.data).toMatchObject({ account_id: accountId, token: expect.stringMatching(/^[A-Za-z0-9]{32}$/) });
+    expect(res.body.data.receipt_path).toBe(`/sms/receipts/aliyun/${accountId}/${res.body.data.token}`);
+    return res.body.data.receipt_path as string;
+  }
+
+  const report = (mobile: string, bizId: unknown, over: Record<string, unknown> = {}) => ({
+    phone_number: mobile, send_time: '2026-01-02 03:04:05', report_time: '2026-01-02 03:04:09', success: true,
+    err_code: 'DELIVERED', err_msg: '用户接收成功', sms_size: '1', biz_id: bizId, out_id: '', ...over,
+  });
+
+  return { aliyunApp, send, logged, issueToken, report, auth };
+}
+
+describe('sms delivery receipts (Aliyun)', () => {
+  let t: TestApp;
+  let fake: FakeAliyun;
+  const kit = receiptsKit(() => t, () => fake);
+  const poll = () => t.app.get(DeliveryPoller).poll();
+  const scrape = async () => (await t.http.get('/metrics').set('authorization', `Bearer ${METRICS_TOKEN}`).expect(200)).text;
+  const metric = (text: string, line: string) => {
+    const found = text.split('\n').find((l) => l.startsWith(`${line} `));
+    return found ? Number(found.slice(line.length + 1)) : 0;
+  };
+
+  beforeAll(async () => {
+    t = await startTestApp({ env: { METRICS_TOKEN } });
+    fake = await FakeAliyun.start({ [AK]: SECRET, [AK2]: SECRET2 });
+  });
+  afterAll(async () => {
+    await fake.close();
+    await t.close();
+  });
+  beforeEach(() => {
+    t.clock.reset();
+    t.clock.toNextUtcNoon();
+  });
+
+  it('a poll records a delivery: QuerySendDetails by number, BizId and send date in China time, once the carrier has reported', async () => {
+    const { app, accountId } = await kit.aliyunApp();
+    const { mobile, row } = await kit.send(app);
+    const bizId = row.biz_id as string;
+
+    // Awaiting the carrier: still pending.
+    expect(await poll()).toMatchObject({ checked: 1, recorded: 0 });
+    const query = fake.requests.find((r) => r.headers['x-acs-action'] === 'QuerySendDetails' && r.query.BizId === bizId)!;
+    expect(query).toMatchObject({ signatureValid: true, query: { PhoneNumber: mobile, SendDate: chinaDate(t.clock.now()) } });
+    expect((await kit.logged(app.id))[0]).toMatchObject({ delivery_status: 'pending', delivery_code: null, delivery_reported_at: null });
+
+    // Not asked again within the minimum gap, then asked and delivered.
+    fake.deliveries.set(bizId, { sendStatus: 3, errCode: 'DELIVERED', receiveDate: '2020-01-01 08:00:03' });
+    expect(await poll()).toMatchObject({ checked: 0 });
+    t.clock.advanceSeconds(31);
+    expect(await poll()).toMatchObject({ checked: 1, recorded: 1 });
+
+    const [item] = await kit.logged(app.id, 'delivered');
+    expect(item).toMatchObject({ id: row.id, status: 'sent', delivery_status: 'delivered', delivery_code: 'DELIVERED', delivery_reported_at: '2020-01-01T00:00:03.000Z' });
+    expect(await kit.logged(app.id, 'pending')).toEqual([]);
+    const text = await scrape();
+    expect(metric(text, `passcode_sms_deliveries_total{account="${accountId}",outcome="delivered"}`)).toBe(1);
+    expect(metric(text, `passcode_sms_delivery_seconds_count{account="${accountId}"}`)).toBe(1);
+
+    // Settled: not polled again.
+    t.clock.advanceSeconds(600);
+    expect(await poll()).toMatchObject({ checked: 0 });
+  });
+
+  it('a pushed failure report records the carrier\'s code, once however often it is pushed', async () => {
+    const { app, accountId } = await kit.aliyunApp();
+    const path = await kit.issueToken(accountId);
+    const { mobile, row } = await kit.send(app);
+    const body = [kit.report(mobile, row.biz_id, { success: false, err_code: 'MK:0001', err_msg: '空号' })];
+
+    for (let i = 0; i < 2; i++) {
+      const res = await t.http.post(path).send(body).expect(200);
+      expect(res.body).toEqual({ code: 0, msg: '成功' });
+    }
+    const [item] = await kit.logged(app.id, 'failed');
+    expect(item).toMatchObject({ id: row.id, delivery_status: 'failed', delivery_code: 'MK:0001', delivery_reported_at: '2026-01-01T19:04:09.000Z' });
+    expect(metric(await scrape(), `passcode_sms_deliveries_total{account="${accountId}",outcome="failed"}`)).toBe(1);
+    // A poll does not overwrite it.
+    fake.deliveries.set(row.biz_id as string, { sendStatus: 3, errCode: 'DELIVERED' });
+    expect(await poll()).toMatchObject({ checked: 0 });
+  });
+
+  it('a push without the account\'s token changes nothing: no token issued, another token, a replaced token, an unknown account', async () => {
+    const { app, accountId } = await kit.aliyunApp();
+    const { app: otherApp, accountId: otherAccount } = await kit.aliyunApp();
+    const { mobile, row } = await kit.send(app);
+    const body = [kit.report(mobile, row.biz_id)];
+
+    // No token issued yet: whatever is guessed is refused.
+    const guess = await t.http.post(`/sms/receipts/aliyun/${accountId}/${'a'.repeat(32)}`).send(body).expect(401);
+    expect(guess.body).toMatchObject({ code: 'UNAUTHORIZED' });
+    const first = await kit.issueToken(accountId);
+    const second = await kit.issueToken(accountId);
+    const token = second.split('/').pop()!;
+    const otherPath = await kit.issueToken(otherAccount);
+    for (const path of [
+      first, // replaced
+      `/sms/receipts/aliyun/${accountId}/${token.slice(0, -1)}x`,
+      `/sms/receipts/aliyun/${accountId}/${otherPath.split('/').pop()}`, // another account's token
+      `/sms/receipts/aliyun/00000000-0000-4000-8000-000000000000/${token}`,
+      `/sms/receipts/aliyun/not-a-uuid/${token}`,
+    ]) {
+      await t.http.post(path).send(body).expect(401);
+    }
+    expect((await kit.logged(app.id))[0]).toMatchObject({ delivery_status: 'pending' });
+    expect(await kit.logged(otherApp.id)).toEqual([]);
+    const accounts = (await t.http.get('/admin/sms/accounts').set(await kit.auth()).expect(200)).body.data.items as Row[];
+    expect(accounts.find((a) => a.id === accountId)).toMatchObject({ has_receipt_token: true });
+
+    // The current token works; a body past the bounds is refused and changes nothing.
+    const tooMany = Array.from({ length: 501 }, () => kit.report(mobile, row.biz_id));
+    await t.http.post(second).send(tooMany).expect(400);
+    await t.http.post(second).send({ reports: body }).expect(400);
+    expect((await kit.logged(app.id))[0]).toMatchObject({ delivery_status: 'pending' });
+    await t.http.post(second).send(body).expect(200);
+    expect((await kit.logged(app.id))[0]).toMatchObject({ delivery_status: 'delivered' });
+  });
+
+  it('a report changes only a row of its own account, with its number', async () => {
+    const { app, accountId } = await kit.aliyunApp();
+    const { accountId: otherAccount } = await kit.aliyunApp({ id: AK2, secret: SECRET2 });
+    const { mobile, row } = await kit.send(app);
+    const otherPath = await kit.issueToken(otherAccount);
+    const ownPath = await kit.issueToken(accountId);
+
+    // Another account's URL with this message's id and number; this account's URL with another number.
+    await t.http.post(otherPath).send([kit.report(mobile, row.biz_id)]).expect(200);
+    await t.http.post(ownPath).send([kit.report('13900009999', row.biz_id)]).expect(200);
+    expect((await kit.logged(app.id))[0]).toMatchObject({ delivery_status: 'pending', delivery_code: null });
+
+    await t.http.post(ownPath).send([kit.report(mobile, row.biz_id)]).expect(200);
+    expect((await kit.logged(app.id))[0]).toMatchObject({ delivery_status: 'delivered', delivery_code: 'DELIVERED' });
+  });
+
+  it('a message with no outcome by the deadline becomes unknown, and a late report does not change it', async () => {
+    const { app, accountId } = await kit.aliyunApp();
+    const path = await kit.issueToken(accountId);
+    const { mobile, row } = await kit.send(app);
+    t.clock.advance(DELIVERY_DEADLINE_MS - 60_000);
+    await poll();
+    expect((await kit.logged(app.id))[0]).toMatchObject({ delivery_status: 'pending' });
+
+    t.clock.advance(120_000);
+    expect(await poll()).toMatchObject({ expired: 1, checked: 0 });
+    const [item] = await kit.logged(app.id, 'unknown');
+    expect(item).toMatchObject({ id: row.id, status: 'sent', delivery_status: 'unknown', delivery_code: null });
+    expect(metric(await scrape(), `passcode_sms_deliveries_total{account="${accountId}",outcome="unknown"}`)).toBe(1);
+
+    await t.http.post(path).send([kit.report(mobile, row.biz_id)]).expect(200);
+    expect((await kit.logged(app.id))[0]).toMatchObject({ delivery_status: 'unknown' });
+  });
+
+  it('the console provider gives no message id: nothing to track', async () => {
+    const h = await kit.auth();
+    const app = await createApp(t, {}, h.authorization.slice(7));
+    const account = await t.http.post('/admin/sms/accounts').set(h).send({ name: 'console', provider: 'console' }).expect(201);
+    await t.http.post(`/admin/sms/accounts/${account.body.data.id}/receipt-token`).set(h).expect(400);
+    const sig = await t.http.post(`/admin/sms/accounts/${account.body.data.id}/signatures`).set(h).send({ sign_name: '在行云' }).expect(201);
+    const tpl = await t.http.post(`/admin/sms/accounts/${account.body.data.id}/templates`).set(h).send({ template_code: 'SMS_1', scene: 'login' }).expect(201);
+    await t.http.put(`/admin/apps/${app.id}/sms/bindings/login`).set(h).send({ template_id: tpl.body.data.id, signature_id: sig.body.data.id }).expect(200);
+    await t.http.post('/v1/sms/verify_code').send({ ...signParams(t, app), mcode: '+86', mobile: '13700001111', scene: 'login' }).expect(200);
+    expect((await kit.logged(app.id))[0]).toMatchObject({ status: 'sent', delivery_status: null });
+  });
+});
+
+(SHARED_POSTGRES_URL ? describe : describe.skip)(`sms delivery receipts: two instances polling at once ${NEEDS_POSTGRES}`, () => {
+  let a: TestApp;
+  let b: TestApp;
+  let fake: FakeAliyun;
+  const kit = receiptsKit(() => a, () => fake);
+
+  beforeAll(async () => {
+    a = await startTestApp({ postgres: true });
+    b = await startTestApp({ db: a.db });
+    fake = await FakeAliyun.start({ [AK]: SECRET });
+  });
+  afterAll(async () => {
+    await fake.close();
+    await b.close(true);
+    await a.close();
+  });
+
+  it('claim disjoint rows: each message is asked about once and recorded once', async () => {
+    const { app } = await kit.aliyunApp();
+    const sent = [];
+    for (let i = 0; i < 12; i++) sent.push(await kit.send(app));
+    for (const { row } of sent) fake.deliveries.set(row.biz_id as string, { sendStatus: 3, errCode: 'DELIVERED', receiveDate: '2020-01-01 08:00:03' });
+
+    const [ra, rb] = await Promise.all([a.app.get(DeliveryPoller).poll(), b.app.get(DeliveryPoller).poll()]);
+    expect(ra.checked + rb.checked).toBe(12);
+    expect(ra.recorded + rb.recorded).toBe(12);
+    const queries = fake.requests.filter((r) => r.headers['x-acs-action'] === 'QuerySendDetails').map((r) => r.query.BizId);
+    expect(queries.sort()).toEqual(sent.map(({ row }) => row.biz_id as string).sort());
+    expect(await kit.logged(app.id, 'delivered')).toHaveLength(12);
+  });
+
+  it('skip the rows another instance holds instead of waiting for them', async () => {
+    const { app } = await kit.aliyunApp();
+    const sent = [];
+    for (let i = 0; i < 4; i++) sent.push(await kit.send(app));
+    const held = sent.slice(0, 2).map(({ row }) => row.id as string);
+    // Another instance mid-claim: its transaction holds two of the rows.
+    const other = new pg.Client({ connectionString: a.db.url });
+    await other.connect();
+    try {
+      await other.query('BEGIN');
+      await other.query('SELECT id FROM sms_messages WHERE id = ANY($1::uuid[]) FOR UPDATE', [held]);
+      fake.requests.length = 0;
+      const round = await Promise.race([
+        b.app.get(DeliveryPoller).poll(),
+        new Promise<'blocked'>((resolve) => setTimeout(() => resolve('blocked'), 3000).unref()),
+      ]);
+      expect(round).toMatchObject({ checked: 2 });
+      const asked = fake.requests.filter((r) => r.headers['x-acs-action'] === 'QuerySendDetails').map((r) => r.query.BizId).sort();
+      expect(asked).toEqual(sent.slice(2).map(({ row }) => row.biz_id as string).sort());
+    } finally {
+      await other.query('ROLLBACK');
+      await other.end();
+    }
+  });
+});
