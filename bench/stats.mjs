@@ -56,10 +56,11 @@ try {
   const start = new Date(NOW - DAYS * 86_400_000).toISOString();
   // Row i: app i % 20, spread evenly over the 30 days, a tenth abroad, 3% failed, 60% of codes approved within 1–120 s.
   await ds.query(
-    `INSERT INTO sms_messages (app_id, scene, phone, country, origin, attempt, status, error, created_at)
+    `INSERT INTO sms_messages (app_id, scene, phone, country, origin, attempt, status, error, delivery_status, created_at)
      SELECT ($1::uuid[])[1 + i % ${APPS}], 'login', '+86139' || lpad((i % 100000000)::text, 8, '0'),
             CASE WHEN i % 10 = 0 THEN 'US' ELSE 'CN' END, 'v1', 1,
             CASE WHEN i % 33 = 0 THEN 'failed' ELSE 'sent' END, CASE WHEN i % 33 = 0 THEN 'SMS_PHONE_REJECTED' END,
+            CASE WHEN i % 33 <> 0 THEN (CASE WHEN i % 50 = 0 THEN 'failed' ELSE 'delivered' END) END,
             $2::timestamptz + (i::float8 / $3) * interval '${DAYS} days'
        FROM generate_series(0, $3 - 1) i`,
     [apps, start, ROWS],

@@ -21,6 +21,7 @@ export class SendStatistics1764340000000 implements MigrationInterface {
         day date NOT NULL,
         country varchar(2) NOT NULL,
         sent integer NOT NULL,
+        delivered integer NOT NULL,
         failed integer NOT NULL,
         failures jsonb NOT NULL,
         approved integer NOT NULL,

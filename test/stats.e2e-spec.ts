@@ -31,20 +31,22 @@ describe('per-app statistics', () => {
   const check = (app: CreatedApp, mcode: string, mobile: string, code: string) =>
     t.http.post('/v1/sms/check_code').send({ ...signParams(t, app), mcode, mobile, scene: 'login', verify_code: code }).expect(200);
 
-  /** On 2026-11-20: three codes to China (one approved 20 s later, one checked wrong), one to the US, one refused by the provider. */
+  /** On 2026-11-20: three codes to China (one delivered and approved 20 s later, one checked wrong), one to the US, one refused by the provider. */
   async function activity(app: CreatedApp): Promise<void> {
     for (const mobile of ['13700000001', '13700000002', '13700000003']) expect((await send(app, '+86', mobile)).body.code).toBe(200);
     expect((await send(app, '+1', '2015550123')).body.code).toBe(200);
     sms.fail = 'SMS_PHONE_REJECTED';
     expect((await send(app, '+86', '13700000004')).body.code).not.toBe(200);
     sms.fail = null;
+    // What a delivery receipt records (test/sms-receipts.e2e-spec.ts drives the real ones).
+    await t.app.get(DataSource).query(`UPDATE sms_messages SET delivery_status = 'delivered' WHERE app_id = $1 AND phone = '+8613700000001'`, [app.id]);
     t.clock.advanceSeconds(20);
     expect((await check(app, '+86', '13700000001', sms.lastCodeFor('+8613700000001')!)).body.data.result).toBe('approved');
     expect((await check(app, '+86', '13700000002', '000000')).body.data.result).toMatch(/wrong_code|approved/);
   }
 
-  const CN = { day: '2026-11-20', country: 'CN', sent: 3, approved: 1, conversion: 0.3333, failed: 1, failures: { SMS_PHONE_REJECTED: 1 }, median_approval_s: 25 };
-  const US = { day: '2026-11-20', country: 'US', sent: 1, approved: 0, conversion: 0, failed: 0, failures: {}, median_approval_s: null };
+  const CN = { day: '2026-11-20', country: 'CN', sent: 3, delivered: 1, approved: 1, conversion: 0.3333, failed: 1, failures: { SMS_PHONE_REJECTED: 1 }, median_approval_s: 25 };
+  const US = { day: '2026-11-20', country: 'US', sent: 1, delivered: 0, approved: 0, conversion: 0, failed: 0, failures: {}, median_approval_s: null };
 
   it('counts an app\'s codes sent and approved per day and country, with failures by reason and the median time to approval', async () => {
     const app = await createSmsApp(t);
@@ -54,7 +56,7 @@ describe('per-app statistics', () => {
       app_id: app.id,
       from: '2026-11-19',
       to: '2026-11-21',
-      totals: { sent: 4, approved: 1, conversion: 0.25, failed: 1, failures: { SMS_PHONE_REJECTED: 1 }, median_approval_s: 25 },
+      totals: { sent: 4, delivered: 1, approved: 1, conversion: 0.25, failed: 1, failures: { SMS_PHONE_REJECTED: 1 }, median_approval_s: 25 },
       days: [CN, US],
     });
   });
@@ -83,10 +85,10 @@ describe('per-app statistics', () => {
     expect((await send(b, '+86', '13900000002')).body.code).toBe(200);
     expect((await send(b, '+86', '13900000003')).body.code).toBe(200);
     const res = await stats('/admin/stats', { from: day, to: day }).expect(200);
-    expect(res.body.data.days).toEqual([{ day, country: 'CN', sent: 3, approved: 0, conversion: 0, failed: 0, failures: {}, median_approval_s: null }]);
+    expect(res.body.data.days).toEqual([{ day, country: 'CN', sent: 3, delivered: 0, approved: 0, conversion: 0, failed: 0, failures: {}, median_approval_s: null }]);
     expect(res.body.data.apps).toEqual([
-      { app_id: b.id, sent: 2, approved: 0, conversion: 0, failed: 0, failures: {}, median_approval_s: null },
-      { app_id: a.id, sent: 1, approved: 0, conversion: 0, failed: 0, failures: {}, median_approval_s: null },
+      { app_id: b.id, sent: 2, delivered: 0, approved: 0, conversion: 0, failed: 0, failures: {}, median_approval_s: null },
+      { app_id: a.id, sent: 1, delivered: 0, approved: 0, conversion: 0, failed: 0, failures: {}, median_approval_s: null },
     ]);
   });
 

@@ -13,6 +13,8 @@ export interface DayStats {
   country: string;
   /** SMS the provider accepted, or may have (`unknown`), for codes (admin test sends are not codes). */
   sent: number;
+  /** Of those, the ones the carrier reported delivered (delivery receipts). */
+  delivered: number;
   /** Send attempts refused, and how many by error name. */
   failed: number;
   failures: Record<string, number>;
@@ -25,6 +27,7 @@ export interface DayStats {
 /** Sums counts of the same shape (a range's days, several countries). */
 export function addStats(into: Omit<DayStats, 'appId' | 'day' | 'country'>, more: Omit<DayStats, 'appId' | 'day' | 'country'>): void {
   into.sent += more.sent;
+  into.delivered += more.delivered;
   into.failed += more.failed;
   into.approved += more.approved;
   for (const [error, n] of Object.entries(more.failures)) into.failures[error] = (into.failures[error] ?? 0) + n;
@@ -32,7 +35,7 @@ export function addStats(into: Omit<DayStats, 'appId' | 'day' | 'country'>, more
 }
 
 export function emptyCounts(): Omit<DayStats, 'appId' | 'day' | 'country'> {
-  return { sent: 0, failed: 0, failures: {}, approved: 0, approvalBuckets: Array(APPROVAL_BOUNDS_S.length + 1).fill(0) };
+  return { sent: 0, delivered: 0, failed: 0, failures: {}, approved: 0, approvalBuckets: Array(APPROVAL_BOUNDS_S.length + 1).fill(0) };
 }
 
 /**

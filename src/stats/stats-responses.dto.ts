@@ -13,6 +13,8 @@ const FAILURES = { type: 'object', additionalProperties: { type: 'integer' }, ex
 export class StatsCountsData {
   @ApiProperty({ type: 'integer', description: 'SMS for codes the provider accepted (or may have: no answer in time); operators\' test sends are not counted' })
   sent: number;
+  @ApiProperty({ type: 'integer', description: 'of those, the ones the carrier reported delivered (delivery receipts; providers without receipts report none)' })
+  delivered: number;
   @ApiProperty({ type: 'integer', description: 'codes sent in the range and approved' }) approved: number;
   @ApiProperty({ type: 'number', nullable: true, example: 0.87, description: 'approved / sent, to four decimals; null when nothing was sent' })
   conversion: number | null;

@@ -32,11 +32,12 @@ export class StatsRepository {
     const messages = (await m.query(
       `SELECT app_id, ${day} AS day, coalesce(country, '') AS country, coalesce(error, '') AS error,
               count(*) FILTER (WHERE status <> 'failed' AND origin <> 'admin-test')::int AS sent,
+              count(*) FILTER (WHERE delivery_status = 'delivered' AND origin <> 'admin-test')::int AS delivered,
               count(*) FILTER (WHERE status = 'failed')::int AS failed
          FROM sms_messages WHERE created_at >= $1 AND created_at < $2 ${ofApp}
         GROUP BY 1, 2, 3, 4`,
       params,
-    )) as Array<{ app_id: string; day: string; country: string; error: string; sent: number; failed: number }>;
+    )) as Array<{ app_id: string; day: string; country: string; error: string; sent: number; delivered: number; failed: number }>;
     const approvals = (await m.query(
       `SELECT app_id, ${day} AS day, coalesce(country, '') AS country,
               width_bucket(extract(epoch FROM consumed_at - created_at)::float8, ${BOUNDS}) AS bucket, count(*)::int AS n
@@ -55,6 +56,7 @@ export class StatsRepository {
     for (const r of messages) {
       const s = at(r.app_id, r.day, r.country);
       s.sent += r.sent;
+      s.delivered += r.delivered;
       s.failed += r.failed;
       if (r.failed) s.failures[r.error || 'UNKNOWN'] = (s.failures[r.error || 'UNKNOWN'] ?? 0) + r.failed;
     }
@@ -72,15 +74,16 @@ export class StatsRepository {
     const params: unknown[] = [from, to];
     const ofApp = appId ? (params.push(appId), 'AND app_id = $3') : '';
     const rows = (await this.ds.query(
-      `SELECT app_id, to_char(day, 'YYYY-MM-DD') AS day, country, sent, failed, failures, approved, approval_buckets
+      `SELECT app_id, to_char(day, 'YYYY-MM-DD') AS day, country, sent, delivered, failed, failures, approved, approval_buckets
          FROM daily_stats WHERE day >= $1::date AND day < $2::date ${ofApp}`,
       params,
-    )) as Array<{ app_id: string; day: string; country: string; sent: number; failed: number; failures: Record<string, number>; approved: number; approval_buckets: number[] }>;
+    )) as Array<{ app_id: string; day: string; country: string; sent: number; delivered: number; failed: number; failures: Record<string, number>; approved: number; approval_buckets: number[] }>;
     return rows.map((r) => ({
       appId: r.app_id,
       day: r.day,
       country: r.country,
       sent: r.sent,
+      delivered: r.delivered,
       failed: r.failed,
       failures: r.failures,
       approved: r.approved,
@@ -106,11 +109,11 @@ export class StatsRepository {
   async storeFinal(m: EntityManager, days: DayStats[], through: string): Promise<void> {
     for (const d of days) {
       await m.query(
-        `INSERT INTO daily_stats (app_id, day, country, sent, failed, failures, approved, approval_buckets)
-         VALUES ($1, $2::date, $3, $4, $5, $6, $7, $8)
-         ON CONFLICT (app_id, day, country) DO UPDATE SET sent = EXCLUDED.sent, failed = EXCLUDED.failed, failures = EXCLUDED.failures,
-           approved = EXCLUDED.approved, approval_buckets = EXCLUDED.approval_buckets`,
-        [d.appId, d.day, d.country, d.sent, d.failed, JSON.stringify(d.failures), d.approved, d.approvalBuckets],
+        `INSERT INTO daily_stats (app_id, day, country, sent, delivered, failed, failures, approved, approval_buckets)
+         VALUES ($1, $2::date, $3, $4, $5, $6, $7, $8, $9)
+         ON CONFLICT (app_id, day, country) DO UPDATE SET sent = EXCLUDED.sent, delivered = EXCLUDED.delivered, failed = EXCLUDED.failed,
+           failures = EXCLUDED.failures, approved = EXCLUDED.approved, approval_buckets = EXCLUDED.approval_buckets`,
+        [d.appId, d.day, d.country, d.sent, d.delivered, d.failed, JSON.stringify(d.failures), d.approved, d.approvalBuckets],
       );
     }
     await m.query(

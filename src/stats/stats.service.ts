@@ -88,6 +88,7 @@ function sum(rows: DayStats[]): Counts {
 function countsView(c: Counts) {
   return {
     sent: c.sent,
+    delivered: c.delivered,
     approved: c.approved,
     conversion: c.sent ? Math.round((c.approved / c.sent) * 10_000) / 10_000 : null,
     failed: c.failed,
