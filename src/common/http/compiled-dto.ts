@@ -77,7 +77,12 @@ export class CompiledDto {
     private readonly byName: Map<string, Property>,
     /** class-validator's own grouping, which its whitelist looks names up in. */
     private readonly grouped: Record<string, ValidationMetadata[]>,
-  ) {}
+  ) {
+    this.targetName = cls.name;
+  }
+
+  /** What class-validator calls the target in a constraint's arguments: the instance's constructor's name. */
+  private readonly targetName: string;
 
   /** The compiled form of a DTO class; undefined when the class uses something not compiled. */
   static for(metatype: unknown): CompiledDto | undefined {
@@ -180,7 +185,10 @@ export class CompiledDto {
    * the first failure: its error is the first of the list class-validator returns.
    */
   private validate(dto: Dto, forbidUnknown: boolean, path: string): void | Bail {
-    const targetName = dto.constructor ? dto.constructor.name : undefined;
+    // The arguments each constraint is called with, as class-validator builds them
+    // (`targetName` is the constructor's name); one object, refilled for each call:
+    // the compiled constraints read it and keep nothing.
+    const args: ValidationArguments = { targetName: this.targetName, property: '', object: dto, value: undefined, constraints: [] };
     for (const property of this.properties) {
       const value = dto[property.name];
       let validated = true;
@@ -188,7 +196,9 @@ export class CompiledDto {
       if (!validated) continue;
       for (const check of property.checks) {
         const { metadata } = check;
-        const args: ValidationArguments = { targetName: targetName!, property: metadata.propertyName, object: dto, value, constraints: metadata.constraints };
+        args.property = metadata.propertyName;
+        args.value = value;
+        args.constraints = metadata.constraints;
         let valid: unknown;
         if (!metadata.each || !(Array.isArray(value) || value instanceof Set || value instanceof Map)) {
           valid = check.constraint.validate(value, args);
@@ -376,9 +386,9 @@ function prepare(value: Dto): void {
       return;
     }
   }
-  delete value['__proto__'];
-  delete value['prototype'];
-  delete value['constructor'];
+  if (Object.hasOwn(value, '__proto__')) delete value['__proto__'];
+  if (Object.hasOwn(value, 'prototype')) delete value['prototype'];
+  if (Object.hasOwn(value, 'constructor')) delete value['constructor'];
 }
 
 /** class-transformer's instantiateArrayType. */

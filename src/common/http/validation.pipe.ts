@@ -83,19 +83,21 @@ interface DtoClass {
   compiled?: CompiledDto;
 }
 
-const dtoClasses = new WeakMap<object, DtoClass>();
+const dtoClasses = new WeakMap<object, DtoClass | null>();
 
 /** The DTO class a parameter is declared as; undefined for a primitive or no type. */
 function dtoOf(metatype: unknown): DtoClass | undefined {
-  if (typeof metatype !== 'function' || [String, Boolean, Number, Array, Object].includes(metatype as never)) return undefined;
+  if (typeof metatype !== 'function') return undefined;
   let dto = dtoClasses.get(metatype);
-  if (!dto) {
+  if (dto === undefined) {
     // Nest's ValidationPipe leaves Buffer and Date parameters alone; so does the reference here.
     const validated = metatype !== Buffer && metatype !== Date;
-    dto = { lenient: Boolean(Reflect.getMetadata(LENIENT, metatype)), compiled: validated ? CompiledDto.for(metatype) : undefined };
+    dto = [String, Boolean, Number, Array, Object].includes(metatype as never)
+      ? null
+      : { lenient: Boolean(Reflect.getMetadata(LENIENT, metatype)), compiled: validated ? CompiledDto.for(metatype) : undefined };
     dtoClasses.set(metatype, dto);
   }
-  return dto;
+  return dto ?? undefined;
 }
 
 /** A parsed body or query: JSON's objects, forms' and query strings' null-prototype ones. */
@@ -126,12 +128,14 @@ function checkStorable(valid: unknown, metadata: ArgumentMetadata): unknown {
  */
 function findUnstorable(value: unknown, path: string, depth = 0): { field: string; what: string } | undefined {
   if (typeof value === 'string') {
+    // Nearly every string holds neither: two fast looks before unstorableIn's regex.
+    if (!value.includes('\u0000') && (value as string & { isWellFormed(): boolean }).isWellFormed()) return undefined;
     const what = unstorableIn(value);
     return what ? { field: path, what } : undefined;
   }
   if (value === null || typeof value !== 'object' || depth > MAX_BODY_DEPTH) return undefined;
-  for (const [key, item] of Object.entries(value)) {
-    const found = findUnstorable(item, path ? `${path}.${key}` : key, depth + 1);
+  for (const key of Object.keys(value)) {
+    const found = findUnstorable((value as Record<string, unknown>)[key], path ? `${path}.${key}` : key, depth + 1);
     if (found) return found;
   }
   return undefined;
