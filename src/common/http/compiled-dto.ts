@@ -70,6 +70,9 @@ interface Property {
 export class CompiledDto {
   private static readonly compiled = new WeakMap<object, CompiledDto | string>();
 
+  /** What class-validator calls the target in a constraint's arguments: the instance's constructor's name. */
+  private readonly targetName: string;
+
   private constructor(
     private readonly cls: new () => Dto,
     /** In class-validator's order (groupByPropertyName's keys). */
@@ -80,9 +83,6 @@ export class CompiledDto {
   ) {
     this.targetName = cls.name;
   }
-
-  /** What class-validator calls the target in a constraint's arguments: the instance's constructor's name. */
-  private readonly targetName: string;
 
   /** The compiled form of a DTO class; undefined when the class uses something not compiled. */
   static for(metatype: unknown): CompiledDto | undefined {
@@ -100,7 +100,12 @@ export class CompiledDto {
     if (typeof metatype !== 'function') return 'not a class';
     let found = CompiledDto.compiled.get(metatype);
     if (found === undefined) {
-      found = CompiledDto.compile(metatype);
+      try {
+        found = CompiledDto.compile(metatype);
+      } catch (err) {
+        // A metadata storage shaped otherwise than the pinned versions': the reference validates.
+        found = `compiling ${metatype.name} threw: ${String(err)}`;
+      }
       CompiledDto.compiled.set(metatype, found);
     }
     return found;
