@@ -1,6 +1,7 @@
 import { type ArgumentMetadata, Injectable, type PipeTransform, type ValidationError, ValidationPipe } from '@nestjs/common';
 import { DomainError } from '../errors/domain-error.js';
 import { unstorableIn } from '../text/storable-text.js';
+import { CompiledDto, validationFailed } from './compiled-dto.js';
 import { MAX_BODY_DEPTH } from './input-limits.js';
 
 const LENIENT = Symbol('passcode:lenient-dto');
@@ -18,6 +19,10 @@ export function LenientDto(): ClassDecorator {
  * {@link LenientDto} ignore them. A failure becomes VALIDATION_FAILED naming the
  * first offending field (dotted path) and the failed constraint, so each dialect
  * can pick its own code for that field.
+ *
+ * A DTO's rules run compiled ({@link CompiledDto}, read once from the same
+ * decorators); Nest's ValidationPipe with class-transformer and class-validator is
+ * the reference they reproduce, and it still validates what they do not model.
  */
 @Injectable()
 export class PasscodeValidationPipe implements PipeTransform {
@@ -37,24 +42,82 @@ export class PasscodeValidationPipe implements PipeTransform {
     exceptionFactory: toValidationError,
   });
 
-  async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
-    const lenient = metadata.metatype && Reflect.getMetadata(LENIENT, metadata.metatype);
+  private mode: 'compiled' | 'reference' | 'compiled-only' = 'compiled';
+
+  /** A pipe that validates the reference way only: what the compiled rules are proven against. */
+  static reference(): PasscodeValidationPipe {
+    const pipe = new PasscodeValidationPipe();
+    pipe.mode = 'reference';
+    return pipe;
+  }
+
+  /** A pipe that fails where the compiled rules would hand a value to the reference: to prove they ran. */
+  static compiledOnly(): PasscodeValidationPipe {
+    const pipe = new PasscodeValidationPipe();
+    pipe.mode = 'compiled-only';
+    return pipe;
+  }
+
+  transform(value: unknown, metadata: ArgumentMetadata): unknown {
+    const dto = dtoOf(metadata.metatype);
     // A body that is not an object (a JSON array, a string) cannot fill a DTO.
-    if (metadata.type === 'body' && metadata.metatype && isDtoClass(metadata.metatype) && (value === null || typeof value !== 'object' || Array.isArray(value))) {
+    if (metadata.type === 'body' && dto && (value === null || typeof value !== 'object' || Array.isArray(value))) {
       value = {};
     }
-    const valid: unknown = await (lenient ? this.lenient : this.strict).transform(value, metadata);
-    // What is left after validation (unknown fields of lenient DTOs are gone) may reach the database.
-    if (metadata.type !== 'custom') {
-      const found = findUnstorable(valid, metadata.data ?? '');
-      if (found) {
-        const { field, what } = found;
-        const constraint = what === 'NUL characters' ? 'noNulCharacter' : 'wellFormedUnicode';
-        throw new DomainError('VALIDATION_FAILED', { field, constraint, message: `${field} must not contain ${what}` });
-      }
+    if (this.mode !== 'reference' && dto?.compiled && metadata.type !== 'custom' && isPlainObject(value)) {
+      const valid = dto.compiled.run(value, !dto.lenient);
+      if (valid !== undefined) return checkStorable(valid, metadata);
     }
-    return valid;
+    if (this.mode === 'compiled-only') throw new Error(`the compiled rules of ${String(metadata.metatype?.name)} did not take this value`);
+    return this.byReference(value, metadata, dto?.lenient ?? false);
   }
+
+  private async byReference(value: unknown, metadata: ArgumentMetadata, lenient: boolean): Promise<unknown> {
+    return checkStorable(await (lenient ? this.lenient : this.strict).transform(value, metadata), metadata);
+  }
+}
+
+/** What the pipe knows of a DTO class, once. */
+interface DtoClass {
+  lenient: boolean;
+  compiled?: CompiledDto;
+}
+
+const dtoClasses = new WeakMap<object, DtoClass | null>();
+
+/** The DTO class a parameter is declared as; undefined for a primitive or no type. */
+function dtoOf(metatype: unknown): DtoClass | undefined {
+  if (typeof metatype !== 'function') return undefined;
+  let dto = dtoClasses.get(metatype);
+  if (dto === undefined) {
+    // Nest's ValidationPipe leaves Buffer and Date parameters alone; so does the reference here.
+    const validated = metatype !== Buffer && metatype !== Date;
+    dto = [String, Boolean, Number, Array, Object].includes(metatype as never)
+      ? null
+      : { lenient: Boolean(Reflect.getMetadata(LENIENT, metatype)), compiled: validated ? CompiledDto.for(metatype) : undefined };
+    dtoClasses.set(metatype, dto);
+  }
+  return dto ?? undefined;
+}
+
+/** A parsed body or query: JSON's objects, forms' and query strings' null-prototype ones. */
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (value === null || typeof value !== 'object') return false;
+  const proto = Object.getPrototypeOf(value) as unknown;
+  return proto === Object.prototype || proto === null;
+}
+
+/** What is left after validation (unknown fields of lenient DTOs are gone) may reach the database. */
+function checkStorable(valid: unknown, metadata: ArgumentMetadata): unknown {
+  if (metadata.type !== 'custom') {
+    const found = findUnstorable(valid, metadata.data ?? '');
+    if (found) {
+      const { field, what } = found;
+      const constraint = what === 'NUL characters' ? 'noNulCharacter' : 'wellFormedUnicode';
+      throw new DomainError('VALIDATION_FAILED', { field, constraint, message: `${field} must not contain ${what}` });
+    }
+  }
+  return valid;
 }
 
 /**
@@ -65,26 +128,24 @@ export class PasscodeValidationPipe implements PipeTransform {
  */
 function findUnstorable(value: unknown, path: string, depth = 0): { field: string; what: string } | undefined {
   if (typeof value === 'string') {
+    // Nearly every string holds neither: two fast looks before unstorableIn's regex.
+    if (!value.includes('\u0000') && (value as string & { isWellFormed(): boolean }).isWellFormed()) return undefined;
     const what = unstorableIn(value);
     return what ? { field: path, what } : undefined;
   }
   if (value === null || typeof value !== 'object' || depth > MAX_BODY_DEPTH) return undefined;
-  for (const [key, item] of Object.entries(value)) {
-    const found = findUnstorable(item, path ? `${path}.${key}` : key, depth + 1);
+  for (const key of Object.keys(value)) {
+    const found = findUnstorable((value as Record<string, unknown>)[key], path ? `${path}.${key}` : key, depth + 1);
     if (found) return found;
   }
   return undefined;
 }
 
-function isDtoClass(metatype: unknown): boolean {
-  return typeof metatype === 'function' && ![String, Boolean, Number, Array, Object].includes(metatype as never);
-}
-
 function toValidationError(errors: ValidationError[]): DomainError {
   const { path, error } = firstLeaf(errors, '');
   const [constraint, text] = Object.entries(error?.constraints ?? {})[0] ?? ['invalid', `${path} is invalid`];
-  const message = error && text.startsWith(error.property) ? path + text.slice(error.property.length) : text;
-  return new DomainError('VALIDATION_FAILED', { field: path, constraint, message });
+  if (!error) return new DomainError('VALIDATION_FAILED', { field: path, constraint, message: text });
+  return validationFailed(path, error.property, constraint, text);
 }
 
 function firstLeaf(errors: ValidationError[], prefix: string): { path: string; error?: ValidationError } {
