@@ -9,6 +9,7 @@ import { SmsMessageUnknown1764200000000 } from './1764200000000-SmsMessageUnknow
 import { OperatorLoginFailures1764310000000 } from './1764310000000-OperatorLoginFailures.js';
 import { NormalisedUserPhones1764320000000 } from './1764320000000-NormalisedUserPhones.js';
 import { SendStatistics1764340000000 } from './1764340000000-SendStatistics.js';
+import { Webhooks1764360000000 } from './1764360000000-Webhooks.js';
 
 export const MIGRATIONS = [
   InitialSchema1763900000000,
@@ -21,4 +22,5 @@ export const MIGRATIONS = [
   OperatorLoginFailures1764310000000,
   NormalisedUserPhones1764320000000,
   SendStatistics1764340000000,
+  Webhooks1764360000000,
 ];
