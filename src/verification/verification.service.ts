@@ -95,6 +95,9 @@ export class VerificationService {
     await this.repo.transaction(async (tx) => {
       // The row first: it locks nothing another send needs, and the slot's hot rows stay locked one round trip.
       await delivery.record(tx);
+      // Before the slot, whose hot rows stay locked until commit; a refused send rolls the event back with its code.
+      // An app without webhook endpoints pays a cached lookup.
+      await this.events.publish(tx, app.id, 'verification.sent', { ...this.eventData(codeId, scene, phone), expires_at: new Date(now.getTime() + policy.ttl_s * 1000).toISOString() });
       const slot = await this.repo.takeSendSlot(tx, {
         now,
         until: new Date(now.getTime() + policy.resend_interval_s * 1000),
@@ -121,8 +124,6 @@ export class VerificationService {
         const windowMs = key.scope === 'ip_hour' ? HOUR_MS : DAY_MS;
         throw new DomainError('SEND_LIMIT_EXCEEDED', { retryAfterS: Math.ceil((key.windowStart.getTime() + windowMs - now.getTime()) / 1000) });
       }
-      // Last, once the send is taken: a refused one publishes nothing, and an app without webhooks pays a cached lookup.
-      await this.events.publish(tx, app.id, 'verification.sent', { ...this.eventData(codeId, scene, phone), expires_at: new Date(now.getTime() + policy.ttl_s * 1000).toISOString() });
     });
 
     let sent: SmsSendResult;
