@@ -3,7 +3,7 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { DataSource } from 'typeorm';
 import { type CreatedApp } from './support/admin.js';
 import { freePort } from './support/free-port.js';
-import { RecordingSmsProvider, withRecordingSms } from './support/sms.js';
+import { FailingSmsProvider, withRecordingSms } from './support/sms.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 import { createSmsApp, loginWithSms, signParams } from './support/v1.js';
 
@@ -72,7 +72,7 @@ async function until(what: string, condition: () => boolean | Promise<boolean>, 
 }
 
 describe('webhooks to tenant apps', () => {
-  const sms = new RecordingSmsProvider();
+  const sms = new FailingSmsProvider();
   let t: TestApp;
   let token: string;
   const receivers: Receiver[] = [];
@@ -210,6 +210,30 @@ describe('webhooks to tenant apps', () => {
     const redelivered = await t.http.get(`/admin/audit-log?target_id=${delivery.id}`).set(admin()).expect(200);
     expect(redelivered.body.data.items).toEqual([expect.objectContaining({ action: 'webhook_delivery.redeliver' })]);
   }, 30_000);
+
+  it('reports a phone change, and a send the provider refused as sent then failed, with one verification id', async () => {
+    const r = await receiver(0);
+    const { app } = await appWithEndpoint(r, ['user.phone_changed', 'verification.sent', 'verification.failed']);
+    const { token: userToken, uid } = await loginWithSms(t, sms, app, '13700000201');
+    const auth = { authorization: `Bearer ${userToken}` };
+    await t.http.post('/v1/user/verify_code').set(auth).send({ mcode: '+86', mobile: '13700000202' }).expect(200, { code: 200, msg: 'success' });
+    await t.http.post('/v1/user/mobile').set(auth).send({ mcode: '+86', mobile: '13700000202', verify_code: sms.lastCodeFor('+8613700000202') }).expect(200, { code: 200, msg: 'success' });
+    await until('the phone change', () => r.ofType('user.phone_changed').length === 1);
+    expect(JSON.parse(r.ofType('user.phone_changed')[0].body).data).toEqual({ user_id: String(uid), phone: '+8613700000202' });
+
+    sms.fail = 'SMS_PROVIDER_REJECTED';
+    try {
+      t.clock.advanceSeconds(61);
+      expect((await sendCode(app, '13700000203')).body.code).not.toBe(200);
+    } finally {
+      sms.fail = null;
+    }
+    await until('the failure', () => r.ofType('verification.failed').length === 1);
+    const failed = JSON.parse(r.ofType('verification.failed')[0].body).data;
+    expect(failed).toMatchObject({ scene: 'login', phone: '+8613700000203', reason: 'sms_not_sent' });
+    const sent = r.ofType('verification.sent').map((x) => JSON.parse(x.body).data).filter((d) => d.phone === '+8613700000203');
+    expect(sent).toEqual([expect.objectContaining({ verification_id: failed.verification_id })]);
+  }, 20_000);
 
   it('disables an endpoint after repeated failures, with an audit entry, and gives up its pending deliveries', async () => {
     const r = await receiver(Infinity);
