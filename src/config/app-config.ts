@@ -75,6 +75,8 @@ export interface AppConfig {
     pollIntervalMs: number;
     /** Deliveries in flight per instance. */
     concurrency: number;
+    /** How often the job engine's maintenance runs (one instance at a time): it retries attempts whose instance died. */
+    maintenanceIntervalS: number;
   };
   signature: {
     /** Seed 001 signatures: how far `timestamp` may be from the server clock, either way. */
@@ -175,6 +177,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       disableAfterFailures: parseIntIn(env, 'WEBHOOK_DISABLE_AFTER_FAILURES', 20, 1, 100_000),
       pollIntervalMs: parseIntIn(env, 'WEBHOOK_POLL_INTERVAL_MS', 2000, 500, 60_000),
       concurrency: parseIntIn(env, 'WEBHOOK_CONCURRENCY', 4, 1, 100),
+      maintenanceIntervalS: parseIntIn(env, 'WEBHOOK_MAINTENANCE_INTERVAL_S', 60, 1, 3600),
     },
     signature: { skewS: parseIntIn(env, 'SIGNATURE_SKEW_S', 120, 1, 86_400) },
     log: { level: parseEnum(env, 'LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info') },

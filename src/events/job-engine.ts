@@ -66,6 +66,8 @@ export class JobEngine implements OnModuleDestroy {
       schema: JOB_SCHEMA,
       // No cron schedules are used; their clock monitor would only add queries.
       schedule: false,
+      // Maintenance fails jobs active past their expiry (their instance died), so they are retried.
+      maintenanceIntervalSeconds: this.config.webhooks.maintenanceIntervalS,
     });
     boss.on('error', (err) => this.logger.error({ err }, 'job engine error'));
     await boss.start();

@@ -20,6 +20,8 @@ import { type DeliveryAttemptRow } from './webhook-rows.js';
 
 /** The pg-boss queue of delivery attempts. */
 export const WEBHOOK_QUEUE = 'webhook-delivery';
+/** How long past the attempt timeout a job may stay active before it counts as abandoned: the row writes around the POST. */
+const EXPIRY_MARGIN_S = 10;
 /** How much of a refusing endpoint's answer the delivery row keeps. */
 const ERROR_EXCERPT_CHARS = 200;
 
@@ -72,7 +74,7 @@ export class WebhookDeliverer implements OnModuleInit, OnApplicationBootstrap {
         retryDelay: retryDelayS,
         retryBackoff: true,
         // An attempt still active after this (its instance died mid-delivery) is failed by pg-boss's maintenance and retried.
-        expireInSeconds: Math.ceil(timeoutMs / 1000) + 30,
+        expireInSeconds: Math.ceil(timeoutMs / 1000) + EXPIRY_MARGIN_S,
       })),
     );
   }
