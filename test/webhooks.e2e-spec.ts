@@ -80,7 +80,7 @@ describe('webhooks to tenant apps', () => {
   beforeAll(async () => {
     t = await startTestApp({
       override: withRecordingSms(sms),
-      env: { WEBHOOK_RETRY_DELAY_S: '1', WEBHOOK_RETRY_LIMIT: '4', WEBHOOK_POLL_INTERVAL_MS: '500', WEBHOOK_DISABLE_AFTER_FAILURES: '5', WEBHOOK_TIMEOUT_MS: '2000' },
+      env: { METRICS_TOKEN: 'metrics-token-0123456789', WEBHOOK_RETRY_DELAY_S: '1', WEBHOOK_RETRY_LIMIT: '4', WEBHOOK_POLL_INTERVAL_MS: '500', WEBHOOK_DISABLE_AFTER_FAILURES: '5', WEBHOOK_TIMEOUT_MS: '2000' },
     });
     token = await t.adminToken();
   });
@@ -234,6 +234,24 @@ describe('webhooks to tenant apps', () => {
     const sent = r.ofType('verification.sent').map((x) => JSON.parse(x.body).data).filter((d) => d.phone === '+8613700000203');
     expect(sent).toEqual([expect.objectContaining({ verification_id: failed.verification_id })]);
   }, 20_000);
+
+  it('costs a send of an app without endpoints no query while its (empty) subscriptions are cached: one lookup per app per 30 s', async () => {
+    const lookups = async () => {
+      const text = (await t.http.get('/metrics').set('authorization', 'Bearer metrics-token-0123456789').expect(200)).text;
+      const count = (result: string) => Number(new RegExp(`passcode_cache_lookups_total\\{cache="webhook_endpoints",result="${result}"\\} (\\d+)`).exec(text)?.[1] ?? 0);
+      return { hit: count('hit'), miss: count('miss') };
+    };
+    const app = await createSmsApp(t, { code_policy: { per_ip_hourly: 1000 } });
+    const before = await lookups();
+    for (let i = 0; i < 5; i++) expect((await sendCode(app, `1370000030${i}`)).body).toEqual({ code: 200, msg: 'success' });
+    const after = await lookups();
+    expect({ hit: after.hit - before.hit, miss: after.miss - before.miss }).toEqual({ hit: 4, miss: 1 });
+    t.clock.advanceSeconds(31);
+    await sendCode(app, '13700000310');
+    expect((await lookups()).miss - after.miss).toBe(1);
+    const [{ n }] = await db().query(`SELECT count(*)::int AS n FROM webhook_deliveries WHERE app_id = $1`, [app.id]);
+    expect(n).toBe(0);
+  });
 
   it('disables an endpoint after repeated failures, with an audit entry, and gives up its pending deliveries', async () => {
     const r = await receiver(Infinity);
