@@ -59,6 +59,9 @@ export class WebhookEndpointsService {
       });
       await record('webhook_endpoint.create', id, { url: created.url, event_types: created.event_types });
       return created;
+    }).catch((err: { code?: string }) => {
+      // The app was deleted since it was read: its foreign key refused the row.
+      throw err?.code === '23503' ? new DomainError('APP_NOT_FOUND') : err;
     });
     return { ...endpointView(endpoint), secret };
   }
