@@ -10,6 +10,7 @@ import { OperatorLoginFailures1764310000000 } from './1764310000000-OperatorLogi
 import { NormalisedUserPhones1764320000000 } from './1764320000000-NormalisedUserPhones.js';
 import { SmsDeliveryReceipts1764330000000 } from './1764330000000-SmsDeliveryReceipts.js';
 import { SendStatistics1764340000000 } from './1764340000000-SendStatistics.js';
+import { Webhooks1764360000000 } from './1764360000000-Webhooks.js';
 
 export const MIGRATIONS = [
   InitialSchema1763900000000,
@@ -23,4 +24,5 @@ export const MIGRATIONS = [
   NormalisedUserPhones1764320000000,
   SmsDeliveryReceipts1764330000000,
   SendStatistics1764340000000,
+  Webhooks1764360000000,
 ];

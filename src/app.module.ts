@@ -22,6 +22,7 @@ import { WireExceptionFilter } from './common/http/wire-exception.filter.js';
 import { type AppConfig } from './config/app-config.js';
 import { ConfigModule } from './config/config.module.js';
 import { DatabaseModule } from './database/database.module.js';
+import { EventsModule } from './events/events.module.js';
 import { HealthModule } from './health/health.module.js';
 import { LoggingModule } from './logging/logging.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
@@ -65,6 +66,7 @@ export class AppModule {
         AuditModule,
         AdminAuthModule,
         AppsModule,
+        EventsModule,
         SmsModule,
         StatsModule,
         OauthModule,

@@ -61,6 +61,23 @@ export interface AppConfig {
     /** Upper bound of one provider call, connect + read. */
     timeoutMs: number;
   };
+  /** Webhooks to tenant apps (src/events/). */
+  webhooks: {
+    /** Upper bound of one delivery attempt, connect to last byte. */
+    timeoutMs: number;
+    /** The first retry waits 1–2× this; each next one twice as long (pg-boss's backoff). */
+    retryDelayS: number;
+    /** Attempts after the first; with the defaults the last one is at least 34 h after the event. */
+    retryLimit: number;
+    /** Failed attempts in a row (all events) after which an endpoint is disabled. */
+    disableAfterFailures: number;
+    /** How often an idle worker asks the queue for work. */
+    pollIntervalMs: number;
+    /** Deliveries in flight per instance. */
+    concurrency: number;
+    /** How often the job engine's maintenance runs (one instance at a time): it retries attempts whose instance died. */
+    maintenanceIntervalS: number;
+  };
   signature: {
     /** Seed 001 signatures: how far `timestamp` may be from the server clock, either way. */
     skewS: number;
@@ -153,6 +170,15 @@ export function loadConfig(env: Env = process.env): AppConfig {
       ttlMs: parseIntIn(env, 'THROTTLE_TTL_MS', 60_000, 1000, 3_600_000),
     },
     sms: { timeoutMs: parseIntIn(env, 'SMS_TIMEOUT_MS', 5000, 100, 60_000) },
+    webhooks: {
+      timeoutMs: parseIntIn(env, 'WEBHOOK_TIMEOUT_MS', 10_000, 100, 60_000),
+      retryDelayS: parseIntIn(env, 'WEBHOOK_RETRY_DELAY_S', 60, 1, 3600),
+      retryLimit: parseIntIn(env, 'WEBHOOK_RETRY_LIMIT', 11, 0, 30),
+      disableAfterFailures: parseIntIn(env, 'WEBHOOK_DISABLE_AFTER_FAILURES', 20, 1, 100_000),
+      pollIntervalMs: parseIntIn(env, 'WEBHOOK_POLL_INTERVAL_MS', 2000, 500, 60_000),
+      concurrency: parseIntIn(env, 'WEBHOOK_CONCURRENCY', 4, 1, 100),
+      maintenanceIntervalS: parseIntIn(env, 'WEBHOOK_MAINTENANCE_INTERVAL_S', 60, 1, 3600),
+    },
     signature: { skewS: parseIntIn(env, 'SIGNATURE_SKEW_S', 120, 1, 86_400) },
     log: { level: parseEnum(env, 'LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info') },
     metrics: { enabled: Boolean(env.METRICS_TOKEN) },

@@ -10,6 +10,7 @@ import type { Scene } from '../common/scenes.js';
 import { type AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { isUniqueViolation } from '../database/sql-rows.js';
+import { EventPublisher } from '../events/event-publisher.js';
 import { VerificationService } from '../verification/verification.service.js';
 import { UpdatePhoneTokensRepository } from './update-phone-tokens.repository.js';
 import { assertCurrentPhone } from './user.js';
@@ -73,6 +74,7 @@ export class PhoneChangeService {
     private readonly tokens: UpdatePhoneTokensRepository,
     private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly events: EventPublisher,
   ) {}
 
   /**
@@ -159,6 +161,7 @@ export class PhoneChangeService {
           throw new DomainError('UPDATE_PHONE_TOKEN_INVALID', { message: 'the phone number changed since the token was issued' });
         }
         await this.repo.revokeAllBut(m, userId, keepJti, now);
+        await this.events.publish(m, app.id, 'user.phone_changed', { user_id: userId, phone: taken.newPhone.e164 });
       });
     } catch (err) {
       if (isUniqueViolation(err)) throw new DomainError('PHONE_TAKEN');
@@ -174,8 +177,10 @@ export class PhoneChangeService {
   private async moveTo(app: AppEntity, userId: string, phone: ParsedPhone, code: string): Promise<void> {
     await this.spend(app, 'update_phone', phone.e164, code, 'newCode');
     try {
-      const changed = await this.repo.transaction((m) => this.repo.setPhone(m, userId, phone, this.clock.now()));
-      if (!changed) throw new DomainError('USER_NOT_FOUND', { role: 'newMobile' });
+      await this.repo.transaction(async (m) => {
+        if (!(await this.repo.setPhone(m, userId, phone, this.clock.now()))) throw new DomainError('USER_NOT_FOUND', { role: 'newMobile' });
+        await this.events.publish(m, app.id, 'user.phone_changed', { user_id: userId, phone: phone.e164 });
+      });
     } catch (err) {
       if (isUniqueViolation(err)) throw new DomainError('PHONE_TAKEN');
       throw err;

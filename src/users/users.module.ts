@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { JwtModule } from '@nestjs/jwt';
+import { EventsModule } from '../events/events.module.js';
 import { VerificationModule } from '../verification/verification.module.js';
 import { AccountCodeService } from './account-code.service.js';
 import { PhoneChangeService } from './phone-change.service.js';
@@ -9,7 +10,7 @@ import { UsersService } from './users.service.js';
 
 /** End users of apps, their sessions, the codes they ask for, and phone changes (update-phone tokens included). */
 @Module({
-  imports: [JwtModule.register({}), VerificationModule],
+  imports: [JwtModule.register({}), VerificationModule, EventsModule],
   providers: [UsersRepository, UpdatePhoneTokensRepository, UsersService, PhoneChangeService, AccountCodeService],
   exports: [UsersService, PhoneChangeService, AccountCodeService],
 })

@@ -8,6 +8,7 @@ import { DomainError } from '../common/errors/domain-error.js';
 import { type ParsedPhone } from '../common/phone/phone.js';
 import { type AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
+import { EventPublisher } from '../events/event-publisher.js';
 import { VerificationService } from '../verification/verification.service.js';
 import { type UserRow, type UserSessionRow } from './user.js';
 import { UsersRepository } from './users.repository.js';
@@ -47,6 +48,7 @@ export class UsersService {
     private readonly jwt: JwtService,
     private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly events: EventPublisher,
   ) {}
 
   /**
@@ -94,6 +96,7 @@ export class UsersService {
       });
       await this.repo.insertSession(m, { jti, user_id: u.id, app_id: req.app.id, device_id: req.deviceId, created_at: now, expires_at: expiresAt });
       await this.repo.revokeBeyond(m, u.id, config.max_sessions_per_user, now);
+      if (u.created) await this.events.publish(m, req.app.id, 'user.registered', { user_id: u.id, phone: u.phone_e164 });
       return u;
     });
     const accessToken = await this.jwt.signAsync(
@@ -151,6 +154,7 @@ export class UsersService {
       const now = this.clock.now();
       if (!(await this.repo.cancel(m, userId, now))) throw new DomainError('USER_CANCEL_FAILED');
       await this.repo.revokeAll(m, userId, now);
+      await this.events.publish(m, app.id, 'user.deregistered', { user_id: userId });
     });
   }
 }

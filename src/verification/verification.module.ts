@@ -1,3 +1,4 @@
+import { EventsModule } from '../events/events.module.js';
 import { Module } from '@nestjs/common';
 import { CaptchaModule } from '../captcha/captcha.module.js';
 import { VerificationRepository } from './verification.repository.js';
@@ -5,7 +6,7 @@ import { VerificationService } from './verification.service.js';
 
 /** Codes and sending limits. Needs an `SmsSender` provider from the SMS module (global). */
 @Module({
-  imports: [CaptchaModule],
+  imports: [CaptchaModule, EventsModule],
   providers: [VerificationRepository, VerificationService],
   exports: [VerificationService],
 })

@@ -12,6 +12,7 @@ import { type AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { Metrics } from '../metrics/metrics.js';
 import { CaptchaService } from '../captcha/captcha.service.js';
+import { EventPublisher } from '../events/event-publisher.js';
 import { SmsSender, type SmsSendResult } from '../sms/sms-sender.js';
 import { type CheckResult } from './verification-code.js';
 import { type CounterKey, VerificationRepository } from './verification.repository.js';
@@ -52,6 +53,7 @@ export class VerificationService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly logger: PinoLogger,
     private readonly metrics: Metrics,
+    private readonly events: EventPublisher,
   ) {
     this.logger.setContext('VerificationService');
   }
@@ -93,6 +95,9 @@ export class VerificationService {
     await this.repo.transaction(async (tx) => {
       // The row first: it locks nothing another send needs, and the slot's hot rows stay locked one round trip.
       await delivery.record(tx);
+      // Before the slot, whose hot rows stay locked until commit; a refused send rolls the event back with its code.
+      // An app without webhook endpoints pays a cached lookup.
+      await this.events.publish(tx, app.id, 'verification.sent', { ...this.eventData(codeId, scene, phone), expires_at: new Date(now.getTime() + policy.ttl_s * 1000).toISOString() });
       const slot = await this.repo.takeSendSlot(tx, {
         now,
         until: new Date(now.getTime() + policy.resend_interval_s * 1000),
@@ -131,6 +136,7 @@ export class VerificationService {
         await this.repo.releaseCooldown(tx, app.id, phone.e164, holder, at);
         for (const [key] of counters) await this.repo.decrement(tx, app.id, key);
         await this.repo.kill(tx, codeId, at);
+        await this.events.publish(tx, app.id, 'verification.failed', { ...this.eventData(codeId, scene, phone), reason: 'sms_not_sent' });
       });
       this.logger.warn({ appId: app.id, scene, phone: maskPhone(phone.e164), err: (err as Error).name === 'DomainError' ? (err as DomainError).code : 'unexpected' }, 'code not sent');
       throw err;
@@ -174,6 +180,10 @@ export class VerificationService {
     const result = await this.check(app, scene, phone, code);
     if (result === 'approved') return;
     throw new DomainError(result === 'wrong_code' ? 'CODE_WRONG' : 'CODE_EXPIRED', { data: { result } });
+  }
+
+  private eventData(codeId: string, scene: Scene, phone: ParsedPhone): Record<string, unknown> {
+    return { verification_id: codeId, scene, phone: phone.e164 };
   }
 
   private hash(appId: string, scene: Scene, phone: string, code: string): string {

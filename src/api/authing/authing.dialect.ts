@@ -50,6 +50,8 @@ export const AUTHING_CODES: Record<ErrorName, AuthingAnswer> = {
   INVALID_CREDENTIALS: business(401, 20001, '未登录或登录已失效'),
   LOGIN_LOCKED: business(403, 20004, '登录失败次数过多'),
   APP_NOT_FOUND: business(404, 20005, '应用不存在'),
+  WEBHOOK_ENDPOINT_NOT_FOUND: business(404, 20005, 'Webhook 端点不存在'),
+  WEBHOOK_DELIVERY_NOT_FOUND: business(404, 20005, 'Webhook 投递不存在'),
   SIGN_APPKEY_MISSING: business(400, 20006, '请提供 x-authing-app-id'),
   APPKEY_NOT_FOUND: business(404, 20005, '应用不存在'),
   SIGN_TIMESTAMP_INVALID: business(401, 20007, '签名无效'),

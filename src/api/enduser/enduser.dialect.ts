@@ -23,6 +23,8 @@ export const ENDUSER_CODES: Record<ErrorName, [code: number, msg: string]> = {
   INVALID_CREDENTIALS: [5032, 'token无效'],
   LOGIN_LOCKED: [429, '请求过于频繁'],
   APP_NOT_FOUND: [5008, '用户域不存在'],
+  WEBHOOK_ENDPOINT_NOT_FOUND: [404, 'Webhook 端点不存在'],
+  WEBHOOK_DELIVERY_NOT_FOUND: [404, 'Webhook 投递不存在'],
   SIGN_APPKEY_MISSING: [5023, '请输入用户域'],
   APPKEY_NOT_FOUND: [5008, '用户域不存在'],
   SIGN_TIMESTAMP_INVALID: [5004, '时间戳格式不正确'],

@@ -23,6 +23,8 @@ export const OAUTH_CODES: Record<ErrorName, [code: string, msg: string]> = {
   INVALID_CREDENTIALS: ['401', '未授权'],
   LOGIN_LOCKED: ['429', '请求过于频繁'],
   APP_NOT_FOUND: ['404', '应用不存在'],
+  WEBHOOK_ENDPOINT_NOT_FOUND: ['404', 'Webhook 端点不存在'],
+  WEBHOOK_DELIVERY_NOT_FOUND: ['404', 'Webhook 投递不存在'],
   SIGN_APPKEY_MISSING: ['400', '请提供应用标识'],
   APPKEY_NOT_FOUND: ['404', '应用不存在'],
   SIGN_TIMESTAMP_INVALID: ['401', '签名无效'],

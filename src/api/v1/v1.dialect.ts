@@ -24,6 +24,8 @@ export const V1_DEFAULT_CODES: Record<ErrorName, number> = {
   INVALID_CREDENTIALS: 401,
   LOGIN_LOCKED: 429,
   APP_NOT_FOUND: 404,
+  WEBHOOK_ENDPOINT_NOT_FOUND: 404,
+  WEBHOOK_DELIVERY_NOT_FOUND: 404,
   // Ours (no seed code): apps with captcha_required.
   CAPTCHA_REQUIRED: 400186,
   CAPTCHA_WRONG: 400187,

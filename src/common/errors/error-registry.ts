@@ -26,6 +26,12 @@ export const ERRORS = {
   // Apps.
   APP_NOT_FOUND: { status: 404, message: 'app not found' },
 
+  // Webhooks (events/).
+  /** No webhook endpoint with this id belongs to the app. */
+  WEBHOOK_ENDPOINT_NOT_FOUND: { status: 404, message: 'webhook endpoint not found' },
+  /** No webhook delivery with this id belongs to the app. */
+  WEBHOOK_DELIVERY_NOT_FOUND: { status: 404, message: 'webhook delivery not found' },
+
   // Image captchas (seed 004, and apps whose policy sets captcha_required).
   CAPTCHA_REQUIRED: { status: 400, message: 'a solved image captcha is required' },
   CAPTCHA_WRONG: { status: 400, message: 'the image captcha answer is wrong' },

@@ -17,6 +17,8 @@ export interface Cluster {
   db: TestDatabase;
   instances: Instance[];
   adminPassword: string;
+  /** Starts one more instance with the same database, keys and environment. */
+  add(): Promise<Instance>;
   stop(): Promise<void>;
 }
 
@@ -55,6 +57,11 @@ export async function startCluster(count: number, env: Record<string, string> = 
     db,
     instances,
     adminPassword,
+    async add() {
+      const instance = await startInstance(shared);
+      instances.push(instance);
+      return instance;
+    },
     async stop() {
       await Promise.all(instances.map(stopInstance));
       await db.drop();

@@ -1,0 +1,21 @@
+import type { PoolClient, QueryResultRow } from 'pg';
+import { type DataSource, EntityManager } from 'typeorm';
+import { PgTransaction, poolOf } from './pg-transaction.js';
+
+/** Where a statement runs: a pg pool, or the one connection of a transaction. */
+export interface SqlClient {
+  query<R extends QueryResultRow>(text: string, values?: unknown[]): Promise<{ rows: R[] }>;
+}
+
+/**
+ * The pg connection of `on`'s transaction (a {@link PgTransaction}, or a TypeORM
+ * transaction's EntityManager), or the DataSource's pool outside one. Statements
+ * of a feature that another feature's transaction calls must run on that
+ * connection: on PGlite the pool holds one, and asking it for another would wait
+ * for ever.
+ */
+export async function sqlClientOf(on: DataSource | EntityManager | PgTransaction): Promise<SqlClient> {
+  if (on instanceof PgTransaction) return on.client;
+  if (on instanceof EntityManager) return on.queryRunner ? ((await on.queryRunner.connect()) as PoolClient) : poolOf(on.connection);
+  return poolOf(on);
+}

@@ -1,0 +1,18 @@
+/**
+ * Every event an app's webhook endpoints may subscribe to, with what it reports.
+ * The Record makes a new type without a description fail the type check.
+ */
+export const WEBHOOK_EVENTS = {
+  'verification.sent': 'A code was issued and its SMS handed to the provider (data: verification_id, scene, phone, expires_at).',
+  'verification.approved': 'A code was checked and approved (not published yet).',
+  'verification.failed': 'A code can no longer be approved: its SMS could not be sent (data: verification_id, scene, phone, reason).',
+  'sms.delivered': 'The provider reported the SMS delivered (not published yet).',
+  'sms.failed': 'The provider reported the SMS failed (not published yet).',
+  'user.registered': 'An end user was created by their first login (data: user_id, phone).',
+  'user.phone_changed': "An end user's number changed (data: user_id, phone).",
+  'user.deregistered': 'An end user deregistered (data: user_id).',
+} as const satisfies Record<string, string>;
+
+export type WebhookEventType = keyof typeof WEBHOOK_EVENTS;
+
+export const WEBHOOK_EVENT_TYPES = Object.keys(WEBHOOK_EVENTS) as WebhookEventType[];

@@ -1,0 +1,42 @@
+import { ApiProperty, ApiPropertyOptional, IntersectionType } from '@nestjs/swagger';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsOptional, IsString, IsUrl, IsUUID, MaxLength } from 'class-validator';
+import { PageQuery } from '../common/http/page-query.dto.js';
+import { WEBHOOK_EVENT_TYPES, type WebhookEventType } from './event-types.js';
+
+const URL_OPTIONS = { protocols: ['http', 'https'], require_protocol: true, require_tld: false };
+
+export class CreateWebhookEndpointDto {
+  @ApiProperty({ example: 'https://example.com/passcode/webhooks', description: 'http or https; receives a POST per event' })
+  @IsString() @MaxLength(2048) @IsUrl(URL_OPTIONS)
+  url: string;
+
+  @ApiProperty({ enum: WEBHOOK_EVENT_TYPES, isArray: true, example: ['user.registered', 'verification.sent'] })
+  @IsArray() @ArrayMinSize(1) @ArrayMaxSize(WEBHOOK_EVENT_TYPES.length * 2) @IsIn(WEBHOOK_EVENT_TYPES, { each: true })
+  event_types: WebhookEventType[];
+}
+
+export class UpdateWebhookEndpointDto {
+  @ApiPropertyOptional({ example: 'https://example.com/passcode/webhooks' })
+  @IsOptional() @IsString() @MaxLength(2048) @IsUrl(URL_OPTIONS)
+  url?: string;
+
+  @ApiPropertyOptional({ enum: WEBHOOK_EVENT_TYPES, isArray: true })
+  @IsOptional() @IsArray() @ArrayMinSize(1) @ArrayMaxSize(WEBHOOK_EVENT_TYPES.length * 2) @IsIn(WEBHOOK_EVENT_TYPES, { each: true })
+  event_types?: WebhookEventType[];
+
+  @ApiPropertyOptional({ enum: ['enabled', 'disabled'], description: 'enabling clears the run of failures' })
+  @IsOptional() @IsIn(['enabled', 'disabled'])
+  status?: 'enabled' | 'disabled';
+}
+
+class DeliveryFilter {
+  @ApiPropertyOptional({ enum: ['pending', 'delivered', 'failed'] })
+  @IsOptional() @IsIn(['pending', 'delivered', 'failed'])
+  status?: 'pending' | 'delivered' | 'failed';
+
+  @ApiPropertyOptional({ format: 'uuid' })
+  @IsOptional() @IsUUID()
+  endpoint_id?: string;
+}
+
+export class ListWebhookDeliveriesQuery extends IntersectionType(PageQuery({ default: 50, max: 200 }), DeliveryFilter) {}

@@ -1,0 +1,280 @@
+import { createHmac } from 'node:crypto';
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import { DataSource } from 'typeorm';
+import { type CreatedApp } from './support/admin.js';
+import { freePort } from './support/free-port.js';
+import { FailingSmsProvider, withRecordingSms } from './support/sms.js';
+import { startTestApp, type TestApp } from './support/test-app.js';
+import { createSmsApp, loginWithSms, signParams } from './support/v1.js';
+
+/** What the receiver saw of one POST, and what it answered. */
+interface Received {
+  headers: IncomingHttpHeaders;
+  body: string;
+  status: number;
+}
+
+/**
+ * A tenant's webhook endpoint on 127.0.0.1: answers 500 to the first `failFirst`
+ * attempts of each webhook-id (every attempt, with Infinity), 204 after.
+ */
+class Receiver {
+  readonly received: Received[] = [];
+  private server?: Server;
+  url = '';
+
+  constructor(private readonly failFirst: number) {}
+
+  async start(): Promise<this> {
+    const port = await freePort();
+    this.server = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        const id = String(req.headers['webhook-id']);
+        const seen = this.received.filter((r) => r.headers['webhook-id'] === id).length;
+        const status = seen < this.failFirst ? 500 : 204;
+        this.received.push({ headers: req.headers, body: Buffer.concat(chunks).toString('utf8'), status });
+        res.writeHead(status, { 'content-type': 'text/plain' }).end(status === 500 ? 'try again later' : undefined);
+      });
+    });
+    await new Promise<void>((resolve) => this.server!.listen(port, '127.0.0.1', resolve));
+    this.url = `http://127.0.0.1:${port}/hooks`;
+    return this;
+  }
+
+  async stop(): Promise<void> {
+    await new Promise((resolve) => this.server?.close(resolve));
+  }
+
+  ofType(type: string): Received[] {
+    return this.received.filter((r) => (JSON.parse(r.body) as { type: string }).type === type);
+  }
+
+  accepted(): Received[] {
+    return this.received.filter((r) => r.status < 300);
+  }
+}
+
+/** Standard Webhooks verification, written here independently of the server's signer. */
+function verifies(secret: string, r: Received): boolean {
+  const key = Buffer.from(secret.replace(/^whsec_/, ''), 'base64');
+  const expected = createHmac('sha256', key).update(`${r.headers['webhook-id']}.${r.headers['webhook-timestamp']}.${r.body}`).digest('base64');
+  return String(r.headers['webhook-signature']).split(' ').includes(`v1,${expected}`);
+}
+
+async function until(what: string, condition: () => boolean | Promise<boolean>, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe('webhooks to tenant apps', () => {
+  const sms = new FailingSmsProvider();
+  let t: TestApp;
+  let token: string;
+  const receivers: Receiver[] = [];
+
+  beforeAll(async () => {
+    t = await startTestApp({
+      override: withRecordingSms(sms),
+      env: { METRICS_TOKEN: 'metrics-token-0123456789', WEBHOOK_RETRY_DELAY_S: '1', WEBHOOK_RETRY_LIMIT: '4', WEBHOOK_POLL_INTERVAL_MS: '500', WEBHOOK_DISABLE_AFTER_FAILURES: '5', WEBHOOK_TIMEOUT_MS: '2000' },
+    });
+    token = await t.adminToken();
+  });
+  afterAll(async () => {
+    await t?.close();
+    for (const r of receivers) await r.stop();
+  });
+
+  const admin = () => ({ authorization: `Bearer ${token}` });
+  const db = () => t.app.get(DataSource);
+
+  async function receiver(failFirst: number): Promise<Receiver> {
+    const r = await new Receiver(failFirst).start();
+    receivers.push(r);
+    return r;
+  }
+
+  async function appWithEndpoint(r: Receiver, eventTypes: string[]): Promise<{ app: CreatedApp; endpoint: { id: string; secret: string } }> {
+    const app = await createSmsApp(t, { login_config: { enabled: true }, code_policy: { per_ip_hourly: 1000 } });
+    const res = await t.http.post(`/admin/apps/${app.id}/webhook-endpoints`).set(admin()).send({ url: r.url, event_types: eventTypes }).expect(201);
+    return { app, endpoint: res.body.data };
+  }
+
+  async function sendCode(app: CreatedApp, mobile: string) {
+    return t.http.post('/v1/login/verify_code').send({ ...signParams(t, app), mcode: '+86', mobile }).expect(200);
+  }
+
+  it('delivers each event once accepted, retrying a failing endpoint with the same webhook-id, signed', async () => {
+    const r = await receiver(2);
+    const { app, endpoint } = await appWithEndpoint(r, ['user.registered', 'verification.sent']);
+    expect(endpoint.secret).toMatch(/^whsec_[A-Za-z0-9+/]+=*$/);
+    const { uid } = await loginWithSms(t, sms, app, '13700000001');
+
+    await until('both events accepted', () => r.accepted().length === 2);
+    for (const type of ['verification.sent', 'user.registered']) {
+      const attempts = r.ofType(type);
+      expect(attempts.map((a) => a.status)).toEqual([500, 500, 204]);
+      expect(new Set(attempts.map((a) => a.headers['webhook-id'])).size).toBe(1);
+      for (const a of attempts) {
+        expect(verifies(endpoint.secret, a)).toBe(true);
+        expect(Math.abs(Number(a.headers['webhook-timestamp']) - Date.now() / 1000)).toBeLessThan(300);
+        expect(a.headers['content-type']).toBe('application/json');
+      }
+    }
+    const registered = JSON.parse(r.ofType('user.registered')[0].body);
+    expect(registered).toEqual({ type: 'user.registered', timestamp: expect.any(String), data: { user_id: String(uid), phone: '+8613700000001' } });
+    expect(JSON.parse(r.ofType('verification.sent')[0].body).data).toMatchObject({ scene: 'login', phone: '+8613700000001', verification_id: expect.any(String) });
+    // A signature made with another secret does not verify: the check above can fail.
+    expect(verifies('whsec_' + Buffer.alloc(24).toString('base64'), r.accepted()[0])).toBe(false);
+
+    const list = await t.http.get(`/admin/apps/${app.id}/webhook-deliveries`).set(admin()).expect(200);
+    expect(list.body.data.total).toBe(2);
+    for (const d of list.body.data.items) {
+      expect(d).toMatchObject({ endpoint_id: endpoint.id, status: 'delivered', attempts: 3, last_status_code: 204, last_error: null, delivered_at: expect.any(String) });
+    }
+    const eventIds = list.body.data.items.map((d: { event_id: string }) => d.event_id).sort();
+    expect(eventIds).toEqual(r.accepted().map((a) => a.headers['webhook-id']).sort());
+    // The run of failures ended with the accepted attempts.
+    const [row] = await db().query(`SELECT consecutive_failures FROM webhook_endpoints WHERE id = $1`, [endpoint.id]);
+    expect(row.consecutive_failures).toBe(0);
+  }, 40_000);
+
+  it('sends nothing for a refused send: the cooldown rolls back the code, its send-log row and its event', async () => {
+    const r = await receiver(0);
+    const { app } = await appWithEndpoint(r, ['verification.sent']);
+    t.clock.advanceSeconds(61);
+    expect((await sendCode(app, '13700000002')).body).toEqual({ code: 200, msg: 'success' });
+    expect((await sendCode(app, '13700000002')).body.code).not.toBe(200);
+    await until('the first event', () => r.accepted().length === 1);
+    // Long enough for a wrongly committed second event to have gone out too (attempts start within a poll).
+    await new Promise((res) => setTimeout(res, 1500));
+    expect(r.received).toHaveLength(1);
+    const [{ n }] = await db().query(`SELECT count(*)::int AS n FROM webhook_deliveries WHERE app_id = $1`, [app.id]);
+    expect(n).toBe(1);
+  }, 20_000);
+
+  it('publishes only the subscribed types, to enabled endpoints: none for an app without endpoints', async () => {
+    const r = await receiver(0);
+    const { app, endpoint } = await appWithEndpoint(r, ['user.deregistered']);
+    const { token: userToken } = await loginWithSms(t, sms, app, '13700000003');
+    await t.http.post('/v1/user/cancel').set({ authorization: `Bearer ${userToken}` }).expect(200, { code: 200, msg: 'success' });
+    await until('the deregistration', () => r.accepted().length === 1);
+    expect(JSON.parse(r.received[0].body)).toMatchObject({ type: 'user.deregistered', data: { user_id: expect.any(String) } });
+
+    await t.http.patch(`/admin/apps/${app.id}/webhook-endpoints/${endpoint.id}`).set(admin()).send({ status: 'disabled' }).expect(200);
+    await loginWithSms(t, sms, app, '13700000004');
+    const other = await createSmsApp(t, { login_config: { enabled: true } });
+    await loginWithSms(t, sms, other, '13700000005');
+    const [{ n }] = await db().query(`SELECT count(*)::int AS n FROM webhook_deliveries WHERE app_id = ANY($1)`, [[app.id, other.id]]);
+    expect(n).toBe(1);
+  }, 20_000);
+
+  it('manages endpoints through the admin API: no secret in lists, rotation signs anew, redelivery keeps the id, all audited', async () => {
+    const r = await receiver(0);
+    const { app, endpoint } = await appWithEndpoint(r, ['verification.sent']);
+    const listed = await t.http.get(`/admin/apps/${app.id}/webhook-endpoints`).set(admin()).expect(200);
+    expect(listed.body.data).toEqual([expect.objectContaining({ id: endpoint.id, url: r.url, event_types: ['verification.sent'], status: 'enabled' })]);
+    expect(JSON.stringify(listed.body)).not.toContain(endpoint.secret.slice(6, 20));
+    const [stored] = await db().query(`SELECT secret_enc FROM webhook_endpoints WHERE id = $1`, [endpoint.id]);
+    expect(stored.secret_enc).not.toContain(endpoint.secret.slice(6));
+
+    t.clock.advanceSeconds(61);
+    await sendCode(app, '13700000006');
+    await until('the event', () => r.accepted().length === 1);
+    expect(verifies(endpoint.secret, r.received[0])).toBe(true);
+
+    const rotated = await t.http.post(`/admin/apps/${app.id}/webhook-endpoints/${endpoint.id}/rotate-secret`).set(admin()).expect(200);
+    const secret = rotated.body.data.secret as string;
+    expect(secret).not.toBe(endpoint.secret);
+    const [delivery] = (await t.http.get(`/admin/apps/${app.id}/webhook-deliveries?status=delivered`).set(admin()).expect(200)).body.data.items;
+    const again = await t.http.post(`/admin/apps/${app.id}/webhook-deliveries/${delivery.id}/redeliver`).set(admin()).expect(200);
+    expect(again.body.data).toMatchObject({ id: delivery.id, status: 'pending' });
+    await until('the redelivery', () => r.accepted().length === 2);
+    expect(r.received[1].headers['webhook-id']).toBe(r.received[0].headers['webhook-id']);
+    expect(verifies(secret, r.received[1])).toBe(true);
+    expect(verifies(endpoint.secret, r.received[1])).toBe(false);
+
+    await t.http.post(`/admin/apps/${app.id}/webhook-deliveries/00000000-0000-4000-8000-000000000000/redeliver`).set(admin()).expect(404);
+    await t.http.patch(`/admin/apps/${app.id}/webhook-endpoints/not-a-uuid`).set(admin()).send({ url: r.url }).expect(404);
+    await t.http.post(`/admin/apps/${app.id}/webhook-endpoints`).set(admin()).send({ url: 'ftp://example.com', event_types: ['verification.sent'] }).expect(400);
+    await t.http.post(`/admin/apps/${app.id}/webhook-endpoints`).set(admin()).send({ url: r.url, event_types: ['no.such'] }).expect(400);
+    await t.http.delete(`/admin/apps/${app.id}/webhook-endpoints/${endpoint.id}`).set(admin()).expect(200);
+    expect((await t.http.get(`/admin/apps/${app.id}/webhook-endpoints`).set(admin()).expect(200)).body.data).toEqual([]);
+
+    const audit = await t.http.get(`/admin/audit-log?target_id=${endpoint.id}`).set(admin()).expect(200);
+    expect(audit.body.data.items.map((e: { action: string }) => e.action).sort()).toEqual(['webhook_endpoint.create', 'webhook_endpoint.delete', 'webhook_endpoint.rotate_secret']);
+    const redelivered = await t.http.get(`/admin/audit-log?target_id=${delivery.id}`).set(admin()).expect(200);
+    expect(redelivered.body.data.items).toEqual([expect.objectContaining({ action: 'webhook_delivery.redeliver' })]);
+  }, 30_000);
+
+  it('reports a phone change, and a send the provider refused as sent then failed, with one verification id', async () => {
+    const r = await receiver(0);
+    const { app } = await appWithEndpoint(r, ['user.phone_changed', 'verification.sent', 'verification.failed']);
+    const { token: userToken, uid } = await loginWithSms(t, sms, app, '13700000201');
+    const auth = { authorization: `Bearer ${userToken}` };
+    await t.http.post('/v1/user/verify_code').set(auth).send({ mcode: '+86', mobile: '13700000202' }).expect(200, { code: 200, msg: 'success' });
+    await t.http.post('/v1/user/mobile').set(auth).send({ mcode: '+86', mobile: '13700000202', verify_code: sms.lastCodeFor('+8613700000202') }).expect(200, { code: 200, msg: 'success' });
+    await until('the phone change', () => r.ofType('user.phone_changed').length === 1);
+    expect(JSON.parse(r.ofType('user.phone_changed')[0].body).data).toEqual({ user_id: String(uid), phone: '+8613700000202' });
+
+    sms.fail = 'SMS_PROVIDER_REJECTED';
+    try {
+      t.clock.advanceSeconds(61);
+      expect((await sendCode(app, '13700000203')).body.code).not.toBe(200);
+    } finally {
+      sms.fail = null;
+    }
+    await until('the failure', () => r.ofType('verification.failed').length === 1);
+    const failed = JSON.parse(r.ofType('verification.failed')[0].body).data;
+    expect(failed).toMatchObject({ scene: 'login', phone: '+8613700000203', reason: 'sms_not_sent' });
+    const sent = r.ofType('verification.sent').map((x) => JSON.parse(x.body).data).filter((d) => d.phone === '+8613700000203');
+    expect(sent).toEqual([expect.objectContaining({ verification_id: failed.verification_id })]);
+  }, 20_000);
+
+  it('costs a send of an app without endpoints no query while its (empty) subscriptions are cached: one lookup per app per 30 s', async () => {
+    const lookups = async () => {
+      const text = (await t.http.get('/metrics').set('authorization', 'Bearer metrics-token-0123456789').expect(200)).text;
+      const count = (result: string) => Number(new RegExp(`passcode_cache_lookups_total\\{cache="webhook_endpoints",result="${result}"\\} (\\d+)`).exec(text)?.[1] ?? 0);
+      return { hit: count('hit'), miss: count('miss') };
+    };
+    const app = await createSmsApp(t, { code_policy: { per_ip_hourly: 1000 } });
+    const before = await lookups();
+    for (let i = 0; i < 5; i++) expect((await sendCode(app, `1370000030${i}`)).body).toEqual({ code: 200, msg: 'success' });
+    const after = await lookups();
+    expect({ hit: after.hit - before.hit, miss: after.miss - before.miss }).toEqual({ hit: 4, miss: 1 });
+    t.clock.advanceSeconds(31);
+    await sendCode(app, '13700000310');
+    expect((await lookups()).miss - after.miss).toBe(1);
+    const [{ n }] = await db().query(`SELECT count(*)::int AS n FROM webhook_deliveries WHERE app_id = $1`, [app.id]);
+    expect(n).toBe(0);
+  });
+
+  it('disables an endpoint after repeated failures, with an audit entry, and gives up its pending deliveries', async () => {
+    const r = await receiver(Infinity);
+    const { app, endpoint } = await appWithEndpoint(r, ['verification.sent']);
+    t.clock.advanceSeconds(61);
+    for (let i = 0; i < 5; i++) await sendCode(app, `1370000010${i}`);
+    await until('the endpoint disabled', async () => {
+      const res = await t.http.get(`/admin/apps/${app.id}/webhook-endpoints`).set(admin()).expect(200);
+      return res.body.data[0].status === 'disabled';
+    });
+    const [e] = (await t.http.get(`/admin/apps/${app.id}/webhook-endpoints`).set(admin()).expect(200)).body.data;
+    expect(e).toMatchObject({ status: 'disabled', disabled_reason: '5 failed attempts in a row', consecutive_failures: 5 });
+    const audit = await t.http.get(`/admin/audit-log?target_id=${endpoint.id}&action=webhook_endpoint.disable`).set(admin()).expect(200);
+    expect(audit.body.data.items).toEqual([expect.objectContaining({ operator: 'system', details: expect.objectContaining({ last_status_code: 500 }) })]);
+
+    const failed = await t.http.get(`/admin/apps/${app.id}/webhook-deliveries`).set(admin()).expect(200);
+    expect(failed.body.data.items).toHaveLength(5);
+    for (const d of failed.body.data.items) expect(d).toMatchObject({ last_status_code: 500, last_error: 'HTTP 500: try again later' });
+    // Their retries find the endpoint disabled: each delivery ends failed without another request.
+    await until('the retries given up', async () => {
+      const res = await t.http.get(`/admin/apps/${app.id}/webhook-deliveries?status=failed`).set(admin()).expect(200);
+      return res.body.data.total === 5;
+    });
+    expect(r.received).toHaveLength(5);
+  }, 30_000);
+});
