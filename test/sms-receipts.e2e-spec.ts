@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import { type AddressInfo } from 'node:net';
 import pg from 'pg';
 import { DataSource } from 'typeorm';
 import { DELIVERY_DEADLINE_MS, DeliveryPoller } from '../src/sms/delivery-poller.js';
@@ -127,9 +129,25 @@ describe('sms delivery receipts (Aliyun)', () => {
     expect(await poll()).toMatchObject({ checked: 0 });
   });
 
-  it('a pushed failure report records the carrier\'s code, once however often it is pushed', async () => {
+  it('a pushed failure report records the carrier\'s code, once however often it is pushed, and reports sms.failed once to the app\'s webhook', async () => {
     const { app, accountId } = await kit.aliyunApp();
     const path = await kit.issueToken(accountId);
+    const received: Array<{ type: string; data: Record<string, unknown> }> = [];
+    const receiver = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString('utf8')));
+      req.on('end', () => {
+        received.push(JSON.parse(body) as { type: string; data: Record<string, unknown> });
+        res.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    receiver.unref(); // a failing test leaves it behind without holding jest
+    await t.http
+      .post(`/admin/apps/${app.id}/webhook-endpoints`)
+      .set(await kit.auth())
+      .send({ url: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`, event_types: ['sms.failed', 'sms.delivered'] })
+      .expect(201);
     const { mobile, row } = await kit.send(app);
     const body = [kit.report(mobile, row.biz_id, { success: false, err_code: 'MK:0001', err_msg: '空号' })];
 
@@ -143,6 +161,13 @@ describe('sms delivery receipts (Aliyun)', () => {
     // A poll does not overwrite it.
     fake.deliveries.set(row.biz_id as string, { sendStatus: 3, errCode: 'DELIVERED' });
     expect(await poll()).toMatchObject({ checked: 0 });
+    for (const deadline = Date.now() + 30_000; !received.length && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, 500)); // room for a second event, were one sent
+    expect(received).toEqual([
+      { type: 'sms.failed', timestamp: expect.any(String), data: { message_id: row.id, scene: 'login', phone: `+86${mobile}`, delivery_code: 'MK:0001', reported_at: '2026-01-01T19:04:09.000Z' } },
+    ]);
+    receiver.closeAllConnections();
+    receiver.close();
   });
 
   it('a push without the account\'s token changes nothing: no token issued, another token, a replaced token, an unknown account', async () => {

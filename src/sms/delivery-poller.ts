@@ -109,9 +109,7 @@ export class DeliveryPoller implements OnApplicationBootstrap, OnApplicationShut
     await Promise.all(Array.from({ length: Math.min(CONCURRENCY, due.length) }, worker));
     let recorded = 0;
     for (const [accountId, list] of outcomes) {
-      const landed = await this.repo.recordDeliveries(accountId, list);
-      this.receipts.count(landed);
-      recorded += landed.length;
+      recorded += await this.receipts.record(accountId, list);
     }
     return recorded;
   }

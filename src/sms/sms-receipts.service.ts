@@ -1,8 +1,11 @@
 import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
 import { type Actor } from '../audit/actor.js';
 import { Clock } from '../common/clock/clock.js';
 import { randomString, safeEqual, sha256Hex } from '../common/crypto/hashing.js';
 import { DomainError } from '../common/errors/domain-error.js';
+import { EventPublisher } from '../events/event-publisher.js';
 import { Metrics } from '../metrics/metrics.js';
 import { ALIYUN_RECEIPT_ACK, e164Candidates, parseAliyunReports } from './providers/aliyun-receipts.js';
 import { SmsConfigChanges } from './sms-config-changes.js';
@@ -27,6 +30,8 @@ export class SmsReceiptsService {
     private readonly changes: SmsConfigChanges,
     private readonly clock: Clock,
     private readonly metrics: Metrics,
+    private readonly events: EventPublisher,
+    @InjectDataSource() private readonly ds: DataSource,
   ) {}
 
   /**
@@ -67,12 +72,35 @@ export class SmsReceiptsService {
       code: r.code,
       reportedAt: reportTime(r.reportedAt, now),
     }));
-    this.count(await this.repo.recordDeliveries(account!.id, outcomes));
+    await this.record(account!.id, outcomes);
     return ALIYUN_RECEIPT_ACK;
   }
 
+  /**
+   * Records outcomes of an account's messages (pushed or polled) on their pending
+   * rows and, in the same transaction, the `sms.delivered` / `sms.failed` event of
+   * each row that changed; then counts them. Answers how many rows changed.
+   */
+  async record(accountId: string, outcomes: readonly DeliveryOutcome[]): Promise<number> {
+    const landed = await this.ds.transaction(async (m) => {
+      const rows = await this.repo.recordDeliveries(m, accountId, outcomes);
+      for (const d of rows) {
+        await this.events.publish(m, d.appId, d.status === 'delivered' ? 'sms.delivered' : 'sms.failed', {
+          message_id: d.id,
+          scene: d.scene,
+          phone: d.phone,
+          delivery_code: d.code,
+          reported_at: d.reportedAt.toISOString(),
+        });
+      }
+      return rows;
+    });
+    this.count(landed);
+    return landed.length;
+  }
+
   /** Counts outcomes that landed on their rows now, with the time to delivery. */
-  count(recorded: readonly RecordedDelivery[]): void {
+  private count(recorded: readonly RecordedDelivery[]): void {
     for (const d of recorded) this.metrics.smsDelivered(d.accountId, d.status, (d.reportedAt.getTime() - d.createdAt.getTime()) / 1000);
   }
 }

@@ -2,6 +2,7 @@ import { Global, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AppsModule } from '../apps/apps.module.js';
 import { AuditModule } from '../audit/audit.module.js';
+import { EventsModule } from '../events/events.module.js';
 import { AliyunSmsProvider } from './providers/aliyun-sms.provider.js';
 import { ConsoleSmsProvider } from './providers/console-sms.provider.js';
 import { SmsProviderRegistry } from './providers/sms-provider.registry.js';
@@ -36,6 +37,7 @@ import { SmsRepository } from './sms.repository.js';
     TypeOrmModule.forFeature([SmsAccountEntity, SmsSignatureEntity, SmsTemplateEntity, SmsBindingEntity, SmsMessageEntity]),
     AuditModule,
     AppsModule,
+    EventsModule,
   ],
   controllers: [SmsAdminController, SmsAppAdminController, SmsReceiptsController],
   providers: [

@@ -48,6 +48,10 @@ export interface DeliveryOutcome {
 /** A row whose outcome was recorded now (not before), for the metrics. */
 export interface RecordedDelivery {
   id: string;
+  appId: string;
+  scene: Scene;
+  phone: string;
+  code: string | null;
   accountId: string;
   status: 'delivered' | 'failed';
   createdAt: Date;
@@ -220,9 +224,9 @@ export class SmsRepository {
    * Records outcomes on the account's pending rows, in one statement: a row changes
    * only when its account, provider message id and number all match and it is still
    * `pending`, so a repeated report (or a report and a poll of one message) changes
-   * it once. Answers the rows it changed.
+   * it once. Answers the rows it changed. In `m`'s transaction (the events it reports are written there too).
    */
-  async recordDeliveries(accountId: string, outcomes: readonly DeliveryOutcome[]): Promise<RecordedDelivery[]> {
+  async recordDeliveries(m: EntityManager, accountId: string, outcomes: readonly DeliveryOutcome[]): Promise<RecordedDelivery[]> {
     const cols: [string[], string[], string[], Array<string | null>, Date[]] = [[], [], [], [], []];
     for (const o of outcomes) {
       for (const phone of o.phones) {
@@ -234,14 +238,27 @@ export class SmsRepository {
       }
     }
     if (!cols[0].length) return [];
-    const [rows] = (await this.ds.query(
+    const [rows] = (await m.query(
       `UPDATE sms_messages m SET delivery_status = r.status, delivery_code = r.code, delivery_reported_at = r.reported_at
        FROM unnest($2::varchar[], $3::varchar[], $4::varchar[], $5::varchar[], $6::timestamptz[]) AS r(biz_id, phone, status, code, reported_at)
        WHERE m.delivery_status = 'pending' AND m.biz_id = r.biz_id AND m.account_id = $1 AND m.phone = r.phone
-       RETURNING m.id, m.account_id, m.created_at, r.status, r.reported_at`,
+       RETURNING m.id, m.app_id, m.scene, m.phone, m.account_id, m.created_at, r.status, r.code, r.reported_at`,
       [accountId, ...cols],
-    )) as [Array<{ id: string; account_id: string; created_at: Date; status: 'delivered' | 'failed'; reported_at: Date }>, number];
-    return rows.map((r) => ({ id: r.id, accountId: r.account_id, status: r.status, createdAt: new Date(r.created_at), reportedAt: new Date(r.reported_at) }));
+    )) as [
+      Array<{ id: string; app_id: string; scene: Scene; phone: string; account_id: string; created_at: Date; status: 'delivered' | 'failed'; code: string | null; reported_at: Date }>,
+      number,
+    ];
+    return rows.map((r) => ({
+      id: r.id,
+      appId: r.app_id,
+      scene: r.scene,
+      phone: r.phone,
+      code: r.code,
+      accountId: r.account_id,
+      status: r.status,
+      createdAt: new Date(r.created_at),
+      reportedAt: new Date(r.reported_at),
+    }));
   }
 
   /**
