@@ -71,6 +71,14 @@ import { createSmsApp } from './support/v1.js';
       expect(rows.every((r, k) => r.i === k + 1 && r.s === createHash('md5').update(String(k + 1)).digest('hex').repeat(10))).toBe(true);
     });
 
+    it('keeps nothing of what it has answered: 100 MB of answers leave the worker heap as it was', async () => {
+      // Through execProtocolRawSync, PGlite parsed and kept every answer: here, 100 MB more.
+      await ds.query("SELECT repeat('x', 1000000)");
+      const before = await ds.embedded!.heapUsed();
+      for (let i = 0; i < 100; i++) await ds.query("SELECT repeat('x', 1000000) AS big");
+      expect((await ds.embedded!.heapUsed()) - before).toBeLessThan(20_000_000);
+    });
+
     it('answers an error inside a transaction with all its fields; the transaction rolls back and the connection serves on', async () => {
       await ds.query('CREATE TABLE emb_unique (id int CONSTRAINT emb_unique_pk PRIMARY KEY)');
       const failed = ds.transaction(async (m) => {

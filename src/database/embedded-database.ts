@@ -22,6 +22,7 @@ type FromWorker =
   | { conn: number; data: ArrayBuffer }
   | { ready: true }
   | { failed: WorkerError }
+  | { heapUsed: number }
   | { closed: true }
   | { closeFailed: WorkerError };
 
@@ -72,6 +73,7 @@ export class EmbeddedDatabase {
   private workerError?: Error;
   private closeOutcome?: { error?: WorkerError };
   private closing?: Promise<void>;
+  private readonly heapAnswers: Array<{ resolve(bytes: number): void; reject(err: Error): void }> = [];
   private exited!: Promise<number>;
 
   private constructor(private readonly dataDir: string) {
@@ -102,6 +104,18 @@ export class EmbeddedDatabase {
   close(): Promise<void> {
     this.closing ??= this.shutDown();
     return this.closing;
+  }
+
+  /** The worker's JavaScript heap in use, in bytes (what PGlite's memory holds is not in it). */
+  async heapUsed(): Promise<number> {
+    await this.opened;
+    if (this.state !== 'open') throw this.unusable();
+    return new Promise((resolve, reject) => {
+      this.heapAnswers.push({ resolve, reject });
+      this.worker.postMessage({ heap: true });
+      this.awaited++;
+      this.updateRef();
+    });
   }
 
   /**
@@ -165,6 +179,10 @@ export class EmbeddedDatabase {
       this.awaited--;
       this.updateRef();
       if (msg.data.byteLength) this.sockets.get(msg.conn)?.receive(Buffer.from(msg.data));
+    } else if ('heapUsed' in msg) {
+      this.awaited--;
+      this.updateRef();
+      this.heapAnswers.shift()?.resolve(msg.heapUsed);
     } else if ('ready' in msg) {
       this.state = 'open';
       this.updateRef();
@@ -184,6 +202,7 @@ export class EmbeddedDatabase {
     const expected = this.state === 'closing' || this.state === 'failed';
     if (this.state !== 'failed') this.state = this.state === 'closing' ? 'closed' : 'failed';
     this.updateRef();
+    for (const answer of this.heapAnswers.splice(0)) answer.reject(this.unusable());
     if (expected) return;
     const why = this.workerError ? `: ${this.workerError.message}` : '';
     const err = new EmbeddedDatabaseError(`the embedded database stopped (worker exit code ${code}${why}); restart Passcode to reopen ${this.dataDir}`, '08006', {

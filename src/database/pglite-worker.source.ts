@@ -12,16 +12,22 @@
  *
  * - in: `{ conn, data }` (bytes a connection wrote), `{ conn, end: true }` (the
  *   connection is gone), `{ close: true }` (close PGlite, which checkpoints the
- *   directory; the worker then exits);
+ *   directory; the worker then exits), `{ heap: true }` (how much heap it uses);
  * - out: `{ ready: true }` or `{ failed }` once, `{ conn, data }` exactly once per
  *   `data` received (empty when there is nothing to say, so the parent can count
- *   what it awaits), `{ closed: true }` or `{ closeFailed }`.
+ *   what it awaits), `{ heapUsed }` per `heap`, `{ closed: true }` or `{ closeFailed }`.
  *
  * Bytes are framed into whole messages (a startup packet, or a type byte and an
- * int32 length); the run of whole messages received so far goes to
- * `execProtocolRawSync` in one call, as a backend reads what one socket read gave
- * it; an unfinished message waits for its rest. Every call is synchronous, so
- * connections' messages never interleave inside PGlite. PGlite has one backend:
+ * int32 length); the run of whole messages received so far goes to PGlite in one
+ * call, as a backend reads what one socket read gave it; an unfinished message
+ * waits for its rest. Each call runs to its end before the next message is read,
+ * so connections' messages never interleave inside PGlite.
+ *
+ * The call is `execProtocolRawStream` without a sync to the file system (NodeFS
+ * writes to the files as Postgres writes; its sync is a no-op): it runs
+ * synchronously and hands over the raw answer. `execProtocolRawSync` would also
+ * parse every answer in JavaScript and keep the parsed messages, which nothing
+ * ever clears: a worker serving through it grew by the size of every answer. PGlite has one backend:
  * it serves one connection at a time, and a connection's end resets the session
  * (a Sync, ROLLBACK, DISCARD ALL), as a new backend would start clean: an open
  * transaction, prepared statements and settings do not pass to the next one.
@@ -63,9 +69,25 @@ function fatal(code, message) {
   return msg;
 }
 
+/**
+ * Runs whole messages through PGlite and adds its answer to out. The answer
+ * arrives in views of PGlite's memory, copied at once (each copy owns its buffer,
+ * so a one-piece answer is handed to the parent as it is). PGlite fails only when its
+ * own state is broken (a trap): the worker then dies, and the parent fails every
+ * connection.
+ */
+function run(messages, out) {
+  db.execProtocolRawStream(messages, { syncToFs: false, onRawData: (chunk) => out.push(new Uint8Array(chunk)) }).catch((err) => {
+    process.nextTick(() => {
+      throw err;
+    });
+  });
+}
+
 function endSession() {
   session = undefined;
-  for (const msg of RESET) db.execProtocolRawSync(msg);
+  const discarded = [];
+  for (const msg of RESET) run(msg, discarded);
 }
 
 /** Runs what the connection sent that is complete; returns what PGlite answered. */
@@ -74,7 +96,7 @@ function serve(s, out) {
   let at = 0;
   let runStart = 0;
   const flushRun = (end) => {
-    if (end > runStart) out.push(db.execProtocolRawSync(buf.subarray(runStart, end)));
+    if (end > runStart) run(buf.subarray(runStart, end), out);
   };
   while (true) {
     if (!s.started) {
@@ -91,8 +113,7 @@ function serve(s, out) {
         return;
       } else if (code === PROTOCOL_3 && length >= 8) {
         if (buf.length - at < length) break;
-        // The startup answer is a view of PGlite's own buffer: copied before the next call reuses it.
-        out.push(Buffer.from(db.execProtocolRawSync(buf.subarray(at, at + length))));
+        run(buf.subarray(at, at + length), out);
         at += length;
         s.started = true;
       } else {
@@ -121,7 +142,6 @@ function serve(s, out) {
 
 function reply(conn, chunks) {
   let data = chunks[0];
-  // PGlite answers each call with a fresh array of exactly its bytes: hand it over as it is.
   if (chunks.length > 1 || data.byteOffset !== 0 || data.byteLength !== data.buffer.byteLength) {
     data = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
     let at = 0;
@@ -167,6 +187,7 @@ async function main() {
       if (session && session.conn === msg.conn) endSession();
       return;
     }
+    if (msg.heap) return parentPort.postMessage({ heapUsed: process.memoryUsage().heapUsed });
     if (msg.close) {
       db.close().then(
         () => parentPort.postMessage({ closed: true }),
