@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Duplex } from 'node:stream';
@@ -129,10 +129,22 @@ import { createSmsApp } from './support/v1.js';
       expect(isDbUnavailable(later)).toBe(true);
 
       await ds.destroy();
+      expect(controlFileState(db.dataDir)).toBe('in production'); // nothing was checkpointed
       const reopened = createDataSource({ dataDir: db.dataDir });
       await reopened.initialize();
       expect(await reopened.query('SELECT 1 AS one')).toEqual([{ one: 1 }]);
       await reopened.destroy();
+      expect(controlFileState(db.dataDir)).toBe('shut down');
+    });
+
+    it('closes PGlite on destroy, which checkpoints the directory, and then frees it', async () => {
+      await ds.query('CREATE TABLE emb_closed (id int)');
+      await ds.query('INSERT INTO emb_closed VALUES (1)');
+      await ds.destroy();
+      expect(controlFileState(db.dataDir)).toBe('shut down');
+      ds = createDataSource({ dataDir: db.dataDir }); // would throw DataDirLockedError if the lock were kept
+      await ds.initialize();
+      expect(await ds.query('SELECT id FROM emb_closed')).toEqual([{ id: 1 }]);
     });
   });
 
@@ -270,6 +282,17 @@ import { createSmsApp } from './support/v1.js';
     });
   });
 });
+
+/**
+ * What pg_control says of the cluster in `dataDir`: "shut down" after a clean
+ * close (a shutdown checkpoint), "in production" while open or after a crash.
+ * ControlFileData begins with the system identifier (8 bytes), two version
+ * numbers (4 each) and the DBState enum.
+ */
+function controlFileState(dataDir: string): string {
+  const state = readFileSync(join(dataDir, 'pgdata', 'global', 'pg_control')).readUInt32LE(16);
+  return ['starting up', 'shut down', 'shut down in recovery', 'shutting down', 'in crash recovery', 'in archive recovery', 'in production'][state] ?? `state ${state}`;
+}
 
 /** A backend message as a line to compare: its name and what a test checks of it. */
 function describeMessage(msg: BackendMessage): string {
