@@ -36,7 +36,7 @@ type Bail = typeof BAIL;
  */
 const COMPILED_CONSTRAINTS = new Set([
   'isDefined', 'isNotEmpty', 'isString', 'isIn', 'isInt', 'min', 'max', 'maxLength', 'isLength', 'matches',
-  'isObject', 'isBoolean', 'isArray', 'arrayMaxSize', 'isUuid', 'isDateString',
+  'isObject', 'isBoolean', 'isArray', 'arrayMaxSize', 'arrayMinSize', 'isUuid', 'isDateString', 'isUrl',
 ]);
 
 /** The options class-transformer hands a @Transform function (plainToInstance's defaults; Nest passes none). */
