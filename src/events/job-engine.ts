@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { PinoLogger } from 'nestjs-pino';
@@ -10,6 +11,10 @@ import { type SqlClient } from '../database/sql-client.js';
 
 /** The schema pg-boss keeps its queues and jobs in (it creates and migrates it itself: docs/design-changes.md). */
 export const JOB_SCHEMA = 'pgboss';
+
+/** Postgres's SQLSTATE for a transaction aborted to break a deadlock. */
+const DEADLOCK_DETECTED = '40P01';
+const CREATE_QUEUE_TRIES = 5;
 
 /**
  * The job engine: pg-boss on the DataSource's own pg pool (so PGlite's single
@@ -30,9 +35,26 @@ export class JobEngine implements OnModuleDestroy {
     this.logger.setContext('JobEngine');
   }
 
-  /** Creates the queue if it does not exist (starting the engine first). */
+  /**
+   * Creates the queue if it does not exist (starting the engine first).
+   * Instances starting together on a new database all create it: pg-boss's
+   * create_queue then adds the same partition under locks taken in different
+   * orders, and Postgres aborts one as a deadlock. Its transaction rolled back
+   * whole, so that instance tries again (at most {@link CREATE_QUEUE_TRIES} times).
+   */
   async createQueue(name: string): Promise<void> {
-    await (await this.boss()).createQueue(name);
+    const boss = await this.boss();
+    for (let attempt = 1; ; attempt++) {
+      if (await boss.getQueue(name)) return;
+      try {
+        await boss.createQueue(name);
+        return;
+      } catch (err) {
+        if ((err as { code?: string }).code !== DEADLOCK_DETECTED || attempt >= CREATE_QUEUE_TRIES) throw err;
+        this.logger.warn({ queue: name, attempt }, 'job queue creation raced another instance; trying again');
+        await sleep(50 + Math.random() * 200);
+      }
+    }
   }
 
   /** Writes jobs with `q`, the client of the caller's transaction: they are claimable once it commits, and never if it rolls back. */
