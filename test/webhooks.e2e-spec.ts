@@ -235,6 +235,38 @@ describe('webhooks to tenant apps', () => {
     expect(sent).toEqual([expect.objectContaining({ verification_id: failed.verification_id })]);
   }, 20_000);
 
+  it('reports an approved code and a code whose last attempt a wrong guess spent, once each, with the verification id of its send', async () => {
+    const r = await receiver(0);
+    const { app } = await appWithEndpoint(r, ['verification.sent', 'verification.approved', 'verification.failed']);
+    const check = (mobile: string, code: string) =>
+      t.http.post('/v1/sms/check_code').send({ ...signParams(t, app), scene: 'login', mcode: '+86', mobile, verify_code: code }).expect(200);
+
+    await loginWithSms(t, sms, app, '13700000201');
+    await until('sent and approved', () => r.accepted().length === 2);
+    const sent = JSON.parse(r.ofType('verification.sent')[0].body).data;
+    expect(JSON.parse(r.ofType('verification.approved')[0].body)).toEqual({
+      type: 'verification.approved',
+      timestamp: expect.any(String),
+      data: { verification_id: sent.verification_id, scene: 'login', phone: '+8613700000201' },
+    });
+
+    // Eight wrong guesses at once at a code of five attempts: one of them spends the last.
+    t.clock.advanceSeconds(61);
+    await sendCode(app, '13700000202');
+    const right = sms.lastCodeFor('+8613700000202')!;
+    const wrong = right === '000000' ? '111111' : '000000';
+    const results = await Promise.all(Array.from({ length: 8 }, () => check('13700000202', wrong)));
+    // (On Postgres a guess that read the code before the last attempt went may still answer wrong_code.)
+    expect(new Set(results.map((res) => res.body.data.result))).toEqual(new Set(['wrong_code', 'attempts_exhausted']));
+    expect((await check('13700000202', right)).body.data.result).toBe('attempts_exhausted');
+    await until('the failure', () => r.ofType('verification.failed').length === 1);
+    await new Promise((res) => setTimeout(res, 1500));
+    const failed = r.ofType('verification.failed').map((f) => JSON.parse(f.body).data);
+    const secondSent = JSON.parse(r.ofType('verification.sent')[1].body).data;
+    expect(failed).toEqual([{ verification_id: secondSent.verification_id, scene: 'login', phone: '+8613700000202', reason: 'attempts_exhausted' }]);
+    expect(r.ofType('verification.approved')).toHaveLength(1);
+  }, 30_000);
+
   it('costs a send of an app without endpoints no query while its (empty) subscriptions are cached: one lookup per app per 30 s', async () => {
     const lookups = async () => {
       const text = (await t.http.get('/metrics').set('authorization', 'Bearer metrics-token-0123456789').expect(200)).text;

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { type EntityManager } from 'typeorm';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 import { Clock } from '../common/clock/clock.js';
-import { type PgTransaction } from '../database/pg-transaction.js';
+import { poolOf, type PgTransaction } from '../database/pg-transaction.js';
 import { sqlClientOf } from '../database/sql-client.js';
 import { type WebhookEventType } from './event-types.js';
 import { WebhookDeliverer } from './webhook-deliverer.js';
@@ -23,7 +24,18 @@ export class EventPublisher {
     private readonly cache: WebhookSubscriptionsCache,
     private readonly deliverer: WebhookDeliverer,
     private readonly clock: Clock,
+    @InjectDataSource() private readonly ds: DataSource,
   ) {}
+
+  /**
+   * Whether an enabled endpoint of the app subscribes to one of `types`: a path
+   * that publishes only inside a transaction it would not otherwise open asks
+   * first. Cached like {@link publish}'s lookup.
+   */
+  async subscribed(appId: string, types: readonly WebhookEventType[]): Promise<boolean> {
+    const subscriptions = await this.cache.get(appId, () => this.repo.subscriptions(poolOf(this.ds), appId));
+    return subscriptions.some((s) => s.eventTypes.some((t) => types.includes(t)));
+  }
 
   /**
    * Publishes `type` with `data` for the app's subscribed endpoints, in `tx`'s

@@ -4,8 +4,9 @@
  */
 export const WEBHOOK_EVENTS = {
   'verification.sent': 'A code was issued and its SMS handed to the provider (data: verification_id, scene, phone, expires_at).',
-  'verification.approved': 'A code was checked and approved (not published yet).',
-  'verification.failed': 'A code can no longer be approved: its SMS could not be sent (data: verification_id, scene, phone, reason).',
+  'verification.approved': 'A code was checked and approved, in the transaction that consumed it (data: verification_id, scene, phone).',
+  'verification.failed':
+    "A code can no longer be approved (data: verification_id, scene, phone, reason): its SMS could not be sent (`sms_not_sent`), or a wrong code spent its last attempt (`attempts_exhausted`).",
   'sms.delivered': 'The provider reported the SMS delivered (a delivery receipt, pushed or polled).',
   'sms.failed': 'The provider reported the SMS failed, with its delivery code.',
   'user.registered': 'An end user was created by their first login (data: user_id, phone).',

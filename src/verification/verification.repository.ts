@@ -34,6 +34,8 @@ export interface CheckedCode {
   staleHash: boolean;
   /** This check consumed the newest code. */
   consumed: boolean;
+  /** The newest code's attempts after this check counted a wrong one (null when it counted none). */
+  attemptsAfter: number | null;
 }
 
 export type SendSlotAnswer =
@@ -111,10 +113,10 @@ export class VerificationRepository {
    * SMS is not a guess). Each update re-checks liveness on the row itself, so of
    * concurrent checks of one right code at most one consumes it.
    */
-  async check(appId: string, phone: string, scene: Scene, hash: string, now: Date): Promise<CheckedCode> {
-    const [row] = await CHECK_CODE.rows(this.ds, [appId, phone, scene, hash, now]);
-    const { stale, consumed, ...latest } = row;
-    return { latest: latest.id === null ? null : { ...latest, id: latest.id }, staleHash: stale, consumed };
+  async check(appId: string, phone: string, scene: Scene, hash: string, now: Date, tx?: PgTransaction): Promise<CheckedCode> {
+    const [row] = await CHECK_CODE.rows(tx ?? this.ds, [appId, phone, scene, hash, now]);
+    const { stale, consumed, attempts_after, ...latest } = row;
+    return { latest: latest.id === null ? null : { ...latest, id: latest.id }, staleHash: stale, consumed, attemptsAfter: attempts_after };
   }
 
   /** A transaction for the statements above, straight on the pg pool (see pgTransaction). */

@@ -15,7 +15,7 @@ import { CaptchaService } from '../captcha/captcha.service.js';
 import { EventPublisher } from '../events/event-publisher.js';
 import { SmsSender, type SmsSendResult } from '../sms/sms-sender.js';
 import { type CheckResult } from './verification-code.js';
-import { type CounterKey, VerificationRepository } from './verification.repository.js';
+import { type CheckedCode, type CounterKey, VerificationRepository } from './verification.repository.js';
 
 export interface IssueRequest {
   app: AppEntity;
@@ -165,14 +165,19 @@ export class VerificationService {
     if (fixed !== undefined) return safeEqual(fixed, code) ? 'approved' : 'wrong_code';
     const now = this.clock.now();
     const hash = this.hash(app.id, scene, phone, code);
-    const { latest, staleHash, consumed } = await this.repo.check(app.id, phone, scene, hash, now);
-    // A consumed latest code, or one killed because its SMS failed, is no code at all.
-    if (!latest || latest.consumed_at || latest.superseded_at) return staleHash ? 'superseded' : 'not_found';
-    if (new Date(latest.expires_at) <= now) return 'expired';
-    if (latest.attempts >= latest.max_attempts) return 'attempts_exhausted';
-    if (!safeEqual(latest.code_hash, hash)) return staleHash ? 'superseded' : 'wrong_code';
-    // Lost a race: another check consumed it, or the last attempt was spent meanwhile.
-    return consumed ? 'approved' : 'not_found';
+    // Only an app whose webhooks want the outcome pays for a transaction around the one statement.
+    if (!(await this.events.subscribed(app.id, CHECK_EVENTS))) return outcomeOf(await this.repo.check(app.id, phone, scene, hash, now), hash, now);
+    return this.repo.transaction(async (tx) => {
+      const checked = await this.repo.check(app.id, phone, scene, hash, now, tx);
+      const result = outcomeOf(checked, hash, now);
+      const data = { verification_id: checked.latest?.id, scene, phone };
+      if (result === 'approved') await this.events.publish(tx, app.id, 'verification.approved', data);
+      // The wrong code that spent the last attempt: of concurrent ones, the statement counted exactly one to the maximum.
+      else if (checked.attemptsAfter !== null && checked.attemptsAfter >= checked.latest!.max_attempts) {
+        await this.events.publish(tx, app.id, 'verification.failed', { ...data, reason: 'attempts_exhausted' });
+      }
+      return result;
+    });
   }
 
   /** {@link check} for flows that go on only with an approved code: anything else is a CODE_* error. */
@@ -189,6 +194,20 @@ export class VerificationService {
   private hash(appId: string, scene: Scene, phone: string, code: string): string {
     return hmacSha256Hex(this.config.secrets.codePepper, `${appId}|${scene}|${phone}|${code}`);
   }
+}
+
+/** The events a check can publish. */
+const CHECK_EVENTS = ['verification.approved', 'verification.failed'] as const;
+
+/** What a check found, named. */
+function outcomeOf({ latest, staleHash, consumed }: CheckedCode, hash: string, now: Date): CheckResult {
+  // A consumed latest code, or one killed because its SMS failed, is no code at all.
+  if (!latest || latest.consumed_at || latest.superseded_at) return staleHash ? 'superseded' : 'not_found';
+  if (new Date(latest.expires_at) <= now) return 'expired';
+  if (latest.attempts >= latest.max_attempts) return 'attempts_exhausted';
+  if (!safeEqual(latest.code_hash, hash)) return staleHash ? 'superseded' : 'wrong_code';
+  // Lost a race: another check consumed it, or the last attempt was spent meanwhile.
+  return consumed ? 'approved' : 'not_found';
 }
 
 function policyOf(app: AppEntity): CodePolicy {

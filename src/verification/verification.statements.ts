@@ -5,7 +5,7 @@ import { PreparedStatement } from '../database/prepared-statement.js';
 import type { CheckedCode } from './verification.repository.js';
 
 /** A row of {@link CHECK_CODE}: the newest code as it was (all null when none), and what the check found and did. */
-export type CheckedRow = Omit<NonNullable<CheckedCode['latest']>, 'id'> & { id: string | null; stale: boolean; consumed: boolean };
+export type CheckedRow = Omit<NonNullable<CheckedCode['latest']>, 'id'> & { id: string | null; stale: boolean; consumed: boolean; attempts_after: number | null };
 
 /**
  * {@link VerificationRepository.takeSendSlot}'s statement for `n` counters ($1 app,
@@ -69,9 +69,10 @@ export const CHECK_CODE = new PreparedStatement<CheckedRow>(
      UPDATE verification_codes v SET attempts = v.attempts + 1 FROM latest l
      WHERE v.id = l.id AND l.code_hash <> $4 AND NOT EXISTS (SELECT 1 FROM stale)
        AND v.consumed_at IS NULL AND v.superseded_at IS NULL AND v.expires_at > $5 AND v.attempts < v.max_attempts
-     RETURNING v.id)
+     RETURNING v.attempts)
    SELECT l.id, l.code_hash, l.expires_at, l.attempts, l.max_attempts, l.consumed_at, l.superseded_at,
           EXISTS (SELECT 1 FROM stale) AS stale,
-          EXISTS (SELECT 1 FROM consumed) AS consumed
+          EXISTS (SELECT 1 FROM consumed) AS consumed,
+          (SELECT attempts FROM missed) AS attempts_after
    FROM (SELECT 1) one LEFT JOIN latest l ON true`,
 );
