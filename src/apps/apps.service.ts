@@ -71,8 +71,9 @@ export class AppsService {
     return { ...appView(app, this.clock.now()), secret };
   }
 
-  async list(query: ListAppsQuery): Promise<{ items: AppView[]; total: number; page: number; page_size: number }> {
-    const { items, total } = await this.repo.list({ page: query.page, pageSize: query.page_size, status: query.status, q: query.q });
+  /** Apps, filtered and paged; only those of `ids` when given (an admin's). */
+  async list(query: ListAppsQuery, ids?: readonly string[]): Promise<{ items: AppView[]; total: number; page: number; page_size: number }> {
+    const { items, total } = await this.repo.list({ page: query.page, pageSize: query.page_size, status: query.status, q: query.q, ids });
     const now = this.clock.now();
     return { items: items.map((a) => appView(a, now)), total, page: query.page, page_size: query.page_size };
   }

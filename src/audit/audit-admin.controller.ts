@@ -1,6 +1,7 @@
 import { Controller, Get, Query, UseGuards } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { OperatorAuthGuard } from '../auth/operator-auth.guard.js';
+import { ReadsAllApps } from '../operators/operator-access.js';
 import { ApiData } from '../openapi/api-data.decorator.js';
 import { AuditListData } from './audit-responses.dto.js';
 import { ListAuditQuery } from './audit.dto.js';
@@ -13,6 +14,7 @@ export class AuditAdminController {
   constructor(private readonly audit: AuditService) {}
 
   @Get()
+  @ReadsAllApps()
   @ApiOperation({ summary: 'The audit log', description: 'Every admin change, newest first, filtered by target and action, paged.' })
   @ApiData(AuditListData)
   async list(@Query() q: ListAuditQuery) {

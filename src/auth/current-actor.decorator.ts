@@ -9,3 +9,8 @@ export const CurrentActor = createParamDecorator((_: unknown, ctx: ExecutionCont
   const req = ctx.switchToHttp().getRequest<FastifyRequest & { user: OperatorPrincipal }>();
   return { operatorId: req.user.operatorId, username: req.user.username, ip: clientIp(req) };
 });
+
+/** The authenticated operator of an admin request, with role and apps (for routes that scope what they answer). */
+export const CurrentOperator = createParamDecorator((_: unknown, ctx: ExecutionContext): OperatorPrincipal => {
+  return ctx.switchToHttp().getRequest<FastifyRequest & { user: OperatorPrincipal }>().user;
+});

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { type AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
+import { type OperatorPrincipal } from '../operators/operator-access.js';
 import { OperatorsService } from '../operators/operators.service.js';
 import { BearerJwtStrategy } from './passport-bearer.guard.js';
 
@@ -8,10 +9,7 @@ import { BearerJwtStrategy } from './passport-bearer.guard.js';
 export const OPERATOR_AUDIENCE = 'passcode:operator';
 export const TOKEN_ISSUER = 'passcode';
 
-export interface OperatorPrincipal {
-  operatorId: string;
-  username: string;
-}
+export type { OperatorPrincipal } from '../operators/operator-access.js';
 
 @Injectable()
 export class OperatorJwtStrategy extends BearerJwtStrategy<OperatorPrincipal> {
@@ -26,10 +24,16 @@ export class OperatorJwtStrategy extends BearerJwtStrategy<OperatorPrincipal> {
     });
   }
 
-  /** A token outlives neither its operator nor the operator's enabled status. */
+  /**
+   * A token outlives neither its operator, nor the operator's enabled status, nor
+   * a password change or disable after it was issued (its `gen` claim); the role
+   * and apps are read afresh.
+   */
   protected async validate(payload: Record<string, unknown>): Promise<OperatorPrincipal | null> {
     if (typeof payload.sub !== 'string') return null;
-    const operator = await this.operators.findActive(payload.sub);
-    return operator ? { operatorId: operator.id, username: operator.username } : null;
+    const operator = await this.operators.findPrincipal(payload.sub);
+    // Tokens from before generations existed carry none: generation 0.
+    if (!operator || (payload.gen ?? 0) !== operator.tokenGeneration) return null;
+    return operator.principal;
   }
 }

@@ -3,6 +3,7 @@ import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { type Actor } from '../audit/actor.js';
 import { CurrentActor } from '../auth/current-actor.decorator.js';
 import { OperatorAuthGuard } from '../auth/operator-auth.guard.js';
+import { ChangesApp, ReadsApp } from '../operators/operator-access.js';
 import { ApiData } from '../openapi/api-data.decorator.js';
 import { ApiErrors } from '../openapi/api-errors.decorator.js';
 import { WebhookDeliveriesService } from './webhook-deliveries.service.js';
@@ -20,6 +21,7 @@ export class WebhooksAdminController {
   ) {}
 
   @Post('webhook-endpoints')
+  @ChangesApp('appId')
   @ApiOperation({ summary: 'Add a webhook endpoint', description: 'An enabled endpoint for the given event types; the answer holds its signing secret (`whsec_…`), shown this once.' })
   @ApiData(WebhookEndpointWithSecretData)
   @ApiErrors('APP_NOT_FOUND')
@@ -28,6 +30,7 @@ export class WebhooksAdminController {
   }
 
   @Get('webhook-endpoints')
+  @ReadsApp('appId')
   @ApiOperation({ summary: 'List webhook endpoints', description: "The app's endpoints, oldest first, never their secrets." })
   @ApiData([WebhookEndpointData])
   @ApiErrors('APP_NOT_FOUND')
@@ -36,6 +39,7 @@ export class WebhooksAdminController {
   }
 
   @Patch('webhook-endpoints/:id')
+  @ChangesApp('appId')
   @ApiOperation({ summary: 'Change a webhook endpoint', description: 'Its address, event types or status; enabling it again clears its run of failures.' })
   @ApiData(WebhookEndpointData)
   @ApiErrors('WEBHOOK_ENDPOINT_NOT_FOUND')
@@ -44,6 +48,7 @@ export class WebhooksAdminController {
   }
 
   @Post('webhook-endpoints/:id/rotate-secret')
+  @ChangesApp('appId')
   @HttpCode(200)
   @ApiOperation({ summary: 'Rotate a webhook signing secret', description: 'A new signing secret, shown this once; events are signed with it from now on, including retries of earlier ones.' })
   @ApiData(WebhookEndpointWithSecretData)
@@ -53,6 +58,7 @@ export class WebhooksAdminController {
   }
 
   @Delete('webhook-endpoints/:id')
+  @ChangesApp('appId')
   @ApiOperation({ summary: 'Delete a webhook endpoint', description: 'The endpoint and its delivery records; attempts still queued send nothing.' })
   @ApiData(null)
   @ApiErrors('WEBHOOK_ENDPOINT_NOT_FOUND')
@@ -62,6 +68,7 @@ export class WebhooksAdminController {
   }
 
   @Get('webhook-deliveries')
+  @ReadsApp('appId')
   @ApiOperation({ summary: 'List webhook deliveries', description: "One row per event and endpoint, newest first: status, attempts, the last answer's status code and error." })
   @ApiData(WebhookDeliveryListData)
   @ApiErrors('APP_NOT_FOUND')
@@ -70,6 +77,7 @@ export class WebhooksAdminController {
   }
 
   @Post('webhook-deliveries/:id/redeliver')
+  @ChangesApp('appId')
   @HttpCode(200)
   @ApiOperation({ summary: 'Redeliver a webhook event', description: 'Sends the event again to its endpoint with the same `webhook-id`, with a fresh run of retries.' })
   @ApiData(WebhookDeliveryData)

@@ -44,6 +44,7 @@ const TAGS: Record<string, string> = {
   'admin: statistics': 'Operators: codes sent and approved per app, day and country.',
   'admin: webhooks': "Operators: each app's webhook endpoints (signed as Standard Webhooks says), their delivery records and redelivery.",
   'admin: audit': 'Operators: who changed what.',
+  'admin: operators': 'Operators: who may do what (owner, admin of chosen apps, viewer), and their own password.',
   'sms receipts': 'Delivery status reports pushed by SMS providers, each authenticated by its account\'s receipt token.',
   health: 'Liveness and readiness, without an envelope.',
 };

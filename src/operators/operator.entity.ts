@@ -1,4 +1,5 @@
 import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
+import { type OperatorRole } from './operator-access.js';
 
 @Entity('operators')
 export class OperatorEntity {
@@ -13,6 +14,13 @@ export class OperatorEntity {
 
   @Column({ type: 'varchar' })
   status: 'enabled' | 'disabled';
+
+  @Column({ type: 'varchar' })
+  role: OperatorRole;
+
+  /** Carried by each token; counted up by a password change or a disable, which ends the tokens issued before. */
+  @Column({ name: 'token_generation', type: 'integer' })
+  tokenGeneration: number;
 
   @Column({ name: 'last_login_at', type: 'timestamptz', nullable: true })
   lastLoginAt: Date | null;

@@ -9,7 +9,10 @@ import { DomainError } from '../common/errors/domain-error.js';
 import { type AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { LoginFailuresRepository } from './login-failures.repository.js';
+import { type OperatorPrincipal, type OperatorRole } from './operator-access.js';
 import { OperatorEntity } from './operator.entity.js';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** A hash to verify against when the username is unknown, so both paths cost one scrypt. */
 const DUMMY_HASH = hashPassword(randomString(24));
@@ -42,7 +45,7 @@ export class OperatorsService implements OnApplicationBootstrap {
     const password = this.config.admin.password ?? randomString(20);
     const now = this.clock.now();
     const inserted = await this.ds.query(
-      `INSERT INTO operators (username, password_hash, created_at, updated_at) VALUES ($1, $2, $3, $3)
+      `INSERT INTO operators (username, password_hash, role, created_at, updated_at) VALUES ($1, $2, 'owner', $3, $3)
        ON CONFLICT (username) DO NOTHING RETURNING id`,
       [this.config.admin.username, await hashPassword(password), now],
     );
@@ -86,10 +89,19 @@ export class OperatorsService implements OnApplicationBootstrap {
     return operator;
   }
 
-  /** The operator behind a token, if it still exists and is enabled. */
-  async findActive(id: string): Promise<OperatorEntity | null> {
-    const operator = await this.ds.getRepository(OperatorEntity).findOneBy({ id });
-    return operator && operator.status === 'enabled' ? operator : null;
+  /** The operator behind a token, with role and apps, if it still exists and is enabled (one query). */
+  async findPrincipal(id: string): Promise<{ principal: OperatorPrincipal; tokenGeneration: number } | null> {
+    if (!UUID.test(id)) return null;
+    const [row] = await this.ds.query<Array<{ id: string; username: string; role: OperatorRole; token_generation: number; app_ids: string[] }>>(
+      `SELECT o.id, o.username, o.role, o.token_generation, ARRAY(SELECT app_id::text FROM operator_apps a WHERE a.operator_id = o.id) AS app_ids
+       FROM operators o WHERE o.id = $1 AND o.status = 'enabled'`,
+      [id],
+    );
+    if (!row) return null;
+    return {
+      principal: { operatorId: row.id, username: row.username, role: row.role, appIds: row.role === 'admin' ? row.app_ids : [] },
+      tokenGeneration: row.token_generation,
+    };
   }
 
   /** Drops forgotten failure counts about once per {@link SWEEP_EVERY_MS}, so the table holds about a day of failures. */

@@ -1,12 +1,13 @@
 import { Body, Controller, Get, HttpCode, Param, Patch, Post, Query, UseGuards } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { type Actor } from '../audit/actor.js';
-import { CurrentActor } from '../auth/current-actor.decorator.js';
+import { CurrentActor, CurrentOperator } from '../auth/current-actor.decorator.js';
 import { OperatorAuthGuard } from '../auth/operator-auth.guard.js';
 import { SmsAccountsService } from './sms-accounts.service.js';
 import {
   CreateSmsAccountDto, CreateSmsSignatureDto, CreateSmsTemplateDto, ListSmsMessagesQuery, UpdateSmsAccountDto, UpdateSmsTemplateDto,
 } from './sms.dto.js';
+import { AnyOperator, assertScoped, type OperatorPrincipal, OwnersOnly } from '../operators/operator-access.js';
 import { ApiData } from '../openapi/api-data.decorator.js';
 import { ApiErrors } from '../openapi/api-errors.decorator.js';
 import {
@@ -32,6 +33,7 @@ export class SmsAdminController {
 
   /** Creates a provider account; credentials are write-only. */
   @Post('accounts')
+  @OwnersOnly()
   @ApiOperation({ summary: 'Create an SMS account', description: 'A provider account (`aliyun` needs both AccessKey parts). Credentials are encrypted at rest and write-only: reads show the AccessKey id masked, never the secret.' })
   @ApiData(SmsAccountData)
   createAccount(@CurrentActor() actor: Actor, @Body() dto: CreateSmsAccountDto) {
@@ -39,6 +41,7 @@ export class SmsAdminController {
   }
 
   @Get('accounts')
+  @AnyOperator()
   @ApiOperation({ summary: 'List SMS accounts', description: 'Every provider account.' })
   @ApiData(SmsAccountListData)
   listAccounts() {
@@ -46,6 +49,7 @@ export class SmsAdminController {
   }
 
   @Get('accounts/:id')
+  @AnyOperator()
   @ApiOperation({ summary: 'Read an SMS account', description: 'The account, its AccessKey id masked.' })
   @ApiData(SmsAccountData)
   @ApiErrors('SMS_ACCOUNT_NOT_FOUND')
@@ -54,6 +58,7 @@ export class SmsAdminController {
   }
 
   @Patch('accounts/:id')
+  @OwnersOnly()
   @ApiOperation({ summary: 'Change an SMS account', description: 'Name, endpoint, protocol, timeout; a new `access_key_id` with its `access_key_secret` replaces the key.' })
   @ApiData(SmsAccountData)
   @ApiErrors('SMS_ACCOUNT_NOT_FOUND')
@@ -62,6 +67,7 @@ export class SmsAdminController {
   }
 
   @Post('accounts/:id/enable')
+  @OwnersOnly()
   @HttpCode(200)
   @ApiOperation({ summary: 'Enable an SMS account', description: 'Sends may use it again.' })
   @ApiData(SmsAccountData)
@@ -71,6 +77,7 @@ export class SmsAdminController {
   }
 
   @Post('accounts/:id/disable')
+  @OwnersOnly()
   @HttpCode(200)
   @ApiOperation({ summary: 'Disable an SMS account', description: 'Sends through it are refused (SMS_ACCOUNT_DISABLED); a binding\'s fallback on another account still serves.' })
   @ApiData(SmsAccountData)
@@ -80,6 +87,7 @@ export class SmsAdminController {
   }
 
   @Post('accounts/:id/receipt-token')
+  @OwnersOnly()
   @HttpCode(200)
   @ApiOperation({
     summary: 'Issue a receipt token',
@@ -94,6 +102,7 @@ export class SmsAdminController {
   }
 
   @Post('accounts/:id/signatures')
+  @OwnersOnly()
   @ApiOperation({ summary: 'Add a signature', description: 'A sign name of the account, `verification` (default) or `notification`.' })
   @ApiData(SmsSignatureData)
   @ApiErrors('SMS_ACCOUNT_NOT_FOUND')
@@ -102,6 +111,7 @@ export class SmsAdminController {
   }
 
   @Get('accounts/:id/signatures')
+  @AnyOperator()
   @ApiOperation({ summary: 'List signatures', description: 'The account\'s sign names.' })
   @ApiData(SmsSignatureListData)
   @ApiErrors('SMS_ACCOUNT_NOT_FOUND')
@@ -110,6 +120,7 @@ export class SmsAdminController {
   }
 
   @Post('signatures/:id/enable')
+  @OwnersOnly()
   @HttpCode(200)
   @ApiOperation({ summary: 'Enable a signature', description: 'Sends may use it again.' })
   @ApiData(SmsSignatureData)
@@ -119,6 +130,7 @@ export class SmsAdminController {
   }
 
   @Post('signatures/:id/disable')
+  @OwnersOnly()
   @HttpCode(200)
   @ApiOperation({ summary: 'Disable a signature', description: 'Sends through it are refused (SMS_SIGNATURE_DISABLED).' })
   @ApiData(SmsSignatureData)
@@ -128,6 +140,7 @@ export class SmsAdminController {
   }
 
   @Post('accounts/:id/templates')
+  @OwnersOnly()
   @ApiOperation({ summary: 'Add a template', description: 'A template of the account; `content` (with `${code}`) is what the console provider renders, `code_param` the parameter carrying the code.' })
   @ApiData(SmsTemplateData)
   @ApiErrors('SMS_ACCOUNT_NOT_FOUND')
@@ -136,6 +149,7 @@ export class SmsAdminController {
   }
 
   @Get('accounts/:id/templates')
+  @AnyOperator()
   @ApiOperation({ summary: 'List templates', description: 'The account\'s templates.' })
   @ApiData(SmsTemplateListData)
   @ApiErrors('SMS_ACCOUNT_NOT_FOUND')
@@ -144,6 +158,7 @@ export class SmsAdminController {
   }
 
   @Patch('templates/:id')
+  @OwnersOnly()
   @ApiOperation({ summary: 'Change a template', description: 'Its scene, code parameter and content.' })
   @ApiData(SmsTemplateData)
   @ApiErrors('SMS_TEMPLATE_NOT_FOUND')
@@ -152,6 +167,7 @@ export class SmsAdminController {
   }
 
   @Post('templates/:id/enable')
+  @OwnersOnly()
   @HttpCode(200)
   @ApiOperation({ summary: 'Enable a template', description: 'Sends may use it again.' })
   @ApiData(SmsTemplateData)
@@ -161,6 +177,7 @@ export class SmsAdminController {
   }
 
   @Post('templates/:id/disable')
+  @OwnersOnly()
   @HttpCode(200)
   @ApiOperation({ summary: 'Disable a template', description: 'Sends through it are refused (SMS_TEMPLATE_DISABLED).' })
   @ApiData(SmsTemplateData)
@@ -171,9 +188,12 @@ export class SmsAdminController {
 
   /** The send log: one row per attempt, newest first. */
   @Get('messages')
+  @AnyOperator()
   @ApiOperation({ summary: 'The send log', description: 'One row per provider call, newest first, filtered and paged; a row its process left `sending` is closed as `unknown` after ten minutes. `delivery_status` says what became of an accepted message: `pending` until a status report or a poll says `delivered` or `failed`, `unknown` when none has in 72 hours.' })
   @ApiData(SmsMessageListData)
-  listMessages(@Query() query: ListSmsMessagesQuery) {
+  listMessages(@CurrentOperator() who: OperatorPrincipal, @Query() query: ListSmsMessagesQuery) {
+    // An admin reads the send log of one of their apps at a time.
+    assertScoped(who, query.app_id);
     return this.log.list(query);
   }
 }

@@ -5,6 +5,7 @@ import { CurrentActor } from '../auth/current-actor.decorator.js';
 import { OperatorAuthGuard } from '../auth/operator-auth.guard.js';
 import { SmsBindingsService } from './sms-bindings.service.js';
 import { PutSmsBindingDto, SmsTestSendDto } from './sms.dto.js';
+import { ChangesApp, ReadsApp } from '../operators/operator-access.js';
 import { ApiData } from '../openapi/api-data.decorator.js';
 import { ApiErrors } from '../openapi/api-errors.decorator.js';
 import { SMS_DELIVERY } from '../openapi/error-groups.js';
@@ -21,6 +22,7 @@ export class SmsAppAdminController {
   ) {}
 
   @Get('bindings')
+  @ReadsApp('id')
   @ApiOperation({ summary: 'List scene bindings', description: 'The app\'s scenes and the template and signature each sends with.' })
   @ApiData(SmsBindingListData)
   @ApiErrors('APP_NOT_FOUND')
@@ -30,6 +32,7 @@ export class SmsAppAdminController {
 
   /** Binds (or rebinds) a scene to a template + signature, optionally with a fallback pair. */
   @Put('bindings/:scene')
+  @ChangesApp('id')
   @ApiOperation({ summary: 'Bind a scene', description: 'Binds (or rebinds) a scene of the app to a template and signature of one account, optionally with a fallback pair of another account. A pair spanning two accounts or mixing message types is refused.' })
   @ApiData(SmsBindingData)
   @ApiErrors('APP_NOT_FOUND', 'SMS_TEMPLATE_NOT_FOUND', 'SMS_SIGNATURE_NOT_FOUND', 'SMS_BINDING_ACCOUNT_MISMATCH', 'SMS_BINDING_TYPE_MISMATCH')
@@ -38,6 +41,7 @@ export class SmsAppAdminController {
   }
 
   @Delete('bindings/:scene')
+  @ChangesApp('id')
   @ApiOperation({ summary: 'Unbind a scene', description: 'Sends of the scene are refused (SMS_NOT_CONFIGURED) until it is bound again.' })
   @ApiData(null)
   @ApiErrors('APP_NOT_FOUND', 'SMS_NOT_CONFIGURED')
@@ -48,6 +52,7 @@ export class SmsAppAdminController {
 
   /** Sends a test message through the app's binding; errors come back as the send would raise them. */
   @Post('test')
+  @ChangesApp('id')
   @HttpCode(200)
   @ApiOperation({ summary: 'Send a test message', description: 'Sends through the app\'s binding of `scene` (a random `code` when no `params`); errors come back as the send would raise them.' })
   @ApiData(SmsTestSendData)

@@ -32,6 +32,14 @@ export const ERRORS = {
   /** No webhook delivery with this id belongs to the app. */
   WEBHOOK_DELIVERY_NOT_FOUND: { status: 404, message: 'webhook delivery not found' },
 
+  // Operators (operators/).
+  OPERATOR_NOT_FOUND: { status: 404, message: 'operator not found' },
+  OPERATOR_USERNAME_TAKEN: { status: 409, message: 'an operator with this username exists' },
+  /** The change would leave no enabled owner. */
+  OPERATOR_LAST_OWNER: { status: 409, message: 'the last enabled owner cannot be demoted or disabled' },
+  /** An operator changing their own password gave a wrong current one. */
+  OPERATOR_PASSWORD_WRONG: { status: 400, message: 'the current password is wrong' },
+
   // Image captchas (seed 004, and apps whose policy sets captcha_required).
   CAPTCHA_REQUIRED: { status: 400, message: 'a solved image captcha is required' },
   CAPTCHA_WRONG: { status: 400, message: 'the image captcha answer is wrong' },
