@@ -2,6 +2,7 @@ import { DataSource } from 'typeorm';
 import type { Response } from 'supertest';
 import { AUTHING_CODES } from '../src/api/authing/authing.dialect.js';
 import { createApp, type CreatedApp } from './support/admin.js';
+import { FakeSiteverify } from './support/fake-siteverify.js';
 import { configureSmsDetailed, FailingSmsProvider } from './support/sms.js';
 import { startTestApp } from './support/test-app.js';
 import { createSmsApp, loginWithSms, useSmsTestApp } from './support/v1.js';
@@ -25,6 +26,8 @@ const E = {
   NO_APP_HEADER: [400, 20006, '请提供 x-authing-app-id', 200],
   UPDATE_TOKEN_INVALID: [400, 20011, '修改手机号凭证无效或已过期', 200],
   CAPTCHA_REQUIRED: [400, 30001, '请输入图形验证码', 200],
+  CAPTCHA_WRONG: [400, 30002, '图形验证码错误', 200],
+  CAPTCHA_UNAVAILABLE: [503, 30011, '验证码服务暂不可用', 200],
   REGION: [400, 30004, '不支持该国家或地区的手机号', 200],
   COOLDOWN: [400, 30005, '短信发送过于频繁，请稍后再试', 200],
   SEND_LIMIT: [400, 30006, '短信发送次数超出限制', 200],
@@ -49,8 +52,7 @@ const UNREACHABLE: Record<number, string> = {
   20009: 'LOGIN_DISABLED: only the v1 login checks the login config',
   20010: 'MOBILE_LOGIN_DISABLED: only the v1 login checks the login config',
   20012: 'SIGN_NONCE_REPLAYED: seed 003 nonces only',
-  30002: 'CAPTCHA_WRONG: the send-sms body carries no captcha, so a captcha_required app always answers 30001',
-  30003: 'CAPTCHA_INVALID: as 30002',
+  30003: 'CAPTCHA_INVALID: the send-sms body carries no image captcha (only a vendor token, captchaToken)',
   40003: 'USER_CANCEL_FAILED: deregistration is a v1 endpoint',
   50001: 'INTERNAL: a bug, by definition',
   50002: 'SERVICE_UNAVAILABLE: the database down, not a request (test/db-unavailable.e2e-spec.ts and the abuse suite take it down)',
@@ -73,7 +75,15 @@ function succeeded(res: Response): void {
 
 describe('Authing v3 (seed 002): every reachable apiCode through /api/v3', () => {
   const sms = new FailingSmsProvider();
-  const s = useSmsTestApp({ sms });
+  const turnstileSecret = '0x4AAAAAAA-authing-codes-secret';
+  let siteverify: FakeSiteverify;
+  beforeAll(async () => {
+    siteverify = await FakeSiteverify.start({ turnstile: turnstileSecret, hcaptcha: 'unused-hcaptcha-secret', recaptcha: 'unused-recaptcha-secret' });
+  });
+  afterAll(async () => {
+    await siteverify?.close();
+  });
+  const s = useSmsTestApp({ sms, env: () => ({ ...siteverify.env, CAPTCHA_VERIFY_TIMEOUT_MS: '300' }) });
   let seq = 0;
   const nextPhone = () => `1350000${String(++seq).padStart(4, '0')}`;
 
@@ -235,6 +245,23 @@ describe('Authing v3 (seed 002): every reachable apiCode through /api/v3', () =>
       // Unknown fields are ignored: a captcha in the body changes nothing.
       expectError(await post(guarded.appkey, 'send-sms', { channel: 'CHANNEL_LOGIN', phoneNumber: phone, img_code_id: 'x', img_code: 'ABCD' }), E.CAPTCHA_REQUIRED);
       expect(sms.lastCodeFor(`+86${phone}`)).toBeUndefined();
+    });
+
+    it('30002 / 30011: an app on Turnstile refuses a bad captchaToken, and answers 503 when Turnstile gives no verdict', async () => {
+      const guarded = await createSmsApp(s.t, { code_policy: { captcha_required: true } });
+      await s.t.http.put(`/admin/apps/${guarded.id}/challenge`).set(await admin()).send({ provider: 'turnstile', secret: turnstileSecret }).expect(200);
+      const phone = nextPhone();
+      const send = (captchaToken: string) => post(guarded.appkey, 'send-sms', { channel: 'CHANNEL_LOGIN', phoneNumber: phone, captchaToken });
+      expectError(await send('not-a-turnstile-token'), E.CAPTCHA_WRONG);
+      siteverify.reply = { kind: 'slow', afterMs: 3000 };
+      try {
+        expectError(await send(siteverify.issueToken('turnstile')), E.CAPTCHA_UNAVAILABLE);
+      } finally {
+        siteverify.reply = { kind: 'verdict' };
+      }
+      expect(sms.lastCodeFor(`+86${phone}`)).toBeUndefined();
+      await send(siteverify.issueToken('turnstile')).expect(succeeded);
+      expect(sms.lastCodeFor(`+86${phone}`)).toBeDefined();
     });
   });
 

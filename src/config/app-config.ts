@@ -78,6 +78,14 @@ export interface AppConfig {
     /** How often the job engine's maintenance runs (one instance at a time): it retries attempts whose instance died. */
     maintenanceIntervalS: number;
   };
+  /** Third-party captcha verification (src/fraud/challenges/): each vendor's siteverify endpoint and the bound of one call. */
+  captcha: {
+    turnstileVerifyUrl: string;
+    hcaptchaVerifyUrl: string;
+    recaptchaVerifyUrl: string;
+    /** Upper bound of one siteverify call, connect to last byte. */
+    verifyTimeoutMs: number;
+  };
   signature: {
     /** Seed 001 signatures: how far `timestamp` may be from the server clock, either way. */
     skewS: number;
@@ -179,6 +187,12 @@ export function loadConfig(env: Env = process.env): AppConfig {
       concurrency: parseIntIn(env, 'WEBHOOK_CONCURRENCY', 4, 1, 100),
       maintenanceIntervalS: parseIntIn(env, 'WEBHOOK_MAINTENANCE_INTERVAL_S', 60, 1, 3600),
     },
+    captcha: {
+      turnstileVerifyUrl: parseHttpUrl(env, 'TURNSTILE_VERIFY_URL', 'https://challenges.cloudflare.com/turnstile/v0/siteverify'),
+      hcaptchaVerifyUrl: parseHttpUrl(env, 'HCAPTCHA_VERIFY_URL', 'https://api.hcaptcha.com/siteverify'),
+      recaptchaVerifyUrl: parseHttpUrl(env, 'RECAPTCHA_VERIFY_URL', 'https://www.google.com/recaptcha/api/siteverify'),
+      verifyTimeoutMs: parseIntIn(env, 'CAPTCHA_VERIFY_TIMEOUT_MS', 3000, 100, 30_000),
+    },
     signature: { skewS: parseIntIn(env, 'SIGNATURE_SKEW_S', 120, 1, 86_400) },
     log: { level: parseEnum(env, 'LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info') },
     metrics: { enabled: Boolean(env.METRICS_TOKEN) },
@@ -245,6 +259,20 @@ function parseIntIn(env: Env, name: string, fallback: number, min: number, max: 
   const n = Number(raw);
   if (!Number.isInteger(n) || n < min || n > max) throw new ConfigError(`${name} must be an integer in [${min}, ${max}], got "${raw}"`);
   return n;
+}
+
+/** An http(s) URL, as given (the test suites point siteverify calls at a local fake). */
+function parseHttpUrl(env: Env, name: string, fallback: string): string {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(`${name} must be an http or https URL, got "${raw}"`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError(`${name} must be an http or https URL, got "${raw}"`);
+  return raw;
 }
 
 function parseBool(env: Env, name: string, fallback: boolean): boolean {

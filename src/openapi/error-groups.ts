@@ -24,11 +24,17 @@ export const SMS_LOGIN_ENABLED = [...LOGIN_ENABLED, 'MOBILE_LOGIN_DISABLED'] as 
  */
 export const SMS_DELIVERY: readonly ErrorName[] = ERROR_NAMES.filter((n) => n.startsWith('SMS_') && !n.startsWith('SMS_BINDING_'));
 
-/** `VerificationService.issue` without captcha fields: an app whose policy sets captcha_required refuses the send. */
-export const SEND_CODE: readonly ErrorName[] = ['PHONE_REGION_NOT_ALLOWED', 'CAPTCHA_REQUIRED', 'SEND_COOLDOWN', 'SEND_LIMIT_EXCEEDED', ...SMS_DELIVERY];
+/** `VerificationService.issue` before the captcha: an app whose policy sets captcha_required refuses a send without one. */
+const SEND_CODE_UNCHALLENGED: readonly ErrorName[] = ['PHONE_REGION_NOT_ALLOWED', 'CAPTCHA_REQUIRED', 'SEND_COOLDOWN', 'SEND_LIMIT_EXCEEDED', ...SMS_DELIVERY];
 
-/** `VerificationService.issue` with the caller's captcha id and answer. */
-export const SEND_CODE_WITH_CAPTCHA: readonly ErrorName[] = [...SEND_CODE, 'CAPTCHA_WRONG', 'CAPTCHA_INVALID'];
+/** `VerificationService.issue` with a captcha vendor's token only (no image captcha fields): the vendor may refuse it or give no verdict. */
+export const SEND_CODE: readonly ErrorName[] = [...SEND_CODE_UNCHALLENGED, 'CAPTCHA_WRONG', 'CAPTCHA_UNAVAILABLE'];
+
+/** `VerificationService.issue` with the caller's image captcha id and answer, or a captcha vendor's token. */
+export const SEND_CODE_WITH_CAPTCHA: readonly ErrorName[] = [...SEND_CODE, 'CAPTCHA_INVALID'];
+
+/** `VerificationService.issue` demanding the image captcha whatever the app's provider (seed 004). */
+export const SEND_CODE_WITH_IMAGE_CAPTCHA: readonly ErrorName[] = [...SEND_CODE_UNCHALLENGED, 'CAPTCHA_WRONG', 'CAPTCHA_INVALID'];
 
 /** `VerificationService.consume`: the code is not the latest right one. */
 export const CHECK_CODE = ['CODE_WRONG', 'CODE_EXPIRED'] as const satisfies readonly ErrorName[];

@@ -43,6 +43,7 @@ const TAGS: Record<string, string> = {
   'admin: sms': 'Operators: SMS accounts, signatures, templates, scene bindings, the send log and test sends.',
   'admin: statistics': 'Operators: codes sent and approved per app, day and country.',
   'admin: webhooks': "Operators: each app's webhook endpoints (signed as Standard Webhooks says), their delivery records and redelivery.",
+  'admin: challenges': "Operators: each app's captcha provider — the image captcha, Turnstile, hCaptcha or reCAPTCHA — and its secret (write-only).",
   'admin: audit': 'Operators: who changed what.',
   'admin: operators': 'Operators: who may do what (owner, admin of chosen apps, viewer), and their own password.',
   'sms receipts': 'Delivery status reports pushed by SMS providers, each authenticated by its account\'s receipt token.',

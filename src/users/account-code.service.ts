@@ -33,6 +33,8 @@ export interface AccountCodeRequest {
   phone: ParsedPhone;
   ip: string | null;
   origin: string;
+  /** The token of the app's captcha vendor, when the request carries one. */
+  captchaToken?: string;
 }
 
 /**
@@ -60,6 +62,6 @@ export class AccountCodeService {
       const user = await this.users.get(req.userId);
       if (asker === 'user_own_number') assertCurrentPhone(user, req.phone, 'mobile');
     }
-    return this.verification.issue({ app: req.app, scene: req.scene, phone: req.phone, ip: req.ip, origin: req.origin });
+    return this.verification.issue({ app: req.app, scene: req.scene, phone: req.phone, ip: req.ip, origin: req.origin, captcha: { token: req.captchaToken } });
   }
 }

@@ -1,12 +1,12 @@
 import { EventsModule } from '../events/events.module.js';
 import { Module } from '@nestjs/common';
-import { CaptchaModule } from '../captcha/captcha.module.js';
+import { ChallengesModule } from '../fraud/challenges/challenges.module.js';
 import { VerificationRepository } from './verification.repository.js';
 import { VerificationService } from './verification.service.js';
 
 /** Codes and sending limits. Needs an `SmsSender` provider from the SMS module (global). */
 @Module({
-  imports: [CaptchaModule, EventsModule],
+  imports: [ChallengesModule, EventsModule],
   providers: [VerificationRepository, VerificationService],
   exports: [VerificationService],
 })

@@ -11,7 +11,7 @@ import type { Scene } from '../common/scenes.js';
 import { type AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { Metrics } from '../metrics/metrics.js';
-import { CaptchaService } from '../captcha/captcha.service.js';
+import { ChallengeService, type ChallengeResponse } from '../fraud/challenges/challenge.service.js';
 import { EventPublisher } from '../events/event-publisher.js';
 import { SmsSender, type SmsSendResult } from '../sms/sms-sender.js';
 import { type CheckResult } from './verification-code.js';
@@ -25,9 +25,9 @@ export interface IssueRequest {
   ip: string | null;
   /** Who asked, for the send log. */
   origin: string;
-  /** An image captcha's id and the user's answer, when the request carries one. */
-  captcha?: { id?: string; answer?: string };
-  /** The endpoint always demands a solved captcha (seed 004), whatever the app's policy. */
+  /** What the request offers as a solved captcha: an image captcha's id and answer, or the token of the app's captcha vendor. */
+  captcha?: ChallengeResponse;
+  /** The endpoint always demands a solved image captcha (seed 004), whatever the app's policy and captcha provider. */
   requireCaptcha?: boolean;
 }
 
@@ -48,7 +48,7 @@ export class VerificationService {
   constructor(
     private readonly repo: VerificationRepository,
     private readonly sms: SmsSender,
-    private readonly captchas: CaptchaService,
+    private readonly challenges: ChallengeService,
     private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly logger: PinoLogger,
@@ -76,7 +76,9 @@ export class VerificationService {
       throw new DomainError('PHONE_REGION_NOT_ALLOWED');
     }
     // Before any limit is taken: a request without a solved captcha costs nothing and sends nothing.
-    if (req.requireCaptcha || policy.captcha_required) await this.captchas.consume(app.id, req.captcha?.id, req.captcha?.answer);
+    if (req.requireCaptcha || policy.captcha_required) {
+      await this.challenges.demand({ appId: app.id, response: req.captcha, ip: req.ip, imageOnly: req.requireCaptcha });
+    }
     if (testNumberCode(policy, phone.e164) !== undefined) {
       this.logger.info({ appId: app.id, scene, phone: maskPhone(phone.e164) }, 'test number: no code sent');
       return { expiresInS: policy.ttl_s, resendInS: policy.resend_interval_s };

@@ -28,15 +28,18 @@ export interface SmsTestApp<S extends RecordingSmsProvider = RecordingSmsProvide
 /**
  * Registers, in the calling describe, a beforeAll that boots a test app whose
  * `console` provider records into `sms` (a fresh RecordingSmsProvider unless
- * given, e.g. a failing subclass) and creates one app with SMS configured
+ * given, e.g. a failing subclass), with `env` added to its environment (read when it
+ * boots, so a fake server started by an earlier beforeAll can give its address), and creates one app with SMS configured
  * (createSmsApp with `app` as its body), and an afterAll that closes the test app.
  */
-export function useSmsTestApp<S extends RecordingSmsProvider = RecordingSmsProvider>(options: { sms?: S; app?: Record<string, unknown> } = {}): SmsTestApp<S> {
+export function useSmsTestApp<S extends RecordingSmsProvider = RecordingSmsProvider>(
+  options: { sms?: S; app?: Record<string, unknown>; env?: () => Record<string, string> } = {},
+): SmsTestApp<S> {
   const sms = options.sms ?? (new RecordingSmsProvider() as S);
   let t: TestApp | undefined;
   let app: CreatedApp | undefined;
   beforeAll(async () => {
-    t = await startTestApp({ override: withRecordingSms(sms) });
+    t = await startTestApp({ override: withRecordingSms(sms), env: options.env?.() });
     app = await createSmsApp(t, options.app);
   });
   afterAll(async () => {

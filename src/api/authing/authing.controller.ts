@@ -54,7 +54,7 @@ export class AuthingController {
     const me = req.user;
     const app = me ? this.sameApp(me, appkey) : await this.appOf(appkey);
     const phone = parsePhoneInput(dto.phoneCountryCode || DEFAULT_COUNTRY_CODE, dto.phoneNumber, { mcode: 'phoneCountryCode', mobile: 'phoneNumber' });
-    await this.codes.send({ app, userId: me?.userId ?? null, scene: AUTHING_CHANNELS[dto.channel], phone, ip, origin: 'authing' });
+    await this.codes.send({ app, userId: me?.userId ?? null, scene: AUTHING_CHANNELS[dto.channel], phone, ip, origin: 'authing', captchaToken: dto.captchaToken });
     return {};
   }
 

@@ -69,6 +69,7 @@ export const AUTHING_CODES: Record<ErrorName, AuthingAnswer> = {
   CAPTCHA_REQUIRED: business(400, 30001, '请输入图形验证码'),
   CAPTCHA_WRONG: business(400, 30002, '图形验证码错误'),
   CAPTCHA_INVALID: business(400, 30003, '图形验证码已失效'),
+  CAPTCHA_UNAVAILABLE: business(503, 30011, '验证码服务暂不可用'),
   PHONE_REGION_NOT_ALLOWED: business(400, 30004, '不支持该国家或地区的手机号'),
   SEND_COOLDOWN: business(400, 30005, '短信发送过于频繁，请稍后再试'),
   SEND_LIMIT_EXCEEDED: business(400, 30006, '短信发送次数超出限制'),

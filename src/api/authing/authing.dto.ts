@@ -23,6 +23,8 @@ export class AuthingSendSmsDto {
   @IsString() @IsNotEmpty() channel: AuthingChannel;
   @ApiProperty({ example: '188xxxx8888' }) @MaxLength(32) @IsString() @IsNotEmpty() phoneNumber: string;
   @ApiPropertyOptional({ example: '+86' }) @IsOptional() @MaxLength(8) @IsString() phoneCountryCode?: string;
+  @ApiPropertyOptional({ description: "Passcode's own: the token of the app's captcha vendor widget (Turnstile, hCaptcha, reCAPTCHA), when the app requires a captcha" })
+  @IsOptional() @MaxLength(4096) @IsString() captchaToken?: string;
 }
 
 /** UpdatePhoneByPhonePassCodeDto. */

@@ -39,7 +39,7 @@ export class EnduserSmsController {
     @Query() dto: EnduserSendCodeDto,
     @ClientIp() ip: string,
   ): Promise<Record<string, never>> {
-    await this.verification.issue({ app, scene: SCENE_BY_CODE_TYPE[dto.codeType], phone, ip, origin: 'enduser' });
+    await this.verification.issue({ app, scene: SCENE_BY_CODE_TYPE[dto.codeType], phone, ip, origin: 'enduser', captcha: { token: dto.captchaToken } });
     return {};
   }
 }

@@ -51,6 +51,7 @@ export const ENDUSER_CODES: Record<ErrorName, [code: number, msg: string]> = {
   CAPTCHA_REQUIRED: [400, '请输入图片验证码'],
   CAPTCHA_WRONG: [400, '图片验证码错误'],
   CAPTCHA_INVALID: [400, '图片验证码已失效'],
+  CAPTCHA_UNAVAILABLE: [503, '验证码服务暂不可用'],
   SMS_NOT_CONFIGURED: [5188, '企业短信账号不存在'],
   SMS_ACCESS_KEY_NOT_FOUND: [5188, '企业短信账号不存在'],
   SMS_TEMPLATE_NOT_FOUND: [5209, '企业短信模板不存在'],

@@ -1,5 +1,5 @@
-import { ApiProperty } from '@nestjs/swagger';
-import { IsIn, IsNotEmpty, IsString, Length, Matches } from 'class-validator';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsIn, IsNotEmpty, IsOptional, IsString, Length, Matches, MaxLength } from 'class-validator';
 import { LenientDto } from '../../common/http/validation.pipe.js';
 
 /*
@@ -26,6 +26,8 @@ export class EnduserSendCodeDto {
   @IsString()
   @IsNotEmpty()
   signature: string;
+  @ApiPropertyOptional({ description: "Passcode's own, not signed: the token of the app's captcha vendor widget (Turnstile, hCaptcha, reCAPTCHA), when the app requires a captcha" })
+  @IsOptional() @MaxLength(4096) @IsString() captchaToken?: string;
 }
 
 /** PUT /v2/enduser/enduserapi/setPhone (DESIGN §6), all in the query; declared in the order of codes 5162–5167. */

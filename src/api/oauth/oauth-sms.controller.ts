@@ -9,7 +9,7 @@ import { OauthSendSmsCodeDto, SMS_TYPES } from './oauth.dto.js';
 import { ClientIp } from '../../common/http/client-ip.js';
 import { ApiData } from '../../openapi/api-data.decorator.js';
 import { ApiErrors } from '../../openapi/api-errors.decorator.js';
-import { SEND_CODE_WITH_CAPTCHA } from '../../openapi/error-groups.js';
+import { SEND_CODE_WITH_IMAGE_CAPTCHA } from '../../openapi/error-groups.js';
 
 @ApiTags('oauth')
 @ApiSecurity('oauthAppKey')
@@ -31,7 +31,7 @@ export class OauthSmsController {
       'nothing is sent.',
   })
   @ApiData({ type: 'boolean', enum: [true] })
-  @ApiErrors('APPKEY_NOT_FOUND', ...SEND_CODE_WITH_CAPTCHA)
+  @ApiErrors('APPKEY_NOT_FOUND', ...SEND_CODE_WITH_IMAGE_CAPTCHA)
   async sendSmsCode(@AppKeyHeader() appkey: string | undefined, @Body() dto: OauthSendSmsCodeDto, @ClientIp() ip: string): Promise<boolean> {
     if (!appkey) throw new DomainError('VALIDATION_FAILED', { field: 'X-App-Key', message: 'X-App-Key header is required' });
     const app = await this.apps.getEnabledByAppkey(appkey);

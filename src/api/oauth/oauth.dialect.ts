@@ -50,6 +50,8 @@ export const OAUTH_CODES: Record<ErrorName, [code: string, msg: string]> = {
   CAPTCHA_REQUIRED: ['601', '请输入图片验证码'],
   CAPTCHA_WRONG: ['602', '图片验证码错误'],
   CAPTCHA_INVALID: ['603', '图片验证码已失效'],
+  // Unreachable here (seed 004 keeps its image captcha whatever the app's provider), mapped as a 5xx server error.
+  CAPTCHA_UNAVAILABLE: ['503', '验证码服务暂不可用'],
   SMS_NOT_CONFIGURED: ['710', '短信配置未找到'],
   SMS_ACCESS_KEY_NOT_FOUND: ['710', '短信配置未找到'],
   SMS_TEMPLATE_NOT_FOUND: ['710', '短信配置未找到'],

@@ -40,7 +40,7 @@ export class V1LoginController {
   async sendLoginCode(@SignedApp() app: AppEntity, @Body() dto: V1SendCodeDto, @ClientIp() ip: string): Promise<void> {
     this.users.loginConfig(app);
     const phone = parsePhoneInput(dto.mcode, dto.mobile);
-    await this.verification.issue({ app, scene: 'login', phone, ip, origin: 'v1', captcha: { id: dto.img_code_id, answer: dto.img_code } });
+    await this.verification.issue({ app, scene: 'login', phone, ip, origin: 'v1', captcha: { id: dto.img_code_id, answer: dto.img_code, token: dto.captcha_token } });
   }
 
   @Post('mobile')

@@ -35,7 +35,7 @@ export class V1SmsController {
   @ApiErrors(...SEND_CODE_WITH_CAPTCHA)
   async send(@SignedApp() app: AppEntity, @Body() dto: V1SmsSendDto, @ClientIp() ip: string): Promise<{ expires_in: number; resend_in: number }> {
     const phone = parsePhoneInput(dto.mcode, dto.mobile);
-    const r = await this.verification.issue({ app, scene: dto.scene, phone, ip, origin: 'v1', captcha: { id: dto.img_code_id, answer: dto.img_code } });
+    const r = await this.verification.issue({ app, scene: dto.scene, phone, ip, origin: 'v1', captcha: { id: dto.img_code_id, answer: dto.img_code, token: dto.captcha_token } });
     return { expires_in: r.expiresInS, resend_in: r.resendInS };
   }
 

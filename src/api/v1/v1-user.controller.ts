@@ -43,7 +43,7 @@ export class V1UserController {
   async sendUpdatePhoneCode(@CurrentUser() me: UserPrincipal, @Body() dto: V1SendCodeDto, @ClientIp() ip: string): Promise<void> {
     this.users.loginConfig(me.app);
     const phone = parsePhoneInput(dto.mcode, dto.mobile);
-    await this.verification.issue({ app: me.app, scene: 'update_phone', phone, ip, origin: 'v1', captcha: { id: dto.img_code_id, answer: dto.img_code } });
+    await this.verification.issue({ app: me.app, scene: 'update_phone', phone, ip, origin: 'v1', captcha: { id: dto.img_code_id, answer: dto.img_code, token: dto.captcha_token } });
   }
 
   @Post('mobile')

@@ -34,6 +34,8 @@ export const V1_DEFAULT_CODES: Record<ErrorName, number> = {
   CAPTCHA_REQUIRED: 400186,
   CAPTCHA_WRONG: 400187,
   CAPTCHA_INVALID: 400188,
+  // Ours: the app's captcha vendor gave no verdict (retry later; nothing was sent). 400185 is retired, so below the signature codes.
+  CAPTCHA_UNAVAILABLE: 400179,
   // Seed 000's numbering (user_update_verify_code.md); the endpoints that send codes each name theirs with @ErrorCodes.
   SMS_NOT_CONFIGURED: 400197,
   SMS_ACCESS_KEY_NOT_FOUND: 400194,

@@ -56,12 +56,18 @@ export class V1PhoneDto {
   @ApiProperty({ example: '18518768888' }) @MaxChars(32) @IsString() @IsNotEmpty() mobile: string;
 }
 
-/** A request that sends a code; the captcha fields matter when the app's policy sets `captcha_required`. */
+/**
+ * A request that sends a code; the captcha fields matter when the app's policy sets
+ * `captcha_required`: the image captcha's, or `captcha_token` when the app's captcha
+ * provider is a vendor (Turnstile, hCaptcha, reCAPTCHA).
+ */
 @LenientDto()
 export class V1SendCodeDto extends V1PhoneDto {
-  @ApiPropertyOptional({ description: 'image captcha id (GET /oauth/api/account/imgCode), when the app requires one' })
+  @ApiPropertyOptional({ description: "image captcha id (GET /oauth/api/account/imgCode), when the app requires one and its provider is `image`" })
   @MaxChars(16) @IsString() @IsOptional() img_code_id?: string;
   @ApiPropertyOptional({ description: 'the image captcha answer' }) @MaxChars(16) @IsString() @IsOptional() img_code?: string;
+  @ApiPropertyOptional({ description: "the token of the app's captcha vendor widget (Turnstile, hCaptcha, reCAPTCHA), when the app requires a captcha and chose one" })
+  @MaxChars(4096) @IsString() @IsOptional() captcha_token?: string;
 }
 
 /** POST /v1/user/mobile. */

@@ -44,6 +44,11 @@ export const ERRORS = {
   CAPTCHA_REQUIRED: { status: 400, message: 'a solved image captcha is required' },
   CAPTCHA_WRONG: { status: 400, message: 'the image captcha answer is wrong' },
   CAPTCHA_INVALID: { status: 400, message: 'the image captcha is unknown, expired or already used' },
+  /**
+   * The app's captcha vendor (Turnstile, hCaptcha, reCAPTCHA) could not say whether a token is good:
+   * no answer in time, an HTTP error, an answer that is not its JSON, or our secret refused.
+   */
+  CAPTCHA_UNAVAILABLE: { status: 503, message: 'the captcha verification service is unavailable, retry later' },
 
   // SMS delivery: configuration the operator must fix (sms/).
   SMS_NOT_CONFIGURED: { status: 422, message: 'no SMS configuration for this app and scene' },
