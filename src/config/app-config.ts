@@ -78,6 +78,13 @@ export interface AppConfig {
     /** How often the job engine's maintenance runs (one instance at a time): it retries attempts whose instance died. */
     maintenanceIntervalS: number;
   };
+  /** The retention purge (src/retention/). */
+  retention: {
+    /** How long the purge job waits after one run before the next (a pg-boss job that re-enqueues itself). */
+    purgeIntervalS: number;
+    /** Rows per statement: each batch is one short transaction. */
+    batchSize: number;
+  };
   signature: {
     /** Seed 001 signatures: how far `timestamp` may be from the server clock, either way. */
     skewS: number;
@@ -178,6 +185,10 @@ export function loadConfig(env: Env = process.env): AppConfig {
       pollIntervalMs: parseIntIn(env, 'WEBHOOK_POLL_INTERVAL_MS', 2000, 500, 60_000),
       concurrency: parseIntIn(env, 'WEBHOOK_CONCURRENCY', 4, 1, 100),
       maintenanceIntervalS: parseIntIn(env, 'WEBHOOK_MAINTENANCE_INTERVAL_S', 60, 1, 3600),
+    },
+    retention: {
+      purgeIntervalS: parseIntIn(env, 'RETENTION_PURGE_INTERVAL_S', 3600, 60, 7 * 86400),
+      batchSize: parseIntIn(env, 'RETENTION_BATCH_SIZE', 1000, 10, 100_000),
     },
     signature: { skewS: parseIntIn(env, 'SIGNATURE_SKEW_S', 120, 1, 86_400) },
     log: { level: parseEnum(env, 'LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info') },

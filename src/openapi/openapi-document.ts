@@ -42,6 +42,7 @@ const TAGS: Record<string, string> = {
   'admin: apps': 'Operators: tenant apps, their secrets and settings.',
   'admin: sms': 'Operators: SMS accounts, signatures, templates, scene bindings, the send log and test sends.',
   'admin: statistics': 'Operators: codes sent and approved per app, day and country.',
+  'admin: erasure': 'Operators: erasing one person\'s phone number (GDPR, PIPL) from every table that holds it, audited.',
   'admin: webhooks': "Operators: each app's webhook endpoints (signed as Standard Webhooks says), their delivery records and redelivery.",
   'admin: audit': 'Operators: who changed what.',
   'sms receipts': 'Delivery status reports pushed by SMS providers, each authenticated by its account\'s receipt token.',
