@@ -60,8 +60,9 @@ export class ErasureService {
   /**
    * What a deregistration forgets, in its transaction: the number of the app's
    * deregistered users, send log, codes, tokens and webhook payloads becomes its
-   * keyed hash (the app can still tell a returning number from the hash, e.g. for
-   * sign-up abuse, but no row shows it); open limits keep it until they end.
+   * keyed hash (Passcode, holding the key, can still recognise the number when it
+   * returns or is to be erased, but no row shows it); open limits keep it until
+   * they end.
    */
   async forgetDeregistered(m: EntityManager, appId: string, phoneE164: string): Promise<void> {
     await this.repo.eraseNumber(m, appId, [phoneE164], this.pseudonyms.of(appId, phoneE164), this.clock.now(), false);

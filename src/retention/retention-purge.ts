@@ -16,8 +16,8 @@ export const PURGE_QUEUE = 'retention-purge';
 const PURGE_KEY = 'purge';
 /** An idle instance asks for the purge job this often: it comes once per interval. */
 const PURGE_POLL_S = 60;
-/** Pages of a limit table per statement (1 MB of heap). */
-const LIMIT_PAGES = 128;
+/** A limit table's page holds about 90 rows: a statement takes the pages of about one batch. */
+const LIMIT_ROWS_PER_PAGE = 100;
 const DAY_MS = 86_400_000;
 
 /** What one run did, per table: rows deleted, numbers hashed. */
@@ -109,9 +109,10 @@ export class RetentionPurge implements OnModuleInit, OnApplicationBootstrap {
       const cutoff = new Date(now.getTime() - retention.send_log_hash_days * DAY_MS);
       for (const table of ['sms_messages', 'webhook_deliveries'] as const) report.hashed[table] += await this.hashNumbers(table, id, cutoff, limit);
     }
+    const step = Math.max(1, Math.ceil(limit / LIMIT_ROWS_PER_PAGE));
     for (const table of ['send_cooldowns', 'send_counters'] as const) {
       const pages = await this.repo.pages(table);
-      for (let from = 0; from < pages; from += LIMIT_PAGES) report.deleted[table] += await this.repo.deleteClosedLimits(table, from, from + LIMIT_PAGES, now);
+      for (let from = 0; from < pages; from += step) report.deleted[table] += await this.repo.deleteClosedLimits(table, from, from + step, now);
     }
     this.logger.info(report, 'retention purge done');
     return report;
