@@ -1,4 +1,4 @@
-import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { PinoLogger } from 'nestjs-pino';
 import { type RetentionPolicy } from '../apps/app-settings.js';
 import { AppsService } from '../apps/apps.service.js';
@@ -33,12 +33,15 @@ export interface PurgeReport {
  * their keyed hash, and limit rows whose window has passed deleted. Runs as a
  * pg-boss job that queues the next one when it ends (the engine keeps no cron
  * schedule); the queue's `stately` policy keeps one waiting and one running per
- * database, whatever the number of instances. Statistics first store every
+ * database, whatever the number of instances, and every instance offers one at
+ * start and once per interval, so a broken chain mends itself. Statistics first store every
  * finished day, and send-log rows and codes are deleted only from days stored:
  * the counts outlive the rows.
  */
 @Injectable()
-export class RetentionPurge implements OnModuleInit, OnApplicationBootstrap {
+export class RetentionPurge implements OnModuleInit, OnApplicationBootstrap, OnApplicationShutdown {
+  private timer?: NodeJS.Timeout;
+
   constructor(
     private readonly repo: RetentionRepository,
     private readonly apps: AppsService,
@@ -58,8 +61,17 @@ export class RetentionPurge implements OnModuleInit, OnApplicationBootstrap {
 
   async onApplicationBootstrap(): Promise<void> {
     await this.engine.work(PURGE_QUEUE, 1, () => this.job(), PURGE_POLL_S);
-    // Every instance asks; the queue keeps one. A chain broken by a crash is mended by the next start.
+    // Every instance asks, at start and once per interval; the queue keeps one. A chain
+    // broken (a run whose next could not be queued: the database was down) mends itself.
     await this.scheduleNext();
+    this.timer = setInterval(() => {
+      this.scheduleNext().catch((err: unknown) => this.logger.warn({ err }, 'retention purge could not be queued'));
+    }, this.config.retention.purgeIntervalS * 1000);
+    this.timer.unref();
+  }
+
+  onApplicationShutdown(): void {
+    clearInterval(this.timer);
   }
 
   private async job(): Promise<void> {
