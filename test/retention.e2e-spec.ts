@@ -163,17 +163,18 @@ describe('retention and erasure', () => {
     it('replaces the number by its keyed hash everywhere but the open limits, which still hold it until they end', async () => {
       t.clock.freezeAt(NOON + 60 * DAY_MS);
       const app = await createSmsApp(t);
+      await t.http.post(`/admin/apps/${app.id}/webhook-endpoints`).set(admin()).send({ url: 'http://127.0.0.1:9/hook', event_types: ['user.registered'] }).expect(201);
       const mobile = '13722220000';
       const phone = `+86${mobile}`;
       const user = await loginWithSms(t, sms, app, mobile);
-      expect(await holding(app.id, phone)).toMatchObject({ users: 1, sms_messages: 1, verification_codes: 1, send_cooldowns: 1, send_counters: 1 });
+      expect(await holding(app.id, phone)).toMatchObject({ users: 1, sms_messages: 1, verification_codes: 1, webhook_deliveries: 1, send_cooldowns: 1, send_counters: 1 });
       const cancelled = await t.http.post('/v1/user/cancel').set('authorization', `Bearer ${user.token}`).send({}).expect(200);
       expect(cancelled.body.code).toBe(200);
 
       expect(await holding(app.id, phone)).toEqual({ users: 0, sms_messages: 0, verification_codes: 0, webhook_deliveries: 0, send_cooldowns: 1, send_counters: 1 });
       const [row] = (await ds.query(`SELECT phone_e164, mcode, mobile, status FROM users WHERE app_id = $1`, [app.id])) as Array<Record<string, string>>;
       expect(row).toEqual({ phone_e164: expect.stringMatching(/^h:/), mcode: '', mobile: '', status: 'cancelled' });
-      expect(await holding(app.id, row.phone_e164)).toMatchObject({ users: 1, sms_messages: 1, verification_codes: 1 });
+      expect(await holding(app.id, row.phone_e164)).toMatchObject({ users: 1, sms_messages: 1, verification_codes: 1, webhook_deliveries: 1 });
       expect((await sendLog(app, phone)).total).toBe(0);
       // The cooldown the login code started still refuses a send to the number.
       const refused = await t.http.post('/v1/login/verify_code').send({ ...signParams(t, app), mcode: '+86', mobile }).expect(200);

@@ -1,10 +1,13 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
+import { type AppEntity } from '../apps/app.entity.js';
 import { AppsService } from '../apps/apps.service.js';
 import { type Actor } from '../audit/actor.js';
 import { AuditService } from '../audit/audit.service.js';
 import { Clock } from '../common/clock/clock.js';
+import { type AppConfig } from '../config/app-config.js';
+import { APP_CONFIG } from '../config/config.module.js';
 import { EventPublisher } from '../events/event-publisher.js';
 import { type ErasureDto } from './erasure.dto.js';
 import { ERASED_NUMBER, PhonePseudonyms } from './phone-pseudonyms.js';
@@ -24,6 +27,7 @@ export class ErasureService {
     private readonly audit: AuditService,
     private readonly events: EventPublisher,
     private readonly clock: Clock,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   /**
@@ -42,7 +46,8 @@ export class ErasureService {
       const now = this.clock.now();
       const total = emptyCounts();
       for (const appId of appIds) {
-        const { counts, cancelledUserIds } = await this.repo.eraseNumber(m, appId, [dto.phone, this.pseudonyms.of(appId, dto.phone)], ERASED_NUMBER, now, true);
+        const numbers = [dto.phone, this.pseudonyms.of(appId, dto.phone)];
+        const { counts, cancelledUserIds } = await this.repo.eraseNumber(m, appId, numbers, ERASED_NUMBER, now, true, null);
         for (const userId of cancelledUserIds) await this.events.publish(m, appId, 'user.deregistered', { user_id: userId });
         for (const key of Object.keys(total) as Array<keyof ErasedCounts>) total[key] += counts[key];
       }
@@ -64,10 +69,15 @@ export class ErasureService {
    * returns or is to be erased, but no row shows it); open limits keep it until
    * they end.
    */
-  async forgetDeregistered(m: EntityManager, appId: string, phoneE164: string): Promise<void> {
-    await this.repo.eraseNumber(m, appId, [phoneE164], this.pseudonyms.of(appId, phoneE164), this.clock.now(), false);
+  async forgetDeregistered(m: EntityManager, app: Pick<AppEntity, 'id' | 'retention'>, phoneE164: string): Promise<void> {
+    const now = this.clock.now();
+    // Payloads are found by a scan of the app's deliveries: in a user's request, only those the purge may not have hashed yet (a window and a run's interval).
+    const unhashedSince = new Date(now.getTime() - app.retention.send_log_hash_days * DAY_MS - this.config.retention.purgeIntervalS * 1000 - DAY_MS);
+    await this.repo.eraseNumber(m, app.id, [phoneE164], this.pseudonyms.of(app.id, phoneE164), now, false, unhashedSince);
   }
 }
+
+const DAY_MS = 86_400_000;
 
 function emptyCounts(): ErasedCounts {
   return { users: 0, sms_messages: 0, verification_codes: 0, update_phone_tokens: 0, webhook_deliveries: 0, expired_limits: 0, open_limits_kept: 0 };

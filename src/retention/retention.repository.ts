@@ -161,7 +161,8 @@ export class RetentionRepository {
    * Answers the counts and the ids of users it deregistered. Each statement finds
    * the app's rows of the number by an index (the send log's on `phone`, the
    * codes' lookup index, the users' on (app, number)); webhook payloads by the
-   * app's deliveries.
+   * app's deliveries since `payloadsSince` (all when null): they have no index on
+   * the number, and older ones are the purge's to hash.
    */
   async eraseNumber(
     m: EntityManager,
@@ -170,6 +171,7 @@ export class RetentionRepository {
     replacement: string,
     now: Date,
     cancelActive: boolean,
+    payloadsSince: Date | null,
   ): Promise<{ counts: ErasedCounts; cancelledUserIds: string[] }> {
     const count = async (sql: string, params: unknown[]): Promise<number> => ((await m.query(sql, params)) as [unknown, number])[1];
     const rows = async <T>(sql: string, params: unknown[]): Promise<T[]> => sqlRows<T>(await m.query(sql, params));
@@ -197,8 +199,9 @@ export class RetentionRepository {
         [appId, numbers],
       ),
       webhook_deliveries: await count(
-        `UPDATE webhook_deliveries SET payload = jsonb_set(payload, '{data,phone}', to_jsonb($3::text)) WHERE app_id = $1 AND payload->'data'->>'phone' = ANY($2)`,
-        [appId, numbers, replacement],
+        `UPDATE webhook_deliveries SET payload = jsonb_set(payload, '{data,phone}', to_jsonb($3::text))
+          WHERE app_id = $1 AND payload->'data'->>'phone' = ANY($2)${payloadsSince ? ' AND created_at >= $4' : ''}`,
+        payloadsSince ? [appId, numbers, replacement, payloadsSince] : [appId, numbers, replacement],
       ),
       expired_limits:
         (await count(`DELETE FROM send_cooldowns WHERE app_id = $1 AND phone_e164 = ANY($2) AND next_allowed_at < $3`, [appId, numbers, now])) +

@@ -158,7 +158,7 @@ export class UsersService {
       const phone = await this.repo.cancel(m, userId, now);
       if (phone === null) throw new DomainError('USER_CANCEL_FAILED');
       await this.repo.revokeAll(m, userId, now);
-      await this.erasure.forgetDeregistered(m, app.id, phone);
+      await this.erasure.forgetDeregistered(m, app, phone);
       await this.events.publish(m, app.id, 'user.deregistered', { user_id: userId });
     });
   }
