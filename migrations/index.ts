@@ -11,6 +11,7 @@ import { NormalisedUserPhones1764320000000 } from './1764320000000-NormalisedUse
 import { SmsDeliveryReceipts1764330000000 } from './1764330000000-SmsDeliveryReceipts.js';
 import { SendStatistics1764340000000 } from './1764340000000-SendStatistics.js';
 import { Webhooks1764360000000 } from './1764360000000-Webhooks.js';
+import { Retention1764370000000 } from './1764370000000-Retention.js';
 import { AppChallenges1764390000000 } from './1764390000000-AppChallenges.js';
 import { OperatorRoles1764410000000 } from './1764410000000-OperatorRoles.js';
 
@@ -27,6 +28,7 @@ export const MIGRATIONS = [
   SmsDeliveryReceipts1764330000000,
   SendStatistics1764340000000,
   Webhooks1764360000000,
+  Retention1764370000000,
   AppChallenges1764390000000,
   OperatorRoles1764410000000,
 ];

@@ -28,6 +28,7 @@ import { LoggingModule } from './logging/logging.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
 import { SmsModule } from './sms/sms.module.js';
 import { StatsModule } from './stats/stats.module.js';
+import { RetentionModule } from './retention/retention.module.js';
 
 export interface AppModuleOptions {
   /** Where logs go; stdout when absent. Tests pass a capturing stream. */
@@ -69,6 +70,7 @@ export class AppModule {
         EventsModule,
         SmsModule,
         StatsModule,
+        RetentionModule,
         OauthModule,
         AuthingModule,
         V1Module,

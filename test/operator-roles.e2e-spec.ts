@@ -16,6 +16,8 @@ function expected(method: string, path: string, role: Role, own: boolean): Verdi
   const read = method === 'get';
   if (path.startsWith('/admin/operators/me')) return 'allowed';
   if (path.startsWith('/admin/operators')) return 'forbidden';
+  // Erasing a person's number reaches every app.
+  if (path === '/admin/erasures') return 'forbidden';
   if (path === '/admin/audit-log' || path === '/admin/stats') return ok(role === 'viewer');
   if (path === '/admin/apps') return ok(read);
   const appRoute = /^\/admin\/apps\/\{(id|appId)\}/.exec(path);

@@ -301,7 +301,10 @@ describe('webhooks to tenant apps', () => {
 
     const failed = await t.http.get(`/admin/apps/${app.id}/webhook-deliveries`).set(admin()).expect(200);
     expect(failed.body.data.items).toHaveLength(5);
-    for (const d of failed.body.data.items) expect(d).toMatchObject({ last_status_code: 500, last_error: 'HTTP 500: try again later' });
+    // Each was answered 500 once; a retry that already found the endpoint disabled says so instead (a loaded machine looks late).
+    for (const d of failed.body.data.items) {
+      expect(d).toMatchObject({ last_status_code: 500, last_error: expect.stringMatching(/^(HTTP 500: try again later|endpoint disabled)$/) });
+    }
     // Their retries find the endpoint disabled: each delivery ends failed without another request.
     await until('the retries given up', async () => {
       const res = await t.http.get(`/admin/apps/${app.id}/webhook-deliveries?status=failed`).set(admin()).expect(200);

@@ -1,6 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { type Assignable } from '../openapi/same-shape.js';
-import { type CodePolicy, type LoginConfig, type TestNumber } from './app-settings.js';
+import { type CodePolicy, type LoginConfig, type RetentionPolicy, type TestNumber } from './app-settings.js';
 import { type AppStatus } from './app.entity.js';
 import { type AppView } from './app.view.js';
 
@@ -37,6 +37,13 @@ export class CodePolicyData implements CodePolicy {
   @ApiProperty({ type: [TestNumberData] }) test_numbers: TestNumberData[];
 }
 
+export class RetentionPolicyData implements RetentionPolicy {
+  @ApiProperty({ type: 'integer', example: 7, description: 'codes and update-phone tokens are deleted this many days after they expire' }) codes_days: number;
+  @ApiProperty({ type: 'integer', example: 1, description: 'captchas and request nonces are deleted this many days after they expire' }) captchas_days: number;
+  @ApiProperty({ type: 'integer', example: 30, description: 'send-log numbers become a keyed hash this many days after the send' }) send_log_hash_days: number;
+  @ApiProperty({ type: 'integer', example: 365, description: 'send-log rows and finished webhook deliveries are deleted this many days after they were written' }) send_log_delete_days: number;
+}
+
 export class AppData {
   @ApiProperty({ format: 'uuid' }) id: string;
   @ApiProperty({ example: 'My App' }) name: string;
@@ -44,6 +51,7 @@ export class AppData {
   @ApiProperty({ enum: ['enabled', 'disabled'] }) status: AppStatus;
   @ApiProperty({ type: LoginConfigData, nullable: true, description: 'null: login not configured' }) login_config: LoginConfigData | null;
   @ApiProperty({ type: CodePolicyData }) code_policy: CodePolicyData;
+  @ApiProperty({ type: RetentionPolicyData }) retention: RetentionPolicyData;
   @ApiProperty({ type: 'string', format: 'date-time', nullable: true, description: 'while a rotated-out secret still signs' })
   previous_secret_valid_until: string | null;
   @ApiProperty({ format: 'date-time' }) created_at: string;

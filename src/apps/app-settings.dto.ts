@@ -2,7 +2,7 @@ import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, IsArray, IsBoolean, IsInt, IsString, Matches, Max, Min, ValidateNested } from 'class-validator';
 import { IsOptional } from 'class-validator';
-import { CODE_POLICY_RANGES as C, LOGIN_CONFIG_RANGES as L } from './app-settings.js';
+import { CODE_POLICY_RANGES as C, LOGIN_CONFIG_RANGES as L, RETENTION_RANGES as R } from './app-settings.js';
 
 /** A partial login config: given fields replace the current (or default) ones. */
 export class LoginConfigDto {
@@ -50,4 +50,16 @@ export class CodePolicyDto {
   @ApiPropertyOptional({ type: [TestNumberDto], description: 'fixed codes for store review and QA; no SMS is sent to these numbers' })
   @IsOptional() @IsArray() @ArrayMaxSize(20) @ValidateNested({ each: true }) @Type(() => TestNumberDto)
   test_numbers?: TestNumberDto[];
+}
+
+/** A partial retention policy: given fields replace the current (or default) ones. */
+export class RetentionPolicyDto {
+  @ApiPropertyOptional({ minimum: R.codes_days[0], maximum: R.codes_days[1], description: 'codes and update-phone tokens are deleted this many days after they expire' })
+  @IsOptional() @IsInt() @Min(R.codes_days[0]) @Max(R.codes_days[1]) codes_days?: number;
+  @ApiPropertyOptional({ minimum: R.captchas_days[0], maximum: R.captchas_days[1], description: 'captchas and request nonces are deleted this many days after they expire' })
+  @IsOptional() @IsInt() @Min(R.captchas_days[0]) @Max(R.captchas_days[1]) captchas_days?: number;
+  @ApiPropertyOptional({ minimum: R.send_log_hash_days[0], maximum: R.send_log_hash_days[1], description: 'send-log numbers are replaced by a keyed hash this many days after the send' })
+  @IsOptional() @IsInt() @Min(R.send_log_hash_days[0]) @Max(R.send_log_hash_days[1]) send_log_hash_days?: number;
+  @ApiPropertyOptional({ minimum: R.send_log_delete_days[0], maximum: R.send_log_delete_days[1], description: 'send-log rows and finished webhook deliveries are deleted this many days after they were written' })
+  @IsOptional() @IsInt() @Min(R.send_log_delete_days[0]) @Max(R.send_log_delete_days[1]) send_log_delete_days?: number;
 }

@@ -79,3 +79,43 @@ export const LOGIN_CONFIG_RANGES = {
   max_sessions_per_user: [1, 100],
   update_phone_token_ttl_s: [60, 3600],
 } as const satisfies Partial<Record<keyof LoginConfig, readonly [number, number]>>;
+
+/**
+ * Per-app retention (README "Retention and erasure"): how long what an app's
+ * traffic leaves behind is kept. Days count from a row's end of use — a code's or
+ * captcha's expiry, a send's creation — and the purge job applies them.
+ */
+export interface RetentionPolicy {
+  /** Verification codes and update-phone tokens are deleted this many days after they expire. */
+  codes_days: number;
+  /** Image captchas and request nonces are deleted this many days after they expire. */
+  captchas_days: number;
+  /** Send-log rows (and webhook delivery payloads) keep the number this many days, then a keyed hash of it. */
+  send_log_hash_days: number;
+  /** Send-log rows and finished webhook deliveries are deleted this many days after they were written. */
+  send_log_delete_days: number;
+}
+
+/**
+ * Codes and captchas are worthless once expired; a week keeps them for a support
+ * question about a failed login. The send log keeps numbers for 30 days — long
+ * enough for the usual billing dispute and abuse investigation window — and its
+ * rows for a year, the length of an annual reconciliation with the SMS provider.
+ */
+export const DEFAULT_RETENTION: RetentionPolicy = {
+  codes_days: 7,
+  captchas_days: 1,
+  send_log_hash_days: 30,
+  send_log_delete_days: 365,
+};
+
+/**
+ * Inclusive ranges. Numbers are hashed after at least 3 days: a receipt may still
+ * arrive (and be polled for, by number) until the 72 h delivery deadline.
+ */
+export const RETENTION_RANGES = {
+  codes_days: [1, 365],
+  captchas_days: [1, 365],
+  send_log_hash_days: [3, 3650],
+  send_log_delete_days: [3, 3650],
+} as const satisfies Record<keyof RetentionPolicy, readonly [number, number]>;

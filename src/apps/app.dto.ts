@@ -2,7 +2,7 @@ import { ApiProperty, ApiPropertyOptional, IntersectionType } from '@nestjs/swag
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsNotEmpty, IsObject, IsOptional, IsString, MaxLength, Max, Min, ValidateIf, ValidateNested } from 'class-validator';
 import { PageQuery } from '../common/http/page-query.dto.js';
-import { CodePolicyDto, LoginConfigDto } from './app-settings.dto.js';
+import { CodePolicyDto, LoginConfigDto, RetentionPolicyDto } from './app-settings.dto.js';
 
 export class CreateAppDto {
   @ApiProperty({ example: 'My App' })
@@ -16,6 +16,10 @@ export class CreateAppDto {
   @ApiPropertyOptional({ type: CodePolicyDto })
   @IsOptional() @IsObject() @ValidateNested() @Type(() => CodePolicyDto)
   code_policy?: CodePolicyDto;
+
+  @ApiPropertyOptional({ type: RetentionPolicyDto, description: 'defaults for the fields not given (README "Retention and erasure")' })
+  @IsOptional() @IsObject() @ValidateNested() @Type(() => RetentionPolicyDto)
+  retention?: RetentionPolicyDto;
 }
 
 export class UpdateAppDto {
@@ -30,6 +34,10 @@ export class UpdateAppDto {
   @ApiPropertyOptional({ type: CodePolicyDto, description: 'merged into the current policy' })
   @IsOptional() @IsObject() @ValidateNested() @Type(() => CodePolicyDto)
   code_policy?: CodePolicyDto;
+
+  @ApiPropertyOptional({ type: RetentionPolicyDto, description: 'merged into the current retention policy' })
+  @IsOptional() @IsObject() @ValidateNested() @Type(() => RetentionPolicyDto)
+  retention?: RetentionPolicyDto;
 }
 
 export class RotateSecretDto {

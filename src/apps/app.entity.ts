@@ -1,5 +1,5 @@
 import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
-import { type CodePolicy, type LoginConfig } from './app-settings.js';
+import { type CodePolicy, type LoginConfig, type RetentionPolicy } from './app-settings.js';
 
 export type AppStatus = 'enabled' | 'disabled';
 
@@ -32,6 +32,10 @@ export class AppEntity {
 
   @Column({ name: 'code_policy', type: 'jsonb' })
   codePolicy: CodePolicy;
+
+  /** Whole (defaults filled in at creation, and by the migration for older apps). */
+  @Column({ type: 'jsonb' })
+  retention: RetentionPolicy;
 
   @Column({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;

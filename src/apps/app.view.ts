@@ -9,6 +9,7 @@ export function appView(app: AppEntity, now: Date) {
     status: app.status,
     login_config: app.loginConfig,
     code_policy: app.codePolicy,
+    retention: app.retention,
     previous_secret_valid_until:
       app.previousSecretExpiresAt && app.previousSecretExpiresAt > now ? app.previousSecretExpiresAt.toISOString() : null,
     created_at: app.createdAt.toISOString(),

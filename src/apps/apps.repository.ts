@@ -22,6 +22,11 @@ export class AppsRepository {
     return findByUuid(manager, AppEntity, id, lock);
   }
 
+  /** Every app's id and retention policy (the purge's per-app windows). */
+  async retentionPolicies(): Promise<Array<Pick<AppEntity, 'id' | 'retention'>>> {
+    return this.ds.getRepository(AppEntity).find({ select: { id: true, retention: true }, order: { id: 'ASC' } });
+  }
+
   async findByAppkey(appkey: string): Promise<AppEntity | null> {
     return this.ds.getRepository(AppEntity).findOneBy({ appkey });
   }

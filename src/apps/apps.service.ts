@@ -9,7 +9,7 @@ import { randomString } from '../common/crypto/hashing.js';
 import { SecretBox } from '../common/crypto/secret-box.js';
 import { DomainError } from '../common/errors/domain-error.js';
 import { unstorableIn } from '../common/text/storable-text.js';
-import { DEFAULT_CODE_POLICY, DEFAULT_LOGIN_CONFIG } from './app-settings.js';
+import { DEFAULT_CODE_POLICY, DEFAULT_LOGIN_CONFIG, DEFAULT_RETENTION, type RetentionPolicy } from './app-settings.js';
 import { CreateAppDto, ListAppsQuery, UpdateAppDto } from './app.dto.js';
 import { AppEntity, type AppStatus } from './app.entity.js';
 import { appView, type AppView } from './app.view.js';
@@ -57,6 +57,7 @@ export class AppsService {
         status: 'enabled',
         loginConfig: dto.login_config === null ? null : { ...DEFAULT_LOGIN_CONFIG, ...dto.login_config },
         codePolicy: { ...DEFAULT_CODE_POLICY, ...dto.code_policy },
+        retention: { ...DEFAULT_RETENTION, ...dto.retention },
         createdAt: now,
         updatedAt: now,
       });
@@ -64,11 +65,16 @@ export class AppsService {
         action: 'app.create',
         targetType: 'app',
         targetId: id,
-        details: { name: created.name, appkey: created.appkey, login_config: created.loginConfig, code_policy: created.codePolicy },
+        details: { name: created.name, appkey: created.appkey, login_config: created.loginConfig, code_policy: created.codePolicy, retention: created.retention },
       });
       return created;
     });
     return { ...appView(app, this.clock.now()), secret };
+  }
+
+  /** Every app's id and retention policy, for the retention purge and erasures across apps. */
+  async retentionPolicies(): Promise<Array<{ id: string; retention: RetentionPolicy }>> {
+    return this.repo.retentionPolicies();
   }
 
   /** Apps, filtered and paged; only those of `ids` when given (an admin's). */
@@ -92,6 +98,7 @@ export class AppsService {
         app.loginConfig = changed.login_config = { ...DEFAULT_LOGIN_CONFIG, ...app.loginConfig, ...dto.login_config };
       }
       if (dto.code_policy) app.codePolicy = changed.code_policy = { ...app.codePolicy, ...dto.code_policy };
+      if (dto.retention) app.retention = changed.retention = { ...app.retention, ...dto.retention };
       return changed;
     });
   }

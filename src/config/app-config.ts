@@ -86,6 +86,13 @@ export interface AppConfig {
     /** Upper bound of one siteverify call, connect to last byte. */
     verifyTimeoutMs: number;
   };
+  /** The retention purge (src/retention/). */
+  retention: {
+    /** How long the purge job waits after one run before the next (a pg-boss job that re-enqueues itself). */
+    purgeIntervalS: number;
+    /** Rows per statement: each batch is one short transaction. */
+    batchSize: number;
+  };
   signature: {
     /** Seed 001 signatures: how far `timestamp` may be from the server clock, either way. */
     skewS: number;
@@ -192,6 +199,10 @@ export function loadConfig(env: Env = process.env): AppConfig {
       hcaptchaVerifyUrl: parseHttpUrl(env, 'HCAPTCHA_VERIFY_URL', 'https://api.hcaptcha.com/siteverify'),
       recaptchaVerifyUrl: parseHttpUrl(env, 'RECAPTCHA_VERIFY_URL', 'https://www.google.com/recaptcha/api/siteverify'),
       verifyTimeoutMs: parseIntIn(env, 'CAPTCHA_VERIFY_TIMEOUT_MS', 3000, 100, 30_000),
+    },
+    retention: {
+      purgeIntervalS: parseIntIn(env, 'RETENTION_PURGE_INTERVAL_S', 3600, 60, 7 * 86400),
+      batchSize: parseIntIn(env, 'RETENTION_BATCH_SIZE', 1000, 10, 100_000),
     },
     signature: { skewS: parseIntIn(env, 'SIGNATURE_SKEW_S', 120, 1, 86_400) },
     log: { level: parseEnum(env, 'LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info') },

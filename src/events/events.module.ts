@@ -15,6 +15,6 @@ import { WebhooksRepository } from './webhooks.repository.js';
   imports: [AppsModule, AuditModule],
   controllers: [WebhooksAdminController],
   providers: [JobEngine, WebhooksRepository, WebhookSubscriptionsCache, WebhookDeliverer, EventPublisher, WebhookEndpointsService, WebhookDeliveriesService],
-  exports: [EventPublisher],
+  exports: [EventPublisher, JobEngine],
 })
 export class EventsModule {}

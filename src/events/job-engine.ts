@@ -42,12 +42,12 @@ export class JobEngine implements OnModuleDestroy {
    * orders, and Postgres aborts one as a deadlock. Its transaction rolled back
    * whole, so that instance tries again (at most {@link CREATE_QUEUE_TRIES} times).
    */
-  async createQueue(name: string): Promise<void> {
+  async createQueue(name: string, options: Omit<PgBoss.Queue, 'name'> = {}): Promise<void> {
     const boss = await this.boss();
     for (let attempt = 1; ; attempt++) {
       if (await boss.getQueue(name)) return;
       try {
-        await boss.createQueue(name);
+        await boss.createQueue(name, { name, ...options });
         return;
       } catch (err) {
         if ((err as { code?: string }).code !== DEADLOCK_DETECTED || attempt >= CREATE_QUEUE_TRIES) throw err;
@@ -62,10 +62,24 @@ export class JobEngine implements OnModuleDestroy {
     await (await this.boss()).insert(jobs, { db: { executeSql: (text, values) => q.query(text, values) } });
   }
 
-  /** Runs `handler` on the queue's jobs, one at a time, `concurrency` at once in this instance. A handler that throws fails the attempt. */
-  async work<T extends object>(name: string, concurrency: number, handler: (job: PgBoss.JobWithMetadata<T>) => Promise<void>): Promise<void> {
+  /**
+   * Queues one job outside any transaction. On a `stately` queue a job already
+   * waiting under the same singleton key makes this a no-op (pg-boss's unique
+   * index decides, across instances): answers whether a job was queued.
+   */
+  async send(name: string, data: object, options: PgBoss.SendOptions = {}): Promise<boolean> {
+    return (await (await this.boss()).send(name, data, options)) !== null;
+  }
+
+  /** Runs `handler` on the queue's jobs, one at a time, `concurrency` at once in this instance, asking for work every `pollingIntervalSeconds` when idle. A handler that throws fails the attempt. */
+  async work<T extends object>(
+    name: string,
+    concurrency: number,
+    handler: (job: PgBoss.JobWithMetadata<T>) => Promise<void>,
+    pollingIntervalSeconds = this.config.webhooks.pollIntervalMs / 1000,
+  ): Promise<void> {
     const boss = await this.boss();
-    const options = { batchSize: 1, includeMetadata: true as const, pollingIntervalSeconds: this.config.webhooks.pollIntervalMs / 1000 };
+    const options = { batchSize: 1, includeMetadata: true as const, pollingIntervalSeconds };
     for (let i = 0; i < concurrency; i++) await boss.work<T>(name, options, async ([job]) => handler(job));
   }
 

@@ -42,6 +42,7 @@ const TAGS: Record<string, string> = {
   'admin: apps': 'Operators: tenant apps, their secrets and settings.',
   'admin: sms': 'Operators: SMS accounts, signatures, templates, scene bindings, the send log and test sends.',
   'admin: statistics': 'Operators: codes sent and approved per app, day and country.',
+  'admin: erasure': 'Operators: erasing one person\'s phone number (GDPR, PIPL) from every table that holds it, audited.',
   'admin: webhooks': "Operators: each app's webhook endpoints (signed as Standard Webhooks says), their delivery records and redelivery.",
   'admin: challenges': "Operators: each app's captcha provider — the image captcha, Turnstile, hCaptcha or reCAPTCHA — and its secret (write-only).",
   'admin: audit': 'Operators: who changed what.',

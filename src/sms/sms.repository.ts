@@ -211,6 +211,8 @@ export class SmsRepository {
        WHERE id IN (
          SELECT id FROM sms_messages
          WHERE delivery_status = 'pending' AND created_at >= $2 AND provider = ANY($3::varchar[]) AND biz_id IS NOT NULL
+           -- An erased or hashed number cannot be asked about: the row waits for a push or the deadline.
+           AND phone LIKE '+%'
            AND (delivery_checked_at IS NULL OR delivery_checked_at <= $1::timestamptz - GREATEST(make_interval(secs => $4), ($1::timestamptz - created_at) / 4))
          ORDER BY created_at LIMIT $5
          FOR UPDATE SKIP LOCKED)

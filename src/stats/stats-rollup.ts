@@ -46,6 +46,11 @@ export class StatsRollup implements OnApplicationBootstrap, OnApplicationShutdow
     return dayOf(this.clock.nowMs() - OPEN_DAYS * DAY_MS);
   }
 
+  /** The last day whose counts are stored for good (rows up to its end may go); null before the first roll-up. */
+  storedThrough(): Promise<string | null> {
+    return this.repo.finalThrough();
+  }
+
   /** Stores every finished day not stored yet; answers how many days it stored. */
   async run(): Promise<number> {
     const closed = this.closedThrough();

@@ -105,12 +105,18 @@ export class StatsRepository {
     return row?.day ?? null;
   }
 
-  /** Stores `days` (replacing what was stored for them) and moves the final day to `through`. */
+  /**
+   * Stores `days` (replacing what was stored for them) and moves the final day to
+   * `through`. A day another instance has already stored for good is left as it is:
+   * its rows may have been purged since (src/retention/), and this instance may
+   * have counted what was left of them.
+   */
   async storeFinal(m: EntityManager, days: DayStats[], through: string): Promise<void> {
     for (const d of days) {
       await m.query(
         `INSERT INTO daily_stats (app_id, day, country, sent, delivered, failed, failures, approved, approval_buckets)
-         VALUES ($1, $2::date, $3, $4, $5, $6, $7, $8, $9)
+         SELECT $1::uuid, $2::date, $3::varchar, $4::int, $5::int, $6::int, $7::jsonb, $8::int, $9::int[]
+          WHERE NOT EXISTS (SELECT 1 FROM stats_rollup_state WHERE id = 1 AND final_through >= $2::date)
          ON CONFLICT (app_id, day, country) DO UPDATE SET sent = EXCLUDED.sent, delivered = EXCLUDED.delivered, failed = EXCLUDED.failed,
            failures = EXCLUDED.failures, approved = EXCLUDED.approved, approval_buckets = EXCLUDED.approval_buckets`,
         [d.appId, d.day, d.country, d.sent, d.delivered, d.failed, JSON.stringify(d.failures), d.approved, d.approvalBuckets],

@@ -83,9 +83,13 @@ export class UsersRepository {
     return sqlRows(rows).length > 0;
   }
 
-  async cancel(m: EntityManager, id: string, now: Date): Promise<boolean> {
-    const rows = await m.query(`UPDATE users SET status = 'cancelled', cancelled_at = $2, updated_at = $2 WHERE id = $1 AND status = 'active' RETURNING id`, [id, now]);
-    return sqlRows(rows).length > 0;
+  /** Cancels the active user; answers the number it had, null when there was no active user. */
+  async cancel(m: EntityManager, id: string, now: Date): Promise<string | null> {
+    const rows = await m.query(
+      `UPDATE users SET status = 'cancelled', cancelled_at = $2, updated_at = $2 WHERE id = $1 AND status = 'active' RETURNING phone_e164`,
+      [id, now],
+    );
+    return sqlRows<{ phone_e164: string }>(rows)[0]?.phone_e164 ?? null;
   }
 
   async insertSession(m: EntityManager, s: Omit<UserSessionRow, 'revoked_at'> & { device_id: string | null }): Promise<void> {

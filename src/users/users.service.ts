@@ -9,6 +9,7 @@ import { type ParsedPhone } from '../common/phone/phone.js';
 import { type AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { EventPublisher } from '../events/event-publisher.js';
+import { ErasureService } from '../retention/erasure.service.js';
 import { VerificationService } from '../verification/verification.service.js';
 import { type UserRow, type UserSessionRow } from './user.js';
 import { UsersRepository } from './users.repository.js';
@@ -49,6 +50,7 @@ export class UsersService {
     private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly events: EventPublisher,
+    private readonly erasure: ErasureService,
   ) {}
 
   /**
@@ -144,16 +146,19 @@ export class UsersService {
   }
 
   /**
-   * Deregistration: the user is cancelled (the number is free again) and every
-   * session revoked. LOGIN_* when the app's login is off; USER_CANCEL_FAILED when
+   * Deregistration: the user is cancelled (the number is free again), every
+   * session revoked, and the number forgotten where no open limit needs it
+   * (ErasureService.forgetDeregistered). LOGIN_* when the app's login is off; USER_CANCEL_FAILED when
    * there is no active user to cancel.
    */
   async cancel(app: AppEntity, userId: string): Promise<void> {
     this.loginEnabled(app);
     await this.repo.transaction(async (m) => {
       const now = this.clock.now();
-      if (!(await this.repo.cancel(m, userId, now))) throw new DomainError('USER_CANCEL_FAILED');
+      const phone = await this.repo.cancel(m, userId, now);
+      if (phone === null) throw new DomainError('USER_CANCEL_FAILED');
       await this.repo.revokeAll(m, userId, now);
+      await this.erasure.forgetDeregistered(m, app, phone);
       await this.events.publish(m, app.id, 'user.deregistered', { user_id: userId });
     });
   }

@@ -1,0 +1,84 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
+import { type AppEntity } from '../apps/app.entity.js';
+import { AppsService } from '../apps/apps.service.js';
+import { type Actor } from '../audit/actor.js';
+import { AuditService } from '../audit/audit.service.js';
+import { Clock } from '../common/clock/clock.js';
+import { type AppConfig } from '../config/app-config.js';
+import { APP_CONFIG } from '../config/config.module.js';
+import { EventPublisher } from '../events/event-publisher.js';
+import { type ErasureDto } from './erasure.dto.js';
+import { ERASED_NUMBER, PhonePseudonyms } from './phone-pseudonyms.js';
+import { type ErasedCounts, RetentionRepository } from './retention.repository.js';
+
+/**
+ * Erasing a number: an operator's request for one person's number (GDPR art. 17,
+ * PIPL art. 47), and what a deregistration forgets.
+ */
+@Injectable()
+export class ErasureService {
+  constructor(
+    @InjectDataSource() private readonly ds: DataSource,
+    private readonly repo: RetentionRepository,
+    private readonly apps: AppsService,
+    private readonly pseudonyms: PhonePseudonyms,
+    private readonly audit: AuditService,
+    private readonly events: EventPublisher,
+    private readonly clock: Clock,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  /**
+   * Erases the number in one app or every app, in one transaction with its audit
+   * entry: its rows lose it for good (`erased`, not a hash, so not even the key
+   * finds them again), its rows hashed earlier (by the purge, a deregistration)
+   * included; an active user with it is deregistered (sessions revoked,
+   * `user.deregistered` published). Open limits keep it until their window
+   * passes. APP_NOT_FOUND for an unknown `app_id`. The audit entry records a
+   * keyed fingerprint of the number, never the number.
+   */
+  async erase(actor: Actor, dto: ErasureDto) {
+    const appIds = dto.app_id ? [(await this.apps.get(dto.app_id)).id] : (await this.apps.retentionPolicies()).map((p) => p.id);
+    const fingerprint = this.pseudonyms.fingerprint(dto.phone);
+    const erased = await this.ds.transaction(async (m) => {
+      const now = this.clock.now();
+      const total = emptyCounts();
+      for (const appId of appIds) {
+        const numbers = [dto.phone, this.pseudonyms.of(appId, dto.phone)];
+        const { counts, cancelledUserIds } = await this.repo.eraseNumber(m, appId, numbers, ERASED_NUMBER, now, true, null);
+        for (const userId of cancelledUserIds) await this.events.publish(m, appId, 'user.deregistered', { user_id: userId });
+        for (const key of Object.keys(total) as Array<keyof ErasedCounts>) total[key] += counts[key];
+      }
+      await this.audit.record(m, actor, {
+        action: 'phone.erase',
+        targetType: 'phone',
+        targetId: fingerprint,
+        details: { app_id: dto.app_id ?? null, apps: appIds.length, erased: total },
+      });
+      return total;
+    });
+    return { fingerprint, apps: appIds.length, erased };
+  }
+
+  /**
+   * What a deregistration forgets, in its transaction: the number of the app's
+   * deregistered users, send log, codes, tokens and webhook payloads becomes its
+   * keyed hash (Passcode, holding the key, can still recognise the number when it
+   * returns or is to be erased, but no row shows it); open limits keep it until
+   * they end.
+   */
+  async forgetDeregistered(m: EntityManager, app: Pick<AppEntity, 'id' | 'retention'>, phoneE164: string): Promise<void> {
+    const now = this.clock.now();
+    // Payloads are found by a scan of the app's deliveries: in a user's request, only those the purge may not have hashed yet (a window and a run's interval).
+    const unhashedSince = new Date(now.getTime() - app.retention.send_log_hash_days * DAY_MS - this.config.retention.purgeIntervalS * 1000 - DAY_MS);
+    await this.repo.eraseNumber(m, app.id, [phoneE164], this.pseudonyms.of(app.id, phoneE164), now, false, unhashedSince);
+  }
+}
+
+const DAY_MS = 86_400_000;
+
+function emptyCounts(): ErasedCounts {
+  return { users: 0, sms_messages: 0, verification_codes: 0, update_phone_tokens: 0, webhook_deliveries: 0, expired_limits: 0, open_limits_kept: 0 };
+}
