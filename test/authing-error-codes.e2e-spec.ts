@@ -26,6 +26,7 @@ const E = {
   UPDATE_TOKEN_INVALID: [400, 20011, '修改手机号凭证无效或已过期', 200],
   CAPTCHA_REQUIRED: [400, 30001, '请输入图形验证码', 200],
   REGION: [400, 30004, '不支持该国家或地区的手机号', 200],
+  NUMBER_TYPE: [400, 30011, '不支持该类型的号码', 200],
   COOLDOWN: [400, 30005, '短信发送过于频繁，请稍后再试', 200],
   SEND_LIMIT: [400, 30006, '短信发送次数超出限制', 200],
   CODE_WRONG: [400, 30007, '验证码错误', 200],
@@ -243,6 +244,11 @@ describe('Authing v3 (seed 002): every reachable apiCode through /api/v3', () =>
       const cnOnly = await createSmsApp(s.t, { code_policy: { allowed_country_codes: ['CN'] } });
       expectError(await sendSms(cnOnly, '2015550123', 'CHANNEL_LOGIN', undefined, '+1'), E.REGION);
       expect(sms.lastCodeFor('+12015550123')).toBeUndefined();
+    });
+
+    it('30011: a number of a type the app refuses (CN shared-cost 400), sending nothing', async () => {
+      expectError(await sendSms(s.app, '4001234567'), E.NUMBER_TYPE);
+      expect(sms.lastCodeFor('+864001234567')).toBeUndefined();
     });
 
     it('30005: a second code within resend_interval_s, across channels, with data.retryAfter', async () => {

@@ -1,6 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { type Assignable } from '../openapi/same-shape.js';
-import { type CodePolicy, type LoginConfig, type TestNumber } from './app-settings.js';
+import { type CodePolicy, type LoginConfig, REFUSABLE_NUMBER_TYPES, type RefusableNumberType, type TestNumber } from './app-settings.js';
 import { type AppStatus } from './app.entity.js';
 import { type AppView } from './app.view.js';
 
@@ -34,6 +34,7 @@ export class CodePolicyData implements CodePolicy {
   @ApiProperty({ type: 'integer' }) per_app_daily: number;
   @ApiProperty({ type: [String], example: ['CN'] }) allowed_country_codes: string[];
   @ApiProperty() captcha_required: boolean;
+  @ApiProperty({ enum: REFUSABLE_NUMBER_TYPES, isArray: true }) refused_number_types: RefusableNumberType[];
   @ApiProperty({ type: [TestNumberData] }) test_numbers: TestNumberData[];
 }
 

@@ -1,8 +1,8 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsBoolean, IsInt, IsString, Matches, Max, Min, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsBoolean, IsIn, IsInt, IsString, Matches, Max, Min, ValidateNested } from 'class-validator';
 import { IsOptional } from 'class-validator';
-import { CODE_POLICY_RANGES as C, LOGIN_CONFIG_RANGES as L } from './app-settings.js';
+import { CODE_POLICY_RANGES as C, LOGIN_CONFIG_RANGES as L, REFUSABLE_NUMBER_TYPES, type RefusableNumberType } from './app-settings.js';
 
 /** A partial login config: given fields replace the current (or default) ones. */
 export class LoginConfigDto {
@@ -47,6 +47,9 @@ export class CodePolicyDto {
   @IsOptional() @IsArray() @ArrayMaxSize(250) @Matches(/^[A-Z]{2}$/, { each: true, message: 'allowed_country_codes must hold ISO 3166-1 alpha-2 codes such as CN' })
   allowed_country_codes?: string[];
   @ApiPropertyOptional() @IsOptional() @IsBoolean() captcha_required?: boolean;
+  @ApiPropertyOptional({ enum: REFUSABLE_NUMBER_TYPES, isArray: true, description: 'number types that never receive a code; MOBILE and FIXED_LINE_OR_MOBILE always pass' })
+  @IsOptional() @IsArray() @ArrayMaxSize(REFUSABLE_NUMBER_TYPES.length) @IsIn(REFUSABLE_NUMBER_TYPES, { each: true, message: `refused_number_types must hold only ${REFUSABLE_NUMBER_TYPES.join(', ')}` })
+  refused_number_types?: RefusableNumberType[];
   @ApiPropertyOptional({ type: [TestNumberDto], description: 'fixed codes for store review and QA; no SMS is sent to these numbers' })
   @IsOptional() @IsArray() @ArrayMaxSize(20) @ValidateNested({ each: true }) @Type(() => TestNumberDto)
   test_numbers?: TestNumberDto[];

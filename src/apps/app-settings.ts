@@ -26,11 +26,24 @@ export interface CodePolicy {
   allowed_country_codes: string[];
   captcha_required: boolean;
   /**
+   * Number types (libphonenumber's) that never receive a code: pumping's favourite
+   * destinations (premium-rate, shared-cost…) and lines no one logs in from.
+   * `MOBILE` and `FIXED_LINE_OR_MOBILE` (many plans cannot tell) always pass.
+   */
+  refused_number_types: RefusableNumberType[];
+  /**
    * Numbers with a fixed code for store review and QA: no SMS is sent, no limit
    * applies, and the fixed code always passes. Empty (off) by default.
    */
   test_numbers: TestNumber[];
 }
+
+/** The number types a policy may refuse: every type of libphonenumber but the two a mobile may have. */
+export const REFUSABLE_NUMBER_TYPES = [
+  'FIXED_LINE', 'PREMIUM_RATE', 'TOLL_FREE', 'SHARED_COST', 'VOIP', 'PERSONAL_NUMBER', 'PAGER', 'UAN', 'VOICEMAIL',
+] as const;
+
+export type RefusableNumberType = (typeof REFUSABLE_NUMBER_TYPES)[number];
 
 export interface TestNumber {
   /** E.164, `+8613800000000`. */
@@ -57,6 +70,9 @@ export const DEFAULT_CODE_POLICY: CodePolicy = {
   per_app_daily: 100_000,
   allowed_country_codes: [],
   captcha_required: false,
+  // Every type but mobiles: what Passcode refused as "not a mobile number" before the
+  // policy existed. An app may let landlines (SMS-to-voice) or VoIP numbers through.
+  refused_number_types: [...REFUSABLE_NUMBER_TYPES],
   test_numbers: [],
 };
 

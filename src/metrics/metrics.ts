@@ -7,7 +7,7 @@ import { APP_CONFIG } from '../config/config.module.js';
 import { poolOf } from '../database/pg-transaction.js';
 
 /** The error names counted as refusals: a throttle or a limit said no, not a fault of the request's content. */
-const REFUSALS: ReadonlySet<string> = new Set(['TOO_MANY_REQUESTS', 'LOGIN_LOCKED', 'SEND_COOLDOWN', 'SEND_LIMIT_EXCEEDED', 'PHONE_REGION_NOT_ALLOWED', 'CAPTCHA_REQUIRED', 'SIGN_NONCE_REPLAYED']);
+const REFUSALS: ReadonlySet<string> = new Set(['TOO_MANY_REQUESTS', 'LOGIN_LOCKED', 'SEND_COOLDOWN', 'SEND_LIMIT_EXCEEDED', 'PHONE_REGION_NOT_ALLOWED', 'PHONE_TYPE_NOT_ALLOWED', 'CAPTCHA_REQUIRED', 'SIGN_NONCE_REPLAYED']);
 
 /** Where a cache's lookups are counted: a name and running totals of hits and misses. */
 export interface CountedCache {

@@ -13,6 +13,7 @@ import { APP_CONFIG } from '../config/config.module.js';
 import { Metrics } from '../metrics/metrics.js';
 import { CaptchaService } from '../captcha/captcha.service.js';
 import { EventPublisher } from '../events/event-publisher.js';
+import { assertNumberTypeAllowed } from '../fraud/number-type-policy.js';
 import { SmsSender, type SmsSendResult } from '../sms/sms-sender.js';
 import { type CheckResult } from './verification-code.js';
 import { type CounterKey, VerificationRepository } from './verification.repository.js';
@@ -75,6 +76,7 @@ export class VerificationService {
     if (policy.allowed_country_codes.length && !(phone.region && policy.allowed_country_codes.includes(phone.region))) {
       throw new DomainError('PHONE_REGION_NOT_ALLOWED');
     }
+    assertNumberTypeAllowed(policy, phone);
     // Before any limit is taken: a request without a solved captcha costs nothing and sends nothing.
     if (req.requireCaptcha || policy.captcha_required) await this.captchas.consume(app.id, req.captcha?.id, req.captcha?.answer);
     if (testNumberCode(policy, phone.e164) !== undefined) {

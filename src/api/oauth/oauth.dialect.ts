@@ -35,6 +35,7 @@ export const OAUTH_CODES: Record<ErrorName, [code: string, msg: string]> = {
   LOGIN_DISABLED: ['403', '登录接口未启用'],
   MOBILE_LOGIN_DISABLED: ['403', '手机登录未开启'],
   PHONE_REGION_NOT_ALLOWED: ['730', '不支持该国家或地区的手机号'],
+  PHONE_TYPE_NOT_ALLOWED: ['733', '不支持该类型的号码'],
   SEND_COOLDOWN: ['731', '短信发送超出频率'],
   SEND_LIMIT_EXCEEDED: ['732', '短信发送次数超出限制'],
   CODE_WRONG: ['740', '验证码错误'],

@@ -56,6 +56,7 @@ export const V1_DEFAULT_CODES: Record<ErrorName, number> = {
   LOGIN_DISABLED: 400197,
   MOBILE_LOGIN_DISABLED: 400196,
   PHONE_REGION_NOT_ALLOWED: 400184,
+  PHONE_TYPE_NOT_ALLOWED: 400185,
   SEND_COOLDOWN: 429,
   SEND_LIMIT_EXCEEDED: 429,
   // login_mobile.md's numbering; /v1/user/mobile overrides it.

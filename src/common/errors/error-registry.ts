@@ -80,6 +80,8 @@ export const ERRORS = {
   // Codes and sending limits (verification/).
   /** The phone's country is not in the app's allow-list. */
   PHONE_REGION_NOT_ALLOWED: { status: 422, message: 'mobile region not allowed' },
+  /** The number's type (premium-rate, toll-free, landline…) is in the app's refused_number_types. */
+  PHONE_TYPE_NOT_ALLOWED: { status: 422, message: 'this type of number cannot receive codes' },
   /** A code was sent to this phone less than resend_interval_s ago. */
   SEND_COOLDOWN: { status: 429, message: 'code already sent, retry later' },
   /** Per-phone daily, per-IP hourly or per-app daily sending cap reached. */
