@@ -1,6 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { type Assignable } from '../openapi/same-shape.js';
-import { type CodePolicy, type LoginConfig, REFUSABLE_NUMBER_TYPES, type RefusableNumberType, type TestNumber } from './app-settings.js';
+import { type CodePolicy, type CountryCap, type LoginConfig, REFUSABLE_NUMBER_TYPES, type RefusableNumberType, type TestNumber } from './app-settings.js';
 import { type AppStatus } from './app.entity.js';
 import { type AppView } from './app.view.js';
 
@@ -24,6 +24,11 @@ export class TestNumberData implements TestNumber {
   @ApiProperty({ example: '123456' }) code: string;
 }
 
+export class CountryCapData implements CountryCap {
+  @ApiProperty({ example: 'CN' }) country: string;
+  @ApiProperty({ type: 'integer' }) daily: number;
+}
+
 export class CodePolicyData implements CodePolicy {
   @ApiProperty({ type: 'integer' }) length: number;
   @ApiProperty({ type: 'integer' }) ttl_s: number;
@@ -32,6 +37,8 @@ export class CodePolicyData implements CodePolicy {
   @ApiProperty({ type: 'integer' }) per_phone_daily: number;
   @ApiProperty({ type: 'integer' }) per_ip_hourly: number;
   @ApiProperty({ type: 'integer' }) per_app_daily: number;
+  @ApiProperty({ type: 'integer' }) per_country_daily: number;
+  @ApiProperty({ type: [CountryCapData] }) per_country_daily_overrides: CountryCapData[];
   @ApiProperty({ type: [String], example: ['CN'] }) allowed_country_codes: string[];
   @ApiProperty() captcha_required: boolean;
   @ApiProperty({ enum: REFUSABLE_NUMBER_TYPES, isArray: true }) refused_number_types: RefusableNumberType[];

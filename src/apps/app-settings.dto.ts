@@ -27,6 +27,16 @@ export class TestNumberDto {
   code: string;
 }
 
+/** A country's own daily SMS cap. */
+export class CountryCapDto {
+  @ApiPropertyOptional({ example: 'CN' })
+  @IsString() @Matches(/^[A-Z]{2}$/, { message: 'country must be an ISO 3166-1 alpha-2 code such as CN' })
+  country: string;
+  @ApiPropertyOptional({ minimum: C.per_country_daily[0], maximum: C.per_country_daily[1] })
+  @IsInt() @Min(C.per_country_daily[0]) @Max(C.per_country_daily[1])
+  daily: number;
+}
+
 /** A partial code policy: given fields replace the current (or default) ones. */
 export class CodePolicyDto {
   @ApiPropertyOptional({ minimum: C.length[0], maximum: C.length[1] })
@@ -43,6 +53,11 @@ export class CodePolicyDto {
   @IsOptional() @IsInt() @Min(C.per_ip_hourly[0]) @Max(C.per_ip_hourly[1]) per_ip_hourly?: number;
   @ApiPropertyOptional({ minimum: C.per_app_daily[0], maximum: C.per_app_daily[1] })
   @IsOptional() @IsInt() @Min(C.per_app_daily[0]) @Max(C.per_app_daily[1]) per_app_daily?: number;
+  @ApiPropertyOptional({ minimum: C.per_country_daily[0], maximum: C.per_country_daily[1], description: 'SMS a day to one destination country, unless per_country_daily_overrides names it' })
+  @IsOptional() @IsInt() @Min(C.per_country_daily[0]) @Max(C.per_country_daily[1]) per_country_daily?: number;
+  @ApiPropertyOptional({ type: [CountryCapDto], description: "countries with a daily cap of their own" })
+  @IsOptional() @IsArray() @ArrayMaxSize(250) @ValidateNested({ each: true }) @Type(() => CountryCapDto)
+  per_country_daily_overrides?: CountryCapDto[];
   @ApiPropertyOptional({ type: [String], example: ['CN'], description: 'ISO 3166-1 alpha-2 regions; empty allows all' })
   @IsOptional() @IsArray() @ArrayMaxSize(250) @Matches(/^[A-Z]{2}$/, { each: true, message: 'allowed_country_codes must hold ISO 3166-1 alpha-2 codes such as CN' })
   allowed_country_codes?: string[];

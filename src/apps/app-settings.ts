@@ -22,6 +22,14 @@ export interface CodePolicy {
   per_phone_daily: number;
   per_ip_hourly: number;
   per_app_daily: number;
+  /**
+   * SMS a day to one destination country (ISO region; the calling code for numbers
+   * of no region), so one country cannot take the app's whole budget: pumping
+   * campaigns pick a country of expensive routes. `per_country_daily_overrides`
+   * sets a country's own cap.
+   */
+  per_country_daily: number;
+  per_country_daily_overrides: CountryCap[];
   /** ISO 3166-1 alpha-2 regions that may receive codes; empty allows all. */
   allowed_country_codes: string[];
   captcha_required: boolean;
@@ -44,6 +52,12 @@ export const REFUSABLE_NUMBER_TYPES = [
 ] as const;
 
 export type RefusableNumberType = (typeof REFUSABLE_NUMBER_TYPES)[number];
+
+export interface CountryCap {
+  /** ISO 3166-1 alpha-2 (`CN`). */
+  country: string;
+  daily: number;
+}
 
 export interface TestNumber {
   /** E.164, `+8613800000000`. */
@@ -68,6 +82,9 @@ export const DEFAULT_CODE_POLICY: CodePolicy = {
   per_phone_daily: 10,
   per_ip_hourly: 100,
   per_app_daily: 100_000,
+  // Half the default app budget: an app whose users live in one country raises it there.
+  per_country_daily: 50_000,
+  per_country_daily_overrides: [],
   allowed_country_codes: [],
   captcha_required: false,
   // Every type but mobiles: what Passcode refused as "not a mobile number" before the
@@ -88,6 +105,7 @@ export const CODE_POLICY_RANGES = {
   per_phone_daily: [1, 1000],
   per_ip_hourly: [1, 1_000_000],
   per_app_daily: [1, 100_000_000],
+  per_country_daily: [1, 100_000_000],
 } as const satisfies Partial<Record<keyof CodePolicy, readonly [number, number]>>;
 
 export const LOGIN_CONFIG_RANGES = {

@@ -89,6 +89,8 @@ export class VerificationService {
     const code = generateCode(policy.length);
     const counters: Array<[CounterKey, number]> = [
       [{ scope: 'phone_day', subject: phone.e164, windowStart: windowStart(now, DAY_MS) }, policy.per_phone_daily],
+      // A hot row per country, as app_day is per app: counted in the same statement, atomic across instances.
+      [{ scope: 'country_day', subject: phone.region ?? phone.mcode, windowStart: windowStart(now, DAY_MS) }, countryCap(policy, phone.region)],
       [{ scope: 'app_day', subject: '*', windowStart: windowStart(now, DAY_MS) }, policy.per_app_daily],
     ];
     if (req.ip) counters.push([{ scope: 'ip_hour', subject: req.ip, windowStart: windowStart(now, HOUR_MS) }, policy.per_ip_hourly]);
@@ -195,6 +197,11 @@ export class VerificationService {
 
 function policyOf(app: AppEntity): CodePolicy {
   return { ...DEFAULT_CODE_POLICY, ...app.codePolicy };
+}
+
+/** The app's daily SMS cap for a destination country: its override, or the default. */
+function countryCap(policy: CodePolicy, region: string | undefined): number {
+  return (policy.per_country_daily_overrides ?? []).find((o) => o.country === region)?.daily ?? policy.per_country_daily;
 }
 
 /** The fixed code of a test number of the app, if the phone is one. */

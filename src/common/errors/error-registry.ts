@@ -84,7 +84,7 @@ export const ERRORS = {
   PHONE_TYPE_NOT_ALLOWED: { status: 422, message: 'this type of number cannot receive codes' },
   /** A code was sent to this phone less than resend_interval_s ago. */
   SEND_COOLDOWN: { status: 429, message: 'code already sent, retry later' },
-  /** Per-phone daily, per-IP hourly or per-app daily sending cap reached. */
+  /** Per-phone daily, per-country daily, per-IP hourly or per-app daily sending cap reached. */
   SEND_LIMIT_EXCEEDED: { status: 429, message: 'sending limit exceeded' },
   /** The code does not match the latest code. */
   CODE_WRONG: { status: 400, message: 'verify_code is wrong' },
