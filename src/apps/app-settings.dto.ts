@@ -1,8 +1,8 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsBoolean, IsIn, IsInt, IsString, Matches, Max, Min, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsBoolean, IsIn, IsInt, IsObject, IsString, Matches, Max, Min, ValidateNested } from 'class-validator';
 import { IsOptional } from 'class-validator';
-import { CODE_POLICY_RANGES as C, LOGIN_CONFIG_RANGES as L, REFUSABLE_NUMBER_TYPES, type RefusableNumberType } from './app-settings.js';
+import { CODE_POLICY_RANGES as C, FRAUD_GUARD_RANGES as F, LOGIN_CONFIG_RANGES as L, REFUSABLE_NUMBER_TYPES, type RefusableNumberType } from './app-settings.js';
 
 /** A partial login config: given fields replace the current (or default) ones. */
 export class LoginConfigDto {
@@ -37,6 +37,25 @@ export class CountryCapDto {
   daily: number;
 }
 
+/** A partial fraud guard policy: given fields replace the current (or default) ones. */
+export class FraudGuardDto {
+  @ApiPropertyOptional() @IsOptional() @IsBoolean() enabled?: boolean;
+  @ApiPropertyOptional({ minimum: F.window_s[0], maximum: F.window_s[1] })
+  @IsOptional() @IsInt() @Min(F.window_s[0]) @Max(F.window_s[1]) window_s?: number;
+  @ApiPropertyOptional({ minimum: F.min_sends_prefix[0], maximum: F.min_sends_prefix[1] })
+  @IsOptional() @IsInt() @Min(F.min_sends_prefix[0]) @Max(F.min_sends_prefix[1]) min_sends_prefix?: number;
+  @ApiPropertyOptional({ minimum: F.min_sends_country[0], maximum: F.min_sends_country[1] })
+  @IsOptional() @IsInt() @Min(F.min_sends_country[0]) @Max(F.min_sends_country[1]) min_sends_country?: number;
+  @ApiPropertyOptional({ minimum: F.challenge_below_pct[0], maximum: F.challenge_below_pct[1] })
+  @IsOptional() @IsInt() @Min(F.challenge_below_pct[0]) @Max(F.challenge_below_pct[1]) challenge_below_pct?: number;
+  @ApiPropertyOptional({ minimum: F.block_below_pct[0], maximum: F.block_below_pct[1] })
+  @IsOptional() @IsInt() @Min(F.block_below_pct[0]) @Max(F.block_below_pct[1]) block_below_pct?: number;
+  @ApiPropertyOptional({ minimum: F.recover_at_pct[0], maximum: F.recover_at_pct[1] })
+  @IsOptional() @IsInt() @Min(F.recover_at_pct[0]) @Max(F.recover_at_pct[1]) recover_at_pct?: number;
+  @ApiPropertyOptional({ minimum: F.cooling_off_s[0], maximum: F.cooling_off_s[1] })
+  @IsOptional() @IsInt() @Min(F.cooling_off_s[0]) @Max(F.cooling_off_s[1]) cooling_off_s?: number;
+}
+
 /** A partial code policy: given fields replace the current (or default) ones. */
 export class CodePolicyDto {
   @ApiPropertyOptional({ minimum: C.length[0], maximum: C.length[1] })
@@ -65,6 +84,9 @@ export class CodePolicyDto {
   @ApiPropertyOptional({ enum: REFUSABLE_NUMBER_TYPES, isArray: true, description: 'number types that never receive a code; MOBILE and FIXED_LINE_OR_MOBILE always pass' })
   @IsOptional() @IsArray() @ArrayMaxSize(REFUSABLE_NUMBER_TYPES.length) @IsIn(REFUSABLE_NUMBER_TYPES, { each: true, message: `refused_number_types must hold only ${REFUSABLE_NUMBER_TYPES.join(', ')}` })
   refused_number_types?: RefusableNumberType[];
+  @ApiPropertyOptional({ type: FraudGuardDto, description: 'conversion-aware throttling (README "Fraud guard"); given fields replace the current ones' })
+  @IsOptional() @IsObject() @ValidateNested() @Type(() => FraudGuardDto)
+  fraud_guard?: FraudGuardDto;
   @ApiPropertyOptional({ type: [TestNumberDto], description: 'fixed codes for store review and QA; no SMS is sent to these numbers' })
   @IsOptional() @IsArray() @ArrayMaxSize(20) @ValidateNested({ each: true }) @Type(() => TestNumberDto)
   test_numbers?: TestNumberDto[];

@@ -39,6 +39,8 @@ export interface CodePolicy {
    * `MOBILE` and `FIXED_LINE_OR_MOBILE` (many plans cannot tell) always pass.
    */
   refused_number_types: RefusableNumberType[];
+  /** Conversion-aware throttling of the app's sends (src/fraud/, README "Fraud guard"). */
+  fraud_guard: FraudGuardPolicy;
   /**
    * Numbers with a fixed code for store review and QA: no SMS is sent, no limit
    * applies, and the fixed code always passes. Empty (off) by default.
@@ -52,6 +54,48 @@ export const REFUSABLE_NUMBER_TYPES = [
 ] as const;
 
 export type RefusableNumberType = (typeof REFUSABLE_NUMBER_TYPES)[number];
+
+/**
+ * When a bucket of sends (a destination country, or a number prefix: E.164 minus
+ * its last four digits) turns suspicious. Sends and approvals are counted over a
+ * sliding window; a bucket with enough sends whose share approved falls under
+ * `challenge_below_pct` demands a captcha for `cooling_off_s`; one that keeps
+ * failing (twice the sends, under `block_below_pct`) is refused for `cooling_off_s`.
+ * A challenged bucket whose conversion reaches `recover_at_pct` is lifted.
+ */
+export interface FraudGuardPolicy {
+  enabled: boolean;
+  window_s: number;
+  /** Sends in the window before a prefix bucket is judged at all. */
+  min_sends_prefix: number;
+  /** Sends in the window before a country bucket is judged at all. */
+  min_sends_country: number;
+  challenge_below_pct: number;
+  block_below_pct: number;
+  recover_at_pct: number;
+  cooling_off_s: number;
+}
+
+export const DEFAULT_FRAUD_GUARD: FraudGuardPolicy = {
+  enabled: true,
+  window_s: 3600,
+  min_sends_prefix: 20,
+  min_sends_country: 100,
+  challenge_below_pct: 20,
+  block_below_pct: 10,
+  recover_at_pct: 30,
+  cooling_off_s: 3600,
+};
+
+export const FRAUD_GUARD_RANGES = {
+  window_s: [300, 86_400],
+  min_sends_prefix: [5, 1_000_000],
+  min_sends_country: [10, 10_000_000],
+  challenge_below_pct: [1, 100],
+  block_below_pct: [0, 100],
+  recover_at_pct: [1, 100],
+  cooling_off_s: [60, 7 * 86_400],
+} as const satisfies Partial<Record<keyof FraudGuardPolicy, readonly [number, number]>>;
 
 export interface CountryCap {
   /** ISO 3166-1 alpha-2 (`CN`). */
@@ -90,6 +134,7 @@ export const DEFAULT_CODE_POLICY: CodePolicy = {
   // Every type but mobiles: what Passcode refused as "not a mobile number" before the
   // policy existed. An app may let landlines (SMS-to-voice) or VoIP numbers through.
   refused_number_types: [...REFUSABLE_NUMBER_TYPES],
+  fraud_guard: DEFAULT_FRAUD_GUARD,
   test_numbers: [],
 };
 

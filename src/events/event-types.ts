@@ -6,6 +6,7 @@ export const WEBHOOK_EVENTS = {
   'verification.sent': 'A code was issued and its SMS handed to the provider (data: verification_id, scene, phone, expires_at).',
   'verification.approved': 'A code was checked and approved (not published yet).',
   'verification.failed': 'A code can no longer be approved: its SMS could not be sent (data: verification_id, scene, phone, reason).',
+  'fraud.bucket_changed': "A fraud guard bucket of the app changed state (data: kind, key, from, to, until, reason, sends, approvals): a country or number range challenged, blocked or lifted.",
   'sms.delivered': 'The provider reported the SMS delivered (a delivery receipt, pushed or polled).',
   'sms.failed': 'The provider reported the SMS failed, with its delivery code.',
   'user.registered': 'An end user was created by their first login (data: user_id, phone).',

@@ -25,7 +25,7 @@ export const SMS_LOGIN_ENABLED = [...LOGIN_ENABLED, 'MOBILE_LOGIN_DISABLED'] as 
 export const SMS_DELIVERY: readonly ErrorName[] = ERROR_NAMES.filter((n) => n.startsWith('SMS_') && !n.startsWith('SMS_BINDING_'));
 
 /** `VerificationService.issue` without captcha fields: an app whose policy sets captcha_required refuses the send. */
-export const SEND_CODE: readonly ErrorName[] = ['PHONE_REGION_NOT_ALLOWED', 'PHONE_TYPE_NOT_ALLOWED', 'CAPTCHA_REQUIRED', 'SEND_COOLDOWN', 'SEND_LIMIT_EXCEEDED', ...SMS_DELIVERY];
+export const SEND_CODE: readonly ErrorName[] = ['PHONE_REGION_NOT_ALLOWED', 'PHONE_TYPE_NOT_ALLOWED', 'SEND_BLOCKED', 'CAPTCHA_REQUIRED', 'SEND_COOLDOWN', 'SEND_LIMIT_EXCEEDED', ...SMS_DELIVERY];
 
 /** `VerificationService.issue` with the caller's captcha id and answer. */
 export const SEND_CODE_WITH_CAPTCHA: readonly ErrorName[] = [...SEND_CODE, 'CAPTCHA_WRONG', 'CAPTCHA_INVALID'];

@@ -43,6 +43,7 @@ const TAGS: Record<string, string> = {
   'admin: sms': 'Operators: SMS accounts, signatures, templates, scene bindings, the send log and test sends.',
   'admin: statistics': 'Operators: codes sent and approved per app, day and country.',
   'admin: webhooks': "Operators: each app's webhook endpoints (signed as Standard Webhooks says), their delivery records and redelivery.",
+  'admin: fraud guard': "Operators: each app's fraud guard buckets (a destination country or a number range) that are challenged or blocked, and lifting one by hand.",
   'admin: audit': 'Operators: who changed what.',
   'sms receipts': 'Delivery status reports pushed by SMS providers, each authenticated by its account\'s receipt token.',
   health: 'Liveness and readiness, without an envelope.',

@@ -13,6 +13,7 @@ import { APP_CONFIG } from '../config/config.module.js';
 import { Metrics } from '../metrics/metrics.js';
 import { CaptchaService } from '../captcha/captcha.service.js';
 import { EventPublisher } from '../events/event-publisher.js';
+import { FraudGuard } from '../fraud/fraud-guard.service.js';
 import { assertNumberTypeAllowed } from '../fraud/number-type-policy.js';
 import { SmsSender, type SmsSendResult } from '../sms/sms-sender.js';
 import { type CheckResult } from './verification-code.js';
@@ -55,6 +56,7 @@ export class VerificationService {
     private readonly logger: PinoLogger,
     private readonly metrics: Metrics,
     private readonly events: EventPublisher,
+    private readonly fraud: FraudGuard,
   ) {
     this.logger.setContext('VerificationService');
   }
@@ -77,9 +79,12 @@ export class VerificationService {
       throw new DomainError('PHONE_REGION_NOT_ALLOWED');
     }
     assertNumberTypeAllowed(policy, phone);
+    const testNumber = testNumberCode(policy, phone.e164) !== undefined;
+    // Test numbers receive no SMS: nothing for the fraud guard to count. A blocked bucket throws here.
+    const admission = testNumber ? 'allow' : await this.fraud.admit(app.id, policy, phone);
     // Before any limit is taken: a request without a solved captcha costs nothing and sends nothing.
-    if (req.requireCaptcha || policy.captcha_required) await this.captchas.consume(app.id, req.captcha?.id, req.captcha?.answer);
-    if (testNumberCode(policy, phone.e164) !== undefined) {
+    if (req.requireCaptcha || policy.captcha_required || admission === 'challenge') await this.captchas.consume(app.id, req.captcha?.id, req.captcha?.answer);
+    if (testNumber) {
       this.logger.info({ appId: app.id, scene, phone: maskPhone(phone.e164) }, 'test number: no code sent');
       return { expiresInS: policy.ttl_s, resendInS: policy.resend_interval_s };
     }
@@ -170,6 +175,7 @@ export class VerificationService {
     const now = this.clock.now();
     const hash = this.hash(app.id, scene, phone, code);
     const { latest, staleHash, consumed } = await this.repo.check(app.id, phone, scene, hash, now);
+    if (consumed) await this.fraud.approved(app.id, policyOf(app), phone);
     // A consumed latest code, or one killed because its SMS failed, is no code at all.
     if (!latest || latest.consumed_at || latest.superseded_at) return staleHash ? 'superseded' : 'not_found';
     if (new Date(latest.expires_at) <= now) return 'expired';

@@ -67,6 +67,8 @@ export const AUTHING_CODES: Record<ErrorName, AuthingAnswer> = {
   CAPTCHA_INVALID: business(400, 30003, '图形验证码已失效'),
   PHONE_REGION_NOT_ALLOWED: business(400, 30004, '不支持该国家或地区的手机号'),
   PHONE_TYPE_NOT_ALLOWED: business(400, 30011, '不支持该类型的号码'),
+  SEND_BLOCKED: business(400, 30012, '该号段短信发送已暂停'),
+  FRAUD_BUCKET_NOT_FOUND: business(404, 20005, '风控分组不存在'),
   SEND_COOLDOWN: business(400, 30005, '短信发送过于频繁，请稍后再试'),
   SEND_LIMIT_EXCEEDED: business(400, 30006, '短信发送次数超出限制'),
   CODE_WRONG: business(400, 30007, '验证码错误'),

@@ -36,6 +36,8 @@ export const OAUTH_CODES: Record<ErrorName, [code: string, msg: string]> = {
   MOBILE_LOGIN_DISABLED: ['403', '手机登录未开启'],
   PHONE_REGION_NOT_ALLOWED: ['730', '不支持该国家或地区的手机号'],
   PHONE_TYPE_NOT_ALLOWED: ['733', '不支持该类型的号码'],
+  SEND_BLOCKED: ['734', '该号段短信发送已暂停'],
+  FRAUD_BUCKET_NOT_FOUND: ['404', '风控分组不存在'],
   SEND_COOLDOWN: ['731', '短信发送超出频率'],
   SEND_LIMIT_EXCEEDED: ['732', '短信发送次数超出限制'],
   CODE_WRONG: ['740', '验证码错误'],
