@@ -24,11 +24,14 @@ const SIZE = FULL ? { users: 2000, campaignNumbers: 600, userConcurrency: 16, ca
 const TARGET_MAX_SMS_PER_CAMPAIGN = 50;
 const TARGET_USERS_UNAFFECTED = 0.99;
 
-/** Seeded, so a failing run can be told again. */
-let seed = Number(process.env.SIM_PUMPING_SEED ?? 16);
+/** Seeded (mulberry32), so a failing run can be told again. */
+let seed = Number(process.env.SIM_PUMPING_SEED ?? 16) >>> 0;
 function random(): number {
-  seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
-  return seed / 2 ** 31;
+  seed = (seed + 0x6d2b79f5) >>> 0;
+  let t = seed;
+  t = Math.imul(t ^ (t >>> 15), t | 1);
+  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+  return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
 }
 const digits = (n: number) => Array.from({ length: n }, () => Math.floor(random() * 10)).join('');
 const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)];
@@ -50,19 +53,24 @@ interface Phone {
   wire: string;
 }
 
-function phoneOf(mcode: string, mobile: string): Phone | null {
+function phoneOf(mcode: string, mobile: string, region?: string): Phone | null {
   const parsed = parsePhoneNumberFromString(`${mcode}${mobile}`);
   const type = parsed?.getType();
   if (type !== 'MOBILE' && type !== 'FIXED_LINE_OR_MOBILE') return null;
+  // +44 7… may be Jersey or the Isle of Man, +1 Canada: a real user of a served country only.
+  if (region && parsed?.country !== region) return null;
   return { mcode, mobile, wire: mcode === '+86' ? mobile : `${mcode.slice(1)}${mobile}` };
 }
 
-function realUserPhone(): Phone {
-  for (;;) {
+/** `count` distinct real users' numbers, spread over the served countries. */
+function realUserPhones(count: number): Phone[] {
+  const out = new Map<string, Phone>();
+  while (out.size < count) {
     const c = pick(COUNTRIES);
-    const phone = phoneOf(c.mcode, c.national());
-    if (phone) return phone;
+    const phone = phoneOf(c.mcode, c.national(), c.region);
+    if (phone) out.set(phone.wire, phone);
   }
+  return [...out.values()];
 }
 
 /** `count` distinct valid numbers of one 10,000-number range. */
@@ -140,7 +148,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
       { name: 'RU (not served) burst', numbers: rangeNumbers('+7', '916123', Math.min(100, SIZE.campaignNumbers)), startAfterMs: 500 },
     ];
     const attackWire = new Set(campaigns.flatMap((c) => c.numbers.map((p) => p.wire)));
-    const users = Array.from({ length: SIZE.users }, () => ({ phone: realUserPhone(), ip: randomIp(), behaviour: random() }));
+    const users = realUserPhones(SIZE.users).map((phone) => ({ phone, ip: randomIp(), behaviour: random() }));
     // A real number that happens to fall in a campaign's range is no attack number.
     const userList = users.filter((u) => !attackWire.has(u.phone.wire));
 
@@ -153,7 +161,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
       if (first.body.code !== 200) return void count(outcome.refused, String(first.body.code));
       if (u.behaviour > 0.95) await send(); // taps "send" twice: the cooldown answers, the first code stands
       let code: string | undefined;
-      for (let i = 0; i < 50 && !(code = codeOf(u.phone.wire)); i++) await sleep(20);
+      for (let i = 0; i < 250 && !(code = codeOf(u.phone.wire)); i++) await sleep(20);
       if (!code) return void count(outcome.refused, 'no SMS');
       outcome.gotCode++;
       if (u.behaviour < 0.03) return void outcome.abandoned++; // never comes back
