@@ -68,3 +68,20 @@ describe('fraud guard: number types', () => {
     }
   });
 });
+
+describe('fraud guard settings given as null', () => {
+  const s = useSmsTestApp();
+
+  it('reads null as the default, never as a 500', async () => {
+    const admin = { authorization: `Bearer ${await s.t.adminToken()}` };
+    const a = await createSmsApp(s.t, { code_policy: { fraud_guard: { enabled: true } } });
+    const patched = await s.t.http
+      .patch(`/admin/apps/${a.id}`)
+      .set(admin)
+      .send({ code_policy: { refused_number_types: null, per_country_daily: null, per_country_daily_overrides: null, fraud_guard: { window_s: null, min_sends_prefix: null } } });
+    if (patched.status !== 200) return expect(patched.status).toBe(400); // refused at the edge: as good
+    const send = (mobile: string) => s.t.http.post('/v1/login/verify_code').send({ ...signParams(s.t, a), mcode: '+86', mobile }).expect(200);
+    expect((await send('13912340001')).body.code).toBe(200);
+    expect((await send('4001234567')).body.code).toBe(400185);
+  });
+});

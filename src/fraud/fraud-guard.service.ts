@@ -120,7 +120,9 @@ export class FraudGuard {
 
 /** The app's fraud guard settings over the defaults (apps created before them have none). */
 export function fraudPolicyOf(codePolicy: CodePolicy): FraudGuardPolicy {
-  return { ...DEFAULT_FRAUD_GUARD, ...codePolicy.fraud_guard };
+  // A field stored as null (class-validator lets null through IsOptional) is the default.
+  const given = Object.entries(codePolicy.fraud_guard ?? {}).filter(([, v]) => v !== null && v !== undefined);
+  return { ...DEFAULT_FRAUD_GUARD, ...Object.fromEntries(given) };
 }
 
 const RANKS: Record<BucketState, number> = { normal: 0, challenge: 1, blocked: 2 };

@@ -201,8 +201,13 @@ export class VerificationService {
   }
 }
 
+/** The app's code policy over the defaults. A setting stored as null (class-validator lets null through IsOptional) is the default. */
 function policyOf(app: AppEntity): CodePolicy {
-  return { ...DEFAULT_CODE_POLICY, ...app.codePolicy };
+  return { ...DEFAULT_CODE_POLICY, ...withoutNulls(app.codePolicy) };
+}
+
+function withoutNulls<T extends object>(o: T | null | undefined): Partial<T> {
+  return Object.fromEntries(Object.entries(o ?? {}).filter(([, v]) => v !== null && v !== undefined)) as Partial<T>;
 }
 
 /** The app's daily SMS cap for a destination country: its override, or the default. */
