@@ -2,6 +2,8 @@ import { DataSource } from 'typeorm';
 import { type CreatedApp } from './support/admin.js';
 import { solvedCaptcha } from './support/captcha.js';
 import { enduserSendParams } from './support/enduser.js';
+import { RecordingSmsProvider, withRecordingSms } from './support/sms.js';
+import { startTestApp } from './support/test-app.js';
 import { createSmsApp, signParams, useSmsTestApp } from './support/v1.js';
 
 /*
@@ -150,5 +152,22 @@ describe('fraud guard: conversion buckets', () => {
     }
     const ok = await s.t.http.patch(`/admin/apps/${s.app.id}`).set(await admin()).send({ code_policy: { fraud_guard: { window_s: 600 } } }).expect(200);
     expect(ok.body.data.code_policy.fraud_guard).toEqual({ enabled: false, window_s: 600, min_sends_prefix: 20, min_sends_country: 100, challenge_below_pct: 20, block_below_pct: 10, recover_at_pct: 30, cooling_off_s: 3600 });
+  });
+});
+
+describe('fraud guard: metrics', () => {
+  it('counts each state change once, by app, kind and state entered, and the refusals', async () => {
+    const token = 'metrics-token-0123456789';
+    const t = await startTestApp({ env: { METRICS_TOKEN: token }, override: withRecordingSms(new RecordingSmsProvider()) });
+    try {
+      const a = await createSmsApp(t, { code_policy: { fraud_guard: GUARD } });
+      for (let i = 0; i < 11; i++) await t.http.post('/v1/sms/verify_code').send({ ...signParams(t, a), mcode: '+86', mobile: `1375555${String(i).padStart(4, '0')}`, scene: 'login' }).expect(200);
+      const text = (await t.http.get('/metrics').set('authorization', `Bearer ${token}`).expect(200)).text;
+      expect(text).toContain(`passcode_fraud_bucket_changes_total{app="${a.id}",kind="prefix",state="challenge"} 1`);
+      expect(text).toContain(`passcode_fraud_bucket_changes_total{app="${a.id}",kind="prefix",state="blocked"} 1`);
+      expect(text).toMatch(/passcode_refusals_total\{kind="SEND_BLOCKED"\} 2/);
+    } finally {
+      await t.close();
+    }
   });
 });
