@@ -88,7 +88,7 @@ async function api(base, method, path, body, token) {
 /** An app with limits opened up for load, bound for `login` to an aliyun account on the instant provider. */
 async function setupApp(base, adminPassword, provider) {
   const { access_token: token } = await api(base, 'POST', '/admin/login', { username: 'admin', password: adminPassword });
-  const app = await api(base, 'POST', '/admin/apps', { name: 'Bench', code_policy: { per_ip_hourly: 1_000_000, per_app_daily: 100_000_000, per_phone_daily: 1000, max_attempts: 20 } }, token);
+  const app = await api(base, 'POST', '/admin/apps', { name: 'Bench', code_policy: { per_ip_hourly: 1_000_000, per_app_daily: 100_000_000, per_phone_daily: 1000, per_country_daily: 100_000_000, max_attempts: 20, fraud_guard: { min_sends_prefix: 1_000_000, min_sends_country: 10_000_000 } } }, token);
   const account = await api(base, 'POST', '/admin/sms/accounts', { name: 'Instant', provider: 'aliyun', access_key_id: 'LTAI5tBench', access_key_secret: 'bench', endpoint: provider.endpoint, protocol: 'http' }, token);
   const sig = await api(base, 'POST', `/admin/sms/accounts/${account.id}/signatures`, { sign_name: 'Passcode' }, token);
   const tpl = await api(base, 'POST', `/admin/sms/accounts/${account.id}/templates`, { template_code: 'SMS_BENCH', scene: 'login' }, token);

@@ -12,6 +12,7 @@ import { SmsDeliveryReceipts1764330000000 } from './1764330000000-SmsDeliveryRec
 import { SendStatistics1764340000000 } from './1764340000000-SendStatistics.js';
 import { Webhooks1764360000000 } from './1764360000000-Webhooks.js';
 import { Retention1764370000000 } from './1764370000000-Retention.js';
+import { FraudBuckets1764380000000 } from './1764380000000-FraudBuckets.js';
 import { AppChallenges1764390000000 } from './1764390000000-AppChallenges.js';
 import { OperatorRoles1764410000000 } from './1764410000000-OperatorRoles.js';
 
@@ -29,6 +30,7 @@ export const MIGRATIONS = [
   SendStatistics1764340000000,
   Webhooks1764360000000,
   Retention1764370000000,
+  FraudBuckets1764380000000,
   AppChallenges1764390000000,
   OperatorRoles1764410000000,
 ];

@@ -23,6 +23,7 @@ import { type AppConfig } from './config/app-config.js';
 import { ConfigModule } from './config/config.module.js';
 import { DatabaseModule } from './database/database.module.js';
 import { EventsModule } from './events/events.module.js';
+import { FraudModule } from './fraud/fraud.module.js';
 import { HealthModule } from './health/health.module.js';
 import { LoggingModule } from './logging/logging.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
@@ -68,6 +69,7 @@ export class AppModule {
         AdminAuthModule,
         AppsModule,
         EventsModule,
+        FraudModule,
         SmsModule,
         StatsModule,
         RetentionModule,

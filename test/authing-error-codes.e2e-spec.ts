@@ -29,6 +29,8 @@ const E = {
   CAPTCHA_WRONG: [400, 30002, '图形验证码错误', 200],
   CAPTCHA_UNAVAILABLE: [503, 30011, '验证码服务暂不可用', 200],
   REGION: [400, 30004, '不支持该国家或地区的手机号', 200],
+  NUMBER_TYPE: [400, 30013, '不支持该类型的号码', 200],
+  SEND_BLOCKED: [400, 30012, '该号段短信发送已暂停', 200],
   COOLDOWN: [400, 30005, '短信发送过于频繁，请稍后再试', 200],
   SEND_LIMIT: [400, 30006, '短信发送次数超出限制', 200],
   CODE_WRONG: [400, 30007, '验证码错误', 200],
@@ -270,6 +272,20 @@ describe('Authing v3 (seed 002): every reachable apiCode through /api/v3', () =>
       const cnOnly = await createSmsApp(s.t, { code_policy: { allowed_country_codes: ['CN'] } });
       expectError(await sendSms(cnOnly, '2015550123', 'CHANNEL_LOGIN', undefined, '+1'), E.REGION);
       expect(sms.lastCodeFor('+12015550123')).toBeUndefined();
+    });
+
+    it('30013: a number of a type the app refuses (CN shared-cost 400), sending nothing', async () => {
+      expectError(await sendSms(s.app, '4001234567'), E.NUMBER_TYPE);
+      expect(sms.lastCodeFor('+864001234567')).toBeUndefined();
+    });
+
+    it('30012: a number range the fraud guard blocked (codes sent, none approved), with data.retryAfter', async () => {
+      const guarded = await createSmsApp(s.t, { code_policy: { fraud_guard: { min_sends_prefix: 5, cooling_off_s: 600 } } });
+      // Ten sends to one range (+86 1388888xxxx), none approved: challenged at the fifth (30001), blocked at the tenth.
+      const answers = [];
+      for (let i = 0; i < 10; i++) answers.push((await sendSms(guarded, `1388888${String(i).padStart(4, '0')}`)).body.apiCode);
+      expect(answers).toEqual([undefined, undefined, undefined, undefined, 30001, 30001, 30001, 30001, 30001, 30012]);
+      expectError(await sendSms(guarded, '13888880100'), E.SEND_BLOCKED, { retryAfter: 600 });
     });
 
     it('30005: a second code within resend_interval_s, across channels, with data.retryAfter', async () => {

@@ -1,6 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { type Assignable } from '../openapi/same-shape.js';
-import { type CodePolicy, type LoginConfig, type RetentionPolicy, type TestNumber } from './app-settings.js';
+import { type CodePolicy, type CountryCap, type FraudGuardPolicy, type LoginConfig, REFUSABLE_NUMBER_TYPES, type RefusableNumberType, type RetentionPolicy, type TestNumber } from './app-settings.js';
 import { type AppStatus } from './app.entity.js';
 import { type AppView } from './app.view.js';
 
@@ -24,6 +24,22 @@ export class TestNumberData implements TestNumber {
   @ApiProperty({ example: '123456' }) code: string;
 }
 
+export class CountryCapData implements CountryCap {
+  @ApiProperty({ example: 'CN' }) country: string;
+  @ApiProperty({ type: 'integer' }) daily: number;
+}
+
+export class FraudGuardData implements FraudGuardPolicy {
+  @ApiProperty() enabled: boolean;
+  @ApiProperty({ type: 'integer' }) window_s: number;
+  @ApiProperty({ type: 'integer' }) min_sends_prefix: number;
+  @ApiProperty({ type: 'integer' }) min_sends_country: number;
+  @ApiProperty({ type: 'integer' }) challenge_below_pct: number;
+  @ApiProperty({ type: 'integer' }) block_below_pct: number;
+  @ApiProperty({ type: 'integer' }) recover_at_pct: number;
+  @ApiProperty({ type: 'integer' }) cooling_off_s: number;
+}
+
 export class CodePolicyData implements CodePolicy {
   @ApiProperty({ type: 'integer' }) length: number;
   @ApiProperty({ type: 'integer' }) ttl_s: number;
@@ -32,8 +48,12 @@ export class CodePolicyData implements CodePolicy {
   @ApiProperty({ type: 'integer' }) per_phone_daily: number;
   @ApiProperty({ type: 'integer' }) per_ip_hourly: number;
   @ApiProperty({ type: 'integer' }) per_app_daily: number;
+  @ApiProperty({ type: 'integer' }) per_country_daily: number;
+  @ApiProperty({ type: [CountryCapData] }) per_country_daily_overrides: CountryCapData[];
   @ApiProperty({ type: [String], example: ['CN'] }) allowed_country_codes: string[];
   @ApiProperty() captcha_required: boolean;
+  @ApiProperty({ enum: REFUSABLE_NUMBER_TYPES, isArray: true }) refused_number_types: RefusableNumberType[];
+  @ApiProperty({ type: FraudGuardData }) fraud_guard: FraudGuardData;
   @ApiProperty({ type: [TestNumberData] }) test_numbers: TestNumberData[];
 }
 

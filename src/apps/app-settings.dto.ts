@@ -1,8 +1,8 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsBoolean, IsInt, IsString, Matches, Max, Min, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsBoolean, IsIn, IsInt, IsObject, IsString, Matches, Max, Min, ValidateNested } from 'class-validator';
 import { IsOptional } from 'class-validator';
-import { CODE_POLICY_RANGES as C, LOGIN_CONFIG_RANGES as L, RETENTION_RANGES as R } from './app-settings.js';
+import { CODE_POLICY_RANGES as C, FRAUD_GUARD_RANGES as F, LOGIN_CONFIG_RANGES as L, REFUSABLE_NUMBER_TYPES, RETENTION_RANGES as R, type RefusableNumberType } from './app-settings.js';
 
 /** A partial login config: given fields replace the current (or default) ones. */
 export class LoginConfigDto {
@@ -27,6 +27,35 @@ export class TestNumberDto {
   code: string;
 }
 
+/** A country's own daily SMS cap. */
+export class CountryCapDto {
+  @ApiPropertyOptional({ example: 'CN' })
+  @IsString() @Matches(/^[A-Z]{2}$/, { message: 'country must be an ISO 3166-1 alpha-2 code such as CN' })
+  country: string;
+  @ApiPropertyOptional({ minimum: C.per_country_daily[0], maximum: C.per_country_daily[1] })
+  @IsInt() @Min(C.per_country_daily[0]) @Max(C.per_country_daily[1])
+  daily: number;
+}
+
+/** A partial fraud guard policy: given fields replace the current (or default) ones. */
+export class FraudGuardDto {
+  @ApiPropertyOptional() @IsOptional() @IsBoolean() enabled?: boolean;
+  @ApiPropertyOptional({ minimum: F.window_s[0], maximum: F.window_s[1] })
+  @IsOptional() @IsInt() @Min(F.window_s[0]) @Max(F.window_s[1]) window_s?: number;
+  @ApiPropertyOptional({ minimum: F.min_sends_prefix[0], maximum: F.min_sends_prefix[1] })
+  @IsOptional() @IsInt() @Min(F.min_sends_prefix[0]) @Max(F.min_sends_prefix[1]) min_sends_prefix?: number;
+  @ApiPropertyOptional({ minimum: F.min_sends_country[0], maximum: F.min_sends_country[1] })
+  @IsOptional() @IsInt() @Min(F.min_sends_country[0]) @Max(F.min_sends_country[1]) min_sends_country?: number;
+  @ApiPropertyOptional({ minimum: F.challenge_below_pct[0], maximum: F.challenge_below_pct[1] })
+  @IsOptional() @IsInt() @Min(F.challenge_below_pct[0]) @Max(F.challenge_below_pct[1]) challenge_below_pct?: number;
+  @ApiPropertyOptional({ minimum: F.block_below_pct[0], maximum: F.block_below_pct[1] })
+  @IsOptional() @IsInt() @Min(F.block_below_pct[0]) @Max(F.block_below_pct[1]) block_below_pct?: number;
+  @ApiPropertyOptional({ minimum: F.recover_at_pct[0], maximum: F.recover_at_pct[1] })
+  @IsOptional() @IsInt() @Min(F.recover_at_pct[0]) @Max(F.recover_at_pct[1]) recover_at_pct?: number;
+  @ApiPropertyOptional({ minimum: F.cooling_off_s[0], maximum: F.cooling_off_s[1] })
+  @IsOptional() @IsInt() @Min(F.cooling_off_s[0]) @Max(F.cooling_off_s[1]) cooling_off_s?: number;
+}
+
 /** A partial code policy: given fields replace the current (or default) ones. */
 export class CodePolicyDto {
   @ApiPropertyOptional({ minimum: C.length[0], maximum: C.length[1] })
@@ -43,10 +72,21 @@ export class CodePolicyDto {
   @IsOptional() @IsInt() @Min(C.per_ip_hourly[0]) @Max(C.per_ip_hourly[1]) per_ip_hourly?: number;
   @ApiPropertyOptional({ minimum: C.per_app_daily[0], maximum: C.per_app_daily[1] })
   @IsOptional() @IsInt() @Min(C.per_app_daily[0]) @Max(C.per_app_daily[1]) per_app_daily?: number;
+  @ApiPropertyOptional({ minimum: C.per_country_daily[0], maximum: C.per_country_daily[1], description: 'SMS a day to one destination country, unless per_country_daily_overrides names it' })
+  @IsOptional() @IsInt() @Min(C.per_country_daily[0]) @Max(C.per_country_daily[1]) per_country_daily?: number;
+  @ApiPropertyOptional({ type: [CountryCapDto], description: "countries with a daily cap of their own" })
+  @IsOptional() @IsArray() @ArrayMaxSize(250) @ValidateNested({ each: true }) @Type(() => CountryCapDto)
+  per_country_daily_overrides?: CountryCapDto[];
   @ApiPropertyOptional({ type: [String], example: ['CN'], description: 'ISO 3166-1 alpha-2 regions; empty allows all' })
   @IsOptional() @IsArray() @ArrayMaxSize(250) @Matches(/^[A-Z]{2}$/, { each: true, message: 'allowed_country_codes must hold ISO 3166-1 alpha-2 codes such as CN' })
   allowed_country_codes?: string[];
   @ApiPropertyOptional() @IsOptional() @IsBoolean() captcha_required?: boolean;
+  @ApiPropertyOptional({ enum: REFUSABLE_NUMBER_TYPES, isArray: true, description: 'number types that never receive a code; MOBILE and FIXED_LINE_OR_MOBILE always pass' })
+  @IsOptional() @IsArray() @ArrayMaxSize(REFUSABLE_NUMBER_TYPES.length) @IsIn(REFUSABLE_NUMBER_TYPES, { each: true, message: `refused_number_types must hold only ${REFUSABLE_NUMBER_TYPES.join(', ')}` })
+  refused_number_types?: RefusableNumberType[];
+  @ApiPropertyOptional({ type: FraudGuardDto, description: 'conversion-aware throttling (README "Fraud guard"); given fields replace the current ones' })
+  @IsOptional() @IsObject() @ValidateNested() @Type(() => FraudGuardDto)
+  fraud_guard?: FraudGuardDto;
   @ApiPropertyOptional({ type: [TestNumberDto], description: 'fixed codes for store review and QA; no SMS is sent to these numbers' })
   @IsOptional() @IsArray() @ArrayMaxSize(20) @ValidateNested({ each: true }) @Type(() => TestNumberDto)
   test_numbers?: TestNumberDto[];

@@ -22,14 +22,85 @@ export interface CodePolicy {
   per_phone_daily: number;
   per_ip_hourly: number;
   per_app_daily: number;
+  /**
+   * SMS a day to one destination country (ISO region; the calling code for numbers
+   * of no region), so one country cannot take the app's whole budget: pumping
+   * campaigns pick a country of expensive routes. `per_country_daily_overrides`
+   * sets a country's own cap.
+   */
+  per_country_daily: number;
+  per_country_daily_overrides: CountryCap[];
   /** ISO 3166-1 alpha-2 regions that may receive codes; empty allows all. */
   allowed_country_codes: string[];
   captcha_required: boolean;
+  /**
+   * Number types (libphonenumber's) that never receive a code: pumping's favourite
+   * destinations (premium-rate, shared-cost…) and lines no one logs in from.
+   * `MOBILE` and `FIXED_LINE_OR_MOBILE` (many plans cannot tell) always pass.
+   */
+  refused_number_types: RefusableNumberType[];
+  /** Conversion-aware throttling of the app's sends (src/fraud/, README "Fraud guard"). */
+  fraud_guard: FraudGuardPolicy;
   /**
    * Numbers with a fixed code for store review and QA: no SMS is sent, no limit
    * applies, and the fixed code always passes. Empty (off) by default.
    */
   test_numbers: TestNumber[];
+}
+
+/** The number types a policy may refuse: every type of libphonenumber but the two a mobile may have. */
+export const REFUSABLE_NUMBER_TYPES = [
+  'FIXED_LINE', 'PREMIUM_RATE', 'TOLL_FREE', 'SHARED_COST', 'VOIP', 'PERSONAL_NUMBER', 'PAGER', 'UAN', 'VOICEMAIL',
+] as const;
+
+export type RefusableNumberType = (typeof REFUSABLE_NUMBER_TYPES)[number];
+
+/**
+ * When a bucket of sends (a destination country, or a number prefix: E.164 minus
+ * its last four digits) turns suspicious. Sends and approvals are counted over a
+ * sliding window; a bucket with enough sends whose share approved falls under
+ * `challenge_below_pct` demands a captcha for `cooling_off_s`; one that keeps
+ * failing (twice the sends, under `block_below_pct`) is refused for `cooling_off_s`.
+ * A challenged bucket whose conversion reaches `recover_at_pct` is lifted.
+ */
+export interface FraudGuardPolicy {
+  enabled: boolean;
+  window_s: number;
+  /** Sends in the window before a prefix bucket is judged at all. */
+  min_sends_prefix: number;
+  /** Sends in the window before a country bucket is judged at all. */
+  min_sends_country: number;
+  challenge_below_pct: number;
+  block_below_pct: number;
+  recover_at_pct: number;
+  cooling_off_s: number;
+}
+
+export const DEFAULT_FRAUD_GUARD: FraudGuardPolicy = {
+  enabled: true,
+  window_s: 3600,
+  min_sends_prefix: 20,
+  min_sends_country: 100,
+  challenge_below_pct: 20,
+  block_below_pct: 10,
+  recover_at_pct: 30,
+  cooling_off_s: 3600,
+};
+
+export const FRAUD_GUARD_RANGES = {
+  window_s: [300, 86_400],
+  min_sends_prefix: [5, 1_000_000],
+  min_sends_country: [10, 10_000_000],
+  challenge_below_pct: [1, 100],
+  block_below_pct: [0, 100],
+  recover_at_pct: [1, 100],
+  cooling_off_s: [60, 7 * 86_400],
+} as const satisfies Partial<Record<keyof FraudGuardPolicy, readonly [number, number]>>;
+
+export interface CountryCap {
+  /** ISO 3166-1 alpha-2 (`CN`). */
+  country: string;
+  daily: number;
 }
 
 export interface TestNumber {
@@ -55,8 +126,15 @@ export const DEFAULT_CODE_POLICY: CodePolicy = {
   per_phone_daily: 10,
   per_ip_hourly: 100,
   per_app_daily: 100_000,
+  // Half the default app budget: an app whose users live in one country raises it there.
+  per_country_daily: 50_000,
+  per_country_daily_overrides: [],
   allowed_country_codes: [],
   captcha_required: false,
+  // Every type but mobiles: what Passcode refused as "not a mobile number" before the
+  // policy existed. An app may let landlines (SMS-to-voice) or VoIP numbers through.
+  refused_number_types: [...REFUSABLE_NUMBER_TYPES],
+  fraud_guard: DEFAULT_FRAUD_GUARD,
   test_numbers: [],
 };
 
@@ -72,6 +150,7 @@ export const CODE_POLICY_RANGES = {
   per_phone_daily: [1, 1000],
   per_ip_hourly: [1, 1_000_000],
   per_app_daily: [1, 100_000_000],
+  per_country_daily: [1, 100_000_000],
 } as const satisfies Partial<Record<keyof CodePolicy, readonly [number, number]>>;
 
 export const LOGIN_CONFIG_RANGES = {

@@ -9,7 +9,7 @@ import { randomString } from '../common/crypto/hashing.js';
 import { SecretBox } from '../common/crypto/secret-box.js';
 import { DomainError } from '../common/errors/domain-error.js';
 import { unstorableIn } from '../common/text/storable-text.js';
-import { DEFAULT_CODE_POLICY, DEFAULT_LOGIN_CONFIG, DEFAULT_RETENTION, type RetentionPolicy } from './app-settings.js';
+import { DEFAULT_CODE_POLICY, DEFAULT_FRAUD_GUARD, DEFAULT_LOGIN_CONFIG, DEFAULT_RETENTION, type RetentionPolicy } from './app-settings.js';
 import { CreateAppDto, ListAppsQuery, UpdateAppDto } from './app.dto.js';
 import { AppEntity, type AppStatus } from './app.entity.js';
 import { appView, type AppView } from './app.view.js';
@@ -56,7 +56,7 @@ export class AppsService {
         previousSecretExpiresAt: null,
         status: 'enabled',
         loginConfig: dto.login_config === null ? null : { ...DEFAULT_LOGIN_CONFIG, ...dto.login_config },
-        codePolicy: { ...DEFAULT_CODE_POLICY, ...dto.code_policy },
+        codePolicy: { ...DEFAULT_CODE_POLICY, ...dto.code_policy, fraud_guard: { ...DEFAULT_FRAUD_GUARD, ...dto.code_policy?.fraud_guard } },
         retention: { ...DEFAULT_RETENTION, ...dto.retention },
         createdAt: now,
         updatedAt: now,
@@ -97,7 +97,10 @@ export class AppsService {
       else if (dto.login_config) {
         app.loginConfig = changed.login_config = { ...DEFAULT_LOGIN_CONFIG, ...app.loginConfig, ...dto.login_config };
       }
-      if (dto.code_policy) app.codePolicy = changed.code_policy = { ...app.codePolicy, ...dto.code_policy };
+      if (dto.code_policy) {
+        const fraudGuard = { ...DEFAULT_FRAUD_GUARD, ...app.codePolicy.fraud_guard, ...dto.code_policy.fraud_guard };
+        app.codePolicy = changed.code_policy = { ...app.codePolicy, ...dto.code_policy, fraud_guard: fraudGuard };
+      }
       if (dto.retention) app.retention = changed.retention = { ...app.retention, ...dto.retention };
       return changed;
     });

@@ -7,6 +7,7 @@ export const WEBHOOK_EVENTS = {
   'verification.approved': 'A code was checked and approved, in the transaction that consumed it (data: verification_id, scene, phone).',
   'verification.failed':
     "A code can no longer be approved (data: verification_id, scene, phone, reason): its SMS could not be sent (`sms_not_sent`), or a wrong code spent its last attempt (`attempts_exhausted`).",
+  'fraud.bucket_changed': "A fraud guard bucket of the app changed state (data: kind, key, from, to, until, reason, sends, approvals): a country or number range challenged, blocked or lifted.",
   'sms.delivered': 'The provider reported the SMS delivered (a delivery receipt, pushed or polled).',
   'sms.failed': 'The provider reported the SMS failed, with its delivery code.',
   'user.registered': 'An end user was created by their first login (data: user_id, phone).',

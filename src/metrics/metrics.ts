@@ -7,7 +7,7 @@ import { APP_CONFIG } from '../config/config.module.js';
 import { poolOf } from '../database/pg-transaction.js';
 
 /** The error names counted as refusals: a throttle or a limit said no, not a fault of the request's content. */
-const REFUSALS: ReadonlySet<string> = new Set(['TOO_MANY_REQUESTS', 'LOGIN_LOCKED', 'SEND_COOLDOWN', 'SEND_LIMIT_EXCEEDED', 'PHONE_REGION_NOT_ALLOWED', 'CAPTCHA_REQUIRED', 'SIGN_NONCE_REPLAYED']);
+const REFUSALS: ReadonlySet<string> = new Set(['TOO_MANY_REQUESTS', 'LOGIN_LOCKED', 'SEND_COOLDOWN', 'SEND_LIMIT_EXCEEDED', 'PHONE_REGION_NOT_ALLOWED', 'PHONE_TYPE_NOT_ALLOWED', 'SEND_BLOCKED', 'CAPTCHA_REQUIRED', 'SIGN_NONCE_REPLAYED']);
 
 /** Where a cache's lookups are counted: a name and running totals of hits and misses. */
 export interface CountedCache {
@@ -79,6 +79,13 @@ export class Metrics {
     registers: [],
   });
 
+  private readonly fraudChanges = new Counter({
+    name: 'passcode_fraud_bucket_changes_total',
+    help: 'Fraud guard bucket state changes, by app, bucket kind (country, prefix) and the state entered (normal, challenge, blocked).',
+    labelNames: ['app', 'kind', 'state'] as const,
+    registers: [],
+  });
+
   private readonly httpRequests = new Counter({
     name: 'passcode_http_requests_total',
     help: 'HTTP requests answered, by method, route pattern and status.',
@@ -125,7 +132,7 @@ export class Metrics {
         this.set({ state: 'waiting' }, p ? p.waitingCount : 0);
       },
     });
-    const all: Array<Parameters<Registry['registerMetric']>[0]> = [this.sends, this.providerDuration, this.deliveries, this.deliveryDuration, this.checks, this.refusals, this.httpRequests, this.httpDuration, lookups, pool];
+    const all: Array<Parameters<Registry['registerMetric']>[0]> = [this.sends, this.providerDuration, this.deliveries, this.deliveryDuration, this.checks, this.refusals, this.fraudChanges, this.httpRequests, this.httpDuration, lookups, pool];
     for (const metric of all) this.registry.registerMetric(metric);
     collectDefaultMetrics({ register: this.registry });
   }
@@ -149,6 +156,11 @@ export class Metrics {
 
   codeChecked(app: string, scene: string, outcome: string): void {
     if (this.enabled) this.checks.inc({ app, scene, outcome });
+  }
+
+  /** A fraud guard bucket entered `state` (once across instances: counted by the instance that made the change). */
+  fraudBucketChanged(app: string, kind: string, state: string): void {
+    if (this.enabled) this.fraudChanges.inc({ app, kind, state });
   }
 
   /** An error answered: counted when it is a refusal (a throttle or a limit). */

@@ -24,8 +24,8 @@ export const SMS_LOGIN_ENABLED = [...LOGIN_ENABLED, 'MOBILE_LOGIN_DISABLED'] as 
  */
 export const SMS_DELIVERY: readonly ErrorName[] = ERROR_NAMES.filter((n) => n.startsWith('SMS_') && !n.startsWith('SMS_BINDING_'));
 
-/** `VerificationService.issue` before the captcha: an app whose policy sets captcha_required refuses a send without one. */
-const SEND_CODE_UNCHALLENGED: readonly ErrorName[] = ['PHONE_REGION_NOT_ALLOWED', 'CAPTCHA_REQUIRED', 'SEND_COOLDOWN', 'SEND_LIMIT_EXCEEDED', ...SMS_DELIVERY];
+/** `VerificationService.issue` before the captcha: an app whose policy sets captcha_required (or whose fraud guard challenges the number) refuses a send without one. */
+const SEND_CODE_UNCHALLENGED: readonly ErrorName[] = ['PHONE_REGION_NOT_ALLOWED', 'PHONE_TYPE_NOT_ALLOWED', 'SEND_BLOCKED', 'CAPTCHA_REQUIRED', 'SEND_COOLDOWN', 'SEND_LIMIT_EXCEEDED', ...SMS_DELIVERY];
 
 /** `VerificationService.issue` with a captcha vendor's token only (no image captcha fields): the vendor may refuse it or give no verdict. */
 export const SEND_CODE: readonly ErrorName[] = [...SEND_CODE_UNCHALLENGED, 'CAPTCHA_WRONG', 'CAPTCHA_UNAVAILABLE'];

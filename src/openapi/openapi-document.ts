@@ -45,6 +45,7 @@ const TAGS: Record<string, string> = {
   'admin: erasure': 'Operators: erasing one person\'s phone number (GDPR, PIPL) from every table that holds it, audited.',
   'admin: webhooks': "Operators: each app's webhook endpoints (signed as Standard Webhooks says), their delivery records and redelivery.",
   'admin: challenges': "Operators: each app's captcha provider — the image captcha, Turnstile, hCaptcha or reCAPTCHA — and its secret (write-only).",
+  'admin: fraud guard': "Operators: each app's fraud guard buckets (a destination country or a number range) that are challenged or blocked, and lifting one by hand.",
   'admin: audit': 'Operators: who changed what.',
   'admin: operators': 'Operators: who may do what (owner, admin of chosen apps, viewer), and their own password.',
   'sms receipts': 'Delivery status reports pushed by SMS providers, each authenticated by its account\'s receipt token.',

@@ -6,7 +6,7 @@ import { type PgTransaction, pgTransaction } from '../database/pg-transaction.js
 import { type VerificationCodeRow } from './verification-code.js';
 import { CHECK_CODE, takeSendSlotStatement } from './verification.statements.js';
 
-export type CounterScope = 'phone_day' | 'ip_hour' | 'app_day';
+export type CounterScope = 'phone_day' | 'country_day' | 'ip_hour' | 'app_day';
 
 export interface CounterKey {
   scope: CounterScope;

@@ -13,6 +13,8 @@ import { APP_CONFIG } from '../config/config.module.js';
 import { Metrics } from '../metrics/metrics.js';
 import { ChallengeService, type ChallengeResponse } from '../fraud/challenges/challenge.service.js';
 import { EventPublisher } from '../events/event-publisher.js';
+import { FraudGuard } from '../fraud/fraud-guard.service.js';
+import { assertNumberTypeAllowed } from '../fraud/number-type-policy.js';
 import { SmsSender, type SmsSendResult } from '../sms/sms-sender.js';
 import { type CheckResult } from './verification-code.js';
 import { type CheckedCode, type CounterKey, VerificationRepository } from './verification.repository.js';
@@ -54,6 +56,7 @@ export class VerificationService {
     private readonly logger: PinoLogger,
     private readonly metrics: Metrics,
     private readonly events: EventPublisher,
+    private readonly fraud: FraudGuard,
   ) {
     this.logger.setContext('VerificationService');
   }
@@ -75,11 +78,15 @@ export class VerificationService {
     if (policy.allowed_country_codes.length && !(phone.region && policy.allowed_country_codes.includes(phone.region))) {
       throw new DomainError('PHONE_REGION_NOT_ALLOWED');
     }
+    assertNumberTypeAllowed(policy, phone);
+    const testNumber = testNumberCode(policy, phone.e164) !== undefined;
+    // Test numbers receive no SMS: nothing for the fraud guard to count. A blocked bucket throws here.
+    const admission = testNumber ? 'allow' : await this.fraud.admit(app.id, policy, phone);
     // Before any limit is taken: a request without a solved captcha costs nothing and sends nothing.
-    if (req.requireCaptcha || policy.captcha_required) {
+    if (req.requireCaptcha || policy.captcha_required || admission === 'challenge') {
       await this.challenges.demand({ appId: app.id, response: req.captcha, ip: req.ip, imageOnly: req.requireCaptcha });
     }
-    if (testNumberCode(policy, phone.e164) !== undefined) {
+    if (testNumber) {
       this.logger.info({ appId: app.id, scene, phone: maskPhone(phone.e164) }, 'test number: no code sent');
       return { expiresInS: policy.ttl_s, resendInS: policy.resend_interval_s };
     }
@@ -89,6 +96,8 @@ export class VerificationService {
     const code = generateCode(policy.length);
     const counters: Array<[CounterKey, number]> = [
       [{ scope: 'phone_day', subject: phone.e164, windowStart: windowStart(now, DAY_MS) }, policy.per_phone_daily],
+      // A hot row per country, as app_day is per app: counted in the same statement, atomic across instances.
+      [{ scope: 'country_day', subject: phone.region ?? phone.mcode, windowStart: windowStart(now, DAY_MS) }, countryCap(policy, phone.region)],
       [{ scope: 'app_day', subject: '*', windowStart: windowStart(now, DAY_MS) }, policy.per_app_daily],
     ];
     if (req.ip) counters.push([{ scope: 'ip_hour', subject: req.ip, windowStart: windowStart(now, HOUR_MS) }, policy.per_ip_hourly]);
@@ -168,18 +177,21 @@ export class VerificationService {
     const now = this.clock.now();
     const hash = this.hash(app.id, scene, phone, code);
     // Only an app whose webhooks want the outcome pays for a transaction around the one statement.
-    if (!(await this.events.subscribed(app.id, CHECK_EVENTS))) return outcomeOf(await this.repo.check(app.id, phone, scene, hash, now), hash, now);
-    return this.repo.transaction(async (tx) => {
-      const checked = await this.repo.check(app.id, phone, scene, hash, now, tx);
-      const result = outcomeOf(checked, hash, now);
-      const data = { verification_id: checked.latest?.id, scene, phone };
-      if (result === 'approved') await this.events.publish(tx, app.id, 'verification.approved', data);
-      // The wrong code that spent the last attempt: of concurrent ones, the statement counted exactly one to the maximum.
-      else if (checked.attemptsAfter !== null && checked.attemptsAfter >= checked.latest!.max_attempts) {
-        await this.events.publish(tx, app.id, 'verification.failed', { ...data, reason: 'attempts_exhausted' });
-      }
-      return result;
-    });
+    const checked = (await this.events.subscribed(app.id, CHECK_EVENTS))
+      ? await this.repo.transaction(async (tx) => {
+          const found = await this.repo.check(app.id, phone, scene, hash, now, tx);
+          const result = outcomeOf(found, hash, now);
+          const data = { verification_id: found.latest?.id, scene, phone };
+          if (result === 'approved') await this.events.publish(tx, app.id, 'verification.approved', data);
+          // The wrong code that spent the last attempt: of concurrent ones, the statement counted exactly one to the maximum.
+          else if (found.attemptsAfter !== null && found.attemptsAfter >= found.latest!.max_attempts) {
+            await this.events.publish(tx, app.id, 'verification.failed', { ...data, reason: 'attempts_exhausted' });
+          }
+          return found;
+        })
+      : await this.repo.check(app.id, phone, scene, hash, now);
+    if (checked.consumed) await this.fraud.approved(app.id, policyOf(app), phone);
+    return outcomeOf(checked, hash, now);
   }
 
   /** {@link check} for flows that go on only with an approved code: anything else is a CODE_* error. */
@@ -212,8 +224,18 @@ function outcomeOf({ latest, staleHash, consumed }: CheckedCode, hash: string, n
   return consumed ? 'approved' : 'not_found';
 }
 
+/** The app's code policy over the defaults. A setting stored as null (class-validator lets null through IsOptional) is the default. */
 function policyOf(app: AppEntity): CodePolicy {
-  return { ...DEFAULT_CODE_POLICY, ...app.codePolicy };
+  return { ...DEFAULT_CODE_POLICY, ...withoutNulls(app.codePolicy) };
+}
+
+function withoutNulls<T extends object>(o: T | null | undefined): Partial<T> {
+  return Object.fromEntries(Object.entries(o ?? {}).filter(([, v]) => v !== null && v !== undefined)) as Partial<T>;
+}
+
+/** The app's daily SMS cap for a destination country: its override, or the default. */
+function countryCap(policy: CodePolicy, region: string | undefined): number {
+  return (policy.per_country_daily_overrides ?? []).find((o) => o.country === region)?.daily ?? policy.per_country_daily;
 }
 
 /** The fixed code of a test number of the app, if the phone is one. */

@@ -40,6 +40,9 @@ export const ENDUSER_CODES: Record<ErrorName, [code: number, msg: string]> = {
   LOGIN_DISABLED: [403, '登录接口未启用'],
   MOBILE_LOGIN_DISABLED: [403, '手机登录未开启'],
   PHONE_REGION_NOT_ALLOWED: [5009, '不支持该国家或地区的手机号'],
+  PHONE_TYPE_NOT_ALLOWED: [5010, '不支持该类型的号码'],
+  SEND_BLOCKED: [5011, '该号段短信发送已暂停'],
+  FRAUD_BUCKET_NOT_FOUND: [404, '风控分组不存在'],
   SEND_COOLDOWN: [5058, '短信发送超出频率'],
   SEND_LIMIT_EXCEEDED: [5058, '短信发送超出频率'],
   // setPhone: which of the two codes failed is told by the field (see enduserCode).

@@ -62,7 +62,7 @@ describe('V1Dialect', () => {
 
   it('never gives one code two meanings within a send endpoint', () => {
     // code.md: business codes repeat across endpoints, never within one. What a send can raise:
-    const raised = ERROR_NAMES.filter((n) => n.startsWith('SMS_') || ['LOGIN_NOT_CONFIGURED', 'LOGIN_DISABLED', 'MOBILE_LOGIN_DISABLED', 'APPKEY_NOT_FOUND', 'PHONE_REGION_NOT_ALLOWED'].includes(n));
+    const raised = ERROR_NAMES.filter((n) => n.startsWith('SMS_') || ['LOGIN_NOT_CONFIGURED', 'LOGIN_DISABLED', 'MOBILE_LOGIN_DISABLED', 'APPKEY_NOT_FOUND', 'PHONE_REGION_NOT_ALLOWED', 'PHONE_TYPE_NOT_ALLOWED', 'SEND_BLOCKED'].includes(n));
     for (const table of [V1_LOGIN_SEND_CODES, V1_USER_SEND_CODES, V1_SMS_SEND_CODES]) {
       const byCode = new Map<number, Set<string>>();
       for (const name of raised) {

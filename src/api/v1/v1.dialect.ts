@@ -62,6 +62,11 @@ export const V1_DEFAULT_CODES: Record<ErrorName, number> = {
   LOGIN_DISABLED: 400197,
   MOBILE_LOGIN_DISABLED: 400196,
   PHONE_REGION_NOT_ALLOWED: 400184,
+  // Passcode's own (400185, a former meaning, is retired): the number's type is one the app refuses.
+  PHONE_TYPE_NOT_ALLOWED: 400178,
+  // Passcode's own: the fraud guard paused the number's country or range (data.retry_after).
+  SEND_BLOCKED: 400200,
+  FRAUD_BUCKET_NOT_FOUND: 404,
   SEND_COOLDOWN: 429,
   SEND_LIMIT_EXCEEDED: 429,
   // login_mobile.md's numbering; /v1/user/mobile overrides it.

@@ -93,9 +93,15 @@ export const ERRORS = {
   // Codes and sending limits (verification/).
   /** The phone's country is not in the app's allow-list. */
   PHONE_REGION_NOT_ALLOWED: { status: 422, message: 'mobile region not allowed' },
+  /** The number's type (premium-rate, toll-free, landline…) is in the app's refused_number_types. */
+  PHONE_TYPE_NOT_ALLOWED: { status: 422, message: 'this type of number cannot receive codes' },
+  /** The fraud guard refuses the number's country or prefix for a cooling-off period: its sends were almost never approved (suspected SMS pumping). */
+  SEND_BLOCKED: { status: 429, message: 'sending to this number range is paused: suspected SMS pumping' },
+  /** No fraud bucket of this kind and key belongs to the app (admin). */
+  FRAUD_BUCKET_NOT_FOUND: { status: 404, message: 'fraud bucket not found' },
   /** A code was sent to this phone less than resend_interval_s ago. */
   SEND_COOLDOWN: { status: 429, message: 'code already sent, retry later' },
-  /** Per-phone daily, per-IP hourly or per-app daily sending cap reached. */
+  /** Per-phone daily, per-country daily, per-IP hourly or per-app daily sending cap reached. */
   SEND_LIMIT_EXCEEDED: { status: 429, message: 'sending limit exceeded' },
   /** The code does not match the latest code. */
   CODE_WRONG: { status: 400, message: 'verify_code is wrong' },

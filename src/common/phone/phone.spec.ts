@@ -2,7 +2,13 @@ import { maskPhone, parsePhone, PhoneParseError, unencodedPlus } from './phone.j
 
 describe('parsePhone', () => {
   it('parses a mainland China mobile into E.164', () => {
-    expect(parsePhone('+86', '18518768888')).toEqual({ e164: '+8618518768888', mcode: '+86', national: '18518768888', region: 'CN' });
+    expect(parsePhone('+86', '18518768888')).toEqual({ e164: '+8618518768888', mcode: '+86', national: '18518768888', region: 'CN', type: 'MOBILE' });
+  });
+
+  it('tells the type of a valid number that is no mobile, for the app\'s policy to judge', () => {
+    expect(parsePhone('+86', '4001234567')).toMatchObject({ e164: '+864001234567', type: 'SHARED_COST' });
+    expect(parsePhone('+44', '9098790000')).toMatchObject({ region: 'GB', type: 'PREMIUM_RATE' });
+    expect(parsePhone('+1', '2015550123').type).toBe('FIXED_LINE_OR_MOBILE');
   });
 
   it('gives full-width and Arabic-Indic spellings the same identity as ASCII', () => {

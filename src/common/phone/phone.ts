@@ -1,4 +1,4 @@
-import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
+import { type NumberType, parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import { DomainError } from '../errors/domain-error.js';
 
 export interface ParsedPhone {
@@ -10,7 +10,17 @@ export interface ParsedPhone {
   national: string;
   /** ISO 3166-1 alpha-2 region, when known (`CN`). */
   region?: string;
+  /**
+   * What the numbering plan says the number is (libphonenumber's type, full
+   * metadata): `MOBILE`, `FIXED_LINE_OR_MOBILE` where the plan cannot tell,
+   * `PREMIUM_RATE`, `TOLL_FREE`… Which types may receive a code is the app's
+   * policy (`code_policy.refused_number_types`), asked on every send.
+   */
+  type: PhoneNumberType;
 }
+
+/** libphonenumber's number types (a valid number always has one with the full metadata). */
+export type PhoneNumberType = NonNullable<NumberType>;
 
 export type PhoneProblem = 'mcode_invalid' | 'mobile_invalid';
 
@@ -66,8 +76,9 @@ export function isValidMcode(mcode: string): boolean {
 }
 
 /**
- * Parses `mcode` + `mobile` into E.164 and checks that it can receive SMS: a valid
- * number whose type is mobile (or fixed-line-or-mobile where the plan cannot tell).
+ * Parses `mcode` + `mobile` into E.164 and checks that it is a valid number of
+ * its plan, and tells its type. Whether a number of that type may receive a code
+ * is the app's policy, not the parser's (src/fraud/number-type-policy.ts).
  * `mobile` may itself start with `+`, in which case `mcode` must agree with it.
  */
 export function parsePhone(mcode: string | undefined, mobile: string): ParsedPhone {
@@ -103,8 +114,8 @@ function classify(code: string, digits: string): Readonly<ParsedPhone> | PhonePr
   if (!parsed || parsed.countryCallingCode !== code.slice(1)) return 'mcode_invalid';
   // With the max metadata a number has a type only if it is valid (isValid() is getType() !== undefined).
   const type = parsed.getType();
-  if (type !== 'MOBILE' && type !== 'FIXED_LINE_OR_MOBILE') return 'mobile_invalid';
-  return Object.freeze({ e164: parsed.number, mcode: code, national: parsed.nationalNumber, region: parsed.country });
+  if (type === undefined) return 'mobile_invalid';
+  return Object.freeze({ e164: parsed.number, mcode: code, national: parsed.nationalNumber, region: parsed.country, type });
 }
 
 /** `+86185****8888`: what logs may show of a number. */

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { withFraudGuardOff } from '../../support/admin.js';
 import { FakeAliyun } from '../../support/fake-aliyun.js';
 
 export const FAKE_AK = 'LTAI5tAbuseKeyId0001';
@@ -52,7 +53,7 @@ export async function createAliyunApp(base: string, token: string, fake: FakeAli
     if (r.status >= 300) throw new Error(`${what}: ${r.status} ${JSON.stringify(r.body)}`);
     return r.body.data as Record<string, string>;
   };
-  const app = ok(await postJson(base, '/admin/apps', { name: 'Abuse App', ...extra }, token), 'app');
+  const app = ok(await postJson(base, '/admin/apps', { name: 'Abuse App', ...withFraudGuardOff(extra) }, token), 'app');
   const account = ok(
     await postJson(
       base,
