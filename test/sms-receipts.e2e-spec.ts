@@ -185,7 +185,8 @@ describe('sms delivery receipts (Aliyun)', () => {
     const otherPath = await kit.issueToken(otherAccount);
     for (const path of [
       first, // replaced
-      `/sms/receipts/aliyun/${accountId}/${token.slice(0, -1)}x`,
+      // One character changed (a token that happened to end in x would stay itself with a fixed x).
+      `/sms/receipts/aliyun/${accountId}/${token.slice(0, -1)}${token.endsWith('x') ? 'y' : 'x'}`,
       `/sms/receipts/aliyun/${accountId}/${otherPath.split('/').pop()}`, // another account's token
       `/sms/receipts/aliyun/00000000-0000-4000-8000-000000000000/${token}`,
       `/sms/receipts/aliyun/not-a-uuid/${token}`,
