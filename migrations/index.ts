@@ -11,6 +11,7 @@ import { NormalisedUserPhones1764320000000 } from './1764320000000-NormalisedUse
 import { SmsDeliveryReceipts1764330000000 } from './1764330000000-SmsDeliveryReceipts.js';
 import { SendStatistics1764340000000 } from './1764340000000-SendStatistics.js';
 import { Webhooks1764360000000 } from './1764360000000-Webhooks.js';
+import { SmsProviderTypes1764400000000 } from './1764400000000-SmsProviderTypes.js';
 
 export const MIGRATIONS = [
   InitialSchema1763900000000,
@@ -25,4 +26,5 @@ export const MIGRATIONS = [
   SmsDeliveryReceipts1764330000000,
   SendStatistics1764340000000,
   Webhooks1764360000000,
+  SmsProviderTypes1764400000000,
 ];

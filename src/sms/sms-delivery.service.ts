@@ -115,7 +115,7 @@ export class SmsDeliveryService extends SmsSender {
       signName: signature.signName,
       templateCode: template.templateCode,
       params,
-      ...(template.content ? { text: `【${signature.signName}】${renderTemplate(template.content, params)}` } : {}),
+      ...(template.content ? { text: `【${signature.signName}】${renderTemplate(template.content, params)}`, body: renderTemplate(template.content, params) } : {}),
     });
     const elapsedMs = performance.now() - started;
     const latencyMs = Math.round(elapsedMs);
@@ -156,7 +156,7 @@ export class SmsDeliveryService extends SmsSender {
    */
   private async callProvider(
     account: SmsAccountEntity,
-    message: { phone: string; signName: string; templateCode: string; params: Record<string, string>; text?: string },
+    message: { phone: string; signName: string; templateCode: string; params: Record<string, string>; text?: string; body?: string },
   ): Promise<SmsProviderOutcome> {
     let connection: SmsAccountConnection;
     try {

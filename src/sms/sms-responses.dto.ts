@@ -20,7 +20,9 @@ export class SmsAccountData {
   @ApiProperty({ format: 'uuid' }) id: string;
   @ApiProperty({ example: 'Aliyun main' }) name: string;
   @ApiProperty({ enum: SMS_PROVIDER_NAMES }) provider: SmsProviderName;
-  @ApiProperty({ type: 'string', nullable: true, description: 'masked', example: 'LTAI****abcd' }) access_key_id: string | null;
+  @ApiProperty({ type: 'string', nullable: true, description: 'the credentials\' public id, masked (kept for aliyun clients; the same as credential_id)', example: 'LTAI****abcd' }) access_key_id: string | null;
+  @ApiProperty({ type: 'string', nullable: true, description: 'the credentials\' public id (AccessKey id, SecretId, Account SID), masked', example: 'LTAI****abcd' }) credential_id: string | null;
+  @ApiProperty({ type: 'object', additionalProperties: { type: 'string' }, description: 'the provider type\'s plain settings', example: { sdk_app_id: '1400006666' } }) settings: Record<string, string>;
   @ApiProperty() has_credentials: boolean;
   @ApiProperty({ description: 'whether a receipt token is issued (status reports are accepted)' }) has_receipt_token: boolean;
   @ApiProperty({ type: 'string', nullable: true, description: 'host[:port]; the provider\'s default when null' }) endpoint: string | null;

@@ -25,11 +25,33 @@ class SmsAccountFields {
   @IsIn(SMS_PROVIDER_NAMES)
   provider: SmsProviderName;
 
-  @ApiPropertyOptional({ description: 'AccessKey id (aliyun); write-only, shown masked' })
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: { type: 'string' },
+    example: { secret_id: 'AKIDexample', secret_key: 'example-secret' },
+    description:
+      'The provider type\'s credentials, all fields together; write-only (the public id is shown masked, the rest never). ' +
+      'aliyun: `access_key_id`, `access_key_secret`; tencent: `secret_id`, `secret_key`; twilio: `account_sid`, `auth_token`; console: none.',
+  })
+  @IsOptional() @IsObject()
+  credentials?: Record<string, string>;
+
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: { type: 'string' },
+    example: { sdk_app_id: '1400006666', region: 'ap-guangzhou' },
+    description:
+      'The provider type\'s plain settings, shown on read. tencent: `sdk_app_id` (required), `region` (default ap-guangzhou); ' +
+      'twilio: `from` (E.164 number or alphanumeric sender id) or `messaging_service_sid`, one of the two; aliyun and console: none.',
+  })
+  @IsOptional() @IsObject()
+  settings?: Record<string, string>;
+
+  @ApiPropertyOptional({ description: 'AccessKey id (aliyun; the same as `credentials.access_key_id`); write-only, shown masked' })
   @IsOptional() @IsString() @IsNotEmpty() @MaxLength(128)
   access_key_id?: string;
 
-  @ApiPropertyOptional({ description: 'AccessKey secret (aliyun); write-only, never shown' })
+  @ApiPropertyOptional({ description: 'AccessKey secret (aliyun; the same as `credentials.access_key_secret`); write-only, never shown' })
   @IsOptional() @IsString() @IsNotEmpty() @MaxLength(256)
   access_key_secret?: string;
 
@@ -60,6 +82,12 @@ export class CreateSmsAccountDto extends SmsAccountFields {
 export class UpdateSmsAccountDto extends PartialType(OmitType(SmsAccountFields, ['provider'] as const), { skipNullProperties: false }) {
   @ApiPropertyOptional({ description: 'replaces the AccessKey; give the secret with it' })
   declare access_key_id?: string;
+
+  @ApiPropertyOptional({ type: 'object', additionalProperties: { type: 'string' }, description: 'replaces the credentials whole (every field of the type)' })
+  declare credentials?: Record<string, string>;
+
+  @ApiPropertyOptional({ type: 'object', additionalProperties: { type: 'string' }, description: 'replaces the settings whole' })
+  declare settings?: Record<string, string>;
 
   @ApiPropertyOptional({ enum: ['http', 'https'], nullable: true, description: 'null: https' })
   declare protocol?: 'http' | 'https' | null;

@@ -3,9 +3,11 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { AppsModule } from '../apps/apps.module.js';
 import { AuditModule } from '../audit/audit.module.js';
 import { EventsModule } from '../events/events.module.js';
-import { AliyunSmsProvider } from './providers/aliyun-sms.provider.js';
-import { ConsoleSmsProvider } from './providers/console-sms.provider.js';
+import { AliyunSmsProvider } from './providers/aliyun/aliyun-sms.provider.js';
+import { ConsoleSmsProvider } from './providers/console/console-sms.provider.js';
 import { SmsProviderRegistry } from './providers/sms-provider.registry.js';
+import { TencentSmsProvider } from './providers/tencent/tencent-sms.provider.js';
+import { TwilioSmsProvider } from './providers/twilio/twilio-sms.provider.js';
 import { DeliveryPoller } from './delivery-poller.js';
 import { SendLogSweeper } from './send-log-sweeper.js';
 import { SmsAccountEntity } from './sms-account.entity.js';
@@ -53,6 +55,8 @@ import { SmsRepository } from './sms.repository.js';
     SmsLogService,
     ConsoleSmsProvider,
     AliyunSmsProvider,
+    TencentSmsProvider,
+    TwilioSmsProvider,
     SmsProviderRegistry,
     SendLogSweeper,
     SmsConnections,

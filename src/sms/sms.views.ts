@@ -11,6 +11,8 @@ export function smsAccountView(a: SmsAccountEntity) {
     name: a.name,
     provider: a.provider,
     access_key_id: a.accessKeyIdMasked,
+    credential_id: a.accessKeyIdMasked,
+    settings: { ...a.settings },
     has_credentials: a.credentialsEnc !== null,
     has_receipt_token: a.receiptTokenHash !== null,
     endpoint: a.endpoint,

@@ -5,8 +5,11 @@ import { type SmsProviderName } from '../sms-account.entity.js';
 export interface SmsAccountConnection {
   id: string;
   provider: SmsProviderName;
-  accessKeyId: string | null;
-  accessKeySecret: string | null;
+  /** The provider type's credentials (PROVIDER_ACCOUNTS), null when the account has none. */
+  credentials: Readonly<Record<string, string>> | null;
+  /** The provider type's settings. */
+  settings: Readonly<Record<string, string>>;
+  /** host[:port] in place of the provider's own; null for the provider's. */
   endpoint: string | null;
   protocol: 'http' | 'https';
   /** Bound of the whole provider call, connect + read. */
@@ -20,8 +23,10 @@ export interface SmsProviderMessage {
   signName: string;
   templateCode: string;
   params: Record<string, string>;
-  /** The template content rendered with the params, when the template has content. */
+  /** The template content rendered with the params, signed (`【sign】…`), when the template has content: what the console shows. */
   text?: string;
+  /** The template content rendered with the params, unsigned, when the template has content: the body a provider without templates sends (Twilio). */
+  body?: string;
 }
 
 /**
