@@ -5,7 +5,7 @@ import { type Assignable } from '../openapi/same-shape.js';
 import { SMS_PROVIDER_NAMES, type SmsEntityStatus, type SmsProviderName } from './sms-account.entity.js';
 import { SMS_DELIVERY_STATUSES, type SmsDeliveryStatus, type SmsMessageStatus } from './sms-message.entity.js';
 import { SMS_MESSAGE_TYPES, type SmsMessageType } from './sms-signature.entity.js';
-import { type smsAccountView, type smsBindingView, type smsMessageView, type smsSignatureView, type smsTemplateView } from './sms.views.js';
+import { type smsAccountView, type smsBindingView, type smsMessageView, type smsRoutesView, type smsSignatureView, type smsTemplateView } from './sms.views.js';
 
 /*
  * What the admin SMS endpoints answer as `data` (sms.views.ts), for the published
@@ -84,6 +84,23 @@ export class SmsBindingListData {
   @ApiProperty({ type: [SmsBindingData] }) items: SmsBindingData[];
 }
 
+export class SmsRouteData {
+  @ApiProperty({ type: 'integer', description: '1 is tried first' }) position: number;
+  @ApiProperty({ format: 'uuid' }) template_id: string;
+  @ApiProperty({ type: 'string', format: 'uuid', nullable: true }) signature_id: string | null;
+  @ApiProperty({ type: [String], nullable: true, description: 'the destinations\' regions it serves; null for every destination' }) countries: string[] | null;
+}
+
+export class SmsRoutesData {
+  @ApiProperty({ format: 'uuid' }) app_id: string;
+  @ApiProperty({ enum: SCENES }) scene: string;
+  @ApiProperty({ type: [SmsRouteData] }) routes: SmsRouteData[];
+}
+
+export class SmsRoutesListData {
+  @ApiProperty({ type: [SmsRoutesData] }) items: SmsRoutesData[];
+}
+
 /** One provider call of the send log. */
 export class SmsMessageData {
   @ApiProperty({ format: 'uuid' }) id: string;
@@ -91,7 +108,7 @@ export class SmsMessageData {
   @ApiProperty({ enum: SCENES }) scene: Scene;
   @ApiProperty({ description: 'E.164', example: '+8613800138000' }) phone: string;
   @ApiProperty({ description: 'the dialect or admin action that sent it', example: 'v1' }) origin: string;
-  @ApiProperty({ type: 'integer', description: '1, or 2 for the failover' }) attempt: number;
+  @ApiProperty({ type: 'integer', description: '1, then 2, 3 … for each failover to the next route' }) attempt: number;
   @ApiProperty({ enum: SMS_PROVIDER_NAMES, nullable: true }) provider: SmsProviderName | null;
   @ApiProperty({ type: 'string', format: 'uuid', nullable: true }) account_id: string | null;
   @ApiProperty({ type: 'string', nullable: true }) template_code: string | null;
@@ -134,6 +151,8 @@ export type _SmsViewsDocumented = [
   Assignable<SmsTemplateData, View<typeof smsTemplateView>>,
   Assignable<View<typeof smsBindingView>, SmsBindingData>,
   Assignable<SmsBindingData, View<typeof smsBindingView>>,
+  Assignable<View<typeof smsRoutesView>, SmsRoutesData>,
+  Assignable<SmsRoutesData, View<typeof smsRoutesView>>,
   Assignable<View<typeof smsMessageView>, SmsMessageData>,
   Assignable<SmsMessageData, View<typeof smsMessageView>>,
 ];

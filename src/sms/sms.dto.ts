@@ -1,7 +1,8 @@
 import { ApiProperty, ApiPropertyOptional, IntersectionType, OmitType, PartialType } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
-  IsDateString, IsIn, IsInt, IsNotEmpty, IsObject, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min, ValidateIf,
+  ArrayMaxSize, ArrayMinSize, IsArray, IsDateString, IsIn, IsInt, IsNotEmpty, IsObject, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min, ValidateIf,
+  ValidateNested,
 } from 'class-validator';
 import { PageQuery } from '../common/http/page-query.dto.js';
 import { SCENES, type Scene } from '../common/scenes.js';
@@ -161,6 +162,27 @@ export class PutSmsBindingDto {
   @ApiPropertyOptional({ format: 'uuid', nullable: true })
   @ValidateIf((_, v) => v !== undefined && v !== null) @IsUUID()
   fallback_signature_id?: string | null;
+}
+
+/** One route of a scene, as an operator lists it. */
+export class SmsRouteDto {
+  @ApiProperty({ format: 'uuid', description: 'a template of the account to send through' })
+  @IsUUID()
+  template_id: string;
+
+  @ApiPropertyOptional({ type: 'string', format: 'uuid', nullable: true, description: 'a signature of the same account; required but for twilio accounts, which send from their sender' })
+  @ValidateIf((_, v) => v !== undefined && v !== null) @IsUUID()
+  signature_id?: string | null;
+
+  @ApiPropertyOptional({ type: [String], nullable: true, example: ['CN'], description: 'ISO 3166-1 alpha-2 regions of the destinations this route serves; every destination when absent' })
+  @ValidateIf((_, v) => v !== undefined && v !== null) @IsArray() @ArrayMinSize(1) @ArrayMaxSize(250)
+  countries?: string[] | null;
+}
+
+export class PutSmsRoutesDto {
+  @ApiProperty({ type: [SmsRouteDto], description: 'tried in this order; at most 10' })
+  @IsArray() @ArrayMinSize(1) @ArrayMaxSize(10) @ValidateNested({ each: true }) @Type(() => SmsRouteDto)
+  routes: SmsRouteDto[];
 }
 
 export class SmsTestSendDto {

@@ -14,8 +14,10 @@ import { SmsAccountEntity } from './sms-account.entity.js';
 import { SmsAdminController } from './sms-admin.controller.js';
 import { SmsAppAdminController } from './sms-app-admin.controller.js';
 import { SmsBindingEntity } from './sms-binding.entity.js';
+import { SmsRouteEntity } from './sms-route.entity.js';
 import { SmsAccountsService } from './sms-accounts.service.js';
 import { SmsBindingsService } from './sms-bindings.service.js';
+import { SmsRoutesService } from './sms-routes.service.js';
 import { SmsConfigChanges } from './sms-config-changes.js';
 import { SmsConnections } from './sms-connections.js';
 import { SmsDeliveryService } from './sms-delivery.service.js';
@@ -36,7 +38,7 @@ import { SmsRepository } from './sms.repository.js';
 @Global()
 @Module({
   imports: [
-    TypeOrmModule.forFeature([SmsAccountEntity, SmsSignatureEntity, SmsTemplateEntity, SmsBindingEntity, SmsMessageEntity]),
+    TypeOrmModule.forFeature([SmsAccountEntity, SmsSignatureEntity, SmsTemplateEntity, SmsBindingEntity, SmsRouteEntity, SmsMessageEntity]),
     AuditModule,
     AppsModule,
     EventsModule,
@@ -50,6 +52,7 @@ import { SmsRepository } from './sms.repository.js';
     SmsSignaturesService,
     SmsTemplatesService,
     SmsBindingsService,
+    SmsRoutesService,
     SmsDeliveryService,
     SmsTestSendService,
     SmsLogService,

@@ -1,6 +1,7 @@
 import { type SmsAccountEntity } from './sms-account.entity.js';
 import { type SmsBindingEntity } from './sms-binding.entity.js';
 import { type SmsMessageEntity } from './sms-message.entity.js';
+import { type SmsRouteEntity } from './sms-route.entity.js';
 import { type SmsSignatureEntity } from './sms-signature.entity.js';
 import { type SmsTemplateEntity } from './sms-template.entity.js';
 
@@ -88,5 +89,14 @@ export function smsMessageView(m: SmsMessageEntity) {
     delivery_status: m.deliveryStatus,
     delivery_code: m.deliveryCode,
     delivery_reported_at: m.deliveryReportedAt?.toISOString() ?? null,
+  };
+}
+
+/** A scene's routes, in order. */
+export function smsRoutesView(appId: string, scene: string, routes: readonly SmsRouteEntity[]) {
+  return {
+    app_id: appId,
+    scene,
+    routes: routes.map((r) => ({ position: r.position, template_id: r.templateId, signature_id: r.signatureId, countries: r.countries })),
   };
 }

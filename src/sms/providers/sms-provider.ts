@@ -66,6 +66,33 @@ export interface SmsOutcomeUnknown {
   providerMessage: string | null;
 }
 
+/**
+ * DESIGN §8's classes of a refusal: the number (refused, or rate-limited by the
+ * provider), the account (credentials, sign name, template, balance, quotas), or a
+ * transient refusal (5xx, throttling, no connection).
+ */
+export type SmsRefusalClass = 'refused_for_number' | 'rate_limited' | 'account' | 'transient';
+
+/** The class of a refusal, from its domain error and whether it is transient. */
+export function refusalClass(r: SmsRefused): SmsRefusalClass {
+  if (r.transient) return 'transient';
+  if (r.error === 'SMS_PHONE_REJECTED') return 'refused_for_number';
+  if (r.error === 'SMS_PROVIDER_RATE_LIMITED') return 'rate_limited';
+  return 'account';
+}
+
+/**
+ * Whether a send refused so may be tried through another account: when the
+ * account or the provider's moment was at fault. A number refused or limited is
+ * not passed on (another provider would only be asked to send what the first
+ * judged unwanted: the SMS-pumping defence holds), and an unknown outcome is no
+ * refusal at all.
+ */
+export function mayFailOver(r: SmsRefused): boolean {
+  const c = refusalClass(r);
+  return c === 'account' || c === 'transient';
+}
+
 /** Which message a delivery query asks about. */
 export interface SmsDeliveryQuery {
   account: SmsAccountConnection;
