@@ -97,15 +97,15 @@ export class SmsAccountsService {
   private credentialsOf(provider: SmsProviderName, dto: { credentials?: Record<string, string>; access_key_id?: string; access_key_secret?: string }) {
     const { access_key_id: id, access_key_secret: secret } = dto;
     if (id === undefined && secret === undefined) return dto.credentials;
+    if (!id || !secret) {
+      const field = id ? 'access_key_secret' : 'access_key_id';
+      throw new DomainError('VALIDATION_FAILED', { field, constraint: 'isNotEmpty', message: 'access_key_id and access_key_secret go together' });
+    }
     if (provider !== 'aliyun') {
       throw new DomainError('VALIDATION_FAILED', { field: id !== undefined ? 'access_key_id' : 'access_key_secret', constraint: 'isEmpty', message: `${provider} accounts take their keys in credentials` });
     }
     if (dto.credentials !== undefined) {
       throw new DomainError('VALIDATION_FAILED', { field: 'credentials', constraint: 'isEmpty', message: 'give credentials or access_key_id and access_key_secret, not both' });
-    }
-    if (!id || !secret) {
-      const field = id ? 'access_key_secret' : 'access_key_id';
-      throw new DomainError('VALIDATION_FAILED', { field, constraint: 'isNotEmpty', message: 'access_key_id and access_key_secret go together' });
     }
     return { access_key_id: id, access_key_secret: secret };
   }

@@ -14,6 +14,7 @@ import { type NewSmsMessage, type SmsMessageStatus } from './sms-message.entity.
 import { type SmsDelivery, SmsSender, type SmsSendRequest, type SmsSendResult } from './sms-sender.js';
 import { type SmsSignatureEntity } from './sms-signature.entity.js';
 import { type SmsTemplateEntity } from './sms-template.entity.js';
+import { SmsCircuitBreaker } from './sms-circuit-breaker.js';
 import { SmsConnections } from './sms-connections.js';
 import { SmsRouteCache } from './sms-route-cache.js';
 import { type SendPlan, SmsRepository } from './sms.repository.js';
@@ -52,6 +53,7 @@ export class SmsDeliveryService extends SmsSender {
     private readonly routes: SmsRouteCache,
     private readonly logger: PinoLogger,
     private readonly metrics: Metrics,
+    private readonly breaker: SmsCircuitBreaker,
   ) {
     super();
     this.logger.setContext('SmsDeliveryService');
@@ -74,18 +76,17 @@ export class SmsDeliveryService extends SmsSender {
       await this.logRefusal(req, null, 'SMS_NOT_CONFIGURED');
       throw new DomainError('SMS_NOT_CONFIGURED', { message: `no SMS route of scene ${req.scene} serves ${destinationCountry(req) ?? 'this number'}` });
     }
-    // The first usable route sends; when none is, the first one's refusal is the answer.
-    let index = 0;
-    let primary = await candidates[0]();
-    for (let i = 0; routeRefusal(primary) && i + 1 < candidates.length && plan.kind === 'routes'; ) {
-      const next = await candidates[++i]();
-      if (!routeRefusal(next)) [primary, index] = [next, i];
-    }
-    const refusal = routeRefusal(primary);
-    if (refusal) {
-      await this.logRefusal(req, primary, refusal);
+    // The first usable route sends (one whose circuit is open only when no other is usable);
+    // when none is usable, the first one's refusal is the answer. A binding's disabled primary refuses, as it always did.
+    const first = await candidates[0]();
+    const picked = plan.kind === 'binding' && routeRefusal(first) ? null : await this.pick(candidates, 0);
+    if (!picked) {
+      const refusal = routeRefusal(first)!;
+      await this.logRefusal(req, first, refusal);
       throw new DomainError(refusal);
     }
+    const primary = picked.route;
+    let index = picked.index;
     let firstRow: string | undefined;
     return {
       record: async (tx) => {
@@ -100,17 +101,35 @@ export class SmsDeliveryService extends SmsSender {
           if (outcome.ok) return outcome.result;
           if (!mayFailOver(outcome.refusal)) throw toDomainError(outcome);
           // The next route still usable; a disabled one is no way out. None left: report what the last one answered.
-          let next: Route | null = null;
-          while (next === null && ++index < candidates.length) {
-            const c = await candidates[index]();
-            if (!routeRefusal(c)) next = c;
-          }
+          const next = await this.pick(candidates, index + 1);
           if (!next) throw toDomainError(outcome);
-          route = next;
+          ({ route, index } = next);
           rowId = (await this.repo.insertMessage(this.sendingRow(req, route, attempt + 1))).id;
         }
       },
     };
+  }
+
+  /**
+   * The first usable route from `from` on (enabled throughout) whose circuit admits
+   * a call, the ones skipped for an open circuit counted; when every usable route's
+   * circuit is open, the first of them (a route that may fail beats none). Null when
+   * none is usable.
+   */
+  private async pick(candidates: ReadonlyArray<() => Promise<Route>>, from: number): Promise<{ route: Route; index: number } | null> {
+    let firstOpen: { route: Route; index: number } | null = null;
+    const skipped: string[] = [];
+    for (let i = from; i < candidates.length; i++) {
+      const route = await candidates[i]();
+      if (routeRefusal(route)) continue;
+      if (this.breaker.admits(route.account.id)) {
+        for (const account of skipped) this.breaker.skipped(account);
+        return { route, index: i };
+      }
+      firstOpen ??= { route, index: i };
+      skipped.push(route.account.id);
+    }
+    return firstOpen;
   }
 
   /**
@@ -166,6 +185,8 @@ export class SmsDeliveryService extends SmsSender {
     const elapsedMs = performance.now() - started;
     const latencyMs = Math.round(elapsedMs);
     const kind = outcome.ok ? 'accepted' : outcome.unknown ? 'unknown' : 'refused';
+    // The account's health: transient refusals and unknown outcomes count against it, any answer else for it.
+    this.breaker.record(account.id, outcome.ok || (!outcome.unknown && !outcome.transient) ? 'ok' : 'failed');
     this.metrics.smsSent({
       app: req.appId,
       scene: req.scene,

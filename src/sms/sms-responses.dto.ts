@@ -3,6 +3,7 @@ import { ERROR_NAMES, type ErrorName } from '../common/errors/error-registry.js'
 import { SCENES, type Scene } from '../common/scenes.js';
 import { type Assignable } from '../openapi/same-shape.js';
 import { SMS_PROVIDER_NAMES, type SmsEntityStatus, type SmsProviderName } from './sms-account.entity.js';
+import { type CircuitView } from './sms-circuit-breaker.js';
 import { SMS_DELIVERY_STATUSES, type SmsDeliveryStatus, type SmsMessageStatus } from './sms-message.entity.js';
 import { SMS_MESSAGE_TYPES, type SmsMessageType } from './sms-signature.entity.js';
 import { type smsAccountView, type smsBindingView, type smsMessageView, type smsRoutesView, type smsSignatureView, type smsTemplateView } from './sms.views.js';
@@ -101,6 +102,20 @@ export class SmsRoutesListData {
   @ApiProperty({ type: [SmsRoutesData] }) items: SmsRoutesData[];
 }
 
+/** One provider account's circuit in the answering instance. */
+export class SmsCircuitData {
+  @ApiProperty({ format: 'uuid' }) account_id: string;
+  @ApiProperty({ enum: ['closed', 'open', 'half_open'], description: 'open: skipped while another route may send; half_open: the next call tries it' }) state: 'closed' | 'open' | 'half_open';
+  @ApiProperty({ type: 'integer', description: 'calls of the last minute (since the circuit last closed or opened)' }) calls: number;
+  @ApiProperty({ type: 'integer', description: 'of them transient refusals or unknown outcomes' }) failures: number;
+  @ApiProperty({ type: 'string', format: 'date-time', nullable: true }) opened_at: string | null;
+  @ApiProperty({ type: 'string', format: 'date-time', nullable: true, description: 'when one call may try it again' }) retry_at: string | null;
+}
+
+export class SmsHealthData {
+  @ApiProperty({ type: [SmsCircuitData] }) items: SmsCircuitData[];
+}
+
 /** One provider call of the send log. */
 export class SmsMessageData {
   @ApiProperty({ format: 'uuid' }) id: string;
@@ -153,6 +168,8 @@ export type _SmsViewsDocumented = [
   Assignable<SmsBindingData, View<typeof smsBindingView>>,
   Assignable<View<typeof smsRoutesView>, SmsRoutesData>,
   Assignable<SmsRoutesData, View<typeof smsRoutesView>>,
+  Assignable<CircuitView, SmsCircuitData>,
+  Assignable<SmsCircuitData, CircuitView>,
   Assignable<View<typeof smsMessageView>, SmsMessageData>,
   Assignable<SmsMessageData, View<typeof smsMessageView>>,
 ];

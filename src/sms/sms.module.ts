@@ -19,6 +19,7 @@ import { SmsAccountsService } from './sms-accounts.service.js';
 import { SmsBindingsService } from './sms-bindings.service.js';
 import { SmsRoutesService } from './sms-routes.service.js';
 import { SmsConfigChanges } from './sms-config-changes.js';
+import { SmsCircuitBreaker } from './sms-circuit-breaker.js';
 import { SmsConnections } from './sms-connections.js';
 import { SmsDeliveryService } from './sms-delivery.service.js';
 import { SmsLogService } from './sms-log.service.js';
@@ -53,6 +54,7 @@ import { SmsRepository } from './sms.repository.js';
     SmsTemplatesService,
     SmsBindingsService,
     SmsRoutesService,
+    SmsCircuitBreaker,
     SmsDeliveryService,
     SmsTestSendService,
     SmsLogService,
