@@ -114,4 +114,18 @@ describe('sms: the circuit breaker skips an unhealthy provider while another rou
     await send(both);
     expect(aliyun.requests.length).toBe(before);
   });
+
+  it('a trial admitted but never made (the send refused before its call) holds the circuit only for a while', async () => {
+    t.clock.advance(30_001);
+    aliyun.reply = { kind: 'ok' };
+    const before = aliyun.requests.length;
+    // The trial is given to a send that is prepared and then dropped, as a cooldown refusal does.
+    await t.app.get(SmsSender).prepare({ appId: both, scene: 'login', phone: '+8618518768888', params: { code: '123456' }, origin: 'v1' });
+    expect((await send(both)).provider).toBe('tencent');
+    expect(await circuit()).toMatchObject({ state: 'half_open' });
+    t.clock.advance(30_001);
+    expect((await send(both)).provider).toBe('aliyun');
+    expect(aliyun.requests.length - before).toBe(1);
+    expect(await circuit()).toMatchObject({ state: 'closed' });
+  });
 });

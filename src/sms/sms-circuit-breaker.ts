@@ -21,8 +21,12 @@ interface Circuit {
   /** Times (ms) of the window's calls, and which of them failed. */
   calls: Array<{ at: number; failed: boolean }>;
   openedAt: number | null;
-  /** A half-open circuit's trial call is on its way: others still skip it. */
-  trial: boolean;
+  /**
+   * When a half-open circuit's trial call was admitted: others still skip it until
+   * it is recorded, or for CIRCUIT_OPEN_MS (a send admitted and then never made —
+   * refused by its cooldown — must not hold the circuit half-open for good).
+   */
+  trialAt: number | null;
 }
 
 /** One account's circuit as the admin API shows it. */
@@ -70,8 +74,9 @@ export class SmsCircuitBreaker {
     const state = this.state(accountId);
     if (state === 'closed') return true;
     const c = this.circuits.get(accountId)!;
-    if (state === 'open' || c.trial) return false;
-    c.trial = true;
+    const now = this.clock.nowMs();
+    if (state === 'open' || (c.trialAt !== null && now - c.trialAt < CIRCUIT_OPEN_MS)) return false;
+    c.trialAt = now;
     return true;
   }
 
@@ -84,11 +89,11 @@ export class SmsCircuitBreaker {
   record(accountId: string, health: CallHealth): void {
     const now = this.clock.nowMs();
     let c = this.circuits.get(accountId);
-    if (!c) this.circuits.set(accountId, (c = { calls: [], openedAt: null, trial: false }));
+    if (!c) this.circuits.set(accountId, (c = { calls: [], openedAt: null, trialAt: null }));
     if (c.openedAt !== null) {
-      if (now - c.openedAt < CIRCUIT_OPEN_MS && !c.trial) return;
-      // The trial's answer (or a call that began before the circuit opened): it decides.
-      c.trial = false;
+      // A call that began before the circuit opened says nothing new; the trial's answer decides.
+      if (c.trialAt === null) return;
+      c.trialAt = null;
       if (health === 'failed') {
         c.openedAt = now;
         return;
