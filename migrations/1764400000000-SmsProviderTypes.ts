@@ -28,6 +28,8 @@ export class SmsProviderTypes1764400000000 implements MigrationInterface {
         created_at timestamptz NOT NULL,
         CONSTRAINT uq_sms_routes_app_scene_position UNIQUE (app_id, scene, position)
       )`);
+    // A template's language (BCP 47: zh-CN, en): a route sends the one of the destination's language among its account's templates of the scene.
+    await q.query(`ALTER TABLE sms_templates ADD COLUMN locale varchar(16)`);
     // A send may now try as many accounts as its routes name (a binding tried two).
     await q.query(`ALTER TABLE sms_messages DROP CONSTRAINT sms_messages_attempt_check`);
     await q.query(`ALTER TABLE sms_messages ADD CONSTRAINT sms_messages_attempt_check CHECK (attempt BETWEEN 1 AND 10)`);
@@ -37,6 +39,7 @@ export class SmsProviderTypes1764400000000 implements MigrationInterface {
     await q.query(`DELETE FROM sms_messages WHERE attempt > 2`);
     await q.query(`ALTER TABLE sms_messages DROP CONSTRAINT sms_messages_attempt_check`);
     await q.query(`ALTER TABLE sms_messages ADD CONSTRAINT sms_messages_attempt_check CHECK (attempt IN (1, 2))`);
+    await q.query(`ALTER TABLE sms_templates DROP COLUMN locale`);
     await q.query(`DROP TABLE sms_routes`);
     await q.query(`ALTER TABLE sms_accounts DROP COLUMN settings`);
     await q.query(`DELETE FROM sms_accounts WHERE provider IN ('tencent', 'twilio')`);

@@ -15,6 +15,7 @@ import { type SmsDelivery, SmsSender, type SmsSendRequest, type SmsSendResult } 
 import { type SmsSignatureEntity } from './sms-signature.entity.js';
 import { type SmsTemplateEntity } from './sms-template.entity.js';
 import { SmsCircuitBreaker } from './sms-circuit-breaker.js';
+import { chooseTemplate, countryLocale } from './sms-locale.js';
 import { SmsConnections } from './sms-connections.js';
 import { SmsRouteCache } from './sms-route-cache.js';
 import { type SendPlan, SmsRepository } from './sms.repository.js';
@@ -141,9 +142,11 @@ export class SmsDeliveryService extends SmsSender {
   private async candidates(req: SmsSendRequest, plan: SendPlan): Promise<Array<() => Promise<Route>>> {
     if (plan.kind === 'routes') {
       const country = destinationCountry(req);
+      // The language: the caller's, else the destination country's; a route without a template in it sends its own.
+      const wanted = [req.locale, countryLocale(country)];
       return plan.routes
         .filter((r) => r.route.countries === null || (country !== undefined && r.route.countries.includes(country)))
-        .map((r) => async () => ({ account: r.account, template: r.template, signature: r.signature }));
+        .map((r) => async () => ({ account: r.account, template: chooseTemplate(r.template, r.localized, wanted), signature: r.signature }));
     }
     const { binding, template, signature, account } = plan.binding;
     const primary: Route = template && signature && account ? { template, signature, account } : await this.loadRoute(binding.templateId, binding.signatureId);

@@ -60,6 +60,7 @@ export class SmsTemplateData {
   @ApiProperty({ example: 'code' }) code_param: string;
   @ApiProperty({ type: 'string', nullable: true }) content: string | null;
   @ApiProperty({ enum: SMS_MESSAGE_TYPES }) type: SmsMessageType;
+  @ApiProperty({ type: 'string', nullable: true, example: 'zh-CN', description: 'its language (BCP 47)' }) locale: string | null;
   @ApiProperty({ enum: STATUSES }) status: SmsEntityStatus;
   @ApiProperty({ format: 'date-time' }) created_at: string;
   @ApiProperty({ format: 'date-time' }) updated_at: string;

@@ -11,6 +11,8 @@ import { SMS_DELIVERY_STATUSES, type SmsDeliveryStatus, type SmsMessageStatus } 
 import { SMS_MESSAGE_TYPES, type SmsMessageType } from './sms-signature.entity.js';
 
 const ENDPOINT = /^[A-Za-z0-9.-]+(:\d{1,5})?$/;
+/** A BCP 47 language tag of the common shapes: language, optionally script and region (`en`, `zh-CN`, `zh-Hant-TW`). */
+export const LOCALE = /^[a-z]{2,3}(-[A-Z][a-z]{3})?(-([A-Z]{2}|\d{3}))?$/;
 
 /**
  * An account's fields as both its creation and its change validate them. What
@@ -130,9 +132,17 @@ export class CreateSmsTemplateDto {
   @ApiPropertyOptional({ enum: SMS_MESSAGE_TYPES, default: 'verification' })
   @IsOptional() @IsIn(SMS_MESSAGE_TYPES)
   type?: SmsMessageType;
+
+  @ApiPropertyOptional({ example: 'zh-CN', description: 'its language (BCP 47); a route sends the template of the destination\'s language among its account\'s templates of the scene' })
+  @IsOptional() @IsString() @Matches(LOCALE)
+  locale?: string;
 }
 
 export class UpdateSmsTemplateDto {
+  @ApiPropertyOptional({ type: 'string', nullable: true, example: 'en', description: 'null: no language' })
+  @ValidateIf((_, v) => v !== undefined && v !== null) @IsString() @Matches(LOCALE)
+  locale?: string | null;
+
   @ApiPropertyOptional({ enum: SCENES, nullable: true })
   @ValidateIf((_, v) => v !== undefined && v !== null) @IsIn(SCENES)
   scene?: Scene | null;
@@ -201,6 +211,10 @@ export class SmsTestSendDto {
   @ApiPropertyOptional({ description: 'template parameters; a random `code` when absent' })
   @IsOptional() @IsObject()
   params?: Record<string, string>;
+
+  @ApiPropertyOptional({ example: 'en', description: 'the language to send in (BCP 47), before the destination country\'s' })
+  @IsOptional() @IsString() @Matches(LOCALE)
+  locale?: string;
 }
 
 class SmsMessageFilter {

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { And, DataSource, EntityManager, type FindOptionsWhere, LessThan, MoreThanOrEqual } from 'typeorm';
+import { And, DataSource, EntityManager, type FindOptionsWhere, In, IsNull, LessThan, MoreThanOrEqual, Not } from 'typeorm';
 import { DomainError } from '../common/errors/domain-error.js';
 import { type ErrorName } from '../common/errors/error-registry.js';
 import { type Scene } from '../common/scenes.js';
@@ -71,6 +71,8 @@ export interface BindingRoute {
 export interface PlannedRoute {
   route: SmsRouteEntity;
   template: SmsTemplateEntity;
+  /** The account's other enabled templates of the same scene and type that have a language (chooseTemplate). */
+  localized: SmsTemplateEntity[];
   signature: SmsSignatureEntity | null;
   account: SmsAccountEntity;
 }
@@ -170,9 +172,17 @@ export class SmsRepository {
       .where('r.appId = :appId AND r.scene = :scene', { appId, scene })
       .orderBy('r.position', 'ASC')
       .getMany()) as Joined[];
+    // The templates a route may send in another language: a second round trip, only for routes whose template has a scene.
+    const accounts = [...new Set(rows.filter((r) => r.routeTemplate.scene !== null).map((r) => r.routeTemplate.accountId))];
+    const localized = accounts.length
+      ? await this.ds.getRepository(SmsTemplateEntity).find({ where: { accountId: In(accounts), locale: Not(IsNull()), status: 'enabled' }, order: { createdAt: 'ASC', id: 'ASC' } })
+      : [];
     return rows.map(({ routeTemplate, routeSignature, routeAccount, ...rest }) => ({
       route: Object.assign(new SmsRouteEntity(), rest),
       template: routeTemplate,
+      localized: localized.filter(
+        (t) => t.accountId === routeTemplate.accountId && t.scene !== null && t.scene === routeTemplate.scene && t.type === routeTemplate.type,
+      ),
       signature: routeSignature ?? null,
       account: routeAccount,
     }));

@@ -46,6 +46,7 @@ export function smsTemplateView(t: SmsTemplateEntity) {
     code_param: t.codeParam,
     content: t.content,
     type: t.type,
+    locale: t.locale,
     status: t.status,
     created_at: t.createdAt.toISOString(),
     updated_at: t.updatedAt.toISOString(),
