@@ -14,6 +14,7 @@ import { Webhooks1764360000000 } from './1764360000000-Webhooks.js';
 import { Retention1764370000000 } from './1764370000000-Retention.js';
 import { FraudBuckets1764380000000 } from './1764380000000-FraudBuckets.js';
 import { AppChallenges1764390000000 } from './1764390000000-AppChallenges.js';
+import { SmsProviderTypes1764400000000 } from './1764400000000-SmsProviderTypes.js';
 import { OperatorRoles1764410000000 } from './1764410000000-OperatorRoles.js';
 
 export const MIGRATIONS = [
@@ -32,5 +33,6 @@ export const MIGRATIONS = [
   Retention1764370000000,
   FraudBuckets1764380000000,
   AppChallenges1764390000000,
+  SmsProviderTypes1764400000000,
   OperatorRoles1764410000000,
 ];

@@ -103,6 +103,15 @@ export class Metrics {
 
   private readonly caches = new Map<string, CountedCache>();
 
+  private readonly circuitSkips = new Counter({
+    name: 'passcode_sms_circuit_skips_total',
+    help: 'Sends that skipped a provider account whose circuit was open (its recent calls mostly failed), by account.',
+    labelNames: ['account'] as const,
+    registers: [],
+  });
+
+  private circuits: () => Array<{ account: string; open: boolean }> = () => [];
+
   constructor(@Inject(APP_CONFIG) config: AppConfig, @InjectDataSource() ds: DataSource) {
     this.enabled = config.metrics.enabled;
     if (!this.enabled) return;
@@ -132,7 +141,21 @@ export class Metrics {
         this.set({ state: 'waiting' }, p ? p.waitingCount : 0);
       },
     });
-    const all: Array<Parameters<Registry['registerMetric']>[0]> = [this.sends, this.providerDuration, this.deliveries, this.deliveryDuration, this.checks, this.refusals, this.fraudChanges, this.httpRequests, this.httpDuration, lookups, pool];
+    const circuits = () => this.circuits();
+    const circuitOpen = new Gauge({
+      name: 'passcode_sms_circuit_open',
+      help: 'Whether a provider account\'s circuit is open or half-open (1) or closed (0) in this instance, by account.',
+      labelNames: ['account'] as const,
+      registers: [],
+      collect() {
+        this.reset();
+        for (const c of circuits()) this.set({ account: c.account }, c.open ? 1 : 0);
+      },
+    });
+    const all: Array<Parameters<Registry['registerMetric']>[0]> = [
+      this.sends, this.providerDuration, this.deliveries, this.deliveryDuration, this.checks, this.refusals, this.fraudChanges, this.httpRequests, this.httpDuration, lookups, pool,
+      this.circuitSkips, circuitOpen,
+    ];
     for (const metric of all) this.registry.registerMetric(metric);
     collectDefaultMetrics({ register: this.registry });
   }
@@ -175,6 +198,16 @@ export class Metrics {
   }
 
   /** Counts a cache's lookups under `name` from now on (read when scraped). */
+  /** The provider circuits' states, read at each scrape. */
+  watchCircuits(source: () => Array<{ account: string; open: boolean }>): void {
+    this.circuits = source;
+  }
+
+  /** A send skipped the account: its circuit was open. */
+  smsCircuitSkipped(account: string): void {
+    if (this.enabled) this.circuitSkips.inc({ account });
+  }
+
   countCache(name: string, cache: CountedCache): void {
     this.caches.set(name, cache);
   }

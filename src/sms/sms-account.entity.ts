@@ -1,7 +1,9 @@
 import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
 
-export type SmsProviderName = 'aliyun' | 'console';
-export const SMS_PROVIDER_NAMES: readonly SmsProviderName[] = ['aliyun', 'console'];
+export type SmsProviderName = 'aliyun' | 'tencent' | 'twilio' | 'console';
+export const SMS_PROVIDER_NAMES: readonly SmsProviderName[] = Object.keys(
+  { aliyun: 1, tencent: 1, twilio: 1, console: 1 } satisfies Record<SmsProviderName, 1>,
+) as SmsProviderName[];
 export type SmsEntityStatus = 'enabled' | 'disabled';
 
 /** A provider account: who sends, with which (encrypted) credentials. Shared by every app that binds it. */
@@ -16,13 +18,21 @@ export class SmsAccountEntity {
   @Column({ type: 'varchar' })
   provider: SmsProviderName;
 
-  /** AES-256-GCM of `{access_key_id, access_key_secret}` JSON, associated data `sms_account:<id>:credentials`. */
+  /**
+   * AES-256-GCM of the provider type's credentials as JSON (aliyun
+   * `{access_key_id, access_key_secret}`, tencent `{secret_id, secret_key}`, twilio
+   * `{account_sid, auth_token}`; see PROVIDER_ACCOUNTS), associated data `sms_account:<id>:credentials`.
+   */
   @Column({ name: 'credentials_enc', type: 'text', nullable: true })
   credentialsEnc: string | null;
 
-  /** What the admin API shows of the AccessKey id (`LTAI****abcd`). */
+  /** What the admin API shows of the credentials' public id (`LTAI****abcd`): AccessKey id, SecretId or Account SID. */
   @Column({ name: 'access_key_id_masked', type: 'varchar', nullable: true })
   accessKeyIdMasked: string | null;
+
+  /** The provider type's plain settings (tencent `sdk_app_id`, `region`; twilio `from` or `messaging_service_sid`), shown on read. */
+  @Column({ type: 'jsonb' })
+  settings: Record<string, string>;
 
   @Column({ type: 'varchar', nullable: true })
   endpoint: string | null;

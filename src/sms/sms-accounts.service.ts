@@ -4,7 +4,8 @@ import { type Actor } from '../audit/actor.js';
 import { Clock } from '../common/clock/clock.js';
 import { SecretBox } from '../common/crypto/secret-box.js';
 import { DomainError } from '../common/errors/domain-error.js';
-import { SmsAccountEntity, type SmsEntityStatus } from './sms-account.entity.js';
+import { checkAccountConfig, PROVIDER_ACCOUNTS } from './providers/provider-accounts.js';
+import { SmsAccountEntity, type SmsEntityStatus, type SmsProviderName } from './sms-account.entity.js';
 import { SmsConfigChanges } from './sms-config-changes.js';
 import { credentialsAad, maskAccessKeyId, type SmsCredentials } from './sms-credentials.js';
 import { CreateSmsAccountDto, UpdateSmsAccountDto } from './sms.dto.js';
@@ -21,18 +22,25 @@ export class SmsAccountsService {
     private readonly changes: SmsConfigChanges,
   ) {}
 
-  /** Creates a provider account; aliyun accounts need both AccessKey parts. Credentials are sealed and never shown again. */
+  /**
+   * Creates a provider account, its credentials and settings checked against its
+   * type (PROVIDER_ACCOUNTS; VALIDATION_FAILED naming the field). Credentials are
+   * sealed and never shown again.
+   */
   async create(actor: Actor, dto: CreateSmsAccountDto) {
-    if (dto.provider === 'aliyun' && (!dto.access_key_id || !dto.access_key_secret)) {
-      const field = dto.access_key_id ? 'access_key_secret' : 'access_key_id';
-      throw new DomainError('VALIDATION_FAILED', { field, constraint: 'isNotEmpty', message: `${field} is required for aliyun accounts` });
+    const credentials = this.credentialsOf(dto.provider, dto);
+    const settings = dto.settings ?? {};
+    if (credentials === undefined && PROVIDER_ACCOUNTS[dto.provider].credentialsRequired) {
+      const field = dto.provider === 'aliyun' ? 'access_key_id' : 'credentials';
+      throw new DomainError('VALIDATION_FAILED', { field, constraint: 'isNotEmpty', message: `${field} is required for ${dto.provider} accounts` });
     }
-    this.requireKeyPair(dto.access_key_id, dto.access_key_secret);
+    checkAccountConfig(dto.provider, credentials, settings);
     const now = this.clock.now();
     const a = Object.assign(new SmsAccountEntity(), {
       id: randomUUID(),
       name: dto.name,
       provider: dto.provider,
+      settings,
       endpoint: dto.endpoint ?? null,
       protocol: dto.protocol ?? 'https',
       timeoutMs: dto.timeout_ms ?? null,
@@ -40,8 +48,8 @@ export class SmsAccountsService {
       createdAt: now,
       updatedAt: now,
     });
-    this.setCredentials(a, dto.access_key_id, dto.access_key_secret);
-    const details = { name: a.name, provider: a.provider, access_key_id: a.accessKeyIdMasked, endpoint: a.endpoint, protocol: a.protocol };
+    this.setCredentials(a, credentials);
+    const details = { name: a.name, provider: a.provider, access_key_id: a.accessKeyIdMasked, settings: a.settings, endpoint: a.endpoint, protocol: a.protocol };
     return smsAccountView(await this.changes.insert(actor, 'sms_account.create', a, details));
   }
 
@@ -55,19 +63,21 @@ export class SmsAccountsService {
     return smsAccountView(await this.repo.getAccount(id));
   }
 
-  /** Changes an account; a new AccessKey replaces the old one whole (write-only). */
+  /** Changes an account; new credentials replace the old ones whole (write-only), new settings replace the settings whole. */
   async update(actor: Actor, id: string, dto: UpdateSmsAccountDto) {
-    this.requireKeyPair(dto.access_key_id, dto.access_key_secret);
     const saved = await this.changes.mutate(actor, 'sms_account.update', (m) => this.repo.getAccount(id, m, true), (a) => {
+      const credentials = this.credentialsOf(a.provider, dto);
+      checkAccountConfig(a.provider, credentials, dto.settings ?? a.settings);
       const changed: Record<string, unknown> = {};
+      if (dto.settings != null) a.settings = changed.settings = dto.settings;
       if (dto.name !== undefined) a.name = changed.name = dto.name;
       if (dto.endpoint !== undefined) a.endpoint = changed.endpoint = dto.endpoint;
       if (dto.protocol !== undefined) a.protocol = changed.protocol = dto.protocol ?? 'https';
       if (dto.timeout_ms !== undefined) a.timeoutMs = changed.timeout_ms = dto.timeout_ms;
-      if (dto.access_key_id && dto.access_key_secret) {
-        this.setCredentials(a, dto.access_key_id, dto.access_key_secret);
-        changed.access_key_id = a.accessKeyIdMasked;
-        changed.access_key_secret = 'replaced';
+      if (credentials !== undefined) {
+        this.setCredentials(a, credentials);
+        changed.credential_id = a.accessKeyIdMasked;
+        changed.credentials = 'replaced';
       }
       return changed;
     });
@@ -79,21 +89,36 @@ export class SmsAccountsService {
     return smsAccountView(await this.changes.setStatus(actor, 'sms_account', status, (m) => this.repo.getAccount(id, m, true)));
   }
 
-  private requireKeyPair(id: string | undefined, secret: string | undefined): void {
-    if (Boolean(id) !== Boolean(secret)) {
+  /**
+   * The credentials a request gives: `credentials`, or aliyun's AccessKey as the
+   * top-level `access_key_id` + `access_key_secret` (the API before provider types;
+   * both halves together, and not beside `credentials`). Undefined when none.
+   */
+  private credentialsOf(provider: SmsProviderName, dto: { credentials?: Record<string, string>; access_key_id?: string; access_key_secret?: string }) {
+    const { access_key_id: id, access_key_secret: secret } = dto;
+    if (id === undefined && secret === undefined) return dto.credentials;
+    if (!id || !secret) {
       const field = id ? 'access_key_secret' : 'access_key_id';
       throw new DomainError('VALIDATION_FAILED', { field, constraint: 'isNotEmpty', message: 'access_key_id and access_key_secret go together' });
     }
+    if (provider !== 'aliyun') {
+      throw new DomainError('VALIDATION_FAILED', { field: id !== undefined ? 'access_key_id' : 'access_key_secret', constraint: 'isEmpty', message: `${provider} accounts take their keys in credentials` });
+    }
+    if (dto.credentials !== undefined) {
+      throw new DomainError('VALIDATION_FAILED', { field: 'credentials', constraint: 'isEmpty', message: 'give credentials or access_key_id and access_key_secret, not both' });
+    }
+    return { access_key_id: id, access_key_secret: secret };
   }
 
-  private setCredentials(a: SmsAccountEntity, keyId: string | undefined, secret: string | undefined): void {
-    if (!keyId || !secret) {
+  private setCredentials(a: SmsAccountEntity, credentials: Record<string, string> | undefined): void {
+    if (credentials === undefined || Object.keys(credentials).length === 0) {
       a.credentialsEnc ??= null;
       a.accessKeyIdMasked ??= null;
       return;
     }
-    const creds: SmsCredentials = { access_key_id: keyId, access_key_secret: secret };
+    const creds: SmsCredentials = { ...credentials };
     a.credentialsEnc = this.box.encrypt(JSON.stringify(creds), credentialsAad(a.id));
-    a.accessKeyIdMasked = maskAccessKeyId(keyId);
+    const idField = PROVIDER_ACCOUNTS[a.provider].credentialId;
+    a.accessKeyIdMasked = idField ? maskAccessKeyId(creds[idField]) : null;
   }
 }

@@ -4,6 +4,7 @@ import { type Actor } from '../audit/actor.js';
 import { CurrentActor, CurrentOperator } from '../auth/current-actor.decorator.js';
 import { OperatorAuthGuard } from '../auth/operator-auth.guard.js';
 import { SmsAccountsService } from './sms-accounts.service.js';
+import { SmsCircuitBreaker } from './sms-circuit-breaker.js';
 import {
   CreateSmsAccountDto, CreateSmsSignatureDto, CreateSmsTemplateDto, ListSmsMessagesQuery, UpdateSmsAccountDto, UpdateSmsTemplateDto,
 } from './sms.dto.js';
@@ -11,7 +12,7 @@ import { AnyOperator, assertScoped, type OperatorPrincipal, OwnersOnly } from '.
 import { ApiData } from '../openapi/api-data.decorator.js';
 import { ApiErrors } from '../openapi/api-errors.decorator.js';
 import {
-  SmsAccountData, SmsAccountListData, SmsMessageListData, SmsSignatureData, SmsSignatureListData, SmsTemplateData, SmsTemplateListData,
+  SmsAccountData, SmsAccountListData, SmsHealthData, SmsMessageListData, SmsSignatureData, SmsSignatureListData, SmsTemplateData, SmsTemplateListData,
 } from './sms-responses.dto.js';
 import { SmsLogService } from './sms-log.service.js';
 import { SmsReceiptTokenData } from './sms-receipts.dto.js';
@@ -29,6 +30,7 @@ export class SmsAdminController {
     private readonly templates: SmsTemplatesService,
     private readonly log: SmsLogService,
     private readonly receipts: SmsReceiptsService,
+    private readonly breaker: SmsCircuitBreaker,
   ) {}
 
   /** Creates a provider account; credentials are write-only. */
@@ -184,6 +186,20 @@ export class SmsAdminController {
   @ApiErrors('SMS_TEMPLATE_NOT_FOUND')
   disableTemplate(@CurrentActor() actor: Actor, @Param('id') id: string) {
     return this.templates.setStatus(actor, id, 'disabled');
+  }
+
+  @Get('health')
+  @AnyOperator()
+  @ApiOperation({
+    summary: 'Provider health',
+    description:
+      'Each provider account\'s circuit in the answering instance (each instance judges by its own calls): `open` when at least 5 of its calls ' +
+      'in the last minute, and half of them or more, were transient refusals or unknown outcomes; an open account is skipped for 30 s while another ' +
+      'route may send, then one call tries it (`half_open`) and closes the circuit unless it fails.',
+  })
+  @ApiData(SmsHealthData)
+  health() {
+    return { items: this.breaker.list() };
   }
 
   /** The send log: one row per attempt, newest first. */

@@ -4,12 +4,13 @@ import { type Actor } from '../audit/actor.js';
 import { CurrentActor } from '../auth/current-actor.decorator.js';
 import { OperatorAuthGuard } from '../auth/operator-auth.guard.js';
 import { SmsBindingsService } from './sms-bindings.service.js';
-import { PutSmsBindingDto, SmsTestSendDto } from './sms.dto.js';
+import { PutSmsBindingDto, PutSmsRoutesDto, SmsTestSendDto } from './sms.dto.js';
+import { SmsRoutesService } from './sms-routes.service.js';
 import { ChangesApp, ReadsApp } from '../operators/operator-access.js';
 import { ApiData } from '../openapi/api-data.decorator.js';
 import { ApiErrors } from '../openapi/api-errors.decorator.js';
 import { SMS_DELIVERY } from '../openapi/error-groups.js';
-import { SmsBindingData, SmsBindingListData, SmsTestSendData } from './sms-responses.dto.js';
+import { SmsBindingData, SmsBindingListData, SmsRoutesData, SmsRoutesListData, SmsTestSendData } from './sms-responses.dto.js';
 import { SmsTestSendService } from './sms-test-send.service.js';
 
 @ApiTags('admin: sms')
@@ -19,6 +20,7 @@ export class SmsAppAdminController {
   constructor(
     private readonly bindings: SmsBindingsService,
     private readonly testSend: SmsTestSendService,
+    private readonly routes: SmsRoutesService,
   ) {}
 
   @Get('bindings')
@@ -47,6 +49,41 @@ export class SmsAppAdminController {
   @ApiErrors('APP_NOT_FOUND', 'SMS_NOT_CONFIGURED')
   async deleteBinding(@CurrentActor() actor: Actor, @Param('id') id: string, @Param('scene') scene: string) {
     await this.bindings.delete(actor, id, scene);
+    return null;
+  }
+
+  @Get('routes')
+  @ReadsApp('id')
+  @ApiOperation({ summary: 'List scene routes', description: 'Each scene of the app that has routes, with them in the order they are tried.' })
+  @ApiData(SmsRoutesListData)
+  @ApiErrors('APP_NOT_FOUND')
+  listRoutes(@Param('id') id: string) {
+    return this.routes.list(id);
+  }
+
+  @Put('routes/:scene')
+  @ChangesApp('id')
+  @ApiOperation({
+    summary: 'Set a scene\'s routes',
+    description:
+      'Replaces the scene\'s ordered routes. Each names a template and (but for twilio) a signature of one account, and optionally the destination ' +
+      'countries it serves. A send takes the routes serving its destination in order and fails over to the next one only when no message can have ' +
+      'left and another account may succeed (an account problem or a transient refusal; never on an unknown outcome, a refused number or a rate limit). ' +
+      'A scene with routes ignores its binding.',
+  })
+  @ApiData(SmsRoutesData)
+  @ApiErrors('APP_NOT_FOUND', 'SMS_TEMPLATE_NOT_FOUND', 'SMS_SIGNATURE_NOT_FOUND', 'SMS_BINDING_ACCOUNT_MISMATCH', 'SMS_BINDING_TYPE_MISMATCH')
+  putRoutes(@CurrentActor() actor: Actor, @Param('id') id: string, @Param('scene') scene: string, @Body() dto: PutSmsRoutesDto) {
+    return this.routes.put(actor, id, scene, dto);
+  }
+
+  @Delete('routes/:scene')
+  @ChangesApp('id')
+  @ApiOperation({ summary: 'Remove a scene\'s routes', description: 'The scene sends by its binding again (SMS_NOT_CONFIGURED when it has none).' })
+  @ApiData(null)
+  @ApiErrors('APP_NOT_FOUND', 'SMS_NOT_CONFIGURED')
+  async deleteRoutes(@CurrentActor() actor: Actor, @Param('id') id: string, @Param('scene') scene: string) {
+    await this.routes.delete(actor, id, scene);
     return null;
   }
 

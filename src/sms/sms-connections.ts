@@ -37,8 +37,8 @@ export class SmsConnections {
     return {
       id: account.id,
       provider: account.provider,
-      accessKeyId: creds?.access_key_id ?? null,
-      accessKeySecret: creds?.access_key_secret ?? null,
+      credentials: creds,
+      settings: account.settings ?? {},
       endpoint: account.endpoint,
       protocol: account.protocol,
       timeoutMs: account.timeoutMs ?? this.config.sms.timeoutMs,

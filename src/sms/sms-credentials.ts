@@ -1,8 +1,5 @@
-/** An account's AccessKey, as sealed in `sms_accounts.credentials_enc`. */
-export interface SmsCredentials {
-  access_key_id: string;
-  access_key_secret: string;
-}
+/** An account's credentials as sealed in `sms_accounts.credentials_enc`: the fields of its provider type (PROVIDER_ACCOUNTS). */
+export type SmsCredentials = Record<string, string>;
 
 /** The AAD that binds an account's sealed credentials to that account. */
 export function credentialsAad(accountId: string): string {

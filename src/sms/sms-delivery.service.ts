@@ -1,27 +1,30 @@
 import { performance } from 'node:perf_hooks';
 import { Injectable } from '@nestjs/common';
+import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import { PinoLogger } from 'nestjs-pino';
 import { Clock } from '../common/clock/clock.js';
 import { DomainError } from '../common/errors/domain-error.js';
 import { type ErrorName } from '../common/errors/error-registry.js';
 import { Metrics } from '../metrics/metrics.js';
 import { renderTemplate } from './providers/render-template.js';
-import { type SmsAccountConnection, type SmsProviderOutcome, type SmsRefused } from './providers/sms-provider.js';
+import { mayFailOver, type SmsAccountConnection, type SmsProviderOutcome, type SmsRefused } from './providers/sms-provider.js';
 import { SmsProviderRegistry } from './providers/sms-provider.registry.js';
 import { type SmsAccountEntity } from './sms-account.entity.js';
 import { type NewSmsMessage, type SmsMessageStatus } from './sms-message.entity.js';
 import { type SmsDelivery, SmsSender, type SmsSendRequest, type SmsSendResult } from './sms-sender.js';
 import { type SmsSignatureEntity } from './sms-signature.entity.js';
 import { type SmsTemplateEntity } from './sms-template.entity.js';
+import { SmsCircuitBreaker } from './sms-circuit-breaker.js';
+import { chooseTemplate, countryLocale } from './sms-locale.js';
 import { SmsConnections } from './sms-connections.js';
 import { SmsRouteCache } from './sms-route-cache.js';
-import { SmsRepository } from './sms.repository.js';
+import { type SendPlan, SmsRepository } from './sms.repository.js';
 
-/** One account's template and signature, as a binding names them. */
+/** One account's template and signature, as a route or a binding names them (no signature: a provider that sends without one). */
 interface Route {
   account: SmsAccountEntity;
   template: SmsTemplateEntity;
-  signature: SmsSignatureEntity;
+  signature: SmsSignatureEntity | null;
 }
 
 /** The send-log status of each provider outcome. */
@@ -31,12 +34,15 @@ const LOG_STATUS: Record<'accepted' | 'refused' | 'unknown', SmsMessageStatus> =
 const TIMEOUT_SLACK_MS = 250;
 
 /**
- * Sends SMS: resolves an app's binding for a scene, checks that what it names is
- * enabled, writes the first attempt's send-log row (in the caller's transaction
- * when it has one), calls the provider (outside any transaction, bounded in time),
- * completes the row and fails over once to the fallback account on a transient
- * refusal. An unknown outcome (a timeout, a connection lost after the
+ * Sends SMS, the route planner: resolves an app's routes for a scene and the
+ * destination (or its binding), checks that what the first names is enabled,
+ * writes the first attempt's send-log row (in the caller's transaction when it
+ * has one), calls the provider (outside any transaction, bounded in time),
+ * completes the row and fails over to the next route on a refusal where no message
+ * can have left and another account may succeed (mayFailOver: the account or a
+ * transient refusal). An unknown outcome (a timeout, a connection lost after the
  * request was written) never fails over: the first message may still arrive.
+ * Every attempt is a send-log row, numbered.
  */
 @Injectable()
 export class SmsDeliveryService extends SmsSender {
@@ -48,26 +54,40 @@ export class SmsDeliveryService extends SmsSender {
     private readonly routes: SmsRouteCache,
     private readonly logger: PinoLogger,
     private readonly metrics: Metrics,
+    private readonly breaker: SmsCircuitBreaker,
   ) {
     super();
     this.logger.setContext('SmsDeliveryService');
   }
 
-  /** The app's route for the scene, checked, with its first send-log row ready (see SmsSender). */
+  /**
+   * The app's routes for the scene that serve the destination, the first usable one
+   * checked, with its first send-log row ready (see SmsSender). A scene with routes
+   * sends by them, in order, skipping those restricted to other countries; a scene
+   * without routes sends by its binding (primary, then the fallback).
+   */
   async prepare(req: SmsSendRequest): Promise<SmsDelivery> {
-    const found = await this.routes.get(req, () => this.repo.findBindingRoute(req.appId, req.scene));
-    if (!found) {
+    const plan = await this.routes.get(req, () => this.repo.findSendPlan(req.appId, req.scene));
+    if (!plan) {
       await this.logRefusal(req, null, 'SMS_NOT_CONFIGURED');
       throw new DomainError('SMS_NOT_CONFIGURED', { message: `no SMS binding for scene ${req.scene}` });
     }
-    const { binding, template, signature, account } = found;
-    // Something gone between the admin change and now: look each up again to name what is missing.
-    const primary = template && signature && account ? { template, signature, account } : await this.loadRoute(binding.templateId, binding.signatureId);
-    const refusal = routeRefusal(primary);
-    if (refusal) {
-      await this.logRefusal(req, primary, refusal);
+    const candidates = await this.candidates(req, plan);
+    if (!candidates.length) {
+      await this.logRefusal(req, null, 'SMS_NOT_CONFIGURED');
+      throw new DomainError('SMS_NOT_CONFIGURED', { message: `no SMS route of scene ${req.scene} serves ${destinationCountry(req) ?? 'this number'}` });
+    }
+    // The first usable route sends (one whose circuit is open only when no other is usable);
+    // when none is usable, the first one's refusal is the answer. A binding's disabled primary refuses, as it always did.
+    const first = await candidates[0]();
+    const picked = plan.kind === 'binding' && routeRefusal(first) ? null : await this.pick(candidates, 0);
+    if (!picked) {
+      const refusal = routeRefusal(first)!;
+      await this.logRefusal(req, first, refusal);
       throw new DomainError(refusal);
     }
+    const primary = picked.route;
+    let index = picked.index;
     let firstRow: string | undefined;
     return {
       record: async (tx) => {
@@ -75,18 +95,64 @@ export class SmsDeliveryService extends SmsSender {
       },
       deliver: async () => {
         if (firstRow === undefined) throw new Error('SmsDelivery.deliver() before record()');
-        const first = await this.attempt(req, primary, firstRow);
-        if (first.ok) return first.result;
-        if (!first.refusal.transient || !binding.fallbackTemplateId || !binding.fallbackSignatureId) throw toDomainError(first);
-
-        const fallback = await this.loadRoute(binding.fallbackTemplateId, binding.fallbackSignatureId);
-        // A disabled fallback is no way out: report what the primary answered.
-        if (routeRefusal(fallback)) throw toDomainError(first);
-        const second = await this.attempt(req, fallback, (await this.repo.insertMessage(this.sendingRow(req, fallback, 2))).id);
-        if (second.ok) return second.result;
-        throw toDomainError(second);
+        let route = primary;
+        let rowId = firstRow;
+        for (let attempt = 1; ; attempt++) {
+          const outcome = await this.attempt(req, route, rowId);
+          if (outcome.ok) return outcome.result;
+          if (!mayFailOver(outcome.refusal)) throw toDomainError(outcome);
+          // The next route still usable; a disabled one is no way out. None left: report what the last one answered.
+          const next = await this.pick(candidates, index + 1);
+          if (!next) throw toDomainError(outcome);
+          ({ route, index } = next);
+          rowId = (await this.repo.insertMessage(this.sendingRow(req, route, attempt + 1))).id;
+        }
       },
     };
+  }
+
+  /**
+   * The first usable route from `from` on (enabled throughout) whose circuit admits
+   * a call, the ones skipped for an open circuit counted; when every usable route's
+   * circuit is open, the first of them (a route that may fail beats none). Null when
+   * none is usable.
+   */
+  private async pick(candidates: ReadonlyArray<() => Promise<Route>>, from: number): Promise<{ route: Route; index: number } | null> {
+    let firstOpen: { route: Route; index: number } | null = null;
+    const skipped: string[] = [];
+    for (let i = from; i < candidates.length; i++) {
+      const route = await candidates[i]();
+      if (routeRefusal(route)) continue;
+      if (this.breaker.admits(route.account.id)) {
+        for (const account of skipped) this.breaker.skipped(account);
+        return { route, index: i };
+      }
+      firstOpen ??= { route, index: i };
+      skipped.push(route.account.id);
+    }
+    return firstOpen;
+  }
+
+  /**
+   * The routes a send may take, in order, each loaded when it is needed: a route
+   * plan's routes that serve the destination, or a binding's primary (looked up
+   * again when a concurrent change removed a part, to name what is missing) and its
+   * fallback (loaded only for a failover, as it always was).
+   */
+  private async candidates(req: SmsSendRequest, plan: SendPlan): Promise<Array<() => Promise<Route>>> {
+    if (plan.kind === 'routes') {
+      const country = destinationCountry(req);
+      // The language: the caller's, else the destination country's; a route without a template in it sends its own.
+      const wanted = [req.locale, countryLocale(country)];
+      return plan.routes
+        .filter((r) => r.route.countries === null || (country !== undefined && r.route.countries.includes(country)))
+        .map((r) => async () => ({ account: r.account, template: chooseTemplate(r.template, r.localized, wanted), signature: r.signature }));
+    }
+    const { binding, template, signature, account } = plan.binding;
+    const primary: Route = template && signature && account ? { template, signature, account } : await this.loadRoute(binding.templateId, binding.signatureId);
+    const { fallbackTemplateId, fallbackSignatureId } = binding;
+    const fallback = fallbackTemplateId && fallbackSignatureId ? [() => this.loadRoute(fallbackTemplateId, fallbackSignatureId)] : [];
+    return [async () => primary, ...fallback];
   }
 
   private async loadRoute(templateId: string, signatureId: string): Promise<Route> {
@@ -112,14 +178,18 @@ export class SmsDeliveryService extends SmsSender {
     const started = performance.now();
     const outcome = await this.callProvider(account, {
       phone: req.phone,
-      signName: signature.signName,
+      signName: signature?.signName ?? '',
       templateCode: template.templateCode,
       params,
-      ...(template.content ? { text: `【${signature.signName}】${renderTemplate(template.content, params)}` } : {}),
+      ...(template.content
+        ? { text: `${signature ? `【${signature.signName}】` : ''}${renderTemplate(template.content, params)}`, body: renderTemplate(template.content, params) }
+        : {}),
     });
     const elapsedMs = performance.now() - started;
     const latencyMs = Math.round(elapsedMs);
     const kind = outcome.ok ? 'accepted' : outcome.unknown ? 'unknown' : 'refused';
+    // The account's health: transient refusals and unknown outcomes count against it, any answer else for it.
+    this.breaker.record(account.id, outcome.ok || (!outcome.unknown && !outcome.transient) ? 'ok' : 'failed');
     this.metrics.smsSent({
       app: req.appId,
       scene: req.scene,
@@ -156,7 +226,7 @@ export class SmsDeliveryService extends SmsSender {
    */
   private async callProvider(
     account: SmsAccountEntity,
-    message: { phone: string; signName: string; templateCode: string; params: Record<string, string>; text?: string },
+    message: { phone: string; signName: string; templateCode: string; params: Record<string, string>; text?: string; body?: string },
   ): Promise<SmsProviderOutcome> {
     let connection: SmsAccountConnection;
     try {
@@ -190,7 +260,7 @@ export class SmsDeliveryService extends SmsSender {
   }
 
   /** The row of an attempt about to call the provider. */
-  private sendingRow(req: SmsSendRequest, route: Route, attempt: 1 | 2): NewSmsMessage {
+  private sendingRow(req: SmsSendRequest, route: Route, attempt: number): NewSmsMessage {
     return { ...this.baseRow(req, route, attempt), status: 'sending', error: null, completedAt: null };
   }
 
@@ -200,7 +270,7 @@ export class SmsDeliveryService extends SmsSender {
     await this.repo.insertMessage({ ...this.baseRow(req, route, 1), status: 'failed', error, completedAt: now });
   }
 
-  private baseRow(req: SmsSendRequest, route: Route | null, attempt: 1 | 2): Omit<NewSmsMessage, 'status' | 'error' | 'completedAt'> {
+  private baseRow(req: SmsSendRequest, route: Route | null, attempt: number): Omit<NewSmsMessage, 'status' | 'error' | 'completedAt'> {
     return {
       appId: req.appId,
       scene: req.scene,
@@ -211,7 +281,7 @@ export class SmsDeliveryService extends SmsSender {
       provider: route?.account.provider ?? null,
       accountId: route?.account.id ?? null,
       templateCode: route?.template.templateCode ?? null,
-      signName: route?.signature.signName ?? null,
+      signName: route?.signature?.signName ?? null,
       bizId: null,
       providerCode: null,
       providerMessage: null,
@@ -224,9 +294,14 @@ export class SmsDeliveryService extends SmsSender {
 /** Why a route must not be used, checked before any provider call. */
 function routeRefusal(route: Route): ErrorName | null {
   if (route.account.status !== 'enabled') return 'SMS_ACCOUNT_DISABLED';
-  if (route.signature.status !== 'enabled') return 'SMS_SIGNATURE_DISABLED';
+  if (route.signature && route.signature.status !== 'enabled') return 'SMS_SIGNATURE_DISABLED';
   if (route.template.status !== 'enabled') return 'SMS_TEMPLATE_DISABLED';
   return null;
+}
+
+/** The destination's ISO 3166-1 region: the caller's, else read from the number. */
+function destinationCountry(req: SmsSendRequest): string | undefined {
+  return req.country ?? parsePhoneNumberFromString(req.phone)?.country;
 }
 
 /** The caller's `code` goes under the template's own parameter name. */

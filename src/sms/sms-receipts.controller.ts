@@ -3,7 +3,7 @@ import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { RawResponse } from '../common/http/enveloping-fastify.adapter.js';
 import { ApiData } from '../openapi/api-data.decorator.js';
 import { ApiErrors } from '../openapi/api-errors.decorator.js';
-import { MAX_REPORTS_PER_PUSH } from './providers/aliyun-receipts.js';
+import { MAX_REPORTS_PER_PUSH } from './providers/aliyun/aliyun-receipts.js';
 import { AliyunReceiptAckData, AliyunStatusReportDoc } from './sms-receipts.dto.js';
 import { SmsReceiptsService } from './sms-receipts.service.js';
 

@@ -2,7 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 
 /*
  * The status-report push's body and answers, for the published OpenAPI document.
- * The body is checked by parseAliyunReports (providers/aliyun-receipts.ts), which
+ * The body is checked by parseAliyunReports (providers/aliyun/aliyun-receipts.ts), which
  * bounds it before anything reads it; these classes only describe it.
  */
 

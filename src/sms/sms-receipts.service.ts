@@ -7,7 +7,7 @@ import { randomString, safeEqual, sha256Hex } from '../common/crypto/hashing.js'
 import { DomainError } from '../common/errors/domain-error.js';
 import { EventPublisher } from '../events/event-publisher.js';
 import { Metrics } from '../metrics/metrics.js';
-import { ALIYUN_RECEIPT_ACK, e164Candidates, parseAliyunReports } from './providers/aliyun-receipts.js';
+import { ALIYUN_RECEIPT_ACK, e164Candidates, parseAliyunReports } from './providers/aliyun/aliyun-receipts.js';
 import { SmsConfigChanges } from './sms-config-changes.js';
 import { type DeliveryOutcome, type RecordedDelivery, SmsRepository } from './sms.repository.js';
 

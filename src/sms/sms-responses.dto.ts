@@ -3,9 +3,10 @@ import { ERROR_NAMES, type ErrorName } from '../common/errors/error-registry.js'
 import { SCENES, type Scene } from '../common/scenes.js';
 import { type Assignable } from '../openapi/same-shape.js';
 import { SMS_PROVIDER_NAMES, type SmsEntityStatus, type SmsProviderName } from './sms-account.entity.js';
+import { type CircuitView } from './sms-circuit-breaker.js';
 import { SMS_DELIVERY_STATUSES, type SmsDeliveryStatus, type SmsMessageStatus } from './sms-message.entity.js';
 import { SMS_MESSAGE_TYPES, type SmsMessageType } from './sms-signature.entity.js';
-import { type smsAccountView, type smsBindingView, type smsMessageView, type smsSignatureView, type smsTemplateView } from './sms.views.js';
+import { type smsAccountView, type smsBindingView, type smsMessageView, type smsRoutesView, type smsSignatureView, type smsTemplateView } from './sms.views.js';
 
 /*
  * What the admin SMS endpoints answer as `data` (sms.views.ts), for the published
@@ -20,7 +21,9 @@ export class SmsAccountData {
   @ApiProperty({ format: 'uuid' }) id: string;
   @ApiProperty({ example: 'Aliyun main' }) name: string;
   @ApiProperty({ enum: SMS_PROVIDER_NAMES }) provider: SmsProviderName;
-  @ApiProperty({ type: 'string', nullable: true, description: 'masked', example: 'LTAI****abcd' }) access_key_id: string | null;
+  @ApiProperty({ type: 'string', nullable: true, description: 'the credentials\' public id, masked (kept for aliyun clients; the same as credential_id)', example: 'LTAI****abcd' }) access_key_id: string | null;
+  @ApiProperty({ type: 'string', nullable: true, description: 'the credentials\' public id (AccessKey id, SecretId, Account SID), masked', example: 'LTAI****abcd' }) credential_id: string | null;
+  @ApiProperty({ type: 'object', additionalProperties: { type: 'string' }, description: 'the provider type\'s plain settings', example: { sdk_app_id: '1400006666' } }) settings: Record<string, string>;
   @ApiProperty() has_credentials: boolean;
   @ApiProperty({ description: 'whether a receipt token is issued (status reports are accepted)' }) has_receipt_token: boolean;
   @ApiProperty({ type: 'string', nullable: true, description: 'host[:port]; the provider\'s default when null' }) endpoint: string | null;
@@ -57,6 +60,7 @@ export class SmsTemplateData {
   @ApiProperty({ example: 'code' }) code_param: string;
   @ApiProperty({ type: 'string', nullable: true }) content: string | null;
   @ApiProperty({ enum: SMS_MESSAGE_TYPES }) type: SmsMessageType;
+  @ApiProperty({ type: 'string', nullable: true, example: 'zh-CN', description: 'its language (BCP 47)' }) locale: string | null;
   @ApiProperty({ enum: STATUSES }) status: SmsEntityStatus;
   @ApiProperty({ format: 'date-time' }) created_at: string;
   @ApiProperty({ format: 'date-time' }) updated_at: string;
@@ -82,6 +86,37 @@ export class SmsBindingListData {
   @ApiProperty({ type: [SmsBindingData] }) items: SmsBindingData[];
 }
 
+export class SmsRouteData {
+  @ApiProperty({ type: 'integer', description: '1 is tried first' }) position: number;
+  @ApiProperty({ format: 'uuid' }) template_id: string;
+  @ApiProperty({ type: 'string', format: 'uuid', nullable: true }) signature_id: string | null;
+  @ApiProperty({ type: [String], nullable: true, description: 'the destinations\' regions it serves; null for every destination' }) countries: string[] | null;
+}
+
+export class SmsRoutesData {
+  @ApiProperty({ format: 'uuid' }) app_id: string;
+  @ApiProperty({ enum: SCENES }) scene: string;
+  @ApiProperty({ type: [SmsRouteData] }) routes: SmsRouteData[];
+}
+
+export class SmsRoutesListData {
+  @ApiProperty({ type: [SmsRoutesData] }) items: SmsRoutesData[];
+}
+
+/** One provider account's circuit in the answering instance. */
+export class SmsCircuitData {
+  @ApiProperty({ format: 'uuid' }) account_id: string;
+  @ApiProperty({ enum: ['closed', 'open', 'half_open'], description: 'open: skipped while another route may send; half_open: the next call tries it' }) state: 'closed' | 'open' | 'half_open';
+  @ApiProperty({ type: 'integer', description: 'calls of the last minute (since the circuit last closed or opened)' }) calls: number;
+  @ApiProperty({ type: 'integer', description: 'of them transient refusals or unknown outcomes' }) failures: number;
+  @ApiProperty({ type: 'string', format: 'date-time', nullable: true }) opened_at: string | null;
+  @ApiProperty({ type: 'string', format: 'date-time', nullable: true, description: 'when one call may try it again' }) retry_at: string | null;
+}
+
+export class SmsHealthData {
+  @ApiProperty({ type: [SmsCircuitData] }) items: SmsCircuitData[];
+}
+
 /** One provider call of the send log. */
 export class SmsMessageData {
   @ApiProperty({ format: 'uuid' }) id: string;
@@ -89,7 +124,7 @@ export class SmsMessageData {
   @ApiProperty({ enum: SCENES }) scene: Scene;
   @ApiProperty({ description: 'E.164', example: '+8613800138000' }) phone: string;
   @ApiProperty({ description: 'the dialect or admin action that sent it', example: 'v1' }) origin: string;
-  @ApiProperty({ type: 'integer', description: '1, or 2 for the failover' }) attempt: number;
+  @ApiProperty({ type: 'integer', description: '1, then 2, 3 … for each failover to the next route' }) attempt: number;
   @ApiProperty({ enum: SMS_PROVIDER_NAMES, nullable: true }) provider: SmsProviderName | null;
   @ApiProperty({ type: 'string', format: 'uuid', nullable: true }) account_id: string | null;
   @ApiProperty({ type: 'string', nullable: true }) template_code: string | null;
@@ -132,6 +167,10 @@ export type _SmsViewsDocumented = [
   Assignable<SmsTemplateData, View<typeof smsTemplateView>>,
   Assignable<View<typeof smsBindingView>, SmsBindingData>,
   Assignable<SmsBindingData, View<typeof smsBindingView>>,
+  Assignable<View<typeof smsRoutesView>, SmsRoutesData>,
+  Assignable<SmsRoutesData, View<typeof smsRoutesView>>,
+  Assignable<CircuitView, SmsCircuitData>,
+  Assignable<SmsCircuitData, CircuitView>,
   Assignable<View<typeof smsMessageView>, SmsMessageData>,
   Assignable<SmsMessageData, View<typeof smsMessageView>>,
 ];

@@ -10,6 +10,8 @@ export interface SmsSendRequest {
   country?: string;
   /** Template parameters; verification templates take the code, e.g. `{ code: '123456' }`. */
   params: Record<string, string>;
+  /** The language the caller asked for (BCP 47), where its dialect has a parameter for it. */
+  locale?: string;
   /** Who asked, for the send log: `v1`, `authing`, `enduser`, `oauth`, `admin-test`. */
   origin: string;
 }

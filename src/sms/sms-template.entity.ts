@@ -30,6 +30,10 @@ export class SmsTemplateEntity {
   @Column({ type: 'varchar' })
   type: SmsMessageType;
 
+  /** Its language (BCP 47: `zh-CN`, `en`), when it has one: routes choose among an account's templates of a scene by it. */
+  @Column({ type: 'varchar', nullable: true })
+  locale: string | null;
+
   @Column({ type: 'varchar' })
   status: SmsEntityStatus;
 

@@ -36,11 +36,12 @@ export class SmsTemplatesService {
       codeParam: dto.code_param ?? 'code',
       content: dto.content ?? null,
       type: dto.type ?? 'verification',
+      locale: dto.locale ?? null,
       status: 'enabled' as const,
       createdAt: now,
       updatedAt: now,
     });
-    const details = { account_id: accountId, template_code: t.templateCode, scene: t.scene, code_param: t.codeParam, type: t.type };
+    const details = { account_id: accountId, template_code: t.templateCode, scene: t.scene, code_param: t.codeParam, type: t.type, locale: t.locale };
     return smsTemplateView(await this.changes.insert(actor, 'sms_template.create', t, details, TEMPLATE_CODE_UNIQUE));
   }
 
@@ -57,6 +58,7 @@ export class SmsTemplatesService {
       if (dto.scene !== undefined) t.scene = changed.scene = dto.scene;
       if (dto.code_param !== undefined) t.codeParam = changed.code_param = dto.code_param;
       if (dto.content !== undefined) t.content = changed.content = dto.content;
+      if (dto.locale !== undefined) t.locale = changed.locale = dto.locale;
       return changed;
     });
     return smsTemplateView(saved);

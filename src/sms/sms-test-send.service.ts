@@ -29,7 +29,7 @@ export class SmsTestSendService {
     const { e164: phone, region: country } = parsePhoneInput(dto.mcode, dto.mobile);
     const params = dto.params ?? { code: String(randomInt(0, 1_000_000)).padStart(6, '0') };
     try {
-      return await this.sender.send({ appId, scene: dto.scene, phone, country, params, origin: 'admin-test' });
+      return await this.sender.send({ appId, scene: dto.scene, phone, country, params, origin: 'admin-test', ...(dto.locale ? { locale: dto.locale } : {}) });
     } finally {
       await this.ds.transaction((m) =>
         this.audit.record(m, actor, { action: 'sms.test_send', targetType: 'app', targetId: appId, details: { scene: dto.scene } }),

@@ -1,7 +1,8 @@
 import { ApiProperty, ApiPropertyOptional, IntersectionType, OmitType, PartialType } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
-  IsDateString, IsIn, IsInt, IsNotEmpty, IsObject, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min, ValidateIf,
+  ArrayMaxSize, ArrayMinSize, IsArray, IsDateString, IsIn, IsInt, IsNotEmpty, IsObject, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min, ValidateIf,
+  ValidateNested,
 } from 'class-validator';
 import { PageQuery } from '../common/http/page-query.dto.js';
 import { SCENES, type Scene } from '../common/scenes.js';
@@ -10,6 +11,8 @@ import { SMS_DELIVERY_STATUSES, type SmsDeliveryStatus, type SmsMessageStatus } 
 import { SMS_MESSAGE_TYPES, type SmsMessageType } from './sms-signature.entity.js';
 
 const ENDPOINT = /^[A-Za-z0-9.-]+(:\d{1,5})?$/;
+/** A BCP 47 language tag of the common shapes: language, optionally script and region (`en`, `zh-CN`, `zh-Hant-TW`). */
+export const LOCALE = /^[a-z]{2,3}(-[A-Z][a-z]{3})?(-([A-Z]{2}|\d{3}))?$/;
 
 /**
  * An account's fields as both its creation and its change validate them. What
@@ -25,11 +28,33 @@ class SmsAccountFields {
   @IsIn(SMS_PROVIDER_NAMES)
   provider: SmsProviderName;
 
-  @ApiPropertyOptional({ description: 'AccessKey id (aliyun); write-only, shown masked' })
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: { type: 'string' },
+    example: { secret_id: 'AKIDexample', secret_key: 'example-secret' },
+    description:
+      'The provider type\'s credentials, all fields together; write-only (the public id is shown masked, the rest never). ' +
+      'aliyun: `access_key_id`, `access_key_secret`; tencent: `secret_id`, `secret_key`; twilio: `account_sid`, `auth_token`; console: none.',
+  })
+  @IsOptional() @IsObject()
+  credentials?: Record<string, string>;
+
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: { type: 'string' },
+    example: { sdk_app_id: '1400006666', region: 'ap-guangzhou' },
+    description:
+      'The provider type\'s plain settings, shown on read. tencent: `sdk_app_id` (required), `region` (default ap-guangzhou); ' +
+      'twilio: `from` (E.164 number or alphanumeric sender id) or `messaging_service_sid`, one of the two; aliyun and console: none.',
+  })
+  @IsOptional() @IsObject()
+  settings?: Record<string, string>;
+
+  @ApiPropertyOptional({ description: 'AccessKey id (aliyun; the same as `credentials.access_key_id`); write-only, shown masked' })
   @IsOptional() @IsString() @IsNotEmpty() @MaxLength(128)
   access_key_id?: string;
 
-  @ApiPropertyOptional({ description: 'AccessKey secret (aliyun); write-only, never shown' })
+  @ApiPropertyOptional({ description: 'AccessKey secret (aliyun; the same as `credentials.access_key_secret`); write-only, never shown' })
   @IsOptional() @IsString() @IsNotEmpty() @MaxLength(256)
   access_key_secret?: string;
 
@@ -60,6 +85,12 @@ export class CreateSmsAccountDto extends SmsAccountFields {
 export class UpdateSmsAccountDto extends PartialType(OmitType(SmsAccountFields, ['provider'] as const), { skipNullProperties: false }) {
   @ApiPropertyOptional({ description: 'replaces the AccessKey; give the secret with it' })
   declare access_key_id?: string;
+
+  @ApiPropertyOptional({ type: 'object', additionalProperties: { type: 'string' }, description: 'replaces the credentials whole (every field of the type)' })
+  declare credentials?: Record<string, string>;
+
+  @ApiPropertyOptional({ type: 'object', additionalProperties: { type: 'string' }, description: 'replaces the settings whole' })
+  declare settings?: Record<string, string>;
 
   @ApiPropertyOptional({ enum: ['http', 'https'], nullable: true, description: 'null: https' })
   declare protocol?: 'http' | 'https' | null;
@@ -101,9 +132,17 @@ export class CreateSmsTemplateDto {
   @ApiPropertyOptional({ enum: SMS_MESSAGE_TYPES, default: 'verification' })
   @IsOptional() @IsIn(SMS_MESSAGE_TYPES)
   type?: SmsMessageType;
+
+  @ApiPropertyOptional({ example: 'zh-CN', description: 'its language (BCP 47); a route sends the template of the destination\'s language among its account\'s templates of the scene' })
+  @IsOptional() @IsString() @Matches(LOCALE)
+  locale?: string;
 }
 
 export class UpdateSmsTemplateDto {
+  @ApiPropertyOptional({ type: 'string', nullable: true, example: 'en', description: 'null: no language' })
+  @ValidateIf((_, v) => v !== undefined && v !== null) @IsString() @Matches(LOCALE)
+  locale?: string | null;
+
   @ApiPropertyOptional({ enum: SCENES, nullable: true })
   @ValidateIf((_, v) => v !== undefined && v !== null) @IsIn(SCENES)
   scene?: Scene | null;
@@ -135,6 +174,27 @@ export class PutSmsBindingDto {
   fallback_signature_id?: string | null;
 }
 
+/** One route of a scene, as an operator lists it. */
+export class SmsRouteDto {
+  @ApiProperty({ format: 'uuid', description: 'a template of the account to send through' })
+  @IsUUID()
+  template_id: string;
+
+  @ApiPropertyOptional({ type: 'string', format: 'uuid', nullable: true, description: 'a signature of the same account; required but for twilio accounts, which send from their sender' })
+  @ValidateIf((_, v) => v !== undefined && v !== null) @IsUUID()
+  signature_id?: string | null;
+
+  @ApiPropertyOptional({ type: [String], nullable: true, example: ['CN'], description: 'ISO 3166-1 alpha-2 regions of the destinations this route serves; every destination when absent' })
+  @ValidateIf((_, v) => v !== undefined && v !== null) @IsArray() @ArrayMinSize(1) @ArrayMaxSize(250)
+  countries?: string[] | null;
+}
+
+export class PutSmsRoutesDto {
+  @ApiProperty({ type: [SmsRouteDto], description: 'tried in this order; at most 10' })
+  @IsArray() @ArrayMinSize(1) @ArrayMaxSize(10) @ValidateNested({ each: true }) @Type(() => SmsRouteDto)
+  routes: SmsRouteDto[];
+}
+
 export class SmsTestSendDto {
   @ApiProperty({ enum: SCENES })
   @IsIn(SCENES)
@@ -151,6 +211,10 @@ export class SmsTestSendDto {
   @ApiPropertyOptional({ description: 'template parameters; a random `code` when absent' })
   @IsOptional() @IsObject()
   params?: Record<string, string>;
+
+  @ApiPropertyOptional({ example: 'en', description: 'the language to send in (BCP 47), before the destination country\'s' })
+  @IsOptional() @IsString() @Matches(LOCALE)
+  locale?: string;
 }
 
 class SmsMessageFilter {

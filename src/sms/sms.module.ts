@@ -3,18 +3,23 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { AppsModule } from '../apps/apps.module.js';
 import { AuditModule } from '../audit/audit.module.js';
 import { EventsModule } from '../events/events.module.js';
-import { AliyunSmsProvider } from './providers/aliyun-sms.provider.js';
-import { ConsoleSmsProvider } from './providers/console-sms.provider.js';
+import { AliyunSmsProvider } from './providers/aliyun/aliyun-sms.provider.js';
+import { ConsoleSmsProvider } from './providers/console/console-sms.provider.js';
 import { SmsProviderRegistry } from './providers/sms-provider.registry.js';
+import { TencentSmsProvider } from './providers/tencent/tencent-sms.provider.js';
+import { TwilioSmsProvider } from './providers/twilio/twilio-sms.provider.js';
 import { DeliveryPoller } from './delivery-poller.js';
 import { SendLogSweeper } from './send-log-sweeper.js';
 import { SmsAccountEntity } from './sms-account.entity.js';
 import { SmsAdminController } from './sms-admin.controller.js';
 import { SmsAppAdminController } from './sms-app-admin.controller.js';
 import { SmsBindingEntity } from './sms-binding.entity.js';
+import { SmsRouteEntity } from './sms-route.entity.js';
 import { SmsAccountsService } from './sms-accounts.service.js';
 import { SmsBindingsService } from './sms-bindings.service.js';
+import { SmsRoutesService } from './sms-routes.service.js';
 import { SmsConfigChanges } from './sms-config-changes.js';
+import { SmsCircuitBreaker } from './sms-circuit-breaker.js';
 import { SmsConnections } from './sms-connections.js';
 import { SmsDeliveryService } from './sms-delivery.service.js';
 import { SmsLogService } from './sms-log.service.js';
@@ -34,7 +39,7 @@ import { SmsRepository } from './sms.repository.js';
 @Global()
 @Module({
   imports: [
-    TypeOrmModule.forFeature([SmsAccountEntity, SmsSignatureEntity, SmsTemplateEntity, SmsBindingEntity, SmsMessageEntity]),
+    TypeOrmModule.forFeature([SmsAccountEntity, SmsSignatureEntity, SmsTemplateEntity, SmsBindingEntity, SmsRouteEntity, SmsMessageEntity]),
     AuditModule,
     AppsModule,
     EventsModule,
@@ -48,11 +53,15 @@ import { SmsRepository } from './sms.repository.js';
     SmsSignaturesService,
     SmsTemplatesService,
     SmsBindingsService,
+    SmsRoutesService,
+    SmsCircuitBreaker,
     SmsDeliveryService,
     SmsTestSendService,
     SmsLogService,
     ConsoleSmsProvider,
     AliyunSmsProvider,
+    TencentSmsProvider,
+    TwilioSmsProvider,
     SmsProviderRegistry,
     SendLogSweeper,
     SmsConnections,

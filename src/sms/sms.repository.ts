@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { And, DataSource, EntityManager, type FindOptionsWhere, LessThan, MoreThanOrEqual } from 'typeorm';
+import { And, DataSource, EntityManager, type FindOptionsWhere, In, IsNull, LessThan, MoreThanOrEqual, Not } from 'typeorm';
 import { DomainError } from '../common/errors/domain-error.js';
 import { type ErrorName } from '../common/errors/error-registry.js';
 import { type Scene } from '../common/scenes.js';
@@ -9,6 +9,7 @@ import { findPage, type PageRequest } from '../database/find-page.js';
 import { type PgTransaction } from '../database/pg-transaction.js';
 import { SmsAccountEntity, type SmsProviderName } from './sms-account.entity.js';
 import { SmsBindingEntity } from './sms-binding.entity.js';
+import { SmsRouteEntity } from './sms-route.entity.js';
 import { type NewSmsMessage, type SmsDeliveryStatus, SmsMessageEntity, type SmsMessageStatus } from './sms-message.entity.js';
 import { COMPLETE_MESSAGE, INSERT_MESSAGE } from './sms-log.statements.js';
 import { SmsSignatureEntity } from './sms-signature.entity.js';
@@ -65,6 +66,22 @@ export interface BindingRoute {
   signature: SmsSignatureEntity | null;
   account: SmsAccountEntity | null;
 }
+
+/** One route of an app's scene as the send path uses it: what it sends with, and for which destinations. */
+export interface PlannedRoute {
+  route: SmsRouteEntity;
+  template: SmsTemplateEntity;
+  /** The account's other enabled templates of the same scene and type that have a language (chooseTemplate). */
+  localized: SmsTemplateEntity[];
+  signature: SmsSignatureEntity | null;
+  account: SmsAccountEntity;
+}
+
+/**
+ * How an app's scene sends: by its routes when it has any (in position order),
+ * else by its binding (primary, then the fallback).
+ */
+export type SendPlan = { kind: 'routes'; routes: PlannedRoute[] } | { kind: 'binding'; binding: BindingRoute };
 
 /**
  * The only code that touches the sms_* tables. `find*` answers null for unknown
@@ -133,6 +150,58 @@ export class SmsRepository {
     const { routeTemplate, routeSignature, routeAccount, ...rest } = row;
     const binding = Object.assign(new SmsBindingEntity(), rest);
     return { binding, template: routeTemplate ?? null, signature: routeSignature ?? null, account: routeAccount ?? null };
+  }
+
+  /** The scene's routes if it has any, else its binding; null when it has neither. Two round trips at most. */
+  async findSendPlan(appId: string, scene: Scene): Promise<SendPlan | null> {
+    const routes = await this.findRoutes(appId, scene);
+    if (routes.length) return { kind: 'routes', routes };
+    const binding = await this.findBindingRoute(appId, scene);
+    return binding && { kind: 'binding', binding };
+  }
+
+  /** The scene's routes in position order, each with its template, signature and account (foreign keys keep them), in one round trip. */
+  async findRoutes(appId: string, scene: Scene): Promise<PlannedRoute[]> {
+    type Joined = SmsRouteEntity & { routeTemplate: SmsTemplateEntity; routeSignature?: SmsSignatureEntity; routeAccount: SmsAccountEntity };
+    const rows = (await this.ds
+      .getRepository(SmsRouteEntity)
+      .createQueryBuilder('r')
+      .innerJoinAndMapOne('r.routeTemplate', SmsTemplateEntity, 't', 't.id = r.templateId')
+      .leftJoinAndMapOne('r.routeSignature', SmsSignatureEntity, 's', 's.id = r.signatureId')
+      .innerJoinAndMapOne('r.routeAccount', SmsAccountEntity, 'a', 'a.id = t.accountId')
+      .where('r.appId = :appId AND r.scene = :scene', { appId, scene })
+      .orderBy('r.position', 'ASC')
+      .getMany()) as Joined[];
+    // The templates a route may send in another language: a second round trip, only for routes whose template has a scene.
+    const accounts = [...new Set(rows.filter((r) => r.routeTemplate.scene !== null).map((r) => r.routeTemplate.accountId))];
+    const localized = accounts.length
+      ? await this.ds.getRepository(SmsTemplateEntity).find({ where: { accountId: In(accounts), locale: Not(IsNull()), status: 'enabled' }, order: { createdAt: 'ASC', id: 'ASC' } })
+      : [];
+    return rows.map(({ routeTemplate, routeSignature, routeAccount, ...rest }) => ({
+      route: Object.assign(new SmsRouteEntity(), rest),
+      template: routeTemplate,
+      localized: localized.filter(
+        (t) => t.accountId === routeTemplate.accountId && t.scene !== null && t.scene === routeTemplate.scene && t.type === routeTemplate.type,
+      ),
+      signature: routeSignature ?? null,
+      account: routeAccount,
+    }));
+  }
+
+  /** Every route of the app, by scene and position. */
+  async listRoutes(appId: string, scene?: Scene, m: EntityManager = this.ds.manager): Promise<SmsRouteEntity[]> {
+    return m.getRepository(SmsRouteEntity).find({ where: scene ? { appId, scene } : { appId }, order: { scene: 'ASC', position: 'ASC' } });
+  }
+
+  /** Replaces the scene's routes with `routes` (positions 1…n), in `m`'s transaction. */
+  async replaceRoutes(m: EntityManager, appId: string, scene: Scene, routes: SmsRouteEntity[]): Promise<void> {
+    await m.getRepository(SmsRouteEntity).delete({ appId, scene });
+    if (routes.length) await m.getRepository(SmsRouteEntity).insert(routes);
+  }
+
+  /** Removes the scene's routes; answers how many there were. */
+  async deleteRoutes(m: EntityManager, appId: string, scene: Scene): Promise<number> {
+    return (await m.getRepository(SmsRouteEntity).delete({ appId, scene })).affected ?? 0;
   }
 
   async listBindings(appId: string): Promise<SmsBindingEntity[]> {

@@ -1,6 +1,7 @@
 import { type SmsAccountEntity } from './sms-account.entity.js';
 import { type SmsBindingEntity } from './sms-binding.entity.js';
 import { type SmsMessageEntity } from './sms-message.entity.js';
+import { type SmsRouteEntity } from './sms-route.entity.js';
 import { type SmsSignatureEntity } from './sms-signature.entity.js';
 import { type SmsTemplateEntity } from './sms-template.entity.js';
 
@@ -11,6 +12,8 @@ export function smsAccountView(a: SmsAccountEntity) {
     name: a.name,
     provider: a.provider,
     access_key_id: a.accessKeyIdMasked,
+    credential_id: a.accessKeyIdMasked,
+    settings: { ...a.settings },
     has_credentials: a.credentialsEnc !== null,
     has_receipt_token: a.receiptTokenHash !== null,
     endpoint: a.endpoint,
@@ -43,6 +46,7 @@ export function smsTemplateView(t: SmsTemplateEntity) {
     code_param: t.codeParam,
     content: t.content,
     type: t.type,
+    locale: t.locale,
     status: t.status,
     created_at: t.createdAt.toISOString(),
     updated_at: t.updatedAt.toISOString(),
@@ -86,5 +90,14 @@ export function smsMessageView(m: SmsMessageEntity) {
     delivery_status: m.deliveryStatus,
     delivery_code: m.deliveryCode,
     delivery_reported_at: m.deliveryReportedAt?.toISOString() ?? null,
+  };
+}
+
+/** A scene's routes, in order. */
+export function smsRoutesView(appId: string, scene: string, routes: readonly SmsRouteEntity[]) {
+  return {
+    app_id: appId,
+    scene,
+    routes: routes.map((r) => ({ position: r.position, template_id: r.templateId, signature_id: r.signatureId, countries: r.countries })),
   };
 }

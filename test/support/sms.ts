@@ -1,7 +1,7 @@
 import { type TestingModuleBuilder } from '@nestjs/testing';
 import { type ErrorName } from '../../src/common/errors/error-registry.js';
 import { SCENES, type Scene } from '../../src/common/scenes.js';
-import { ConsoleSmsProvider } from '../../src/sms/providers/console-sms.provider.js';
+import { ConsoleSmsProvider } from '../../src/sms/providers/console/console-sms.provider.js';
 import { SmsProvider, type SmsProviderMessage, type SmsProviderOutcome } from '../../src/sms/providers/sms-provider.js';
 import type { TestApp } from './test-app.js';
 

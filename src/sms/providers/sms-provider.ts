@@ -5,8 +5,11 @@ import { type SmsProviderName } from '../sms-account.entity.js';
 export interface SmsAccountConnection {
   id: string;
   provider: SmsProviderName;
-  accessKeyId: string | null;
-  accessKeySecret: string | null;
+  /** The provider type's credentials (PROVIDER_ACCOUNTS), null when the account has none. */
+  credentials: Readonly<Record<string, string>> | null;
+  /** The provider type's settings. */
+  settings: Readonly<Record<string, string>>;
+  /** host[:port] in place of the provider's own; null for the provider's. */
   endpoint: string | null;
   protocol: 'http' | 'https';
   /** Bound of the whole provider call, connect + read. */
@@ -20,8 +23,10 @@ export interface SmsProviderMessage {
   signName: string;
   templateCode: string;
   params: Record<string, string>;
-  /** The template content rendered with the params, when the template has content. */
+  /** The template content rendered with the params, signed (`【sign】…`), when the template has content: what the console shows. */
   text?: string;
+  /** The template content rendered with the params, unsigned, when the template has content: the body a provider without templates sends (Twilio). */
+  body?: string;
 }
 
 /**
@@ -59,6 +64,33 @@ export interface SmsOutcomeUnknown {
   unknown: true;
   providerCode: string | null;
   providerMessage: string | null;
+}
+
+/**
+ * DESIGN §8's classes of a refusal: the number (refused, or rate-limited by the
+ * provider), the account (credentials, sign name, template, balance, quotas), or a
+ * transient refusal (5xx, throttling, no connection).
+ */
+export type SmsRefusalClass = 'refused_for_number' | 'rate_limited' | 'account' | 'transient';
+
+/** The class of a refusal, from its domain error and whether it is transient. */
+export function refusalClass(r: SmsRefused): SmsRefusalClass {
+  if (r.transient) return 'transient';
+  if (r.error === 'SMS_PHONE_REJECTED') return 'refused_for_number';
+  if (r.error === 'SMS_PROVIDER_RATE_LIMITED') return 'rate_limited';
+  return 'account';
+}
+
+/**
+ * Whether a send refused so may be tried through another account: when the
+ * account or the provider's moment was at fault. A number refused or limited is
+ * not passed on (another provider would only be asked to send what the first
+ * judged unwanted: the SMS-pumping defence holds), and an unknown outcome is no
+ * refusal at all.
+ */
+export function mayFailOver(r: SmsRefused): boolean {
+  const c = refusalClass(r);
+  return c === 'account' || c === 'transient';
 }
 
 /** Which message a delivery query asks about. */

@@ -1,9 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { PinoLogger } from 'nestjs-pino';
-import { maskPhone } from '../../common/phone/phone.js';
-import { type AppConfig } from '../../config/app-config.js';
-import { APP_CONFIG } from '../../config/config.module.js';
-import { SmsProvider, type SmsProviderMessage, type SmsProviderOutcome } from './sms-provider.js';
+import { maskPhone } from '../../../common/phone/phone.js';
+import { type AppConfig } from '../../../config/app-config.js';
+import { APP_CONFIG } from '../../../config/config.module.js';
+import { SmsProvider, type SmsProviderMessage, type SmsProviderOutcome } from '../sms-provider.js';
 
 /**
  * The embedded default: writes the message to the log instead of sending it. In

@@ -1,5 +1,5 @@
-import { type ErrorName } from '../../common/errors/error-registry.js';
-import { type SmsOutcomeUnknown, type SmsRefused } from './sms-provider.js';
+import { type ErrorName } from '../../../common/errors/error-registry.js';
+import { type SmsOutcomeUnknown, type SmsRefused } from '../sms-provider.js';
 
 /** Aliyun answer codes the operator must fix, by what they mean (PROVIDERS.md). */
 const CONFIG_CODES: Record<string, ErrorName> = {

@@ -1,4 +1,4 @@
-import { DomainError } from '../../common/errors/domain-error.js';
+import { DomainError } from '../../../common/errors/domain-error.js';
 import { aliyunPhone, chinaDate, parseChinaTime } from './aliyun-sms.provider.js';
 import { e164Candidates, MAX_REPORTS_PER_PUSH, parseAliyunReports } from './aliyun-receipts.js';
 

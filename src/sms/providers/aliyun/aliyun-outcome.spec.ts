@@ -1,6 +1,6 @@
 import { aliyunCodeFailure, aliyunThrownOutcome } from './aliyun-outcome.js';
 import { aliyunPhone } from './aliyun-sms.provider.js';
-import { renderTemplate } from './render-template.js';
+import { renderTemplate } from '../render-template.js';
 
 describe('aliyun answer mapping', () => {
   it.each([

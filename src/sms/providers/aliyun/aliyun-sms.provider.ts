@@ -4,7 +4,7 @@ import { Injectable } from '@nestjs/common';
 import { aliyunCodeFailure, aliyunThrownOutcome } from './aliyun-outcome.js';
 import {
   type SmsAccountConnection, type SmsDeliveryQuery, type SmsDeliveryReport, SmsProvider, type SmsProviderMessage, type SmsProviderOutcome,
-} from './sms-provider.js';
+} from '../sms-provider.js';
 
 // The SDK is CommonJS with `exports.default = Client`: native ESM sees the client
 // at `.default.default`, the test runner's CommonJS interop at `.default`.
@@ -29,8 +29,8 @@ export class AliyunSmsProvider extends SmsProvider {
     if (!client) {
       client = new Client(
         new OpenApiConfig({
-          accessKeyId: account.accessKeyId!,
-          accessKeySecret: account.accessKeySecret!,
+          accessKeyId: account.credentials!.access_key_id,
+          accessKeySecret: account.credentials!.access_key_secret,
           endpoint: account.endpoint ?? DEFAULT_ENDPOINT,
           protocol: account.protocol,
           readTimeout: account.timeoutMs,
@@ -44,7 +44,7 @@ export class AliyunSmsProvider extends SmsProvider {
 
   async send(message: SmsProviderMessage): Promise<SmsProviderOutcome> {
     const { account } = message;
-    if (!account.accessKeyId || !account.accessKeySecret) {
+    if (!account.credentials?.access_key_id || !account.credentials.access_key_secret) {
       return { ok: false, error: 'SMS_ACCESS_KEY_NOT_FOUND', transient: false, providerCode: null, providerMessage: 'account has no access key' };
     }
     const client = this.clientFor(account);
@@ -73,7 +73,7 @@ export class AliyunSmsProvider extends SmsProvider {
    */
   override async queryDelivery(query: SmsDeliveryQuery): Promise<SmsDeliveryReport> {
     const { account } = query;
-    if (!account.accessKeyId || !account.accessKeySecret) return { status: 'pending' };
+    if (!account.credentials?.access_key_id || !account.credentials.access_key_secret) return { status: 'pending' };
     try {
       const res = await this.clientFor(account).querySendDetails(
         new QuerySendDetailsRequest({

@@ -1,4 +1,4 @@
-import { DomainError } from '../../common/errors/domain-error.js';
+import { DomainError } from '../../../common/errors/domain-error.js';
 import { parseChinaTime } from './aliyun-sms.provider.js';
 
 /** The most status reports one push may carry; Aliyun's batches are far smaller. */

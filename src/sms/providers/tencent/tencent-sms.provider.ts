@@ -1,0 +1,80 @@
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
+import { Injectable } from '@nestjs/common';
+import * as $TencentSms from 'tencentcloud-sdk-nodejs-sms';
+import { type SmsAccountConnection, SmsProvider, type SmsProviderMessage, type SmsProviderOutcome } from '../sms-provider.js';
+import { TENCENT_DEFAULT_REGION } from './tencent-account.js';
+import { tencentCodeOutcome, tencentThrownOutcome } from './tencent-outcome.js';
+
+// The SDK is CommonJS re-exporting through tslib: native ESM sees it under `.default`, the test runner's interop at the top.
+type SdkModule = typeof $TencentSms;
+const sdk: SdkModule = 'sms' in $TencentSms ? $TencentSms : (($TencentSms as unknown as { default: SdkModule }).default);
+const SmsClient = sdk.sms.v20210111.Client;
+
+const DEFAULT_ENDPOINT = 'sms.tencentcloudapi.com';
+
+/** Tencent Cloud SMS (SendSms, API 2021-01-11) through the official SDK, TC3-HMAC-SHA256 signed. */
+@Injectable()
+export class TencentSmsProvider extends SmsProvider {
+  readonly name = 'tencent' as const;
+
+  /** One SDK client (and kept-alive agent) per account connection. */
+  private readonly clients = new WeakMap<SmsAccountConnection, InstanceType<typeof SmsClient>>();
+
+  private clientFor(account: SmsAccountConnection): InstanceType<typeof SmsClient> {
+    let client = this.clients.get(account);
+    if (!client) {
+      const agent = account.protocol === 'http' ? new HttpAgent({ keepAlive: true }) : new HttpsAgent({ keepAlive: true });
+      client = new SmsClient({
+        credential: { secretId: account.credentials!.secret_id, secretKey: account.credentials!.secret_key },
+        region: account.settings.region ?? TENCENT_DEFAULT_REGION,
+        profile: {
+          httpProfile: {
+            endpoint: account.endpoint ?? DEFAULT_ENDPOINT,
+            protocol: `${account.protocol}://`,
+            // Seconds; SmsDeliveryService bounds the call by the account's timeout in milliseconds as well.
+            reqTimeout: Math.max(1, Math.ceil(account.timeoutMs / 1000)),
+            agent,
+          },
+        },
+      });
+      this.clients.set(account, client);
+    }
+    return client;
+  }
+
+  async send(message: SmsProviderMessage): Promise<SmsProviderOutcome> {
+    const { account } = message;
+    if (!account.credentials?.secret_id || !account.credentials.secret_key) {
+      return { ok: false, error: 'SMS_ACCESS_KEY_NOT_FOUND', transient: false, providerCode: null, providerMessage: 'account has no API key' };
+    }
+    try {
+      const res = await this.clientFor(account).SendSms({
+        PhoneNumberSet: [message.phone],
+        SmsSdkAppId: account.settings.sdk_app_id,
+        TemplateId: message.templateCode,
+        ...(message.signName ? { SignName: message.signName } : {}),
+        TemplateParamSet: tencentTemplateParams(message.params),
+      });
+      const status = res.SendStatusSet?.[0];
+      const code = status?.Code ?? '';
+      if (code === 'Ok') return { ok: true, bizId: status?.SerialNo ?? null, providerCode: 'Ok', providerMessage: status?.Message ?? null };
+      // An answer without this number's status cannot say whether it went.
+      if (!status) return { ok: false, unknown: true, providerCode: 'EmptyAnswer', providerMessage: 'no SendStatusSet in the answer' };
+      return tencentCodeOutcome(code || 'EmptyAnswer', status.Message ?? null);
+    } catch (err) {
+      return tencentThrownOutcome(err);
+    }
+  }
+}
+
+/**
+ * Tencent templates take positional parameters (`{1}`, `{2}` …): parameters named
+ * by their position go in that order (a template whose code parameter is `1`);
+ * otherwise they go in the order given (the code alone, for verification templates).
+ */
+export function tencentTemplateParams(params: Readonly<Record<string, string>>): string[] {
+  const positional = Object.keys(params).filter((k) => /^\d+$/.test(k));
+  if (positional.length) return positional.sort((a, b) => Number(a) - Number(b)).map((k) => params[k]);
+  return Object.values(params);
+}

@@ -1,0 +1,74 @@
+import { Injectable } from '@nestjs/common';
+import twilioSdk from 'twilio';
+import type RequestClient from 'twilio/lib/base/RequestClient.js';
+import { type SmsAccountConnection, SmsProvider, type SmsProviderMessage, type SmsProviderOutcome } from '../sms-provider.js';
+import { twilioThrownOutcome } from './twilio-outcome.js';
+
+// The SDK is CommonJS with `module.exports = TwilioSDK` (a function with the classes on it):
+// native ESM's default import is that function; the test runner's interop may wrap it once more.
+type TwilioSdk = typeof twilioSdk;
+const sdk: TwilioSdk = typeof twilioSdk === 'function' ? twilioSdk : (twilioSdk as unknown as { default: TwilioSdk }).default;
+type TwilioClient = ReturnType<TwilioSdk>;
+type RequestOptions<TData> = RequestClient.RequestOptions<TData>;
+
+/**
+ * The SDK's own RequestClient (axios, Basic auth, the form body), sending to
+ * `origin` in place of https://<product>.twilio.com when the account names an
+ * endpoint: a regional or proxied host, or a local fake in tests. Path and query
+ * stay the SDK's.
+ */
+class TwilioRequestClient extends sdk.RequestClient {
+  constructor(
+    private readonly origin: string | null,
+    opts: ConstructorParameters<TwilioSdk['RequestClient']>[0],
+  ) {
+    super(opts);
+  }
+
+  override request<TData>(opts: RequestOptions<TData>) {
+    if (this.origin === null) return super.request<TData>(opts);
+    const url = new URL(opts.uri);
+    return super.request<TData>({ ...opts, uri: `${this.origin}${url.pathname}${url.search}` });
+  }
+}
+
+/** Twilio Programmable Messaging (Messages resource, API 2010-04-01) through the official SDK; the body is Passcode's rendered template. */
+@Injectable()
+export class TwilioSmsProvider extends SmsProvider {
+  readonly name = 'twilio' as const;
+
+  /** One SDK client (and its kept-alive connections) per account connection. */
+  private readonly clients = new WeakMap<SmsAccountConnection, TwilioClient>();
+
+  private clientFor(account: SmsAccountConnection): TwilioClient {
+    let client = this.clients.get(account);
+    if (!client) {
+      const origin = account.endpoint ? `${account.protocol}://${account.endpoint}` : null;
+      client = sdk(account.credentials!.account_sid, account.credentials!.auth_token, {
+        // No retries inside the SDK: a retried create can send twice; failover is the route planner's.
+        autoRetry: false,
+        httpClient: new TwilioRequestClient(origin, { timeout: account.timeoutMs, keepAlive: true, autoRetry: false }),
+        env: {},
+      });
+      this.clients.set(account, client);
+    }
+    return client;
+  }
+
+  async send(message: SmsProviderMessage): Promise<SmsProviderOutcome> {
+    const { account } = message;
+    if (!account.credentials?.account_sid || !account.credentials.auth_token) {
+      return { ok: false, error: 'SMS_ACCESS_KEY_NOT_FOUND', transient: false, providerCode: null, providerMessage: 'account has no Auth Token' };
+    }
+    if (!message.body) {
+      return { ok: false, error: 'SMS_TEMPLATE_NOT_FOUND', transient: false, providerCode: null, providerMessage: 'the template has no content to send' };
+    }
+    const sender = account.settings.messaging_service_sid ? { messagingServiceSid: account.settings.messaging_service_sid } : { from: account.settings.from };
+    try {
+      const msg = await this.clientFor(account).messages.create({ to: message.phone, body: message.body, ...sender });
+      return { ok: true, bizId: msg.sid ?? null, providerCode: msg.status ?? 'queued', providerMessage: null };
+    } catch (err) {
+      return twilioThrownOutcome(err);
+    }
+  }
+}

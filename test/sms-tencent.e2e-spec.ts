@@ -1,0 +1,188 @@
+import { DataSource } from 'typeorm';
+import { SmsSender } from '../src/sms/sms-sender.js';
+import { createApp } from './support/admin.js';
+import { FakeTencent, type FakeTencentReply } from './support/fake-tencent.js';
+import { startTestApp, type TestApp } from './support/test-app.js';
+
+const SECRET_ID = 'AKIDfakeSecretId0001';
+const SECRET_KEY = 'fake-tencent-key-0001-do-not-leak';
+const SDK_APP_ID = '1400006666';
+const PHONE = '+8618518768888';
+
+describe('sms: tencent cloud through the official SDK against a signature-checking fake', () => {
+  let t: TestApp;
+  let token: string;
+  let fake: FakeTencent;
+  const auth = () => ({ authorization: `Bearer ${token}` });
+
+  beforeAll(async () => {
+    t = await startTestApp({ env: { SMS_TIMEOUT_MS: '3000' } });
+    token = await t.adminToken();
+    fake = await FakeTencent.start({ [SECRET_ID]: SECRET_KEY });
+  });
+  afterAll(async () => {
+    await fake.close();
+    await t.close();
+  });
+  beforeEach(() => {
+    fake.requests.length = 0;
+    fake.reply = { kind: 'ok' };
+  });
+
+  async function tencentAccount(extra: Record<string, unknown> = {}, secretKey = SECRET_KEY, secretId = SECRET_ID): Promise<string> {
+    const res = await t.http
+      .post('/admin/sms/accounts')
+      .set(auth())
+      .send({
+        name: 'Tencent', provider: 'tencent', credentials: { secret_id: secretId, secret_key: secretKey },
+        settings: { sdk_app_id: SDK_APP_ID }, endpoint: fake.endpoint, protocol: 'http', ...extra,
+      })
+      .expect(201);
+    return res.body.data.id as string;
+  }
+
+  /** An app whose login scene sends through a new Tencent account (template 1234567, code as its first parameter). */
+  async function appOn(accountId: string): Promise<string> {
+    const sig = await t.http.post(`/admin/sms/accounts/${accountId}/signatures`).set(auth()).send({ sign_name: '腾讯云' }).expect(201);
+    const tpl = await t.http.post(`/admin/sms/accounts/${accountId}/templates`).set(auth()).send({ template_code: '1234567', scene: 'login' }).expect(201);
+    const app = await createApp(t, {}, token);
+    await t.http.put(`/admin/apps/${app.id}/sms/bindings/login`).set(auth()).send({ template_id: tpl.body.data.id, signature_id: sig.body.data.id }).expect(200);
+    return app.id;
+  }
+
+  const send = (appId: string) => t.app.get(SmsSender).send({ appId, scene: 'login', phone: PHONE, params: { code: '123456' }, origin: 'v1' });
+  const rows = (appId: string) => t.app.get(DataSource).query('SELECT * FROM sms_messages WHERE app_id = $1 ORDER BY attempt', [appId]);
+
+  it('sends SendSms with a valid TC3 signature, the documented fields, and logs the SerialNo', async () => {
+    const appId = await appOn(await tencentAccount());
+    const result = await send(appId);
+    expect(result).toEqual({ messageId: expect.any(String), provider: 'tencent', bizId: expect.stringMatching(/^2645:/), status: 'sent' });
+    expect(fake.requests).toHaveLength(1);
+    const [req] = fake.requests;
+    expect(req).toMatchObject({ action: 'SendSms', version: '2021-01-11', region: 'ap-guangzhou', secretId: SECRET_ID, signatureValid: true });
+    expect(req.body).toEqual({ PhoneNumberSet: [PHONE], SmsSdkAppId: SDK_APP_ID, TemplateId: '1234567', SignName: '腾讯云', TemplateParamSet: ['123456'] });
+    const [row] = await rows(appId);
+    expect(row).toMatchObject({ id: result.messageId, status: 'sent', provider: 'tencent', biz_id: result.bizId, provider_code: 'Ok', error: null });
+  });
+
+  it('the fake refuses a signed request whose body was tampered with, and one signed with another key', async () => {
+    const appId = await appOn(await tencentAccount());
+    await send(appId);
+    const [signed] = fake.requests;
+    const headers = Object.fromEntries(
+      Object.entries(signed.headers).filter(([k]) => k === 'authorization' || k.startsWith('x-tc-') || k === 'content-type'),
+    ) as Record<string, string>;
+    const replay = (body: unknown) => fetch(`http://${fake.endpoint}/`, { method: 'POST', headers, body: JSON.stringify(body) });
+    const tampered = await (await replay({ ...signed.body, PhoneNumberSet: ['+8613800000000'] })).json();
+    expect(tampered).toMatchObject({ Response: { Error: { Code: 'AuthFailure.SignatureFailure' } } });
+    const same = (await (await replay(signed.body)).json()) as { Response: { Error?: unknown } };
+    expect(same.Response.Error).toBeUndefined();
+
+    const wrong = await appOn(await tencentAccount({}, 'not-the-secret-key'));
+    await expect(send(wrong)).rejects.toMatchObject({ code: 'SMS_ACCESS_KEY_NOT_FOUND' });
+    expect(fake.requests.at(-1)!.signatureValid).toBe(false);
+    expect((await rows(wrong))[0]).toMatchObject({ status: 'failed', error: 'SMS_ACCESS_KEY_NOT_FOUND', provider_code: 'AuthFailure.SignatureFailure' });
+  });
+
+  it('an unknown SecretId is SMS_ACCESS_KEY_NOT_FOUND (AuthFailure.SecretIdNotFound)', async () => {
+    const appId = await appOn(await tencentAccount({}, SECRET_KEY, 'AKIDunknownSecretId99'));
+    await expect(send(appId)).rejects.toMatchObject({ code: 'SMS_ACCESS_KEY_NOT_FOUND' });
+    expect((await rows(appId))[0].provider_code).toBe('AuthFailure.SecretIdNotFound');
+  });
+
+  it('sends from the account\'s region', async () => {
+    const appId = await appOn(await tencentAccount({ settings: { sdk_app_id: SDK_APP_ID, region: 'ap-beijing' } }));
+    await send(appId);
+    expect(fake.requests[0]).toMatchObject({ region: 'ap-beijing', signatureValid: true });
+  });
+
+  // Every documented reply class: the number refused in SendStatusSet, or the request refused in Response.Error.
+  const refusals: Array<[string, FakeTencentReply, string, string]> = [
+    ['LimitExceeded.PhoneNumberDailyLimit', { kind: 'status', code: 'LimitExceeded.PhoneNumberDailyLimit' }, 'SMS_PROVIDER_RATE_LIMITED', 'LimitExceeded.PhoneNumberDailyLimit'],
+    ['LimitExceeded.PhoneNumberThirtySecondLimit', { kind: 'status', code: 'LimitExceeded.PhoneNumberThirtySecondLimit' }, 'SMS_PROVIDER_RATE_LIMITED', 'LimitExceeded.PhoneNumberThirtySecondLimit'],
+    ['InvalidParameterValue.IncorrectPhoneNumber', { kind: 'status', code: 'InvalidParameterValue.IncorrectPhoneNumber' }, 'SMS_PHONE_REJECTED', 'InvalidParameterValue.IncorrectPhoneNumber'],
+    ['FailedOperation.PhoneNumberInBlacklist', { kind: 'status', code: 'FailedOperation.PhoneNumberInBlacklist' }, 'SMS_PHONE_REJECTED', 'FailedOperation.PhoneNumberInBlacklist'],
+    ['FailedOperation.InsufficientBalanceInSmsPackage', { kind: 'error', code: 'FailedOperation.InsufficientBalanceInSmsPackage' }, 'SMS_PROVIDER_REJECTED', 'FailedOperation.InsufficientBalanceInSmsPackage'],
+    ['LimitExceeded.AppDailyLimit', { kind: 'status', code: 'LimitExceeded.AppDailyLimit' }, 'SMS_PROVIDER_REJECTED', 'LimitExceeded.AppDailyLimit'],
+    ['FailedOperation.SignatureIncorrectOrUnapproved', { kind: 'error', code: 'FailedOperation.SignatureIncorrectOrUnapproved' }, 'SMS_SIGNATURE_NOT_FOUND', 'FailedOperation.SignatureIncorrectOrUnapproved'],
+    ['FailedOperation.TemplateIncorrectOrUnapproved', { kind: 'error', code: 'FailedOperation.TemplateIncorrectOrUnapproved' }, 'SMS_TEMPLATE_NOT_FOUND', 'FailedOperation.TemplateIncorrectOrUnapproved'],
+    ['InvalidParameterValue.SdkAppIdNotExist', { kind: 'error', code: 'InvalidParameterValue.SdkAppIdNotExist' }, 'SMS_ACCESS_KEY_NOT_FOUND', 'InvalidParameterValue.SdkAppIdNotExist'],
+    ['UnauthorizedOperation.ServiceSuspendDueToArrears', { kind: 'error', code: 'UnauthorizedOperation.ServiceSuspendDueToArrears' }, 'SMS_ACCESS_KEY_NOT_FOUND', 'UnauthorizedOperation.ServiceSuspendDueToArrears'],
+    ['RequestLimitExceeded', { kind: 'error', code: 'RequestLimitExceeded' }, 'SMS_PROVIDER_FAILED', 'RequestLimitExceeded'],
+    ['InternalError.OtherError', { kind: 'error', code: 'InternalError.OtherError' }, 'SMS_PROVIDER_FAILED', 'InternalError.OtherError'],
+    ['HTTP 502 from a gateway', { kind: 'http', status: 502 }, 'SMS_PROVIDER_FAILED', 'HTTP 502'],
+    ['HTTP 403 from a gateway', { kind: 'http', status: 403 }, 'SMS_PROVIDER_REJECTED', 'HTTP 403'],
+  ];
+
+  it.each(refusals)('%s ends in %s with a failed log row', async (_label, reply, error, providerCode) => {
+    const appId = await appOn(await tencentAccount());
+    fake.reply = reply;
+    await expect(send(appId)).rejects.toMatchObject({ code: error });
+    expect(fake.requests).toHaveLength(1);
+    expect(fake.requests[0].signatureValid).toBe(true);
+    expect((await rows(appId))[0]).toMatchObject({ status: 'failed', error, provider_code: providerCode, attempt: 1 });
+  });
+
+  // The message may have left: the send stands as unknown, no error, no failover.
+  it.each<[string, FakeTencentReply, RegExp]>([
+    ['InternalError.Timeout (Tencent says: check whether it went)', { kind: 'error', code: 'InternalError.Timeout' }, /^InternalError\.Timeout$/],
+    ['InternalError.SendAndRecvFail', { kind: 'error', code: 'InternalError.SendAndRecvFail' }, /^InternalError\.SendAndRecvFail$/],
+    ['a gateway timeout (504)', { kind: 'http', status: 504 }, /^HTTP 504$/],
+    ['no answer', { kind: 'hang' }, /^(Error|Timeout)$/],
+    ['a dropped connection after the request', { kind: 'reset' }, /^Error$/],
+    ['an answer that is not JSON', { kind: 'garbage' }, /./],
+  ])('%s: the outcome is unknown, with an unknown log row', async (_label, reply, providerCode) => {
+    const appId = await appOn(await tencentAccount({ timeout_ms: 1000 }));
+    fake.reply = reply;
+    const result = await send(appId);
+    expect(result).toEqual({ messageId: expect.any(String), provider: 'tencent', bizId: null, status: 'unknown' });
+    const [row] = await rows(appId);
+    expect(row).toMatchObject({ status: 'unknown', error: null, provider_code: expect.stringMatching(providerCode) });
+  });
+
+  it('a refused connection sent nothing: SMS_PROVIDER_FAILED', async () => {
+    const closed = await FakeTencent.start({ [SECRET_ID]: SECRET_KEY });
+    const endpoint = closed.endpoint;
+    await closed.close();
+    const appId = await appOn(await tencentAccount({ endpoint }));
+    await expect(send(appId)).rejects.toMatchObject({ code: 'SMS_PROVIDER_FAILED' });
+    expect((await rows(appId))[0]).toMatchObject({ status: 'failed', provider_code: 'NotConnected' });
+  });
+
+  it('keeps the SecretKey sealed and write-only, shows the SecretId masked and the settings plainly', async () => {
+    const id = await tencentAccount();
+    const got = await t.http.get(`/admin/sms/accounts/${id}`).set(auth()).expect(200);
+    expect(got.body.data).toMatchObject({
+      provider: 'tencent', credential_id: 'AKID****0001', access_key_id: 'AKID****0001', has_credentials: true, settings: { sdk_app_id: SDK_APP_ID },
+    });
+    const [row] = await t.app.get(DataSource).query('SELECT * FROM sms_accounts WHERE id = $1', [id]);
+    const audit = await t.app.get(DataSource).query('SELECT * FROM audit_log WHERE target_id = $1', [id]);
+    for (const text of [JSON.stringify(got.body), JSON.stringify(row), JSON.stringify(audit), t.logs.text()]) {
+      expect(text).not.toContain(SECRET_KEY);
+      expect(text).not.toContain(SECRET_ID);
+    }
+  });
+
+  it.each<[string, Record<string, unknown>, string]>([
+    ['no credentials', { settings: { sdk_app_id: SDK_APP_ID } }, 'credentials'],
+    ['half the credentials', { credentials: { secret_id: SECRET_ID }, settings: { sdk_app_id: SDK_APP_ID } }, 'credentials.secret_key'],
+    ['another type\'s credential', { credentials: { secret_id: SECRET_ID, secret_key: SECRET_KEY, access_key_id: 'x' }, settings: { sdk_app_id: SDK_APP_ID } }, 'credentials.access_key_id'],
+    ['aliyun\'s AccessKey fields', { access_key_id: 'LTAI5tFakeKeyId0001', access_key_secret: 'x', settings: { sdk_app_id: SDK_APP_ID } }, 'access_key_id'],
+    ['no SdkAppId', { credentials: { secret_id: SECRET_ID, secret_key: SECRET_KEY } }, 'settings.sdk_app_id'],
+    ['a malformed SdkAppId', { credentials: { secret_id: SECRET_ID, secret_key: SECRET_KEY }, settings: { sdk_app_id: 'app' } }, 'settings.sdk_app_id'],
+    ['a malformed region', { credentials: { secret_id: SECRET_ID, secret_key: SECRET_KEY }, settings: { sdk_app_id: SDK_APP_ID, region: 'Guangzhou!' } }, 'settings.region'],
+    ['an unknown setting', { credentials: { secret_id: SECRET_ID, secret_key: SECRET_KEY }, settings: { sdk_app_id: SDK_APP_ID, from: '+1555' } }, 'settings.from'],
+  ])('refuses an account with %s (VALIDATION_FAILED on %s)', async (_what, body, field) => {
+    const res = await t.http.post('/admin/sms/accounts').set(auth()).send({ name: 'Tencent', provider: 'tencent', ...body }).expect(400);
+    expect(res.body).toMatchObject({ code: 'VALIDATION_FAILED', data: { field } });
+  });
+
+  it('replaces the credentials whole and keeps them write-only; changed settings are checked by type', async () => {
+    const id = await tencentAccount();
+    await t.http.patch(`/admin/sms/accounts/${id}`).set(auth()).send({ credentials: { secret_id: 'AKIDotherSecretId0002' } }).expect(400);
+    await t.http.patch(`/admin/sms/accounts/${id}`).set(auth()).send({ settings: { region: 'ap-beijing' } }).expect(400);
+    const upd = await t.http.patch(`/admin/sms/accounts/${id}`).set(auth()).send({ credentials: { secret_id: 'AKIDotherSecretId0002', secret_key: 'other-key-0002' } }).expect(200);
+    expect(upd.body.data.credential_id).toBe('AKID****0002');
+    expect(JSON.stringify(upd.body)).not.toContain('other-key-0002');
+  });
+});

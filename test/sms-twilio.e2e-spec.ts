@@ -1,0 +1,154 @@
+import { DataSource } from 'typeorm';
+import { SmsSender } from '../src/sms/sms-sender.js';
+import { createApp } from './support/admin.js';
+import { FakeTwilio, type FakeTwilioReply } from './support/fake-twilio.js';
+import { startTestApp, type TestApp } from './support/test-app.js';
+
+const SID = `AC${'0123456789abcdef'.repeat(2)}`;
+const TOKEN = 'fake-twilio-auth-token-0001-do-not-leak';
+const SERVICE = `MG${'fedcba9876543210'.repeat(2)}`;
+const PHONE = '+447700900123';
+
+describe('sms: twilio through the official SDK against a fake', () => {
+  let t: TestApp;
+  let token: string;
+  let fake: FakeTwilio;
+  const auth = () => ({ authorization: `Bearer ${token}` });
+
+  beforeAll(async () => {
+    t = await startTestApp({ env: { SMS_TIMEOUT_MS: '3000' } });
+    token = await t.adminToken();
+    fake = await FakeTwilio.start({ [SID]: TOKEN });
+  });
+  afterAll(async () => {
+    await fake.close();
+    await t.close();
+  });
+  beforeEach(() => {
+    fake.requests.length = 0;
+    fake.reply = { kind: 'ok' };
+  });
+
+  async function twilioAccount(extra: Record<string, unknown> = {}, authToken = TOKEN): Promise<string> {
+    const res = await t.http
+      .post('/admin/sms/accounts')
+      .set(auth())
+      .send({ name: 'Twilio', provider: 'twilio', credentials: { account_sid: SID, auth_token: authToken }, settings: { from: '+14155550100' }, endpoint: fake.endpoint, protocol: 'http', ...extra })
+      .expect(201);
+    return res.body.data.id as string;
+  }
+
+  /** An app whose login scene sends through the account with an English template. */
+  async function appOn(accountId: string): Promise<string> {
+    const sig = await t.http.post(`/admin/sms/accounts/${accountId}/signatures`).set(auth()).send({ sign_name: 'Passcode' }).expect(201);
+    const tpl = await t.http
+      .post(`/admin/sms/accounts/${accountId}/templates`)
+      .set(auth())
+      .send({ template_code: 'login-en', scene: 'login', content: 'Your Passcode login code is ${code}. It expires in 5 minutes.' })
+      .expect(201);
+    const app = await createApp(t, {}, token);
+    await t.http.put(`/admin/apps/${app.id}/sms/bindings/login`).set(auth()).send({ template_id: tpl.body.data.id, signature_id: sig.body.data.id }).expect(200);
+    return app.id;
+  }
+
+  const send = (appId: string) => t.app.get(SmsSender).send({ appId, scene: 'login', phone: PHONE, params: { code: '123456' }, origin: 'v1' });
+  const rows = (appId: string) => t.app.get(DataSource).query('SELECT * FROM sms_messages WHERE app_id = $1 ORDER BY attempt', [appId]);
+
+  it('creates a Message with Basic auth and the form body, the body rendered by Passcode, and logs the SID', async () => {
+    const appId = await appOn(await twilioAccount());
+    const result = await send(appId);
+    expect(result).toEqual({ messageId: expect.any(String), provider: 'twilio', bizId: expect.stringMatching(/^SM[0-9a-f]{32}$/), status: 'sent' });
+    expect(fake.requests).toHaveLength(1);
+    expect(fake.requests[0]).toMatchObject({
+      method: 'POST', path: `/2010-04-01/Accounts/${SID}/Messages.json`, user: SID, authValid: true, contentType: expect.stringMatching(/^application\/x-www-form-urlencoded/),
+      form: { To: PHONE, From: '+14155550100', Body: 'Your Passcode login code is 123456. It expires in 5 minutes.' },
+    });
+    expect((await rows(appId))[0]).toMatchObject({ status: 'sent', provider: 'twilio', biz_id: result.bizId, provider_code: 'queued' });
+  });
+
+  it('sends through a Messaging Service when the account names one', async () => {
+    const appId = await appOn(await twilioAccount({ settings: { messaging_service_sid: SERVICE } }));
+    await send(appId);
+    expect(fake.requests[0].form).toEqual({ To: PHONE, MessagingServiceSid: SERVICE, Body: expect.stringContaining('123456') });
+  });
+
+  it('a wrong Auth Token is refused by the fake: SMS_ACCESS_KEY_NOT_FOUND (20003)', async () => {
+    const appId = await appOn(await twilioAccount({}, 'not-the-auth-token-at-all'));
+    await expect(send(appId)).rejects.toMatchObject({ code: 'SMS_ACCESS_KEY_NOT_FOUND' });
+    expect(fake.requests[0].authValid).toBe(false);
+    expect((await rows(appId))[0]).toMatchObject({ status: 'failed', error: 'SMS_ACCESS_KEY_NOT_FOUND', provider_code: '20003' });
+  });
+
+  it('a template without content cannot be sent through Twilio: refused before any call', async () => {
+    const accountId = await twilioAccount();
+    const sig = await t.http.post(`/admin/sms/accounts/${accountId}/signatures`).set(auth()).send({ sign_name: 'Passcode' }).expect(201);
+    const tpl = await t.http.post(`/admin/sms/accounts/${accountId}/templates`).set(auth()).send({ template_code: 'bare', scene: 'login' }).expect(201);
+    const app = await createApp(t, {}, token);
+    await t.http.put(`/admin/apps/${app.id}/sms/bindings/login`).set(auth()).send({ template_id: tpl.body.data.id, signature_id: sig.body.data.id }).expect(200);
+    await expect(send(app.id)).rejects.toMatchObject({ code: 'SMS_TEMPLATE_NOT_FOUND' });
+    expect(fake.requests).toHaveLength(0);
+  });
+
+  const refusals: Array<[string, FakeTwilioReply, string, string]> = [
+    ['21211 invalid To', { kind: 'error', status: 400, code: 21211 }, 'SMS_PHONE_REJECTED', '21211'],
+    ['21610 unsubscribed recipient', { kind: 'error', status: 400, code: 21610 }, 'SMS_PHONE_REJECTED', '21610'],
+    ['21614 not a mobile number', { kind: 'error', status: 400, code: 21614 }, 'SMS_PHONE_REJECTED', '21614'],
+    ['21606 From not of this account', { kind: 'error', status: 400, code: 21606 }, 'SMS_SIGNATURE_NOT_FOUND', '21606'],
+    ['21408 region not enabled', { kind: 'error', status: 400, code: 21408 }, 'SMS_PROVIDER_REJECTED', '21408'],
+    ['20003 authentication', { kind: 'error', status: 401, code: 20003 }, 'SMS_ACCESS_KEY_NOT_FOUND', '20003'],
+    ['20429 too many requests', { kind: 'error', status: 429, code: 20429 }, 'SMS_PROVIDER_FAILED', '20429'],
+    ['a bare 429', { kind: 'http', status: 429 }, 'SMS_PROVIDER_FAILED', 'HTTP 429'],
+    ['14107 rate limit', { kind: 'error', status: 400, code: 14107 }, 'SMS_PROVIDER_RATE_LIMITED', '14107'],
+    ['30003 unreachable handset', { kind: 'error', status: 400, code: 30003 }, 'SMS_PHONE_REJECTED', '30003'],
+    ['30007 carrier filtering', { kind: 'error', status: 400, code: 30007 }, 'SMS_PROVIDER_REJECTED', '30007'],
+    ['30002 account suspended', { kind: 'error', status: 400, code: 30002 }, 'SMS_ACCESS_KEY_NOT_FOUND', '30002'],
+    ['HTTP 500', { kind: 'error', status: 500, code: 20500 }, 'SMS_PROVIDER_FAILED', '20500'],
+    ['a bare 503', { kind: 'http', status: 503 }, 'SMS_PROVIDER_FAILED', 'HTTP 503'],
+  ];
+
+  it.each(refusals)('%s ends in %s with a failed log row', async (_label, reply, error, providerCode) => {
+    const appId = await appOn(await twilioAccount());
+    fake.reply = reply;
+    await expect(send(appId)).rejects.toMatchObject({ code: error });
+    expect(fake.requests).toHaveLength(1);
+    expect((await rows(appId))[0]).toMatchObject({ status: 'failed', error, provider_code: providerCode, attempt: 1 });
+  });
+
+  it.each<[string, FakeTwilioReply, RegExp]>([
+    ['a gateway timeout (504)', { kind: 'http', status: 504 }, /^HTTP 504$/],
+    ['no answer', { kind: 'hang' }, /^(ECONNABORTED|ETIMEDOUT|Timeout)$/],
+    ['a dropped connection after the request', { kind: 'reset' }, /^(ECONNRESET|ERR_BAD_RESPONSE|Error)$/],
+  ])('%s: the outcome is unknown, with an unknown log row', async (_label, reply, providerCode) => {
+    const appId = await appOn(await twilioAccount({ timeout_ms: 1000 }));
+    fake.reply = reply;
+    expect(await send(appId)).toMatchObject({ provider: 'twilio', bizId: null, status: 'unknown' });
+    expect((await rows(appId))[0]).toMatchObject({ status: 'unknown', error: null, provider_code: expect.stringMatching(providerCode) });
+  });
+
+  it('a refused connection sent nothing: SMS_PROVIDER_FAILED', async () => {
+    const closed = await FakeTwilio.start({ [SID]: TOKEN });
+    const endpoint = closed.endpoint;
+    await closed.close();
+    const appId = await appOn(await twilioAccount({ endpoint }));
+    await expect(send(appId)).rejects.toMatchObject({ code: 'SMS_PROVIDER_FAILED' });
+    expect((await rows(appId))[0]).toMatchObject({ status: 'failed', provider_code: 'ECONNREFUSED' });
+  });
+
+  it('keeps the Auth Token sealed and write-only; shows the Account SID masked', async () => {
+    const id = await twilioAccount();
+    const got = await t.http.get(`/admin/sms/accounts/${id}`).set(auth()).expect(200);
+    expect(got.body.data).toMatchObject({ provider: 'twilio', credential_id: 'AC01****cdef', settings: { from: '+14155550100' } });
+    const [row] = await t.app.get(DataSource).query('SELECT * FROM sms_accounts WHERE id = $1', [id]);
+    for (const text of [JSON.stringify(got.body), JSON.stringify(row), t.logs.text()]) expect(text).not.toContain(TOKEN);
+  });
+
+  it.each<[string, Record<string, unknown>, string]>([
+    ['no sender', { credentials: { account_sid: SID, auth_token: TOKEN } }, 'settings.from'],
+    ['both a sender and a service', { credentials: { account_sid: SID, auth_token: TOKEN }, settings: { from: '+14155550100', messaging_service_sid: SERVICE } }, 'settings.messaging_service_sid'],
+    ['a malformed Account SID', { credentials: { account_sid: 'AC123', auth_token: TOKEN }, settings: { from: '+14155550100' } }, 'credentials.account_sid'],
+    ['a malformed sender', { credentials: { account_sid: SID, auth_token: TOKEN }, settings: { from: 'not a valid sender!' } }, 'settings.from'],
+  ])('refuses an account with %s (VALIDATION_FAILED on %s)', async (_what, body, field) => {
+    const res = await t.http.post('/admin/sms/accounts').set(auth()).send({ name: 'Twilio', provider: 'twilio', ...body }).expect(400);
+    expect(res.body).toMatchObject({ code: 'VALIDATION_FAILED', data: { field } });
+  });
+});
