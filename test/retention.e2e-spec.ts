@@ -157,6 +157,25 @@ describe('retention and erasure', () => {
       await offer();
       expect(await queued()).toBe(1);
     });
+
+    it('deletes fraud guard buckets idle in the normal state for two of the longest windows; flagged and recent ones stay', async () => {
+      const guarded = await createSmsApp(t, { code_policy: { fraud_guard: { enabled: true } } });
+      const buckets = async () =>
+        (await ds.query(`SELECT kind, key, state FROM fraud_buckets WHERE app_id = $1 ORDER BY kind, key`, [guarded.id])) as Array<{ kind: string; key: string; state: string }>;
+      for (const mobile of ['13900001111', '13800002222']) expect((await send(guarded, mobile)).body.code).toBe(200);
+      // One range flagged (as the guard leaves it when it blocks): an operator must still see it, however old.
+      await ds.query(`UPDATE fraud_buckets SET state = 'blocked', state_until = $2 WHERE app_id = $1 AND key = '+861380000'`, [guarded.id, t.clock.now()]);
+      t.clock.advance(2 * DAY_MS + 60_000);
+      expect((await send(guarded, '13700003333')).body.code).toBe(200);
+
+      const report = await purge();
+      expect(report.deleted.fraud_buckets).toBe(1);
+      expect(await buckets()).toEqual([
+        { kind: 'country', key: 'CN', state: 'normal' },
+        { kind: 'prefix', key: '+861370000', state: 'normal' },
+        { kind: 'prefix', key: '+861380000', state: 'blocked' },
+      ]);
+    });
   });
 
   describe('deregistration', () => {

@@ -1,6 +1,6 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { PinoLogger } from 'nestjs-pino';
-import { type RetentionPolicy } from '../apps/app-settings.js';
+import { FRAUD_GUARD_RANGES, type RetentionPolicy } from '../apps/app-settings.js';
 import { AppsService } from '../apps/apps.service.js';
 import { Clock } from '../common/clock/clock.js';
 import { type AppConfig } from '../config/app-config.js';
@@ -22,7 +22,7 @@ const DAY_MS = 86_400_000;
 
 /** What one run did, per table: rows deleted, numbers hashed. */
 export interface PurgeReport {
-  deleted: Record<ExpiringTableName | 'send_cooldowns' | 'send_counters', number>;
+  deleted: Record<ExpiringTableName | 'send_cooldowns' | 'send_counters' | 'fraud_buckets', number>;
   hashed: Record<HashedTable, number>;
 }
 
@@ -30,7 +30,8 @@ export interface PurgeReport {
  * The retention purge: every app's expired codes, captchas, nonces, update-phone
  * tokens, send-log rows and finished webhook deliveries deleted after their
  * app's windows, send-log numbers (and webhook payloads' numbers) replaced by
- * their keyed hash, and limit rows whose window has passed deleted. Runs as a
+ * their keyed hash, limit rows whose window has passed and fraud guard buckets
+ * idle in the normal state for two of the longest windows deleted. Runs as a
  * pg-boss job that queues the next one when it ends (the engine keeps no cron
  * schedule); the queue's `stately` policy keeps one waiting and one running per
  * database, whatever the number of instances, and every instance offers one at
@@ -110,7 +111,7 @@ export class RetentionPurge implements OnModuleInit, OnApplicationBootstrap, OnA
       webhook_deliveries: before((r) => r.send_log_delete_days),
     };
     const report: PurgeReport = {
-      deleted: { verification_codes: 0, update_phone_tokens: 0, captchas: 0, request_nonces: 0, sms_messages: 0, webhook_deliveries: 0, send_cooldowns: 0, send_counters: 0 },
+      deleted: { verification_codes: 0, update_phone_tokens: 0, captchas: 0, request_nonces: 0, sms_messages: 0, webhook_deliveries: 0, send_cooldowns: 0, send_counters: 0, fraud_buckets: 0 },
       hashed: { sms_messages: 0, webhook_deliveries: 0 },
     };
     const limit = this.config.retention.batchSize;
@@ -126,6 +127,9 @@ export class RetentionPurge implements OnModuleInit, OnApplicationBootstrap, OnA
       const pages = await this.repo.pages(table);
       for (let from = 0; from < pages; from += step) report.deleted[table] += await this.repo.deleteClosedLimits(table, from, from + step, now);
     }
+    // Two of the longest fraud guard window: a normal bucket idle that long counts nothing any more.
+    const idleSince = new Date(now.getTime() - 2 * FRAUD_GUARD_RANGES.window_s[1] * 1000);
+    for (let n = limit; n >= limit; ) report.deleted.fraud_buckets += n = await this.repo.deleteIdleBuckets(idleSince, limit);
     this.logger.info(report, 'retention purge done');
     return report;
   }

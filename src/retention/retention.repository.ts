@@ -103,6 +103,20 @@ export class RetentionRepository {
    * (one would cost every send an index entry), so the purge walks the table by
    * page ranges (TID range scans) instead of scanning it whole per batch.
    */
+  /**
+   * Deletes up to `limit` fraud guard buckets in the normal state untouched since
+   * `before`: their sliding counts are all zero (a send would start them afresh),
+   * and a number range's key is most of a number.
+   */
+  async deleteIdleBuckets(before: Date, limit: number): Promise<number> {
+    const [, count] = (await this.ds.query(
+      `DELETE FROM fraud_buckets WHERE ctid = ANY(ARRAY(
+         SELECT ctid FROM fraud_buckets WHERE updated_at < $1 AND state = 'normal' LIMIT $2 FOR UPDATE SKIP LOCKED))`,
+      [before, limit],
+    )) as [unknown, number];
+    return count;
+  }
+
   async deleteClosedLimits(table: 'send_cooldowns' | 'send_counters', from: number, to: number, now: Date): Promise<number> {
     const closed = table === 'send_cooldowns' ? 't.next_allowed_at < $3' : 't.window_start <= $3::timestamptz - interval \'1 day\'';
     const [, count] = (await this.ds.query(
