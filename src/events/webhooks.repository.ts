@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { isUuid } from '../database/find-by-uuid.js';
 import { type SqlClient } from '../database/sql-client.js';
 import { poolOf } from '../database/pg-transaction.js';
 import { type WebhookEventType } from './event-types.js';
@@ -11,8 +12,6 @@ import {
   type WebhookEndpointRow,
   type WebhookEndpointStatus,
 } from './webhook-rows.js';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** An endpoint an event of the app goes to while it is enabled. */
 export interface Subscription {
@@ -66,7 +65,7 @@ export class WebhooksRepository {
 
   /** The app's endpoint `id`, under a row lock when `lock`; null when unknown (or not a uuid). */
   async findEndpoint(q: SqlClient, appId: string, id: string, lock = false): Promise<WebhookEndpointRow | null> {
-    if (!UUID.test(id)) return null;
+    if (!isUuid(id)) return null;
     const { rows } = await q.query<WebhookEndpointRow>(
       `SELECT * FROM webhook_endpoints WHERE id = $1 AND app_id = $2${lock ? ' FOR UPDATE' : ''}`,
       [id, appId],
@@ -111,7 +110,7 @@ export class WebhooksRepository {
   }
 
   async findDelivery(q: SqlClient, appId: string, id: string, lock = false): Promise<WebhookDeliveryRow | null> {
-    if (!UUID.test(id)) return null;
+    if (!isUuid(id)) return null;
     const { rows } = await q.query<WebhookDeliveryRow>(
       `SELECT * FROM webhook_deliveries WHERE id = $1 AND app_id = $2${lock ? ' FOR UPDATE' : ''}`,
       [id, appId],
@@ -125,7 +124,7 @@ export class WebhooksRepository {
     const values: unknown[] = [query.appId];
     if (query.status) where.push(`status = $${values.push(query.status)}`);
     if (query.endpointId) {
-      if (!UUID.test(query.endpointId)) return { items: [], total: 0 };
+      if (!isUuid(query.endpointId)) return { items: [], total: 0 };
       where.push(`endpoint_id = $${values.push(query.endpointId)}`);
     }
     const filter = where.join(' AND ');

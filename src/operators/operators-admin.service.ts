@@ -9,13 +9,12 @@ import { Clock } from '../common/clock/clock.js';
 import { type OperatorRole } from './operator-access.js';
 import { type ChangeOwnPasswordDto, type CreateOperatorDto, type UpdateOperatorDto } from './operator.dto.js';
 import { type OperatorRow, operatorView, type OperatorView } from './operator.view.js';
+import { isUuid } from '../database/find-by-uuid.js';
 
 const SELECT_OPERATORS = `
   SELECT o.id, o.username, o.role, o.status, o.last_login_at, o.created_at,
          ARRAY(SELECT app_id::text FROM operator_apps a WHERE a.operator_id = o.id) AS app_ids
   FROM operators o`;
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Every change to operators holds this lock: the last-owner rule reads all owners, so changes run one at a time. */
 const OPERATORS_LOCK = `SELECT pg_advisory_xact_lock(hashtext('passcode:operators'))`;
@@ -40,7 +39,7 @@ export class OperatorsAdminService {
   }
 
   async get(id: string, m: EntityManager = this.ds.manager): Promise<OperatorView> {
-    if (!UUID.test(id)) throw new DomainError('OPERATOR_NOT_FOUND');
+    if (!isUuid(id)) throw new DomainError('OPERATOR_NOT_FOUND');
     const [row] = await m.query<OperatorRow[]>(`${SELECT_OPERATORS} WHERE o.id = $1`, [id]);
     if (!row) throw new DomainError('OPERATOR_NOT_FOUND');
     return operatorView(row);
@@ -67,7 +66,7 @@ export class OperatorsAdminService {
 
   async update(actor: Actor, id: string, dto: UpdateOperatorDto): Promise<OperatorView> {
     return this.ds.transaction(async (m) => {
-      if (!UUID.test(id)) throw new DomainError('OPERATOR_NOT_FOUND');
+      if (!isUuid(id)) throw new DomainError('OPERATOR_NOT_FOUND');
       await m.query(OPERATORS_LOCK);
       const [current] = await m.query<Array<{ role: OperatorRole; status: 'enabled' | 'disabled' }>>(`SELECT role, status FROM operators WHERE id = $1`, [id]);
       if (!current) throw new DomainError('OPERATOR_NOT_FOUND');

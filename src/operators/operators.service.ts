@@ -11,8 +11,7 @@ import { APP_CONFIG } from '../config/config.module.js';
 import { LoginFailuresRepository } from './login-failures.repository.js';
 import { type OperatorPrincipal, type OperatorRole } from './operator-access.js';
 import { OperatorEntity } from './operator.entity.js';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+import { isUuid } from '../database/find-by-uuid.js';
 
 /** A hash to verify against when the username is unknown, so both paths cost one scrypt. */
 const DUMMY_HASH = hashPassword(randomString(24));
@@ -91,7 +90,7 @@ export class OperatorsService implements OnApplicationBootstrap {
 
   /** The operator behind a token, with role and apps, if it still exists and is enabled (one query). */
   async findPrincipal(id: string): Promise<{ principal: OperatorPrincipal; tokenGeneration: number } | null> {
-    if (!UUID.test(id)) return null;
+    if (!isUuid(id)) return null;
     const [row] = await this.ds.query<Array<{ id: string; username: string; role: OperatorRole; token_generation: number; app_ids: string[] }>>(
       `SELECT o.id, o.username, o.role, o.token_generation, ARRAY(SELECT app_id::text FROM operator_apps a WHERE a.operator_id = o.id) AS app_ids
        FROM operators o WHERE o.id = $1 AND o.status = 'enabled'`,
