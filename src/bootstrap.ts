@@ -6,6 +6,7 @@ import { NestFactory } from '@nestjs/core';
 import { SwaggerModule } from '@nestjs/swagger';
 import { Logger, PinoLogger } from 'nestjs-pino';
 import { createDialectResolver } from './api/dialects.js';
+import { serveConsole } from './console/serve-console.js';
 import { AppModule, type AppModuleOptions } from './app.module.js';
 import { acceptJsonAndFormBodies } from './common/http/body-parsers.js';
 import { EnvelopingFastifyAdapter } from './common/http/enveloping-fastify.adapter.js';
@@ -50,7 +51,7 @@ export function createAdapter(config: AppConfig): EnvelopingFastifyAdapter {
   }, dialects);
 }
 
-/** What every Passcode application gets after creation: pino and request lines, shutdown hooks, the request-id header, metrics when on, OpenAPI at /docs. */
+/** What every Passcode application gets after creation: pino and request lines, shutdown hooks, the request-id header, metrics when on, the console at /console/, OpenAPI at /docs. */
 export function configureApp(app: NestFastifyApplication): NestFastifyApplication {
   app.useLogger(app.get(Logger));
   app.enableShutdownHooks();
@@ -62,7 +63,9 @@ export function configureApp(app: NestFastifyApplication): NestFastifyApplicatio
     done();
   });
   logRequests(fastify, PinoLogger.root);
-  serveMetrics(app, app.get<AppConfig>(APP_CONFIG).secrets.metricsToken, createDialectResolver());
+  const config = app.get<AppConfig>(APP_CONFIG);
+  serveMetrics(app, config.secrets.metricsToken, createDialectResolver());
+  serveConsole(app, config.console.dir);
   // Built on first request: what the controllers, guards, dialects and error tables say (src/openapi/).
   SwaggerModule.setup('docs', app, () => createOpenApiDocument(app));
   return app;

@@ -100,6 +100,8 @@ export interface AppConfig {
   log: { level: string };
   /** Prometheus metrics, collected and served at GET /metrics when METRICS_TOKEN is set. */
   metrics: { enabled: boolean };
+  /** The operators' console (console/), served at /console/ from its built files when they are there. */
+  console: { dir: string };
 }
 
 export class ConfigError extends Error {}
@@ -207,6 +209,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     signature: { skewS: parseIntIn(env, 'SIGNATURE_SKEW_S', 120, 1, 86_400) },
     log: { level: parseEnum(env, 'LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info') },
     metrics: { enabled: Boolean(env.METRICS_TOKEN) },
+    console: { dir: resolve(env.CONSOLE_DIR || './console/dist') },
   };
 }
 
