@@ -20,3 +20,6 @@ export function useOperator(): Operator {
 export function canChangeApp(operator: Operator, appId: string): boolean {
   return operator.role === 'owner' || (operator.role === 'admin' && operator.app_ids.includes(appId));
 }
+
+/** An app as GET /admin/apps/:id answers it. */
+export type AppData = components['schemas']['AppData'];
