@@ -102,7 +102,15 @@ describe('retention and erasure', () => {
       const log = await sendLog(short);
       expect(log.total).toBe(12);
       expect(log.items.every((m: { phone: string }) => /^h:[A-Za-z0-9_-]{18}$/.test(m.phone))).toBe(true);
-      expect((await sendLog(short, `+86${numbers[0]}`)).total).toBe(0);
+      // The number still finds its rows, hashed: Passcode holds the key (searching all apps, or the app's).
+      const [hashed] = (await sendLog(short, `+86${numbers[0]}`)).items as Array<{ phone: string }>;
+      expect(hashed.phone).toMatch(/^h:/);
+      expect((await sendLog(short, `+86${numbers[0]}`)).total).toBe(1);
+      const everywhere = (await t.http.get('/admin/sms/messages').set(admin()).query({ phone: `+86${numbers[0]}`, page_size: 100 }).expect(200)).body.data;
+      expect(everywhere.items.map((m: { app_id: string; phone: string }) => [m.app_id, m.phone])).toEqual(
+        expect.arrayContaining([[short.id, hashed.phone], [usual.id, `+86${numbers[0]}`]]),
+      );
+      expect((await sendLog(short, `+86${numbers[1]}`)).items.map((m: { phone: string }) => m.phone)).not.toContain(hashed.phone);
       expect(await holding(short.id, `+86${numbers[0]}`)).toMatchObject({ sms_messages: 0, verification_codes: 0 });
       expect(await holding(usual.id, `+86${numbers[0]}`)).toMatchObject({ sms_messages: 1, verification_codes: 1 });
       expect((await stats(short, day)).body.data).toEqual(before);
@@ -194,7 +202,8 @@ describe('retention and erasure', () => {
       const [row] = (await ds.query(`SELECT phone_e164, mcode, mobile, status FROM users WHERE app_id = $1`, [app.id])) as Array<Record<string, string>>;
       expect(row).toEqual({ phone_e164: expect.stringMatching(/^h:/), mcode: '', mobile: '', status: 'cancelled' });
       expect(await holding(app.id, row.phone_e164)).toMatchObject({ users: 1, sms_messages: 1, verification_codes: 1, webhook_deliveries: 1 });
-      expect((await sendLog(app, phone)).total).toBe(0);
+      // The send log shows only the hash; an operator holding the number still finds the row (an erasure removes even that).
+      expect((await sendLog(app, phone)).items.map((m: { phone: string }) => m.phone)).toEqual([row.phone_e164]);
       // The cooldown the login code started still refuses a send to the number.
       const refused = await t.http.post('/v1/login/verify_code').send({ ...signParams(t, app), mcode: '+86', mobile }).expect(200);
       expect(refused.body.code).not.toBe(200);
@@ -240,6 +249,9 @@ describe('retention and erasure', () => {
       expect(await holding(a.id, 'erased')).toMatchObject({ users: 1, sms_messages: 1, verification_codes: 1, webhook_deliveries: 1 });
       expect(await holding(b.id, 'erased')).toMatchObject({ users: 1, sms_messages: 1, verification_codes: 1 });
       expect((await sendLog(a)).items.map((m: { phone: string }) => m.phone)).toEqual(['erased']);
+      // Not even the number finds an erased row again, in its app or across all.
+      expect((await sendLog(a, phone)).total).toBe(0);
+      expect((await sendLog(b, phone)).total).toBe(0);
       // Its active user is deregistered: the token stops working.
       expect((await t.http.get('/v1/user/info').set('authorization', `Bearer ${user.token}`).expect(200)).body.code).not.toBe(200);
 

@@ -33,6 +33,7 @@ import { SmsTemplateEntity } from './sms-template.entity.js';
 import { SmsTemplatesService } from './sms-templates.service.js';
 import { SmsTestSendService } from './sms-test-send.service.js';
 import { SmsRouteCache } from './sms-route-cache.js';
+import { PhonePseudonyms } from '../retention/phone-pseudonyms.js';
 import { SmsRepository } from './sms.repository.js';
 
 /** SMS configuration, delivery, the send log and delivery receipts. Global so any feature can inject `SmsSender`. */
@@ -58,6 +59,8 @@ import { SmsRepository } from './sms.repository.js';
     SmsDeliveryService,
     SmsTestSendService,
     SmsLogService,
+    // Stateless (a key derived from the configuration): the send log's phone search needs the numbers' pseudonyms.
+    PhonePseudonyms,
     ConsoleSmsProvider,
     AliyunSmsProvider,
     TencentSmsProvider,

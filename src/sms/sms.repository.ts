@@ -17,7 +17,8 @@ import { SmsTemplateEntity } from './sms-template.entity.js';
 
 export interface SmsMessageFilter extends PageRequest {
   appId?: string;
-  phone?: string;
+  /** Rows whose phone is any of these (a number and its pseudonyms). */
+  phones?: string[];
   status?: SmsMessageStatus;
   deliveryStatus?: SmsDeliveryStatus;
   scene?: Scene;
@@ -347,10 +348,16 @@ export class SmsRepository {
     return rows.map((r) => r.account_id);
   }
 
+  /** Every app's id: the apps whose pseudonyms of a number a send-log search across all apps must try. */
+  async allAppIds(): Promise<string[]> {
+    const rows = (await this.ds.query(`SELECT id FROM apps`)) as Array<{ id: string }>;
+    return rows.map((r) => r.id);
+  }
+
   async listMessages(f: SmsMessageFilter): Promise<{ items: SmsMessageEntity[]; total: number }> {
     const where: FindOptionsWhere<SmsMessageEntity> = {};
     if (f.appId) where.appId = f.appId;
-    if (f.phone) where.phone = f.phone;
+    if (f.phones) where.phone = In(f.phones);
     if (f.status) where.status = f.status;
     if (f.deliveryStatus) where.deliveryStatus = f.deliveryStatus;
     if (f.scene) where.scene = f.scene;
