@@ -153,7 +153,7 @@ export function StatsReport({ data }: { data: StatsData }) {
             <Table.Tbody>
               {days.map((d) => (
                 <Table.Tr key={d.day}>
-                  <Table.Td>{d.day}</Table.Td>
+                  <Table.Td style={{ whiteSpace: 'nowrap' }}>{d.day}</Table.Td>
                   <Table.Td>{number(d.sent)}</Table.Td>
                   <Table.Td>{number(d.delivered)}</Table.Td>
                   <Table.Td>{number(d.approved)}</Table.Td>
