@@ -99,7 +99,7 @@ function AuditRow({ entry }: { entry: AuditEntry }) {
                 aria-label={t({ en: 'Only entries about {id}', zh: '只看关于 {id} 的记录' }, { id: entry.target_id })}>{entry.target_id}</Anchor>
         )}
       </Table.Td>
-      <Table.Td>
+      <Table.Td miw={open ? 260 : undefined}>
         {hasDetails ? (
           <>
             <Button variant="subtle" size="compact-xs" onClick={() => setOpen(!open)} aria-expanded={open} aria-controls={detailsId}>
@@ -108,7 +108,7 @@ function AuditRow({ entry }: { entry: AuditEntry }) {
             <div id={detailsId} hidden={!open}>
               {open && entry.ip && <Text size="xs" c="dimmed">{t({ en: 'From {ip}', zh: '来自 {ip}' }, { ip: entry.ip })}</Text>}
               {open && (
-                <Code block mt={4} style={{ whiteSpace: 'pre-wrap', wordBreak: 'break-all', maxWidth: 420 }}>
+                <Code block mt={4} style={{ whiteSpace: 'pre-wrap', overflowWrap: 'anywhere', maxWidth: 420 }}>
                   {JSON.stringify(entry.details, null, 2)}
                 </Code>
               )}

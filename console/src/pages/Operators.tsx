@@ -183,6 +183,8 @@ function EditDialog({ operator, apps, onClose }: { operator: Operator; apps: App
     setError(null);
     try {
       await unwrap(client.PATCH('/admin/operators/{id}', { params: { path: { id: operator.id } }, body }));
+      // My own role or status changed: the shell reads who I am again (my links and rights follow).
+      if (operator.id === me.id) window.location.reload();
       onClose(true);
     } catch (err) {
       setError(err);

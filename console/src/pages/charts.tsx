@@ -1,4 +1,5 @@
 import { Box, Group, Text } from '@mantine/core';
+import { useEffect, useRef } from 'react';
 
 /** One series of a bar chart: its name (the legend) and a Mantine colour variable. */
 export interface BarSeries {
@@ -27,16 +28,22 @@ const SCROLL_FROM = 600;
 export function BarChart({ groups, series, label }: { groups: BarGroup[]; series: BarSeries[]; label: string }) {
   const max = Math.max(1, ...groups.flatMap((g) => g.values));
   // A month or less in wide slots; a longer range in narrow ones (a year is about 4,000 px, scrolled).
-  const SLOT = groups.length <= 31 ? 28 : 11;
-  const width = LEFT + Math.max(1, groups.length) * SLOT + 8;
+  const slot = groups.length <= 31 ? 28 : 11;
+  const gap = slot >= 24 ? 6 : 3;
+  const width = LEFT + Math.max(1, groups.length) * slot + 8;
   const plot = HEIGHT - TOP - BOTTOM;
-  const barWidth = (SLOT - 6) / Math.max(1, series.length);
+  const barWidth = (slot - gap) / Math.max(1, series.length);
   // Label every nth group so the labels never overlap, however long the range.
-  const every = Math.max(1, Math.ceil(groups.length / (SLOT > 20 ? 12 : 30)));
+  const every = slot >= 24 ? 1 : Math.ceil(32 / slot);
+  // A range wider than the box opens on its latest days, the ones an operator looks at first.
+  const scroller = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    if (scroller.current) scroller.current.scrollLeft = scroller.current.scrollWidth;
+  }, [groups.length]);
   const y = (v: number) => TOP + plot - (v / max) * plot;
   return (
     <Box>
-      <Box style={{ overflowX: 'auto' }} tabIndex={width > SCROLL_FROM ? 0 : undefined}>
+      <Box ref={scroller} style={{ overflowX: 'auto' }} tabIndex={width > SCROLL_FROM ? 0 : undefined}>
       <svg role="img" aria-label={label} width={width} height={HEIGHT} viewBox={`0 0 ${width} ${HEIGHT}`} style={{ display: 'block' }}>
         <title>{label}</title>
         <g aria-hidden="true">
@@ -45,14 +52,14 @@ export function BarChart({ groups, series, label }: { groups: BarGroup[]; series
           <text x={LEFT - 4} y={y(max) + 4} textAnchor="end" fontSize={10} fill="var(--mantine-color-dimmed)">{max}</text>
           <text x={LEFT - 4} y={y(0) + 4} textAnchor="end" fontSize={10} fill="var(--mantine-color-dimmed)">0</text>
           {groups.map((g, i) => {
-            const x0 = LEFT + i * SLOT + 3;
+            const x0 = LEFT + i * slot + gap / 2;
             return (
               <g key={g.label}>
                 {g.values.map((v, s) => (
                   <rect key={s} x={x0 + s * barWidth} y={y(v)} width={Math.max(1, barWidth - 1)} height={y(0) - y(v)} fill={series[s]?.color} />
                 ))}
-                {i % every === 0 && (
-                  <text x={x0 + (SLOT - 6) / 2} y={HEIGHT - 6} textAnchor="middle" fontSize={9} fill="var(--mantine-color-dimmed)">{g.label}</text>
+                {(groups.length - 1 - i) % every === 0 && (
+                  <text x={x0 + (slot - gap) / 2} y={HEIGHT - 6} textAnchor="middle" fontSize={9} fill="var(--mantine-color-dimmed)">{g.label}</text>
                 )}
               </g>
             );
