@@ -1,5 +1,6 @@
 import { Badge } from '@mantine/core';
 import { useState } from 'react';
+import { unwrap } from '../../api';
 import type { components } from '../../../../test/support/openapi/schema';
 import type { Text } from '../../i18n';
 
@@ -59,4 +60,9 @@ export function useAction() {
     }
   }
   return { busy, error, run, clear: () => setError(null) };
+}
+
+/** `unwrap` for the routes that answer `data: null` (DELETE): the generated type leaves that `data` out. */
+export function unwrapNull(pending: Promise<{ data?: { code: string; msg: string }; error?: unknown; response: Response }>): Promise<null> {
+  return unwrap(pending as Promise<{ data?: { code: string; msg: string; data: null }; error?: unknown; response: Response }>);
 }
