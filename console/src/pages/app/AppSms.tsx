@@ -146,7 +146,7 @@ export function AppSms({ app }: { app: AppData }) {
       </Stack>
       {canChange && catalog.data && (
         <BindingForm key={editScene || 'new'} appId={app.id} catalog={catalog.data} initial={editScene ? byScene.get(editScene) : undefined}
-          scene={editScene} onSaved={() => { setEditScene(''); bindings.reload(); }} />
+          scene={editScene} onSaved={() => { setEditScene(''); bindings.reload(); }} onCancel={editScene ? () => setEditScene('') : undefined} />
       )}
       {canChange && <TestSend appId={app.id} />}
     </Stack>
@@ -154,12 +154,14 @@ export function AppSms({ app }: { app: AppData }) {
 }
 
 /** PUT /admin/apps/:id/sms/bindings/:scene: a template and a signature of one account, optionally a fallback pair of another. */
-function BindingForm({ appId, catalog, initial, scene: initialScene, onSaved }: {
+function BindingForm({ appId, catalog, initial, scene: initialScene, onSaved, onCancel }: {
   appId: string;
   catalog: Catalog;
   initial?: SmsBinding;
   scene: Scene | '';
   onSaved(): void;
+  /** Given while editing a scene's binding: back to binding a new one. */
+  onCancel?: () => void;
 }) {
   const { t } = useI18n();
   const save = useAction();
@@ -219,7 +221,10 @@ function BindingForm({ appId, catalog, initial, scene: initialScene, onSaved }: 
             onChange={(e) => setFallbackSignatureId(e.currentTarget.value)} data={signatureOptions(fallbackTemplateId, none)} />
         </SimpleGrid>
         <FormErrors error={save.error} fields={['template_id', 'signature_id', 'fallback_template_id', 'fallback_signature_id']} />
-        <Group><Button type="submit" loading={save.busy} disabled={!scene}>{t({ en: 'Save binding', zh: '保存绑定' })}</Button></Group>
+        <Group>
+          <Button type="submit" loading={save.busy} disabled={!scene}>{t({ en: 'Save binding', zh: '保存绑定' })}</Button>
+          {onCancel && <Button variant="default" onClick={onCancel}>{t({ en: 'Cancel', zh: '取消' })}</Button>}
+        </Group>
       </Stack>
     </Paper>
   );
