@@ -155,6 +155,7 @@ export class SmsTestSendData {
   @ApiProperty({ format: 'uuid', description: 'the send-log row' }) message_id: string;
   @ApiProperty({ example: 'console' }) provider: string;
   @ApiProperty({ type: 'string', nullable: true, description: 'the provider\'s message id' }) biz_id: string | null;
+  @ApiProperty({ enum: ['sent', 'unknown'], description: '`sent`: the provider accepted it; `unknown`: it did not answer in time (the message may still arrive)' }) status: 'sent' | 'unknown';
 }
 
 type View<F extends (...args: never[]) => unknown> = ReturnType<F>;

@@ -151,7 +151,7 @@ export class UpdateSmsTemplateDto {
   @IsOptional() @IsString() @Matches(/^\w{1,64}$/)
   code_param?: string;
 
-  @ApiPropertyOptional({ nullable: true })
+  @ApiPropertyOptional({ type: 'string', nullable: true })
   @ValidateIf((_, v) => v !== undefined && v !== null) @IsString() @MaxLength(1000)
   content?: string | null;
 }
@@ -165,11 +165,11 @@ export class PutSmsBindingDto {
   @IsUUID()
   signature_id: string;
 
-  @ApiPropertyOptional({ format: 'uuid', nullable: true, description: 'with fallback_signature_id: another account to fail over to' })
+  @ApiPropertyOptional({ type: 'string', format: 'uuid', nullable: true, description: 'with fallback_signature_id: another account to fail over to' })
   @ValidateIf((_, v) => v !== undefined && v !== null) @IsUUID()
   fallback_template_id?: string | null;
 
-  @ApiPropertyOptional({ format: 'uuid', nullable: true })
+  @ApiPropertyOptional({ type: 'string', format: 'uuid', nullable: true })
   @ValidateIf((_, v) => v !== undefined && v !== null) @IsUUID()
   fallback_signature_id?: string | null;
 }
