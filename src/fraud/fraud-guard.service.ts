@@ -23,7 +23,9 @@ export type Admission = 'allow' | 'challenge';
  * approvals (SMS pumping: codes no one reads) is challenged, then blocked, for a
  * cooling-off period (see `nextState`). Every change of state is made once across
  * instances (a conditional UPDATE), audited, counted and published to the app's
- * webhooks in one transaction. Never sends an SMS.
+ * webhooks in one transaction. The counts are advisory and commit without waiting
+ * for a WAL flush (fraud-buckets.statements.ts); the changes of state are durable.
+ * Never sends an SMS.
  */
 @Injectable()
 export class FraudGuard {
