@@ -1,11 +1,12 @@
 // The bare baseline: Fastify + pg sending the statements of Passcode's v1 send
 // and check paths (imported from the build: verification.statements.ts,
-// sms-log.statements.ts) and nothing else, with the same caches (app by appkey,
+// sms-log.statements.ts, fraud-buckets.statements.ts) and nothing else, with the same caches (app by appkey,
 // SMS route by app and scene), so `Passcode / bare` measures what the
 // framework, validation and rules cost.
 import { createHash, createHmac, randomInt, randomUUID } from 'node:crypto';
 import Fastify from 'fastify';
 import pg from 'pg';
+import { COUNT_APPROVAL, COUNT_SEND } from '../dist/src/fraud/fraud-buckets.statements.js';
 import { COMPLETE_MESSAGE, INSERT_MESSAGE } from '../dist/src/sms/sms-log.statements.js';
 import { CHECK_CODE, takeSendSlotStatement } from '../dist/src/verification/verification.statements.js';
 
@@ -24,6 +25,14 @@ async function appOf(appkey) {
   }
   return app;
 }
+
+// The bench app keeps the fraud guard on (the default), with thresholds it never reaches:
+// Passcode counts every send, and every approved check, in the number's two buckets.
+const FRAUD_WINDOW_S = 3600;
+const fraudCount = (statement, appId, phone, now) => {
+  const windowStart = new Date(Math.floor(now.getTime() / (FRAUD_WINDOW_S * 1000)) * FRAUD_WINDOW_S * 1000);
+  return pool.query({ name: statement.name, text: statement.text, values: [appId, 'CN', phone.slice(0, -4), windowStart, FRAUD_WINDOW_S, now] });
+};
 
 const hash = (appId, scene, phone, code) => createHmac('sha256', CODE_PEPPER).update(`${appId}|${scene}|${phone}|${code}`).digest('hex');
 const md5 = (s) => createHash('md5').update(s).digest('hex');
@@ -55,7 +64,8 @@ app.post('/v1/sms/verify_code', async (req) => {
   const phone = `${b.mcode}${b.mobile}`;
   const now = new Date();
   const code = String(randomInt(1_000_000)).padStart(6, '0');
-  // Passcode's order: the route, then one transaction with the send-log row and the slot, then the provider.
+  // Passcode's order: the fraud guard's count, the route, then one transaction with the send-log row and the slot, then the provider.
+  await fraudCount(COUNT_SEND, a.id, phone, now);
   const r = await routeOf(a.id, b.scene);
   let messageId;
   const client = await pool.connect();
@@ -111,6 +121,7 @@ app.post('/v1/sms/check_code', async (req) => {
   else if (c.attempts >= c.max_attempts) result = 'attempts_exhausted';
   else if (c.code_hash !== h) result = c.stale ? 'superseded' : 'wrong_code';
   else result = c.consumed ? 'approved' : 'not_found';
+  if (c.consumed) await fraudCount(COUNT_APPROVAL, a.id, phone, now);
   return { code: 200, msg: 'success', data: { result } };
 });
 

@@ -1,4 +1,5 @@
 import { DataSource } from 'typeorm';
+import { COUNT_APPROVAL, COUNT_SEND, UNCOUNT_SEND } from '../src/fraud/fraud-buckets.statements.js';
 import { type CreatedApp } from './support/admin.js';
 import { solvedCaptcha } from './support/captcha.js';
 import { enduserSendParams } from './support/enduser.js';
@@ -135,6 +136,41 @@ describe('fraud guard: conversion buckets', () => {
     expect(oauth.body).toEqual({ request_id: expect.any(String), code: '734', msg: '该号段短信发送已暂停', data: { retry_after: expect.any(Number) } });
     const authing = await s.t.http.post('/api/v3/send-sms').set('x-authing-app-id', a.appkey).send({ channel: 'CHANNEL_LOGIN', phoneNumber: r.n(22), phoneCountryCode: '+86' }).expect(200);
     expect(authing.body).toMatchObject({ statusCode: 400, apiCode: 30012, message: '该号段短信发送已暂停', data: { retryAfter: expect.any(Number) } });
+  });
+
+  it('counts a send and its approval in both buckets, the approval by the country on the code\'s row (or by parsing the number when the row has none)', async () => {
+    const a = await createSmsApp(s.t, { code_policy: { fraud_guard: GUARD } });
+    const r = freshRange();
+    const buckets = async () => (await db().query(`SELECT kind, key, sends, approvals FROM fraud_buckets WHERE app_id = $1 ORDER BY kind`, [a.id])) as unknown[];
+    await send(a, r.n(1));
+    await approve(a, r.n(1));
+    expect(await buckets()).toEqual([{ kind: 'country', key: 'CN', sends: 1, approvals: 1 }, { kind: 'prefix', key: r.prefix, sends: 1, approvals: 1 }]);
+    await send(a, r.n(2));
+    await db().query(`UPDATE verification_codes SET country = NULL WHERE app_id = $1 AND phone_e164 = $2`, [a.id, `+86${r.n(2)}`]);
+    await approve(a, r.n(2));
+    expect(await buckets()).toEqual([{ kind: 'country', key: 'CN', sends: 2, approvals: 2 }, { kind: 'prefix', key: r.prefix, sends: 2, approvals: 2 }]);
+  });
+
+  it('commits its counts without waiting for a WAL flush, in their own transaction only', async () => {
+    const a = await createSmsApp(s.t, { code_policy: { fraud_guard: GUARD } });
+    const r = freshRange();
+    const at = new Date(Math.floor(Date.now() / 3_600_000) * 3_600_000);
+    const params = [a.id, 'CN', r.prefix, at, 3600, new Date()];
+    // Inside a transaction, to read the setting each statement leaves for the rest of its own.
+    const settingAfter = (text: string, values: unknown[]) =>
+      db().transaction(async (m) => {
+        await m.query(text, values);
+        return ((await m.query(`SHOW synchronous_commit`)) as Array<{ synchronous_commit: string }>)[0].synchronous_commit;
+      });
+    expect(await settingAfter(COUNT_SEND.text, params)).toBe('off'); // the first send of a bucket inserts it
+    expect(await settingAfter(COUNT_SEND.text, params)).toBe('off');
+    expect(await settingAfter(UNCOUNT_SEND.text, [a.id, 'CN', at])).toBe('off');
+    expect(await settingAfter(COUNT_APPROVAL.text, params)).toBe('off');
+    expect(((await db().query(`SHOW synchronous_commit`)) as Array<{ synchronous_commit: string }>)[0].synchronous_commit).toBe('on');
+    expect(await db().query(`SELECT kind, sends, approvals FROM fraud_buckets WHERE app_id = $1 ORDER BY kind`, [a.id])).toEqual([
+      { kind: 'country', sends: 1, approvals: 1 },
+      { kind: 'prefix', sends: 2, approvals: 1 },
+    ]);
   });
 
   it('counts nothing for an app whose guard is off', async () => {

@@ -1,5 +1,5 @@
 import { DEFAULT_FRAUD_GUARD } from '../apps/app-settings.js';
-import { bucketsOf, nextState, slidingCounts } from './fraud-bucket.js';
+import { bucketsOf, countryKeyOf, nextState, slidingCounts } from './fraud-bucket.js';
 
 describe('fraud buckets', () => {
   const now = new Date('2026-12-02T10:30:00Z');
@@ -8,8 +8,8 @@ describe('fraud buckets', () => {
   });
 
   it('names a number\'s country and its range (E.164 minus four digits)', () => {
-    expect(bucketsOf({ e164: '+8613712345678', mcode: '+86', region: 'CN' })).toEqual([{ kind: 'country', key: 'CN' }, { kind: 'prefix', key: '+861371234' }]);
-    expect(bucketsOf({ e164: '+88213012345', mcode: '+882' })[0]).toEqual({ kind: 'country', key: '+882' });
+    expect(bucketsOf('+8613712345678', countryKeyOf({ mcode: '+86', region: 'CN' }))).toEqual([{ kind: 'country', key: 'CN' }, { kind: 'prefix', key: '+861371234' }]);
+    expect(countryKeyOf({ mcode: '+882' })).toBe('+882');
   });
 
   it('weighs the previous window by the share of it still inside the sliding window', () => {

@@ -19,11 +19,16 @@ export interface FraudBucketRow {
   updated_at: Date;
 }
 
-/** The buckets a number counts in: its country (ISO region, else its calling code) and its range (E.164 minus the last four digits). */
-export function bucketsOf(phone: { e164: string; mcode: string; region?: string }): Array<{ kind: BucketKind; key: string }> {
+/** A number's country bucket: its ISO region, else its calling code (numbers of no one region, such as +882). */
+export function countryKeyOf(phone: { mcode: string; region?: string }): string {
+  return phone.region ?? phone.mcode;
+}
+
+/** The buckets a number counts in: its country (`countryKey`, see {@link countryKeyOf}) and its range (E.164 minus the last four digits). */
+export function bucketsOf(e164: string, countryKey: string): Array<{ kind: BucketKind; key: string }> {
   return [
-    { kind: 'country', key: phone.region ?? phone.mcode },
-    { kind: 'prefix', key: phone.e164.slice(0, -PREFIX_DROPPED_DIGITS) },
+    { kind: 'country', key: countryKey },
+    { kind: 'prefix', key: e164.slice(0, -PREFIX_DROPPED_DIGITS) },
   ];
 }
 

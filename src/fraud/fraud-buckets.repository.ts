@@ -3,73 +3,29 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
 import { sqlClientOf } from '../database/sql-client.js';
 import { type BucketKind, type BucketState, type FraudBucketRow } from './fraud-bucket.js';
-
-/**
- * A window's roll, for the upsert and the approval: counts of a window that ended
- * become the previous window's (or nothing, when more than one window passed).
- * $ws is the current window's start, $wsec its length in seconds.
- */
-const ROLL = (t: string) => `
-  prev_sends = CASE WHEN ${t}.window_start = $ws THEN ${t}.prev_sends WHEN ${t}.window_start = $ws - make_interval(secs => $wsec) THEN ${t}.sends ELSE 0 END,
-  prev_approvals = CASE WHEN ${t}.window_start = $ws THEN ${t}.prev_approvals WHEN ${t}.window_start = $ws - make_interval(secs => $wsec) THEN ${t}.approvals ELSE 0 END`;
-
-function numbered(sql: string): string {
-  return sql.replaceAll('$wsec', '$5').replaceAll('$ws', '$4');
-}
-
-/**
- * Counts one send in each bucket (one statement, both rows, in a fixed order so
- * concurrent sends cannot deadlock) and answers the rows as they now are.
- * $1 app, $2 country key, $3 prefix key, $4 window start, $5 window seconds, $6 now.
- */
-const COUNT_SEND = numbered(`
-  INSERT INTO fraud_buckets AS b (app_id, kind, key, window_start, sends, approvals, prev_sends, prev_approvals, state, updated_at)
-  VALUES ($1, 'country', $2, $ws, 1, 0, 0, 0, 'normal', $6), ($1, 'prefix', $3, $ws, 1, 0, 0, 0, 'normal', $6)
-  ON CONFLICT (app_id, kind, key) DO UPDATE SET
-    ${ROLL('b')},
-    sends = CASE WHEN b.window_start = $ws THEN b.sends + 1 ELSE 1 END,
-    approvals = CASE WHEN b.window_start = $ws THEN b.approvals ELSE 0 END,
-    window_start = $ws,
-    updated_at = $6
-  RETURNING *`);
-
-/**
- * Counts one approval in the buckets that exist (a code approved whose send was
- * counted), locking them in the send's order. Same parameters as COUNT_SEND.
- */
-const COUNT_APPROVAL = numbered(`
-  WITH locked AS (
-    SELECT kind, key FROM fraud_buckets
-    WHERE app_id = $1 AND ((kind = 'country' AND key = $2) OR (kind = 'prefix' AND key = $3))
-    ORDER BY kind FOR UPDATE)
-  UPDATE fraud_buckets b SET
-    ${ROLL('b')},
-    approvals = CASE WHEN b.window_start = $ws THEN b.approvals + 1 ELSE 1 END,
-    sends = CASE WHEN b.window_start = $ws THEN b.sends ELSE 0 END,
-    window_start = $ws,
-    updated_at = $6
-  FROM locked WHERE b.app_id = $1 AND b.kind = locked.kind AND b.key = locked.key`);
+import { COUNT_APPROVAL, COUNT_SEND, UNCOUNT_SEND } from './fraud-buckets.statements.js';
 
 /** The only code that touches `fraud_buckets`. */
 @Injectable()
 export class FraudBucketsRepository {
   constructor(@InjectDataSource() private readonly ds: DataSource) {}
 
-  async countSend(appId: string, country: string, prefix: string, windowStart: Date, windowS: number, now: Date): Promise<FraudBucketRow[]> {
-    const q = await sqlClientOf(this.ds);
-    const { rows } = await q.query<FraudBucketRow>(COUNT_SEND, [appId, country, prefix, windowStart, windowS, now]);
-    return rows;
+  /**
+   * Counts a send in its two buckets and answers them. Like the two methods below,
+   * it commits without waiting for the WAL flush: the counts are advisory, and a
+   * crash may lose the last few (fraud-buckets.statements.ts).
+   */
+  countSend(appId: string, country: string, prefix: string, windowStart: Date, windowS: number, now: Date): Promise<FraudBucketRow[]> {
+    return COUNT_SEND.rows(this.ds, [appId, country, prefix, windowStart, windowS, now]);
   }
 
   /** Takes back a send counted in the current window (a send its range refused). */
   async uncountSend(appId: string, country: string, windowStart: Date): Promise<void> {
-    const q = await sqlClientOf(this.ds);
-    await q.query(`UPDATE fraud_buckets SET sends = sends - 1 WHERE app_id = $1 AND kind = 'country' AND key = $2 AND window_start = $3 AND sends > 0`, [appId, country, windowStart]);
+    await UNCOUNT_SEND.rows(this.ds, [appId, country, windowStart]);
   }
 
   async countApproval(appId: string, country: string, prefix: string, windowStart: Date, windowS: number, now: Date): Promise<void> {
-    const q = await sqlClientOf(this.ds);
-    await q.query(COUNT_APPROVAL, [appId, country, prefix, windowStart, windowS, now]);
+    await COUNT_APPROVAL.rows(this.ds, [appId, country, prefix, windowStart, windowS, now]);
   }
 
   /**

@@ -10,7 +10,7 @@ import { DomainError } from '../common/errors/domain-error.js';
 import { parsePhoneField, type ParsedPhone } from '../common/phone/phone.js';
 import { EventPublisher } from '../events/event-publisher.js';
 import { Metrics } from '../metrics/metrics.js';
-import { bucketsOf, type BucketState, type FraudBucketRow, nextState, slidingCounts, type Transition } from './fraud-bucket.js';
+import { bucketsOf, type BucketState, countryKeyOf, type FraudBucketRow, nextState, slidingCounts, type Transition } from './fraud-bucket.js';
 import { FraudBucketsRepository } from './fraud-buckets.repository.js';
 
 /** What a send may do, by the worst state of its buckets. */
@@ -23,7 +23,9 @@ export type Admission = 'allow' | 'challenge';
  * approvals (SMS pumping: codes no one reads) is challenged, then blocked, for a
  * cooling-off period (see `nextState`). Every change of state is made once across
  * instances (a conditional UPDATE), audited, counted and published to the app's
- * webhooks in one transaction. Never sends an SMS.
+ * webhooks in one transaction. The counts are advisory and commit without waiting
+ * for a WAL flush (fraud-buckets.statements.ts); the changes of state are durable.
+ * Never sends an SMS.
  */
 @Injectable()
 export class FraudGuard {
@@ -48,7 +50,7 @@ export class FraudGuard {
     const policy = fraudPolicyOf(codePolicy);
     if (!policy.enabled) return 'allow';
     const now = this.clock.now();
-    const [country, prefix] = bucketsOf(phone);
+    const [country, prefix] = bucketsOf(phone.e164, countryKeyOf(phone));
     const rows = await this.repo.countSend(appId, country.key, prefix.key, windowStart(now, policy.window_s), policy.window_s, now);
     let worst: { state: BucketState; until: Date | null } = { state: 'normal', until: null };
     const states = new Map<string, BucketState>();
@@ -69,18 +71,27 @@ export class FraudGuard {
     return worst.state === 'challenge' ? 'challenge' : 'allow';
   }
 
-  /** Counts an approved code of `phone` (E.164) in its buckets: conversion is what tells a real user from pumping. */
-  async approved(appId: string, codePolicy: CodePolicy, phoneE164: string): Promise<void> {
+  /**
+   * Counts an approved code of `phoneE164` in its buckets: conversion is what tells
+   * a real user from pumping. `region` is the one the code was sent to (the code's
+   * row has it): then the buckets are named without parsing the number again, which
+   * would cost a libphonenumber parse on every approved check. Without it (a number
+   * of no one region, or a code older than that column) the number is parsed for its
+   * calling code.
+   */
+  async approved(appId: string, codePolicy: CodePolicy, phoneE164: string, region: string | null): Promise<void> {
     const policy = fraudPolicyOf(codePolicy);
     if (!policy.enabled) return;
-    let phone: ParsedPhone;
-    try {
-      phone = parsePhoneField(phoneE164);
-    } catch {
-      return; // a code was sent to it, so it parsed then; nothing to count if the metadata changed since
+    let countryKey = region;
+    if (!countryKey) {
+      try {
+        countryKey = countryKeyOf(parsePhoneField(phoneE164));
+      } catch {
+        return; // a code was sent to it, so it parsed then; nothing to count if the metadata changed since
+      }
     }
     const now = this.clock.now();
-    const [country, prefix] = bucketsOf(phone);
+    const [country, prefix] = bucketsOf(phoneE164, countryKey);
     await this.repo.countApproval(appId, country.key, prefix.key, windowStart(now, policy.window_s), policy.window_s, now);
   }
 

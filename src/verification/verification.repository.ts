@@ -28,8 +28,11 @@ export interface SendSlot {
 
 /** What {@link VerificationRepository.check} found and did. */
 export interface CheckedCode {
-  /** The newest code, as it was before this check; null when there is none. */
-  latest: Pick<VerificationCodeRow, 'id' | 'code_hash' | 'expires_at' | 'attempts' | 'max_attempts' | 'consumed_at' | 'superseded_at'> | null;
+  /**
+   * The newest code, as it was before this check; null when there is none. `country`
+   * is the ISO region it was sent to (null when unknown), for the fraud guard.
+   */
+  latest: (Pick<VerificationCodeRow, 'id' | 'code_hash' | 'expires_at' | 'attempts' | 'max_attempts' | 'consumed_at' | 'superseded_at'> & { country: string | null }) | null;
   /** An older, superseded code had this hash: the client used a stale SMS. */
   staleHash: boolean;
   /** This check consumed the newest code. */

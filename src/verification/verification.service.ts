@@ -190,7 +190,7 @@ export class VerificationService {
           return found;
         })
       : await this.repo.check(app.id, phone, scene, hash, now);
-    if (checked.consumed) await this.fraud.approved(app.id, policyOf(app), phone);
+    if (checked.consumed) await this.fraud.approved(app.id, policyOf(app), phone, checked.latest!.country);
     return outcomeOf(checked, hash, now);
   }
 

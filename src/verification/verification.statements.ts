@@ -55,7 +55,7 @@ const takeSendSlotStatements = new Map<number, PreparedStatement<SlotRow>>();
 export const CHECK_CODE = new PreparedStatement<CheckedRow>(
   'passcode_check_code',
   `WITH latest AS (
-     SELECT id, code_hash, expires_at, attempts, max_attempts, consumed_at, superseded_at FROM verification_codes
+     SELECT id, code_hash, expires_at, attempts, max_attempts, consumed_at, superseded_at, country FROM verification_codes
      WHERE app_id = $1 AND phone_e164 = $2 AND scene = $3 ORDER BY created_at DESC, id LIMIT 1),
    stale AS (
      SELECT 1 FROM verification_codes
@@ -70,7 +70,7 @@ export const CHECK_CODE = new PreparedStatement<CheckedRow>(
      WHERE v.id = l.id AND l.code_hash <> $4 AND NOT EXISTS (SELECT 1 FROM stale)
        AND v.consumed_at IS NULL AND v.superseded_at IS NULL AND v.expires_at > $5 AND v.attempts < v.max_attempts
      RETURNING v.attempts)
-   SELECT l.id, l.code_hash, l.expires_at, l.attempts, l.max_attempts, l.consumed_at, l.superseded_at,
+   SELECT l.id, l.code_hash, l.expires_at, l.attempts, l.max_attempts, l.consumed_at, l.superseded_at, l.country,
           EXISTS (SELECT 1 FROM stale) AS stale,
           EXISTS (SELECT 1 FROM consumed) AS consumed,
           (SELECT attempts FROM missed) AS attempts_after
