@@ -210,6 +210,35 @@ describeWithChromium('console: apps', () => {
       await page.setViewportSize({ width: 1280, height: 800 });
     }
   });
+
+  it('a viewer sees an app\'s settings but no action and no form to save', async () => {
+    const { page } = browser;
+    const app = await admin<{ id: string; name: string; code_policy: { ttl_s: number } }>('POST', '/admin/apps', { name: `Viewed app ${randomBytes(3).toString('hex')}` });
+    const username = `viewer${randomBytes(3).toString('hex')}`;
+    const password = randomBytes(12).toString('hex');
+    expect((await admin('POST', '/admin/operators', { username, password, role: 'viewer' })).code).toBe('OK');
+
+    await step(page, 'sign in as a viewer', async () => {
+      await page.goto(`${server.url}/console/`);
+      await page.evaluate(() => sessionStorage.clear());
+      await signIn(page, server.url, username, password);
+    });
+    await step(page, 'no create button on the list', async () => {
+      await page.goto(`${server.url}/console/#/apps`);
+      await page.getByRole('table', { name: 'Apps' }).getByRole('link', { name: app.data.name }).waitFor();
+      expect(await page.getByRole('button', { name: 'Create app' }).count()).toBe(0);
+    });
+    await step(page, 'the app page shows its settings, disabled, and no action', async () => {
+      await page.goto(`${server.url}/console/#/apps/${app.data.id}`);
+      const ttl = page.getByRole('group', { name: 'Code policy' }).getByRole('textbox', { name: 'Code lifetime (seconds)' });
+      await ttl.waitFor();
+      expect(await ttl.inputValue()).toBe(String(app.data.code_policy.ttl_s));
+      expect(await ttl.isDisabled()).toBe(true);
+      for (const name of ['Disable', 'Rotate secret', 'Save']) expect(await page.getByRole('button', { name }).count()).toBe(0);
+      const audit = page.getByRole('main').getByRole('link', { name: 'Audit log' });
+      expect(await audit.getAttribute('href')).toBe(`#/audit?target_id=${app.data.id}`);
+    });
+  });
 });
 
 if (!chromiumAvailable()) {

@@ -25,7 +25,8 @@ export function AppDetailPage({ id, route }: { id: string; route: Route }) {
   const loaded = useLoad(() => unwrap(client.GET('/admin/apps/{id}', { params: { path: { id } } })), [id]);
   // What the last action answered replaces what was loaded, until another app is opened.
   const [changed, setChanged] = useState<AppData | null>(null);
-  const app = changed?.id === id ? changed : loaded.data;
+  // useLoad keeps the previous app while the next one loads: show only this one.
+  const app = changed?.id === id ? changed : loaded.data?.id === id ? loaded.data : undefined;
 
   if (loaded.error) {
     return (
@@ -36,7 +37,8 @@ export function AppDetailPage({ id, route }: { id: string; route: Route }) {
     );
   }
   if (!app) return <Loader aria-label={t({ en: 'Loading', zh: '加载中' })} />;
-  return <AppView app={app} route={route} onChange={setChanged} />;
+  // Keyed by the app, so the forms start again from each app's own settings.
+  return <AppView key={app.id} app={app} route={route} onChange={setChanged} />;
 }
 
 function AppView({ app, route, onChange }: { app: AppData; route: Route; onChange(app: AppData): void }) {

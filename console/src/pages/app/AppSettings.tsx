@@ -303,6 +303,6 @@ function SettingInput({ field, value, error, onChange }: { field: Field; value: 
         data={field.options} clearable />;
     case 'json':
       return <JsonInput label={label} description={description} error={error} value={value as string} onChange={onChange}
-        autosize minRows={2} maxRows={12} ff="monospace" />;
+        autosize minRows={2} maxRows={12} styles={{ input: { fontFamily: 'monospace' } }} />;
   }
 }

@@ -6,7 +6,7 @@ export function CopyField({ label, value, copyLabel }: { label: string; value: s
   const { t } = useI18n();
   return (
     <Group gap="xs" wrap="nowrap" align="flex-end">
-      <TextInput label={label} value={value} readOnly ff="monospace" style={{ flex: 1, minWidth: 0 }}
+      <TextInput label={label} value={value} readOnly styles={{ input: { fontFamily: 'monospace' } }} style={{ flex: 1, minWidth: 0 }}
         onFocus={(e) => e.currentTarget.select()} />
       <CopyButton value={value} timeout={2000}>
         {({ copied, copy }) => (
@@ -29,11 +29,29 @@ export function CopyIcon({ value, label }: { value: string; label: string }) {
       {({ copied, copy }) => (
         <Tooltip label={copied ? t({ en: 'Copied', zh: '已复制' }) : label} withArrow>
           <ActionIcon variant="subtle" color={copied ? 'teal' : 'gray'} onClick={copy} aria-label={label}>
-            <span aria-hidden="true">{copied ? '✓' : '⧉'}</span>
+            {copied ? <CheckIcon /> : <CopyGlyph />}
           </ActionIcon>
         </Tooltip>
       )}
     </CopyButton>
+  );
+}
+
+// Drawn here rather than taken from an icon package: the console adds no npm package for two icons.
+function CopyGlyph() {
+  return (
+    <svg width="16" height="16" viewBox="0 0 24 24" fill="none" stroke="currentColor" strokeWidth="2" aria-hidden="true">
+      <rect x="9" y="9" width="12" height="12" rx="2" />
+      <path d="M5 15H4a1 1 0 0 1-1-1V4a1 1 0 0 1 1-1h10a1 1 0 0 1 1 1v1" />
+    </svg>
+  );
+}
+
+function CheckIcon() {
+  return (
+    <svg width="16" height="16" viewBox="0 0 24 24" fill="none" stroke="currentColor" strokeWidth="2" aria-hidden="true">
+      <path d="M5 12l5 5L20 7" />
+    </svg>
   );
 }
 
