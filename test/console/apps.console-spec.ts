@@ -4,6 +4,8 @@ import { startConsoleServer, type ConsoleServer } from './support/console-server
 
 const describeWithChromium = chromiumAvailable() ? describe : describe.skip;
 
+// Code run in the page (page.evaluate) is given as text: the tests' tsconfig has no DOM types.
+
 interface Envelope<T = Record<string, unknown>> {
   code: string | number;
   msg: string;
@@ -95,7 +97,7 @@ describeWithChromium('console: apps', () => {
       expect(new URL(page.url()).hash).toBe(`#/apps/${id}`);
       expect(await page.getByTestId('appkey').textContent()).toBe(appkey);
       expect(await page.content()).not.toContain(secret);
-      const stored = await page.evaluate(() => JSON.stringify({ ...sessionStorage }) + JSON.stringify({ ...localStorage }));
+      const stored = await page.evaluate<string>('JSON.stringify({ ...sessionStorage }) + JSON.stringify({ ...localStorage })');
       expect(stored).not.toContain(secret);
     });
 
@@ -191,7 +193,7 @@ describeWithChromium('console: apps', () => {
     expect(created.code).toBe('OK');
     await step(page, 'sign in', async () => {
       await page.goto(`${server.url}/console/`);
-      await page.evaluate(() => sessionStorage.clear());
+      await page.evaluate('sessionStorage.clear()');
       await signIn(page, server.url, 'admin', server.adminPassword);
     });
     await page.setViewportSize({ width: 375, height: 740 });
@@ -199,12 +201,12 @@ describeWithChromium('console: apps', () => {
       await step(page, 'list', async () => {
         await page.goto(`${server.url}/console/#/apps`);
         await page.getByRole('button', { name: 'Create app' }).waitFor();
-        expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);
+        expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(375);
       });
       await step(page, 'app page', async () => {
         await page.goto(`${server.url}/console/#/apps/${created.data.id}`);
         await page.getByRole('button', { name: 'Rotate secret' }).waitFor();
-        expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);
+        expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(375);
       });
     } finally {
       await page.setViewportSize({ width: 1280, height: 800 });
@@ -220,7 +222,7 @@ describeWithChromium('console: apps', () => {
 
     await step(page, 'sign in as a viewer', async () => {
       await page.goto(`${server.url}/console/`);
-      await page.evaluate(() => sessionStorage.clear());
+      await page.evaluate('sessionStorage.clear()');
       await signIn(page, server.url, username, password);
     });
     await step(page, 'no create button on the list', async () => {
