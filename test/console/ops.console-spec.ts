@@ -231,7 +231,10 @@ describeWithChromium('console: operators, my account, audit log, statistics', ()
       await page.setViewportSize({ width: 375, height: 800 });
       await page.getByRole('img', { name: /per day/ }).waitFor();
       // The tables' scroll areas measure themselves after the resize: wait for the layout to settle.
-      await page.waitForFunction('document.documentElement.scrollWidth <= document.documentElement.clientWidth', undefined, { timeout: 5000 });
+      // (Polled with evaluate: waitForFunction compiles its predicate with eval, which the console's CSP refuses.)
+      const fits = () => page.evaluate(() => document.documentElement.scrollWidth <= document.documentElement.clientWidth);
+      for (let i = 0; i < 50 && !(await fits()); i++) await page.waitForTimeout(100);
+      expect(await fits()).toBe(true);
       await page.setViewportSize({ width: 1280, height: 800 });
     });
     await step(page, 'in Chinese', async () => {
