@@ -232,7 +232,10 @@ describeWithChromium('console: operators, my account, audit log, statistics', ()
       await page.getByRole('img', { name: /per day/ }).waitFor();
       // The tables' scroll areas measure themselves after the resize: wait for the layout to settle.
       // (Polled with evaluate: waitForFunction compiles its predicate with eval, which the console's CSP refuses.)
-      const fits = () => page.evaluate(() => document.documentElement.scrollWidth <= document.documentElement.clientWidth);
+      const fits = () => page.evaluate(() => {
+        const root = (globalThis as unknown as { document: { documentElement: { scrollWidth: number; clientWidth: number } } }).document.documentElement;
+        return root.scrollWidth <= root.clientWidth;
+      });
       for (let i = 0; i < 50 && !(await fits()); i++) await page.waitForTimeout(100);
       expect(await fits()).toBe(true);
       await page.setViewportSize({ width: 1280, height: 800 });
