@@ -35,6 +35,26 @@ describeWithChromium('console: signing in', () => {
     });
   });
 
+  it('after failed sign-ins the lockout is shown as the API words it', async () => {
+    const { page } = browser;
+    // A username of its own: its lock leaves admin's sign-ins alone.
+    const login = (password: string) => fetch(`${server.url}/admin/login`, {
+      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'locked-out', password }),
+    });
+    for (let i = 0; i < 5; i++) await login('wrong');
+    const locked = (await (await login('wrong')).json()) as { code: string; msg: string };
+    expect(locked.code).toBe('LOGIN_LOCKED');
+    await step(page, 'the form shows LOGIN_LOCKED with its message', async () => {
+      await page.goto(`${server.url}/console/`);
+      await page.getByLabel('Username').fill('locked-out');
+      await page.getByRole('textbox', { name: 'Password' }).fill('anything');
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      const alert = page.getByRole('alert');
+      await alert.getByText('LOGIN_LOCKED').waitFor();
+      expect(await alert.textContent()).toContain(locked.msg);
+    });
+  });
+
   it('the console page forbids framing and loads nothing from elsewhere', async () => {
     const res = await fetch(`${server.url}/console`);
     expect(res.status).toBe(200);
