@@ -256,8 +256,11 @@ describe('webhooks to tenant apps', () => {
     const right = sms.lastCodeFor('+8613700000202')!;
     const wrong = right === '000000' ? '111111' : '000000';
     const results = await Promise.all(Array.from({ length: 8 }, () => check('13700000202', wrong)));
-    // (On Postgres a guess that read the code before the last attempt went may still answer wrong_code.)
-    expect(new Set(results.map((res) => res.body.data.result))).toEqual(new Set(['wrong_code', 'attempts_exhausted']));
+    // Five counted, each answering wrong_code; the rest attempts_exhausted, or on Postgres wrong_code too when
+    // they read the code before the last attempt went (under load all eight may have).
+    const answers = results.map((res) => res.body.data.result as string);
+    expect(answers.every((a) => a === 'wrong_code' || a === 'attempts_exhausted')).toBe(true);
+    expect(answers.filter((a) => a === 'wrong_code').length).toBeGreaterThanOrEqual(5);
     expect((await check('13700000202', right)).body.data.result).toBe('attempts_exhausted');
     await until('the failure', () => r.ofType('verification.failed').length === 1);
     await new Promise((res) => setTimeout(res, 1500));
