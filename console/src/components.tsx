@@ -65,3 +65,25 @@ export function formatTime(value: string | null | undefined, lang: string): stri
   if (!value) return '—';
   return new Date(value).toLocaleString(lang === 'zh' ? 'zh-CN' : 'en-GB');
 }
+
+/**
+ * One request a button or form sends: `busy` while it runs, `error` what it failed with
+ * (kept until the next run), the answer handed to `then`.
+ */
+export function useAction() {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  async function run<T>(request: () => Promise<T>, then?: (answer: T) => void): Promise<void> {
+    setBusy(true);
+    setError(null);
+    try {
+      const answer = await request();
+      then?.(answer);
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  }
+  return { busy, error, run, clear: () => setError(null) };
+}

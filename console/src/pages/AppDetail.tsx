@@ -1,7 +1,7 @@
 import { Anchor, Button, Code, Group, Loader, Modal, NumberInput, Stack, Tabs, Text, Title } from '@mantine/core';
 import { useState, type FormEvent } from 'react';
 import { client, unwrap } from '../api';
-import { ErrorAlert, fieldError, formatTime, useLoad } from '../components';
+import { ErrorAlert, fieldError, formatTime, useAction, useLoad } from '../components';
 import { useI18n } from '../i18n';
 import { href, navigate, type Route } from '../router';
 import { canChangeApp, useOperator, type AppData } from '../session';
@@ -93,31 +93,24 @@ function AppView({ app, route, onChange }: { app: AppData; route: Route; onChang
 /** Enable or disable (after a question), and rotate the secret (shown once). */
 function AppActions({ app, onChange }: { app: AppData; onChange(app: AppData): void }) {
   const { t } = useI18n();
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const { busy, error, run, clear } = useAction();
   const [confirmingDisable, setConfirmingDisable] = useState(false);
   const [rotating, setRotating] = useState(false);
   const [rotated, setRotated] = useState<ShownSecret | null>(null);
 
-  async function setStatus(status: 'enable' | 'disable') {
-    setBusy(true);
-    setError(null);
-    try {
-      const path = status === 'enable' ? '/admin/apps/{id}/enable' : '/admin/apps/{id}/disable';
-      onChange(await unwrap(client.POST(path, { params: { path: { id: app.id } } })));
+  function setStatus(status: 'enable' | 'disable') {
+    const path = status === 'enable' ? '/admin/apps/{id}/enable' : '/admin/apps/{id}/disable';
+    return run(() => unwrap(client.POST(path, { params: { path: { id: app.id } } })), (changed) => {
+      onChange(changed);
       setConfirmingDisable(false);
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+    });
   }
 
   return (
     <Stack gap="xs" align="flex-end">
       <Group gap="xs" wrap="wrap">
         {app.status === 'enabled'
-          ? <Button variant="light" color="red" onClick={() => { setError(null); setConfirmingDisable(true); }}>{t({ en: 'Disable', zh: '停用' })}</Button>
+          ? <Button variant="light" color="red" onClick={() => { clear(); setConfirmingDisable(true); }}>{t({ en: 'Disable', zh: '停用' })}</Button>
           : <Button variant="light" color="green" loading={busy} onClick={() => setStatus('enable')}>{t({ en: 'Enable', zh: '启用' })}</Button>}
         <Button variant="light" onClick={() => setRotating(true)}>{t({ en: 'Rotate secret', zh: '轮换密钥' })}</Button>
       </Group>
@@ -147,23 +140,16 @@ type AppWithSecret = AppData & { secret: string };
 function RotateSecretModal({ app, opened, onClose, onRotated }: { app: AppData; opened: boolean; onClose(): void; onRotated(app: AppWithSecret): void }) {
   const { t } = useI18n();
   const [grace, setGrace] = useState<number | string>(0);
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run } = useAction();
 
   async function submit(event: FormEvent) {
     event.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
-      // A value the API cannot take (a fraction, text) goes as typed, for its message.
-      const body = { grace_s: grace as number };
-      onRotated(await unwrap(client.POST('/admin/apps/{id}/rotate-secret', { params: { path: { id: app.id } }, body })));
+    // A value the API cannot take (a fraction, text) goes as typed, for its message.
+    const body = { grace_s: grace as number };
+    await run(() => unwrap(client.POST('/admin/apps/{id}/rotate-secret', { params: { path: { id: app.id } }, body })), (rotated) => {
+      onRotated(rotated);
       setGrace(0);
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+    });
   }
 
   const graceError = fieldError(error, 'grace_s');

@@ -1,7 +1,7 @@
 import { Anchor, Badge, Button, Checkbox, Code, Group, Modal, Select, Stack, Table, Text, TextInput, Title } from '@mantine/core';
 import { useEffect, useState, type FormEvent } from 'react';
 import { client, unwrap } from '../api';
-import { ErrorAlert, fieldError, formatTime, Pager, useLoad } from '../components';
+import { ErrorAlert, fieldError, formatTime, Pager, useAction, useLoad } from '../components';
 import { useI18n } from '../i18n';
 import { href, navigate, type Route } from '../router';
 import { useOperator, type AppData } from '../session';
@@ -116,24 +116,16 @@ function CreateAppModal({ opened, onClose, onCreated }: { opened: boolean; onClo
   const { t } = useI18n();
   const [name, setName] = useState('');
   const [withLogin, setWithLogin] = useState(true);
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run } = useAction();
 
   async function submit(event: FormEvent) {
     event.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
-      // Without login_config the API configures login with its defaults; null leaves it unconfigured.
-      const app = await unwrap(client.POST('/admin/apps', { body: { name, ...(withLogin ? {} : { login_config: null }) } }));
+    // Without login_config the API configures login with its defaults; null leaves it unconfigured.
+    await run(() => unwrap(client.POST('/admin/apps', { body: { name, ...(withLogin ? {} : { login_config: null }) } })), (app) => {
       setName('');
       setWithLogin(true);
       onCreated({ id: app.id, appkey: app.appkey, secret: app.secret });
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+    });
   }
 
   const nameError = fieldError(error, 'name');

@@ -1,7 +1,7 @@
 import { Button, Center, Paper, PasswordInput, Stack, TextInput, Title } from '@mantine/core';
 import { useState, type FormEvent } from 'react';
 import { client, setToken, unwrap } from '../api';
-import { ErrorAlert } from '../components';
+import { ErrorAlert, useAction } from '../components';
 import { useI18n } from '../i18n';
 
 /** Sign in with an operator's username and password; a locked-out login shows the API's message as it is. */
@@ -9,21 +9,11 @@ export function SignIn() {
   const { t } = useI18n();
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run } = useAction();
 
   async function submit(event: FormEvent) {
     event.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
-      const data = await unwrap(client.POST('/admin/login', { body: { username, password } }));
-      setToken(data.access_token);
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+    await run(() => unwrap(client.POST('/admin/login', { body: { username, password } })), (data) => setToken(data.access_token));
   }
 
   return (

@@ -40,27 +40,7 @@ export function StatusBadge({ status }: { status: string | null | undefined }) {
   return <Badge color={color} variant="light">{status}</Badge>;
 }
 
-/**
- * One request a button or form sends: `busy` while it runs, `error` what it failed with
- * (kept until the next run), the answer handed to `then`.
- */
-export function useAction() {
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
-  async function run<T>(request: () => Promise<T>, then?: (answer: T) => void): Promise<void> {
-    setBusy(true);
-    setError(null);
-    try {
-      const answer = await request();
-      then?.(answer);
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
-  }
-  return { busy, error, run, clear: () => setError(null) };
-}
+export { useAction } from '../../components';
 
 /** `unwrap` for the routes that answer `data: null` (DELETE): the generated type leaves that `data` out. */
 export function unwrapNull(pending: Promise<{ data?: { code: string; msg: string }; error?: unknown; response: Response }>): Promise<null> {
