@@ -235,7 +235,11 @@ async function main() {
       await benchDb.query('VACUUM (ANALYZE)');
       await benchDb.query('CHECKPOINT').catch(() => {}); // needs superuser or pg_checkpoint
     };
-    for (const [kind, makeRequest] of [['send', sendRequest], ['check', checkRequest]]) {
+    // BENCH_KINDS=check: only those Postgres figures (a check figure still sends its codes first, in a warm-up);
+    // BENCH_POSTGRES=0: none of them.
+    const kinds = process.env.BENCH_POSTGRES === '0' ? [] : (process.env.BENCH_KINDS ?? 'send,check').split(',');
+    if (kinds.includes('check') && !kinds.includes('send')) await drive(passcode.url, sendRequest(app, '139'), WARMUP).then(() => drive(bare.url, sendRequest(app, '138'), WARMUP));
+    for (const [kind, makeRequest] of [['send', sendRequest], ['check', checkRequest]].filter(([kind]) => kinds.includes(kind))) {
       const sides = [
         { name: `postgres ${kind}`, url: passcode.url, server: passcode, request: () => makeRequest(app, '139'), rounds: [] },
         { name: `bare ${kind}`, url: bare.url, server: bare, request: () => makeRequest(app, '138'), rounds: [] },
