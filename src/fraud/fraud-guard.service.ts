@@ -129,11 +129,19 @@ export class FraudGuard {
   }
 }
 
+/** Each code policy's fraud guard settings, merged once (a policy is replaced, never changed in place). */
+const fraudPolicies = new WeakMap<CodePolicy, FraudGuardPolicy>();
+
 /** The app's fraud guard settings over the defaults (apps created before them have none). */
 export function fraudPolicyOf(codePolicy: CodePolicy): FraudGuardPolicy {
-  // A field stored as null (class-validator lets null through IsOptional) is the default.
-  const given = Object.entries(codePolicy.fraud_guard ?? {}).filter(([, v]) => v !== null && v !== undefined);
-  return { ...DEFAULT_FRAUD_GUARD, ...Object.fromEntries(given) };
+  let policy = fraudPolicies.get(codePolicy);
+  if (!policy) {
+    // A field stored as null (class-validator lets null through IsOptional) is the default.
+    const given = Object.entries(codePolicy.fraud_guard ?? {}).filter(([, v]) => v !== null && v !== undefined);
+    policy = Object.freeze({ ...DEFAULT_FRAUD_GUARD, ...Object.fromEntries(given) }) as FraudGuardPolicy;
+    fraudPolicies.set(codePolicy, policy);
+  }
+  return policy;
 }
 
 const RANKS: Record<BucketState, number> = { normal: 0, challenge: 1, blocked: 2 };

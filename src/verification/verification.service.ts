@@ -224,9 +224,19 @@ function outcomeOf({ latest, staleHash, consumed }: CheckedCode, hash: string, n
   return consumed ? 'approved' : 'not_found';
 }
 
+/** Each stored policy merged once: an app's settings are replaced, never changed in place, when the app is updated. */
+const policies = new WeakMap<object, CodePolicy>();
+const NO_POLICY = {};
+
 /** The app's code policy over the defaults. A setting stored as null (class-validator lets null through IsOptional) is the default. */
 function policyOf(app: AppEntity): CodePolicy {
-  return { ...DEFAULT_CODE_POLICY, ...withoutNulls(app.codePolicy) };
+  const stored = app.codePolicy ?? NO_POLICY;
+  let policy = policies.get(stored);
+  if (!policy) {
+    policy = Object.freeze({ ...DEFAULT_CODE_POLICY, ...withoutNulls(stored) });
+    policies.set(stored, policy);
+  }
+  return policy;
 }
 
 function withoutNulls<T extends object>(o: T | null | undefined): Partial<T> {
