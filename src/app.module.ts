@@ -14,6 +14,7 @@ import { AdminAuthModule } from './auth/admin-auth.module.js';
 import { Clock } from './common/clock/clock.js';
 import { CommonModule } from './common/common.module.js';
 import { DialectResolver } from './common/http/dialect-resolver.js';
+import { type GlobalEnhancers } from './common/http/direct-route.js';
 import { MemoryThrottlerStorage } from './throttle/memory-throttler.storage.js';
 import { RedisThrottlerStorage } from './throttle/redis-throttler.storage.js';
 import { PasscodeThrottlerGuard } from './throttle/throttler.guard.js';
@@ -30,6 +31,13 @@ import { MetricsModule } from './metrics/metrics.module.js';
 import { SmsModule } from './sms/sms.module.js';
 import { StatsModule } from './stats/stats.module.js';
 import { RetentionModule } from './retention/retention.module.js';
+
+/** What every route runs: Nest's APP_GUARD, APP_PIPE and APP_FILTER, and what direct routes run. */
+export const GLOBAL_ENHANCERS: GlobalEnhancers = {
+  guards: [PasscodeThrottlerGuard],
+  pipe: PasscodeValidationPipe,
+  filter: WireExceptionFilter,
+};
 
 export interface AppModuleOptions {
   /** Where logs go; stdout when absent. Tests pass a capturing stream. */
@@ -80,9 +88,13 @@ export class AppModule {
       ],
       providers: [
         { provide: DialectResolver, useFactory: createDialectResolver },
-        { provide: APP_FILTER, useClass: WireExceptionFilter },
-        { provide: APP_PIPE, useClass: PasscodeValidationPipe },
-        { provide: APP_GUARD, useClass: PasscodeThrottlerGuard },
+        // Classes first, so that direct routes (src/common/http/direct-route.ts) run the very instances Nest runs.
+        ...GLOBAL_ENHANCERS.guards,
+        GLOBAL_ENHANCERS.pipe,
+        GLOBAL_ENHANCERS.filter,
+        ...GLOBAL_ENHANCERS.guards.map((guard) => ({ provide: APP_GUARD, useExisting: guard })),
+        { provide: APP_PIPE, useExisting: GLOBAL_ENHANCERS.pipe },
+        { provide: APP_FILTER, useExisting: GLOBAL_ENHANCERS.filter },
         ...(throttleStorage ? [{ provide: RedisThrottlerStorage, useValue: throttleStorage }] : []),
       ],
     };

@@ -7,8 +7,9 @@ import { SwaggerModule } from '@nestjs/swagger';
 import { Logger, PinoLogger } from 'nestjs-pino';
 import { createDialectResolver } from './api/dialects.js';
 import { serveConsole } from './console/serve-console.js';
-import { AppModule, type AppModuleOptions } from './app.module.js';
+import { AppModule, type AppModuleOptions, GLOBAL_ENHANCERS } from './app.module.js';
 import { acceptJsonAndFormBodies } from './common/http/body-parsers.js';
+import { serveDirectRoutes } from './common/http/direct-route.js';
 import { EnvelopingFastifyAdapter } from './common/http/enveloping-fastify.adapter.js';
 import { acceptMultipartFields } from './common/http/multipart-fields.js';
 import { toDomainError } from './common/http/to-domain-error.js';
@@ -51,13 +52,20 @@ export function createAdapter(config: AppConfig): EnvelopingFastifyAdapter {
   }, dialects);
 }
 
-/** What every Passcode application gets after creation: pino and request lines, shutdown hooks, the request-id header, metrics when on, the console at /console/, OpenAPI at /docs. */
-export function configureApp(app: NestFastifyApplication): NestFastifyApplication {
+/** How {@link configureApp} sets an application up; the defaults are production's. */
+export interface ConfigureOptions {
+  /** Hot routes marked DirectRoute answered by a plain Fastify handler (default); false leaves every route to Nest's router, for tests that compare the two. */
+  directRoutes?: boolean;
+}
+
+/** What every Passcode application gets after creation: pino and request lines, shutdown hooks, the request-id header, metrics when on, direct hot routes, the console at /console/, OpenAPI at /docs. */
+export function configureApp(app: NestFastifyApplication, options: ConfigureOptions = {}): NestFastifyApplication {
   app.useLogger(app.get(Logger));
   app.enableShutdownHooks();
   const fastify = app.getHttpAdapter().getInstance();
   acceptJsonAndFormBodies(app);
   acceptMultipartFields(app);
+  if (options.directRoutes !== false) serveDirectRoutes(app, GLOBAL_ENHANCERS);
   fastify.addHook('onRequest', (req, reply, done) => {
     reply.header('x-request-id', req.id);
     done();

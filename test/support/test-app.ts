@@ -23,6 +23,8 @@ export interface TestAppOptions {
   postgres?: boolean;
   /** Replace providers at the network edge (SMS providers). */
   override?: (builder: TestingModuleBuilder) => TestingModuleBuilder;
+  /** false: every route through Nest's router, none direct (to compare the two). */
+  directRoutes?: boolean;
 }
 
 export interface TestApp {
@@ -66,7 +68,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     .useValue(captchas);
   if (options.override) builder = options.override(builder);
   const moduleRef = await builder.compile();
-  const app = configureApp(moduleRef.createNestApplication<NestFastifyApplication>(createAdapter(config), { bufferLogs: true }));
+  const app = configureApp(moduleRef.createNestApplication<NestFastifyApplication>(createAdapter(config), { bufferLogs: true }), { directRoutes: options.directRoutes });
   await app.init();
   await app.getHttpAdapter().getInstance().ready();
   const http = request(app.getHttpServer());

@@ -3,6 +3,7 @@ import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { type AppEntity } from '../../apps/app.entity.js';
 import { Md5SignatureGuard } from '../../auth/md5-signature.guard.js';
 import { SignedApp } from '../../auth/signed-app.decorator.js';
+import { DirectRoute } from '../../common/http/direct-route.js';
 import { ErrorCodes } from '../../common/http/route-error-codes.js';
 import { parsePhoneInput } from '../../common/phone/phone.js';
 import { type CheckResult } from '../../verification/verification-code.js';
@@ -23,6 +24,7 @@ export class V1SmsController {
   constructor(private readonly verification: VerificationService) {}
 
   @Post('verify_code')
+  @DirectRoute()
   @HttpCode(200)
   @ErrorCodes(V1_SMS_SEND_CODES)
   @ApiOperation({
@@ -40,6 +42,7 @@ export class V1SmsController {
   }
 
   @Post('check_code')
+  @DirectRoute()
   @HttpCode(200)
   @ApiOperation({
     summary: 'Check a code',

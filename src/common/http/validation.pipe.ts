@@ -59,6 +59,8 @@ export class PasscodeValidationPipe implements PipeTransform {
   }
 
   transform(value: unknown, metadata: ArgumentMetadata): unknown {
+    // What the reference does with a custom decorator's value (no validateCustomDecorators): nothing, but after a promise.
+    if (metadata.type === 'custom' && this.mode !== 'reference') return value;
     const dto = dtoOf(metadata.metatype);
     // A body that is not an object (a JSON array, a string) cannot fill a DTO.
     if (metadata.type === 'body' && dto && (value === null || typeof value !== 'object' || Array.isArray(value))) {

@@ -1,0 +1,178 @@
+import fc from 'fast-check';
+import { directRoutesOf } from '../src/common/http/direct-route.js';
+import { md5Hex } from '../src/common/crypto/hashing.js';
+import { type CreatedApp } from './support/admin.js';
+import { RecordingSmsProvider, withRecordingSms } from './support/sms.js';
+import { startTestApp, type TestApp } from './support/test-app.js';
+import { createSmsApp } from './support/v1.js';
+
+/*
+ * Hot routes marked DirectRoute are answered by a plain Fastify handler rather
+ * than Nest's router (src/common/http/direct-route.ts). Two instances, one with
+ * direct routes and one without, get the same generated requests in the same
+ * order — signed right or wrong, stale, malformed, nested, oversized, with
+ * NUL and lone surrogates, repeated into cooldowns and spent attempts — and must
+ * answer each alike: status, body and the headers a client reads.
+ */
+
+const INSTANT = Date.now();
+
+interface Side {
+  t: TestApp;
+  app: CreatedApp;
+  sms: RecordingSmsProvider;
+}
+
+async function side(directRoutes: boolean, env: Record<string, string> = {}): Promise<Side> {
+  const sms = new RecordingSmsProvider();
+  const t = await startTestApp({ override: withRecordingSms(sms), directRoutes, env });
+  // Frozen clocks: both sides sign and judge timestamps, cooldowns and expiry at one instant.
+  t.clock.freezeAt(INSTANT);
+  return { t, app: await createSmsApp(t, { code_policy: { max_attempts: 3 } }), sms };
+}
+
+/** What a request is made of, independent of the side it is sent to (each has its own appkey, secret and codes). */
+type Part<T> = { kind: 'absent' } | { kind: 'value'; value: unknown } | T;
+interface Shape {
+  appkey: Part<{ kind: 'right' }>;
+  timestamp: Part<{ kind: 'now'; skewS: number }>;
+  sign: Part<{ kind: 'right' } | { kind: 'upper' }>;
+  mcode: Part<never>;
+  mobile: Part<never>;
+  scene: Part<never>;
+  verify_code: Part<{ kind: 'sent' }>;
+  extra: Record<string, unknown>;
+  as: 'json' | 'form';
+}
+
+const odd = fc.oneof(
+  fc.constantFrom('', ' ', '\u0000', '\ud800', '１３８００１３８０００', 'x'.repeat(5000), '+86', '86', 'login', '123456'),
+  fc.integer(),
+  fc.constant(null),
+  fc.boolean(),
+  fc.array(fc.string(), { maxLength: 2 }),
+  fc.dictionary(fc.string({ maxLength: 3 }), fc.string({ maxLength: 3 }), { maxKeys: 2 }),
+  fc.string({ maxLength: 8 }),
+);
+const value = (common: fc.Arbitrary<unknown>) => fc.oneof(common.map((v) => ({ kind: 'value' as const, value: v })), fc.constant({ kind: 'absent' as const }), odd.map((v) => ({ kind: 'value' as const, value: v })));
+const mobiles = fc.constantFrom('13800138000', '13800138001', '13900139000', '138-0013-8000', '1380013800');
+
+const shape: fc.Arbitrary<Shape> = fc.record({
+  appkey: fc.oneof({ weight: 6, arbitrary: fc.constant({ kind: 'right' as const }) }, { weight: 1, arbitrary: value(fc.constantFrom('NoSuchAppkey0000')) }),
+  timestamp: fc.oneof({ weight: 6, arbitrary: fc.integer({ min: -200, max: 200 }).map((skewS) => ({ kind: 'now' as const, skewS: Math.abs(skewS) > 150 ? skewS : 0 })) }, { weight: 1, arbitrary: value(fc.constantFrom('12345')) }),
+  sign: fc.oneof({ weight: 6, arbitrary: fc.constantFrom({ kind: 'right' as const }, { kind: 'upper' as const }) }, { weight: 1, arbitrary: value(fc.constantFrom('f'.repeat(32))) }),
+  mcode: fc.oneof({ weight: 6, arbitrary: fc.constantFrom('+86', '+1').map((v) => ({ kind: 'value' as const, value: v })) }, { weight: 1, arbitrary: value(fc.constant('+86')) }),
+  mobile: fc.oneof({ weight: 6, arbitrary: mobiles.map((v) => ({ kind: 'value' as const, value: v })) }, { weight: 1, arbitrary: value(mobiles) }),
+  scene: fc.oneof({ weight: 6, arbitrary: fc.constantFrom('login', 'register', 'reset_password').map((v) => ({ kind: 'value' as const, value: v })) }, { weight: 1, arbitrary: value(fc.constant('login')) }),
+  verify_code: fc.oneof({ weight: 4, arbitrary: fc.constant({ kind: 'sent' as const }) }, { weight: 2, arbitrary: value(fc.constantFrom('000000', '12345')) }),
+  extra: fc.dictionary(fc.constantFrom('foo', 'img_code', 'captcha_token', 'nested'), odd, { maxKeys: 2 }),
+  as: fc.constantFrom('json' as const, 'json' as const, 'form' as const),
+});
+
+function body(s: Side, x: Shape, route: 'send' | 'check'): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...x.extra };
+  const put = (name: string, part: Part<{ kind: string }>, resolve: () => unknown) => {
+    if (part.kind === 'value') out[name] = (part as { value: unknown }).value;
+    else if (part.kind !== 'absent') out[name] = resolve();
+  };
+  const nowS = Math.floor(s.t.clock.nowMs() / 1000);
+  put('appkey', x.appkey, () => s.app.appkey);
+  put('timestamp', x.timestamp, () => String(nowS + (x.timestamp as { skewS: number }).skewS));
+  const stamp = typeof out.timestamp === 'string' ? out.timestamp : '';
+  put('sign', x.sign, () => (x.sign.kind === 'upper' ? md5Hex(s.app.appkey + stamp + s.app.secret).toUpperCase() : md5Hex(s.app.appkey + stamp + s.app.secret)));
+  put('mcode', x.mcode, () => undefined);
+  put('mobile', x.mobile, () => undefined);
+  put('scene', x.scene, () => undefined);
+  if (route === 'check') put('verify_code', x.verify_code, () => (typeof out.mobile === 'string' && s.sms.lastCodeFor(`+86${out.mobile.replace(/-/g, '')}`)) || '999999');
+  return out;
+}
+
+/** A form body cannot carry objects: those fields are sent as JSON text, as a client would. */
+function asForm(b: Record<string, unknown>): Record<string, string> {
+  return Object.fromEntries(Object.entries(b).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)]));
+}
+
+async function answer(s: Side, path: string, b: Record<string, unknown>, as: 'json' | 'form') {
+  const res = as === 'json' ? await s.t.http.post(path).send(b) : await s.t.http.post(path).type('form').send(asForm(b));
+  const headers = Object.fromEntries(['content-type', 'retry-after', 'allow', 'x-ratelimit-limit', 'x-ratelimit-remaining', 'x-ratelimit-reset'].map((h) => [h, res.headers[h]]));
+  return { status: res.status, body: res.body as unknown, headers };
+}
+
+describe('direct routes answer as Nest routes do', () => {
+  let direct: Side;
+  let nest: Side;
+
+  beforeAll(async () => {
+    direct = await side(true);
+    nest = await side(false);
+  });
+  afterAll(async () => {
+    await direct?.t.close();
+    await nest?.t.close();
+  });
+
+  it('serves the v1 send and check directly, and the other instance none', () => {
+    expect(directRoutesOf(direct.t.app).sort()).toEqual(['POST /v1/sms/check_code', 'POST /v1/sms/verify_code']);
+    expect(directRoutesOf(nest.t.app)).toEqual([]);
+  });
+
+  it.each([
+    ['send', '/v1/sms/verify_code'],
+    ['check', '/v1/sms/check_code'],
+  ] as const)('%s: every generated request gets the same answer from both', async (route, path) => {
+    await fc.assert(
+      fc.asyncProperty(shape, async (x) => {
+        const [a, b] = [await answer(direct, path, body(direct, x, route), x.as), await answer(nest, path, body(nest, x, route), x.as)];
+        expect(a).toEqual(b);
+      }),
+      { numRuns: 150 },
+    );
+    // Both sides really sent and checked: the property did not pass on refusals alone.
+    expect(direct.sms.messages.length).toBeGreaterThan(0);
+    expect(direct.sms.messages.map((m) => m.phone)).toEqual(nest.sms.messages.map((m) => m.phone));
+  });
+
+  it('a spent code, a cooldown and a nested body answer alike', async () => {
+    for (const s of [direct, nest]) s.t.clock.advance(3600_000);
+    const results = [];
+    for (const s of [direct, nest]) {
+      const sign = { appkey: s.app.appkey, timestamp: String(Math.floor(s.t.clock.nowMs() / 1000)) };
+      const signed = { ...sign, sign: md5Hex(s.app.appkey + sign.timestamp + s.app.secret) };
+      const phone = { mcode: '+86', mobile: '13700137000', scene: 'login' };
+      const out = [];
+      out.push(await answer(s, '/v1/sms/verify_code', { ...signed, ...phone }, 'json'));
+      out.push(await answer(s, '/v1/sms/verify_code', { ...signed, ...phone }, 'json'));
+      for (let i = 0; i < 4; i++) out.push(await answer(s, '/v1/sms/check_code', { ...signed, ...phone, verify_code: '00000' + i }, 'json'));
+      out.push(await answer(s, '/v1/sms/check_code', { ...signed, ...phone, verify_code: { $ne: '' } }, 'json'));
+      let deep: unknown = 'x';
+      for (let i = 0; i < 200; i++) deep = { a: deep };
+      out.push(await answer(s, '/v1/sms/check_code', { ...signed, ...phone, verify_code: deep }, 'json'));
+      results.push(out);
+    }
+    expect(results[0]).toEqual(results[1]);
+    expect(results[0].map((r) => (r.body as { code: number }).code)).toContain(200);
+  });
+});
+
+describe('direct routes throttle as Nest routes do', () => {
+  it('refuses the same requests over the per-IP budget, with the same headers', async () => {
+    const sides: Side[] = [];
+    try {
+      // The budget covers the setup's admin requests too, the same on both sides.
+      for (const directRoutes of [true, false]) sides.push(await side(directRoutes, { THROTTLE_LIMIT: '20' }));
+      const results = [];
+      for (const s of sides) {
+        const out = [];
+        for (let i = 0; i < 20; i++) out.push(await answer(s, '/v1/sms/check_code', { appkey: s.app.appkey, mcode: '+86', mobile: '13800138000', scene: 'login', verify_code: '123456' }, 'json'));
+        results.push(out);
+      }
+      expect(results[0]).toEqual(results[1]);
+      // v1 answers every outcome with HTTP 200 and its code in the body (429: too many requests).
+      const codes = results[0].map((r) => (r.body as { code: number }).code);
+      expect(codes).toContain(429);
+      expect(codes[0]).not.toBe(429);
+    } finally {
+      for (const s of sides) await s.t.close();
+    }
+  });
+});
