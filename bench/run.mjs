@@ -37,7 +37,7 @@ async function instantProvider() {
 }
 
 
-// BENCH_CPU_PROF=<dir>: Passcode writes a V8 CPU profile there when it stops (open in Chrome DevTools).
+// BENCH_CPU_PROF=<dir>: each server writes a V8 CPU profile there when it stops, passcode-<port> and bare-<port> (open in Chrome DevTools).
 const PROFILE_DIR = process.env.BENCH_CPU_PROF;
 
 /** The node flags of `npm run start:prod`; both servers run with them, so the ratio compares like with like. */
@@ -47,7 +47,7 @@ const NODE_FLAGS = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'))
 
 async function spawnServer(script, env) {
   const port = await freePort();
-  const flags = [...NODE_FLAGS, ...(PROFILE_DIR && script.startsWith('dist/') ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : [])];
+  const flags = [...NODE_FLAGS, ...(PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`, `--cpu-prof-name=${script.startsWith('dist/') ? 'passcode' : 'bare'}-${port}.cpuprofile`] : [])];
   const child = spawn(process.execPath, [...flags, script], { cwd: root, env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' }, stdio: ['ignore', 'pipe', 'pipe'] });
   children.push(child);
   let out = '';
