@@ -18,8 +18,8 @@ export type CircuitState = 'closed' | 'open' | 'half_open';
 export type CallHealth = 'ok' | 'failed';
 
 interface Circuit {
-  /** Times (ms) of the window's calls, and which of them failed. */
-  calls: Array<{ at: number; failed: boolean }>;
+  /** The calls of the window, oldest first: times (ms) and which of them failed. */
+  window: CallWindow;
   openedAt: number | null;
   /**
    * When a half-open circuit's trial call was admitted: others still skip it until
@@ -89,7 +89,7 @@ export class SmsCircuitBreaker {
   record(accountId: string, health: CallHealth): void {
     const now = this.clock.nowMs();
     let c = this.circuits.get(accountId);
-    if (!c) this.circuits.set(accountId, (c = { calls: [], openedAt: null, trialAt: null }));
+    if (!c) this.circuits.set(accountId, (c = { window: new CallWindow(), openedAt: null, trialAt: null }));
     if (c.openedAt !== null) {
       // A call that began before the circuit opened says nothing new; the trial's answer decides.
       if (c.trialAt === null) return;
@@ -99,14 +99,12 @@ export class SmsCircuitBreaker {
         return;
       }
       c.openedAt = null;
-      c.calls = [];
+      c.window = new CallWindow();
     }
-    c.calls.push({ at: now, failed: health === 'failed' });
-    c.calls = c.calls.filter((call) => now - call.at < CIRCUIT_WINDOW_MS);
-    const failures = c.calls.filter((call) => call.failed).length;
-    if (c.calls.length >= CIRCUIT_MIN_CALLS && failures / c.calls.length >= CIRCUIT_FAILURE_RATIO) {
+    const { calls, failures } = c.window.add(now, health === 'failed');
+    if (calls >= CIRCUIT_MIN_CALLS && failures / calls >= CIRCUIT_FAILURE_RATIO) {
       c.openedAt = now;
-      c.calls = [];
+      c.window = new CallWindow();
     }
   }
 
@@ -114,15 +112,58 @@ export class SmsCircuitBreaker {
   list(): CircuitView[] {
     const now = this.clock.nowMs();
     return [...this.circuits].map(([accountId, c]) => {
-      const calls = c.calls.filter((call) => now - call.at < CIRCUIT_WINDOW_MS);
+      const { calls, failures } = c.window.peek(now);
       return {
         account_id: accountId,
         state: this.state(accountId),
-        calls: calls.length,
-        failures: calls.filter((call) => call.failed).length,
+        calls,
+        failures,
         opened_at: c.openedAt === null ? null : new Date(c.openedAt).toISOString(),
         retry_at: c.openedAt === null ? null : new Date(c.openedAt + CIRCUIT_OPEN_MS).toISOString(),
       };
     });
+  }
+}
+
+/**
+ * The calls of the last CIRCUIT_WINDOW_MS and how many failed, counted as calls
+ * come and leave: a send costs the same at 1 call a minute as at 30,000 (refiltering
+ * the whole minute on every call was most of a send's own CPU at load). Calls are
+ * kept in time order, so those the window has left are a prefix; a clock that
+ * steps back puts its call in its place.
+ */
+class CallWindow {
+  private calls: Array<{ at: number; failed: boolean }> = [];
+  /** Calls before this index have left the window (dropped in batches). */
+  private head = 0;
+  private failures = 0;
+
+  add(at: number, failed: boolean): { calls: number; failures: number } {
+    const call = { at, failed };
+    let i = this.calls.length;
+    while (i > this.head && this.calls[i - 1].at > at) i--;
+    if (i === this.calls.length) this.calls.push(call);
+    else this.calls.splice(i, 0, call);
+    if (failed) this.failures++;
+    return this.count(at);
+  }
+
+  /** The calls within the window at `now`, leaving the window as it is (for the admin API). */
+  peek(now: number): { calls: number; failures: number } {
+    const live = this.calls.slice(this.head).filter((call) => now - call.at < CIRCUIT_WINDOW_MS);
+    return { calls: live.length, failures: live.filter((call) => call.failed).length };
+  }
+
+  /** The calls within the window at `now`, dropping those it has left. */
+  private count(now: number): { calls: number; failures: number } {
+    while (this.head < this.calls.length && now - this.calls[this.head].at >= CIRCUIT_WINDOW_MS) {
+      if (this.calls[this.head].failed) this.failures--;
+      this.head++;
+    }
+    if (this.head >= 1024 && this.head * 2 >= this.calls.length) {
+      this.calls = this.calls.slice(this.head);
+      this.head = 0;
+    }
+    return { calls: this.calls.length - this.head, failures: this.failures };
   }
 }
