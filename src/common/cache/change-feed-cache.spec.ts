@@ -118,4 +118,33 @@ describe('ChangeFeedCache', () => {
     expect(await get(1, 'after')).toBe('after');
     expect(loads).toEqual([1, 1]);
   });
+
+  it('makes one load of a key that many lookups miss at once, and none that a change overtook is joined', async () => {
+    let release!: () => void;
+    const slowLoad = (value: string) => async () => {
+      loads.push(1);
+      await new Promise<void>((r) => (release = r));
+      return value;
+    };
+    const together = [cache.get({ id: 1 }, slowLoad('first')), cache.get({ id: 1 }, slowLoad('second')), cache.get({ id: 1 }, slowLoad('third'))];
+    await Promise.resolve();
+    release();
+    expect(await Promise.all(together)).toEqual(['first', 'first', 'first']);
+    expect(loads).toEqual([1]);
+
+    // A lookup after a change starts its own load, even while an older one is under way.
+    clock.ms += 30_001;
+    const before = cache.get({ id: 1 }, slowLoad('before the change'));
+    await Promise.resolve();
+    const releaseBefore = release;
+    feed.subscriber!.changed('#1');
+    const after = cache.get({ id: 1 }, slowLoad('after the change'));
+    await Promise.resolve();
+    releaseBefore();
+    release();
+    expect(await before).toBe('before the change');
+    expect(await after).toBe('after the change');
+    expect(loads).toEqual([1, 1, 1]);
+    expect(await get(1)).toBe('after the change');
+  });
 });

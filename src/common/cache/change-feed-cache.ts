@@ -22,7 +22,7 @@ export interface ChangeFeedCacheOptions<K> {
 /**
  * A lookup of the request paths (apps by appkey, SMS routes), cached for 30 s in
  * a bounded LRU: a key costs one database query per TTL, unknown keys included
- * (a `null` answer is cached too). A change announced through the
+ * (a `null` answer is cached too), however many requests miss it at once. A change announced through the
  * {@link ChangeFeed} drops its entry (or every entry) in every instance; a
  * listener that may have missed notifications drops everything. Time is the
  * injected {@link Clock}'s, so a fake clock drives expiry in tests.
@@ -31,6 +31,8 @@ export class ChangeFeedCache<K, V> {
   private readonly entries: LRUCache<string, { value: V }>;
   /** Counts the drops: a load that a drop overtook may have read what the change replaced, and is not kept. */
   private drops = 0;
+  /** Loads under way, by key: a lookup that misses joins the one already running (a drop forgets them). */
+  private readonly loading = new Map<string, Promise<V>>();
   /** Lookups answered from the cache, and those that loaded (read by the metrics). */
   hits = 0;
   misses = 0;
@@ -66,10 +68,21 @@ export class ChangeFeedCache<K, V> {
       return hit.value;
     }
     this.misses++;
+    // One load per key at a time: when a hot entry expires under load, the requests
+    // that miss it together wait for one query instead of each making its own.
+    const pending = this.loading.get(k);
+    if (pending) return pending;
     const drops = this.drops;
-    const value = await load();
-    if (drops === this.drops) this.entries.set(k, { value });
-    return value;
+    const loaded = load().then((value) => {
+      if (drops === this.drops) this.entries.set(k, { value });
+      return value;
+    });
+    this.loading.set(k, loaded);
+    const forget = () => {
+      if (this.loading.get(k) === loaded) this.loading.delete(k);
+    };
+    loaded.then(forget, forget);
+    return loaded;
   }
 
   /** Once `m`'s transaction commits, every instance drops `key`'s entry, or every entry when no key is given. */
@@ -84,7 +97,13 @@ export class ChangeFeedCache<K, V> {
 
   private drop(k: string | undefined): void {
     this.drops++;
-    if (k === undefined) this.entries.clear();
-    else this.entries.delete(k);
+    // A lookup after the drop must not join a load that may have read what the change replaced.
+    if (k === undefined) {
+      this.entries.clear();
+      this.loading.clear();
+    } else {
+      this.entries.delete(k);
+      this.loading.delete(k);
+    }
   }
 }
