@@ -10,6 +10,7 @@ import { DataSource } from 'typeorm';
 import { isDbUnavailable } from '../src/common/http/to-domain-error.js';
 import { createDataSource, type PasscodeDataSource } from '../src/database/data-source.factory.js';
 import { EmbeddedDatabase, EmbeddedDatabaseError } from '../src/database/embedded-database.js';
+import { poolOf } from '../src/database/pg-transaction.js';
 import { createApp } from './support/admin.js';
 import { expectServiceUnavailable, probeDialects } from './support/db-outage.js';
 import { RecordingSmsProvider, withRecordingSms } from './support/sms.js';
@@ -279,6 +280,30 @@ import { createSmsApp } from './support/v1.js';
       } finally {
         rmSync(dataDir, { recursive: true, force: true });
       }
+    });
+  });
+
+  describe('shutdown, through the app', () => {
+    it('the job engine ends before the database closes: workers whose fetch waited behind a statement are answered, none is left waiting when it closes', async () => {
+      // On the main thread a statement blocked the event loop, so no job worker could queue behind it.
+      // In the worker, pg-boss's workers do; its stop() waited only for those holding a job, and the
+      // database then closed under the others: their fetches never settled, and pg-boss polled for them
+      // on a timer after the app had closed (in Jest, after the environment's teardown).
+      const t = await startTestApp({ env: { WEBHOOK_POLL_INTERVAL_MS: '500' } });
+      const ds = t.app.get(DataSource) as PasscodeDataSource;
+      const pool = poolOf(ds);
+      await new Promise((r) => setTimeout(r, 700)); // every worker has asked once and waits for its next ask
+      const busy = pool.query('SELECT pg_sleep(0.8)');
+      await waitFor(() => pool.waitingCount >= 2);
+      let waitingAtClose: number | undefined;
+      const destroy = ds.destroy.bind(ds);
+      ds.destroy = () => {
+        waitingAtClose = pool.waitingCount;
+        return destroy();
+      };
+      await t.close();
+      expect(waitingAtClose).toBe(0);
+      await expect(busy).resolves.toBeDefined();
     });
   });
 });
