@@ -138,6 +138,20 @@ import { createSmsApp } from './support/v1.js';
       expect(controlFileState(db.dataDir)).toBe('shut down');
     });
 
+    it('a query still waiting for the connection when the DataSource closes fails as closed, instead of never settling', async () => {
+      const pool = poolOf(ds);
+      const running = pool.query('SELECT pg_sleep(0.3)');
+      const waiting = pool.query('SELECT 1 AS one').catch((err: unknown) => err);
+      await new Promise((r) => setTimeout(r, 50));
+      expect(pool.waitingCount).toBe(1);
+      await ds.destroy();
+      await expect(running).resolves.toMatchObject({ rows: [{ pg_sleep: '' }] }); // the statement in flight ran to its end
+      const refused = await Promise.race([waiting, new Promise((r) => setTimeout(() => r('still waiting'), 5000))]);
+      expect(refused).toMatchObject({ code: '08003' });
+      expect(isDbUnavailable(refused)).toBe(true);
+      expect(controlFileState(db.dataDir)).toBe('shut down');
+    });
+
     it('closes PGlite on destroy, which checkpoints the directory, and then frees it', async () => {
       await ds.query('CREATE TABLE emb_closed (id int)');
       await ds.query('INSERT INTO emb_closed VALUES (1)');

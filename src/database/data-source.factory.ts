@@ -4,6 +4,7 @@ import { MIGRATIONS } from '../../migrations/index.js';
 import { DEFAULT_DB_POOL_SIZE } from '../config/app-config.js';
 import { DataDirLock } from './data-dir-lock.js';
 import { EmbeddedDatabase } from './embedded-database.js';
+import { poolOf } from './pg-transaction.js';
 
 export interface DatabaseTarget {
   /** Postgres URL; when absent, PGlite in `dataDir`. */
@@ -53,13 +54,30 @@ export class PasscodeDataSource extends DataSource {
   }
 
   override async destroy(): Promise<void> {
+    const pool = this.isInitialized ? poolOf(this) : undefined;
     try {
       if (this.isInitialized) await super.destroy();
     } finally {
+      if (pool) failWaiting(pool);
       const cleanup = this.onDestroy;
       this.onDestroy = undefined;
       await cleanup?.();
     }
+  }
+}
+
+/**
+ * Fails the requests still waiting for a connection of a pool that has ended.
+ * pg-pool's `end()` waits for the connections in use, but the requests queued
+ * behind them are neither served nor refused: their promises never settle, and
+ * whatever awaited them (a poller, a job worker) hung on past the close. They
+ * fail as a query on a closed connection does (`08003`). The queue is pg-pool's
+ * own (`_pendingQueue`, the list `waitingCount` counts): it has no public way.
+ */
+function failWaiting(pool: pg.Pool): void {
+  const waiting = (pool as unknown as { _pendingQueue?: Array<{ callback(err: Error): void }> })._pendingQueue;
+  for (const request of waiting?.splice(0) ?? []) {
+    request.callback(Object.assign(new Error('the database connection pool is closed'), { code: '08003' }));
   }
 }
 
