@@ -1,10 +1,10 @@
-import { PGlite } from '@electric-sql/pglite';
-import { createPgConfig } from '@electric-sql/pglite/node-postgres';
 import pg from 'pg';
 import { DataSource, type DataSourceOptions } from 'typeorm';
 import { MIGRATIONS } from '../../migrations/index.js';
 import { DEFAULT_DB_POOL_SIZE } from '../config/app-config.js';
 import { DataDirLock } from './data-dir-lock.js';
+import { EmbeddedDatabase } from './embedded-database.js';
+import { poolOf } from './pg-transaction.js';
 
 export interface DatabaseTarget {
   /** Postgres URL; when absent, PGlite in `dataDir`. */
@@ -15,29 +15,69 @@ export interface DatabaseTarget {
 }
 
 /**
- * A DataSource that also owns what sits under it: the PGlite instance and the
+ * A DataSource that also owns what sits under it: the embedded database and the
  * data-directory lock. Destroying it closes PGlite (which checkpoints the
- * directory) and releases the lock.
+ * directory) and then releases the lock; so does an initialization that fails,
+ * so the directory is free again at once.
  */
 export class PasscodeDataSource extends DataSource {
   private onDestroy?: () => Promise<void>;
+  /** The embedded database under this DataSource; undefined on Postgres. */
+  private embeddedDatabase?: EmbeddedDatabase;
 
   get isEmbedded(): boolean {
     return this.onDestroy !== undefined;
   }
 
-  attachCleanup(cleanup: () => Promise<void>): void {
-    this.onDestroy = cleanup;
+  get embedded(): EmbeddedDatabase | undefined {
+    return this.embeddedDatabase;
+  }
+
+  attachEmbedded(db: EmbeddedDatabase, lock: DataDirLock): void {
+    this.embeddedDatabase = db;
+    this.onDestroy = async () => {
+      try {
+        await db.close();
+      } finally {
+        lock.release();
+      }
+    };
+  }
+
+  override async initialize(): Promise<this> {
+    try {
+      return await super.initialize();
+    } catch (err) {
+      await this.destroy().catch(() => undefined);
+      throw err;
+    }
   }
 
   override async destroy(): Promise<void> {
+    const pool = this.isInitialized ? poolOf(this) : undefined;
     try {
       if (this.isInitialized) await super.destroy();
     } finally {
+      if (pool) failWaiting(pool);
       const cleanup = this.onDestroy;
       this.onDestroy = undefined;
       await cleanup?.();
     }
+  }
+}
+
+/**
+ * Fails the requests still waiting for a connection of a pool that has ended.
+ * pg-pool's `end()` waits for the connections in use, but the requests queued
+ * behind them are neither served nor refused: their promises never settle, and
+ * whatever awaited them (a poller, a job worker) hung on past the close. They
+ * fail as a query on a closed connection does (`08003`). The queue is pg-pool's
+ * own (`_pendingQueue`, the list `waitingCount` counts): it has no public way.
+ */
+function failWaiting(pool: pg.Pool): void {
+  const waiting = (pool as unknown as { _pendingQueue?: Array<{ callback(err: Error): void }> })._pendingQueue;
+  for (const request of waiting?.splice(0) ?? []) {
+    request.callback(Object.assign(new Error('the database connection pool is closed'), { code: '08003' }));
   }
 }
 
@@ -67,10 +107,11 @@ const COMMON: Partial<DataSourceOptions> = {
 
 /**
  * Builds (not initializes) the DataSource for a target. Postgres uses an ordinary
- * `pg` pool. PGlite is reached through the same `pg` driver via PGlite's
- * node-postgres adapter with a pool of exactly one connection, so transactions are
- * serialized and isolated; the idle timeout is off because the single connection
- * object cannot be reopened.
+ * `pg` pool. PGlite runs in a worker thread ({@link EmbeddedDatabase}) and is
+ * reached through the same `pg` driver over the worker's message port, with a
+ * pool of exactly one connection, so transactions are serialized and isolated.
+ * The idle timeout is off: the connection costs nothing while idle, and a new
+ * one would only reset the session.
  */
 export function createDataSource(target: DatabaseTarget, entities: DataSourceOptions['entities'] = []): PasscodeDataSource {
   if (target.url) {
@@ -83,27 +124,28 @@ export function createDataSource(target: DatabaseTarget, entities: DataSourceOpt
     } as DataSourceOptions);
   }
   const lock = DataDirLock.acquire(target.dataDir);
-  let pglite: PGlite;
+  let db: EmbeddedDatabase;
   try {
-    pglite = new PGlite(`${target.dataDir}/pgdata`);
+    db = EmbeddedDatabase.open(`${target.dataDir}/pgdata`);
   } catch (err) {
     lock.release();
     throw err;
   }
-  const pgConfig = createPgConfig(pglite);
   const ds = new PasscodeDataSource({
     ...COMMON,
     type: 'postgres',
     entities,
-    extra: { Client: GuardedClient, connection: pgConfig.connection, max: 1, idleTimeoutMillis: 0, connectionTimeoutMillis: 0 },
+    extra: {
+      Client: GuardedClient,
+      stream: db.connect,
+      user: 'postgres',
+      database: 'postgres',
+      max: 1,
+      idleTimeoutMillis: 0,
+      connectionTimeoutMillis: 0,
+    },
   } as DataSourceOptions);
-  ds.attachCleanup(async () => {
-    try {
-      if (!pglite.closed) await pglite.close();
-    } finally {
-      lock.release();
-    }
-  });
+  ds.attachEmbedded(db, lock);
   return ds;
 }
 

@@ -5,6 +5,7 @@ import { type AppConfig } from '../config/app-config.js';
 import { ChangeFeed } from './change-feed.js';
 import { DataDirLockedError } from './data-dir-lock.js';
 import { createDataSource, runMigrations } from './data-source.factory.js';
+import { EmbeddedDatabaseError } from './embedded-database.js';
 
 /**
  * The database connection: Postgres when a URL is configured, PGlite under
@@ -28,8 +29,8 @@ export class DatabaseModule {
             ({
               type: 'postgres',
               autoLoadEntities: true,
-              // A held data directory is the operator's to free: refuse at once, not after half a minute of retries.
-              toRetry: (err: unknown) => !(err instanceof DataDirLockedError),
+              // A held data directory, or one PGlite cannot open, is the operator's to fix: refuse at once, not after half a minute of retries.
+              toRetry: (err: unknown) => !(err instanceof DataDirLockedError || err instanceof EmbeddedDatabaseError),
             }) as DataSourceOptions,
           dataSourceFactory: async (options) => {
             const ds = createDataSource({ url: config.db.url, dataDir: config.db.dataDir, poolSize: config.db.poolSize }, options?.entities);

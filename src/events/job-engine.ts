@@ -22,10 +22,29 @@ const CREATE_QUEUE_TRIES = 5;
  * claims shared by every instance on the database. A job can be written in the
  * caller's transaction ({@link insert}), so it exists exactly when the change
  * that asked for it commits.
+ *
+ * The workers are this class's own loops over pg-boss's fetch, complete and
+ * fail, not pg-boss's `work()`, so that stopping is complete: pg-boss's `stop()`
+ * waits only for workers holding a job, not for one whose fetch is still waiting
+ * for the connection, and then polls every second, on a timer of its own, for
+ * those workers to end. When the database closed first, such a fetch was never
+ * answered and that poll ran forever, after the app had closed (under Jest, past
+ * the environment's teardown). {@link onModuleDestroy} ends every loop, stops
+ * pg-boss's maintenance and waits for its last statement, so nothing of the
+ * engine runs or is scheduled once it returns, and the database closes after it.
  */
 @Injectable()
 export class JobEngine implements OnModuleDestroy {
   private started?: Promise<PgBoss>;
+  /** Aborted when the engine stops: the loops ask for no more jobs, and an idle one wakes at once. */
+  private readonly stopping = new AbortController();
+  /** Every worker loop; each ends after the job it holds, if any. */
+  private readonly loops = new Set<Promise<void>>();
+  /** Jobs being handled, by id, so those still running when the engine stops can be failed. */
+  private readonly running = new Map<string, string>();
+  /** pg-boss's own statements in flight (maintenance runs on its timer, not in a loop). */
+  private statements = 0;
+  private statementsDone?: () => void;
 
   constructor(
     @InjectDataSource() private readonly ds: DataSource,
@@ -71,7 +90,13 @@ export class JobEngine implements OnModuleDestroy {
     return (await (await this.boss()).send(name, data, options)) !== null;
   }
 
-  /** Runs `handler` on the queue's jobs, one at a time, `concurrency` at once in this instance, asking for work every `pollingIntervalSeconds` when idle. A handler that throws fails the attempt. */
+  /**
+   * Runs `handler` on the queue's jobs, one at a time, `concurrency` at once in
+   * this instance, asking for work every `pollingIntervalSeconds` (as pg-boss's
+   * own workers do: a loop asks again once the interval since its last ask has
+   * passed). A handler that throws fails the attempt; one that outlives the job's
+   * expiry is failed as pg-boss fails it, and its loop moves on.
+   */
   async work<T extends object>(
     name: string,
     concurrency: number,
@@ -79,15 +104,39 @@ export class JobEngine implements OnModuleDestroy {
     pollingIntervalSeconds = this.config.webhooks.pollIntervalMs / 1000,
   ): Promise<void> {
     const boss = await this.boss();
-    const options = { batchSize: 1, includeMetadata: true as const, pollingIntervalSeconds };
-    for (let i = 0; i < concurrency; i++) await boss.work<T>(name, options, async ([job]) => handler(job));
+    for (let i = 0; i < concurrency; i++) {
+      const loop = this.serve(boss, name, handler, pollingIntervalSeconds * 1000);
+      this.loops.add(loop);
+      void loop.finally(() => this.loops.delete(loop));
+    }
   }
 
-  /** Stops claiming; waits for running jobs (a delivery's timeout and a margin), then fails what still runs so another attempt takes it. */
+  /**
+   * Stops the engine before the database closes (Nest destroys modules before it
+   * shuts the DataSource down): the loops ask for no more jobs and end after the
+   * one they hold, waited for up to a delivery's timeout and a margin; a job
+   * still running then is failed, so another attempt takes it. pg-boss then stops
+   * its maintenance timer, and its statement in flight, if any, is awaited.
+   */
   async onModuleDestroy(): Promise<void> {
     if (!this.started) return;
+    this.stopping.abort();
     const boss = await this.started.catch(() => undefined);
-    await boss?.stop({ graceful: true, wait: true, timeout: this.config.webhooks.timeoutMs + 5000 });
+    if (!boss) return;
+    const patience = this.config.webhooks.timeoutMs + 5000;
+    const timer = new AbortController();
+    const ended = await Promise.race([
+      Promise.all(this.loops).then(() => true),
+      sleep(patience, false, { signal: timer.signal }).catch(() => false),
+    ]);
+    timer.abort();
+    if (!ended) {
+      this.logger.warn({ jobs: this.running.size }, `jobs still running ${patience} ms after the engine stopped: failed, to be retried`);
+      for (const [id, name] of this.running) await boss.fail(name, id, { message: 'the instance stopped while the job ran' }).catch(() => undefined);
+    }
+    // Not graceful: no worker of pg-boss's own is left to wait for, and its graceful stop would poll on a timer.
+    await boss.stop({ graceful: false, close: false });
+    await this.statementsSettled();
   }
 
   private boss(): Promise<PgBoss> {
@@ -98,7 +147,7 @@ export class JobEngine implements OnModuleDestroy {
   private async start(): Promise<PgBoss> {
     const pool = poolOf(this.ds);
     const boss = new PgBoss({
-      db: { executeSql: (text, values) => pool.query(text, values) },
+      db: { executeSql: (text, values) => this.track(pool.query(text, values)) },
       schema: JOB_SCHEMA,
       // No cron schedules are used; their clock monitor would only add queries.
       schedule: false,
@@ -108,5 +157,57 @@ export class JobEngine implements OnModuleDestroy {
     boss.on('error', (err) => this.logger.error({ err }, 'job engine error'));
     await boss.start();
     return boss;
+  }
+
+  /** One worker: fetch a job, handle it, complete or fail it; wait out the polling interval; until the engine stops. */
+  private async serve<T extends object>(boss: PgBoss, name: string, handler: (job: PgBoss.JobWithMetadata<T>) => Promise<void>, intervalMs: number): Promise<void> {
+    const { signal } = this.stopping;
+    while (!signal.aborted) {
+      const asked = Date.now();
+      try {
+        const [job] = await boss.fetch<T>(name, { batchSize: 1, includeMetadata: true });
+        if (job) await this.handle(boss, name, job, handler);
+      } catch (err) {
+        this.logger.error({ err, queue: name }, 'job engine error');
+      }
+      const wait = intervalMs - (Date.now() - asked);
+      if (!signal.aborted && wait > 100) await sleep(wait, undefined, { signal }).catch(() => undefined);
+    }
+  }
+
+  private async handle<T extends object>(boss: PgBoss, name: string, job: PgBoss.JobWithMetadata<T>, handler: (job: PgBoss.JobWithMetadata<T>) => Promise<void>): Promise<void> {
+    const expiryMs = Math.max(1, (job as { expireInSeconds?: number }).expireInSeconds ?? 0) * 1000;
+    let expiry: NodeJS.Timeout | undefined;
+    const run = handler(job);
+    // A handler that ends after its job expired has no one left to hear it.
+    run.catch(() => undefined);
+    this.running.set(job.id, name);
+    try {
+      await Promise.race([
+        run,
+        new Promise<never>((_, reject) => {
+          expiry = setTimeout(() => reject(new Error(`handler execution exceeded ${expiryMs}ms`)), expiryMs);
+        }),
+      ]);
+    } catch (err) {
+      await boss.fail(name, job.id, err as object);
+      return;
+    } finally {
+      clearTimeout(expiry);
+      this.running.delete(job.id);
+    }
+    await boss.complete(name, job.id);
+  }
+
+  /** Counts a pg-boss statement until it settles, so stopping can wait for the last. */
+  private track<R>(statement: Promise<R>): Promise<R> {
+    this.statements++;
+    return statement.finally(() => {
+      if (--this.statements === 0) this.statementsDone?.();
+    });
+  }
+
+  private async statementsSettled(): Promise<void> {
+    while (this.statements > 0) await new Promise<void>((resolve) => (this.statementsDone = resolve));
   }
 }

@@ -1,0 +1,319 @@
+import { Duplex } from 'node:stream';
+import { Worker } from 'node:worker_threads';
+import { Logger } from '@nestjs/common';
+import { PGLITE_WORKER_SOURCE } from './pglite-worker.source.js';
+
+/**
+ * The embedded database could not be opened (`08001`), has stopped (`08006`) or
+ * is closed (`08003`). The codes are Postgres's connection-exception SQLSTATEs,
+ * so a request that meets one is answered as for a Postgres that went away.
+ */
+export class EmbeddedDatabaseError extends Error {
+  constructor(
+    message: string,
+    readonly code: '08001' | '08003' | '08006',
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+
+type FromWorker =
+  | { conn: number; data: ArrayBuffer }
+  | { ready: true }
+  | { failed: WorkerError }
+  | { heapUsed: number }
+  | { closed: true }
+  | { closeFailed: WorkerError };
+
+interface WorkerError {
+  message: string;
+  code?: string;
+  stack?: string;
+}
+
+/** What a connection needs from the database it belongs to. */
+interface Link {
+  readonly opened: Promise<void>;
+  attach(conn: number, socket: WorkerSocket): void;
+  send(conn: number, chunk: Buffer): void;
+  hangUp(conn: number): void;
+}
+
+/**
+ * PGlite in a worker thread, so the app and the database each have a core.
+ * The pg driver reaches it as it reaches Postgres, through a socket: {@link connect}
+ * is pg's `stream` option, a Duplex whose bytes go to the worker and back
+ * (`pglite-worker.source.ts` serves them), and pg's own protocol parser reads
+ * every answer, errors with all their fields included.
+ *
+ * The worker keeps the process alive only while it owes an answer (or is opening
+ * or closing), as PGlite on the main thread never kept it alive by itself. A
+ * worker that stops unexpectedly fails every connection, open or to come, with
+ * {@link EmbeddedDatabaseError} `08006`, logged once: requests are answered
+ * SERVICE_UNAVAILABLE and readiness fails until Passcode is restarted (PGlite
+ * then recovers the directory from its WAL).
+ */
+export class EmbeddedDatabase {
+  private readonly logger = new Logger('EmbeddedDatabase');
+  private readonly worker: Worker;
+  private state: 'opening' | 'open' | 'closing' | 'closed' | 'failed' = 'opening';
+  private settleOpen!: (err?: Error) => void;
+  private readonly opened = new Promise<void>((resolve, reject) => {
+    this.settleOpen = (err) => (err ? reject(err) : resolve());
+  });
+  private readonly sockets = new Map<number, WorkerSocket>();
+  private nextConn = 0;
+  /** Written bytes not yet posted, in order: a tick's writes go to the worker as one message. */
+  private outbox: Array<{ conn: number; chunks: Buffer[] } | { conn: number; end: true }> = [];
+  private flushQueued = false;
+  /** Answers the worker owes (one per posted batch). */
+  private awaited = 0;
+  private referenced = true;
+  private workerError?: Error;
+  private closeOutcome?: { error?: WorkerError };
+  private closing?: Promise<void>;
+  private readonly heapAnswers: Array<{ resolve(bytes: number): void; reject(err: Error): void }> = [];
+  private exited!: Promise<number>;
+
+  private constructor(private readonly dataDir: string) {
+    // A rejection nobody awaits yet (no connection asked) must not end the process.
+    this.opened.catch(() => undefined);
+    this.worker = new Worker(PGLITE_WORKER_SOURCE, {
+      eval: true,
+      workerData: { dataDir, resolveFrom: import.meta.url },
+    });
+    this.exited = new Promise((resolve) => this.worker.once('exit', resolve));
+    this.worker.on('message', (msg: FromWorker) => this.onMessage(msg));
+    this.worker.on('error', (err) => (this.workerError = err));
+    this.worker.on('exit', (code) => this.onExit(code));
+  }
+
+  /** Starts PGlite on `dataDir` in a worker; connections wait until it is open, or fail with why it could not open. */
+  static open(dataDir: string): EmbeddedDatabase {
+    return new EmbeddedDatabase(dataDir);
+  }
+
+  /** A new connection: pg's `stream` option (`pg.Client({ stream: db.connect })`). */
+  readonly connect = (): Duplex => new WorkerSocket(this.link, ++this.nextConn);
+
+  /**
+   * Closes PGlite, which checkpoints the directory, and waits for the worker to
+   * end. Connections still open then are failed with `08003`.
+   */
+  close(): Promise<void> {
+    this.closing ??= this.shutDown();
+    return this.closing;
+  }
+
+  /** The worker's JavaScript heap in use, in bytes (what PGlite's memory holds is not in it). */
+  async heapUsed(): Promise<number> {
+    await this.opened;
+    if (this.state !== 'open') throw this.unusable();
+    return new Promise((resolve, reject) => {
+      this.heapAnswers.push({ resolve, reject });
+      this.worker.postMessage({ heap: true });
+      this.awaited++;
+      this.updateRef();
+    });
+  }
+
+  /**
+   * Stops the worker at once, as a crash would: nothing is checkpointed, and every
+   * connection fails with `08006` (PGlite recovers from its WAL on the next open).
+   * For tests of that failure.
+   */
+  async kill(): Promise<void> {
+    await this.worker.terminate();
+  }
+
+  private readonly link: Link = {
+    opened: this.opened,
+    attach: (conn, socket) => {
+      if (this.state === 'open') this.sockets.set(conn, socket);
+      else socket.destroy(this.unusable());
+    },
+    send: (conn, chunk) => {
+      const last = this.outbox.at(-1);
+      if (last && 'chunks' in last && last.conn === conn) last.chunks.push(chunk);
+      else this.outbox.push({ conn, chunks: [chunk] });
+      this.queueFlush();
+    },
+    hangUp: (conn) => {
+      if (!this.sockets.delete(conn)) return;
+      this.outbox.push({ conn, end: true });
+      this.queueFlush();
+    },
+  };
+
+  private queueFlush(): void {
+    if (this.flushQueued) return;
+    this.flushQueued = true;
+    queueMicrotask(() => this.flush());
+  }
+
+  private flush(): void {
+    this.flushQueued = false;
+    const outbox = this.outbox;
+    this.outbox = [];
+    if (this.state !== 'open') return;
+    for (const item of outbox) {
+      if (!('chunks' in item)) {
+        this.worker.postMessage({ conn: item.conn, end: true });
+        continue;
+      }
+      const bytes = new Uint8Array(item.chunks.reduce((n, c) => n + c.length, 0));
+      let at = 0;
+      for (const c of item.chunks) {
+        bytes.set(c, at);
+        at += c.length;
+      }
+      this.worker.postMessage({ conn: item.conn, data: bytes.buffer }, [bytes.buffer]);
+      this.awaited++;
+    }
+    this.updateRef();
+  }
+
+  private onMessage(msg: FromWorker): void {
+    if ('data' in msg) {
+      this.awaited--;
+      this.updateRef();
+      if (msg.data.byteLength) this.sockets.get(msg.conn)?.receive(Buffer.from(msg.data));
+    } else if ('heapUsed' in msg) {
+      this.awaited--;
+      this.updateRef();
+      this.heapAnswers.shift()?.resolve(msg.heapUsed);
+    } else if ('ready' in msg) {
+      this.state = 'open';
+      this.updateRef();
+      this.settleOpen();
+    } else if ('failed' in msg) {
+      this.state = 'failed';
+      const cause = msg.failed.code ? `${msg.failed.message} (${msg.failed.code})` : msg.failed.message;
+      this.settleOpen(new EmbeddedDatabaseError(`could not open the database in ${this.dataDir}: ${cause}`, '08001'));
+    } else if ('closed' in msg) {
+      this.closeOutcome = {};
+    } else {
+      this.closeOutcome = { error: msg.closeFailed };
+    }
+  }
+
+  private onExit(code: number): void {
+    const expected = this.state === 'closing' || this.state === 'failed';
+    if (this.state !== 'failed') this.state = this.state === 'closing' ? 'closed' : 'failed';
+    this.updateRef();
+    for (const answer of this.heapAnswers.splice(0)) answer.reject(this.unusable());
+    if (expected) return;
+    const why = this.workerError ? `: ${this.workerError.message}` : '';
+    const err = new EmbeddedDatabaseError(`the embedded database stopped (worker exit code ${code}${why}); restart Passcode to reopen ${this.dataDir}`, '08006', {
+      cause: this.workerError,
+    });
+    this.logger.error(err.message);
+    this.settleOpen(err);
+    this.failAll(err);
+  }
+
+  /** Why a connection cannot be served now. */
+  private unusable(): EmbeddedDatabaseError {
+    if (this.state === 'closing' || this.state === 'closed') return new EmbeddedDatabaseError(`the database in ${this.dataDir} is closed`, '08003');
+    return new EmbeddedDatabaseError(`the embedded database in ${this.dataDir} has stopped; restart Passcode`, '08006');
+  }
+
+  private failAll(err: Error): void {
+    const sockets = [...this.sockets.values()];
+    this.sockets.clear();
+    for (const s of sockets) s.destroy(err);
+  }
+
+  private async shutDown(): Promise<void> {
+    await this.opened.catch(() => undefined);
+    if (this.state !== 'open') {
+      await this.worker.terminate();
+      return;
+    }
+    this.flush();
+    this.state = 'closing';
+    this.updateRef();
+    this.worker.postMessage({ close: true });
+    const code = await this.exited;
+    this.failAll(this.unusable());
+    const failure = this.closeOutcome?.error;
+    if (failure) throw new Error(`closing the database in ${this.dataDir} failed: ${failure.message}`);
+    if (!this.closeOutcome && code !== 0) throw new Error(`the database in ${this.dataDir} stopped while closing (worker exit code ${code})`);
+  }
+
+  /** Keeps the process alive while the worker is opening, closing or owes an answer; not while it idles. */
+  private updateRef(): void {
+    const busy = this.state === 'opening' || this.state === 'closing' || this.awaited > 0;
+    if (busy === this.referenced) return;
+    this.referenced = busy;
+    if (busy) this.worker.ref();
+    else this.worker.unref();
+  }
+}
+
+/**
+ * One pg connection to the worker, in the shape of the net.Socket pg expects:
+ * `connect` (answered once the database is open), `write`/`end`, and the socket
+ * options pg sets, which mean nothing here.
+ */
+class WorkerSocket extends Duplex {
+  constructor(
+    private readonly link: Link,
+    private readonly conn: number,
+  ) {
+    super();
+  }
+
+  connect(): this {
+    this.link.opened.then(
+      () => {
+        if (this.destroyed) return;
+        this.link.attach(this.conn, this);
+        if (!this.destroyed) this.emit('connect');
+      },
+      (err: Error) => this.destroy(err),
+    );
+    return this;
+  }
+
+  setNoDelay(): this {
+    return this;
+  }
+
+  setKeepAlive(): this {
+    return this;
+  }
+
+  ref(): this {
+    return this;
+  }
+
+  unref(): this {
+    return this;
+  }
+
+  receive(data: Buffer): void {
+    if (!this.destroyed) this.push(data);
+  }
+
+  override _read(): void {
+    // The worker's answers are pushed as they come; pg reads them at once.
+  }
+
+  override _write(chunk: Buffer, _encoding: BufferEncoding, done: (err?: Error | null) => void): void {
+    this.link.send(this.conn, chunk);
+    done();
+  }
+
+  override _final(done: (err?: Error | null) => void): void {
+    this.link.hangUp(this.conn);
+    this.push(null);
+    done();
+  }
+
+  override _destroy(err: Error | null, done: (err?: Error | null) => void): void {
+    this.link.hangUp(this.conn);
+    done(err);
+  }
+}

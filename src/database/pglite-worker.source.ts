@@ -1,0 +1,202 @@
+/**
+ * The embedded database's worker thread, as the JavaScript text it runs
+ * (`new Worker(source, { eval: true })`). It is a string, not a module file,
+ * because one text then serves every way Passcode runs: compiled to `dist/` and
+ * as TypeScript under Jest alike, from any working directory, with no build step
+ * copying a file and no loader; a worker cannot load the `.ts` file Jest sees.
+ * PGlite is required through `createRequire(workerData.resolveFrom)`, anchored at
+ * the module that starts the worker, so it is the same package either way.
+ *
+ * The worker owns the PGlite instance and serves Postgres's frontend/backend
+ * protocol over its parent port, as a server serves it over a socket:
+ *
+ * - in: `{ conn, data }` (bytes a connection wrote), `{ conn, end: true }` (the
+ *   connection is gone), `{ close: true }` (close PGlite, which checkpoints the
+ *   directory; the worker then exits), `{ heap: true }` (how much heap it uses);
+ * - out: `{ ready: true }` or `{ failed }` once, `{ conn, data }` exactly once per
+ *   `data` received (empty when there is nothing to say, so the parent can count
+ *   what it awaits), `{ heapUsed }` per `heap`, `{ closed: true }` or `{ closeFailed }`.
+ *
+ * Bytes are framed into whole messages (a startup packet, or a type byte and an
+ * int32 length); the run of whole messages received so far goes to PGlite in one
+ * call, as a backend reads what one socket read gave it; an unfinished message
+ * waits for its rest. Each call runs to its end before the next message is read,
+ * so connections' messages never interleave inside PGlite.
+ *
+ * The call is `execProtocolRawStream` without a sync to the file system (NodeFS
+ * writes to the files as Postgres writes; its sync is a no-op): it runs
+ * synchronously and hands over the raw answer. `execProtocolRawSync` would also
+ * parse every answer in JavaScript and keep the parsed messages, which nothing
+ * ever clears: a worker serving through it grew by the size of every answer. PGlite has one backend:
+ * it serves one connection at a time, and a connection's end resets the session
+ * (a Sync, ROLLBACK, DISCARD ALL), as a new backend would start clean: an open
+ * transaction, prepared statements and settings do not pass to the next one.
+ */
+export const PGLITE_WORKER_SOURCE = String.raw`
+'use strict';
+const { parentPort, workerData } = require('node:worker_threads');
+const { createRequire } = require('node:module');
+const { PGlite } = createRequire(workerData.resolveFrom)('@electric-sql/pglite');
+
+const PROTOCOL_3 = 196608;
+const SSL_REQUEST = 80877103;
+const GSSENC_REQUEST = 80877104;
+const CANCEL_REQUEST = 80877102;
+const EMPTY = Buffer.alloc(0);
+
+let db;
+/** The connection being served: { conn, pending: Buffer, started: boolean }. */
+let session;
+
+function simpleQuery(sql) {
+  const text = Buffer.from(sql + '\0');
+  const msg = Buffer.alloc(5 + text.length);
+  msg[0] = 0x51; // 'Q'
+  msg.writeInt32BE(4 + text.length, 1);
+  text.copy(msg, 5);
+  return msg;
+}
+const SYNC = Buffer.from([0x53, 0, 0, 0, 4]);
+const RESET = [SYNC, simpleQuery('ROLLBACK'), simpleQuery('DISCARD ALL')];
+
+/** A FATAL ErrorResponse, the way a server refuses a connection. */
+function fatal(code, message) {
+  const body = Buffer.from('SFATAL\0VFATAL\0C' + code + '\0M' + message + '\0\0');
+  const msg = Buffer.alloc(5 + body.length);
+  msg[0] = 0x45; // 'E'
+  msg.writeInt32BE(4 + body.length, 1);
+  body.copy(msg, 5);
+  return msg;
+}
+
+/**
+ * Runs whole messages through PGlite and adds its answer to out. The answer
+ * arrives in views of PGlite's memory, copied at once (each copy owns its buffer,
+ * so a one-piece answer is handed to the parent as it is). PGlite fails only when its
+ * own state is broken (a trap): the worker then dies, and the parent fails every
+ * connection.
+ */
+function run(messages, out) {
+  db.execProtocolRawStream(messages, { syncToFs: false, onRawData: (chunk) => out.push(new Uint8Array(chunk)) }).catch((err) => {
+    process.nextTick(() => {
+      throw err;
+    });
+  });
+}
+
+function endSession() {
+  session = undefined;
+  const discarded = [];
+  for (const msg of RESET) run(msg, discarded);
+}
+
+/** Runs what the connection sent that is complete; returns what PGlite answered. */
+function serve(s, out) {
+  let buf = s.pending;
+  let at = 0;
+  let runStart = 0;
+  const flushRun = (end) => {
+    if (end > runStart) run(buf.subarray(runStart, end), out);
+  };
+  while (true) {
+    if (!s.started) {
+      if (buf.length - at < 8) break;
+      const length = buf.readInt32BE(at);
+      const code = buf.readInt32BE(at + 4);
+      if (code === SSL_REQUEST || code === GSSENC_REQUEST) {
+        out.push(Buffer.from('N'));
+        at += 8;
+      } else if (code === CANCEL_REQUEST) {
+        at += length; // nothing to cancel: one statement runs at a time, to its end
+        session = undefined;
+        s.pending = EMPTY;
+        return;
+      } else if (code === PROTOCOL_3 && length >= 8) {
+        if (buf.length - at < length) break;
+        run(buf.subarray(at, at + length), out);
+        at += length;
+        s.started = true;
+      } else {
+        out.push(fatal('08P01', 'unsupported frontend protocol'));
+        session = undefined;
+        s.pending = EMPTY;
+        return;
+      }
+      runStart = at;
+      continue;
+    }
+    if (buf.length - at < 5) break;
+    const end = at + 1 + buf.readInt32BE(at + 1);
+    if (buf.length < end) break;
+    if (buf[at] === 0x58) { // 'X', Terminate
+      flushRun(at);
+      endSession();
+      s.pending = EMPTY;
+      return;
+    }
+    at = end;
+  }
+  flushRun(at);
+  s.pending = at === buf.length ? EMPTY : Buffer.from(buf.subarray(at));
+}
+
+function reply(conn, chunks) {
+  let data = chunks[0];
+  if (chunks.length > 1 || data.byteOffset !== 0 || data.byteLength !== data.buffer.byteLength) {
+    data = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+    let at = 0;
+    for (const c of chunks) {
+      data.set(c, at);
+      at += c.length;
+    }
+  }
+  parentPort.postMessage({ conn, data: data.buffer }, [data.buffer]);
+}
+
+function onData(conn, bytes) {
+  const out = [];
+  if (!session) session = { conn, pending: EMPTY, started: false };
+  if (session.conn !== conn) {
+    out.push(fatal('53300', 'the embedded database serves one connection at a time'));
+  } else {
+    const s = session;
+    s.pending = s.pending.length ? Buffer.concat([s.pending, Buffer.from(bytes)]) : Buffer.from(bytes);
+    serve(s, out);
+  }
+  reply(conn, out.length ? out : [new Uint8Array(0)]);
+}
+
+/** What the parent can show of an error; Emscripten's file errors carry only a name and an errno. */
+function describe(err) {
+  const message = err && typeof err.message === 'string' ? err.message : (err && err.name) || String(err);
+  const code = err && (err.code || (err.errno !== undefined ? 'errno ' + err.errno : undefined));
+  return { message, code, stack: err && err.stack };
+}
+
+async function main() {
+  try {
+    db = new PGlite(workerData.dataDir);
+    await db.waitReady;
+  } catch (err) {
+    parentPort.postMessage({ failed: describe(err) });
+    process.exit(1);
+  }
+  parentPort.on('message', (msg) => {
+    if (msg.data) return onData(msg.conn, msg.data);
+    if (msg.end) {
+      if (session && session.conn === msg.conn) endSession();
+      return;
+    }
+    if (msg.heap) return parentPort.postMessage({ heapUsed: process.memoryUsage().heapUsed });
+    if (msg.close) {
+      db.close().then(
+        () => parentPort.postMessage({ closed: true }),
+        (err) => parentPort.postMessage({ closeFailed: describe(err) }),
+      ).finally(() => parentPort.close());
+    }
+  });
+  parentPort.postMessage({ ready: true });
+}
+
+main();
+`;

@@ -1,0 +1,362 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type Duplex } from 'node:stream';
+import type pg from 'pg';
+import { parse, serialize } from 'pg-protocol';
+import { type BackendMessage } from 'pg-protocol/dist/messages.js';
+import { DataSource } from 'typeorm';
+import { isDbUnavailable } from '../src/common/http/to-domain-error.js';
+import { createDataSource, type PasscodeDataSource } from '../src/database/data-source.factory.js';
+import { EmbeddedDatabase, EmbeddedDatabaseError } from '../src/database/embedded-database.js';
+import { poolOf } from '../src/database/pg-transaction.js';
+import { createApp } from './support/admin.js';
+import { expectServiceUnavailable, probeDialects } from './support/db-outage.js';
+import { RecordingSmsProvider, withRecordingSms } from './support/sms.js';
+import { createTestDatabase, POSTGRES_URL, type TestDatabase } from './support/test-database.js';
+import { startTestApp } from './support/test-app.js';
+import { createSmsApp } from './support/v1.js';
+
+/**
+ * PGlite runs in a worker thread and pg reaches it through a Duplex over the
+ * worker's port (src/database/embedded-database.ts). These tests hold what that
+ * path must keep: the main thread stays free, bytes are framed however they
+ * arrive, answers of any size come back whole, errors keep their fields, a
+ * dropped connection leaves nothing to the next, one session runs at a time,
+ * and a worker that dies, or a directory that cannot be opened, is a database
+ * error rather than a hang.
+ */
+(POSTGRES_URL ? describe.skip : describe)('embedded database (PGlite in a worker thread)', () => {
+  describe('through the DataSource', () => {
+    let db: TestDatabase;
+    let ds: PasscodeDataSource;
+    beforeEach(async () => {
+      db = await createTestDatabase();
+      ds = createDataSource({ dataDir: db.dataDir });
+      await ds.initialize();
+    });
+    afterEach(async () => {
+      await ds.destroy();
+      await db.drop();
+    });
+
+    it('leaves the main thread free while a statement runs: a one-second statement delays its timers by far less', async () => {
+      // On the main thread, PGlite's pg_sleep blocked the event loop for the whole second.
+      let last = performance.now();
+      let longestGap = 0;
+      const ticker = setInterval(() => {
+        const now = performance.now();
+        longestGap = Math.max(longestGap, now - last);
+        last = now;
+      }, 10);
+      try {
+        const started = performance.now();
+        await ds.query('SELECT pg_sleep(1)');
+        const took = performance.now() - started;
+        await new Promise((r) => setTimeout(r, 50)); // a tick after the statement, which a blocked loop would show as one long gap
+        expect(took).toBeGreaterThanOrEqual(1000);
+        expect(longestGap).toBeLessThan(took / 2);
+      } finally {
+        clearInterval(ticker);
+      }
+    });
+
+    it('carries statements and answers of megabytes, byte for byte', async () => {
+      const text = randomBytes(3_000_000).toString('base64'); // 4 MB in one Bind message
+      const [echo] = await ds.query('SELECT md5($1) AS md5, length($1) AS length, $1 AS text', [text]);
+      expect(echo).toEqual({ md5: createHash('md5').update(text).digest('hex'), length: text.length, text });
+      // 6.4 MB of rows: past PGlite's 1 MB answer buffer, and many pg reads.
+      const rows: Array<{ i: number; s: string }> = await ds.query('SELECT i, repeat(md5(i::text), 10) AS s FROM generate_series(1, 20000) AS i');
+      expect(rows).toHaveLength(20000);
+      expect(rows.every((r, k) => r.i === k + 1 && r.s === createHash('md5').update(String(k + 1)).digest('hex').repeat(10))).toBe(true);
+    });
+
+    it('keeps nothing of what it has answered: 100 MB of answers leave the worker heap as it was', async () => {
+      // Through execProtocolRawSync, PGlite parsed and kept every answer: here, 100 MB more.
+      await ds.query("SELECT repeat('x', 1000000)");
+      const before = await ds.embedded!.heapUsed();
+      for (let i = 0; i < 100; i++) await ds.query("SELECT repeat('x', 1000000) AS big");
+      expect((await ds.embedded!.heapUsed()) - before).toBeLessThan(20_000_000);
+    });
+
+    it('answers an error inside a transaction with all its fields; the transaction rolls back and the connection serves on', async () => {
+      await ds.query('CREATE TABLE emb_unique (id int CONSTRAINT emb_unique_pk PRIMARY KEY)');
+      const failed = ds.transaction(async (m) => {
+        await m.query('INSERT INTO emb_unique VALUES (1)');
+        await m.query('INSERT INTO emb_unique VALUES (1)');
+      });
+      await expect(failed).rejects.toMatchObject({
+        driverError: expect.objectContaining({ severity: 'ERROR', code: '23505', constraint: 'emb_unique_pk', table: 'emb_unique', detail: 'Key (id)=(1) already exists.' }),
+      });
+      expect(await ds.query('SELECT count(*)::int AS n FROM emb_unique')).toEqual([{ n: 0 }]);
+      // An error in the extended protocol (Bind fails, Execute is skipped up to the Sync) leaves the session usable.
+      await expect(ds.query('SELECT $1::int AS n', ['not a number'])).rejects.toMatchObject({ code: '22P02' });
+      expect(await ds.query('SELECT $1::int AS n', ['7'])).toEqual([{ n: 7 }]);
+    });
+
+    it('a connection the pool drops leaves nothing to the next one: its transaction, statements and settings are gone', async () => {
+      const pool = (ds.driver as unknown as { master: pg.Pool }).master;
+      const dropped = await pool.connect();
+      await dropped.query('CREATE TABLE emb_dropped (id int)');
+      await dropped.query("SET statement_timeout = '42s'");
+      await dropped.query({ name: 'emb_probe', text: 'SELECT 1 AS n' });
+      await dropped.query('BEGIN');
+      await dropped.query('INSERT INTO emb_dropped VALUES (1)');
+      dropped.release(new Error('dropped by the test')); // pg-pool ends a client released with an error
+      const next = await pool.connect();
+      try {
+        expect((await next.query('SELECT count(*)::int AS n FROM emb_dropped')).rows).toEqual([{ n: 0 }]);
+        // A fresh session: the statement name is free again, the setting is back to its default.
+        expect((await next.query({ name: 'emb_probe', text: 'SELECT 2 AS n' })).rows).toEqual([{ n: 2 }]);
+        expect((await next.query("SELECT current_setting('statement_timeout') AS t")).rows).toEqual([{ t: '0' }]);
+      } finally {
+        next.release();
+      }
+    });
+
+    it('a worker that dies fails the statement it ran and every later one as a lost connection, and the directory is freed on destroy', async () => {
+      const running = ds.query('SELECT pg_sleep(30)');
+      await new Promise((r) => setTimeout(r, 200));
+      await ds.embedded!.kill();
+      const lost = await running.then(
+        () => undefined,
+        (err: unknown) => err,
+      );
+      expect(lost).toMatchObject({ driverError: expect.objectContaining({ code: '08006' }) });
+      expect(isDbUnavailable(lost)).toBe(true);
+      const later = await ds.query('SELECT 1').catch((err: unknown) => err);
+      expect(later).toMatchObject({ code: '08006', message: expect.stringContaining('has stopped') });
+      expect(isDbUnavailable(later)).toBe(true);
+
+      await ds.destroy();
+      expect(controlFileState(db.dataDir)).toBe('in production'); // nothing was checkpointed
+      const reopened = createDataSource({ dataDir: db.dataDir });
+      await reopened.initialize();
+      expect(await reopened.query('SELECT 1 AS one')).toEqual([{ one: 1 }]);
+      await reopened.destroy();
+      expect(controlFileState(db.dataDir)).toBe('shut down');
+    });
+
+    it('a query still waiting for the connection when the DataSource closes fails as closed, instead of never settling', async () => {
+      const pool = poolOf(ds);
+      const running = pool.query('SELECT pg_sleep(0.3)');
+      const waiting = pool.query('SELECT 1 AS one').catch((err: unknown) => err);
+      await new Promise((r) => setTimeout(r, 50));
+      expect(pool.waitingCount).toBe(1);
+      await ds.destroy();
+      await expect(running).resolves.toMatchObject({ rows: [{ pg_sleep: '' }] }); // the statement in flight ran to its end
+      const refused = await Promise.race([waiting, new Promise((r) => setTimeout(() => r('still waiting'), 5000))]);
+      expect(refused).toMatchObject({ code: '08003' });
+      expect(isDbUnavailable(refused)).toBe(true);
+      expect(controlFileState(db.dataDir)).toBe('shut down');
+    });
+
+    it('closes PGlite on destroy, which checkpoints the directory, and then frees it', async () => {
+      await ds.query('CREATE TABLE emb_closed (id int)');
+      await ds.query('INSERT INTO emb_closed VALUES (1)');
+      await ds.destroy();
+      expect(controlFileState(db.dataDir)).toBe('shut down');
+      ds = createDataSource({ dataDir: db.dataDir }); // would throw DataDirLockedError if the lock were kept
+      await ds.initialize();
+      expect(await ds.query('SELECT id FROM emb_closed')).toEqual([{ id: 1 }]);
+    });
+  });
+
+  describe('at the protocol', () => {
+    let db: TestDatabase;
+    let embedded: EmbeddedDatabase;
+    beforeAll(async () => {
+      db = await createTestDatabase();
+      embedded = EmbeddedDatabase.open(join(db.dataDir, 'pgdata'));
+    });
+    afterAll(async () => {
+      await embedded.close();
+      await db.drop();
+    });
+
+    const STARTUP = serialize.startup({ user: 'postgres', database: 'postgres' });
+    const CONVERSATION = Buffer.concat([
+      STARTUP,
+      serialize.query('SELECT 1 AS one'),
+      serialize.parse({ text: 'SELECT $1::text AS echo' }),
+      serialize.bind({ values: ['x'.repeat(70_000)] }),
+      serialize.describe({ type: 'P' }),
+      serialize.execute({}),
+      serialize.sync(),
+      serialize.query('SELEC 1'),
+      serialize.query("SELECT 'after the error' AS still"),
+    ]);
+
+    /**
+     * A connection's answers, message by message, once it has sent `pieces`, each on a
+     * later tick. ParameterStatus messages are left out: PGlite reports its settings
+     * again after the first query it ever serves, not after a later session's.
+     */
+    async function converse(pieces: Buffer[]): Promise<string[]> {
+      const socket = embedded.connect() as Duplex & { connect(): void };
+      const got: string[] = [];
+      const ended = parse(socket, (msg: BackendMessage) => msg.name !== 'parameterStatus' && got.push(describeMessage(msg)));
+      socket.connect();
+      await new Promise((r) => socket.once('connect', r));
+      for (const piece of pieces) {
+        socket.write(piece);
+        await new Promise((r) => setImmediate(r));
+      }
+      await waitFor(() => got.filter((m) => m.startsWith('readyForQuery')).length === 5);
+      socket.end(serialize.end());
+      await ended;
+      return got;
+    }
+
+    it('answers the same whether a connection sends its messages at once or one byte at a time', async () => {
+      const whole = await converse([CONVERSATION]);
+      const long = 'x'.repeat(70_000);
+      expect(whole).toEqual([
+        'authenticationOk', 'backendKeyData', 'readyForQuery I',
+        'rowDescription one', 'dataRow 1', 'commandComplete SELECT 1', 'readyForQuery I',
+        'parseComplete', 'bindComplete', 'rowDescription echo', `dataRow 70000 chars, md5 ${createHash('md5').update(long).digest('hex')}`, 'commandComplete SELECT 1', 'readyForQuery I',
+        'error 42601 syntax error at or near "SELEC"', 'readyForQuery I',
+        'rowDescription still', 'dataRow after the error', 'commandComplete SELECT 1', 'readyForQuery I',
+      ]);
+      const bytes = Array.from(CONVERSATION.subarray(0, 400), (b) => Buffer.from([b]));
+      expect(await converse([...bytes, CONVERSATION.subarray(400)])).toEqual(whole);
+    });
+
+    it('serves one session at a time: a second connection is refused while the first is open, and served after it ends', async () => {
+      const first = embedded.connect() as Duplex & { connect(): void };
+      const firstGot: string[] = [];
+      const firstEnded = parse(first, (msg: BackendMessage) => firstGot.push(describeMessage(msg)));
+      first.connect();
+      await new Promise((r) => first.once('connect', r));
+      first.write(Buffer.concat([STARTUP, serialize.query('BEGIN')]));
+      await waitFor(() => firstGot.filter((m) => m.startsWith('readyForQuery')).length === 2);
+      expect(firstGot.at(-1)).toBe('readyForQuery T');
+
+      const second = embedded.connect() as Duplex & { connect(): void };
+      const secondGot: string[] = [];
+      const secondEnded = parse(second, (msg: BackendMessage) => secondGot.push(describeMessage(msg)));
+      second.connect();
+      await new Promise((r) => second.once('connect', r));
+      second.write(STARTUP);
+      await waitFor(() => secondGot.length > 0);
+      expect(secondGot).toEqual(['error 53300 the embedded database serves one connection at a time']);
+      second.end();
+      await secondEnded;
+
+      first.end(serialize.end());
+      await firstEnded;
+      // The first one's open transaction went with it: the next session starts idle.
+      const next = await converse([CONVERSATION]);
+      expect(next.filter((m) => m.startsWith('readyForQuery'))).toEqual(Array(5).fill('readyForQuery I'));
+    });
+  });
+
+  describe('failures, through the app', () => {
+    it('a worker that dies is SERVICE_UNAVAILABLE in every dialect, logged once; the app closes, and a restart serves what was committed', async () => {
+      const t = await startTestApp({ override: withRecordingSms(new RecordingSmsProvider()) });
+      const app = await createSmsApp(t, { code_policy: { per_ip_hourly: 1_000_000 } });
+      const token = await t.adminToken();
+      await (t.app.get(DataSource) as PasscodeDataSource).embedded!.kill();
+
+      expectServiceUnavailable(await probeDialects(t, app, token));
+      expect(t.logs.lines().filter((l) => String(l.msg).startsWith('the embedded database stopped'))).toEqual([
+        expect.objectContaining({ level: 50 }),
+      ]);
+      await t.close(true);
+
+      const restarted = await startTestApp({ db: t.db });
+      try {
+        const res = await restarted.http.get(`/admin/apps/${app.id}`).set('authorization', `Bearer ${await restarted.adminToken()}`);
+        expect(res.status).toBe(200);
+        expect(res.body.data.appkey).toBe(app.appkey);
+      } finally {
+        await restarted.close();
+      }
+    });
+
+    it('a data directory PGlite cannot open fails the start at once with the reason, and is freed', async () => {
+      const dataDir = mkdtempSync(join(tmpdir(), 'passcode-foreign-'));
+      try {
+        mkdirSync(join(dataDir, 'pgdata'));
+        writeFileSync(join(dataDir, 'pgdata', 'PG_VERSION'), '14\n'); // another Postgres's directory
+        const expected = new EmbeddedDatabaseError(`could not open the database in ${dataDir}/pgdata: PGlite failed to initialize properly`, '08001');
+
+        const ds = createDataSource({ dataDir });
+        await expect(ds.initialize()).rejects.toThrow(expected);
+
+        // The app does not retry it (TypeORM would, nine times three seconds apart).
+        const started = Date.now();
+        await expect(startTestApp({ db: { dataDir, drop: async () => undefined } })).rejects.toThrow(expected);
+        expect(Date.now() - started).toBeLessThan(20_000);
+
+        await createDataSource({ dataDir }).destroy(); // the lock is free: this would throw DataDirLockedError
+      } finally {
+        rmSync(dataDir, { recursive: true, force: true });
+      }
+    });
+  });
+
+  describe('shutdown, through the app', () => {
+    it('the job engine ends before the database closes: workers whose fetch waited behind a statement are answered, none is left waiting when it closes', async () => {
+      // On the main thread a statement blocked the event loop, so no job worker could queue behind it.
+      // In the worker, pg-boss's workers do; its stop() waited only for those holding a job, and the
+      // database then closed under the others: their fetches never settled, and pg-boss polled for them
+      // on a timer after the app had closed (in Jest, after the environment's teardown).
+      const t = await startTestApp({ env: { WEBHOOK_POLL_INTERVAL_MS: '500' } });
+      const ds = t.app.get(DataSource) as PasscodeDataSource;
+      const pool = poolOf(ds);
+      await new Promise((r) => setTimeout(r, 700)); // every worker has asked once and waits for its next ask
+      const busy = pool.query('SELECT pg_sleep(0.8)');
+      await waitFor(() => pool.waitingCount >= 2);
+      let waitingAtClose: number | undefined;
+      const destroy = ds.destroy.bind(ds);
+      ds.destroy = () => {
+        waitingAtClose = pool.waitingCount;
+        return destroy();
+      };
+      await t.close();
+      expect(waitingAtClose).toBe(0);
+      await expect(busy).resolves.toBeDefined();
+    });
+  });
+});
+
+/**
+ * What pg_control says of the cluster in `dataDir`: "shut down" after a clean
+ * close (a shutdown checkpoint), "in production" while open or after a crash.
+ * ControlFileData begins with the system identifier (8 bytes), two version
+ * numbers (4 each) and the DBState enum.
+ */
+function controlFileState(dataDir: string): string {
+  const state = readFileSync(join(dataDir, 'pgdata', 'global', 'pg_control')).readUInt32LE(16);
+  return ['starting up', 'shut down', 'shut down in recovery', 'shutting down', 'in crash recovery', 'in archive recovery', 'in production'][state] ?? `state ${state}`;
+}
+
+/** A backend message as a line to compare: its name and what a test checks of it. */
+function describeMessage(msg: BackendMessage): string {
+  const m = msg as BackendMessage & { fields?: Array<{ name: string } | string>; text?: string; code?: string; message?: string; status?: string };
+  switch (msg.name) {
+    case 'rowDescription':
+      return `rowDescription ${(m.fields as Array<{ name: string }>).map((f) => f.name).join(',')}`;
+    case 'dataRow':
+      // A long value by its length and digest, so a failure prints a readable line.
+      return `dataRow ${(m.fields as string[]).map((f) => (f.length > 100 ? `${f.length} chars, md5 ${createHash('md5').update(f).digest('hex')}` : f)).join(',')}`;
+    case 'commandComplete':
+      return `commandComplete ${m.text}`;
+    case 'readyForQuery':
+      return `readyForQuery ${m.status}`;
+    case 'error':
+      return `error ${m.code} ${m.message}`;
+    default:
+      return msg.name;
+  }
+}
+
+async function waitFor(done: () => boolean, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!done()) {
+    if (Date.now() > deadline) throw new Error('timed out waiting for the database to answer');
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
