@@ -76,7 +76,7 @@ export function serveDirectRoutes(app: NestFastifyApplication, enhancers: Global
   const list: string[] = [];
   served.set(app, list);
   const adapter = app.getHttpAdapter();
-  app.getHttpAdapter().getInstance().addHook('onRoute', (route) => {
+  adapter.getInstance().addHook('onRoute', (route) => {
     const target = route.config?.passcodeDirect;
     if (!target) return;
     route.handler = directHandler(app, adapter, enhancers, target.controller, target.method);
