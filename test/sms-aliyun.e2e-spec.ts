@@ -104,6 +104,19 @@ describe('sms: aliyun through the official SDK against a fake', () => {
     }
   });
 
+  it('concurrent sends each record their own outcome on their own row', async () => {
+    // The outcomes of sends that finish while one is being written go together in one statement (GroupWriter).
+    const appId = await appWith(await aliyunRoute(fake, { id: AK, secret: SECRET }));
+    const results = await Promise.all(Array.from({ length: 40 }, () => send(appId)));
+    const byId = new Map<string, { status: string; biz_id: string; delivery_status: string; completed_at: Date | null; latency_ms: number | null }>(
+      (await rows(appId)).map((r: { id: string }) => [r.id, r]),
+    );
+    expect(new Set(results.map((r) => r.bizId)).size).toBe(40);
+    for (const result of results) {
+      expect(byId.get(result.messageId)).toMatchObject({ status: 'sent', biz_id: result.bizId, delivery_status: 'pending', completed_at: expect.any(Date), latency_ms: expect.any(Number) });
+    }
+  });
+
   it('the fake refuses a signed request whose query was tampered with', async () => {
     const appId = await appWith(await aliyunRoute(fake, { id: AK, secret: SECRET }));
     await send(appId);

@@ -9,17 +9,24 @@ export const INSERT_MESSAGE = new PreparedStatement<{ id: string }>(
    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) RETURNING id`,
 );
 /**
- * A provider's outcome on its row, committed without waiting for the WAL flush:
- * `set_config(…, true)` turns synchronous_commit off for this statement's own
- * transaction only (the connection keeps its setting), so a send makes one durable
- * commit (its code and row) instead of two. A crash may lose the last moment of
- * outcomes; their rows stay `sending` and the sweeper closes them as `unknown`.
- * An accepted send with the provider's message id awaits its delivery outcome
- * (`pending`): status reports and the DeliveryPoller find it by that id.
+ * Providers' outcomes on their rows, any number in one statement (SmsRepository
+ * groups the outcomes that arrive while one such statement is in flight; see
+ * GroupWriter), committed without waiting for the WAL flush: `set_config(…, true)`
+ * turns synchronous_commit off for this statement's own transaction only (the
+ * connection keeps its setting), so a send makes one durable commit (its code and
+ * row) instead of two. A crash may lose the last moment of outcomes; their rows
+ * stay `sending` and the sweeper closes them as `unknown`. An accepted send with
+ * the provider's message id awaits its delivery outcome (`pending`): status
+ * reports and the DeliveryPoller find it by that id. $1… are arrays, one element
+ * per row: id, status, biz_id, error, provider_code, provider_message, latency_ms,
+ * completed_at.
  */
-export const COMPLETE_MESSAGE = new PreparedStatement(
-  'passcode_complete_sms_message',
-  `UPDATE sms_messages SET status = $2, biz_id = $3, error = $4, provider_code = $5, provider_message = $6, latency_ms = $7, completed_at = $8,
-     delivery_status = CASE WHEN $2::varchar = 'sent' AND $3::varchar IS NOT NULL THEN 'pending' END
-   WHERE id = $1 AND set_config('synchronous_commit', 'off', true) IS NOT NULL`,
+export const COMPLETE_MESSAGES = new PreparedStatement(
+  'passcode_complete_sms_messages',
+  `UPDATE sms_messages m SET status = o.status, biz_id = o.biz_id, error = o.error, provider_code = o.provider_code,
+     provider_message = o.provider_message, latency_ms = o.latency_ms, completed_at = o.completed_at,
+     delivery_status = CASE WHEN o.status = 'sent' AND o.biz_id IS NOT NULL THEN 'pending' END
+   FROM unnest($1::uuid[], $2::varchar[], $3::varchar[], $4::varchar[], $5::varchar[], $6::text[], $7::int[], $8::timestamptz[])
+     AS o (id, status, biz_id, error, provider_code, provider_message, latency_ms, completed_at)
+   WHERE m.id = o.id AND set_config('synchronous_commit', 'off', true) IS NOT NULL`,
 );

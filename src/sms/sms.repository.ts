@@ -6,12 +6,13 @@ import { type ErrorName } from '../common/errors/error-registry.js';
 import { type Scene } from '../common/scenes.js';
 import { findByUuid } from '../database/find-by-uuid.js';
 import { findPage, type PageRequest } from '../database/find-page.js';
+import { GroupWriter } from '../database/group-writer.js';
 import { type PgTransaction } from '../database/pg-transaction.js';
 import { SmsAccountEntity, type SmsProviderName } from './sms-account.entity.js';
 import { SmsBindingEntity } from './sms-binding.entity.js';
 import { SmsRouteEntity } from './sms-route.entity.js';
 import { type NewSmsMessage, type SmsDeliveryStatus, SmsMessageEntity, type SmsMessageStatus } from './sms-message.entity.js';
-import { COMPLETE_MESSAGE, INSERT_MESSAGE } from './sms-log.statements.js';
+import { COMPLETE_MESSAGES, INSERT_MESSAGE } from './sms-log.statements.js';
 import { SmsSignatureEntity } from './sms-signature.entity.js';
 import { SmsTemplateEntity } from './sms-template.entity.js';
 
@@ -25,6 +26,9 @@ export interface SmsMessageFilter extends PageRequest {
   from?: Date;
   to?: Date;
 }
+
+/** How a provider call ended, for its send-log row. */
+type MessageOutcome = Pick<SmsMessageEntity, 'id' | 'status' | 'bizId' | 'error' | 'providerCode' | 'providerMessage' | 'latencyMs' | 'completedAt'>;
 
 /** A send-log row awaiting its delivery outcome, as the poller asks its provider about it. */
 export interface PendingDelivery {
@@ -90,6 +94,16 @@ export type SendPlan = { kind: 'routes'; routes: PlannedRoute[] } | { kind: 'bin
  */
 @Injectable()
 export class SmsRepository {
+  /** Outcomes that arrive while a write of them is in flight go together in the next one. */
+  private readonly outcomes = new GroupWriter<MessageOutcome>(async (group) => {
+    const columns: unknown[][] = [[], [], [], [], [], [], [], []];
+    for (const o of group) {
+      const row = [o.id, o.status, o.bizId, o.error, o.providerCode, o.providerMessage, o.latencyMs, o.completedAt];
+      for (let i = 0; i < row.length; i++) columns[i].push(row[i]);
+    }
+    await COMPLETE_MESSAGES.rows(this.ds, columns);
+  });
+
   constructor(@InjectDataSource() private readonly ds: DataSource) {}
 
   async findAccount(id: string, m: EntityManager = this.ds.manager, lock = false): Promise<SmsAccountEntity | null> {
@@ -245,12 +259,9 @@ export class SmsRepository {
     return Object.assign(new SmsMessageEntity(), row, { id, deliveryStatus: null, deliveryCode: null, deliveryReportedAt: null });
   }
 
-  /** Records how a provider call ended on its send-log row. */
-  async completeMessage(
-    id: string,
-    outcome: Pick<SmsMessageEntity, 'status' | 'bizId' | 'error' | 'providerCode' | 'providerMessage' | 'latencyMs' | 'completedAt'>,
-  ): Promise<void> {
-    await COMPLETE_MESSAGE.rows(this.ds, [id, outcome.status, outcome.bizId, outcome.error, outcome.providerCode, outcome.providerMessage, outcome.latencyMs, outcome.completedAt]);
+  /** Records how a provider call ended on its send-log row (with the outcomes of other sends that come meanwhile). */
+  completeMessage(id: string, outcome: Omit<MessageOutcome, 'id'>): Promise<void> {
+    return this.outcomes.write({ id, ...outcome });
   }
 
   /**
