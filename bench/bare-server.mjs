@@ -8,7 +8,7 @@ import Fastify from 'fastify';
 import pg from 'pg';
 import { COUNT_APPROVAL, COUNT_SEND } from '../dist/src/fraud/fraud-buckets.statements.js';
 import { GroupWriter } from '../dist/src/database/group-writer.js';
-import { COMPLETE_MESSAGES, INSERT_MESSAGE } from '../dist/src/sms/sms-log.statements.js';
+import { COMPLETE_MESSAGES } from '../dist/src/sms/sms-log.statements.js';
 import { CHECK_CODE, takeSendSlotStatement } from '../dist/src/verification/verification.statements.js';
 
 const { PORT, DATABASE_URL, PROVIDER_URL, CODE_PEPPER = 'bare' } = process.env;
@@ -70,31 +70,28 @@ app.post('/v1/sms/verify_code', async (req) => {
   const phone = `${b.mcode}${b.mobile}`;
   const now = new Date();
   const code = String(randomInt(1_000_000)).padStart(6, '0');
-  // Passcode's order: the fraud guard's count, the route, then one transaction with the send-log row and the slot, then the provider.
+  // Passcode's order: the fraud guard's count, the route, then one transaction with the slot (and the send-log row), then the provider.
   await fraudCount(COUNT_SEND, a.id, phone, now);
   const r = await routeOf(a.id, b.scene);
   let messageId;
   const client = await pool.connect();
   try {
     await client.query('BEGIN');
-    const msg = await client.query({
-      name: INSERT_MESSAGE.name,
-      text: INSERT_MESSAGE.text,
-      values: [a.id, b.scene, phone, 'v1', 1, r.provider, r.account_id, r.template_code, r.sign_name, 'sending', null, null, null, null, null, now, null, 'CN'],
-    });
-    messageId = msg.rows[0].id;
+    // The slot statement writes the send-log row too (its last 18 values), as Passcode's does.
     const { rows } = await client.query({ name: TAKE_SEND_SLOT.name, text: TAKE_SEND_SLOT.text, values: [
       a.id, phone, new Date(now.getTime() + 60_000), randomUUID(), now,
       'phone_day', phone, new Date(Math.floor(now.getTime() / DAY) * DAY), 1000,
       'app_day', '*', new Date(Math.floor(now.getTime() / DAY) * DAY), 100_000_000,
       'ip_hour', req.ip, new Date(Math.floor(now.getTime() / HOUR) * HOUR), 1_000_000,
       randomUUID(), b.scene, hash(a.id, b.scene, phone, code), new Date(now.getTime() + 300_000), 5, req.ip, 'CN',
+      a.id, b.scene, phone, 'v1', 1, r.provider, r.account_id, r.template_code, r.sign_name, 'sending', null, null, null, null, null, now, null, 'CN',
     ] });
     const slot = rows[0];
     if (!slot.taken || !slot.n0 || !slot.n1 || !slot.n2) {
       await client.query('ROLLBACK');
       return { code: 429, msg: 'refused', data: null };
     }
+    messageId = slot.message_id;
     await client.query('COMMIT');
   } catch (err) {
     await client.query('ROLLBACK').catch(() => {});

@@ -193,9 +193,11 @@ describe('verification: codes, limits and concurrency', () => {
     expect((await send(appCapped, nextMobile())).body.code).toBe(200);
     const third = nextMobile();
     expect((await send(appCapped, third)).body.code).toBe(429);
-    // A refused send leaves no code and no cooldown behind.
-    const [{ n }] = await s.t.app.get(DataSource).query(`SELECT count(*)::int AS n FROM verification_codes WHERE phone_e164 = $1`, [`+86${third}`]);
-    expect(n).toBe(0);
+    // A refused send leaves no code and no send-log row behind (the statement that refused wrote both).
+    const [{ n, rows }] = await s.t.app
+      .get(DataSource)
+      .query(`SELECT (SELECT count(*)::int FROM verification_codes WHERE phone_e164 = $1) AS n, (SELECT count(*)::int FROM sms_messages WHERE phone = $1) AS rows`, [`+86${third}`]);
+    expect({ n, rows }).toEqual({ n: 0, rows: 0 });
   });
 
   it('refuses numbers outside the country allow-list (400184)', async () => {

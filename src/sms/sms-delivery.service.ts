@@ -89,12 +89,17 @@ export class SmsDeliveryService extends SmsSender {
     const primary = picked.route;
     let index = picked.index;
     let firstRow: string | undefined;
+    const row = this.sendingRow(req, primary, 1);
     return {
-      record: async (tx) => {
-        firstRow = (await this.repo.insertMessage(this.sendingRow(req, primary, 1), tx)).id;
+      firstRow: row,
+      recorded: (id) => {
+        firstRow = id;
+      },
+      record: async () => {
+        firstRow = (await this.repo.insertMessage(row)).id;
       },
       deliver: async () => {
-        if (firstRow === undefined) throw new Error('SmsDelivery.deliver() before record()');
+        if (firstRow === undefined) throw new Error('SmsDelivery.deliver() before its first row was recorded');
         let route = primary;
         let rowId = firstRow;
         for (let attempt = 1; ; attempt++) {

@@ -1,13 +1,30 @@
 // The send log's statements on every send, as named prepared statements
 // (bench/bare-server.mjs sends these very texts, from the build).
 import { PreparedStatement } from '../database/prepared-statement.js';
+import type { NewSmsMessage } from './sms-message.entity.js';
 
-export const INSERT_MESSAGE = new PreparedStatement<{ id: string }>(
-  'passcode_insert_sms_message',
-  `INSERT INTO sms_messages (app_id, scene, phone, origin, attempt, provider, account_id, template_code, sign_name, status,
+/** A send-log row's values as {@link insertMessageSql} takes them, in its parameters' order. */
+export function messageRowValues(row: NewSmsMessage): unknown[] {
+  return [
+    row.appId, row.scene, row.phone, row.origin, row.attempt, row.provider, row.accountId, row.templateCode, row.signName, row.status,
+    row.bizId, row.error, row.providerCode, row.providerMessage, row.latencyMs, row.createdAt, row.completedAt, row.country,
+  ];
+}
+
+/**
+ * The INSERT of one send-log row (RETURNING its id) whose 18 values are the
+ * parameters from `$from` on: a statement of its own, or a part of the send's
+ * slot statement (verification.statements.ts), which writes the first attempt's
+ * row in the same round trip as the code it carries.
+ */
+export function insertMessageSql(from: number): string {
+  const values = Array.from({ length: 18 }, (_, i) => `$${from + i}`).join(', ');
+  return `INSERT INTO sms_messages (app_id, scene, phone, origin, attempt, provider, account_id, template_code, sign_name, status,
                              biz_id, error, provider_code, provider_message, latency_ms, created_at, completed_at, country)
-   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) RETURNING id`,
-);
+   VALUES (${values}) RETURNING id`;
+}
+
+export const INSERT_MESSAGE = new PreparedStatement<{ id: string }>('passcode_insert_sms_message', insertMessageSql(1));
 /**
  * Providers' outcomes on their rows, any number in one statement (SmsRepository
  * groups the outcomes that arrive while one such statement is in flight; see

@@ -1,5 +1,5 @@
 import type { Scene } from '../common/scenes.js';
-import type { PgTransaction } from '../database/pg-transaction.js';
+import type { NewSmsMessage } from './sms-message.entity.js';
 
 export interface SmsSendRequest {
   appId: string;
@@ -31,13 +31,19 @@ export interface SmsSendResult {
 }
 
 /**
- * One message on its way, its route resolved: the first attempt's send-log row is
- * written by {@link record} (in the caller's transaction, so a code and the row of
- * its SMS commit together or not at all), then {@link deliver} calls the provider.
+ * One message on its way, its route resolved. The first attempt's send-log row is
+ * written before the provider is called: by the caller, in a statement of its own
+ * transaction ({@link firstRow}, then {@link recorded}; the send of a code writes
+ * it with the code, so the two commit together or not at all), or by
+ * {@link record}. Then {@link deliver} calls the provider.
  */
 export interface SmsDelivery {
-  /** Writes the first attempt's send-log row (`sending`), inside `tx` when given. Call it once, before deliver. */
-  record(tx?: PgTransaction): Promise<void>;
+  /** The first attempt's send-log row (`sending`), for a caller that writes it itself (sms-log.statements.ts `insertMessageSql`). */
+  readonly firstRow: NewSmsMessage;
+  /** Tells the id the caller's statement gave {@link firstRow}. */
+  recorded(id: string): void;
+  /** Writes {@link firstRow} in a statement of its own. Call this or {@link recorded} once, before deliver. */
+  record(): Promise<void>;
   /**
    * Calls the provider, outside any transaction, failing over once on a transient
    * refusal and never on an unknown outcome, and completes the send log. An unknown

@@ -7,12 +7,11 @@ import { type Scene } from '../common/scenes.js';
 import { findByUuid } from '../database/find-by-uuid.js';
 import { findPage, type PageRequest } from '../database/find-page.js';
 import { GroupWriter } from '../database/group-writer.js';
-import { type PgTransaction } from '../database/pg-transaction.js';
 import { SmsAccountEntity, type SmsProviderName } from './sms-account.entity.js';
 import { SmsBindingEntity } from './sms-binding.entity.js';
 import { SmsRouteEntity } from './sms-route.entity.js';
 import { type NewSmsMessage, type SmsDeliveryStatus, SmsMessageEntity, type SmsMessageStatus } from './sms-message.entity.js';
-import { COMPLETE_MESSAGES, INSERT_MESSAGE } from './sms-log.statements.js';
+import { COMPLETE_MESSAGES, INSERT_MESSAGE, messageRowValues } from './sms-log.statements.js';
 import { SmsSignatureEntity } from './sms-signature.entity.js';
 import { SmsTemplateEntity } from './sms-template.entity.js';
 
@@ -250,12 +249,9 @@ export class SmsRepository {
     return m.save(entity);
   }
 
-  /** Writes one send-log row in one round trip: in `tx` when given. */
-  async insertMessage(row: NewSmsMessage, tx?: PgTransaction): Promise<SmsMessageEntity> {
-    const [{ id }] = await INSERT_MESSAGE.rows(tx ?? this.ds, [
-      row.appId, row.scene, row.phone, row.origin, row.attempt, row.provider, row.accountId, row.templateCode, row.signName, row.status,
-      row.bizId, row.error, row.providerCode, row.providerMessage, row.latencyMs, row.createdAt, row.completedAt, row.country,
-    ]);
+  /** Writes one send-log row in one round trip. */
+  async insertMessage(row: NewSmsMessage): Promise<SmsMessageEntity> {
+    const [{ id }] = await INSERT_MESSAGE.rows(this.ds, messageRowValues(row));
     return Object.assign(new SmsMessageEntity(), row, { id, deliveryStatus: null, deliveryCode: null, deliveryReportedAt: null });
   }
 

@@ -3,6 +3,8 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import type { Scene } from '../common/scenes.js';
 import { type PgTransaction, pgTransaction } from '../database/pg-transaction.js';
+import { messageRowValues } from '../sms/sms-log.statements.js';
+import type { NewSmsMessage } from '../sms/sms-message.entity.js';
 import { type VerificationCodeRow } from './verification-code.js';
 import { CHECK_CODE, takeSendSlotStatement } from './verification.statements.js';
 
@@ -24,6 +26,8 @@ export interface SendSlot {
   /** Each window's key and limit, checked in this order. */
   counters: Array<[CounterKey, number]>;
   code: Omit<VerificationCodeRow, 'attempts' | 'consumed_at' | 'superseded_at' | 'created_at'> & { ip: string | null; country: string | null };
+  /** The send-log row of the code's SMS, written with it. */
+  message: NewSmsMessage;
 }
 
 /** What {@link VerificationRepository.check} found and did. */
@@ -42,7 +46,8 @@ export interface CheckedCode {
 }
 
 export type SendSlotAnswer =
-  | { status: 'taken' }
+  /** The send-log row got `messageId`. */
+  | { status: 'taken'; messageId: string }
   /** Another send holds the cooldown until then. */
   | { status: 'cooldown'; until: Date }
   /** `counters[counter]` is at its limit. */
@@ -62,8 +67,9 @@ export class VerificationRepository {
    * cooldown until `until` unless it is still held at `now`, then, only if it
    * was taken, one count in each window unless that count already reached its
    * limit, and the new code (superseding every live one of its app, phone and
-   * scene). Run it in a transaction and roll back unless the answer is `taken`:
-   * a refused counter leaves the others counted and the code written.
+   * scene), with the send-log row of its SMS. Run it in a transaction and roll
+   * back unless the answer is `taken`: a refused counter leaves the others
+   * counted and the code and the row written.
    *
    * The caps that every send of an app or an IP shares are single hot rows;
    * taking them in the transaction's last statement keeps their row locks for
@@ -73,7 +79,7 @@ export class VerificationRepository {
     const { code, counters } = slot;
     const params: unknown[] = [code.app_id, code.phone_e164, slot.until, slot.holder, slot.now];
     for (const [key, limit] of counters) params.push(key.scope, key.subject, key.windowStart, limit);
-    params.push(code.id, code.scene, code.code_hash, code.expires_at, code.max_attempts, code.ip, code.country);
+    params.push(code.id, code.scene, code.code_hash, code.expires_at, code.max_attempts, code.ip, code.country, ...messageRowValues(slot.message));
     const [row] = await takeSendSlotStatement(counters.length).rows(tx, params);
     if (!row.taken) {
       // The statement's snapshot may predate a holder that committed meanwhile: then ask again.
@@ -81,7 +87,7 @@ export class VerificationRepository {
       return { status: 'cooldown', until: heldUntil ? new Date(heldUntil) : slot.now };
     }
     const refused = counters.findIndex((_, i) => row[`n${i}`] === 0);
-    return refused >= 0 ? { status: 'limit', counter: refused } : { status: 'taken' };
+    return refused >= 0 ? { status: 'limit', counter: refused } : { status: 'taken', messageId: row.message_id };
   }
 
   private async cooldownEnd(tx: PgTransaction, appId: string, phone: string): Promise<Date | null> {

@@ -104,8 +104,6 @@ export class VerificationService {
 
     const delivery = await this.sms.prepare({ appId: app.id, scene, phone: phone.e164, country: phone.region, params: { code }, origin: req.origin });
     await this.repo.transaction(async (tx) => {
-      // The row first: it locks nothing another send needs, and the slot's hot rows stay locked one round trip.
-      await delivery.record(tx);
       // Before the slot, whose hot rows stay locked until commit; a refused send rolls the event back with its code.
       // An app without webhook endpoints pays a cached lookup.
       await this.events.publish(tx, app.id, 'verification.sent', { ...this.eventData(codeId, scene, phone), expires_at: new Date(now.getTime() + policy.ttl_s * 1000).toISOString() });
@@ -125,6 +123,7 @@ export class VerificationService {
           ip: req.ip,
           country: phone.region ?? null,
         },
+        message: delivery.firstRow,
       });
       // Throwing rolls the transaction back: a refused send leaves no count, cooldown, code or send-log row behind.
       if (slot.status === 'cooldown') {
@@ -135,6 +134,7 @@ export class VerificationService {
         const windowMs = key.scope === 'ip_hour' ? HOUR_MS : DAY_MS;
         throw new DomainError('SEND_LIMIT_EXCEEDED', { retryAfterS: Math.ceil((key.windowStart.getTime() + windowMs - now.getTime()) / 1000) });
       }
+      delivery.recorded(slot.messageId);
     });
 
     let sent: SmsSendResult;

@@ -2,6 +2,7 @@
 // statements. bench/bare-server.mjs sends these very texts (from the build), so
 // the baseline and Passcode cannot drift apart.
 import { PreparedStatement } from '../database/prepared-statement.js';
+import { insertMessageSql } from '../sms/sms-log.statements.js';
 import type { CheckedCode } from './verification.repository.js';
 
 /** A row of {@link CHECK_CODE}: the newest code as it was (all null when none), and what the check found and did. */
@@ -9,8 +10,10 @@ export type CheckedRow = Omit<NonNullable<CheckedCode['latest']>, 'id'> & { id: 
 
 /**
  * {@link VerificationRepository.takeSendSlot}'s statement for `n` counters ($1 app,
- * $2 phone, $3 until, $4 holder, $5 now, four parameters per counter, then the
- * code's seven), built once per counter count.
+ * $2 phone, $3 until, $4 holder, $5 now, four parameters per counter, the code's
+ * seven, then the 18 of its SMS's send-log row), built once per counter count.
+ * The row is written whatever the slot's answer: a refused send rolls back its
+ * transaction, the row with it.
  */
 export function takeSendSlotStatement(n: number): PreparedStatement<SlotRow> {
   let statement = takeSendSlotStatements.get(n);
@@ -39,16 +42,18 @@ export function takeSendSlotStatement(n: number): PreparedStatement<SlotRow> {
           AND EXISTS (SELECT 1 FROM cooldown)),
       fresh AS (
         INSERT INTO verification_codes (id, app_id, scene, phone_e164, code_hash, expires_at, max_attempts, ip, country, created_at)
-        SELECT $${at + 1}, $1, $${at + 2}, $2, $${at + 3}, $${at + 4}, $${at + 5}, $${at + 6}, $${at + 7}, $5 WHERE EXISTS (SELECT 1 FROM cooldown))
+        SELECT $${at + 1}, $1, $${at + 2}, $2, $${at + 3}, $${at + 4}, $${at + 5}, $${at + 6}, $${at + 7}, $5 WHERE EXISTS (SELECT 1 FROM cooldown)),
+      message AS (${insertMessageSql(at + 8)})
       SELECT (SELECT count(*) FROM cooldown)::int AS taken,
-             (SELECT next_allowed_at FROM send_cooldowns WHERE app_id = $1 AND phone_e164 = $2) AS held_until
+             (SELECT next_allowed_at FROM send_cooldowns WHERE app_id = $1 AND phone_e164 = $2) AS held_until,
+             (SELECT id FROM message) AS message_id
              ${counted.join('')}`,
   );
   takeSendSlotStatements.set(n, statement);
   return statement;
 }
 
-export type SlotRow = { taken: number; held_until: Date | null } & Record<`n${number}`, number>;
+export type SlotRow = { taken: number; held_until: Date | null; message_id: string } & Record<`n${number}`, number>;
 const takeSendSlotStatements = new Map<number, PreparedStatement<SlotRow>>();
 
 /** {@link VerificationRepository.check}'s statement: $1 app, $2 phone, $3 scene, $4 hash, $5 now. */
