@@ -1,8 +1,9 @@
-import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { PinoLogger } from 'nestjs-pino';
 import { FRAUD_GUARD_RANGES, type RetentionPolicy } from '../apps/app-settings.js';
 import { AppsService } from '../apps/apps.service.js';
 import { Clock } from '../common/clock/clock.js';
+import { PeriodicTask } from '../common/periodic-task.js';
 import { type AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { JobEngine } from '../events/job-engine.js';
@@ -40,8 +41,9 @@ export interface PurgeReport {
  * the counts outlive the rows.
  */
 @Injectable()
-export class RetentionPurge implements OnModuleInit, OnApplicationBootstrap, OnApplicationShutdown {
-  private timer?: NodeJS.Timeout;
+export class RetentionPurge implements OnModuleInit, OnApplicationBootstrap, OnModuleDestroy {
+  /** The offer once per interval; it stops, its offer in flight ended, before the database closes. */
+  private readonly offer: PeriodicTask;
 
   constructor(
     private readonly repo: RetentionRepository,
@@ -54,6 +56,7 @@ export class RetentionPurge implements OnModuleInit, OnApplicationBootstrap, OnA
     private readonly logger: PinoLogger,
   ) {
     this.logger.setContext('RetentionPurge');
+    this.offer = new PeriodicTask(config.retention.purgeIntervalS * 1000, () => this.scheduleNext(), (err) => this.logger.warn({ err }, 'retention purge could not be queued'));
   }
 
   async onModuleInit(): Promise<void> {
@@ -65,14 +68,11 @@ export class RetentionPurge implements OnModuleInit, OnApplicationBootstrap, OnA
     // Every instance asks, at start and once per interval; the queue keeps one. A chain
     // broken (a run whose next could not be queued: the database was down) mends itself.
     await this.scheduleNext();
-    this.timer = setInterval(() => {
-      this.scheduleNext().catch((err: unknown) => this.logger.warn({ err }, 'retention purge could not be queued'));
-    }, this.config.retention.purgeIntervalS * 1000);
-    this.timer.unref();
+    this.offer.start();
   }
 
-  onApplicationShutdown(): void {
-    clearInterval(this.timer);
+  async onModuleDestroy(): Promise<void> {
+    await this.offer.stop();
   }
 
   private async job(): Promise<void> {

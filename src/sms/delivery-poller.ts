@@ -1,6 +1,7 @@
-import { Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { PinoLogger } from 'nestjs-pino';
 import { Clock } from '../common/clock/clock.js';
+import { PeriodicTask } from '../common/periodic-task.js';
 import { Metrics } from '../metrics/metrics.js';
 import { SmsProviderRegistry } from './providers/sms-provider.registry.js';
 import { type SmsAccountEntity } from './sms-account.entity.js';
@@ -10,7 +11,7 @@ import { type DeliveryOutcome, type PendingDelivery, SmsRepository } from './sms
 
 /** A message with no delivery outcome this long after its send is `unknown`: carriers stop retrying by then. */
 export const DELIVERY_DEADLINE_MS = 72 * 3600_000;
-const POLL_EVERY_MS = 30_000;
+export const POLL_EVERY_MS = 30_000;
 /** Rows claimed per statement, and provider queries in flight at once. */
 const BATCH = 100;
 const CONCURRENCY = 8;
@@ -26,12 +27,12 @@ const EXPIRE_BATCH = 1000;
  * {@link DELIVERY_DEADLINE_MS}. Every instance polls every 30 s; rows are claimed
  * with `FOR UPDATE SKIP LOCKED`, so instances share the work without asking twice,
  * and every update is conditional on the row still being pending (a report pushed
- * meanwhile wins, and is counted once).
+ * meanwhile wins, and is counted once). The poller stops, its round in flight
+ * ended, before the database closes ({@link PeriodicTask}).
  */
 @Injectable()
-export class DeliveryPoller implements OnApplicationBootstrap, OnApplicationShutdown {
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<unknown>;
+export class DeliveryPoller implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly task = new PeriodicTask(POLL_EVERY_MS, () => this.poll(), (err) => this.logger.warn({ err }, 'delivery poll failed'));
 
   constructor(
     private readonly repo: SmsRepository,
@@ -46,18 +47,11 @@ export class DeliveryPoller implements OnApplicationBootstrap, OnApplicationShut
   }
 
   onApplicationBootstrap(): void {
-    this.timer = setInterval(() => {
-      if (this.running) return;
-      this.running = this.poll()
-        .catch((err: unknown) => this.logger.warn({ err }, 'delivery poll failed'))
-        .finally(() => (this.running = undefined));
-    }, POLL_EVERY_MS);
-    this.timer.unref();
+    this.task.start();
   }
 
-  async onApplicationShutdown(): Promise<void> {
-    clearInterval(this.timer);
-    await this.running;
+  async onModuleDestroy(): Promise<void> {
+    await this.task.stop();
   }
 
   /** One round: expires what is past the deadline, then polls what is due. Answers the counts. */

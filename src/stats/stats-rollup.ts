@@ -1,14 +1,15 @@
-import { Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { PinoLogger } from 'nestjs-pino';
 import { DataSource } from 'typeorm';
 import { Clock } from '../common/clock/clock.js';
+import { PeriodicTask } from '../common/periodic-task.js';
 import { dayOf, StatsRepository } from './stats.repository.js';
 
 const DAY_MS = 86_400_000;
 /** Today and yesterday (UTC) still change: codes are approved and messages delivered after the day they were sent. */
 export const OPEN_DAYS = 2;
-const ROLLUP_EVERY_MS = 10 * 60_000;
+export const ROLLUP_EVERY_MS = 10 * 60_000;
 
 /**
  * Stores the counts of each finished day in `daily_stats`, one day per
@@ -16,10 +17,11 @@ const ROLLUP_EVERY_MS = 10 * 60_000;
  * and keep their counts when old rows are purged. A day is finished once it is
  * more than {@link OPEN_DAYS} old; the first run goes back to the first row.
  * Every instance runs it every ten minutes; a day stored twice is stored the same.
+ * It stops, its run in flight ended, before the database closes ({@link PeriodicTask}).
  */
 @Injectable()
-export class StatsRollup implements OnApplicationBootstrap, OnApplicationShutdown {
-  private timer?: NodeJS.Timeout;
+export class StatsRollup implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly task = new PeriodicTask(ROLLUP_EVERY_MS, () => this.run(), (err) => this.logger.warn({ err }, 'statistics roll-up failed'));
 
   constructor(
     @InjectDataSource() private readonly ds: DataSource,
@@ -31,14 +33,11 @@ export class StatsRollup implements OnApplicationBootstrap, OnApplicationShutdow
   }
 
   onApplicationBootstrap(): void {
-    this.timer = setInterval(() => {
-      this.run().catch((err: unknown) => this.logger.warn({ err }, 'statistics roll-up failed'));
-    }, ROLLUP_EVERY_MS);
-    this.timer.unref();
+    this.task.start();
   }
 
-  onApplicationShutdown(): void {
-    clearInterval(this.timer);
+  async onModuleDestroy(): Promise<void> {
+    await this.task.stop();
   }
 
   /** The last finished day: days up to it no longer change. */
