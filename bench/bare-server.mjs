@@ -39,7 +39,7 @@ const hash = (appId, scene, phone, code) => createHmac('sha256', CODE_PEPPER).up
 const md5 = (s) => createHash('md5').update(s).digest('hex');
 
 // Passcode's own statements (the build's), sent the same way: by name, parsed and planned once per connection.
-const TAKE_SEND_SLOT = takeSendSlotStatement(3);
+const TAKE_SEND_SLOT = takeSendSlotStatement(4);
 
 const routes = new Map();
 async function routeOf(appId, scene) {
@@ -81,13 +81,14 @@ app.post('/v1/sms/verify_code', async (req) => {
     const { rows } = await client.query({ name: TAKE_SEND_SLOT.name, text: TAKE_SEND_SLOT.text, values: [
       a.id, phone, new Date(now.getTime() + 60_000), randomUUID(), now,
       'phone_day', phone, new Date(Math.floor(now.getTime() / DAY) * DAY), 1000,
+      'country_day', 'CN', new Date(Math.floor(now.getTime() / DAY) * DAY), 100_000_000,
       'app_day', '*', new Date(Math.floor(now.getTime() / DAY) * DAY), 100_000_000,
       'ip_hour', req.ip, new Date(Math.floor(now.getTime() / HOUR) * HOUR), 1_000_000,
       randomUUID(), b.scene, hash(a.id, b.scene, phone, code), new Date(now.getTime() + 300_000), 5, req.ip, 'CN',
       a.id, b.scene, phone, 'v1', 1, r.provider, r.account_id, r.template_code, r.sign_name, 'sending', null, null, null, null, null, now, null, 'CN',
     ] });
     const slot = rows[0];
-    if (!slot.taken || !slot.n0 || !slot.n1 || !slot.n2) {
+    if (!slot.taken || !slot.n0 || !slot.n1 || !slot.n2 || !slot.n3) {
       await client.query('ROLLBACK');
       return { code: 429, msg: 'refused', data: null };
     }
