@@ -310,3 +310,47 @@ describe('sms delivery receipts (Aliyun)', () => {
     }
   });
 });
+
+describe('sms delivery poller: a round told to stop', () => {
+  let t: TestApp;
+  let fake: FakeAliyun;
+  const kit = receiptsKit(() => t, () => fake);
+
+  beforeAll(async () => {
+    t = await startTestApp();
+    fake = await FakeAliyun.start({ [AK]: SECRET });
+  });
+  afterAll(async () => {
+    await fake.close();
+    await t.close();
+  });
+
+  it('takes no further row once stopping (shutdown), records what it asked, and leaves the rest to a later round', async () => {
+    const { app } = await kit.aliyunApp();
+    const sent = [];
+    for (let i = 0; i < 12; i++) sent.push(await kit.send(app));
+    for (const { row } of sent) fake.deliveries.set(row.biz_id as string, { sendStatus: 3, errCode: 'DELIVERED', receiveDate: '2020-01-01 08:00:03' });
+    const queries = () => fake.requests.filter((r) => r.headers['x-acs-action'] === 'QuerySendDetails').length;
+
+    // The carrier holds its answers: the round's first queries (eight at a time) stay in flight.
+    let answer!: () => void;
+    fake.detailsHeld = new Promise<void>((resolve) => (answer = resolve));
+    const stopping = new AbortController();
+    const round = t.app.get(DeliveryPoller).poll(stopping.signal);
+    for (let waited = 0; queries() < 8; waited += 20) {
+      if (waited > 10_000) throw new Error(`only ${queries()} queries in flight`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    stopping.abort();
+    fake.detailsHeld = undefined;
+    answer();
+    expect(await round).toMatchObject({ checked: 8, recorded: 8 });
+    expect(queries()).toBe(8);
+    expect(await kit.logged(app.id, 'pending')).toHaveLength(4);
+
+    // The rows it did not ask about are asked about by the next round.
+    t.clock.advanceSeconds(31);
+    expect(await t.app.get(DeliveryPoller).poll()).toMatchObject({ checked: 4, recorded: 4 });
+    expect(await kit.logged(app.id, 'pending')).toEqual([]);
+  });
+});

@@ -4,11 +4,11 @@ const PERIOD_MS = 1000;
 
 /** A task whose runs end when the test says: each run waits for `finish` (or `fail`). */
 function controlledTask() {
-  const runs: Array<{ finish: () => void; fail: (err: Error) => void }> = [];
+  const runs: Array<{ finish: () => void; fail: (err: Error) => void; stopping: AbortSignal }> = [];
   const failures: unknown[] = [];
   const task = new PeriodicTask(
     PERIOD_MS,
-    () => new Promise<void>((finish, fail) => runs.push({ finish, fail })),
+    (stopping) => new Promise<void>((finish, fail) => runs.push({ finish, fail, stopping })),
     (err) => failures.push(err),
   );
   return { task, runs, failures };
@@ -43,11 +43,13 @@ describe('PeriodicTask', () => {
     await task.stop();
   });
 
-  it('stop waits for the run in flight to end', async () => {
+  it('stop tells the run in flight to stop, and waits for it to end', async () => {
     const { task, runs } = controlledTask();
     task.start();
     await jest.advanceTimersByTimeAsync(PERIOD_MS);
+    expect(runs[0].stopping.aborted).toBe(false);
     const stopped = task.stop();
+    expect(runs[0].stopping.aborted).toBe(true);
     expect(await settled(stopped)).toBe(false);
     runs[0].finish();
     expect(await settled(stopped)).toBe(true);

@@ -17,11 +17,17 @@ export class PeriodicTask {
   private timer?: NodeJS.Timeout;
   private running?: Promise<void>;
   private stopped = false;
+  /** Aborted by {@link stop}: a long run (a round of provider queries) ends early at its next step. */
+  private readonly stopping = new AbortController();
 
-  /** `run` every `everyMs`; what it throws goes to `failed` (a log line), and the next period runs again. */
+  /**
+   * `run` every `everyMs`; what it throws goes to `failed` (a log line), and the next
+   * period runs again. A run that takes long should stop between its steps once the
+   * signal it is given is aborted.
+   */
   constructor(
     private readonly everyMs: number,
-    private readonly run: () => Promise<unknown>,
+    private readonly run: (stopping: AbortSignal) => Promise<unknown>,
     private readonly failed: (err: unknown) => void,
   ) {}
 
@@ -33,9 +39,10 @@ export class PeriodicTask {
     this.timer.unref();
   }
 
-  /** Stops the timer for good and waits for the run in flight, if any, to end. */
+  /** Stops the timer for good, tells the run in flight to stop, and waits for it to end. */
   async stop(): Promise<void> {
     this.stopped = true;
+    this.stopping.abort();
     clearInterval(this.timer);
     this.timer = undefined;
     await this.running;
@@ -43,7 +50,7 @@ export class PeriodicTask {
 
   private tick(): void {
     if (this.running) return;
-    this.running = (async () => this.run())()
+    this.running = (async () => this.run(this.stopping.signal))()
       .then(() => undefined, this.failed)
       .finally(() => (this.running = undefined));
   }

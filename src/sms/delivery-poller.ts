@@ -32,7 +32,7 @@ const EXPIRE_BATCH = 1000;
  */
 @Injectable()
 export class DeliveryPoller implements OnApplicationBootstrap, OnModuleDestroy {
-  private readonly task = new PeriodicTask(POLL_EVERY_MS, () => this.poll(), (err) => this.logger.warn({ err }, 'delivery poll failed'));
+  private readonly task = new PeriodicTask(POLL_EVERY_MS, (stopping) => this.poll(stopping), (err) => this.logger.warn({ err }, 'delivery poll failed'));
 
   constructor(
     private readonly repo: SmsRepository,
@@ -54,8 +54,13 @@ export class DeliveryPoller implements OnApplicationBootstrap, OnModuleDestroy {
     await this.task.stop();
   }
 
-  /** One round: expires what is past the deadline, then polls what is due. Answers the counts. */
-  async poll(): Promise<{ expired: number; checked: number; recorded: number }> {
+  /**
+   * One round: expires what is past the deadline, then polls what is due. Answers the
+   * counts. Once `stopping` is aborted (the service is shutting down) the round claims
+   * no more rows and asks about no more, and records what it has: rows claimed and not
+   * asked about are asked about in a later round, here or on another instance.
+   */
+  async poll(stopping?: AbortSignal): Promise<{ expired: number; checked: number; recorded: number }> {
     const started = this.clock.nowMs();
     const expiredAccounts = await this.repo.expireDeliveries(new Date(started - DELIVERY_DEADLINE_MS), EXPIRE_BATCH);
     for (const account of expiredAccounts) this.metrics.smsDelivered(account, 'unknown');
@@ -64,23 +69,24 @@ export class DeliveryPoller implements OnApplicationBootstrap, OnModuleDestroy {
     let checked = 0;
     let recorded = 0;
     if (!names.length) return { expired: expiredAccounts.length, checked, recorded };
-    for (;;) {
+    while (!stopping?.aborted) {
       const now = this.clock.now();
       const due = await this.repo.claimPendingDeliveries(now, new Date(now.getTime() - DELIVERY_DEADLINE_MS), names, MIN_GAP_S, BATCH);
-      checked += due.length;
-      recorded += await this.check(due);
+      const asked = await this.check(due, stopping);
+      checked += asked.checked;
+      recorded += asked.recorded;
       if (due.length < BATCH || this.clock.nowMs() - started > ROUND_BUDGET_MS) break;
     }
     return { expired: expiredAccounts.length, checked, recorded };
   }
 
-  /** Queries the provider about each claimed row, a few at a time, and records the outcomes. */
-  private async check(due: PendingDelivery[]): Promise<number> {
+  /** Queries the provider about each claimed row, a few at a time, until `stopping`; records the outcomes. */
+  private async check(due: PendingDelivery[], stopping?: AbortSignal): Promise<{ checked: number; recorded: number }> {
     const accounts = new Map<string, Promise<SmsAccountEntity | null>>();
     const outcomes = new Map<string, DeliveryOutcome[]>();
     let next = 0;
     const worker = async () => {
-      while (next < due.length) {
+      while (next < due.length && !stopping?.aborted) {
         const row = due[next++];
         let loaded = accounts.get(row.accountId);
         if (!loaded) accounts.set(row.accountId, (loaded = this.repo.findAccount(row.accountId)));
@@ -105,6 +111,6 @@ export class DeliveryPoller implements OnApplicationBootstrap, OnModuleDestroy {
     for (const [accountId, list] of outcomes) {
       recorded += await this.receipts.record(accountId, list);
     }
-    return recorded;
+    return { checked: next, recorded };
   }
 }

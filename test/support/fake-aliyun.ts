@@ -58,6 +58,8 @@ export class FakeAliyun {
   readonly sent = new Map<string, string>();
   /** What QuerySendDetails answers for a BizId; a sent message with none is awaiting its report (1). */
   readonly deliveries = new Map<string, FakeAliyunDelivery>();
+  /** When set, QuerySendDetails answers only once it resolves (a carrier query in flight). */
+  detailsHeld?: Promise<void>;
   private seq = 0;
 
   private constructor(
@@ -106,7 +108,10 @@ export class FakeAliyun {
     if (!signatureValid) {
       return json(400, { Code: 'SignatureDoesNotMatch', Message: 'Specified signature is not matched with our calculation.' });
     }
-    if (req.headers['x-acs-action'] === 'QuerySendDetails') return json(200, this.sendDetails(query));
+    if (req.headers['x-acs-action'] === 'QuerySendDetails') {
+      await this.detailsHeld;
+      return json(200, this.sendDetails(query));
+    }
     const reply = this.reply;
     switch (reply.kind) {
       case 'ok': {
