@@ -70,15 +70,13 @@ app.post('/v1/sms/verify_code', async (req) => {
   const phone = `${b.mcode}${b.mobile}`;
   const now = new Date();
   const code = String(randomInt(1_000_000)).padStart(6, '0');
-  // Passcode's order: the fraud guard's count, the route, then one transaction with the slot (and the send-log row), then the provider.
+  // Passcode's order: the fraud guard's count, the route, then the slot statement (and the send-log row), a transaction by itself, then the provider.
   await fraudCount(COUNT_SEND, a.id, phone, now);
   const r = await routeOf(a.id, b.scene);
-  let messageId;
-  const client = await pool.connect();
+  let slot;
   try {
-    await client.query('BEGIN');
-    // The slot statement writes the send-log row too (its last 18 values), as Passcode's does.
-    const { rows } = await client.query({ name: TAKE_SEND_SLOT.name, text: TAKE_SEND_SLOT.text, values: [
+    // The slot statement writes the send-log row too (its last 18 values), as Passcode's does; a refusing cap fails it (PC429).
+    ({ rows: [slot] } = await pool.query({ name: TAKE_SEND_SLOT.name, text: TAKE_SEND_SLOT.text, values: [
       a.id, phone, new Date(now.getTime() + 60_000), randomUUID(), now,
       'phone_day', phone, new Date(Math.floor(now.getTime() / DAY) * DAY), 1000,
       'country_day', 'CN', new Date(Math.floor(now.getTime() / DAY) * DAY), 100_000_000,
@@ -86,20 +84,13 @@ app.post('/v1/sms/verify_code', async (req) => {
       'ip_hour', req.ip, new Date(Math.floor(now.getTime() / HOUR) * HOUR), 1_000_000,
       randomUUID(), b.scene, hash(a.id, b.scene, phone, code), new Date(now.getTime() + 300_000), 5, req.ip, 'CN',
       a.id, b.scene, phone, 'v1', 1, r.provider, r.account_id, r.template_code, r.sign_name, 'sending', null, null, null, null, null, now, null, 'CN',
-    ] });
-    const slot = rows[0];
-    if (!slot.taken || !slot.n0 || !slot.n1 || !slot.n2 || !slot.n3) {
-      await client.query('ROLLBACK');
-      return { code: 429, msg: 'refused', data: null };
-    }
-    messageId = slot.message_id;
-    await client.query('COMMIT');
+    ] }));
   } catch (err) {
-    await client.query('ROLLBACK').catch(() => {});
+    if (err.code === 'PC429') return { code: 429, msg: 'refused', data: null };
     throw err;
-  } finally {
-    client.release();
   }
+  if (!slot.taken) return { code: 429, msg: 'refused', data: null };
+  const messageId = slot.message_id;
   const started = performance.now();
   const answer = await (await fetch(`${PROVIDER_URL}/?PhoneNumbers=${b.mobile}`, { method: 'POST' })).json();
   await outcomes.write([messageId, 'sent', answer.BizId, null, answer.Code, answer.Message, Math.round(performance.now() - started), new Date()]);

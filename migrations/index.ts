@@ -16,6 +16,7 @@ import { FraudBuckets1764380000000 } from './1764380000000-FraudBuckets.js';
 import { AppChallenges1764390000000 } from './1764390000000-AppChallenges.js';
 import { SmsProviderTypes1764400000000 } from './1764400000000-SmsProviderTypes.js';
 import { OperatorRoles1764410000000 } from './1764410000000-OperatorRoles.js';
+import { SendSlotRefusal1764420000000 } from './1764420000000-SendSlotRefusal.js';
 
 export const MIGRATIONS = [
   InitialSchema1763900000000,
@@ -35,4 +36,5 @@ export const MIGRATIONS = [
   AppChallenges1764390000000,
   SmsProviderTypes1764400000000,
   OperatorRoles1764410000000,
+  SendSlotRefusal1764420000000,
 ];

@@ -94,6 +94,13 @@ describe('verification: codes, limits and concurrency', () => {
     expect((await send(s.app, mobile)).body).toEqual({ code: 429, msg: 'Too Many Requests', data: { retry_after: 60 } });
     s.t.clock.advanceSeconds(30);
     expect((await send(s.app, mobile)).body).toMatchObject({ code: 429, data: { retry_after: 30 } });
+    // A send the cooldown refused wrote nothing: one code, one send-log row, one count.
+    const [written] = await s.t.app.get(DataSource).query(
+      `SELECT (SELECT count(*)::int FROM verification_codes WHERE phone_e164 = $1) AS codes, (SELECT count(*)::int FROM sms_messages WHERE phone = $1) AS rows,
+              (SELECT sum(count)::int FROM send_counters WHERE scope = 'phone_day' AND subject = $1) AS counted`,
+      [`+86${mobile}`],
+    );
+    expect(written).toEqual({ codes: 1, rows: 1, counted: 1 });
     s.t.clock.advanceSeconds(30);
     expect((await send(s.app, mobile)).body.code).toBe(200);
     expect(s.sms.messages.filter((m) => m.phone === `+86${mobile}`)).toHaveLength(2);
@@ -193,11 +200,38 @@ describe('verification: codes, limits and concurrency', () => {
     expect((await send(appCapped, nextMobile())).body.code).toBe(200);
     const third = nextMobile();
     expect((await send(appCapped, third)).body.code).toBe(429);
-    // A refused send leaves no code and no send-log row behind (the statement that refused wrote both).
-    const [{ n, rows }] = await s.t.app
-      .get(DataSource)
-      .query(`SELECT (SELECT count(*)::int FROM verification_codes WHERE phone_e164 = $1) AS n, (SELECT count(*)::int FROM sms_messages WHERE phone = $1) AS rows`, [`+86${third}`]);
-    expect({ n, rows }).toEqual({ n: 0, rows: 0 });
+    // A refused send leaves nothing behind of what the statement that refused wrote: no code, send-log row,
+    // cooldown, or count of the caps that had room (the phone's, the IP's).
+    const [left] = await s.t.app.get(DataSource).query(
+      `SELECT (SELECT count(*)::int FROM verification_codes WHERE phone_e164 = $1) AS codes, (SELECT count(*)::int FROM sms_messages WHERE phone = $1) AS rows,
+              (SELECT count(*)::int FROM send_cooldowns WHERE phone_e164 = $1) AS cooldowns,
+              (SELECT sum(count)::int FROM send_counters WHERE app_id = $2 AND scope IN ('phone_day', 'ip_hour', 'app_day')) AS counted`,
+      [`+86${third}`, appCapped.id],
+    );
+    expect(left).toEqual({ codes: 0, rows: 0, cooldowns: 0, counted: 3 });
+  });
+
+  itRaces('20 concurrent sends to 20 phones with room for 4 in the app day: 4 sent, 16 refused, nothing of theirs left', async () => {
+    const capped = await createSmsApp(s.t, { code_policy: { per_app_daily: 5 } });
+    s.t.clock.toNextUtcNoon();
+    expect((await send(capped, nextMobile())).body.code).toBe(200);
+    const mobiles = Array.from({ length: 20 }, nextMobile);
+    const appDay = { sql: `SELECT 1 FROM send_counters WHERE app_id = $1 AND scope = 'app_day' FOR UPDATE`, params: [capped.id] };
+    const { result: answers, queued } = await raceBehindLock(s.t, appDay, () => Promise.all(mobiles.map((mobile) => send(capped, mobile))));
+    expect(queued).toBeGreaterThan(1);
+    expect(answers.filter((r) => r.body.code === 200)).toHaveLength(4);
+    for (const r of answers.filter((x) => x.body.code !== 200)) expect(r.body).toMatchObject({ code: 429, data: { retry_after: expect.any(Number) } });
+    // Each refused statement undid its cooldown, its phone's count, its code and its send-log row.
+    const phones = mobiles.map((m) => `+86${m}`);
+    const [left] = await s.t.app.get(DataSource).query(
+      `SELECT (SELECT count(*)::int FROM verification_codes WHERE phone_e164 = ANY($1)) AS codes, (SELECT count(*)::int FROM sms_messages WHERE phone = ANY($1)) AS rows,
+              (SELECT count(*)::int FROM send_cooldowns WHERE phone_e164 = ANY($1)) AS cooldowns,
+              (SELECT sum(count)::int FROM send_counters WHERE app_id = $2 AND scope = 'phone_day' AND subject = ANY($1)) AS phone_days,
+              (SELECT count::int FROM send_counters WHERE app_id = $2 AND scope = 'app_day') AS app_day`,
+      [phones, capped.id],
+    );
+    expect(left).toEqual({ codes: 4, rows: 4, cooldowns: 4, phone_days: 4, app_day: 5 });
+    expect(s.sms.messages.filter((m) => phones.includes(m.phone))).toHaveLength(4);
   });
 
   it('refuses numbers outside the country allow-list (400184)', async () => {

@@ -98,8 +98,8 @@ describe('webhooks to tenant apps', () => {
     return r;
   }
 
-  async function appWithEndpoint(r: Receiver, eventTypes: string[]): Promise<{ app: CreatedApp; endpoint: { id: string; secret: string } }> {
-    const app = await createSmsApp(t, { login_config: { enabled: true }, code_policy: { per_ip_hourly: 1000 } });
+  async function appWithEndpoint(r: Receiver, eventTypes: string[], codePolicy: Record<string, number> = {}): Promise<{ app: CreatedApp; endpoint: { id: string; secret: string } }> {
+    const app = await createSmsApp(t, { login_config: { enabled: true }, code_policy: { per_ip_hourly: 1000, ...codePolicy } });
     const res = await t.http.post(`/admin/apps/${app.id}/webhook-endpoints`).set(admin()).send({ url: r.url, event_types: eventTypes }).expect(201);
     return { app, endpoint: res.body.data };
   }
@@ -143,18 +143,24 @@ describe('webhooks to tenant apps', () => {
     expect(row.consecutive_failures).toBe(0);
   }, 40_000);
 
-  it('sends nothing for a refused send: the cooldown rolls back the code, its send-log row and its event', async () => {
+  it('sends nothing for a refused send: the cooldown, or a cap, rolls back the code, its send-log row and its event', async () => {
     const r = await receiver(0);
     const { app } = await appWithEndpoint(r, ['verification.sent']);
+    // A cap that refuses fails the slot's statement, in the transaction that wrote the event.
+    const { app: capped } = await appWithEndpoint(r, ['verification.sent'], { per_app_daily: 1 });
     t.clock.advanceSeconds(61);
     expect((await sendCode(app, '13700000002')).body).toEqual({ code: 200, msg: 'success' });
     expect((await sendCode(app, '13700000002')).body.code).not.toBe(200);
-    await until('the first event', () => r.accepted().length === 1);
-    // Long enough for a wrongly committed second event to have gone out too (attempts start within a poll).
+    expect((await sendCode(capped, '13700000091')).body).toEqual({ code: 200, msg: 'success' });
+    expect((await sendCode(capped, '13700000092')).body.code).not.toBe(200);
+    await until('the first events', () => r.accepted().length === 2);
+    // Long enough for a wrongly committed third event to have gone out too (attempts start within a poll).
     await new Promise((res) => setTimeout(res, 1500));
-    expect(r.received).toHaveLength(1);
-    const [{ n }] = await db().query(`SELECT count(*)::int AS n FROM webhook_deliveries WHERE app_id = $1`, [app.id]);
-    expect(n).toBe(1);
+    expect(r.received).toHaveLength(2);
+    const [{ n }] = await db().query(`SELECT count(*)::int AS n FROM webhook_deliveries WHERE app_id = ANY($1)`, [[app.id, capped.id]]);
+    expect(n).toBe(2);
+    const [{ rows }] = await db().query(`SELECT count(*)::int AS rows FROM sms_messages WHERE phone = ANY($1)`, [['+8613700000002', '+8613700000091', '+8613700000092']]);
+    expect(rows).toBe(2);
   }, 20_000);
 
   it('publishes only the subscribed types, to enabled endpoints: none for an app without endpoints', async () => {

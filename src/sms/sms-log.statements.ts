@@ -15,13 +15,14 @@ export function messageRowValues(row: NewSmsMessage): unknown[] {
  * The INSERT of one send-log row (RETURNING its id) whose 18 values are the
  * parameters from `$from` on: a statement of its own, or a part of the send's
  * slot statement (verification.statements.ts), which writes the first attempt's
- * row in the same round trip as the code it carries.
+ * row in the same round trip as the code it carries, and only `when` its
+ * condition holds.
  */
-export function insertMessageSql(from: number): string {
+export function insertMessageSql(from: number, when?: string): string {
   const values = Array.from({ length: 18 }, (_, i) => `$${from + i}`).join(', ');
   return `INSERT INTO sms_messages (app_id, scene, phone, origin, attempt, provider, account_id, template_code, sign_name, status,
                              biz_id, error, provider_code, provider_message, latency_ms, created_at, completed_at, country)
-   VALUES (${values}) RETURNING id`;
+   ${when ? `SELECT ${values} WHERE ${when}` : `VALUES (${values})`} RETURNING id`;
 }
 
 export const INSERT_MESSAGE = new PreparedStatement<{ id: string }>('passcode_insert_sms_message', insertMessageSql(1));

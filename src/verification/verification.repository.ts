@@ -1,12 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { DataSource, QueryFailedError } from 'typeorm';
 import type { Scene } from '../common/scenes.js';
-import { type PgTransaction, pgTransaction } from '../database/pg-transaction.js';
+import { PgTransaction, pgTransaction, poolOf } from '../database/pg-transaction.js';
 import { messageRowValues } from '../sms/sms-log.statements.js';
 import type { NewSmsMessage } from '../sms/sms-message.entity.js';
 import { type VerificationCodeRow } from './verification-code.js';
-import { CHECK_CODE, takeSendSlotStatement } from './verification.statements.js';
+import { CHECK_CODE, type SlotRow, takeSendSlotStatement } from './verification.statements.js';
 
 export type CounterScope = 'phone_day' | 'country_day' | 'ip_hour' | 'app_day';
 
@@ -63,35 +63,44 @@ export class VerificationRepository {
   constructor(@InjectDataSource() private readonly ds: DataSource) {}
 
   /**
-   * Takes what one send needs in one statement (one round trip): the (app, phone)
-   * cooldown until `until` unless it is still held at `now`, then, only if it
-   * was taken, one count in each window unless that count already reached its
-   * limit, and the new code (superseding every live one of its app, phone and
-   * scene), with the send-log row of its SMS. Run it in a transaction and roll
-   * back unless the answer is `taken`: a refused counter leaves the others
-   * counted and the code and the row written.
+   * Takes what one send needs in one statement (one round trip, and its own
+   * commit when no `tx` is given): the (app, phone) cooldown until `until` unless
+   * it is still held at `now`, then, only if it was taken, one count in each
+   * window unless that count already reached its limit, and the new code
+   * (superseding every live one of its app, phone and scene), with the send-log
+   * row of its SMS. A held cooldown writes nothing; a refusing counter fails the
+   * statement (SQLSTATE PC429), which undoes everything it wrote, and fails the
+   * transaction `tx` when given: the caller then rolls it back.
    *
-   * The caps that every send of an app or an IP shares are single hot rows;
-   * taking them in the transaction's last statement keeps their row locks for
-   * one round trip (this statement's end to COMMIT) instead of three.
+   * The caps that every send of an app or an IP shares are single hot rows; taken
+   * in the statement's last step, their row locks are held until its commit,
+   * with no round trip to the client in between when the statement runs alone.
    */
-  async takeSendSlot(tx: PgTransaction, slot: SendSlot): Promise<SendSlotAnswer> {
+  async takeSendSlot(slot: SendSlot, tx?: PgTransaction): Promise<SendSlotAnswer> {
     const { code, counters } = slot;
+    const on = tx ?? this.ds;
     const params: unknown[] = [code.app_id, code.phone_e164, slot.until, slot.holder, slot.now];
     for (const [key, limit] of counters) params.push(key.scope, key.subject, key.windowStart, limit);
     params.push(code.id, code.scene, code.code_hash, code.expires_at, code.max_attempts, code.ip, code.country, ...messageRowValues(slot.message));
-    const [row] = await takeSendSlotStatement(counters.length).rows(tx, params);
+    let row: SlotRow;
+    try {
+      [row] = await takeSendSlotStatement(counters.length).rows(on, params);
+    } catch (err) {
+      const refused = refusedCounter(err);
+      if (refused === undefined) throw err;
+      return { status: 'limit', counter: refused };
+    }
     if (!row.taken) {
       // The statement's snapshot may predate a holder that committed meanwhile: then ask again.
-      const heldUntil = row.held_until ?? (await this.cooldownEnd(tx, code.app_id, code.phone_e164));
+      const heldUntil = row.held_until ?? (await this.cooldownEnd(on, code.app_id, code.phone_e164));
       return { status: 'cooldown', until: heldUntil ? new Date(heldUntil) : slot.now };
     }
-    const refused = counters.findIndex((_, i) => row[`n${i}`] === 0);
-    return refused >= 0 ? { status: 'limit', counter: refused } : { status: 'taken', messageId: row.message_id };
+    return { status: 'taken', messageId: row.message_id };
   }
 
-  private async cooldownEnd(tx: PgTransaction, appId: string, phone: string): Promise<Date | null> {
-    const { rows } = await tx.client.query<{ next_allowed_at: Date }>(`SELECT next_allowed_at FROM send_cooldowns WHERE app_id = $1 AND phone_e164 = $2`, [appId, phone]);
+  private async cooldownEnd(on: PgTransaction | DataSource, appId: string, phone: string): Promise<Date | null> {
+    const client = on instanceof PgTransaction ? on.client : poolOf(on);
+    const { rows } = await client.query<{ next_allowed_at: Date }>(`SELECT next_allowed_at FROM send_cooldowns WHERE app_id = $1 AND phone_e164 = $2`, [appId, phone]);
     return rows[0]?.next_allowed_at ?? null;
   }
 
@@ -132,4 +141,12 @@ export class VerificationRepository {
   transaction<T>(work: (tx: PgTransaction) => Promise<T>): Promise<T> {
     return pgTransaction(this.ds, work);
   }
+}
+
+/** The first counter that refused, when `err` is the slot statement's refusal (PC429, its detail the counts, `{1,0,…}`). */
+function refusedCounter(err: unknown): number | undefined {
+  const cause = err instanceof QueryFailedError ? (err.driverError as { code?: string; detail?: string }) : undefined;
+  if (cause?.code !== 'PC429' || !cause.detail) return undefined;
+  const refused = cause.detail.replace(/[{}]/g, '').split(',').indexOf('0');
+  return refused >= 0 ? refused : undefined;
 }

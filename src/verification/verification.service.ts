@@ -17,7 +17,7 @@ import { FraudGuard } from '../fraud/fraud-guard.service.js';
 import { assertNumberTypeAllowed } from '../fraud/number-type-policy.js';
 import { SmsSender, type SmsSendResult } from '../sms/sms-sender.js';
 import { type CheckResult } from './verification-code.js';
-import { type CheckedCode, type CounterKey, VerificationRepository } from './verification.repository.js';
+import { type CheckedCode, type CounterKey, type SendSlot, type SendSlotAnswer, VerificationRepository } from './verification.repository.js';
 
 export interface IssueRequest {
   app: AppEntity;
@@ -103,39 +103,45 @@ export class VerificationService {
     if (req.ip) counters.push([{ scope: 'ip_hour', subject: req.ip, windowStart: windowStart(now, HOUR_MS) }, policy.per_ip_hourly]);
 
     const delivery = await this.sms.prepare({ appId: app.id, scene, phone: phone.e164, country: phone.region, params: { code }, origin: req.origin });
-    await this.repo.transaction(async (tx) => {
-      // Before the slot, whose hot rows stay locked until commit; a refused send rolls the event back with its code.
-      // An app without webhook endpoints pays a cached lookup.
-      await this.events.publish(tx, app.id, 'verification.sent', { ...this.eventData(codeId, scene, phone), expires_at: new Date(now.getTime() + policy.ttl_s * 1000).toISOString() });
-      const slot = await this.repo.takeSendSlot(tx, {
-        now,
-        until: new Date(now.getTime() + policy.resend_interval_s * 1000),
-        holder,
-        counters,
-        code: {
-          id: codeId,
-          app_id: app.id,
-          scene,
-          phone_e164: phone.e164,
-          code_hash: this.hash(app.id, scene, phone.e164, code),
-          expires_at: new Date(now.getTime() + policy.ttl_s * 1000),
-          max_attempts: policy.max_attempts,
-          ip: req.ip,
-          country: phone.region ?? null,
-        },
-        message: delivery.firstRow,
-      });
-      // Throwing rolls the transaction back: a refused send leaves no count, cooldown, code or send-log row behind.
-      if (slot.status === 'cooldown') {
-        throw new DomainError('SEND_COOLDOWN', { retryAfterS: Math.max(1, Math.ceil((slot.until.getTime() - now.getTime()) / 1000)) });
+    const slot: SendSlot = {
+      now,
+      until: new Date(now.getTime() + policy.resend_interval_s * 1000),
+      holder,
+      counters,
+      code: {
+        id: codeId,
+        app_id: app.id,
+        scene,
+        phone_e164: phone.e164,
+        code_hash: this.hash(app.id, scene, phone.e164, code),
+        expires_at: new Date(now.getTime() + policy.ttl_s * 1000),
+        max_attempts: policy.max_attempts,
+        ip: req.ip,
+        country: phone.region ?? null,
+      },
+      message: delivery.firstRow,
+    };
+    // A refused send leaves no count, cooldown, code or send-log row behind (nor event: thrown in the transaction, it rolls back).
+    const taken = (answer: SendSlotAnswer): string => {
+      if (answer.status === 'cooldown') {
+        throw new DomainError('SEND_COOLDOWN', { retryAfterS: Math.max(1, Math.ceil((answer.until.getTime() - now.getTime()) / 1000)) });
       }
-      if (slot.status === 'limit') {
-        const [key] = counters[slot.counter];
+      if (answer.status === 'limit') {
+        const [key] = counters[answer.counter];
         const windowMs = key.scope === 'ip_hour' ? HOUR_MS : DAY_MS;
         throw new DomainError('SEND_LIMIT_EXCEEDED', { retryAfterS: Math.ceil((key.windowStart.getTime() + windowMs - now.getTime()) / 1000) });
       }
-      delivery.recorded(slot.messageId);
-    });
+      return answer.messageId;
+    };
+    // Only an app whose webhooks want the event pays for a transaction around the slot's statement, which is one by itself.
+    const messageId = (await this.events.subscribed(app.id, SEND_EVENTS))
+      ? await this.repo.transaction(async (tx) => {
+          // Before the slot, whose hot rows stay locked until commit.
+          await this.events.publish(tx, app.id, 'verification.sent', { ...this.eventData(codeId, scene, phone), expires_at: slot.code.expires_at.toISOString() });
+          return taken(await this.repo.takeSendSlot(slot, tx));
+        })
+      : taken(await this.repo.takeSendSlot(slot));
+    delivery.recorded(messageId);
 
     let sent: SmsSendResult;
     try {
@@ -209,6 +215,9 @@ export class VerificationService {
     return hmacSha256Hex(this.config.secrets.codePepper, `${appId}|${scene}|${phone}|${code}`);
   }
 }
+
+/** The event a send can publish. */
+const SEND_EVENTS = ['verification.sent'] as const;
 
 /** The events a check can publish. */
 const CHECK_EVENTS = ['verification.approved', 'verification.failed'] as const;

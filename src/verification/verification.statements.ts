@@ -12,8 +12,10 @@ export type CheckedRow = Omit<NonNullable<CheckedCode['latest']>, 'id'> & { id: 
  * {@link VerificationRepository.takeSendSlot}'s statement for `n` counters ($1 app,
  * $2 phone, $3 until, $4 holder, $5 now, four parameters per counter, the code's
  * seven, then the 18 of its SMS's send-log row), built once per counter count.
- * The row is written whatever the slot's answer: a refused send rolls back its
- * transaction, the row with it.
+ * It is a transaction by itself: a cooldown still held writes nothing, and a cap
+ * that refuses makes the statement fail with SQLSTATE PC429 (its detail the
+ * counts, `{1,0,…}`), which undoes what the other caps counted and the code and
+ * the row it wrote. In a transaction of the caller's, that fails the transaction.
  */
 export function takeSendSlotStatement(n: number): PreparedStatement<SlotRow> {
   let statement = takeSendSlotStatements.get(n);
@@ -29,6 +31,7 @@ export function takeSendSlotStatement(n: number): PreparedStatement<SlotRow> {
   });
   const at = 5 + 4 * n;
   const counted = counterCtes.map((_, i) => `, (SELECT count(*) FROM c${i})::int AS n${i}`);
+  const refusable = counterCtes.map((_, i) => `n${i}`).join(', ');
   statement = new PreparedStatement<SlotRow>(
     `passcode_take_send_slot_${n}`,
     `WITH cooldown AS (
@@ -43,11 +46,14 @@ export function takeSendSlotStatement(n: number): PreparedStatement<SlotRow> {
       fresh AS (
         INSERT INTO verification_codes (id, app_id, scene, phone_e164, code_hash, expires_at, max_attempts, ip, country, created_at)
         SELECT $${at + 1}, $1, $${at + 2}, $2, $${at + 3}, $${at + 4}, $${at + 5}, $${at + 6}, $${at + 7}, $5 WHERE EXISTS (SELECT 1 FROM cooldown)),
-      message AS (${insertMessageSql(at + 8)})
-      SELECT (SELECT count(*) FROM cooldown)::int AS taken,
-             (SELECT next_allowed_at FROM send_cooldowns WHERE app_id = $1 AND phone_e164 = $2) AS held_until,
-             (SELECT id FROM message) AS message_id
-             ${counted.join('')}`,
+      message AS (${insertMessageSql(at + 8, 'EXISTS (SELECT 1 FROM cooldown)')}),
+      answer AS (
+        SELECT (SELECT count(*) FROM cooldown)::int AS taken,
+               (SELECT next_allowed_at FROM send_cooldowns WHERE app_id = $1 AND phone_e164 = $2) AS held_until,
+               (SELECT id FROM message) AS message_id
+               ${counted.join('')})
+      SELECT *, CASE WHEN taken = 1 AND 0 IN (${refusable}) THEN passcode_refuse_send(ARRAY[${refusable}]) END AS refused
+      FROM answer`,
   );
   takeSendSlotStatements.set(n, statement);
   return statement;
