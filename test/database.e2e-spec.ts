@@ -8,7 +8,7 @@ import { ConfigError, loadConfig } from '../src/config/app-config.js';
 import { createDataSource } from '../src/database/data-source.factory.js';
 import { DataDirLockedError } from '../src/database/data-dir-lock.js';
 import { MIGRATIONS } from '../migrations/index.js';
-import { createApp } from './support/admin.js';
+import { createApp, expectAppAfterRestart } from './support/admin.js';
 import { itRaces, warmPool } from './support/race.js';
 import { POSTGRES_URL } from './support/test-database.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
@@ -116,14 +116,7 @@ it('refuses a pool size outside 1..1000 at start', () => {
     const first = await startTestApp();
     const app = await createApp(first);
     await first.close(true);
-
-    const second = await startTestApp({ db: first.db });
-    try {
-      const res = await second.http.get(`/admin/apps/${app.id}`).set('authorization', `Bearer ${await second.adminToken()}`).expect(200);
-      expect(res.body.data.appkey).toBe(app.appkey);
-    } finally {
-      await second.close();
-    }
+    await expectAppAfterRestart(first, app);
   });
 
   it('refuses a second opener of the same data directory, then lets it in once the first has closed', async () => {

@@ -11,7 +11,7 @@ import { isDbUnavailable } from '../src/common/http/to-domain-error.js';
 import { createDataSource, type PasscodeDataSource } from '../src/database/data-source.factory.js';
 import { EmbeddedDatabase, EmbeddedDatabaseError } from '../src/database/embedded-database.js';
 import { poolOf } from '../src/database/pg-transaction.js';
-import { createApp } from './support/admin.js';
+import { expectAppAfterRestart } from './support/admin.js';
 import { expectServiceUnavailable, probeDialects } from './support/db-outage.js';
 import { RecordingSmsProvider, withRecordingSms } from './support/sms.js';
 import { createTestDatabase, POSTGRES_URL, type TestDatabase } from './support/test-database.js';
@@ -264,15 +264,7 @@ import { createSmsApp } from './support/v1.js';
         expect.objectContaining({ level: 50 }),
       ]);
       await t.close(true);
-
-      const restarted = await startTestApp({ db: t.db });
-      try {
-        const res = await restarted.http.get(`/admin/apps/${app.id}`).set('authorization', `Bearer ${await restarted.adminToken()}`);
-        expect(res.status).toBe(200);
-        expect(res.body.data.appkey).toBe(app.appkey);
-      } finally {
-        await restarted.close();
-      }
+      await expectAppAfterRestart(t, app);
     });
 
     it('a data directory PGlite cannot open fails the start at once with the reason, and is freed', async () => {

@@ -16,7 +16,8 @@ import { createSmsApp, signParams } from './support/v1.js';
 /**
  * The four background pollers stop before the database closes: when app.close()
  * reaches the DataSource, none of their timers is armed and the run each had in
- * flight has ended, its work committed and nothing logged as failed.
+ * flight has ended, its work committed (or, a round told to stop, left whole to
+ * the next run) and nothing logged as failed.
  *
  * A run is kept in flight with the real database: the test holds every connection
  * of the app's pool, fires the poller's timer (its run waits for a connection) and
@@ -89,7 +90,7 @@ interface PollerCase {
   every(config: AppConfig): number;
   /** Data the run has work on. */
   arrange(t: TestApp): Promise<void>;
-  /** The run's work, seen in the database after the app closed. */
+  /** The run's work, seen in the database after the app closed: committed, or left whole for the next run. */
   committed(ds: DataSource): Promise<unknown>;
 }
 
@@ -205,7 +206,7 @@ describe('background pollers at shutdown', () => {
     expect(armed).toEqual([]);
   });
 
-  it.each(POLLERS)('$name: a run in flight when the app closes ends, its work committed, before the database closes', async (c) => {
+  it.each(POLLERS)('$name: a run in flight when the app closes ends before the database closes, its work committed or left whole to the next run', async (c) => {
     const app = t!;
     await c.arrange(app);
     const timer = intervals.every(c.every(app.config));

@@ -53,6 +53,14 @@ function receiptsKit(getT: () => TestApp, getFake: () => FakeAliyun) {
     return { mobile, row };
   }
 
+  /** Sends `n` login codes to fresh numbers, each reported delivered when the poller asks about it. */
+  async function sendDelivered(app: CreatedApp, n: number): Promise<Array<{ mobile: string; row: Row }>> {
+    const sent = [];
+    for (let i = 0; i < n; i++) sent.push(await send(app));
+    for (const { row } of sent) getFake().deliveries.set(row.biz_id as string, { sendStatus: 3, errCode: 'DELIVERED', receiveDate: '2020-01-01 08:00:03' });
+    return sent;
+  }
+
   /** The row as the admin send log shows it, filtered by delivery status when given. */
   async function logged(appId: string, deliveryStatus?: string): Promise<Row[]> {
     const t = getT();
@@ -73,7 +81,7 @@ function receiptsKit(getT: () => TestApp, getFake: () => FakeAliyun) {
     err_code: 'DELIVERED', err_msg: '用户接收成功', sms_size: '1', biz_id: bizId, out_id: '', ...over,
   });
 
-  return { aliyunApp, send, logged, issueToken, report, auth };
+  return { aliyunApp, send, sendDelivered, logged, issueToken, report, auth };
 }
 
 describe('sms delivery receipts (Aliyun)', () => {
@@ -273,9 +281,7 @@ describe('sms delivery receipts (Aliyun)', () => {
 
   it('claim disjoint rows: each message is asked about once and recorded once', async () => {
     const { app } = await kit.aliyunApp();
-    const sent = [];
-    for (let i = 0; i < 12; i++) sent.push(await kit.send(app));
-    for (const { row } of sent) fake.deliveries.set(row.biz_id as string, { sendStatus: 3, errCode: 'DELIVERED', receiveDate: '2020-01-01 08:00:03' });
+    const sent = await kit.sendDelivered(app, 12);
 
     const [ra, rb] = await Promise.all([a.app.get(DeliveryPoller).poll(), b.app.get(DeliveryPoller).poll()]);
     expect(ra.checked + rb.checked).toBe(12);
@@ -327,9 +333,7 @@ describe('sms delivery poller: a round told to stop', () => {
 
   it('takes no further row once stopping (shutdown), records what it asked, and leaves the rest to a later round', async () => {
     const { app } = await kit.aliyunApp();
-    const sent = [];
-    for (let i = 0; i < 12; i++) sent.push(await kit.send(app));
-    for (const { row } of sent) fake.deliveries.set(row.biz_id as string, { sendStatus: 3, errCode: 'DELIVERED', receiveDate: '2020-01-01 08:00:03' });
+    const sent = await kit.sendDelivered(app, 12);
     const queries = () => fake.requests.filter((r) => r.headers['x-acs-action'] === 'QuerySendDetails').length;
 
     // The carrier holds its answers: the round's first queries (eight at a time) stay in flight.

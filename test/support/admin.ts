@@ -1,4 +1,4 @@
-import type { TestApp } from './test-app.js';
+import { startTestApp, type TestApp } from './test-app.js';
 
 export interface CreatedApp {
   id: string;
@@ -27,4 +27,15 @@ export function withFraudGuardOff(body: Record<string, unknown>): Record<string,
   const policy = (body.code_policy ?? {}) as Record<string, unknown>;
   if (policy.fraud_guard !== undefined) return body;
   return { ...body, code_policy: { ...policy, fraud_guard: { enabled: false } } };
+}
+
+/** A new instance on the database of `closed` (an instance that has closed) serves `app` as the admin API created it. */
+export async function expectAppAfterRestart(closed: TestApp, app: CreatedApp): Promise<void> {
+  const restarted = await startTestApp({ db: closed.db });
+  try {
+    const res = await restarted.http.get(`/admin/apps/${app.id}`).set('authorization', `Bearer ${await restarted.adminToken()}`).expect(200);
+    expect(res.body.data.appkey).toBe(app.appkey);
+  } finally {
+    await restarted.close();
+  }
 }
