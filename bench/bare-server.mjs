@@ -8,7 +8,7 @@ import Fastify from 'fastify';
 import pg from 'pg';
 import { COUNT_APPROVAL, COUNT_SEND } from '../dist/src/fraud/fraud-buckets.statements.js';
 import { GroupWriter } from '../dist/src/database/group-writer.js';
-import { COMPLETE_MESSAGES } from '../dist/src/sms/sms-log.statements.js';
+import { COMPLETE_MESSAGES, outcomeColumns } from '../dist/src/sms/sms-log.statements.js';
 import { CHECK_CODE, takeSendSlotStatement } from '../dist/src/verification/verification.statements.js';
 
 const { PORT, DATABASE_URL, PROVIDER_URL, CODE_PEPPER = 'bare' } = process.env;
@@ -59,7 +59,7 @@ async function routeOf(appId, scene) {
 
 // The outcomes as Passcode writes them: those that come while one write is in flight go together in the next.
 const outcomes = new GroupWriter(async (rows) => {
-  await pool.query({ name: COMPLETE_MESSAGES.name, text: COMPLETE_MESSAGES.text, values: rows[0].map((_, i) => rows.map((row) => row[i])) });
+  await pool.query({ name: COMPLETE_MESSAGES.name, text: COMPLETE_MESSAGES.text, values: outcomeColumns(rows) });
 });
 
 const app = Fastify();

@@ -48,3 +48,8 @@ export const COMPLETE_MESSAGES = new PreparedStatement(
      AS o (id, status, biz_id, error, provider_code, provider_message, latency_ms, completed_at)
    WHERE m.id = o.id AND set_config('synchronous_commit', 'off', true) IS NOT NULL`,
 );
+
+/** {@link COMPLETE_MESSAGES}'s eight parameters for outcomes given as rows in its columns' order: one array per column. */
+export function outcomeColumns(rows: readonly unknown[][]): unknown[][] {
+  return Array.from({ length: 8 }, (_, i) => rows.map((row) => row[i]));
+}

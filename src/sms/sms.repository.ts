@@ -11,7 +11,7 @@ import { SmsAccountEntity, type SmsProviderName } from './sms-account.entity.js'
 import { SmsBindingEntity } from './sms-binding.entity.js';
 import { SmsRouteEntity } from './sms-route.entity.js';
 import { type NewSmsMessage, type SmsDeliveryStatus, SmsMessageEntity, type SmsMessageStatus } from './sms-message.entity.js';
-import { COMPLETE_MESSAGES, INSERT_MESSAGE, messageRowValues } from './sms-log.statements.js';
+import { COMPLETE_MESSAGES, INSERT_MESSAGE, messageRowValues, outcomeColumns } from './sms-log.statements.js';
 import { SmsSignatureEntity } from './sms-signature.entity.js';
 import { SmsTemplateEntity } from './sms-template.entity.js';
 
@@ -95,12 +95,8 @@ export type SendPlan = { kind: 'routes'; routes: PlannedRoute[] } | { kind: 'bin
 export class SmsRepository {
   /** Outcomes that arrive while a write of them is in flight go together in the next one. */
   private readonly outcomes = new GroupWriter<MessageOutcome>(async (group) => {
-    const columns: unknown[][] = [[], [], [], [], [], [], [], []];
-    for (const o of group) {
-      const row = [o.id, o.status, o.bizId, o.error, o.providerCode, o.providerMessage, o.latencyMs, o.completedAt];
-      for (let i = 0; i < row.length; i++) columns[i].push(row[i]);
-    }
-    await COMPLETE_MESSAGES.rows(this.ds, columns);
+    const rows = group.map((o) => [o.id, o.status, o.bizId, o.error, o.providerCode, o.providerMessage, o.latencyMs, o.completedAt]);
+    await COMPLETE_MESSAGES.rows(this.ds, outcomeColumns(rows));
   });
 
   constructor(@InjectDataSource() private readonly ds: DataSource) {}
