@@ -120,14 +120,15 @@ const sendRequest = (app, prefix) => ({
     return { ...req, body: signedBody(app, { mcode: '+86', mobile, scene: 'login' }) };
   },
 });
-/** Check: a wrong code against the codes the send figure issued (read, compare, count an attempt). */
 /** The prefixes of the two sides' phones on Postgres (Passcode's, bare's). */
 const CHECKED_PREFIXES = ['139', '138'];
+/** The phones a check figure cycles over: on Postgres both sides as many (the fewer either sent), so neither spreads its checks thinner. */
 const phonesToCheck = (prefix) => {
   const own = sent.filter((m) => m.startsWith(prefix));
   if (!CHECKED_PREFIXES.includes(prefix)) return own;
   return own.slice(0, Math.min(...CHECKED_PREFIXES.map((p) => sent.filter((m) => m.startsWith(p)).length)));
 };
+/** Check: a wrong code against the codes the send figure issued (read, compare, count an attempt). */
 const checkRequest = (app, prefix) => {
   let i = 0;
   let list;
@@ -137,7 +138,6 @@ const checkRequest = (app, prefix) => {
     headers: { 'content-type': 'application/json' },
     setupRequest: (req) => {
       // Once per figure: the load generator shares the cores with both servers, so it must stay cheap.
-      // On Postgres both sides check as many phones (the fewer either sent), so neither spreads its checks thinner.
       list ??= phonesToCheck(prefix);
       const mobile = list.length ? list[i++ % list.length] : `${prefix}00000001`;
       return { ...req, body: signedBody(app, { mcode: '+86', mobile, scene: 'login', verify_code: '000000' }) };
@@ -254,7 +254,7 @@ async function main() {
       await benchDb.query('VACUUM (ANALYZE)');
       await benchDb.query('CHECKPOINT').catch(() => {}); // needs superuser or pg_checkpoint
     };
-    // BENCH_KINDS=check: only those Postgres figures (a check figure still sends its codes first, in a warm-up);
+    // BENCH_KINDS=check: only those Postgres figures (each side still sends its codes first);
     // BENCH_POSTGRES=0: none of them.
     const kinds = process.env.BENCH_POSTGRES === '0' ? [] : (process.env.BENCH_KINDS ?? 'send,check').split(',');
     // Check figures without send figures: each side sends for a figure's length first, enough codes that no
