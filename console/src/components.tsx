@@ -1,5 +1,5 @@
 import { Alert, Group, Pagination, Text } from '@mantine/core';
-import { useCallback, useEffect, useState, type DependencyList } from 'react';
+import { useCallback, useEffect, useRef, useState, type DependencyList } from 'react';
 import { ApiError } from './api';
 import { useI18n } from './i18n';
 
@@ -30,15 +30,22 @@ export interface Loaded<T> {
   reload(): void;
 }
 
-/** Loads what `load` answers, again whenever `deps` change or `reload()` is called. */
+/**
+ * Loads what `load` answers, again whenever `deps` change or `reload()` is called.
+ * New `deps` (another filter or page) drop what the old ones loaded, so their rows are never
+ * shown as the new query's answer; `reload()` keeps the rows on screen until the fresh ones come.
+ */
 export function useLoad<T>(load: () => Promise<T>, deps: DependencyList): Loaded<T> {
   const [state, setState] = useState<{ data?: T; error?: unknown; loading: boolean }>({ loading: true });
   const [round, setRound] = useState(0);
   // eslint-disable-next-line react-hooks/exhaustive-deps
   const run = useCallback(load, deps);
+  const loaded = useRef(run);
   useEffect(() => {
     let live = true;
-    setState((s) => ({ ...s, loading: true }));
+    const sameQuery = loaded.current === run;
+    loaded.current = run;
+    setState((s) => (sameQuery ? { ...s, loading: true } : { loading: true }));
     run().then(
       (data) => live && setState({ data, loading: false }),
       (error: unknown) => live && setState({ error, loading: false }),

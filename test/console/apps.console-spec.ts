@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { chromiumAvailable, openBrowser, signIn, step, type Browser } from './support/browser.js';
+import { chromiumAvailable, eventually, openBrowser, signIn, step, type Browser } from './support/browser.js';
 import { startConsoleServer, type ConsoleServer } from './support/console-server.js';
 
 const describeWithChromium = chromiumAvailable() ? describe : describe.skip;
@@ -107,8 +107,9 @@ describeWithChromium('console: apps', () => {
       await page.getByRole('button', { name: 'Search' }).click();
       await page.waitForURL((url) => url.hash.includes(`q=${encodeURIComponent(name).replace(/%20/g, '+')}`));
       const table = page.getByRole('table', { name: 'Apps' });
+      // The hash changes before the page renders the search's answer: the list before it may still show.
+      await eventually(async () => expect(await table.getByRole('row').count()).toBe(2)); // the header and the app
       await table.getByRole('link', { name }).waitFor();
-      expect(await table.getByRole('row').count()).toBe(2); // the header and the app
       await page.reload();
       await page.getByRole('table', { name: 'Apps' }).getByRole('link', { name }).click();
       await page.getByRole('heading', { name }).waitFor();

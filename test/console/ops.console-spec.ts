@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { chromiumAvailable, openBrowser, signIn, step, type Browser } from './support/browser.js';
+import { chromiumAvailable, eventually, openBrowser, signIn, step, type Browser } from './support/browser.js';
 import { startConsoleServer, type ConsoleServer } from './support/console-server.js';
 
 const describeWithChromium = chromiumAvailable() ? describe : describe.skip;
@@ -151,15 +151,28 @@ describeWithChromium('console: operators, my account, audit log, statistics', ()
     });
     await step(page, 'the audit log shows the operators\' creation', async () => {
       await page.getByRole('navigation').getByRole('link', { name: 'Audit log' }).click();
+      await page.getByRole('table', { name: 'Audit log' }).waitFor();
+      // Hold the filtered list's request: until it answers, the rows before the filter must not show as its answer.
+      let release!: () => void;
+      const held = new Promise<void>((resolve) => { release = resolve; });
+      const filtered = /\/admin\/audit-log\?.*action=operator\.create/;
+      await page.route(filtered, async (route) => { await held; await route.continue(); });
       await page.getByRole('textbox', { name: 'Action' }).fill('operator.create');
       await page.getByRole('button', { name: 'Filter' }).click();
       await page.waitForURL(/#\/audit\?action=operator\.create/);
+      await page.getByLabel('Loading').waitFor();
+      expect(await page.getByRole('table', { name: 'Audit log' }).count()).toBe(0);
+      release();
       const entries = (await api<{ items: Array<{ target_id: string; details: { username: string } }> }>('GET', '/admin/audit-log?action=operator.create')).body.data.items;
       const created = entries.find((e) => e.details.username === viewer.username)!;
       expect(created).toBeDefined();
       const table = page.getByRole('table', { name: 'Audit log' });
-      await table.getByRole('row').nth(entries.length).waitFor();
-      expect(await table.getByRole('row').count()).toBe(entries.length + 1);
+      // Released, the request answers and the page renders the filter's list.
+      await eventually(async () => {
+        expect(await table.getByRole('row').count()).toBe(entries.length + 1);
+        expect(await table.locator('tbody tr > td:nth-child(3)').allTextContents()).toEqual(entries.map(() => 'operator.create'));
+      });
+      await page.unroute(filtered);
       const row = table.getByRole('row').filter({ hasText: created.target_id });
       expect(await row.getByRole('cell').nth(1).textContent()).toBe('admin');
       expect(await row.getByRole('cell').nth(2).textContent()).toBe('operator.create');

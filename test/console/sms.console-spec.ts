@@ -1,5 +1,5 @@
 import { withFraudGuardOff } from '../support/admin.js';
-import { chromiumAvailable, openBrowser, signIn, step, type Browser } from './support/browser.js';
+import { chromiumAvailable, eventually, openBrowser, signIn, step, type Browser } from './support/browser.js';
 import { startConsoleServer, type ConsoleServer } from './support/console-server.js';
 
 const describeWithChromium = chromiumAvailable() ? describe : describe.skip;
@@ -212,19 +212,6 @@ describeWithChromium('console: SMS accounts and the send log', () => {
     });
   });
 });
-
-/** Retries a check until it holds or 5 s pass (the page renders after the hash changes). */
-async function eventually(check: () => Promise<void>): Promise<void> {
-  const deadline = Date.now() + 5000;
-  for (;;) {
-    try {
-      return await check();
-    } catch (err) {
-      if (Date.now() > deadline) throw err;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-}
 
 if (!chromiumAvailable()) {
   // eslint-disable-next-line no-console

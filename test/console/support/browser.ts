@@ -58,6 +58,19 @@ export async function step<T>(page: Page, name: string, run: () => Promise<T>): 
   }
 }
 
+/** Retries a check until it holds or 5 s pass (the page renders after the hash changes). */
+export async function eventually(check: () => Promise<void>): Promise<void> {
+  const deadline = Date.now() + 5000;
+  for (;;) {
+    try {
+      return await check();
+    } catch (err) {
+      if (Date.now() > deadline) throw err;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
+
 /** Signs in through the console's form as `username`. */
 export async function signIn(page: Page, baseUrl: string, username: string, password: string): Promise<void> {
   await page.goto(`${baseUrl}/console/`);
