@@ -177,12 +177,48 @@ function cpuSpent(before, after) {
   return spent;
 }
 
-async function figure(name, url, makeRequest, server, { warmup = true, quiesce } = {}) {
+// BENCH_DB_WORK=1: each Postgres figure also prints what the database did per request (transactions,
+// tuples read and written, buffer hits, per table), from pg_stat_database and pg_stat_all_tables, so
+// one can see that both sides ask Postgres for the same work. Postgres reports a backend's counts
+// up to 10 s after it goes idle: each reading waits for that, and figures take 22 s longer.
+const DB_WORK = process.env.BENCH_DB_WORK === '1';
+const DB_STATS_DELAY_MS = 11_000;
+
+/** The bench database's cumulative counters, as Postgres reports them once every backend has flushed its own. */
+async function dbCounters(db) {
+  await new Promise((r) => setTimeout(r, DB_STATS_DELAY_MS));
+  const { rows: [database] } = await db.query(`SELECT xact_commit, xact_rollback, tup_returned, tup_fetched, tup_inserted, tup_updated, tup_deleted, blks_hit, blks_read
+    FROM pg_stat_database WHERE datname = current_database()`);
+  const { rows: tables } = await db.query(`SELECT relname, seq_scan, idx_scan, n_tup_ins, n_tup_upd, n_tup_hot_upd, n_tup_del FROM pg_stat_all_tables`);
+  return { database, tables: new Map(tables.map(({ relname, ...counts }) => [relname, counts])) };
+}
+
+/** Each counter's growth between two {@link dbCounters} readings, per request, the zeros left out. */
+function perRequest(before, after, requests) {
+  const out = {};
+  for (const [key, value] of Object.entries(after)) {
+    const growth = Math.round(((Number(value) - Number(before?.[key] ?? 0)) / requests) * 100) / 100;
+    if (growth) out[key] = growth;
+  }
+  return out;
+}
+
+function dbWork(before, after, requests) {
+  const tables = {};
+  for (const [name, counts] of after.tables) {
+    const grown = perRequest(before.tables.get(name), counts, requests);
+    if (Object.keys(grown).length) tables[name] = grown;
+  }
+  return { database: perRequest(before.database, after.database, requests), tables };
+}
+
+async function figure(name, url, makeRequest, server, { warmup = true, quiesce, db } = {}) {
   if (warmup) await drive(url, makeRequest(), WARMUP);
   await quiesce?.();
   let envelopeErrors = 0;
   const request = makeRequest();
   const cpu = () => ({ server: cpuSeconds((pid) => pid === server.child.pid), postgres: cpuSeconds((_, comm) => comm === 'postgres'), bench: process.cpuUsage() });
+  const countersBefore = db && (await dbCounters(db));
   const before = cpu();
   const r = await autocannon({
     url,
@@ -207,6 +243,11 @@ async function figure(name, url, makeRequest, server, { warmup = true, quiesce }
     load_generator: perRequest(((after.bench.user + after.bench.system) - (before.bench.user + before.bench.system)) / 1e6),
   };
   console.error(`  ${name}: ${out.req_per_s} req/s, p50 ${out.p50_ms} ms, p99 ${out.p99_ms} ms, errors ${out.errors}, CPU ms/request ${JSON.stringify(out.cpu_ms_per_request)}`);
+  if (db) {
+    out.db_work_per_request = dbWork(countersBefore, await dbCounters(db), Math.max(1, out.requests));
+    console.error(`    database per request ${JSON.stringify(out.db_work_per_request.database)}`);
+    for (const [table, counts] of Object.entries(out.db_work_per_request.tables)) console.error(`    ${table} ${JSON.stringify(counts)}`);
+  }
   return out;
 }
 
@@ -268,7 +309,7 @@ async function main() {
       for (let round = 0; round < ROUNDS; round++) {
         for (const side of round % 2 ? [...sides].reverse() : sides) {
           // A warm-up before every figure: a side measured after sitting idle while the other ran starts cold (its JIT, its pool).
-          side.rounds.push(await figure(side.name, side.url, side.request, side.server, { warmup: true, quiesce: () => quiesce(kind) }));
+          side.rounds.push(await figure(side.name, side.url, side.request, side.server, { warmup: true, quiesce: () => quiesce(kind), db: DB_WORK ? benchDb : undefined }));
         }
       }
       const [ours, theirs] = sides.map((side) => combine(side.name, side.rounds));
