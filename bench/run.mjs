@@ -194,7 +194,7 @@ async function dbCounters(db) {
 }
 
 /** Each counter's growth between two {@link dbCounters} readings, per request, the zeros left out. */
-function perRequest(before, after, requests) {
+function growthPerRequest(before, after, requests) {
   const out = {};
   for (const [key, value] of Object.entries(after)) {
     const growth = Math.round(((Number(value) - Number(before?.[key] ?? 0)) / requests) * 100) / 100;
@@ -206,10 +206,10 @@ function perRequest(before, after, requests) {
 function dbWork(before, after, requests) {
   const tables = {};
   for (const [name, counts] of after.tables) {
-    const grown = perRequest(before.tables.get(name), counts, requests);
+    const grown = growthPerRequest(before.tables.get(name), counts, requests);
     if (Object.keys(grown).length) tables[name] = grown;
   }
-  return { database: perRequest(before.database, after.database, requests), tables };
+  return { database: growthPerRequest(before.database, after.database, requests), tables };
 }
 
 async function figure(name, url, makeRequest, server, { warmup = true, quiesce, db } = {}) {

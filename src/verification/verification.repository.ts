@@ -2,7 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, QueryFailedError } from 'typeorm';
 import type { Scene } from '../common/scenes.js';
-import { PgTransaction, pgTransaction, poolOf } from '../database/pg-transaction.js';
+import { type PgTransaction, pgTransaction } from '../database/pg-transaction.js';
+import { sqlClientOf } from '../database/sql-client.js';
 import { messageRowValues } from '../sms/sms-log.statements.js';
 import type { NewSmsMessage } from '../sms/sms-message.entity.js';
 import { type VerificationCodeRow } from './verification-code.js';
@@ -99,8 +100,7 @@ export class VerificationRepository {
   }
 
   private async cooldownEnd(on: PgTransaction | DataSource, appId: string, phone: string): Promise<Date | null> {
-    const client = on instanceof PgTransaction ? on.client : poolOf(on);
-    const { rows } = await client.query<{ next_allowed_at: Date }>(`SELECT next_allowed_at FROM send_cooldowns WHERE app_id = $1 AND phone_e164 = $2`, [appId, phone]);
+    const { rows } = await (await sqlClientOf(on)).query<{ next_allowed_at: Date }>(`SELECT next_allowed_at FROM send_cooldowns WHERE app_id = $1 AND phone_e164 = $2`, [appId, phone]);
     return rows[0]?.next_allowed_at ?? null;
   }
 
