@@ -44,7 +44,9 @@ async function instantProvider() {
 }
 
 
-// BENCH_CPU_PROF=<dir>: each server writes a V8 CPU profile there when it stops, passcode-<port> and bare-<port> (open in Chrome DevTools).
+// BENCH_CPU_PROF=<dir>: each server writes V8 CPU profiles into <dir>/passcode-<port>/ or <dir>/bare-<port>/ when it
+// stops (open in Chrome DevTools), one per thread under Node's own names (CPU.<date>.<time>.<pid>.<thread>.<seq>):
+// the PGlite worker's is the one with thread 1. One name for all would leave only the thread that stopped last.
 const PROFILE_DIR = process.env.BENCH_CPU_PROF;
 
 /** The node flags of `npm run start:prod`; both servers run with them, so the ratio compares like with like. */
@@ -54,7 +56,7 @@ const NODE_FLAGS = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'))
 
 async function spawnServer(script, env) {
   const port = await freePort();
-  const flags = [...NODE_FLAGS, ...(PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`, `--cpu-prof-name=${script.startsWith('dist/') ? 'passcode' : 'bare'}-${port}.cpuprofile`] : [])];
+  const flags = [...NODE_FLAGS, ...(PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${join(PROFILE_DIR, `${script.startsWith('dist/') ? 'passcode' : 'bare'}-${port}`)}`] : [])];
   const child = spawn(process.execPath, [...flags, script], { cwd: root, env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' }, stdio: ['ignore', 'pipe', 'pipe'] });
   children.push(child);
   let out = '';
