@@ -1,4 +1,4 @@
-import { maskPhone, parsePhone, PhoneParseError, unencodedPlus } from './phone.js';
+import { maskPhone, parsePhone, PhoneParseError, PHONES_REMEMBERED, unencodedPlus } from './phone.js';
 
 describe('parsePhone', () => {
   it('parses a mainland China mobile into E.164', () => {
@@ -54,6 +54,19 @@ describe('parsePhone, asked again', () => {
     expect(parsePhone('+86', '18518768888')).toEqual(first);
     expect(() => parsePhone('+86', '12345')).toThrow(PhoneParseError);
     expect(() => parsePhone('+86', '12345')).toThrow(PhoneParseError);
+  });
+
+  it('keeps a number asked again while others come and go, and forgets one not asked past its bound', () => {
+    const kept = parsePhone('+86', '13800000000');
+    const dropped = parsePhone('+86', '13700000000');
+    for (let i = 1; i <= PHONES_REMEMBERED; i++) {
+      parsePhone('+86', `139${String(i).padStart(8, '0')}`);
+      if (i % 1000 === 0) expect(parsePhone('+86', '13800000000')).toBe(kept);
+    }
+    expect(parsePhone('+86', '13800000000')).toBe(kept);
+    const judgedAgain = parsePhone('+86', '13700000000');
+    expect(judgedAgain).not.toBe(dropped);
+    expect(judgedAgain).toEqual(dropped);
   });
 
   it('keeps a country code and the digits after it apart', () => {
