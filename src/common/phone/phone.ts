@@ -111,10 +111,7 @@ export const PHONES_REMEMBERED = 50_000;
 /**
  * Numbers seen lately, as libphonenumber judged them: the number a code is sent
  * to comes back for the check and the login, and judging it (about 14 µs) is the
- * costliest step of a v1 check. The least recently asked goes first. It was a
- * Map of 10,000 dropping its oldest entry: a check cycling over more numbers than
- * that (a bench's 15,000) missed every time, and each drop from the front of a
- * Map walks the holes earlier drops left (10 µs more per miss).
+ * costliest step of a v1 check. The least recently asked goes first.
  */
 const recent = new LRUCache<string, Readonly<ParsedPhone> | PhoneProblem>({ max: PHONES_REMEMBERED });
 
