@@ -73,16 +73,18 @@ app.post('/v1/sms/verify_code', async (req) => {
   // Passcode's order: the fraud guard's count, the route, then the slot statement (and the send-log row), a transaction by itself, then the provider.
   await fraudCount(COUNT_SEND, a.id, phone, now);
   const r = await routeOf(a.id, b.scene);
+  // The app's own code policy (stored whole, defaults merged), as Passcode reads it: the same caps, life and attempts.
+  const p = a.code_policy;
   let slot;
   try {
     // The slot statement writes the send-log row too (its last 18 values), as Passcode's does; a refusing cap fails it (PC429).
     ({ rows: [slot] } = await pool.query({ name: TAKE_SEND_SLOT.name, text: TAKE_SEND_SLOT.text, values: [
-      a.id, phone, new Date(now.getTime() + 60_000), randomUUID(), now,
-      'phone_day', phone, new Date(Math.floor(now.getTime() / DAY) * DAY), 1000,
-      'country_day', 'CN', new Date(Math.floor(now.getTime() / DAY) * DAY), 100_000_000,
-      'app_day', '*', new Date(Math.floor(now.getTime() / DAY) * DAY), 100_000_000,
-      'ip_hour', req.ip, new Date(Math.floor(now.getTime() / HOUR) * HOUR), 1_000_000,
-      randomUUID(), b.scene, hash(a.id, b.scene, phone, code), new Date(now.getTime() + 300_000), 5, req.ip, 'CN',
+      a.id, phone, new Date(now.getTime() + p.resend_interval_s * 1000), randomUUID(), now,
+      'phone_day', phone, new Date(Math.floor(now.getTime() / DAY) * DAY), p.per_phone_daily,
+      'country_day', 'CN', new Date(Math.floor(now.getTime() / DAY) * DAY), p.per_country_daily,
+      'app_day', '*', new Date(Math.floor(now.getTime() / DAY) * DAY), p.per_app_daily,
+      'ip_hour', req.ip, new Date(Math.floor(now.getTime() / HOUR) * HOUR), p.per_ip_hourly,
+      randomUUID(), b.scene, hash(a.id, b.scene, phone, code), new Date(now.getTime() + p.ttl_s * 1000), p.max_attempts, req.ip, 'CN',
       a.id, b.scene, phone, 'v1', 1, r.provider, r.account_id, r.template_code, r.sign_name, 'sending', null, null, null, null, null, now, null, 'CN',
     ] }));
   } catch (err) {
@@ -94,7 +96,7 @@ app.post('/v1/sms/verify_code', async (req) => {
   const started = performance.now();
   const answer = await (await fetch(`${PROVIDER_URL}/?PhoneNumbers=${b.mobile}`, { method: 'POST' })).json();
   await outcomes.write([messageId, 'sent', answer.BizId, null, answer.Code, answer.Message, Math.round(performance.now() - started), new Date()]);
-  return { code: 200, msg: 'success', data: { expires_in: 300, resend_in: 60 } };
+  return { code: 200, msg: 'success', data: { expires_in: p.ttl_s, resend_in: p.resend_interval_s } };
 });
 
 app.post('/v1/sms/check_code', async (req) => {
