@@ -255,6 +255,38 @@ async function figure(name, url, makeRequest, server, { warmup = true, quiesce, 
 
 async function main() {
   const provider = await instantProvider();
+  const dataDirs = [];
+  const figures = [];
+  const adminPassword = randomBytes(12).toString('hex');
+  const common = { ADMIN_USERNAME: 'admin', ADMIN_PASSWORD: adminPassword, LOG_LEVEL: 'warn', THROTTLE_LIMIT: '10000000', CODE_PEPPER: randomBytes(24).toString('hex') };
+  // BENCH_METRICS=1: Passcode collects Prometheus metrics (as in production with METRICS_TOKEN), so their cost shows in the ratios.
+  if (process.env.BENCH_METRICS === '1') common.METRICS_TOKEN = randomBytes(16).toString('hex');
+  // BENCH_KINDS=check: only those Postgres figures (each side still sends its codes first);
+  // BENCH_POSTGRES=0: none of them, and no Postgres server is needed.
+  const kinds = process.env.BENCH_POSTGRES === '0' ? [] : (process.env.BENCH_KINDS ?? 'send,check').split(',');
+  try {
+    if (kinds.length) figures.push(...(await postgresFigures(kinds, provider, common, dataDirs)));
+    if (process.env.BENCH_PGLITE !== '0') {
+      console.error('PGlite (embedded, one connection)');
+      const liteDir = mkdtempSync(join(tmpdir(), 'passcode-bench-lite-'));
+      dataDirs.push(liteDir);
+      const lite = await spawnServer('dist/src/main.js', { ...common, NODE_ENV: 'development', DATABASE_URL: '', DATA_DIR: liteDir });
+      const liteApp = await setupApp(lite.url, adminPassword, provider);
+      figures.push(await figure('pglite send', lite.url, () => sendRequest(liteApp, '137'), lite));
+      figures.push(await figure('pglite check', lite.url, () => checkRequest(liteApp, '137'), lite));
+      await stop(lite.child);
+    }
+  } finally {
+    for (const c of children) await stop(c);
+    provider.server.close();
+    for (const d of dataDirs) rmSync(d, { recursive: true, force: true });
+  }
+  finish(figures);
+}
+
+/** Passcode and the bare baseline side by side on a database of their own, `kinds` (send, check) in alternating rounds. */
+async function postgresFigures(kinds, provider, common, dataDirs) {
+  const figures = [];
   const dbName = `passcode_bench_${process.pid}`;
   const admin = new pg.Client({ connectionString: ADMIN_URL });
   await admin.connect();
@@ -262,13 +294,7 @@ async function main() {
   await admin.query(`CREATE DATABASE "${dbName}"`);
   const dbUrl = new URL(ADMIN_URL);
   dbUrl.pathname = `/${dbName}`;
-  const dataDirs = [];
-  const figures = [];
   try {
-    const adminPassword = randomBytes(12).toString('hex');
-    const common = { ADMIN_USERNAME: 'admin', ADMIN_PASSWORD: adminPassword, LOG_LEVEL: 'warn', THROTTLE_LIMIT: '10000000', CODE_PEPPER: randomBytes(24).toString('hex') };
-    // BENCH_METRICS=1: Passcode collects Prometheus metrics (as in production with METRICS_TOKEN), so their cost shows in the ratios.
-    if (process.env.BENCH_METRICS === '1') common.METRICS_TOKEN = randomBytes(16).toString('hex');
     const dir = mkdtempSync(join(tmpdir(), 'passcode-bench-'));
     dataDirs.push(dir);
     console.error(`Postgres (${dbName}), ${CONNECTIONS} connections, ${DURATION} s per figure after ${WARMUP} s warm-up`);
@@ -280,7 +306,7 @@ async function main() {
       JWT_SECRET: randomBytes(24).toString('hex'),
       DATA_DIR: dir,
     });
-    const app = await setupApp(passcode.url, adminPassword, provider);
+    const app = await setupApp(passcode.url, common.ADMIN_PASSWORD, provider);
     const bare = await spawnServer('bench/bare-server.mjs', { DATABASE_URL: dbUrl.toString(), PROVIDER_URL: `http://${provider.endpoint}` });
     // Before each Postgres figure: vacuum what the previous one left and flush it, so
     // autovacuum and checkpoints do not fall into one side's figure and not the other's.
@@ -297,9 +323,6 @@ async function main() {
       await benchDb.query('VACUUM (ANALYZE)');
       await benchDb.query('CHECKPOINT').catch(() => {}); // needs superuser or pg_checkpoint
     };
-    // BENCH_KINDS=check: only those Postgres figures (each side still sends its codes first);
-    // BENCH_POSTGRES=0: none of them.
-    const kinds = process.env.BENCH_POSTGRES === '0' ? [] : (process.env.BENCH_KINDS ?? 'send,check').split(',');
     // Check figures without send figures: each side sends for a figure's length first, enough codes that no
     // check figure spends every attempt of one (the app allows 20 per code).
     if (kinds.includes('check') && !kinds.includes('send')) await drive(passcode.url, sendRequest(app, '139'), DURATION).then(() => drive(bare.url, sendRequest(app, '138'), DURATION));
@@ -321,24 +344,12 @@ async function main() {
     await benchDb.end();
     await stop(passcode.child);
     await stop(bare.child);
-
-    if (process.env.BENCH_PGLITE === '0') return finish(figures);
-    console.error('PGlite (embedded, one connection)');
-    const liteDir = mkdtempSync(join(tmpdir(), 'passcode-bench-lite-'));
-    dataDirs.push(liteDir);
-    const lite = await spawnServer('dist/src/main.js', { ...common, NODE_ENV: 'development', DATABASE_URL: '', DATA_DIR: liteDir });
-    const liteApp = await setupApp(lite.url, adminPassword, provider);
-    figures.push(await figure('pglite send', lite.url, () => sendRequest(liteApp, '137'), lite));
-    figures.push(await figure('pglite check', lite.url, () => checkRequest(liteApp, '137'), lite));
-    await stop(lite.child);
   } finally {
     for (const c of children) await stop(c);
     await admin.query(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`).catch(() => {});
     await admin.end();
-    provider.server.close();
-    for (const d of dataDirs) rmSync(d, { recursive: true, force: true });
   }
-  finish(figures);
+  return figures;
 }
 
 const median = (xs) => {
