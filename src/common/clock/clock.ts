@@ -11,4 +11,8 @@ export class SystemClock extends Clock {
   now(): Date {
     return new Date();
   }
+
+  override nowMs(): number {
+    return Date.now();
+  }
 }
