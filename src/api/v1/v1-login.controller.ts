@@ -3,6 +3,7 @@ import { ApiOperation, ApiTags, getSchemaPath } from '@nestjs/swagger';
 import { type AppEntity } from '../../apps/app.entity.js';
 import { Md5SignatureGuard } from '../../auth/md5-signature.guard.js';
 import { SignedApp } from '../../auth/signed-app.decorator.js';
+import { DirectRoute } from '../../common/http/direct-route.js';
 import { ErrorCodes } from '../../common/http/route-error-codes.js';
 import { parsePhoneInput } from '../../common/phone/phone.js';
 import { UsersService } from '../../users/users.service.js';
@@ -27,6 +28,7 @@ export class V1LoginController {
   ) {}
 
   @Post('verify_code')
+  @DirectRoute()
   @HttpCode(200)
   @ErrorCodes(V1_LOGIN_SEND_CODES)
   @ApiOperation({
@@ -44,6 +46,7 @@ export class V1LoginController {
   }
 
   @Post('mobile')
+  @DirectRoute()
   @HttpCode(200)
   @ErrorCodes(V1_LOGIN_MOBILE_CODES)
   @ApiOperation({
