@@ -1,6 +1,7 @@
-import type { Pool, PoolClient, QueryResultRow } from 'pg';
-import { type DataSource, EntityManager, QueryFailedError } from 'typeorm';
-import { PgTransaction, poolOf } from './pg-transaction.js';
+import type { QueryResultRow } from 'pg';
+import { type DataSource, type EntityManager, QueryFailedError } from 'typeorm';
+import { type PgTransaction } from './pg-transaction.js';
+import { sqlClientOf } from './sql-client.js';
 
 /**
  * A statement of a hot path (send, check), run as a named prepared statement:
@@ -22,10 +23,7 @@ export class PreparedStatement<R extends QueryResultRow> {
 
   /** Runs on the DataSource's pool, in `on`'s transaction when it is one (a PgTransaction, or a transaction's EntityManager). */
   async rows(on: DataSource | EntityManager | PgTransaction, values: unknown[]): Promise<R[]> {
-    let target: Pool | PoolClient;
-    if (on instanceof PgTransaction) target = on.client;
-    else if (on instanceof EntityManager) target = on.queryRunner ? ((await on.queryRunner.connect()) as PoolClient) : poolOf(on.connection);
-    else target = poolOf(on);
+    const target = await sqlClientOf(on);
     try {
       return (await target.query<R>({ name: this.name, text: this.text, values })).rows;
     } catch (err) {

@@ -1,10 +1,12 @@
-import type { PoolClient, QueryResultRow } from 'pg';
+import type { PoolClient, QueryConfig, QueryResultRow } from 'pg';
 import { type DataSource, EntityManager } from 'typeorm';
 import { PgTransaction, poolOf } from './pg-transaction.js';
 
 /** Where a statement runs: a pg pool, or the one connection of a transaction. */
 export interface SqlClient {
   query<R extends QueryResultRow>(text: string, values?: unknown[]): Promise<{ rows: R[] }>;
+  /** A named statement (`{ name, text, values }`): parsed and planned once per connection. */
+  query<R extends QueryResultRow>(config: QueryConfig): Promise<{ rows: R[] }>;
 }
 
 /**
