@@ -277,8 +277,8 @@ export class SmsDeliveryService extends SmsSender {
 
   /**
    * A send-log row, written out whole: on Node 20 a literal that spreads a fresh
-   * object and then adds keys costs about 5 µs (V8's slow path), a twentieth of a
-   * send's own work.
+   * object and then adds keys takes V8's slow path (about 5 µs for this row,
+   * against 80 ns written out).
    */
   private row(req: SmsSendRequest, route: Route | null, attempt: number, status: SmsMessageStatus, error: ErrorName | null, completedAt: Date | null): NewSmsMessage {
     return {
