@@ -4,7 +4,7 @@ import { md5Hex } from '../src/common/crypto/hashing.js';
 import { type CreatedApp } from './support/admin.js';
 import { RecordingSmsProvider, withRecordingSms } from './support/sms.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
-import { createSmsApp } from './support/v1.js';
+import { createSmsApp, signParams } from './support/v1.js';
 
 /*
  * Hot routes marked DirectRoute are answered by a plain Fastify handler rather
@@ -145,8 +145,7 @@ describe('direct routes answer as Nest routes do', () => {
     if (route === 'login') {
       for (const s of [direct, nest]) {
         for (const mobile of ['13800138000', '13800138001', '13900139000']) {
-          const stamp = String(Math.floor(s.t.clock.nowMs() / 1000));
-          const sent = await answer(s, '/v1/login/verify_code', { appkey: s.app.appkey, timestamp: stamp, sign: md5Hex(s.app.appkey + stamp + s.app.secret), mcode: '+86', mobile }, 'json');
+          const sent = await answer(s, '/v1/login/verify_code', { ...signParams(s.t, s.app), mcode: '+86', mobile }, 'json');
           expect((sent.body as { code: number }).code).toBe(200);
         }
       }
@@ -169,8 +168,7 @@ describe('direct routes answer as Nest routes do', () => {
   it('a login with the user detail answers alike, the user registered by it included', async () => {
     const results = [];
     for (const s of [direct, nest]) {
-      const stamp = String(Math.floor(s.t.clock.nowMs() / 1000));
-      const signed = { appkey: s.app.appkey, timestamp: stamp, sign: md5Hex(s.app.appkey + stamp + s.app.secret) };
+      const signed = signParams(s.t, s.app);
       const phone = { mcode: '+86', mobile: '13700137001' };
       const sent = await answer(s, '/v1/login/verify_code', { ...signed, ...phone }, 'json');
       const login = { ...signed, ...phone, verify_code: s.sms.lastCodeFor('+8613700137001'), version_number: 3, channel: 'vivo', oaid: 'o-1', need_user_detail: 1 };
