@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { QueryFailedError, QueryRunnerAlreadyReleasedError } from 'typeorm';
+import { QueryFailedError, QueryRunnerAlreadyReleasedError, QueryRunnerProviderAlreadyReleasedError } from 'typeorm';
 import { toDomainError } from './to-domain-error.js';
 
 /** A pg server error as the driver raises it (`code` is the SQLSTATE). */
@@ -32,6 +32,7 @@ describe('toDomainError: a database that cannot be reached is SERVICE_UNAVAILABL
     ['the pool waited past its connect timeout', new Error('timeout exceeded when trying to connect')],
     ['the client timed out connecting', new Error('Connection terminated due to connection timeout')],
     ['a transaction whose connection died before its commit', new QueryRunnerAlreadyReleasedError()],
+    ['a statement of a transaction whose connection died', new QueryRunnerProviderAlreadyReleasedError()],
     ['a database closed to connections (55000)', pgError('55000', 'database "passcode" is not currently accepting connections')],
     ['too many connections (53300)', pgError('53300', 'sorry, too many clients already')],
     ['a connection exception (08006)', queryFailed(pgError('08006', 'connection failure'))],

@@ -90,14 +90,16 @@ function fromFastifyError(err: FastifyLikeError): DomainError | undefined {
  * Whether `err` says the database cannot be reached or has dropped the connection.
  * Looks through what wraps the driver's error: TypeORM's QueryFailedError (which
  * copies the code and keeps `driverError`) and node's AggregateError (a host name
- * with several addresses, each refused). A transaction whose connection died
- * before its commit ends in TypeORM's QueryRunnerAlreadyReleasedError: TypeORM
- * releases a query runner whose connection reports an error.
+ * with several addresses, each refused). TypeORM releases a query runner whose
+ * connection reports an error, so a transaction whose connection died ends in
+ * QueryRunnerAlreadyReleasedError at its commit, or in
+ * QueryRunnerProviderAlreadyReleasedError at its next statement through the
+ * transaction's EntityManager (a login's session insert, seen under a Postgres restart).
  */
 export function isDbUnavailable(err: unknown, depth = 0): boolean {
   if (!err || typeof err !== 'object' || depth > 3) return false;
   const e = err as { code?: unknown; message?: unknown; name?: unknown; errors?: unknown; driverError?: unknown };
-  if (e.name === 'QueryRunnerAlreadyReleasedError') return true;
+  if (e.name === 'QueryRunnerAlreadyReleasedError' || e.name === 'QueryRunnerProviderAlreadyReleasedError') return true;
   if (typeof e.code === 'string' && (DB_UNAVAILABLE_CODES.has(e.code) || /^08[0-9A-Z]{3}$/.test(e.code))) return true;
   if (typeof e.message === 'string' && DB_UNAVAILABLE_MESSAGES.test(e.message)) return true;
   if (Array.isArray(e.errors) && e.errors.some((inner) => isDbUnavailable(inner, depth + 1))) return true;
