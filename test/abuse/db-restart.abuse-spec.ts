@@ -59,6 +59,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
     let seq = 0;
     let running = true;
     const answers: Array<{ route: string; status: number; code: unknown }> = [];
+    const sessions: Array<{ mobile: string; token: string }> = [];
     // A login: its code sent, then consumed, a user upserted and a session written. A code whose send was
     // answered 200 is committed, so the login that follows succeeds, or meets the outage (503).
     const login = async (n: number) => {
@@ -70,6 +71,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
       const res = await t.http.post('/v1/login/mobile').send({ ...signParams(t, app), mcode: '+86', mobile, verify_code, version_number: '12', channel: 'vivo' });
       answers.push({ route: 'v1', status: res.status, code: res.body?.code });
       answers.push({ route: 'login', status: res.status, code: res.body?.code === 200 ? typeof res.body.data?.access_token : res.body?.code });
+      if (res.body?.code === 200) sessions.push({ mobile, token: res.body.data.access_token });
     };
     const worker = async () => {
       while (running) {
@@ -119,6 +121,13 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
     expect(logins.filter((a) => a.code !== 'string' && a.code !== 503)).toEqual([]);
 
     expectServing(await probeUntilServing(t, app, token));
+    // No acknowledged login was lost to the crash: every token handed out still opens its user's info.
+    const infos = [];
+    for (const { mobile, token: bearer } of sessions) {
+      const info = await t.http.get('/v1/user/info').set('authorization', `Bearer ${bearer}`);
+      infos.push({ status: info.status, code: info.body?.code, mobile: info.body?.data?.mobile === mobile ? 'own' : info.body?.data?.mobile });
+    }
+    expect(infos.filter((i) => i.status !== 200 || i.code !== 200 || i.mobile !== 'own')).toEqual([]);
   }, 120_000);
 
   it('after the restarts the instance holds exactly one change-feed connection', async () => {
