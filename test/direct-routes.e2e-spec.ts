@@ -4,7 +4,9 @@ import { md5Hex } from '../src/common/crypto/hashing.js';
 import { type CreatedApp } from './support/admin.js';
 import { RecordingSmsProvider, withRecordingSms } from './support/sms.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
-import { createSmsApp, signParams } from './support/v1.js';
+import { solvedCaptcha } from './support/captcha.js';
+import { enduserSendParams } from './support/enduser.js';
+import { createSmsApp, loginWithSms, signParams } from './support/v1.js';
 
 /*
  * Hot routes marked DirectRoute are answered by a plain Fastify handler rather
@@ -128,8 +130,16 @@ describe('direct routes answer as Nest routes do', () => {
     await nest?.t.close();
   });
 
-  it('serves the v1 send, check and login directly, and the other instance none', () => {
-    expect(directRoutesOf(direct.t.app).sort()).toEqual(['POST /v1/login/mobile', 'POST /v1/login/verify_code', 'POST /v1/sms/check_code', 'POST /v1/sms/verify_code']);
+  it('serves the v1 send, check and login and the seed dialects\' sends directly, and the other instance none', () => {
+    expect(directRoutesOf(direct.t.app).sort()).toEqual([
+      'POST /api/v3/send-sms',
+      'POST /oauth/api/account/sendSmsCode',
+      'POST /v1/login/mobile',
+      'POST /v1/login/verify_code',
+      'POST /v1/sms/check_code',
+      'POST /v1/sms/verify_code',
+      'POST /v2/sms/enduserapi/v2/sendPhoneSmsCode',
+    ]);
     expect(directRoutesOf(nest.t.app)).toEqual([]);
   });
 
@@ -176,6 +186,65 @@ describe('direct routes answer as Nest routes do', () => {
     }
     expect(results[0]).toEqual(results[1]);
     expect((results[0][1].body as { data: { mobile: string } }).data.mobile).toBe('13700137001');
+  });
+
+  it('the sends of Authing (headers, an optional user), enduser (a signed query) and OAuth (a captcha) answer alike', async () => {
+    for (const s of [direct, nest]) s.t.clock.advance(86_400_000);
+    const results = [];
+    for (const s of [direct, nest]) {
+      const out: unknown[] = [];
+      const { token } = await loginWithSms(s.t, s.sms, s.app, '13600136000');
+      // One request id per request, the same on both sides: Authing and OAuth answer it in the body.
+      const call = async (path: string, { headers = {}, query, body, form = false }: { headers?: Record<string, string>; query?: object; body?: unknown; form?: boolean }) => {
+        const req = s.t.http.post(path).set({ 'x-request-id': `direct-routes-${out.length}`, ...headers });
+        if (query) void req.query(query);
+        if (body !== undefined) void (form ? req.type('form') : req).send(body as object);
+        const res = await req;
+        const seen = Object.fromEntries(['content-type', 'retry-after', 'x-request-id', 'x-ratelimit-limit', 'x-ratelimit-remaining'].map((h) => [h, res.headers[h]]));
+        out.push({ path, status: res.status, body: res.body as unknown, headers: seen });
+      };
+      const app = { 'x-authing-app-id': s.app.appkey };
+      const authing = (body: unknown, headers: Record<string, string> = app, form = false) => call('/api/v3/send-sms', { headers, body, form });
+      await authing({ channel: 'CHANNEL_LOGIN', phoneNumber: '18800000001' });
+      await authing({ channel: 'CHANNEL_LOGIN', phoneNumber: '18800000001' });
+      await authing({ channel: 'CHANNEL_LOGIN', phoneNumber: '18800000002' }, {});
+      await authing({ channel: 'CHANNEL_LOGIN', phoneNumber: '18800000002' }, { 'x-authing-app-id': 'nope' });
+      await authing({ channel: 'CHANNEL_LOGIN' });
+      await authing({ channel: 'CHANNEL_NOPE', phoneNumber: '18800000003' });
+      await authing({ channel: 'CHANNEL_LOGIN', phoneNumber: '18800000003', phoneCountryCode: '+0' });
+      await authing({ channel: { a: { b: 'c' } }, phoneNumber: ['1'] });
+      await authing([{ channel: 'CHANNEL_LOGIN' }]);
+      await authing({ channel: 'CHANNEL_LOGIN', phoneNumber: '18800000004' }, { ...app, authorization: 'garbage' });
+      await authing({ channel: 'CHANNEL_BIND_PHONE', phoneNumber: '18800000005' }, { ...app, authorization: token });
+      await authing({ channel: 'CHANNEL_UNBIND_PHONE', phoneNumber: '13600136000' }, { ...app, authorization: `Bearer ${token}` });
+      await authing({ channel: 'CHANNEL_REGISTER', phoneNumber: '18800000007' }, app, true);
+
+      const enduser = (query: object) => call('/v2/sms/enduserapi/v2/sendPhoneSmsCode', { query });
+      const signed = enduserSendParams(s.t, s.app, '18800000010', { random: 'r'.repeat(16) });
+      await enduser(signed);
+      await enduser(signed);
+      await enduser({ ...enduserSendParams(s.t, s.app, '18800000011'), signature: 'f'.repeat(64) });
+      await enduser(enduserSendParams(s.t, s.app, '18800000012', { codeType: '9' }));
+      await enduser(enduserSendParams(s.t, s.app, '18800000013', { skewMs: 3_600_000 }));
+      await enduser({ ...enduserSendParams(s.t, s.app, '18800000014'), userDomain: 'nope' });
+      const { phone: _phone, ...noPhone } = enduserSendParams(s.t, s.app, '18800000015');
+      await enduser(noPhone);
+      await enduser({ ...enduserSendParams(s.t, s.app, '18800000016'), phone: ['18800000016', '18800000017'] });
+
+      const oauth = (body: unknown, headers: Record<string, string> = { 'x-app-key': s.app.appkey }) => call('/oauth/api/account/sendSmsCode', { headers, body });
+      const captcha = await solvedCaptcha(s.t, s.app.appkey);
+      await oauth({ mobile: '18800000020', img_code_id: captcha.id, img_code: captcha.answer, sms_type: 'REGISTER' });
+      await oauth({ mobile: '18800000021', img_code_id: captcha.id, img_code: captcha.answer, sms_type: 'REGISTER' });
+      await oauth({ mobile: '18800000022', sms_type: 'LOGIN' }, {});
+      await oauth({ mobile: '18800000022', sms_type: 'LOGIN' }, { 'x-app-key': 'nope' });
+      await oauth({ mobile: '18800000022', img_code_id: 'NOSUCH', img_code: 'ABCD', sms_type: 'LOGIN' });
+      await oauth({ mobile: { $ne: '' }, sms_type: 'NOPE' });
+      results.push(out);
+    }
+    expect(results[0]).toEqual(results[1]);
+    // Each dialect really sent, on both sides alike.
+    expect(direct.sms.messages.map((m) => m.phone)).toEqual(expect.arrayContaining(['+8618800000001', '+8618800000005', '+8618800000010', '+8618800000020']));
+    expect(direct.sms.messages.map((m) => m.phone)).toEqual(nest.sms.messages.map((m) => m.phone));
   });
 
   it('a spent code, a cooldown and a nested body answer alike', async () => {

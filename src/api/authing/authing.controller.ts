@@ -18,6 +18,7 @@ import { ApiData } from '../../openapi/api-data.decorator.js';
 import { ApiErrors } from '../../openapi/api-errors.decorator.js';
 import { CHECK_CODE, SEND_CODE } from '../../openapi/error-groups.js';
 import { AuthingUpdatePhoneData, AuthingUpdatePhoneTokenData } from './authing-responses.dto.js';
+import { DirectRoute } from '../../common/http/direct-route.js';
 
 const DEFAULT_COUNTRY_CODE = '+86';
 
@@ -33,6 +34,7 @@ export class AuthingController {
   ) {}
 
   @Post('send-sms')
+  @DirectRoute()
   @HttpCode(200)
   @FieldNames(AUTHING_SEND_SMS_FIELDS)
   @UseGuards(OptionalUserAuthGuard)

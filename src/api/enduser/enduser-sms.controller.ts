@@ -11,6 +11,7 @@ import { EnduserSendCodeDto } from './enduser.dto.js';
 import { ApiData } from '../../openapi/api-data.decorator.js';
 import { ApiErrors } from '../../openapi/api-errors.decorator.js';
 import { SEND_CODE } from '../../openapi/error-groups.js';
+import { DirectRoute } from '../../common/http/direct-route.js';
 
 /** Seed 003's codeType → scene (DESIGN §5). */
 const SCENE_BY_CODE_TYPE: Record<string, Scene> = { '1': 'reset_password', '2': 'login', '3': 'register', '4': 'deregister', '5': 'bind_push' };
@@ -22,6 +23,7 @@ export class EnduserSmsController {
   constructor(private readonly verification: VerificationService) {}
 
   @Post('sendPhoneSmsCode')
+  @DirectRoute()
   @HttpCode(200)
   @ApiOperation({
     summary: 'Send an SMS code',

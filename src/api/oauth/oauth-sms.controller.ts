@@ -10,6 +10,7 @@ import { ClientIp } from '../../common/http/client-ip.js';
 import { ApiData } from '../../openapi/api-data.decorator.js';
 import { ApiErrors } from '../../openapi/api-errors.decorator.js';
 import { SEND_CODE_WITH_IMAGE_CAPTCHA } from '../../openapi/error-groups.js';
+import { DirectRoute } from '../../common/http/direct-route.js';
 
 @ApiTags('oauth')
 @ApiSecurity('oauthAppKey')
@@ -22,6 +23,7 @@ export class OauthSmsController {
 
   /** Sends a code once the image captcha is solved; `data: true`. Without a valid captcha nothing is sent. */
   @Post('sendSmsCode')
+  @DirectRoute()
   @HttpCode(200)
   @ApiOperation({
     summary: 'Send an SMS code',

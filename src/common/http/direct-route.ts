@@ -55,8 +55,8 @@ interface Param {
   index: number;
   /** The value before pipes, from the request. */
   extract: (req: FastifyRequest, context: ExecutionContextHost) => unknown;
-  /** What the pipe is told of it, as Nest tells it. */
-  metadata: ArgumentMetadata;
+  /** What the pipe is told of it, as Nest tells it; none for the kinds Nest runs no pipe on (headers, the request). */
+  metadata?: ArgumentMetadata;
 }
 
 const served = new WeakMap<NestFastifyApplication, string[]>();
@@ -121,7 +121,8 @@ function directHandler(
       reply.status(status);
       const args: unknown[] = new Array(params.length);
       for (const param of params) {
-        let value = pipe.transform(param.extract(req, context), param.metadata);
+        let value = param.extract(req, context);
+        if (param.metadata) value = pipe.transform(value, param.metadata);
         if (isThenable(value)) value = await value;
         args[param.index] = value;
       }
@@ -136,7 +137,12 @@ function directHandler(
   };
 }
 
-/** The route's parameters, in index order: bodies and custom decorators are all the hot routes take. */
+/**
+ * The route's parameters, in index order, read as Nest's RouteParamsFactory
+ * reads them: the whole body, the whole query, one header (by its lowercased
+ * name), the request, and custom decorators. Any other kind (a body's or a
+ * query's property among them) is refused when the app starts.
+ */
 function paramsOf(controller: Type, method: string, route: string): Param[] {
   const metadata = (Reflect.getMetadata(ROUTE_ARGS_METADATA, controller, method) ?? {}) as Record<
     string,
@@ -145,13 +151,18 @@ function paramsOf(controller: Type, method: string, route: string): Param[] {
   const types = (Reflect.getMetadata('design:paramtypes', controller.prototype as object, method) ?? []) as Array<Type | undefined>;
   const params = Object.entries(metadata).map(([key, { index, data, pipes, factory }]): Param => {
     if (pipes?.length) throw new Error(`DirectRoute ${route}: parameter pipes are not run by direct routes`);
-    if (key.includes(CUSTOM_ROUTE_ARGS_METADATA) && factory) {
-      return { index, extract: (_req, context) => factory(data, context), metadata: { type: 'custom', metatype: types[index], data: data as string | undefined } };
+    const piped = (type: ArgumentMetadata['type']): ArgumentMetadata => ({ type, metatype: types[index], data: data as string | undefined });
+    if (key.includes(CUSTOM_ROUTE_ARGS_METADATA) && factory) return { index, extract: (_req, context) => factory(data, context), metadata: piped('custom') };
+    // As Nest, an empty key reads the whole body or query.
+    const name = typeof data === 'string' && data !== '' ? data : undefined;
+    const kind = Number(key.split(':')[0]);
+    if (kind === RouteParamtypes.BODY && name === undefined) return { index, extract: (req) => req.body, metadata: piped('body') };
+    if (kind === RouteParamtypes.QUERY && name === undefined) return { index, extract: (req) => req.query, metadata: piped('query') };
+    if (kind === RouteParamtypes.HEADERS && name !== undefined) {
+      const header = name.toLowerCase();
+      return { index, extract: (req) => req.headers[header] };
     }
-    if (Number(key.split(':')[0]) === RouteParamtypes.BODY) {
-      const read = data === undefined ? (req: FastifyRequest) => req.body : (req: FastifyRequest) => (req.body as Record<string, unknown> | undefined)?.[data as string];
-      return { index, extract: read, metadata: { type: 'body', metatype: types[index], data: data as string | undefined } };
-    }
+    if (kind === RouteParamtypes.REQUEST) return { index, extract: (req) => req };
     throw new Error(`DirectRoute ${route}: parameter ${index} is of a kind direct routes do not read`);
   });
   return params.sort((a, b) => a.index - b.index);
