@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { CHANGE_FEED_APPLICATION_NAME } from '../../src/database/change-feed.js';
 import { type CreatedApp } from '../support/admin.js';
+import { enduserSendParams } from '../support/enduser.js';
 import { expectServiceUnavailable, expectServing, probeDialects, probeUntilServing } from '../support/db-outage.js';
 import { RecordingSmsProvider, withRecordingSms } from '../support/sms.js';
 import { POSTGRES_URL } from '../support/test-database.js';
@@ -86,6 +87,11 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
               : await t.http.post('/v1/sms/verify_code').send({ ...signParams(t, app), mcode: '+86', mobile, scene: 'login' });
           answers.push({ route: 'v1', status: v1.status, code: v1.body?.code });
         }
+        // The other dialects' sends, each in its envelope: Authing's statusCode, enduser's code.
+        const authing = await t.http.post('/api/v3/send-sms').set('x-authing-app-id', app.appkey).send({ channel: 'CHANNEL_LOGIN', phoneNumber: `1350000${String(n % 10_000).padStart(4, '0')}` });
+        answers.push({ route: 'authing', status: authing.status, code: authing.body?.statusCode });
+        const enduser = await t.http.post('/v2/sms/enduserapi/v2/sendPhoneSmsCode').query({ ...enduserSendParams(t, app, `1340000${String(n % 10_000).padStart(4, '0')}`) });
+        answers.push({ route: 'enduser', status: enduser.status, code: enduser.body?.code });
         const admin = await t.http.get(`/admin/apps/${app.id}`).set('authorization', `Bearer ${token}`);
         answers.push({ route: 'admin', status: admin.status, code: admin.body?.code });
       }
@@ -115,6 +121,11 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
     expect(v1.filter((a) => a.code === 503).length).toBeGreaterThan(0);
     expect(v1.filter((a) => a.status !== 200 || (a.code !== 200 && a.code !== 503))).toEqual([]);
     expect(admin.filter((a) => !(a.status === 200 && a.code === 'OK') && !(a.status === 503 && a.code === 'SERVICE_UNAVAILABLE'))).toEqual([]);
+    for (const route of ['authing', 'enduser']) {
+      const sends = answers.filter((a) => a.route === route);
+      expect(sends.filter((a) => a.code === 200).length).toBeGreaterThan(0);
+      expect(sends.filter((a) => a.status !== 200 || (a.code !== 200 && a.code !== 503))).toEqual([]);
+    }
     // Logins ran throughout, and each answered a token or the outage.
     const logins = answers.filter((a) => a.route === 'login');
     expect(logins.filter((a) => a.code === 'string').length).toBeGreaterThan(0);
