@@ -37,14 +37,15 @@ export interface GlobalEnhancers {
 /**
  * Marks a hot route to be answered by a plain Fastify handler instead of Nest's
  * router, running what Nest would run, in Nest's order: the global guards, the
- * controller's and the method's guards, the global pipe on each parameter, the
- * method, the adapter's reply (the dialect's envelope), and the global filter
- * for anything thrown. The controller stays the route's one declaration
- * (path, guards, parameters, DTO, OpenAPI); what Nest's per-request machinery
- * costs around it is gone (a check spent about as much CPU in it as in its own
- * work). A route using anything else Nest offers (interceptors, its own pipes or
- * filters, other parameter kinds, headers, redirects) is refused when the app
- * starts rather than run differently.
+ * controller's and the method's guards, the global pipe on each parameter Nest
+ * pipes (not a header or the request), the method, the adapter's reply (the
+ * dialect's envelope), and the global filter for anything thrown. The
+ * controller stays the route's one declaration (path, guards, parameters, DTO,
+ * OpenAPI); what Nest's per-request machinery costs around it is gone (a check
+ * spent about as much CPU in it as in its own work). A route using anything
+ * else Nest offers (interceptors, its own pipes or filters, other parameter
+ * kinds, response headers, redirects) is refused when the app starts rather
+ * than run differently.
  */
 export function DirectRoute(): MethodDecorator {
   return (target, key, descriptor) => MergeRouteConfig({ passcodeDirect: { controller: target.constructor as Type, method: String(key) } })(target, key, descriptor);
