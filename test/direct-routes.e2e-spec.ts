@@ -108,8 +108,11 @@ function asForm(b: Record<string, unknown>): Record<string, string> {
   return Object.fromEntries(Object.entries(b).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)]));
 }
 
-async function answer(s: Side, path: string, b: Record<string, unknown>, as: 'json' | 'form') {
-  const res = as === 'json' ? await s.t.http.post(path).send(b) : await s.t.http.post(path).type('form').send(asForm(b));
+/** A POST's answer as a client reads it; `headers` and `query` go with the request (the seed dialects' app headers and signed queries). */
+async function answer(s: Side, path: string, b: unknown, as: 'json' | 'form', { headers: given = {}, query }: { headers?: Record<string, string>; query?: object } = {}) {
+  const req = s.t.http.post(path).set(given);
+  if (query) void req.query(query);
+  const res = b === undefined ? await req : as === 'json' ? await req.send(b as object) : await req.type('form').send(asForm(b as Record<string, unknown>));
   const headers = Object.fromEntries(['content-type', 'retry-after', 'allow', 'x-ratelimit-limit', 'x-ratelimit-remaining', 'x-ratelimit-reset'].map((h) => [h, res.headers[h]]));
   // A login's token carries its own session id: each side's is its own, of one shape.
   const data = (res.body as { data?: { access_token?: unknown } } | undefined)?.data;
@@ -195,16 +198,11 @@ describe('direct routes answer as Nest routes do', () => {
       const out: unknown[] = [];
       const { token } = await loginWithSms(s.t, s.sms, s.app, '13600136000');
       // One request id per request, the same on both sides: Authing and OAuth answer it in the body.
-      const call = async (path: string, { headers = {}, query, body, form = false }: { headers?: Record<string, string>; query?: object; body?: unknown; form?: boolean }) => {
-        const req = s.t.http.post(path).set({ 'x-request-id': `direct-routes-${out.length}`, ...headers });
-        if (query) void req.query(query);
-        if (body !== undefined) void (form ? req.type('form') : req).send(body as object);
-        const res = await req;
-        const seen = Object.fromEntries(['content-type', 'retry-after', 'x-request-id', 'x-ratelimit-limit', 'x-ratelimit-remaining'].map((h) => [h, res.headers[h]]));
-        out.push({ path, status: res.status, body: res.body as unknown, headers: seen });
+      const call = async (path: string, body: unknown, { headers = {}, query, form = false }: { headers?: Record<string, string>; query?: object; form?: boolean } = {}) => {
+        out.push({ path, ...(await answer(s, path, body, form ? 'form' : 'json', { headers: { 'x-request-id': `direct-routes-${out.length}`, ...headers }, query })) });
       };
       const app = { 'x-authing-app-id': s.app.appkey };
-      const authing = (body: unknown, headers: Record<string, string> = app, form = false) => call('/api/v3/send-sms', { headers, body, form });
+      const authing = (body: unknown, headers: Record<string, string> = app, form = false) => call('/api/v3/send-sms', body, { headers, form });
       await authing({ channel: 'CHANNEL_LOGIN', phoneNumber: '18800000001' });
       await authing({ channel: 'CHANNEL_LOGIN', phoneNumber: '18800000001' });
       await authing({ channel: 'CHANNEL_LOGIN', phoneNumber: '18800000002' }, {});
@@ -219,7 +217,7 @@ describe('direct routes answer as Nest routes do', () => {
       await authing({ channel: 'CHANNEL_UNBIND_PHONE', phoneNumber: '13600136000' }, { ...app, authorization: `Bearer ${token}` });
       await authing({ channel: 'CHANNEL_REGISTER', phoneNumber: '18800000007' }, app, true);
 
-      const enduser = (query: object) => call('/v2/sms/enduserapi/v2/sendPhoneSmsCode', { query });
+      const enduser = (query: object) => call('/v2/sms/enduserapi/v2/sendPhoneSmsCode', undefined, { query });
       const signed = enduserSendParams(s.t, s.app, '18800000010', { random: 'r'.repeat(16) });
       await enduser(signed);
       await enduser(signed);
@@ -231,7 +229,7 @@ describe('direct routes answer as Nest routes do', () => {
       await enduser(noPhone);
       await enduser({ ...enduserSendParams(s.t, s.app, '18800000016'), phone: ['18800000016', '18800000017'] });
 
-      const oauth = (body: unknown, headers: Record<string, string> = { 'x-app-key': s.app.appkey }) => call('/oauth/api/account/sendSmsCode', { headers, body });
+      const oauth = (body: unknown, headers: Record<string, string> = { 'x-app-key': s.app.appkey }) => call('/oauth/api/account/sendSmsCode', body, { headers });
       const captcha = await solvedCaptcha(s.t, s.app.appkey);
       await oauth({ mobile: '18800000020', img_code_id: captcha.id, img_code: captcha.answer, sms_type: 'REGISTER' });
       await oauth({ mobile: '18800000021', img_code_id: captcha.id, img_code: captcha.answer, sms_type: 'REGISTER' });
@@ -251,8 +249,7 @@ describe('direct routes answer as Nest routes do', () => {
     for (const s of [direct, nest]) s.t.clock.advance(3600_000);
     const results = [];
     for (const s of [direct, nest]) {
-      const sign = { appkey: s.app.appkey, timestamp: String(Math.floor(s.t.clock.nowMs() / 1000)) };
-      const signed = { ...sign, sign: md5Hex(s.app.appkey + sign.timestamp + s.app.secret) };
+      const signed = signParams(s.t, s.app);
       const phone = { mcode: '+86', mobile: '13700137000', scene: 'login' };
       const out = [];
       out.push(await answer(s, '/v1/sms/verify_code', { ...signed, ...phone }, 'json'));

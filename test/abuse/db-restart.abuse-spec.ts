@@ -13,6 +13,8 @@ import { createSmsApp, signParams } from '../support/v1.js';
 import { postgresBinDir, PrivatePostgres } from './support/private-postgres.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** The `n`th of 10,000 numbers after `prefix` (seven digits). */
+const numbered = (prefix: string, n: number) => `${prefix}${String(n % 10_000).padStart(4, '0')}`;
 
 /**
  * A Postgres that goes away and comes back (a private cluster, stopped and started
@@ -64,7 +66,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
     // A login: its code sent, then consumed, a user upserted and a session written. A code whose send was
     // answered 200 is committed, so the login that follows succeeds, or meets the outage (503).
     const login = async (n: number) => {
-      const mobile = `1360000${String(n % 10_000).padStart(4, '0')}`;
+      const mobile = numbered('1360000', n);
       const sent = await t.http.post('/v1/login/verify_code').send({ ...signParams(t, app), mcode: '+86', mobile });
       answers.push({ route: 'v1', status: sent.status, code: sent.body?.code });
       if (sent.body?.code !== 200) return;
@@ -77,7 +79,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
     const worker = async () => {
       while (running) {
         const n = ++seq;
-        const mobile = `1370000${String(n % 10_000).padStart(4, '0')}`;
+        const mobile = numbered('1370000', n);
         if (n % 3 === 2) {
           await login(n);
         } else {
@@ -88,9 +90,9 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
           answers.push({ route: 'v1', status: v1.status, code: v1.body?.code });
         }
         // The other dialects' sends, each in its envelope: Authing's statusCode, enduser's code.
-        const authing = await t.http.post('/api/v3/send-sms').set('x-authing-app-id', app.appkey).send({ channel: 'CHANNEL_LOGIN', phoneNumber: `1350000${String(n % 10_000).padStart(4, '0')}` });
+        const authing = await t.http.post('/api/v3/send-sms').set('x-authing-app-id', app.appkey).send({ channel: 'CHANNEL_LOGIN', phoneNumber: numbered('1350000', n) });
         answers.push({ route: 'authing', status: authing.status, code: authing.body?.statusCode });
-        const enduser = await t.http.post('/v2/sms/enduserapi/v2/sendPhoneSmsCode').query({ ...enduserSendParams(t, app, `1340000${String(n % 10_000).padStart(4, '0')}`) });
+        const enduser = await t.http.post('/v2/sms/enduserapi/v2/sendPhoneSmsCode').query({ ...enduserSendParams(t, app, numbered('1340000', n)) });
         answers.push({ route: 'enduser', status: enduser.status, code: enduser.body?.code });
         const admin = await t.http.get(`/admin/apps/${app.id}`).set('authorization', `Bearer ${token}`);
         answers.push({ route: 'admin', status: admin.status, code: admin.body?.code });

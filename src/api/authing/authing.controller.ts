@@ -6,6 +6,7 @@ import { BareTokenUserAuthGuard } from '../../auth/bare-token-user-auth.guard.js
 import { CurrentUser } from '../../auth/current-user.decorator.js';
 import { type UserPrincipal } from '../../auth/user-jwt.strategy.js';
 import { DomainError } from '../../common/errors/domain-error.js';
+import { DirectRoute } from '../../common/http/direct-route.js';
 import { FieldNames } from '../../common/http/route-field-names.js';
 import { parsePhoneInput } from '../../common/phone/phone.js';
 import { AccountCodeService } from '../../users/account-code.service.js';
@@ -18,7 +19,6 @@ import { ApiData } from '../../openapi/api-data.decorator.js';
 import { ApiErrors } from '../../openapi/api-errors.decorator.js';
 import { CHECK_CODE, SEND_CODE } from '../../openapi/error-groups.js';
 import { AuthingUpdatePhoneData, AuthingUpdatePhoneTokenData } from './authing-responses.dto.js';
-import { DirectRoute } from '../../common/http/direct-route.js';
 
 const DEFAULT_COUNTRY_CODE = '+86';
 

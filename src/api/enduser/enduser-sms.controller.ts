@@ -4,6 +4,7 @@ import { type AppEntity } from '../../apps/app.entity.js';
 import { Sha256Signed } from '../../auth/sha256-signature.guard.js';
 import { SignedApp, SignedPhone } from '../../auth/signed-app.decorator.js';
 import { ClientIp } from '../../common/http/client-ip.js';
+import { DirectRoute } from '../../common/http/direct-route.js';
 import { type ParsedPhone } from '../../common/phone/phone.js';
 import { type Scene } from '../../common/scenes.js';
 import { VerificationService } from '../../verification/verification.service.js';
@@ -11,7 +12,6 @@ import { EnduserSendCodeDto } from './enduser.dto.js';
 import { ApiData } from '../../openapi/api-data.decorator.js';
 import { ApiErrors } from '../../openapi/api-errors.decorator.js';
 import { SEND_CODE } from '../../openapi/error-groups.js';
-import { DirectRoute } from '../../common/http/direct-route.js';
 
 /** Seed 003's codeType → scene (DESIGN §5). */
 const SCENE_BY_CODE_TYPE: Record<string, Scene> = { '1': 'reset_password', '2': 'login', '3': 'register', '4': 'deregister', '5': 'bind_push' };

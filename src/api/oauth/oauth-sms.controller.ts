@@ -7,10 +7,10 @@ import { VerificationService } from '../../verification/verification.service.js'
 import { AppKeyHeader } from './app-key.decorator.js';
 import { OauthSendSmsCodeDto, SMS_TYPES } from './oauth.dto.js';
 import { ClientIp } from '../../common/http/client-ip.js';
+import { DirectRoute } from '../../common/http/direct-route.js';
 import { ApiData } from '../../openapi/api-data.decorator.js';
 import { ApiErrors } from '../../openapi/api-errors.decorator.js';
 import { SEND_CODE_WITH_IMAGE_CAPTCHA } from '../../openapi/error-groups.js';
-import { DirectRoute } from '../../common/http/direct-route.js';
 
 @ApiTags('oauth')
 @ApiSecurity('oauthAppKey')
