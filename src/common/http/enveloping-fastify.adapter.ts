@@ -1,6 +1,6 @@
 import { StreamableFile } from '@nestjs/common';
 import { FastifyAdapter, RouteConfig } from '@nestjs/platform-fastify';
-import { type FastifyHttpOptions, type FastifyReply, type FastifyRequest, type RawServerDefault } from 'fastify';
+import { type FastifyHttpOptions, type FastifyInstance, type FastifyReply, type FastifyRequest, type RawServerDefault } from 'fastify';
 import FindMyWay, { type HTTPMethod } from 'find-my-way';
 import { type DialectResolver } from './dialect-resolver.js';
 import { errorContext, requestPath } from './request-context.js';
@@ -31,7 +31,9 @@ export class EnvelopingFastifyAdapter extends FastifyAdapter {
     options: FastifyHttpOptions<RawServerDefault>,
     private readonly dialects: DialectResolver,
   ) {
-    super(options);
+    // No Nest middleware here, so no middie and its request hook (`use()` below refuses middleware).
+    super(constructing({ ...options, skipMiddie: true }));
+    keepAdapterHooks(this.getInstance());
     // Matched as Fastify's own router matches.
     const { ignoreTrailingSlash, ignoreDuplicateSlashes, caseSensitive } = options.routerOptions ?? {};
     this.paths = FindMyWay({ ignoreTrailingSlash, ignoreDuplicateSlashes, caseSensitive });
@@ -54,6 +56,45 @@ export class EnvelopingFastifyAdapter extends FastifyAdapter {
     return [...this.methods].filter((method) => this.paths.find(method, path) !== null);
   }
 
+  /**
+   * FastifyAdapter's constructor calls this just before it adds its request
+   * hooks (see {@link NEST_REQUEST_HOOKS}), which are then left out.
+   */
+  override setInstance<T>(instance: T): void {
+    super.setInstance(instance);
+    if (patching === 'constructing') leaveOutAdapterHooks(instance as FastifyInstance);
+  }
+
+  // The features whose hooks are left out are refused, rather than left silently undone.
+  override setOnRequestHook(..._args: unknown[]): never {
+    throw unsupported('request hooks set through the adapter');
+  }
+
+  override setOnResponseHook(..._args: unknown[]): never {
+    throw unsupported('response hooks set through the adapter');
+  }
+
+  override enableCors(..._args: unknown[]): never {
+    throw unsupported('CORS');
+  }
+
+  override registerSecurityHook(..._args: unknown[]): never {
+    throw unsupported('CSRF protection and security headers');
+  }
+
+  override applyVersionFilter(..._args: unknown[]): never {
+    throw unsupported('route versioning');
+  }
+
+  override use(..._args: unknown[]): never {
+    throw unsupported('Nest middleware');
+  }
+
+  override initHttpServer(options: Parameters<FastifyAdapter['initHttpServer']>[0] = {}): void {
+    if (options.return503OnClosing) throw unsupported('return503OnClosing');
+    super.initHttpServer(options);
+  }
+
   override reply(response: Parameters<FastifyAdapter['reply']>[0], body: unknown, statusCode?: number): FastifyReply {
     return super.reply(response, isFastifyReply(response) ? this.envelope(response, body) : body, statusCode);
   }
@@ -63,6 +104,57 @@ export class EnvelopingFastifyAdapter extends FastifyAdapter {
     if (body instanceof StreamableFile || req.routeOptions.config?.passcodeRawResponse) return body;
     return this.dialects.forPath(requestPath(req)).success(body, errorContext(req));
   }
+}
+
+/**
+ * The request hooks FastifyAdapter's constructor adds: one running what
+ * `setOnRequestHook()` set, a 503 while shutting down with `return503OnClosing`,
+ * CORS, CSRF protection and security headers, a 404 for request targets Nest
+ * middleware cannot match, and errors of custom versioning; and one running what
+ * `setOnResponseHook()` set. Passcode uses none of these, yet each hook ran on
+ * every request (a v1 check spent several microseconds in them). They are left
+ * out, and the adapter refuses the features. Should another Nest version add a
+ * different number, the app does not start, so that what the new ones do is
+ * looked at first.
+ */
+const NEST_REQUEST_HOOKS: Readonly<Record<string, number>> = { onRequest: 6, onResponse: 1 };
+
+type AddHook = (this: FastifyInstance, name: string, ...rest: unknown[]) => FastifyInstance;
+/** Where the adapter under construction is: its hooks are left out only between `setInstance()` and the end of the constructor. */
+let patching: 'idle' | 'constructing' | { instance: FastifyInstance; addHook: AddHook; counts: Record<string, number> } = 'idle';
+
+function constructing<T>(options: T): T {
+  patching = 'constructing';
+  return options;
+}
+
+function leaveOutAdapterHooks(instance: FastifyInstance): void {
+  const addHook = instance.addHook as unknown as AddHook;
+  const counts: Record<string, number> = Object.fromEntries(Object.keys(NEST_REQUEST_HOOKS).map((name) => [name, 0]));
+  patching = { instance, addHook, counts };
+  (instance as unknown as { addHook: AddHook }).addHook = function (name, ...rest) {
+    if (name in counts) {
+      counts[name]++;
+      return this;
+    }
+    return addHook.call(this, name, ...rest);
+  };
+}
+
+function keepAdapterHooks(instance: FastifyInstance): void {
+  const patched = patching;
+  patching = 'idle';
+  if (typeof patched !== 'object' || patched.instance !== instance) throw new Error('EnvelopingFastifyAdapter: FastifyAdapter no longer calls setInstance() from its constructor');
+  (instance as unknown as { addHook: AddHook }).addHook = patched.addHook;
+  for (const [name, expected] of Object.entries(NEST_REQUEST_HOOKS)) {
+    if (patched.counts[name] !== expected) {
+      throw new Error(`EnvelopingFastifyAdapter: FastifyAdapter added ${patched.counts[name]} ${name} hooks, not ${expected}: see what they do before leaving them out`);
+    }
+  }
+}
+
+function unsupported(feature: string): Error {
+  return new Error(`EnvelopingFastifyAdapter: ${feature} is not supported (the adapter leaves out the request hooks it needs)`);
 }
 
 function isFastifyReply(response: unknown): response is FastifyReply {
