@@ -2,6 +2,7 @@ import * as $Dysmsapi from '@alicloud/dysmsapi20170525';
 import * as $OpenApiCore from '@alicloud/openapi-core';
 import { Injectable } from '@nestjs/common';
 import { aliyunCodeFailure, aliyunThrownOutcome } from './aliyun-outcome.js';
+import { clearSdkReadTimersOnceRead } from './sdk-read-timers.js';
 import {
   type SmsAccountConnection, type SmsDeliveryQuery, type SmsDeliveryReport, SmsProvider, type SmsProviderMessage, type SmsProviderOutcome,
 } from '../sms-provider.js';
@@ -23,6 +24,11 @@ export class AliyunSmsProvider extends SmsProvider {
 
   /** One SDK client per account connection (SmsDeliveryService keeps a connection per loaded account row). */
   private readonly clients = new WeakMap<SmsAccountConnection, InstanceType<ClientCtor>>();
+
+  constructor() {
+    super();
+    clearSdkReadTimersOnceRead();
+  }
 
   private clientFor(account: SmsAccountConnection): InstanceType<ClientCtor> {
     let client = this.clients.get(account);

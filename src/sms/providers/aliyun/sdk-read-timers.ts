@@ -1,0 +1,42 @@
+import { channel, subscribe } from 'node:diagnostics_channel';
+import { type ClientRequest, type IncomingMessage } from 'node:http';
+
+/**
+ * The Aliyun SDK's HTTP client (httpx) starts a read timer for every request
+ * and keeps it on the socket, under a symbol of this description; it clears it
+ * only in its own `read()`. The SDK reads answers with darabonba's stream
+ * reader instead, so every call left its timer running for the account's
+ * timeout (5 s by default). Until then the timer held the whole request (its
+ * ClientRequest, answer and closures: some 2,500 of them at 600 sends a second,
+ * moved to the old generation and collected only by full GCs); when it fired, it
+ * cleared the timer of whatever later request the keep-alive socket carried
+ * then, and aborted its own finished request.
+ */
+const HTTPX_READ_TIMER = 'TIMER::READ_TIMER';
+
+/** The channel Node publishes each HTTP client answer on, when its headers are parsed. */
+const ANSWERS = 'http.client.response.finish';
+/** Marks the channel (one per process, whatever module registry asks) once the timers are cleared from it. */
+const INSTALLED = Symbol.for('passcode.clearSdkReadTimersOnceRead');
+
+/**
+ * Clears each httpx read timer once its answer has been read to the end, as
+ * httpx's own `read()` would: the timer still bounds a body that stalls. The
+ * other HTTP clients of the process (no such symbol on their sockets) are not
+ * touched. Once per process: a test runner's module registries share it.
+ */
+export function clearSdkReadTimersOnceRead(): void {
+  const marked = channel(ANSWERS) as unknown as Record<symbol, boolean>;
+  if (marked[INSTALLED]) return;
+  marked[INSTALLED] = true;
+  subscribe(ANSWERS, (message) => {
+    const { request, response } = message as { request: ClientRequest; response: IncomingMessage };
+    const socket = request.socket as (ClientRequest['socket'] & Record<symbol, unknown>) | null;
+    if (!socket) return;
+    const key = Object.getOwnPropertySymbols(socket).find((symbol) => symbol.description === HTTPX_READ_TIMER);
+    const timer = key && socket[key];
+    if (!timer) return;
+    // This request's timer: by the time the body ends, the socket may carry the next request's.
+    response.once('end', () => clearTimeout(timer as NodeJS.Timeout));
+  });
+}
