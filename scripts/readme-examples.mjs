@@ -71,7 +71,7 @@ class Server {
     const before = this.listeningLines().length;
     const fd = openSync(this.logFile, 'a');
     // start:prod's node flags, as `npm start` runs it.
-    this.child = spawn(process.execPath, ['--max-semi-space-size=32', MAIN], { cwd: ROOT, env: this.env, stdio: ['ignore', fd, fd] });
+    this.child = spawn(process.execPath, ['--max-semi-space-size=32', '--no-memory-reducer', MAIN], { cwd: ROOT, env: this.env, stdio: ['ignore', fd, fd] });
     closeSync(fd);
     this.exit = new Promise((r) => this.child.once('exit', (code, signal) => r(code ?? signal)));
     let exited;
