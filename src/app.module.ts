@@ -1,5 +1,4 @@
 import { type DynamicModule, type ExecutionContext, Module } from '@nestjs/common';
-import type { FastifyRequest } from 'fastify';
 import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
 import { ThrottlerModule } from '@nestjs/throttler';
 import type { DestinationStream } from 'pino';
@@ -10,6 +9,7 @@ import { OauthModule } from './api/oauth/oauth.module.js';
 import { V1Module } from './api/v1/v1.module.js';
 import { AppsModule } from './apps/apps.module.js';
 import { AuditModule } from './audit/audit.module.js';
+import { AdminAuthController } from './auth/admin-auth.controller.js';
 import { AdminAuthModule } from './auth/admin-auth.module.js';
 import { Clock } from './common/clock/clock.js';
 import { CommonModule } from './common/common.module.js';
@@ -44,8 +44,9 @@ export interface AppModuleOptions {
   logStream?: DestinationStream;
 }
 
+/** By its handler: Fastify builds the request's `routeOptions` anew each time it is read, and this is asked on every request. */
 function isAdminLogin(ctx: ExecutionContext): boolean {
-  return ctx.switchToHttp().getRequest<FastifyRequest>().routeOptions?.url === '/admin/login';
+  return ctx.getHandler() === AdminAuthController.prototype.login;
 }
 
 @Module({})

@@ -168,7 +168,7 @@ export class AppsService {
    * the cache: 200 requests with megabyte-long appkeys held 230 MB in it.
    */
   async findByAppkey(appkey: string): Promise<AppEntity | null> {
-    if (appkey.length > APPKEY_COLUMN_WIDTH || unstorableIn(appkey)) return null;
+    if (!canBeAppkey(appkey)) return null;
     return this.cache.get(appkey, () => this.repo.findByAppkey(appkey));
   }
 
@@ -178,9 +178,17 @@ export class AppsService {
    * or its app is disabled.
    */
   async getEnabledByAppkey(appkey: string): Promise<AppEntity> {
-    const app = await this.findByAppkey(appkey);
-    if (!app || app.status !== 'enabled') throw new DomainError('APPKEY_NOT_FOUND');
-    return app;
+    return this.cachedEnabledByAppkey(appkey) ?? enabledOrRefuse(await this.findByAppkey(appkey));
+  }
+
+  /**
+   * {@link getEnabledByAppkey} when the cache knows the appkey (or it cannot be
+   * one), without waiting for a promise; undefined when only a lookup can tell.
+   */
+  cachedEnabledByAppkey(appkey: string): AppEntity | undefined {
+    if (!canBeAppkey(appkey)) return enabledOrRefuse(null);
+    const hit = this.cache.peek(appkey);
+    return hit && enabledOrRefuse(hit.value);
   }
 
   private async getEntity(id: string, manager?: EntityManager, lock = false): Promise<AppEntity> {
@@ -213,4 +221,14 @@ export class AppsService {
 
 function secretAad(appId: string): string {
   return `app:${appId}:secret`;
+}
+
+/** Whether a string could be an appkey: not wider than the column, and storable. */
+function canBeAppkey(appkey: string): boolean {
+  return appkey.length <= APPKEY_COLUMN_WIDTH && !unstorableIn(appkey);
+}
+
+function enabledOrRefuse(app: AppEntity | null): AppEntity {
+  if (!app || app.status !== 'enabled') throw new DomainError('APPKEY_NOT_FOUND');
+  return app;
 }

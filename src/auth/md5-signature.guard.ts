@@ -1,5 +1,6 @@
 import { type CanActivate, type ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import { type FastifyRequest } from 'fastify';
+import { type AppEntity } from '../apps/app.entity.js';
 import { AppsService } from '../apps/apps.service.js';
 import { Clock } from '../common/clock/clock.js';
 import { md5Hex, safeEqual } from '../common/crypto/hashing.js';
@@ -32,12 +33,16 @@ export class Md5SignatureGuard implements CanActivate {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  async canActivate(context: ExecutionContext): Promise<boolean> {
-    const req = context.switchToHttp().getRequest<FastifyRequest>();
+  canActivate(context: ExecutionContext): boolean | Promise<boolean> {
+    const req = context.getArgByIndex<FastifyRequest>(0);
     const appkey = param(req, 'appkey');
     if (!appkey) throw new DomainError('SIGN_APPKEY_MISSING');
-    const app = await this.apps.getEnabledByAppkey(appkey);
+    // An appkey the cache knows is checked without a promise.
+    const app = this.apps.cachedEnabledByAppkey(appkey);
+    return app ? this.verify(req, appkey, app) : this.apps.getEnabledByAppkey(appkey).then((found) => this.verify(req, appkey, found));
+  }
 
+  private verify(req: FastifyRequest, appkey: string, app: AppEntity): boolean {
     const timestamp = param(req, 'timestamp');
     if (!timestamp || !TIMESTAMP.test(timestamp)) throw new DomainError('SIGN_TIMESTAMP_INVALID');
     const skew = Math.abs(Number(timestamp) - Math.floor(this.clock.nowMs() / 1000));
@@ -57,12 +62,13 @@ export class Md5SignatureGuard implements CanActivate {
 
 /** A signature parameter from the body (form or JSON) or, failing that, the query; only strings and numbers count. */
 function param(req: FastifyRequest, name: string): string | undefined {
-  for (const source of [req.body, req.query]) {
-    if (source && typeof source === 'object' && !Array.isArray(source)) {
-      const value = (source as Record<string, unknown>)[name];
-      if (typeof value === 'string' && value !== '') return value;
-      if (typeof value === 'number' && Number.isFinite(value)) return String(value);
-    }
-  }
+  return fieldOf(req.body, name) ?? fieldOf(req.query, name);
+}
+
+function fieldOf(source: unknown, name: string): string | undefined {
+  if (!source || typeof source !== 'object' || Array.isArray(source)) return undefined;
+  const value = (source as Record<string, unknown>)[name];
+  if (typeof value === 'string' && value !== '') return value;
+  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
   return undefined;
 }

@@ -8,12 +8,12 @@ export const SIGNED_APP = Symbol('passcode:signed-app');
 /** Where {@link Sha256SignatureGuard} leaves the number a seed 003 request is for, parsed. */
 export const SIGNED_PHONE = Symbol('passcode:signed-phone');
 
-/** The app of a request that passed a signature guard. */
+/** The app of a request that passed a signature guard. (The request is the context's first argument: `switchToHttp()` would add three closures to the context per call.) */
 export const SignedApp = createParamDecorator((_: unknown, ctx: ExecutionContext): AppEntity => {
-  return (ctx.switchToHttp().getRequest() as Record<symbol, AppEntity>)[SIGNED_APP];
+  return ctx.getArgByIndex<Record<symbol, AppEntity>>(0)[SIGNED_APP];
 });
 
 /** The number of a request that passed the seed 003 signature guard, which checked it before spending the nonce. */
 export const SignedPhone = createParamDecorator((_: unknown, ctx: ExecutionContext): ParsedPhone => {
-  return (ctx.switchToHttp().getRequest() as Record<symbol, ParsedPhone>)[SIGNED_PHONE];
+  return ctx.getArgByIndex<Record<symbol, ParsedPhone>>(0)[SIGNED_PHONE];
 });

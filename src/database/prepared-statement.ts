@@ -23,7 +23,8 @@ export class PreparedStatement<R extends QueryResultRow> {
 
   /** Runs on the DataSource's pool, in `on`'s transaction when it is one (a PgTransaction, or a transaction's EntityManager). */
   async rows(on: DataSource | EntityManager | PgTransaction, values: unknown[]): Promise<R[]> {
-    const target = await sqlClientOf(on);
+    const client = sqlClientOf(on);
+    const target = client instanceof Promise ? await client : client;
     try {
       return (await target.query<R>({ name: this.name, text: this.text, values })).rows;
     } catch (err) {

@@ -14,10 +14,10 @@ export interface SqlClient {
  * transaction's EntityManager), or the DataSource's pool outside one. Statements
  * of a feature that another feature's transaction calls must run on that
  * connection: on PGlite the pool holds one, and asking it for another would wait
- * for ever.
+ * for ever. A promise only when TypeORM's query runner has to connect (callers off the hot paths simply await it).
  */
-export async function sqlClientOf(on: DataSource | EntityManager | PgTransaction): Promise<SqlClient> {
+export function sqlClientOf(on: DataSource | EntityManager | PgTransaction): SqlClient | Promise<SqlClient> {
   if (on instanceof PgTransaction) return on.client;
-  if (on instanceof EntityManager) return on.queryRunner ? ((await on.queryRunner.connect()) as PoolClient) : poolOf(on.connection);
+  if (on instanceof EntityManager) return on.queryRunner ? (on.queryRunner.connect() as Promise<PoolClient>) : poolOf(on.connection);
   return poolOf(on);
 }

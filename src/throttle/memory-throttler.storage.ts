@@ -22,19 +22,26 @@ const SWEEP_EVERY = 10_000;
  * {@link SWEEP_EVERY} increments.
  */
 export class MemoryThrottlerStorage implements ThrottlerStorage {
-  private readonly windows = new Map<string, Window>();
+  /** Each throttler's windows by key. */
+  private readonly windows = new Map<string, Map<string, Window>>();
   private sinceSweep = 0;
 
   constructor(private readonly clock: Clock) {}
 
   async increment(key: string, ttl: number, limit: number, blockDuration: number, throttlerName: string): Promise<ThrottlerStorageRecord> {
+    return this.count(key, ttl, limit, blockDuration, throttlerName);
+  }
+
+  /** {@link increment} without the promise: the guard counts in-process hits synchronously. */
+  count(key: string, ttl: number, limit: number, blockDuration: number, throttlerName: string): ThrottlerStorageRecord {
     const now = this.clock.nowMs();
     if (++this.sinceSweep >= SWEEP_EVERY) this.sweep(now);
-    const id = `${throttlerName}:${key}`;
-    let w = this.windows.get(id);
+    let windows = this.windows.get(throttlerName);
+    if (!windows) this.windows.set(throttlerName, (windows = new Map()));
+    let w = windows.get(key);
     if (!w || (w.endsAt <= now && w.blockedUntil <= now)) {
       w = { hits: 0, endsAt: now + ttl, blockedUntil: 0 };
-      this.windows.set(id, w);
+      windows.set(key, w);
     } else if (w.endsAt <= now) {
       w.hits = 0;
       w.endsAt = now + ttl;
@@ -52,6 +59,8 @@ export class MemoryThrottlerStorage implements ThrottlerStorage {
 
   private sweep(now: number): void {
     this.sinceSweep = 0;
-    for (const [id, w] of this.windows) if (w.endsAt <= now && w.blockedUntil <= now) this.windows.delete(id);
+    for (const windows of this.windows.values()) {
+      for (const [key, w] of windows) if (w.endsAt <= now && w.blockedUntil <= now) windows.delete(key);
+    }
   }
 }

@@ -133,8 +133,13 @@ export class VerificationRepository {
    */
   async check(appId: string, phone: string, scene: Scene, hash: string, now: Date, tx?: PgTransaction): Promise<CheckedCode> {
     const [row] = await CHECK_CODE.rows(tx ?? this.ds, [appId, phone, scene, hash, now]);
-    const { stale, consumed, attempts_after, ...latest } = row;
-    return { latest: latest.id === null ? null : { ...latest, id: latest.id }, staleHash: stale, consumed, attemptsAfter: attempts_after };
+    const { id, code_hash, expires_at, attempts, max_attempts, consumed_at, superseded_at, country } = row;
+    return {
+      latest: id === null ? null : { id, code_hash, expires_at, attempts, max_attempts, consumed_at, superseded_at, country },
+      staleHash: row.stale,
+      consumed: row.consumed,
+      attemptsAfter: row.attempts_after,
+    };
   }
 
   /** A transaction for the statements above, straight on the pg pool (see pgTransaction). */

@@ -56,6 +56,19 @@ describe('ChangeFeedCache', () => {
     expect(loads).toEqual([1, 2, 1, 2]);
   });
 
+  it('peeks at a cached answer (null included) without loading, counting a hit, and at nothing once it expired or changed', async () => {
+    expect(cache.peek({ id: 1 })).toBeUndefined();
+    await get(1);
+    await get(2, null);
+    expect([cache.peek({ id: 1 }), cache.peek({ id: 2 })]).toEqual([{ value: 'v1' }, { value: null }]);
+    expect([cache.hits, cache.misses]).toEqual([2, 2]);
+    feed.subscriber!.changed('#1');
+    expect(cache.peek({ id: 1 })).toBeUndefined();
+    clock.ms += 30_001;
+    expect(cache.peek({ id: 2 })).toBeUndefined();
+    expect(loads).toEqual([1, 2]);
+  });
+
   it('when full, forgets the least recently used entry only', async () => {
     await get(1);
     await get(2);

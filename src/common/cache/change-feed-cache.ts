@@ -67,6 +67,22 @@ export class ChangeFeedCache<K, V> {
       this.hits++;
       return hit.value;
     }
+    return this.load(k, load);
+  }
+
+  /**
+   * {@link get} without a promise when the answer is cached (`{ value }`, null
+   * answers included); undefined when it is not, and then the caller goes the
+   * way of `get`. For request paths that would otherwise wait a microtask for
+   * what is already here.
+   */
+  peek(key: K): { value: V } | undefined {
+    const hit = this.entries.get(this.options.key(key));
+    if (hit) this.hits++;
+    return hit;
+  }
+
+  private load(k: string, load: () => Promise<V>): Promise<V> {
     this.misses++;
     // One load per key at a time: when a hot entry expires under load, the requests
     // that miss it together wait for one query instead of each making its own.

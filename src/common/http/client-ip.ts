@@ -30,4 +30,4 @@ export function clientIp(req: FastifyRequest): string {
 }
 
 /** The handler parameter of {@link clientIp}: use it, never Nest's `@Ip()`. */
-export const ClientIp = createParamDecorator((_: unknown, ctx: ExecutionContext): string => clientIp(ctx.switchToHttp().getRequest<FastifyRequest>()));
+export const ClientIp = createParamDecorator((_: unknown, ctx: ExecutionContext): string => clientIp(ctx.getArgByIndex<FastifyRequest>(0)));

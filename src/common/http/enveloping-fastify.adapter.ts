@@ -101,8 +101,9 @@ export class EnvelopingFastifyAdapter extends FastifyAdapter {
 
   private envelope(reply: FastifyReply, body: unknown): unknown {
     const req = reply.request;
-    if (body instanceof StreamableFile || req.routeOptions.config?.passcodeRawResponse) return body;
-    return this.dialects.forPath(requestPath(req)).success(body, errorContext(req));
+    const route = req.routeOptions;
+    if (body instanceof StreamableFile || route.config?.passcodeRawResponse) return body;
+    return this.dialects.forPath(requestPath(req)).success(body, errorContext(req, route));
   }
 }
 

@@ -13,9 +13,14 @@ export function requestId(req: FastifyRequest): string {
   return String(req.id);
 }
 
-/** What a dialect needs to know of a request to render its answer: its id, its route and the route's own error numbering. */
-export function errorContext(req: FastifyRequest): ErrorContext {
-  const pattern = req.routeOptions?.url;
-  const codes = req.routeOptions?.config?.passcodeErrorCodes;
+/**
+ * What a dialect needs to know of a request to render its answer: its id, its
+ * route and the route's own error numbering. `route` is the request's
+ * `routeOptions` when the caller has read it already: Fastify builds that
+ * object anew on every read.
+ */
+export function errorContext(req: FastifyRequest, route: FastifyRequest['routeOptions'] | undefined = req.routeOptions): ErrorContext {
+  const pattern = route?.url;
+  const codes = route?.config?.passcodeErrorCodes;
   return { requestId: requestId(req), route: pattern ? `${req.method} ${pattern}` : '', ...(codes ? { codes } : {}) };
 }
