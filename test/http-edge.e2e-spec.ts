@@ -167,7 +167,7 @@ describe('malformed requests', () => {
       expect(res.body).toEqual({ code: 400180, msg: 'appkey is required' });
     });
 
-    it('multipart/form-data: a file part → code 400, a field over 64 KB → 413, no boundary → 400', async () => {
+    it('multipart/form-data: a file part → code 400, a field over 64 KB or 51 fields → 413, no boundary or a cut-off body → 400', async () => {
       const file = await t.http.post('/v1/login/verify_code').field('mcode', '+86').attach('mobile', Buffer.from('18500000001'), 'mobile.txt').expect(200);
       expect(file.body).toEqual({ code: 400, msg: 'Invalid Request' });
       const long = await t.http.post('/v1/login/verify_code').field('mcode', '+86').field('mobile', '1'.repeat(65 * 1024)).expect(200);
@@ -176,6 +176,14 @@ describe('malformed requests', () => {
       expect(unbounded.body).toEqual({ code: 400, msg: 'Invalid Request' });
       const proto = await t.http.post('/v1/login/verify_code').field('__proto__', 'x').expect(200);
       expect(proto.body).toEqual({ code: 400, msg: 'Invalid Request' });
+      const many = t.http.post('/v1/login/verify_code');
+      for (let i = 0; i < 51; i++) void many.field(`f${i}`, 'x');
+      expect((await many.expect(200)).body).toEqual({ code: 413, msg: 'Request Entity Too Large' });
+      const multipart = (body: string) => t.http.post('/v1/login/verify_code').set('content-type', 'multipart/form-data; boundary=XX').send(body).expect(200);
+      const cut = await multipart('--XX\r\nContent-Disposition: form-data; name="mcode"\r\n\r\n+8');
+      expect(cut.body).toEqual({ code: 400, msg: 'Invalid Request' });
+      // No body is no fields, as with every content type: the first missing parameter is named.
+      expect((await multipart('')).body).toEqual({ code: 400180, msg: 'appkey is required' });
     });
 
     it('a 2 MB body → code 413', async () => {

@@ -45,15 +45,20 @@ export function acceptJsonAndFormBodies(app: NestFastifyApplication): void {
   });
 }
 
-/**
- * A form body by the WHATWG urlencoded parser: each field a property, a repeated
- * one an array. A `__proto__` field is refused, as in JSON and multipart bodies:
- * copied onto an ordinary object it would replace that object's prototype.
- */
+/** A form body by the WHATWG urlencoded parser, made fields by {@link fieldsOf}. */
 function parseForm(text: string): Record<string, string | string[]> {
+  return fieldsOf(new URLSearchParams(text));
+}
+
+/**
+ * The fields of a form or multipart body: each a property, a repeated one an
+ * array. A `__proto__` field is refused, as in JSON bodies: copied onto an
+ * ordinary object it would replace that object's prototype.
+ */
+export function fieldsOf(entries: Iterable<[string, string]>): Record<string, string | string[]> {
   const fields: Record<string, string | string[]> = Object.create(null);
-  for (const [name, value] of new URLSearchParams(text)) {
-    if (name === '__proto__') throw new DomainError('MALFORMED_BODY', { message: 'the form body has a __proto__ field' });
+  for (const [name, value] of entries) {
+    if (name === '__proto__') throw new DomainError('MALFORMED_BODY', { message: 'the body has a __proto__ field' });
     const seen = fields[name];
     if (seen === undefined) fields[name] = value;
     else if (Array.isArray(seen)) seen.push(value);
