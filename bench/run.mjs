@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import pg from 'pg';
 import { freePort } from '../scripts/free-port.mjs';
+import { startProdFlags } from '../scripts/start-flags.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..');
@@ -50,9 +51,7 @@ async function instantProvider() {
 const PROFILE_DIR = process.env.BENCH_CPU_PROF;
 
 /** The node flags of `npm run start:prod`; both servers run with them, so the ratio compares like with like. */
-const NODE_FLAGS = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'))
-  .scripts['start:prod'].split(/\s+/)
-  .filter((word) => word.startsWith('--'));
+const NODE_FLAGS = startProdFlags(root);
 
 async function spawnServer(script, env) {
   const port = await freePort();

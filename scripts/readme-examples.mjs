@@ -20,6 +20,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort } from './free-port.mjs';
+import { startProdFlags } from './start-flags.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const README = join(ROOT, 'README.md');
@@ -71,7 +72,7 @@ class Server {
     const before = this.listeningLines().length;
     const fd = openSync(this.logFile, 'a');
     // start:prod's node flags, as `npm start` runs it.
-    this.child = spawn(process.execPath, ['--max-semi-space-size=32', '--no-memory-reducer', MAIN], { cwd: ROOT, env: this.env, stdio: ['ignore', fd, fd] });
+    this.child = spawn(process.execPath, [...startProdFlags(ROOT), MAIN], { cwd: ROOT, env: this.env, stdio: ['ignore', fd, fd] });
     closeSync(fd);
     this.exit = new Promise((r) => this.child.once('exit', (code, signal) => r(code ?? signal)));
     let exited;
