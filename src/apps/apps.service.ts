@@ -186,7 +186,7 @@ export class AppsService {
    * one), without waiting for a promise; undefined when only a lookup can tell.
    */
   cachedEnabledByAppkey(appkey: string): AppEntity | undefined {
-    if (!canBeAppkey(appkey)) return enabledOrRefuse(null);
+    if (!canBeAppkey(appkey)) throw new DomainError('APPKEY_NOT_FOUND');
     const hit = this.cache.peek(appkey);
     return hit && enabledOrRefuse(hit.value);
   }

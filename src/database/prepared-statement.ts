@@ -24,6 +24,7 @@ export class PreparedStatement<R extends QueryResultRow> {
   /** Runs on the DataSource's pool, in `on`'s transaction when it is one (a PgTransaction, or a transaction's EntityManager). */
   async rows(on: DataSource | EntityManager | PgTransaction, values: unknown[]): Promise<R[]> {
     const client = sqlClientOf(on);
+    // Awaiting a client that is already here would still cost a turn of the microtask queue.
     const target = client instanceof Promise ? await client : client;
     try {
       return (await target.query<R>({ name: this.name, text: this.text, values })).rows;

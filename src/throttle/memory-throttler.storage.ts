@@ -7,7 +7,8 @@ interface Window {
   blockedUntil: number;
 }
 
-type ThrottlerStorageRecord = Awaited<ReturnType<ThrottlerStorage['increment']>>;
+/** What a count answers (the package does not export its type from its entry point). */
+export type ThrottlerStorageRecord = Awaited<ReturnType<ThrottlerStorage['increment']>>;
 
 const SWEEP_EVERY = 10_000;
 

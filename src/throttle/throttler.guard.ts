@@ -1,12 +1,10 @@
 import { Injectable, type ExecutionContext } from '@nestjs/common';
-import { normalizeIp, ThrottlerGuard, type ThrottlerOptions, type ThrottlerStorage } from '@nestjs/throttler';
+import { normalizeIp, ThrottlerGuard, type ThrottlerOptions } from '@nestjs/throttler';
 import { type FastifyReply, type FastifyRequest } from 'fastify';
 import { clientIp } from '../common/http/client-ip.js';
-import { MemoryThrottlerStorage } from './memory-throttler.storage.js';
+import { MemoryThrottlerStorage, type ThrottlerStorageRecord } from './memory-throttler.storage.js';
 import { THROTTLER_METADATA as META } from './throttler-metadata.js';
 
-
-type ThrottlerStorageRecord = Awaited<ReturnType<ThrottlerStorage['increment']>>;
 
 /** What one throttler counts on one route: its settings and response headers, read once. */
 interface Step {
