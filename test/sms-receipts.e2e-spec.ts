@@ -249,6 +249,25 @@ describe('sms delivery receipts (Aliyun)', () => {
     expect((await kit.logged(app.id))[0]).toMatchObject({ delivery_status: 'unknown' });
   });
 
+  it('pushed reports and checks that miss the app\'s webhook lookup at once both finish: neither waits for the other\'s connection', async () => {
+    // On PGlite the pool has one connection. A report is recorded in a transaction that looks up the app's
+    // webhooks on its own connection; a check looks them up through the pool. When the report joined the
+    // check's lookup under way, each waited for the other for ever, and so did every request after them.
+    const { app, accountId } = await kit.aliyunApp();
+    const path = await kit.issueToken(accountId);
+    const sent = [];
+    for (let i = 0; i < 6; i++) sent.push(await kit.send(app));
+    for (const [round, { mobile, row }] of sent.entries()) {
+      t.clock.advanceSeconds(31); // the cached lookup has expired: the next check and the next report miss it
+      const checks = sent.map((s) => t.http.post('/v1/sms/check_code').send({ ...signParams(t, app), mcode: '+86', mobile: s.mobile, scene: 'login', verify_code: '000000' }));
+      const push = t.http.post(path).send([kit.report(mobile, row.biz_id)]);
+      const all = Promise.all([push, ...checks].map((r) => r.then((res) => res.status)));
+      const stuck = new Promise<string>((r) => setTimeout(() => r(`round ${round}: stuck`), 10_000).unref());
+      expect(await Promise.race([all, stuck])).toEqual(Array(sent.length + 1).fill(200));
+    }
+    expect(await kit.logged(app.id, 'delivered')).toHaveLength(sent.length);
+  });
+
   it('the console provider gives no message id: nothing to track', async () => {
     const h = await kit.auth();
     const app = await createApp(t, {}, h.authorization.slice(7));

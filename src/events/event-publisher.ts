@@ -46,8 +46,8 @@ export class EventPublisher {
    */
   async publish(tx: EntityManager | PgTransaction, appId: string, type: WebhookEventType, data: Record<string, unknown>): Promise<void> {
     const q = await sqlClientOf(tx);
-    // Loaded on the transaction's own connection: on PGlite the pool has no other.
-    const subscriptions = await this.cache.get(appId, () => this.repo.subscriptions(q, appId));
+    // Loaded on the transaction's own connection, not joining a load through the pool: on PGlite the pool has no other.
+    const subscriptions = await this.cache.get(appId, () => this.repo.subscriptions(q, appId), { inTransaction: true });
     const endpointIds = subscriptions.filter((s) => s.eventTypes.includes(type)).map((s) => s.id);
     if (!endpointIds.length) return;
     const occurredAt = this.clock.now();

@@ -160,4 +160,38 @@ describe('ChangeFeedCache', () => {
     expect(loads).toEqual([1, 1, 1]);
     expect(await get(1)).toBe('after the change');
   });
+
+  it('makes a load in a transaction by itself: it joins no load under way, and none joins it, and what it read is kept', async () => {
+    // The load under way waits, as a load through PGlite's one connection waits for the transaction holding it.
+    let releasePool!: () => void;
+    const throughPool = cache.get({ id: 1 }, async () => {
+      loads.push(1);
+      await new Promise<void>((r) => (releasePool = r));
+      return 'through the pool';
+    });
+    await Promise.resolve();
+    expect(await cache.get({ id: 1 }, async () => {
+      loads.push(2);
+      return 'in the transaction';
+    }, { inTransaction: true })).toBe('in the transaction');
+    expect(loads).toEqual([1, 2]);
+    expect(cache.peek({ id: 1 })).toEqual({ value: 'in the transaction' });
+    releasePool();
+    expect(await throughPool).toBe('through the pool');
+
+    // A lookup that misses while a load in a transaction is under way makes its own.
+    clock.ms += 30_001;
+    let releaseTransaction!: () => void;
+    const inTransaction = cache.get({ id: 1 }, async () => {
+      loads.push(3);
+      await new Promise<void>((r) => (releaseTransaction = r));
+      return 'in the transaction';
+    }, { inTransaction: true });
+    await Promise.resolve();
+    expect(await get(1, 'through the pool')).toBe('through the pool');
+    releaseTransaction();
+    expect(await inTransaction).toBe('in the transaction');
+    expect(loads).toEqual([1, 2, 3, 1]);
+    expect([cache.hits, cache.misses]).toEqual([1, 4]);
+  });
 });

@@ -59,15 +59,21 @@ export class ChangeFeedCache<K, V> {
    * The cached answer, or `load()`'s (null included), which is then cached unless
    * an entry was dropped while it loaded: that load may have read the database
    * before the change committed, and would keep the old value for 30 s.
+   *
+   * A load on a transaction's connection (`inTransaction`) neither joins a load
+   * under way nor is joined. On PGlite the pool's one connection is the
+   * transaction's: a load through the pool waits for the transaction to end, and
+   * the transaction, had it joined that load, would wait for it for ever, and so
+   * would every request after them.
    */
-  async get(key: K, load: () => Promise<V>): Promise<V> {
+  async get(key: K, load: () => Promise<V>, { inTransaction = false } = {}): Promise<V> {
     const k = this.options.key(key);
     const hit = this.entries.get(k);
     if (hit) {
       this.hits++;
       return hit.value;
     }
-    return this.load(k, load);
+    return inTransaction ? this.loadAlone(k, load) : this.load(k, load);
   }
 
   /**
@@ -83,22 +89,30 @@ export class ChangeFeedCache<K, V> {
   }
 
   private load(k: string, load: () => Promise<V>): Promise<V> {
-    this.misses++;
     // One load per key at a time: when a hot entry expires under load, the requests
     // that miss it together wait for one query instead of each making its own.
     const pending = this.loading.get(k);
-    if (pending) return pending;
-    const drops = this.drops;
-    const loaded = load().then((value) => {
-      if (drops === this.drops) this.entries.set(k, { value });
-      return value;
-    });
+    if (pending) {
+      this.misses++;
+      return pending;
+    }
+    const loaded = this.loadAlone(k, load);
     this.loading.set(k, loaded);
     const forget = () => {
       if (this.loading.get(k) === loaded) this.loading.delete(k);
     };
     loaded.then(forget, forget);
     return loaded;
+  }
+
+  /** `load()`'s answer, kept unless a drop overtook it. */
+  private loadAlone(k: string, load: () => Promise<V>): Promise<V> {
+    this.misses++;
+    const drops = this.drops;
+    return load().then((value) => {
+      if (drops === this.drops) this.entries.set(k, { value });
+      return value;
+    });
   }
 
   /** Once `m`'s transaction commits, every instance drops `key`'s entry, or every entry when no key is given. */
