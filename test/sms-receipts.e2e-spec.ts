@@ -249,6 +249,24 @@ describe('sms delivery receipts (Aliyun)', () => {
     expect((await kit.logged(app.id))[0]).toMatchObject({ delivery_status: 'unknown' });
   });
 
+  it('takes a push of 500 reports with fields beyond Aliyun\'s nine, and refuses a 501st report or a body that size on a route with a DTO', async () => {
+    // Each report spends ten JSON values or more: a push of 101 was refused by the bound of DTO bodies.
+    const { app, accountId } = await kit.aliyunApp();
+    const path = await kit.issueToken(accountId);
+    const { mobile, row } = await kit.send(app);
+    const more = { template_code: 'SMS_100000001', sign_name: '在行云', request_id: 'r-1', message_id: 'm-1' };
+    const others = Array.from({ length: 499 }, (_, i) => kit.report(`1370000${String(i).padStart(4, '0')}`, `elsewhere-${i}`, more));
+    const push = [kit.report(mobile, row.biz_id, more), ...others];
+
+    expect((await t.http.post(path).send(push).expect(200)).body).toEqual({ code: 0, msg: '成功' });
+    expect(await kit.logged(app.id, 'delivered')).toEqual([expect.objectContaining({ id: row.id })]);
+
+    const over = await t.http.post(path).send([...push, others[0]]).expect(400);
+    expect(over.body).toMatchObject({ code: 'VALIDATION_FAILED', msg: 'at most 500 status reports per push', data: { field: 'body' } });
+    const elsewhere = await t.http.post('/admin/apps').set(await kit.auth()).send({ name: 'x', notes: push }).expect(400);
+    expect(elsewhere.body).toMatchObject({ code: 'MALFORMED_BODY', msg: 'the JSON body holds more than 1000 values' });
+  });
+
   it('pushed reports and checks that miss the app\'s webhook lookup at once both finish: neither waits for the other\'s connection', async () => {
     // On PGlite the pool has one connection. A report is recorded in a transaction that looks up the app's
     // webhooks on its own connection; a check looks them up through the pool. When the report joined the

@@ -1,9 +1,10 @@
 import { Body, Controller, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { RawResponse } from '../common/http/enveloping-fastify.adapter.js';
+import { MergeRouteConfig } from '../common/http/route-config.js';
 import { ApiData } from '../openapi/api-data.decorator.js';
 import { ApiErrors } from '../openapi/api-errors.decorator.js';
-import { MAX_REPORTS_PER_PUSH } from './providers/aliyun/aliyun-receipts.js';
+import { MAX_REPORTS_PER_PUSH, VALUES_PER_REPORT } from './providers/aliyun/aliyun-receipts.js';
 import { AliyunReceiptAckData, AliyunStatusReportDoc } from './sms-receipts.dto.js';
 import { SmsReceiptsService } from './sms-receipts.service.js';
 
@@ -14,6 +15,9 @@ export class SmsReceiptsController {
   constructor(private readonly receipts: SmsReceiptsService) {}
 
   @Post('aliyun/:accountId/:token')
+  // A push of MAX_REPORTS_PER_PUSH reports, each with the fields Aliyun documents and room for as many it may add:
+  // beyond the bound of DTO bodies, and read without one (parseAliyunReports).
+  @MergeRouteConfig({ maxInputValues: MAX_REPORTS_PER_PUSH * VALUES_PER_REPORT })
   @HttpCode(200)
   @RawResponse()
   @ApiOperation({

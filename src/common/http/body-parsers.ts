@@ -19,7 +19,10 @@ export function acceptJsonAndFormBodies(app: NestFastifyApplication): void {
   const json = fastify.getDefaultJsonParser('error', 'error');
   app.useBodyParser<RawServerDefault>('application/json', { bodyLimit }, (req, body, done) => {
     if (body.length === 0) return done(null, undefined);
-    const beyond = jsonBeyondLimits(body);
+    let beyond = jsonBeyondLimits(body);
+    // A route that reads its body without a DTO may take more (its config's `maxInputValues`): asked only of a body beyond the default.
+    const routeMax = beyond && req.routeOptions.config.maxInputValues;
+    if (routeMax) beyond = jsonBeyondLimits(body, routeMax);
     if (beyond) return done(new DomainError('MALFORMED_BODY', { message: beyond }), undefined);
     json(req, body.toString('utf8'), done);
   });

@@ -19,12 +19,12 @@ export const MAX_INPUT_VALUES = 1000;
 
 /**
  * Why a JSON text is refused before JSON.parse builds it: it nests deeper than
- * {@link MAX_BODY_DEPTH} or holds more than {@link MAX_INPUT_VALUES} values.
+ * {@link MAX_BODY_DEPTH} or holds more than `maxValues` ({@link MAX_INPUT_VALUES} unless the route says otherwise).
  * One pass over the bytes, skipping strings (UTF-8 never puts a delimiter byte
  * inside a multi-byte character); whether the text is JSON at all is left to
  * JSON.parse. Undefined when the text is within the limits.
  */
-export function jsonBeyondLimits(body: Buffer): string | undefined {
+export function jsonBeyondLimits(body: Buffer, maxValues = MAX_INPUT_VALUES): string | undefined {
   let depth = 0;
   let values = 0;
   for (let i = 0; i < body.length; i++) {
@@ -39,7 +39,7 @@ export function jsonBeyondLimits(body: Buffer): string | undefined {
         // A container holds one value more than it has commas, unless it is empty.
         let next = i + 1;
         while (next < body.length && isSpace(body[next])) next++;
-        if (next < body.length && body[next] !== 0x5d && body[next] !== 0x7d && ++values > MAX_INPUT_VALUES) return tooManyValues('JSON body');
+        if (next < body.length && body[next] !== 0x5d && body[next] !== 0x7d && ++values > maxValues) return tooManyValues('JSON body', maxValues);
         i = next - 1;
         break;
       }
@@ -48,7 +48,7 @@ export function jsonBeyondLimits(body: Buffer): string | undefined {
         depth--;
         break;
       case 0x2c: // ,
-        if (++values > MAX_INPUT_VALUES) return tooManyValues('JSON body');
+        if (++values > maxValues) return tooManyValues('JSON body', maxValues);
         break;
     }
   }
@@ -80,6 +80,6 @@ function isSpace(byte: number): boolean {
   return byte === 0x20 || byte === 0x0a || byte === 0x0d || byte === 0x09;
 }
 
-function tooManyValues(what: string): string {
-  return `the ${what} holds more than ${MAX_INPUT_VALUES} values`;
+function tooManyValues(what: string, max = MAX_INPUT_VALUES): string {
+  return `the ${what} holds more than ${max} values`;
 }

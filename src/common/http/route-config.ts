@@ -1,6 +1,13 @@
 import { FASTIFY_ROUTE_CONFIG_METADATA } from '@nestjs/platform-fastify/constants.js';
 import { type FastifyContextConfig } from 'fastify';
 
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** How many values a JSON body of the route may hold, when more than MAX_INPUT_VALUES: for a route that reads its body without a DTO. */
+    maxInputValues?: number;
+  }
+}
+
 /** A handler's Fastify route config, as Nest's `RouteConfig` and {@link MergeRouteConfig} set it. */
 export function routeConfigOf(handler: object): FastifyContextConfig | undefined {
   return Reflect.getMetadata(FASTIFY_ROUTE_CONFIG_METADATA, handler) as FastifyContextConfig | undefined;

@@ -4,6 +4,9 @@ import { parseChinaTime } from './aliyun-sms.provider.js';
 /** The most status reports one push may carry; Aliyun's batches are far smaller. */
 export const MAX_REPORTS_PER_PUSH = 500;
 
+/** The JSON values a push may spend on one report: the report and its nine documented fields, with room for as many more (Aliyun's newer reports add a few). */
+export const VALUES_PER_REPORT = 20;
+
 /** One of Aliyun's SmsReport status reports, checked and bounded. */
 export interface AliyunReport {
   /** As Aliyun writes it: mainland numbers without +86, others with their country code, no `+`. */
