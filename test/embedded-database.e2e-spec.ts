@@ -10,13 +10,14 @@ import { DataSource } from 'typeorm';
 import { isDbUnavailable } from '../src/common/http/to-domain-error.js';
 import { createDataSource, type PasscodeDataSource } from '../src/database/data-source.factory.js';
 import { EmbeddedDatabase, EmbeddedDatabaseError } from '../src/database/embedded-database.js';
+import { EmbeddedVacuum } from '../src/database/embedded-vacuum.js';
 import { poolOf } from '../src/database/pg-transaction.js';
 import { expectAppAfterRestart } from './support/admin.js';
 import { expectServiceUnavailable, probeDialects } from './support/db-outage.js';
 import { RecordingSmsProvider, withRecordingSms } from './support/sms.js';
 import { createTestDatabase, POSTGRES_URL, type TestDatabase } from './support/test-database.js';
 import { startTestApp } from './support/test-app.js';
-import { createSmsApp } from './support/v1.js';
+import { createSmsApp, signParams } from './support/v1.js';
 
 /**
  * PGlite runs in a worker thread and pg reaches it through a Duplex over the
@@ -285,6 +286,41 @@ import { createSmsApp } from './support/v1.js';
         await createDataSource({ dataDir }).destroy(); // the lock is free: this would throw DataDirLockedError
       } finally {
         rmSync(dataDir, { recursive: true, force: true });
+      }
+    });
+  });
+
+  describe('maintenance, through the app', () => {
+    it('vacuums and analyzes the tables autovacuum would, which PGlite never runs: refused sends\' dead rows go, and a table with nothing due is left alone', async () => {
+      const t = await startTestApp({ override: withRecordingSms(new RecordingSmsProvider()) });
+      try {
+        const app = await createSmsApp(t, { code_policy: { per_ip_hourly: 1_000_000, per_app_daily: 1 } });
+        const send = (mobile: string) => t.http.post('/v1/sms/verify_code').send({ ...signParams(t, app), mcode: '+86', mobile, scene: 'login' });
+        await send('13900001000').expect(200);
+        // A send the app's daily cap refuses undoes the send-log row it wrote: 60 dead rows, past autovacuum's 50,
+        // and one more, the first send's row before its outcome was recorded.
+        for (let i = 1; i <= 60; i++) expect((await send(`1390000${1000 + i}`).expect(200)).body.code).toBe(429);
+        const ds = t.app.get(DataSource);
+        const messages = async () => {
+          const [row] = await ds.query(`SELECT n_dead_tup::int AS dead, vacuum_count::int AS vacuums, analyze_count::int AS analyzes FROM pg_stat_user_tables WHERE relname = 'sms_messages'`);
+          return row as { dead: number; vacuums: number; analyzes: number };
+        };
+        // A backend reports its counts at most once a second.
+        for (const deadline = Date.now() + 10_000; (await messages()).dead < 61 && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 200));
+        expect(await messages()).toEqual({ dead: 61, vacuums: 0, analyzes: 0 });
+
+        const vacuum = t.app.get(EmbeddedVacuum);
+        const done = await vacuum.run();
+        expect(done).toContainEqual({ table: 'public.sms_messages', vacuumed: true, deadRows: 61, ms: expect.any(Number) });
+        expect(await messages()).toEqual({ dead: 0, vacuums: 1, analyzes: 1 });
+
+        // Nothing is due there any more, and the code sent is still there to check.
+        expect((await vacuum.run()).map((m) => m.table)).not.toContain('public.sms_messages');
+        expect(await messages()).toMatchObject({ vacuums: 1 });
+        const res = await t.http.post('/v1/sms/check_code').send({ ...signParams(t, app), mcode: '+86', mobile: '13900001000', scene: 'login', verify_code: '000000' }).expect(200);
+        expect(res.body.data).toEqual({ result: 'wrong_code' });
+      } finally {
+        await t.close();
       }
     });
   });

@@ -6,13 +6,15 @@ import { ChangeFeed } from './change-feed.js';
 import { DataDirLockedError } from './data-dir-lock.js';
 import { createDataSource, runMigrations } from './data-source.factory.js';
 import { EmbeddedDatabaseError } from './embedded-database.js';
+import { EmbeddedVacuum } from './embedded-vacuum.js';
 
 /**
  * The database connection: Postgres when a URL is configured, PGlite under
  * DATA_DIR otherwise. Pending migrations are applied on start unless
  * DB_MIGRATE_ON_START=false. Entities register themselves through
  * `TypeOrmModule.forFeature` in their modules. The {@link ChangeFeed} that
- * tells other instances about configuration changes is provided to all.
+ * tells other instances about configuration changes is provided to all; the
+ * embedded database gets autovacuum's work done by {@link EmbeddedVacuum}.
  */
 @Module({})
 export class DatabaseModule {
@@ -21,7 +23,7 @@ export class DatabaseModule {
     return {
       module: DatabaseModule,
       global: true,
-      providers: [ChangeFeed],
+      providers: [ChangeFeed, EmbeddedVacuum],
       exports: [ChangeFeed],
       imports: [
         TypeOrmModule.forRootAsync({
