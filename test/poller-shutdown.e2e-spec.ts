@@ -1,6 +1,7 @@
 import { DataSource } from 'typeorm';
 import { type AppConfig } from '../src/config/app-config.js';
 import { createDataSource } from '../src/database/data-source.factory.js';
+import { EMBEDDED_VACUUM_EVERY_MS } from '../src/database/embedded-vacuum.js';
 import { poolOf } from '../src/database/pg-transaction.js';
 import { JOB_SCHEMA } from '../src/events/job-engine.js';
 import { PURGE_QUEUE } from '../src/retention/retention-purge.js';
@@ -10,6 +11,7 @@ import { SWEEP_EVERY_MS } from '../src/sms/send-log-sweeper.js';
 import { ROLLUP_EVERY_MS } from '../src/stats/stats-rollup.js';
 import { createApp } from './support/admin.js';
 import { RecordingSmsProvider, withRecordingSms } from './support/sms.js';
+import { POSTGRES_URL } from './support/test-database.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 import { createSmsApp, signParams } from './support/v1.js';
 
@@ -198,6 +200,8 @@ describe('background pollers at shutdown', () => {
       [app.config.retention.purgeIntervalS * 1000, 'RetentionPurge'],
       [SWEEP_EVERY_MS, 'SendLogSweeper'],
       [POLL_EVERY_MS, 'DeliveryPoller'],
+      // Autovacuum's stand-in runs on the embedded database only.
+      ...(POSTGRES_URL ? [] : [[EMBEDDED_VACUUM_EVERY_MS, 'EmbeddedVacuum'] as const]),
     ]);
     for (const ms of names.keys()) intervals.every(ms);
     let armed: string[] | undefined;
