@@ -11,6 +11,7 @@ import autocannon from 'autocannon';
 import pg from 'pg';
 import { freePort } from '../scripts/free-port.mjs';
 import { startProdFlags } from '../scripts/start-flags.mjs';
+import { MAX_REPORTS_PER_PUSH } from '../dist/src/sms/providers/aliyun/aliyun-receipts.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..');
@@ -103,7 +104,7 @@ async function api(base, method, path, body, token) {
 
 /**
  * Reports every message the provider accepted delivered, as Aliyun pushes reports
- * (500 to a push, Passcode's most): otherwise Passcode's delivery poller asks about
+ * (as many to a push as Passcode takes): otherwise Passcode's delivery poller asks about
  * thousands of them in the middle of the next figure. The embedded database takes
  * no SQL from outside, so this settles them on PGlite as the quiesce does on Postgres.
  */
@@ -112,8 +113,8 @@ async function reportDelivered(base, app, provider) {
     phone_number: phone, send_time: '2026-01-01 00:00:00', report_time: '2026-01-01 00:00:01', success: true,
     err_code: 'DELIVERED', err_msg: '用户接收成功', sms_size: '1', biz_id: bizId, out_id: '',
   }));
-  for (let i = 0; i < reports.length; i += 500) {
-    const res = await fetch(base + app.receiptPath, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(reports.slice(i, i + 500)) });
+  for (let i = 0; i < reports.length; i += MAX_REPORTS_PER_PUSH) {
+    const res = await fetch(base + app.receiptPath, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(reports.slice(i, i + MAX_REPORTS_PER_PUSH)) });
     if (!res.ok) throw new Error(`delivery report: ${res.status} ${await res.text()}`);
   }
 }

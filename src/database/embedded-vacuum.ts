@@ -18,16 +18,16 @@ export const EMBEDDED_VACUUM_EVERY_MS = 120_000;
  * analyze threshold. A table never vacuumed counts no rows (`reltuples` is -1).
  */
 const DUE_TABLES = `
-  SELECT s.schemaname AS schema, s.relname AS table, s.n_dead_tup::int AS dead_rows,
-         (s.n_dead_tup > current_setting('autovacuum_vacuum_threshold')::float8 + current_setting('autovacuum_vacuum_scale_factor')::float8 * GREATEST(c.reltuples, 0)
-          OR s.n_ins_since_vacuum > current_setting('autovacuum_vacuum_insert_threshold')::float8 + current_setting('autovacuum_vacuum_insert_scale_factor')::float8 * GREATEST(c.reltuples, 0)
-          OR age(c.relfrozenxid) > current_setting('autovacuum_freeze_max_age')::float8) AS vacuum
-    FROM pg_stat_user_tables s JOIN pg_class c ON c.oid = s.relid
-   WHERE s.n_dead_tup > current_setting('autovacuum_vacuum_threshold')::float8 + current_setting('autovacuum_vacuum_scale_factor')::float8 * GREATEST(c.reltuples, 0)
-      OR s.n_ins_since_vacuum > current_setting('autovacuum_vacuum_insert_threshold')::float8 + current_setting('autovacuum_vacuum_insert_scale_factor')::float8 * GREATEST(c.reltuples, 0)
-      OR age(c.relfrozenxid) > current_setting('autovacuum_freeze_max_age')::float8
-      OR s.n_mod_since_analyze > current_setting('autovacuum_analyze_threshold')::float8 + current_setting('autovacuum_analyze_scale_factor')::float8 * GREATEST(c.reltuples, 0)
-   ORDER BY s.n_dead_tup DESC`;
+  SELECT schema, "table", dead_rows, vacuum FROM (
+    SELECT s.schemaname AS schema, s.relname AS "table", s.n_dead_tup::int AS dead_rows,
+           (s.n_dead_tup > current_setting('autovacuum_vacuum_threshold')::float8 + current_setting('autovacuum_vacuum_scale_factor')::float8 * GREATEST(c.reltuples, 0)
+            OR s.n_ins_since_vacuum > current_setting('autovacuum_vacuum_insert_threshold')::float8 + current_setting('autovacuum_vacuum_insert_scale_factor')::float8 * GREATEST(c.reltuples, 0)
+            OR age(c.relfrozenxid) > current_setting('autovacuum_freeze_max_age')::float8) AS vacuum,
+           s.n_mod_since_analyze > current_setting('autovacuum_analyze_threshold')::float8 + current_setting('autovacuum_analyze_scale_factor')::float8 * GREATEST(c.reltuples, 0) AS analyze_due
+      FROM pg_stat_user_tables s JOIN pg_class c ON c.oid = s.relid
+  ) due
+   WHERE vacuum OR analyze_due
+   ORDER BY dead_rows DESC`;
 
 /** What one round did to one table. */
 export interface Maintained {
