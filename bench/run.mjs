@@ -21,8 +21,10 @@ const DURATION = Number(process.env.BENCH_DURATION_S ?? 10);
 const WARMUP = Number(process.env.BENCH_WARMUP_S ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 // Passcode and bare take turns (A B, then B A, ...), so a machine that slows down
-// or speeds up mid-run weighs on both sides alike.
-const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 2));
+// or speeds up mid-run weighs on both sides alike. Three rounds, so that the ratios
+// are medians: with two, one slow spell of the machine (a round at 0.69 beside 0.97)
+// moved the run's figure by half its size.
+const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 3));
 const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const children = [];
 
@@ -366,7 +368,9 @@ async function postgresFigures(kinds, provider, common, dataDirs) {
         }
       }
       const [ours, theirs] = sides.map((side) => combine(side.name, side.rounds));
-      ours.ratio_rounds = ours.rounds.map((r, i) => Math.round((r.req_per_s / theirs.rounds[i].req_per_s) * 100) / 100);
+      const roundRatio = (of) => ours.rounds.map((r, i) => Math.round((of(r) / of(theirs.rounds[i])) * 100) / 100);
+      ours.ratio_rounds = roundRatio((r) => r.req_per_s);
+      ours.cpu_ratio_rounds = roundRatio((r) => r.cpu_ms_per_request.server);
       figures.push(ours, theirs);
     }
     await benchDb.end();
@@ -408,11 +412,8 @@ function finish(figures) {
   // The median of the rounds' ratios: each round's two figures ran back to back.
   const ratio = (a) => (by[a]?.ratio_rounds ? median(by[a].ratio_rounds) : null);
   const ratios = { send: ratio('postgres send'), check: ratio('postgres check') };
-  // Server CPU per request, Passcode over bare (issue 14's second measure).
-  const cpuRatio = (kind) => {
-    const [ours, theirs] = [by[`postgres ${kind}`], by[`bare ${kind}`]];
-    return ours && theirs ? Math.round((ours.cpu_ms_per_request.server / theirs.cpu_ms_per_request.server) * 100) / 100 : null;
-  };
+  // Server CPU per request, Passcode over bare (issue 14's second measure): the median of the rounds' ratios, as for req/s.
+  const cpuRatio = (kind) => (by[`postgres ${kind}`]?.cpu_ratio_rounds ? median(by[`postgres ${kind}`].cpu_ratio_rounds) : null);
   const cpuRatios = { send: cpuRatio('send'), check: cpuRatio('check') };
   const report = { at: new Date().toISOString(), connections: CONNECTIONS, duration_s: DURATION, warmup_s: WARMUP, rounds: ROUNDS, figures, ratios, server_cpu_ratios: cpuRatios };
   mkdirSync(join(here, 'results'), { recursive: true });
@@ -427,7 +428,8 @@ function finish(figures) {
   for (const r of rows) console.log(r.map((c, i) => (i ? String(c).padStart(widths[i]) : String(c).padEnd(widths[i]))).join('  '));
   const rounds = (name) => (by[name]?.ratio_rounds ?? []).join(', ');
   console.log(`ratio Passcode / bare (median of ${ROUNDS} rounds): send ${ratios.send} (${rounds('postgres send')}), check ${ratios.check} (${rounds('postgres check')})`);
-  console.log(`server CPU per request, Passcode / bare: send ${cpuRatios.send}, check ${cpuRatios.check}`);
+  const cpuRounds = (name) => (by[name]?.cpu_ratio_rounds ?? []).join(', ');
+  console.log(`server CPU per request, Passcode / bare (median of ${ROUNDS} rounds): send ${cpuRatios.send} (${cpuRounds('postgres send')}), check ${cpuRatios.check} (${cpuRounds('postgres check')})`);
   console.log(`written to ${file}`);
 }
 
