@@ -8,6 +8,7 @@ import { Logger, PinoLogger } from 'nestjs-pino';
 import { createDialectResolver } from './api/dialects.js';
 import { serveConsole } from './console/serve-console.js';
 import { AppModule, type AppModuleOptions, GLOBAL_ENHANCERS } from './app.module.js';
+import { DomainError } from './common/errors/domain-error.js';
 import { acceptJsonAndFormBodies } from './common/http/body-parsers.js';
 import { serveDirectRoutes } from './common/http/direct-route.js';
 import { EnvelopingFastifyAdapter } from './common/http/enveloping-fastify.adapter.js';
@@ -44,6 +45,9 @@ export function createAdapter(config: AppConfig): EnvelopingFastifyAdapter {
     logger: false,
     // Every log line and error envelope carries this id; a caller's sane x-request-id is kept.
     requestIdHeader: false,
+    // While the server closes, a request still arriving (on a connection that was busy, or pipelined)
+    // gets its dialect's SERVICE_UNAVAILABLE (configureApp), not Fastify's own 503 body.
+    return503OnClosing: false,
     genReqId: requestIdFor,
     // Clients of the seed APIs send paths with and without a trailing slash.
     routerOptions: { ignoreTrailingSlash: true },
@@ -66,13 +70,22 @@ export function configureApp(app: NestFastifyApplication, options: ConfigureOpti
   acceptJsonAndFormBodies(app);
   acceptMultipartFields(app);
   if (options.directRoutes !== false) serveDirectRoutes(app, GLOBAL_ENHANCERS);
+  // Set as the server starts closing (SIGTERM): Fastify then answers in-flight requests and marks each answer `Connection: close`.
+  let closing = false;
+  fastify.addHook('preClose', (done) => {
+    closing = true;
+    done();
+  });
+  const dialects = createDialectResolver();
   fastify.addHook('onRequest', (req, reply, done) => {
+    // A request that still arrives is not started: the client is told, in its dialect, to go to another instance.
+    if (closing) return sendFailure(dialects, new DomainError('SERVICE_UNAVAILABLE', { message: 'the server is shutting down' }), req, reply);
     reply.header('x-request-id', req.id);
     done();
   });
   logRequests(fastify, PinoLogger.root);
   const config = app.get<AppConfig>(APP_CONFIG);
-  serveMetrics(app, config.secrets.metricsToken, createDialectResolver());
+  serveMetrics(app, config.secrets.metricsToken, dialects);
   serveConsole(app, config.console.dir);
   // Built on first request: what the controllers, guards, dialects and error tables say (src/openapi/).
   SwaggerModule.setup('docs', app, () => createOpenApiDocument(app));
