@@ -10,6 +10,7 @@ import { serveConsole } from './console/serve-console.js';
 import { AppModule, type AppModuleOptions, GLOBAL_ENHANCERS } from './app.module.js';
 import { DomainError } from './common/errors/domain-error.js';
 import { acceptJsonAndFormBodies } from './common/http/body-parsers.js';
+import { Drain } from './common/http/drain.js';
 import { serveDirectRoutes } from './common/http/direct-route.js';
 import { EnvelopingFastifyAdapter } from './common/http/enveloping-fastify.adapter.js';
 import { acceptMultipartFields } from './common/http/multipart-fields.js';
@@ -70,16 +71,13 @@ export function configureApp(app: NestFastifyApplication, options: ConfigureOpti
   acceptJsonAndFormBodies(app);
   acceptMultipartFields(app);
   if (options.directRoutes !== false) serveDirectRoutes(app, GLOBAL_ENHANCERS);
-  // Set as the server starts closing (SIGTERM): Fastify then answers in-flight requests and marks each answer `Connection: close`.
-  let closing = false;
-  fastify.addHook('preClose', (done) => {
-    closing = true;
-    done();
-  });
+  // From the start of a close (SIGTERM): the handlers still running are waited for, then the listener and the database close.
+  const drain = new Drain(fastify, PinoLogger.root);
   const dialects = createDialectResolver();
   fastify.addHook('onRequest', (req, reply, done) => {
-    // A request that still arrives is not started: the client is told, in its dialect, to go to another instance.
-    if (closing) return sendFailure(dialects, new DomainError('SERVICE_UNAVAILABLE', { message: 'the server is shutting down' }), req, reply);
+    // A request that still arrives is not started: the client is told, in its dialect, to go to another instance
+    // (Fastify marks the answer `Connection: close`).
+    if (drain.closing) return sendFailure(dialects, new DomainError('SERVICE_UNAVAILABLE', { message: 'the server is shutting down' }), req, reply);
     reply.header('x-request-id', req.id);
     done();
   });

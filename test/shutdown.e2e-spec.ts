@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import { type AddressInfo, createConnection } from 'node:net';
+import { type AddressInfo, createConnection, type Socket } from 'node:net';
 import { DataSource } from 'typeorm';
 import { HangingSmsProvider, withRecordingSms } from './support/sms.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
@@ -25,47 +25,65 @@ function post(path: string, body: object): string {
   return `POST ${path} HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(text)}\r\n\r\n${text}`;
 }
 
-/** Whether a new connection to `port` is still taken (false once the listener has closed). */
-async function accepting(port: number): Promise<boolean> {
+/** A v1 check on a connection of its own: what a client that comes while the server closes is answered. */
+async function checkOnNewConnection(port: number, body: object): Promise<ReturnType<typeof responses>> {
   const socket = createConnection({ port, host: '127.0.0.1' });
-  try {
-    await once(socket, 'connect');
-    return true;
-  } catch {
-    return false;
-  } finally {
-    socket.destroy();
-  }
+  let raw = '';
+  socket.setEncoding('utf8').on('data', (chunk: string) => (raw += chunk));
+  socket.on('error', () => undefined);
+  const closed = once(socket, 'close');
+  socket.write(post('/v1/sms/check_code', body));
+  await closed;
+  return raw ? responses(raw) : [];
+}
+
+/** Listens on a port of its own and returns it, with a raw connection to it. */
+async function listening(t: TestApp): Promise<{ port: number; socket: Socket; received: () => string; closed: Promise<unknown> }> {
+  await t.app.listen(0, '127.0.0.1');
+  const { port } = t.app.getHttpServer().address() as AddressInfo;
+  const socket = createConnection({ port, host: '127.0.0.1' });
+  await once(socket, 'connect');
+  let raw = '';
+  socket.setEncoding('utf8').on('data', (chunk: string) => (raw += chunk));
+  socket.on('error', () => undefined);
+  return { port, socket, received: () => raw, closed: once(socket, 'close') };
 }
 
 /**
  * A stopping instance (SIGTERM: Nest closes the app) finishes the requests it has
- * started, with the database still open, and tells a request that arrives after
- * it stopped listening (on a connection that was busy, or pipelined) to go
- * elsewhere, in that request's dialect rather than in Fastify's own words.
+ * started, whether their clients wait or have hung up, before the database
+ * closes, and tells a request that comes meanwhile (on a new connection, on a busy
+ * one, or pipelined) to go elsewhere, in that request's dialect rather than in
+ * Fastify's own words.
  */
 describe('shutting down', () => {
-  const sms = new HangingSmsProvider();
+  let sms: HangingSmsProvider;
   let t: TestApp;
   let restarted: TestApp | undefined;
 
-  beforeAll(async () => {
+  beforeEach(async () => {
+    sms = new HangingSmsProvider();
     t = await startTestApp({ override: withRecordingSms(sms) });
   });
-  afterAll(async () => {
+  afterEach(async () => {
     sms.release();
     await restarted?.close();
+    restarted = undefined;
   });
 
-  it('answers the send in flight, completes its send-log row, and answers a request arriving meanwhile SERVICE_UNAVAILABLE, unrun', async () => {
+  /** What the database kept of `appId`'s send, read by a new instance on it. */
+  async function kept(appId: string): Promise<{ messages: unknown[]; codes: unknown[] }> {
+    restarted = await startTestApp({ db: t.db });
+    const ds = restarted.app.get(DataSource);
+    return {
+      messages: await ds.query('SELECT status FROM sms_messages WHERE app_id = $1', [appId]),
+      codes: await ds.query('SELECT attempts FROM verification_codes WHERE app_id = $1', [appId]),
+    };
+  }
+
+  it('answers the send in flight and completes its send-log row; requests arriving meanwhile get SERVICE_UNAVAILABLE, unrun', async () => {
     const app = await createSmsApp(t);
-    await t.app.listen(0, '127.0.0.1');
-    const { port } = t.app.getHttpServer().address() as AddressInfo;
-    const socket = createConnection({ port, host: '127.0.0.1' });
-    await once(socket, 'connect');
-    let raw = '';
-    socket.setEncoding('utf8').on('data', (chunk: string) => (raw += chunk));
-    const socketClosed = once(socket, 'close');
+    const { port, socket, received, closed: socketClosed } = await listening(t);
     let arrived = 0;
     t.app.getHttpServer().on('request', () => arrived++);
 
@@ -74,28 +92,52 @@ describe('shutting down', () => {
     while (sms.messages.length === 0) await new Promise((r) => setTimeout(r, 10));
 
     const closed = t.app.close();
-    while (await accepting(port)) await new Promise((r) => setTimeout(r, 10));
-    // On the busy connection, pipelined behind the send: arrives while the server is closing.
-    socket.write(post('/v1/sms/check_code', { ...signParams(t, app), mcode: '+86', mobile: '13800138000', scene: 'login', verify_code: '000000' }));
-    while (arrived < 2) await new Promise((r) => setTimeout(r, 10));
+    const check = { ...signParams(t, app), mcode: '+86', mobile: '13800138000', scene: 'login', verify_code: '000000' };
+    // A new client, while the close waits for the send: refused in its dialect, told to close the connection.
+    let late: ReturnType<typeof responses> = [];
+    while (late[0]?.status !== 200 || (late[0].body as { code: number }).code !== 503) late = await checkOnNewConnection(port, check);
+    expect(late).toHaveLength(1);
+    expect(late[0].headers.connection).toBe('close');
+    expect(late[0].headers['x-request-id']).toMatch(/\S/);
+    expect(late[0].body).toEqual({ code: 503, msg: 'Service Unavailable' });
+
+    // On the busy connection, pipelined behind the send.
+    const before = arrived;
+    socket.write(post('/v1/sms/check_code', check));
+    while (arrived === before) await new Promise((r) => setTimeout(r, 10));
     sms.hang = false;
     sms.release();
     await closed;
     await socketClosed;
 
-    const [sent, refused, ...more] = responses(raw);
+    const [sent, refused, ...more] = responses(received());
     expect(more).toEqual([]);
     expect(sent.body).toMatchObject({ code: 200, msg: 'success' });
     expect(refused.status).toBe(200);
     expect(refused.body).toEqual({ code: 503, msg: 'Service Unavailable' });
     expect(refused.headers.connection).toBe('close');
-    expect(refused.headers['x-request-id']).toMatch(/\S/);
     expect(t.logs.text()).not.toContain('send-log row not completed');
+    // The send's row was completed before the database closed, and no check ran.
+    expect(await kept(app.id)).toEqual({ messages: [{ status: 'sent' }], codes: [{ attempts: 0 }] });
+  });
 
-    // What the database kept: the send's row completed before it closed, and the check never ran.
-    restarted = await startTestApp({ db: t.db });
-    const ds = restarted.app.get(DataSource);
-    expect(await ds.query('SELECT status FROM sms_messages WHERE app_id = $1', [app.id])).toEqual([{ status: 'sent' }]);
-    expect(await ds.query('SELECT attempts FROM verification_codes WHERE app_id = $1', [app.id])).toEqual([{ attempts: 0 }]);
+  it('waits for a send whose client hung up, so its send-log row says what the provider answered', async () => {
+    const app = await createSmsApp(t);
+    const { socket, closed: socketClosed } = await listening(t);
+    socket.write(post('/v1/sms/verify_code', { ...signParams(t, app), mcode: '+86', mobile: '13800138001', scene: 'login' }));
+    while (sms.messages.length === 0) await new Promise((r) => setTimeout(r, 10));
+    socket.destroy();
+    await socketClosed;
+
+    let done = false;
+    const closed = t.app.close().then(() => (done = true));
+    await new Promise((r) => setTimeout(r, 300));
+    // The close waits for the send, though no one waits for its answer.
+    expect(done).toBe(false);
+    sms.hang = false;
+    sms.release();
+    await closed;
+    expect(t.logs.text()).not.toContain('send-log row not completed');
+    expect(await kept(app.id)).toEqual({ messages: [{ status: 'sent' }], codes: [{ attempts: 0 }] });
   });
 });

@@ -1,0 +1,53 @@
+import { type FastifyInstance } from 'fastify';
+import { type Logger } from 'pino';
+
+/** How long a stopping server waits for the handlers still running before it lets the database close. */
+export const DRAIN_LIMIT_MS = 10_000;
+
+/**
+ * What a stopping server still owes: every route handler still running, whether
+ * its client waits for the answer or has gone. Fastify's close waits for open
+ * connections only; a send whose client had hung up went on after the database
+ * closed, and its send-log row was left `sending` (the sweeper later wrote
+ * `unknown`, for a message whose provider had answered).
+ *
+ * Once the server begins to close, {@link closing} is set (the request hook then
+ * refuses new requests, so no handler starts), and the close waits for the
+ * running handlers, up to {@link DRAIN_LIMIT_MS}, before the listener closes and
+ * the database after it.
+ */
+export class Drain {
+  private running = 0;
+  private idle?: () => void;
+  closing = false;
+
+  constructor(fastify: FastifyInstance, logger: Logger, limitMs = DRAIN_LIMIT_MS) {
+    const started = () => this.running++;
+    const settled = () => {
+      if (--this.running === 0) this.idle?.();
+    };
+    fastify.addHook('onRoute', (route) => {
+      const handler = route.handler;
+      route.handler = function (this: FastifyInstance, req, reply) {
+        const result = handler.call(this, req, reply) as unknown;
+        if (typeof (result as PromiseLike<unknown> | undefined)?.then === 'function') {
+          started();
+          (result as PromiseLike<unknown>).then(settled, settled);
+        }
+        return result as ReturnType<typeof handler>;
+      };
+    });
+    fastify.addHook('preClose', async () => {
+      this.closing = true;
+      if (this.running === 0) return;
+      const started = Date.now();
+      let timer: NodeJS.Timeout | undefined;
+      const done = await Promise.race([
+        new Promise<boolean>((resolve) => (this.idle = () => resolve(true))),
+        new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), limitMs))),
+      ]);
+      clearTimeout(timer);
+      if (!done) logger.warn({ running: this.running, waitedMs: Date.now() - started }, 'closing with requests still running');
+    });
+  }
+}
