@@ -1,8 +1,13 @@
 import { type FastifyInstance } from 'fastify';
 import { type Logger } from 'pino';
 
-/** How long a stopping server waits for the handlers still running before it lets the database close. */
-export const DRAIN_LIMIT_MS = 10_000;
+/**
+ * How long a stopping server waits for the handlers still running before it lets
+ * the database close: less than Fastify's plugin timeout (10 s), which bounds a
+ * close hook too; a hook past it made the close throw AVV_ERR_READY_TIMEOUT,
+ * uncaught, and the process died instead of closing.
+ */
+export const DRAIN_LIMIT_MS = 8_000;
 
 /**
  * What a stopping server still owes: every route handler still running, whether
@@ -37,6 +42,8 @@ export class Drain {
         return result as ReturnType<typeof handler>;
       };
     });
+    const { pluginTimeout } = fastify.initialConfig as { pluginTimeout?: number };
+    if (pluginTimeout) limitMs = Math.min(limitMs, pluginTimeout - 1000);
     fastify.addHook('preClose', async () => {
       this.closing = true;
       if (this.running === 0) return;
