@@ -5,6 +5,7 @@ import { DRAIN_LIMIT_MS } from '../src/common/http/drain.js';
 import { HangingSmsProvider, withRecordingSms } from './support/sms.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 import { createSmsApp, signParams } from './support/v1.js';
+import { type CreatedApp } from './support/admin.js';
 
 /** The HTTP/1.1 responses in `raw`, in order (Content-Length bodies, as Passcode sends them). */
 function responses(raw: string): Array<{ status: number; headers: Record<string, string>; body: unknown }> {
@@ -88,6 +89,15 @@ describe('shutting down', () => {
     };
   }
 
+  /** A send whose provider holds its answer and whose client then hangs up: nothing but the drain waits for it. */
+  async function sendAndHangUp(app: CreatedApp, mobile: string): Promise<void> {
+    const { socket, closed } = await listening(t);
+    socket.write(post('/v1/sms/verify_code', { ...signParams(t, app), mcode: '+86', mobile, scene: 'login' }));
+    while (sms.messages.length === 0) await new Promise((r) => setTimeout(r, 10));
+    socket.destroy();
+    await closed;
+  }
+
   it('answers the send in flight and completes its send-log row; requests arriving meanwhile get SERVICE_UNAVAILABLE, unrun', async () => {
     const app = await createSmsApp(t);
     const { port, socket, received, closed: socketClosed } = await listening(t);
@@ -133,13 +143,8 @@ describe('shutting down', () => {
   });
 
   it(`gives up on a handler still running after ${DRAIN_LIMIT_MS / 1000} s and closes, without an error`, async () => {
-    const app = await createSmsApp(t);
-    const { socket, closed: socketClosed } = await listening(t);
-    socket.write(post('/v1/sms/verify_code', { ...signParams(t, app), mcode: '+86', mobile: '13800138002', scene: 'login' }));
-    while (sms.messages.length === 0) await new Promise((r) => setTimeout(r, 10));
     // Its client gone, nothing but the drain waits for it (a client still connected is waited for by the listener's close).
-    socket.destroy();
-    await socketClosed;
+    await sendAndHangUp(await createSmsApp(t), '13800138002');
     const started = Date.now();
     await t.app.close();
     // It waited its limit for the send (held for the 60 s of SMS_TIMEOUT_MS), then closed. (Its warning goes to the
@@ -150,11 +155,7 @@ describe('shutting down', () => {
 
   it('waits for a send whose client hung up, so its send-log row says what the provider answered', async () => {
     const app = await createSmsApp(t);
-    const { socket, closed: socketClosed } = await listening(t);
-    socket.write(post('/v1/sms/verify_code', { ...signParams(t, app), mcode: '+86', mobile: '13800138001', scene: 'login' }));
-    while (sms.messages.length === 0) await new Promise((r) => setTimeout(r, 10));
-    socket.destroy();
-    await socketClosed;
+    await sendAndHangUp(app, '13800138001');
 
     let done = false;
     const closed = t.app.close().then(() => (done = true));
@@ -164,7 +165,7 @@ describe('shutting down', () => {
     sms.hang = false;
     sms.release();
     await closed;
-    expect(t.logs.text()).not.toContain('send-log row not completed');
+    // (Not asserted on the log: this process's service lines go to its first app's capture, nestjs-pino's root logger.)
     expect(await kept(app.id)).toEqual({ messages: [{ status: 'sent' }], codes: [{ attempts: 0 }] });
   });
 });

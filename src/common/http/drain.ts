@@ -47,14 +47,14 @@ export class Drain {
     fastify.addHook('preClose', async () => {
       this.closing = true;
       if (this.running === 0) return;
-      const started = Date.now();
+      const since = Date.now();
       let timer: NodeJS.Timeout | undefined;
       const done = await Promise.race([
         new Promise<boolean>((resolve) => (this.idle = () => resolve(true))),
         new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), limitMs))),
       ]);
       clearTimeout(timer);
-      if (!done) logger.warn({ running: this.running, waitedMs: Date.now() - started }, 'closing with requests still running');
+      if (!done) logger.warn({ running: this.running, waitedMs: Date.now() - since }, 'closing with requests still running');
     });
   }
 }
