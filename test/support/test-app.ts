@@ -1,3 +1,4 @@
+import { dirname, join } from 'node:path';
 import { type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Test, TestingModuleBuilder } from '@nestjs/testing';
 import request from 'supertest';
@@ -42,6 +43,20 @@ export interface TestApp {
   close(keepDb?: boolean): Promise<void>;
 }
 
+/**
+ * nestjs-pino keeps one root logger per process, built on first use with that
+ * app's stream and level: without this, every later app of a test file logged
+ * into the first app's capture, and an assertion on a later app's logs could not
+ * fail. Reset, the root is built anew for each app (its own capture, level and
+ * redaction). An app still running beside a newer one sends its lines outside a
+ * request to the newer one's capture: assert on the newest app's logs.
+ * The reset is nestjs-pino's own, for tests, and not among its package's exports.
+ */
+function freshRootLogger(): void {
+  const pinoLogger = join(dirname(require.resolve('nestjs-pino')), 'PinoLogger.js');
+  (require(pinoLogger) as { __resetOutOfContextForTests(): void }).__resetOutOfContextForTests();
+}
+
 /** Boots the real AppModule on a real database, with a fake clock and captured logs. */
 export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp> {
   const db = options.db ?? (await createTestDatabase({ postgres: options.postgres }));
@@ -67,6 +82,8 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     .overrideProvider(CaptchaRenderer)
     .useValue(captchas);
   if (options.override) builder = options.override(builder);
+  // After the modules are declared (that may log, through the previous app's logger, to the root), before they are built.
+  freshRootLogger();
   const moduleRef = await builder.compile();
   const app = configureApp(moduleRef.createNestApplication<NestFastifyApplication>(createAdapter(config), { bufferLogs: true }), { directRoutes: options.directRoutes });
   await app.init();
