@@ -407,14 +407,13 @@ function combine(name, rounds) {
 }
 
 function finish(figures) {
-
   const by = Object.fromEntries(figures.map((f) => [f.name, f]));
-  // The median of the rounds' ratios: each round's two figures ran back to back.
-  const ratio = (a) => (by[a]?.ratio_rounds ? median(by[a].ratio_rounds) : null);
-  const ratios = { send: ratio('postgres send'), check: ratio('postgres check') };
-  // Server CPU per request, Passcode over bare (issue 14's second measure): the median of the rounds' ratios, as for req/s.
-  const cpuRatio = (kind) => (by[`postgres ${kind}`]?.cpu_ratio_rounds ? median(by[`postgres ${kind}`].cpu_ratio_rounds) : null);
-  const cpuRatios = { send: cpuRatio('send'), check: cpuRatio('check') };
+  // Passcode over bare, per kind: the median of the rounds' ratios (each round's two figures ran back to back),
+  // for req/s and for server CPU per request (issue 14's second measure); and the rounds' own, for the line printed.
+  const medians = (key) => Object.fromEntries(['send', 'check'].map((kind) => [kind, by[`postgres ${kind}`]?.[key] ? median(by[`postgres ${kind}`][key]) : null]));
+  const rounds = (key, kind) => (by[`postgres ${kind}`]?.[key] ?? []).join(', ');
+  const ratios = medians('ratio_rounds');
+  const cpuRatios = medians('cpu_ratio_rounds');
   const report = { at: new Date().toISOString(), connections: CONNECTIONS, duration_s: DURATION, warmup_s: WARMUP, rounds: ROUNDS, figures, ratios, server_cpu_ratios: cpuRatios };
   mkdirSync(join(here, 'results'), { recursive: true });
   const file = join(here, 'results', `bench-${report.at.replace(/[:.]/g, '-')}.json`);
@@ -426,10 +425,9 @@ function finish(figures) {
   ];
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => String(r[i]).length)));
   for (const r of rows) console.log(r.map((c, i) => (i ? String(c).padStart(widths[i]) : String(c).padEnd(widths[i]))).join('  '));
-  const rounds = (name) => (by[name]?.ratio_rounds ?? []).join(', ');
-  console.log(`ratio Passcode / bare (median of ${ROUNDS} rounds): send ${ratios.send} (${rounds('postgres send')}), check ${ratios.check} (${rounds('postgres check')})`);
-  const cpuRounds = (name) => (by[name]?.cpu_ratio_rounds ?? []).join(', ');
-  console.log(`server CPU per request, Passcode / bare (median of ${ROUNDS} rounds): send ${cpuRatios.send} (${cpuRounds('postgres send')}), check ${cpuRatios.check} (${cpuRounds('postgres check')})`);
+  const line = (what, key, values) => `${what} (median of ${ROUNDS} rounds): send ${values.send} (${rounds(key, 'send')}), check ${values.check} (${rounds(key, 'check')})`;
+  console.log(line('ratio Passcode / bare', 'ratio_rounds', ratios));
+  console.log(line('server CPU per request, Passcode / bare', 'cpu_ratio_rounds', cpuRatios));
   console.log(`written to ${file}`);
 }
 
