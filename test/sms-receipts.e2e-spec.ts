@@ -159,8 +159,9 @@ describe('sms delivery receipts (Aliyun)', () => {
     const { mobile, row } = await kit.send(app);
     const body = [kit.report(mobile, row.biz_id, { success: false, err_code: 'MK:0001', err_msg: '空号' })];
 
-    for (let i = 0; i < 2; i++) {
-      const res = await t.http.post(path).send(body).expect(200);
+    // The report twice in one push, then again in another.
+    for (const push of [[...body, ...body], body]) {
+      const res = await t.http.post(path).send(push).expect(200);
       expect(res.body).toEqual({ code: 0, msg: '成功' });
     }
     const [item] = await kit.logged(app.id, 'failed');
@@ -351,6 +352,44 @@ describe('sms delivery receipts (Aliyun)', () => {
       await other.query('ROLLBACK');
       await other.end();
     }
+  });
+
+  it('a push waits for the rows another instance\'s push or poll holds, taking its own in one order: neither is lost to a deadlock', async () => {
+    const { app, accountId } = await kit.aliyunApp();
+    const path = await kit.issueToken(accountId);
+    // Two messages, the one with the higher id written first: a statement that locks in the reports' order
+    // or in the table's would take it first.
+    const sent: Array<{ mobile: string; row: Row }> = [];
+    let pair: [{ mobile: string; row: Row }, { mobile: string; row: Row }] | undefined;
+    while (!pair) {
+      sent.push(await kit.send(app));
+      const last = sent[sent.length - 1];
+      const earlier = sent.slice(0, -1).find((s) => (s.row.id as string) > (last.row.id as string));
+      if (earlier) pair = [earlier, last];
+    }
+    const [higher, lower] = pair;
+    const other = new pg.Client({ connectionString: a.db.url });
+    await other.connect();
+    try {
+      // Another instance's record of the same two messages, in id order, between its two rows.
+      await other.query('BEGIN');
+      await other.query('SELECT id FROM sms_messages WHERE id = $1 FOR UPDATE', [lower.row.id]);
+      const push = a.http.post(path).send([kit.report(higher.mobile, higher.row.biz_id), kit.report(lower.mobile, lower.row.biz_id)]).then((res) => res);
+      const waiting = async () =>
+        ((await other.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`)).rows[0] as { n: number }).n;
+      while ((await waiting()) === 0) await new Promise((r) => setTimeout(r, 20));
+      // The push waits for the lower row without holding the higher one, which the other takes at once.
+      await other.query('SELECT id FROM sms_messages WHERE id = $1 FOR UPDATE', [higher.row.id]);
+      await other.query('COMMIT');
+      const res = await push;
+      expect(res.status).toBe(200);
+      expect(res.body).toEqual({ code: 0, msg: '成功' });
+    } finally {
+      await other.query('ROLLBACK').catch(() => undefined);
+      await other.end();
+    }
+    const delivered = (await kit.logged(app.id, 'delivered')).map((r) => r.id).sort();
+    expect(delivered).toEqual([higher.row.id, lower.row.id].sort());
   });
 });
 

@@ -300,6 +300,11 @@ export class SmsRepository {
    * only when its account, provider message id and number all match and it is still
    * `pending`, so a repeated report (or a report and a poll of one message) changes
    * it once. Answers the rows it changed. In `m`'s transaction (the events it reports are written there too).
+   *
+   * The rows are locked first, in id order, whatever the order of the reports or
+   * the plan's: a push and a poll round (or two pushes) reporting the same messages
+   * wait for each other instead of each holding a row the other needs, a deadlock
+   * in which Postgres aborted one of them (a push answered 500).
    */
   async recordDeliveries(m: EntityManager, accountId: string, outcomes: readonly DeliveryOutcome[]): Promise<RecordedDelivery[]> {
     const cols: [string[], string[], string[], Array<string | null>, Date[]] = [[], [], [], [], []];
@@ -314,9 +319,14 @@ export class SmsRepository {
     }
     if (!cols[0].length) return [];
     const [rows] = (await m.query(
-      `UPDATE sms_messages m SET delivery_status = r.status, delivery_code = r.code, delivery_reported_at = r.reported_at
-       FROM unnest($2::varchar[], $3::varchar[], $4::varchar[], $5::varchar[], $6::timestamptz[]) AS r(biz_id, phone, status, code, reported_at)
-       WHERE m.delivery_status = 'pending' AND m.biz_id = r.biz_id AND m.account_id = $1 AND m.phone = r.phone
+      `WITH r AS (SELECT * FROM unnest($2::varchar[], $3::varchar[], $4::varchar[], $5::varchar[], $6::timestamptz[]) AS r(biz_id, phone, status, code, reported_at)),
+       due AS MATERIALIZED (
+         SELECT m.id FROM sms_messages m JOIN r ON m.biz_id = r.biz_id AND m.phone = r.phone
+          WHERE m.delivery_status = 'pending' AND m.account_id = $1
+          ORDER BY m.id FOR UPDATE OF m)
+       UPDATE sms_messages m SET delivery_status = r.status, delivery_code = r.code, delivery_reported_at = r.reported_at
+       FROM due, r
+       WHERE m.id = due.id AND m.delivery_status = 'pending' AND m.biz_id = r.biz_id AND m.phone = r.phone
        RETURNING m.id, m.app_id, m.scene, m.phone, m.account_id, m.created_at, r.status, r.code, r.reported_at`,
       [accountId, ...cols],
     )) as [
