@@ -48,8 +48,8 @@ export interface TestApp {
  * app's stream and level: without this, every later app of a test file logged
  * into the first app's capture, and an assertion on a later app's logs could not
  * fail. Reset, the root is built anew for each app (its own capture, level and
- * redaction). An app still running beside a newer one sends its lines outside a
- * request to the newer one's capture: assert on the newest app's logs.
+ * redaction). An app still running beside a newer one sends its service lines
+ * (not its request lines) to the newer one's capture: assert on the newest app's.
  * The reset is nestjs-pino's own, for tests, and not among its package's exports.
  */
 function freshRootLogger(): void {
