@@ -321,13 +321,13 @@ export class SmsRepository {
     const [rows] = (await m.query(
       `WITH r AS (SELECT * FROM unnest($2::varchar[], $3::varchar[], $4::varchar[], $5::varchar[], $6::timestamptz[]) AS r(biz_id, phone, status, code, reported_at)),
        due AS MATERIALIZED (
-         SELECT m.id FROM sms_messages m JOIN r ON m.biz_id = r.biz_id AND m.phone = r.phone
+         SELECT m.id, r.status, r.code, r.reported_at FROM sms_messages m JOIN r ON m.biz_id = r.biz_id AND m.phone = r.phone
           WHERE m.delivery_status = 'pending' AND m.account_id = $1
           ORDER BY m.id FOR UPDATE OF m)
-       UPDATE sms_messages m SET delivery_status = r.status, delivery_code = r.code, delivery_reported_at = r.reported_at
-       FROM due, r
-       WHERE m.id = due.id AND m.delivery_status = 'pending' AND m.biz_id = r.biz_id AND m.phone = r.phone
-       RETURNING m.id, m.app_id, m.scene, m.phone, m.account_id, m.created_at, r.status, r.code, r.reported_at`,
+       UPDATE sms_messages m SET delivery_status = due.status, delivery_code = due.code, delivery_reported_at = due.reported_at
+       FROM due
+       WHERE m.id = due.id AND m.delivery_status = 'pending'
+       RETURNING m.id, m.app_id, m.scene, m.phone, m.account_id, m.created_at, due.status, due.code, due.reported_at`,
       [accountId, ...cols],
     )) as [
       Array<{ id: string; app_id: string; scene: Scene; phone: string; account_id: string; created_at: Date; status: 'delivered' | 'failed'; code: string | null; reported_at: Date }>,
