@@ -51,8 +51,9 @@ export class Md5SignatureGuard implements CanActivate {
     const sign = param(req, 'sign');
     if (!sign || !SIGN.test(sign)) throw new DomainError('SIGN_INVALID');
     // Every secret is compared, so the answer time does not tell which one matched.
+    const given = sign.toLowerCase();
     let ok = false;
-    for (const secret of this.apps.activeSecrets(app)) ok = safeEqual(md5Hex(appkey + timestamp + secret), sign.toLowerCase()) || ok;
+    for (const secret of this.apps.activeSecrets(app)) ok = safeEqual(md5Hex(appkey + timestamp + secret), given) || ok;
     if (!ok) throw new DomainError('SIGN_INVALID');
 
     (req as unknown as Record<symbol, unknown>)[SIGNED_APP] = app;

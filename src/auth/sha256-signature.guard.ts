@@ -59,8 +59,9 @@ export class Sha256SignatureGuard implements CanActivate {
     if (Math.abs(Number(q.ts) - this.clock.nowMs()) > WINDOW_MS) throw new DomainError('SIGN_TIMESTAMP_EXPIRED');
     const signed = q.phone + q.codeType + q.random + q.ts;
     // Every active secret is compared, so the answer time does not tell which one matched.
+    const given = q.signature.toLowerCase();
     let ok = false;
-    for (const secret of this.apps.activeSecrets(app)) ok = safeEqual(sha256Hex(signed + secret), q.signature.toLowerCase()) || ok;
+    for (const secret of this.apps.activeSecrets(app)) ok = safeEqual(sha256Hex(signed + secret), given) || ok;
     if (!ok) throw new DomainError('SIGN_INVALID');
     const phone = parsePhoneInput(lenientCallingCode(q.internationalCode), q.phone, { mcode: 'internationalCode', mobile: 'phone' });
     // Claimed before the handler sends; kept until the request's own ts leaves the

@@ -17,15 +17,19 @@ export function md5Hex(data: string): string {
   return hash('md5', data, 'hex');
 }
 
-/** Constant-time string comparison; unequal lengths compare unequal without an early exit on content. */
+/**
+ * Constant-time string comparison: every code unit of `a` is compared, whatever
+ * `b` holds, with no branch on content, so the time tells at most `a`'s length
+ * (callers pass the value they computed or stored first). Strings of unequal
+ * lengths are unequal. Plain JavaScript on the strings themselves: two Buffers
+ * and a native call per comparison cost more than the comparison, and UTF-8
+ * made lone surrogates equal to each other (both became U+FFFD).
+ */
 export function safeEqual(a: string, b: string): boolean {
-  const ab = Buffer.from(a, 'utf8');
-  const bb = Buffer.from(b, 'utf8');
-  if (ab.length !== bb.length) {
-    timingSafeEqual(ab, ab);
-    return false;
-  }
-  return timingSafeEqual(ab, bb);
+  // Past b's end charCodeAt gives NaN, which `^` takes as 0; the lengths' difference is counted first.
+  let diff = a.length ^ b.length;
+  for (let i = 0; i < a.length; i++) diff |= a.charCodeAt(i) ^ b.charCodeAt(i);
+  return diff === 0;
 }
 
 const ALPHANUMERIC = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
