@@ -25,11 +25,24 @@ describe('captcha-gated sendSmsCode (seed 004)', () => {
     const app = await createSmsApp(t);
     const captcha = await solvedCaptcha(t, app.appkey);
     const res = await send(app.appkey, { mobile: '17621923340', img_code_id: captcha.id, img_code: captcha.answer, sms_type: 'REGISTER' });
-    expect(res.body).toEqual({ request_id: expect.any(String), code: '000', msg: '成功', data: true });
+    expect(res.body).toEqual({ request_id: res.headers['x-request-id'], code: '000', msg: '成功', data: true });
     expect(recorder.messages).toHaveLength(1);
     expect(recorder.lastCodeFor('+8617621923340')).toMatch(/^\d{6}$/);
     const [row] = await t.app.get(DataSource).query("SELECT scene FROM verification_codes WHERE phone_e164 = '+8617621923340'");
     expect(row.scene).toBe('register');
+  });
+
+  it("answers a success with the caller's sane x-request-id in request_id (a direct route's envelope)", async () => {
+    const app = await createSmsApp(t);
+    const captcha = await solvedCaptcha(t, app.appkey);
+    const res = await t.http
+      .post('/oauth/api/account/sendSmsCode')
+      .set('x-app-key', app.appkey)
+      .set('x-request-id', 'trace-4711')
+      .send({ mobile: '13800138009', img_code_id: captcha.id, img_code: captcha.answer, sms_type: 'LOGIN' })
+      .expect(200);
+    expect(res.headers['x-request-id']).toBe('trace-4711');
+    expect(res.body).toEqual({ request_id: 'trace-4711', code: '000', msg: '成功', data: true });
   });
 
   it('accepts the same captcha answer once only', async () => {

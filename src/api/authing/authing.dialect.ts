@@ -123,8 +123,8 @@ export class AuthingDialect implements WireDialect {
     return path.startsWith('/api/v3/');
   }
 
-  success(data: unknown, ctx: ErrorContext): unknown {
-    return { statusCode: 200, message: '操作成功', requestId: ctx.requestId, data: data ?? {} };
+  success(data: unknown, requestId: string): unknown {
+    return { statusCode: 200, message: '操作成功', requestId, data: data ?? {} };
   }
 
   failure(error: DomainError, ctx: ErrorContext): WireReply {

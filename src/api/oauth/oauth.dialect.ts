@@ -87,8 +87,8 @@ export class OauthDialect implements WireDialect {
     return path.startsWith('/oauth/');
   }
 
-  success(data: unknown, ctx: ErrorContext): unknown {
-    return { request_id: ctx.requestId, code: '000', msg: '成功', data: data ?? null };
+  success(data: unknown, requestId: string): unknown {
+    return { request_id: requestId, code: '000', msg: '成功', data: data ?? null };
   }
 
   failure(error: DomainError, ctx: ErrorContext): WireReply {

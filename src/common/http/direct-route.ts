@@ -1,4 +1,4 @@
-import { type ArgumentMetadata, type CanActivate, type ExceptionFilter, ForbiddenException, type PipeTransform, RequestMethod, type Type } from '@nestjs/common';
+import { type ArgumentMetadata, type CanActivate, type ExceptionFilter, ForbiddenException, type PipeTransform, RequestMethod, StreamableFile, type Type } from '@nestjs/common';
 import {
   CUSTOM_ROUTE_ARGS_METADATA,
   EXCEPTION_FILTERS_METADATA,
@@ -18,6 +18,8 @@ import { ExecutionContextHost } from '@nestjs/core/helpers/execution-context-hos
 import { type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { type FastifyReply, type FastifyRequest } from 'fastify';
 import { isObservable, lastValueFrom } from 'rxjs';
+import { EnvelopingFastifyAdapter } from './enveloping-fastify.adapter.js';
+import { requestId } from './request-context.js';
 import { MergeRouteConfig } from './route-config.js';
 
 declare module 'fastify' {
@@ -39,7 +41,8 @@ export interface GlobalEnhancers {
  * router, running what Nest would run, in Nest's order: the global guards, the
  * controller's and the method's guards, the global pipe on each parameter Nest
  * pipes (not a header or the request), the method, the adapter's reply (the
- * dialect's envelope), and the global filter for anything thrown. The
+ * dialect's envelope, resolved once for the route), and the global filter for
+ * anything thrown. The
  * controller stays the route's one declaration (path, guards, parameters, DTO,
  * OpenAPI); what Nest's per-request machinery costs around it is gone (a check
  * spent about as much CPU in it as in its own work). A route using anything
@@ -80,7 +83,8 @@ export function serveDirectRoutes(app: NestFastifyApplication, enhancers: Global
   adapter.getInstance().addHook('onRoute', (route) => {
     const target = route.config?.passcodeDirect;
     if (!target) return;
-    route.handler = directHandler(app, adapter, enhancers, target.controller, target.method);
+    const envelope = adapter instanceof EnvelopingFastifyAdapter ? adapter.successEnvelope(route.url, route.config) : undefined;
+    route.handler = directHandler(app, adapter, enhancers, target.controller, target.method, envelope);
     list.push(`${String(route.method)} ${route.url}`);
   });
 }
@@ -91,6 +95,7 @@ function directHandler(
   enhancers: GlobalEnhancers,
   controller: Type,
   method: string,
+  envelope: ((body: unknown, requestId: string) => unknown) | undefined,
 ): (req: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply> {
   const instance = app.get(controller, { strict: false }) as Record<string, (...args: unknown[]) => unknown>;
   const callback = (controller.prototype as Record<string, (...args: unknown[]) => unknown>)[method];
@@ -110,6 +115,8 @@ function directHandler(
   const requestMethod = Reflect.getMetadata(METHOD_METADATA, callback) as RequestMethod;
   // Nest's default: 201 for POST, 200 otherwise.
   const status = (Reflect.getMetadata(HTTP_CODE_METADATA, callback) as number | undefined) ?? (requestMethod === RequestMethod.POST ? 201 : 200);
+  // Nest's reply looks at a body sent with an error status (its Content-Type); such a route's answers go its way.
+  if (status >= 400) envelope = undefined;
 
   return async (req, reply) => {
     const context = new ExecutionContextHost([req, reply, undefined], controller, callback);
@@ -130,7 +137,10 @@ function directHandler(
       let result = instance[method](...args);
       if (isThenable(result)) result = await result;
       if (isObservable(result)) result = await lastValueFrom(result);
-      adapter.reply(reply, result, status);
+      // What the adapter's reply does with a success body (status already set), its envelope resolved once;
+      // a file or an Error goes the adapter's whole way.
+      if (envelope && !(result instanceof StreamableFile) && !(result instanceof Error)) reply.send(envelope(result, requestId(req)));
+      else adapter.reply(reply, result, status);
     } catch (err) {
       filter.catch(err, context);
     }

@@ -1,9 +1,9 @@
 import { StreamableFile } from '@nestjs/common';
 import { FastifyAdapter, RouteConfig } from '@nestjs/platform-fastify';
-import { type FastifyHttpOptions, type FastifyInstance, type FastifyReply, type FastifyRequest, type RawServerDefault } from 'fastify';
+import { type FastifyContextConfig, type FastifyHttpOptions, type FastifyInstance, type FastifyReply, type FastifyRequest, type RawServerDefault } from 'fastify';
 import FindMyWay, { type HTTPMethod } from 'find-my-way';
 import { type DialectResolver } from './dialect-resolver.js';
-import { errorContext, requestPath } from './request-context.js';
+import { requestId, requestPath } from './request-context.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -99,11 +99,22 @@ export class EnvelopingFastifyAdapter extends FastifyAdapter {
     return super.reply(response, isFastifyReply(response) ? this.envelope(response, body) : body, statusCode);
   }
 
+  /**
+   * The success envelope of the route at `url` with `config`, resolved once, for
+   * a handler that knows its route ({@link DirectRoute}): what {@link reply} does
+   * to a body on every request, after reading the route (Fastify builds its
+   * `routeOptions` anew on each read) and the dialect of the request's path.
+   */
+  successEnvelope(url: string, config: FastifyContextConfig | undefined): (body: unknown, requestId: string) => unknown {
+    if (config?.passcodeRawResponse) return (body) => body;
+    const dialect = this.dialects.forPath(url);
+    return (body, requestId) => (body instanceof StreamableFile ? body : dialect.success(body, requestId));
+  }
+
   private envelope(reply: FastifyReply, body: unknown): unknown {
     const req = reply.request;
-    const route = req.routeOptions;
-    if (body instanceof StreamableFile || route.config?.passcodeRawResponse) return body;
-    return this.dialects.forPath(requestPath(req)).success(body, errorContext(req, route));
+    if (body instanceof StreamableFile || req.routeOptions.config?.passcodeRawResponse) return body;
+    return this.dialects.forPath(requestPath(req)).success(body, requestId(req));
   }
 }
 

@@ -22,6 +22,7 @@ export interface WireReply {
 export interface WireDialect {
   readonly name: string;
   matches(path: string): boolean;
-  success(data: unknown, ctx: ErrorContext): unknown;
+  /** The success envelope of `data`; `requestId` is the request's, for the dialects whose envelope carries it. */
+  success(data: unknown, requestId: string): unknown;
   failure(error: DomainError, ctx: ErrorContext): WireReply;
 }
