@@ -42,13 +42,12 @@ export interface GlobalEnhancers {
  * controller's and the method's guards, the global pipe on each parameter Nest
  * pipes (not a header or the request), the method, the adapter's reply (the
  * dialect's envelope, resolved once for the route), and the global filter for
- * anything thrown. The
- * controller stays the route's one declaration (path, guards, parameters, DTO,
- * OpenAPI); what Nest's per-request machinery costs around it is gone (a check
- * spent about as much CPU in it as in its own work). A route using anything
- * else Nest offers (interceptors, its own pipes or filters, other parameter
- * kinds, response headers, redirects) is refused when the app starts rather
- * than run differently.
+ * anything thrown. The controller stays the route's one declaration (path,
+ * guards, parameters, DTO, OpenAPI); what Nest's per-request machinery costs
+ * around it is gone (a check spent about as much CPU in it as in its own
+ * work). A route using anything else Nest offers (interceptors, its own pipes
+ * or filters, other parameter kinds, response headers, redirects) is refused
+ * when the app starts rather than run differently.
  */
 export function DirectRoute(): MethodDecorator {
   return (target, key, descriptor) => MergeRouteConfig({ passcodeDirect: { controller: target.constructor as Type, method: String(key) } })(target, key, descriptor);

@@ -102,13 +102,14 @@ export class EnvelopingFastifyAdapter extends FastifyAdapter {
   /**
    * The success envelope of the route at `url` with `config`, resolved once, for
    * a handler that knows its route ({@link DirectRoute}): what {@link reply} does
-   * to a body on every request, after reading the route (Fastify builds its
-   * `routeOptions` anew on each read) and the dialect of the request's path.
+   * to a body that is not a file on every request, after reading the route
+   * (Fastify builds its `routeOptions` anew on each read) and the dialect of the
+   * request's path.
    */
   successEnvelope(url: string, config: FastifyContextConfig | undefined): (body: unknown, requestId: string) => unknown {
     if (config?.passcodeRawResponse) return (body) => body;
     const dialect = this.dialects.forPath(url);
-    return (body, requestId) => (body instanceof StreamableFile ? body : dialect.success(body, requestId));
+    return (body, requestId) => dialect.success(body, requestId);
   }
 
   private envelope(reply: FastifyReply, body: unknown): unknown {
