@@ -2,10 +2,10 @@ import { once } from 'node:events';
 import { type AddressInfo, createConnection, type Socket } from 'node:net';
 import { DataSource } from 'typeorm';
 import { DRAIN_LIMIT_MS } from '../src/common/http/drain.js';
+import { type CreatedApp } from './support/admin.js';
 import { HangingSmsProvider, withRecordingSms } from './support/sms.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 import { createSmsApp, signParams } from './support/v1.js';
-import { type CreatedApp } from './support/admin.js';
 
 /** The HTTP/1.1 responses in `raw`, in order (Content-Length bodies, as Passcode sends them). */
 function responses(raw: string): Array<{ status: number; headers: Record<string, string>; body: unknown }> {

@@ -374,6 +374,7 @@ describe('sms delivery receipts (Aliyun)', () => {
       // Another instance's record of the same two messages, in id order, between its two rows.
       await other.query('BEGIN');
       await other.query('SELECT id FROM sms_messages WHERE id = $1 FOR UPDATE', [lower.row.id]);
+      // then() sends the request now (supertest sends on then or end) and answers a promise to await later.
       const push = a.http.post(path).send([kit.report(higher.mobile, higher.row.biz_id), kit.report(lower.mobile, lower.row.biz_id)]).then((res) => res);
       const waiting = async () =>
         ((await other.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`)).rows[0] as { n: number }).n;
