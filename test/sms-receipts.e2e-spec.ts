@@ -112,11 +112,18 @@ describe('sms delivery receipts (Aliyun)', () => {
     const { app, accountId } = await kit.aliyunApp();
     const { mobile, row } = await kit.send(app);
     const bizId = row.biz_id as string;
+    const sentAt = t.clock.now();
+
+    // Not asked about in the first 30 s after its send, when a carrier's report (or its push) is still on its way.
+    t.clock.advanceSeconds(29);
+    expect(await poll()).toMatchObject({ checked: 0 });
+    expect(fake.requests.filter((r) => r.headers['x-acs-action'] === 'QuerySendDetails')).toEqual([]);
 
     // Awaiting the carrier: still pending.
+    t.clock.advanceSeconds(2);
     expect(await poll()).toMatchObject({ checked: 1, recorded: 0 });
     const query = fake.requests.find((r) => r.headers['x-acs-action'] === 'QuerySendDetails' && r.query.BizId === bizId)!;
-    expect(query).toMatchObject({ signatureValid: true, query: { PhoneNumber: mobile, SendDate: chinaDate(t.clock.now()) } });
+    expect(query).toMatchObject({ signatureValid: true, query: { PhoneNumber: mobile, SendDate: chinaDate(sentAt) } });
     expect((await kit.logged(app.id))[0]).toMatchObject({ delivery_status: 'pending', delivery_code: null, delivery_reported_at: null });
 
     // Not asked again within the minimum gap, then asked and delivered.
@@ -320,6 +327,7 @@ describe('sms delivery receipts (Aliyun)', () => {
   it('claim disjoint rows: each message is asked about once and recorded once', async () => {
     const { app } = await kit.aliyunApp();
     const sent = await kit.sendDelivered(app, 12);
+    for (const instance of [a, b]) instance.clock.advanceSeconds(31);
 
     const [ra, rb] = await Promise.all([a.app.get(DeliveryPoller).poll(), b.app.get(DeliveryPoller).poll()]);
     expect(ra.checked + rb.checked).toBe(12);
@@ -334,6 +342,7 @@ describe('sms delivery receipts (Aliyun)', () => {
     const sent = [];
     for (let i = 0; i < 4; i++) sent.push(await kit.send(app));
     const held = sent.slice(0, 2).map(({ row }) => row.id as string);
+    b.clock.advanceSeconds(31);
     // Another instance mid-claim: its transaction holds two of the rows.
     const other = new pg.Client({ connectionString: a.db.url });
     await other.connect();
@@ -412,6 +421,7 @@ describe('sms delivery poller: a round told to stop', () => {
     const { app } = await kit.aliyunApp();
     const sent = await kit.sendDelivered(app, 12);
     const queries = () => fake.requests.filter((r) => r.headers['x-acs-action'] === 'QuerySendDetails').length;
+    t.clock.advanceSeconds(31);
 
     // The carrier holds its answers: the round's first queries (eight at a time) stay in flight.
     let answer!: () => void;

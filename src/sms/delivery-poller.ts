@@ -17,7 +17,7 @@ const BATCH = 100;
 const CONCURRENCY = 8;
 /** A round stops claiming after this long, so a slow provider does not stack rounds. */
 const ROUND_BUDGET_MS = 20_000;
-/** The shortest wait between two polls of one message; it grows to a quarter of the message's age. */
+/** The wait from a message's send to its first poll, and the shortest between two; it grows to a quarter of the message's age. */
 const MIN_GAP_S = 30;
 const EXPIRE_BATCH = 1000;
 

@@ -272,9 +272,9 @@ export class SmsRepository {
 
   /**
    * Claims up to `limit` pending rows of `providers` sent since `since` that are due
-   * for a poll, stamping `delivery_checked_at = now`. A row is due when never
-   * checked, or when its last check is older than a quarter of its age (and at
-   * least `minGapS`): polls thin out as a message ages. One statement under
+   * for a poll, stamping `delivery_checked_at = now`. A row is due `minGapS` after
+   * its send, then again when its last check is older than a quarter of its age
+   * (and at least `minGapS`): polls thin out as a message ages. One statement under
    * `FOR UPDATE SKIP LOCKED`, so instances polling at once claim disjoint rows,
    * and a row one has just claimed is not due for the other.
    */
@@ -286,6 +286,9 @@ export class SmsRepository {
          WHERE delivery_status = 'pending' AND created_at >= $2 AND provider = ANY($3::varchar[]) AND biz_id IS NOT NULL
            -- An erased or hashed number cannot be asked about: the row waits for a push or the deadline.
            AND phone LIKE '+%'
+           -- First asked about minGapS after the send: a carrier's report comes within seconds, pushed where the
+           -- account has a receipt URL, and a query before then mostly hears "awaiting the carrier" and is wasted.
+           AND created_at <= $1::timestamptz - make_interval(secs => $4)
            AND (delivery_checked_at IS NULL OR delivery_checked_at <= $1::timestamptz - GREATEST(make_interval(secs => $4), ($1::timestamptz - created_at) / 4))
          ORDER BY created_at LIMIT $5
          FOR UPDATE SKIP LOCKED)
