@@ -21,10 +21,11 @@ const DURATION = Number(process.env.BENCH_DURATION_S ?? 10);
 const WARMUP = Number(process.env.BENCH_WARMUP_S ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 // Passcode and bare take turns (A B, then B A, ...), so a machine that slows down
-// or speeds up mid-run weighs on both sides alike. Three rounds, so that the ratios
-// are medians: with two, one slow spell of the machine (a round at 0.69 beside 0.97)
-// moved the run's figure by half its size.
-const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 3));
+// or speeds up mid-run weighs on both sides alike. Five rounds, so that the ratios
+// are medians that two slow spells cannot move: with two rounds one spell (a round at
+// 0.69 beside 0.97) moved the run's figure by half its size, and with three, two spells
+// in one run (check rounds 0.94, 0.68, 0.75) made its median.
+const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 5));
 const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const children = [];
 
