@@ -94,7 +94,7 @@ function directHandler(
   enhancers: GlobalEnhancers,
   controller: Type,
   method: string,
-  envelope: ((body: unknown, requestId: string) => unknown) | undefined,
+  successEnvelope: ((body: unknown, requestId: string) => unknown) | undefined,
 ): (req: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply> {
   const instance = app.get(controller, { strict: false }) as Record<string, (...args: unknown[]) => unknown>;
   const callback = (controller.prototype as Record<string, (...args: unknown[]) => unknown>)[method];
@@ -115,7 +115,7 @@ function directHandler(
   // Nest's default: 201 for POST, 200 otherwise.
   const status = (Reflect.getMetadata(HTTP_CODE_METADATA, callback) as number | undefined) ?? (requestMethod === RequestMethod.POST ? 201 : 200);
   // Nest's reply looks at a body sent with an error status (its Content-Type); such a route's answers go its way.
-  if (status >= 400) envelope = undefined;
+  const envelope = status < 400 ? successEnvelope : undefined;
 
   return async (req, reply) => {
     const context = new ExecutionContextHost([req, reply, undefined], controller, callback);
