@@ -251,6 +251,57 @@ import { createSmsApp, signParams } from './support/v1.js';
       const next = await converse([CONVERSATION]);
       expect(next.filter((m) => m.startsWith('readyForQuery'))).toEqual(Array(5).fill('readyForQuery I'));
     });
+
+    it("flushes a relaxed commit's WAL once the backend is idle, and never between a connection's messages while it is busy", async () => {
+      const socket = embedded.connect() as Duplex & { connect(): void };
+      const got: string[] = [];
+      const ended = parse(socket, (msg: BackendMessage) => msg.name !== 'parameterStatus' && got.push(describeMessage(msg)));
+      socket.on('error', () => undefined); // a failed expectation closes the database under it
+      socket.connect();
+      await new Promise((r) => socket.once('connect', r));
+      try {
+        const ready = () => got.filter((m) => m.startsWith('readyForQuery')).length;
+        const say = async (bytes: Buffer, readies: number) => {
+          socket.write(bytes);
+          await waitFor(() => ready() === readies);
+        };
+        const idle = () => new Promise((r) => setTimeout(r, 600)); // three flush delays
+        const FLUSHED = "SELECT (pg_current_wal_insert_lsn() = pg_current_wal_flush_lsn())::text AS flushed";
+
+        await say(Buffer.concat([STARTUP, serialize.query('CREATE TABLE emb_flush (n int)')]), 2);
+        // In one write, so that no flush can come between them.
+        const relaxed = serialize.query("INSERT INTO emb_flush SELECT 1 WHERE set_config('synchronous_commit', 'off', true) IS NOT NULL");
+        await say(Buffer.concat([relaxed, serialize.query(FLUSHED)]), 4);
+        expect(got.at(-3)).toBe('dataRow false'); // committed, not flushed
+        await idle();
+        await say(serialize.query(FLUSHED), 5);
+        expect(got.at(-3)).toBe('dataRow true');
+
+        // An unnamed portal, bound and then idle: a query run meanwhile would have dropped it.
+        got.length = 0;
+        socket.write(Buffer.concat([serialize.parse({ text: 'SELECT $1::text AS echo' }), serialize.bind({ values: ['kept'] }), serialize.flush()]));
+        await waitFor(() => got.includes('bindComplete'));
+        await idle();
+        await say(Buffer.concat([serialize.execute({}), serialize.sync()]), 1);
+        expect(got).toEqual(['parseComplete', 'bindComplete', 'dataRow kept', 'commandComplete SELECT 1', 'readyForQuery I']);
+
+        // A transaction left open across the delays: it sees its own rows, and ends as its connection says.
+        got.length = 0;
+        await say(serialize.query("BEGIN; INSERT INTO emb_flush SELECT 2 WHERE set_config('synchronous_commit', 'off', true) IS NOT NULL"), 1);
+        await idle();
+        await say(serialize.query('SELECT count(*)::text AS n FROM emb_flush; ROLLBACK'), 2);
+        await idle();
+        await say(serialize.query(FLUSHED), 3);
+        expect(got).toEqual([
+          'commandComplete BEGIN', 'commandComplete INSERT 0 1', 'readyForQuery T',
+          'rowDescription n', 'dataRow 2', 'commandComplete SELECT 1', 'commandComplete ROLLBACK', 'readyForQuery I',
+          'rowDescription flushed', 'dataRow true', 'commandComplete SELECT 1', 'readyForQuery I',
+        ]);
+      } finally {
+        socket.end(serialize.end());
+        await ended;
+      }
+    });
   });
 
   describe('failures, through the app', () => {
@@ -266,6 +317,38 @@ import { createSmsApp, signParams } from './support/v1.js';
       ]);
       await t.close(true);
       await expectAppAfterRestart(t, app);
+    });
+
+    it("a provider's outcome, committed without waiting for the WAL flush, is on its row after a crash that came once the database sat idle", async () => {
+      // Postgres's WAL writer flushes such commits within 3 × wal_writer_delay; PGlite has
+      // none, and the worker flushes them itself once the backend is idle.
+      const t = await startTestApp({ override: withRecordingSms(new RecordingSmsProvider()) });
+      const app = await createSmsApp(t, { code_policy: { per_ip_hourly: 1_000_000 } });
+      const token = await t.adminToken();
+      const messages = async (server: typeof t, bearer = token) =>
+        (await server.http.get('/admin/sms/messages').query({ app_id: app.id }).set('authorization', `Bearer ${bearer}`).expect(200)).body.data
+          .items as Array<{ status: string; biz_id: string | null }>;
+      const sent = await t.http
+        .post('/v1/sms/verify_code')
+        .send({ ...signParams(t, app), mcode: '+86', mobile: '13912340077', scene: 'login' })
+        .expect(200);
+      expect(sent.body.code).toBe(200);
+      let before = await messages(t);
+      for (let i = 0; before[0]?.status === 'sending' && i < 100; i++) {
+        await new Promise((r) => setTimeout(r, 20));
+        before = await messages(t);
+      }
+      expect(before).toEqual([expect.objectContaining({ status: 'sent' })]);
+      await new Promise((r) => setTimeout(r, 1000)); // idle: reads only, and no request
+      await (t.app.get(DataSource) as PasscodeDataSource).embedded!.kill();
+      await t.close(true);
+
+      const restarted = await startTestApp({ db: t.db });
+      try {
+        expect(await messages(restarted, await restarted.adminToken())).toEqual(before);
+      } finally {
+        await restarted.close();
+      }
     });
 
     it('a data directory PGlite cannot open fails the start at once with the reason, and is freed', async () => {

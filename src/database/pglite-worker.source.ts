@@ -31,6 +31,15 @@
  * it serves one connection at a time, and a connection's end resets the session
  * (a Sync, ROLLBACK, DISCARD ALL), as a new backend would start clean: an open
  * transaction, prepared statements and settings do not pass to the next one.
+ *
+ * The worker is also the WAL writer PGlite lacks. A commit made with
+ * synchronous_commit off (the provider's outcome, the fraud guard's counts) leaves
+ * its WAL in PGlite's memory, where a crash loses it; Postgres's WAL writer would
+ * write it out within three times wal_writer_delay. Here, FLUSH_DELAY_MS after
+ * serving a connection, once the backend is idle (its last answer ended in
+ * ReadyForQuery, outside a transaction), the worker runs FLUSH_WAL between that
+ * connection's statements. It writes a one-record flush only when some WAL is
+ * unflushed, and takes a retry while a transaction is open.
  */
 export const PGLITE_WORKER_SOURCE = String.raw`
 'use strict';
@@ -47,6 +56,9 @@ const EMPTY = Buffer.alloc(0);
 let db;
 /** The connection being served: { conn, pending: Buffer, started: boolean }. */
 let session;
+/** Whether the backend's last answer left it outside any statement and transaction. */
+let backendIdle = true;
+let flushTimer;
 
 function simpleQuery(sql) {
   const text = Buffer.from(sql + '\0');
@@ -58,6 +70,14 @@ function simpleQuery(sql) {
 }
 const SYNC = Buffer.from([0x53, 0, 0, 0, 4]);
 const RESET = [SYNC, simpleQuery('ROLLBACK'), simpleQuery('DISCARD ALL')];
+/** Postgres's default wal_writer_delay. */
+const FLUSH_DELAY_MS = 200;
+/** pg_logical_emit_message's last argument flushes the WAL up to its record (at any wal_level). */
+const FLUSH_WAL = simpleQuery(
+  "SELECT pg_logical_emit_message(false, 'passcode', '', true) WHERE pg_current_wal_insert_lsn() > pg_current_wal_flush_lsn()",
+);
+/** ReadyForQuery, transaction status idle: the last six bytes of an answer that leaves the backend free. */
+const READY_IDLE = Buffer.from([0x5a, 0, 0, 0, 5, 0x49]);
 
 /** A FATAL ErrorResponse, the way a server refuses a connection. */
 function fatal(code, message) {
@@ -88,6 +108,29 @@ function endSession() {
   session = undefined;
   const discarded = [];
   for (const msg of RESET) run(msg, discarded);
+  backendIdle = true;
+}
+
+/** Whether an answer's chunks end in ReadyForQuery with the backend idle; undefined for an empty answer (nothing changed). */
+function endsIdle(chunks) {
+  const tail = [];
+  for (let i = chunks.length - 1; i >= 0 && tail.length < READY_IDLE.length; i--) {
+    for (let j = chunks[i].length - 1; j >= 0 && tail.length < READY_IDLE.length; j--) tail.unshift(chunks[i][j]);
+  }
+  if (!tail.length) return undefined;
+  return tail.length === READY_IDLE.length && READY_IDLE.equals(Buffer.from(tail));
+}
+
+function scheduleFlush() {
+  if (flushTimer) return;
+  flushTimer = setTimeout(flushWal, FLUSH_DELAY_MS);
+  flushTimer.unref();
+}
+
+function flushWal() {
+  flushTimer = undefined;
+  if (!backendIdle) return scheduleFlush();
+  run(FLUSH_WAL, []);
 }
 
 /** Runs what the connection sent that is complete; returns what PGlite answered. */
@@ -162,8 +205,11 @@ function onData(conn, bytes) {
     const s = session;
     s.pending = s.pending.length ? Buffer.concat([s.pending, Buffer.from(bytes)]) : Buffer.from(bytes);
     serve(s, out);
+    const idle = endsIdle(out);
+    if (idle !== undefined && session) backendIdle = idle;
   }
   reply(conn, out.length ? out : [new Uint8Array(0)]);
+  scheduleFlush();
 }
 
 /** What the parent can show of an error; Emscripten's file errors carry only a name and an errno. */
@@ -189,6 +235,7 @@ async function main() {
     }
     if (msg.heap) return parentPort.postMessage({ heapUsed: process.memoryUsage().heapUsed });
     if (msg.close) {
+      clearTimeout(flushTimer);
       db.close().then(
         () => parentPort.postMessage({ closed: true }),
         (err) => parentPort.postMessage({ closeFailed: describe(err) }),

@@ -3,10 +3,11 @@
 //
 // Each commits without waiting for the WAL flush: `set_config(…, true)` in the
 // statement turns synchronous_commit off for its own implicit transaction only
-// (the connection keeps its setting; as COMPLETE_MESSAGE in sms-log.statements.ts),
+// (the connection keeps its setting; as COMPLETE_MESSAGES in sms-log.statements.ts),
 // so a send makes one durable commit (its code and send-log row), not two. The
 // counts are advisory: a crash of Postgres may lose the counts of its last moment
-// (up to three times wal_writer_delay, 0.6 s by default), which only delays a
+// (up to three times wal_writer_delay, 0.6 s by default; embedded, the PGlite
+// worker's flush, see pglite-worker.source.ts), which only delays a
 // bucket's judgement by as many sends. A bucket's change of state is not written
 // here: it stays a durable transaction with its audit entry and its event.
 import { PreparedStatement } from '../database/prepared-statement.js';

@@ -32,7 +32,8 @@ export const INSERT_MESSAGE = new PreparedStatement<{ id: string }>('passcode_in
  * GroupWriter), committed without waiting for the WAL flush: `set_config(…, true)`
  * turns synchronous_commit off for this statement's own transaction only (the
  * connection keeps its setting), so a send makes one durable commit (its code and
- * row) instead of two. A crash may lose the last moment of outcomes; their rows
+ * row) instead of two. A crash may lose the last moment of outcomes (Postgres's WAL
+ * writer, or the embedded worker, flushes within a fraction of a second); their rows
  * stay `sending` and the sweeper closes them as `unknown`. An accepted send with
  * the provider's message id awaits its delivery outcome (`pending`): status
  * reports and the DeliveryPoller find it by that id. $1… are arrays, one element
