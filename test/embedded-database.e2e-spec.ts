@@ -76,9 +76,24 @@ import { createSmsApp, signParams } from './support/v1.js';
     it('keeps nothing of what it has answered: 100 MB of answers leave the worker heap as it was', async () => {
       // Through execProtocolRawSync, PGlite parsed and kept every answer: here, 100 MB more.
       await ds.query("SELECT repeat('x', 1000000)");
-      const before = await ds.embedded!.heapUsed();
+      const before = (await ds.embedded!.stats()).heapUsed;
       for (let i = 0; i < 100; i++) await ds.query("SELECT repeat('x', 1000000) AS big");
-      expect((await ds.embedded!.heapUsed()) - before).toBeLessThan(20_000_000);
+      expect((await ds.embedded!.stats()).heapUsed - before).toBeLessThan(20_000_000);
+    });
+
+    it('syncs a commit to the disk before it answers it, and a relaxed commit once the database is idle', async () => {
+      // PGlite's own defaults never sync: fsync off, and Emscripten's file systems have no fsync.
+      const fileSyncs = async () => (await ds.embedded!.stats()).fileSyncs;
+      await ds.query('CREATE TABLE emb_synced (n int)');
+      const before = await fileSyncs();
+      await ds.query('INSERT INTO emb_synced VALUES (1)');
+      const durable = await fileSyncs();
+      expect(durable).toBeGreaterThan(before);
+
+      await ds.query("INSERT INTO emb_synced SELECT 2 WHERE set_config('synchronous_commit', 'off', true) IS NOT NULL");
+      await new Promise((r) => setTimeout(r, 600)); // three flush delays
+      expect(await fileSyncs()).toBeGreaterThan(durable);
+      expect(await ds.query("SELECT current_setting('fsync') AS fsync")).toEqual([{ fsync: 'on' }]);
     });
 
     it('answers an error inside a transaction with all its fields; the transaction rolls back and the connection serves on', async () => {

@@ -22,9 +22,17 @@ type FromWorker =
   | { conn: number; data: ArrayBuffer }
   | { ready: true }
   | { failed: WorkerError }
-  | { heapUsed: number }
+  | { stats: EmbeddedDatabaseStats }
   | { closed: true }
   | { closeFailed: WorkerError };
+
+/** What the worker reports of itself. */
+export interface EmbeddedDatabaseStats {
+  /** Its JavaScript heap in use, in bytes (what PGlite's memory holds is not in it). */
+  heapUsed: number;
+  /** Files (WAL, data files, directories) it has synced to the disk since it started. */
+  fileSyncs: number;
+}
 
 interface WorkerError {
   message: string;
@@ -73,7 +81,7 @@ export class EmbeddedDatabase {
   private workerError?: Error;
   private closeOutcome?: { error?: WorkerError };
   private closing?: Promise<void>;
-  private readonly heapAnswers: Array<{ resolve(bytes: number): void; reject(err: Error): void }> = [];
+  private readonly statsAnswers: Array<{ resolve(stats: EmbeddedDatabaseStats): void; reject(err: Error): void }> = [];
   private exited!: Promise<number>;
 
   private constructor(private readonly dataDir: string) {
@@ -106,13 +114,13 @@ export class EmbeddedDatabase {
     return this.closing;
   }
 
-  /** The worker's JavaScript heap in use, in bytes (what PGlite's memory holds is not in it). */
-  async heapUsed(): Promise<number> {
+  /** What the worker reports of itself: its heap, and the files it has synced. */
+  async stats(): Promise<EmbeddedDatabaseStats> {
     await this.opened;
     if (this.state !== 'open') throw this.unusable();
     return new Promise((resolve, reject) => {
-      this.heapAnswers.push({ resolve, reject });
-      this.worker.postMessage({ heap: true });
+      this.statsAnswers.push({ resolve, reject });
+      this.worker.postMessage({ stats: true });
       this.awaited++;
       this.updateRef();
     });
@@ -179,10 +187,10 @@ export class EmbeddedDatabase {
       this.awaited--;
       this.updateRef();
       if (msg.data.byteLength) this.sockets.get(msg.conn)?.receive(Buffer.from(msg.data));
-    } else if ('heapUsed' in msg) {
+    } else if ('stats' in msg) {
       this.awaited--;
       this.updateRef();
-      this.heapAnswers.shift()?.resolve(msg.heapUsed);
+      this.statsAnswers.shift()?.resolve(msg.stats);
     } else if ('ready' in msg) {
       this.state = 'open';
       this.updateRef();
@@ -202,7 +210,7 @@ export class EmbeddedDatabase {
     const expected = this.state === 'closing' || this.state === 'failed';
     if (this.state !== 'failed') this.state = this.state === 'closing' ? 'closed' : 'failed';
     this.updateRef();
-    for (const answer of this.heapAnswers.splice(0)) answer.reject(this.unusable());
+    for (const answer of this.statsAnswers.splice(0)) answer.reject(this.unusable());
     if (expected) return;
     const why = this.workerError ? `: ${this.workerError.message}` : '';
     const err = new EmbeddedDatabaseError(`the embedded database stopped (worker exit code ${code}${why}); restart Passcode to reopen ${this.dataDir}`, '08006', {

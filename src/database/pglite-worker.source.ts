@@ -12,10 +12,12 @@
  *
  * - in: `{ conn, data }` (bytes a connection wrote), `{ conn, end: true }` (the
  *   connection is gone), `{ close: true }` (close PGlite, which checkpoints the
- *   directory; the worker then exits), `{ heap: true }` (how much heap it uses);
+ *   directory; the worker then exits), `{ stats: true }` (its heap in use, and how
+ *   many files it has synced);
  * - out: `{ ready: true }` or `{ failed }` once, `{ conn, data }` exactly once per
  *   `data` received (empty when there is nothing to say, so the parent can count
- *   what it awaits), `{ heapUsed }` per `heap`, `{ closed: true }` or `{ closeFailed }`.
+ *   what it awaits), `{ stats: { heapUsed, fileSyncs } }` per `stats`, `{ closed: true }`
+ *   or `{ closeFailed }`.
  *
  * Bytes are framed into whole messages (a startup packet, or a type byte and an
  * int32 length); the run of whole messages received so far goes to PGlite in one
@@ -23,8 +25,9 @@
  * waits for its rest. Each call runs to its end before the next message is read,
  * so connections' messages never interleave inside PGlite.
  *
- * The call is `execProtocolRawStream` without a sync to the file system (NodeFS
- * writes to the files as Postgres writes; its sync is a no-op): it runs
+ * The call is `execProtocolRawStream` without PGlite's sync to the file system
+ * (NodeFS writes to the files as Postgres writes, so that sync has nothing to
+ * copy; syncs to the disk are Postgres's own, see SyncingNodeFS): it runs
  * synchronously and hands over the raw answer. `execProtocolRawSync` would also
  * parse every answer in JavaScript and keep the parsed messages, which nothing
  * ever clears: a worker serving through it grew by the size of every answer. PGlite has one backend:
@@ -45,7 +48,37 @@ export const PGLITE_WORKER_SOURCE = String.raw`
 'use strict';
 const { parentPort, workerData } = require('node:worker_threads');
 const { createRequire } = require('node:module');
-const { PGlite } = createRequire(workerData.resolveFrom)('@electric-sql/pglite');
+const { fdatasyncSync, fsyncSync } = require('node:fs');
+const requirePglite = createRequire(workerData.resolveFrom);
+const { PGlite } = requirePglite('@electric-sql/pglite');
+const { NodeFS } = requirePglite('@electric-sql/pglite/nodefs');
+
+/** Files synced to the disk since the worker started. */
+let fileSyncs = 0;
+
+/**
+ * PGlite's NodeFS, whose files also reach the disk when Postgres syncs them.
+ * Emscripten's NODEFS has no fsync (a file's fsync() did nothing), and PGlite
+ * starts Postgres with fsync off (-F): a crash of the machine could lose committed
+ * transactions, and a checkpoint's order (data files, then pg_control) was not
+ * kept on the disk. Here a file's fsync() is fdatasync(2) on it (a directory's,
+ * fsync(2)), and Postgres runs with fsync on and wal_sync_method=fsync (its
+ * default, fdatasync, is a no-op in Emscripten, with no hook).
+ */
+class SyncingNodeFS extends NodeFS {
+  async init(pg, opts) {
+    const out = await super.init(pg, opts);
+    out.emscriptenOpts.preRun.push((mod) => {
+      mod.NODEFS.stream_ops.fsync = (stream) => {
+        (mod.FS.isDir(stream.node.mode) ? fsyncSync : fdatasyncSync)(stream.nfd);
+        fileSyncs++;
+        return 0;
+      };
+    });
+    return out;
+  }
+}
+const START_PARAMS = [...PGlite.defaultStartParams.filter((p) => p !== '-F'), '-c', 'fsync=on', '-c', 'wal_sync_method=fsync'];
 
 const PROTOCOL_3 = 196608;
 const SSL_REQUEST = 80877103;
@@ -221,7 +254,7 @@ function describe(err) {
 
 async function main() {
   try {
-    db = new PGlite(workerData.dataDir);
+    db = new PGlite({ fs: new SyncingNodeFS(workerData.dataDir), startParams: START_PARAMS });
     await db.waitReady;
   } catch (err) {
     parentPort.postMessage({ failed: describe(err) });
@@ -233,7 +266,7 @@ async function main() {
       if (session && session.conn === msg.conn) endSession();
       return;
     }
-    if (msg.heap) return parentPort.postMessage({ heapUsed: process.memoryUsage().heapUsed });
+    if (msg.stats) return parentPort.postMessage({ stats: { heapUsed: process.memoryUsage().heapUsed, fileSyncs } });
     if (msg.close) {
       clearTimeout(flushTimer);
       db.close().then(
