@@ -1,9 +1,15 @@
+import { spawnSync } from 'node:child_process';
+import { closeSync, cpSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import pg from 'pg';
-import { createSmsApp } from './support/v1.js';
+import type { Response } from 'supertest';
 import { expectServiceUnavailable, expectServing, probeDialects, probeUntilServing } from './support/db-outage.js';
+import { enduserSendParams } from './support/enduser.js';
 import { RecordingSmsProvider, withRecordingSms } from './support/sms.js';
-import { SHARED_POSTGRES_URL } from './support/test-database.js';
+import { ensurePgliteTemplate, pgliteTemplateDir, POSTGRES_URL, SHARED_POSTGRES_URL } from './support/test-database.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
+import { createSmsApp, signParams } from './support/v1.js';
 
 /**
  * A database the app cannot reach is SERVICE_UNAVAILABLE in every dialect (503),
@@ -45,4 +51,80 @@ import { startTestApp, type TestApp } from './support/test-app.js';
     await admin.query(`ALTER DATABASE "${database}" ALLOW_CONNECTIONS true`);
     expectServing(await probeUntilServing(t, app, token));
   });
+});
+
+const TMPFS_UNAVAILABLE =
+  process.platform !== 'linux'
+    ? 'tmpfs is Linux only'
+    : process.getuid?.() !== 0
+      ? 'mounting a tmpfs needs root'
+      : undefined;
+if (TMPFS_UNAVAILABLE && !POSTGRES_URL) console.warn(`db-unavailable e2e: skipping the full disk: ${TMPFS_UNAVAILABLE}`);
+
+/**
+ * A database whose disk is full: PGlite's directory on a tmpfs of its own, filled
+ * by a file beside it. A write that needs a new page fails (53100); it was an
+ * internal error (v1 code 500) before.
+ */
+(POSTGRES_URL || TMPFS_UNAVAILABLE ? describe.skip : describe)('a database whose disk is full (PGlite on a small tmpfs)', () => {
+  let mountPoint: string;
+  let t: TestApp;
+
+  beforeAll(async () => {
+    await ensurePgliteTemplate();
+    mountPoint = mkdtempSync(join(tmpdir(), 'passcode-full-'));
+    const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=128m', 'tmpfs', mountPoint], { encoding: 'utf8' });
+    if (mounted.status !== 0) throw new Error(`mount: ${mounted.stderr}`);
+    const dataDir = join(mountPoint, 'data');
+    cpSync(pgliteTemplateDir(), dataDir, { recursive: true });
+    t = await startTestApp({ db: { dataDir, drop: async () => undefined }, override: withRecordingSms(new RecordingSmsProvider()) });
+  }, 120_000);
+  afterAll(async () => {
+    await t?.close();
+    if (mountPoint) {
+      spawnSync('umount', [mountPoint]);
+      rmSync(mountPoint, { recursive: true, force: true });
+    }
+  });
+
+  it('answers every dialect\'s 503 to a send that cannot be written, keeps no part of it, and sends again once there is room', async () => {
+    const app = await createSmsApp(t, { code_policy: { per_ip_hourly: 1_000_000 } });
+    const token = await t.adminToken();
+    let mobiles = 0;
+    const mobile = () => `1391000${String(++mobiles).padStart(4, '0')}`;
+    const v1Send = () => t.http.post('/v1/sms/verify_code').send({ ...signParams(t, app), mcode: '+86', mobile: mobile(), scene: 'login' });
+    const logged = async () =>
+      (await t.http.get('/admin/sms/messages').query({ app_id: app.id, page_size: 1 }).set('authorization', `Bearer ${token}`).expect(200)).body.data.total as number;
+    expect((await v1Send()).body).toMatchObject({ code: 200 });
+
+    const filler = openSync(join(mountPoint, 'filler'), 'w');
+    try {
+      const block = Buffer.alloc(1 << 20);
+      for (;;) writeSync(filler, block);
+    } catch (err) {
+      expect((err as NodeJS.ErrnoException).code).toBe('ENOSPC');
+    } finally {
+      closeSync(filler);
+    }
+    // Pages with room left take a few more sends; then a send needs a new page.
+    let accepted = 1;
+    let refused: Response | undefined;
+    for (let i = 0; i < 2000 && !refused; i++) {
+      const res = await v1Send();
+      if (res.body.code === 200) accepted++;
+      else refused = res;
+    }
+    expect(refused?.status).toBe(200);
+    expect(refused?.body).toEqual({ code: 503, msg: 'Service Unavailable' });
+    const enduser = await t.http.post('/v2/sms/enduserapi/v2/sendPhoneSmsCode').query({ ...enduserSendParams(t, app, mobile()) });
+    expect(enduser.body).toMatchObject({ code: 503, msg: '服务暂不可用' });
+    const authing = await t.http.post('/api/v3/send-sms').set('x-authing-app-id', app.appkey).send({ channel: 'CHANNEL_LOGIN', phoneNumber: mobile() });
+    expect(authing.body).toMatchObject({ statusCode: 503, apiCode: 50002 });
+    expect(await logged()).toBe(accepted); // reads still answer, and a refused send left no row
+    expect(t.logs.lines().filter((l) => String(l.msg).includes('request failed'))).toEqual([]);
+
+    rmSync(join(mountPoint, 'filler'));
+    expect((await v1Send()).body).toMatchObject({ code: 200 });
+    expect(await logged()).toBe(accepted + 1);
+  }, 120_000);
 });

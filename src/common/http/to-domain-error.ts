@@ -28,7 +28,8 @@ const FASTIFY_CODES: Record<string, ErrorName> = {
 /**
  * Error codes that say the database, not the request, is at fault: the socket's
  * (no server, no route, a reset) and Postgres's SQLSTATEs for a server that is
- * shutting down, starting up or out of connections. Class 08 (connection
+ * shutting down, starting up, out of connections, out of disk space (53100: a
+ * write that needs a new page) or out of memory (53200). Class 08 (connection
  * exception) is matched by its prefix.
  */
 const DB_UNAVAILABLE_CODES = new Set([
@@ -43,6 +44,8 @@ const DB_UNAVAILABLE_CODES = new Set([
   '57P01',
   '57P02',
   '57P03',
+  '53100',
+  '53200',
   '53300',
 ]);
 
