@@ -80,6 +80,7 @@ if (TMPFS_UNAVAILABLE && !POSTGRES_URL) console.warn(`db-unavailable e2e: skippi
     t = await startTestApp({ db: { dataDir, drop: async () => undefined }, override: withRecordingSms(new RecordingSmsProvider()) });
   }, 120_000);
   afterAll(async () => {
+    if (mountPoint) rmSync(join(mountPoint, 'filler'), { force: true }); // room for the closing checkpoint, should the test have failed
     await t?.close();
     if (mountPoint) {
       spawnSync('umount', [mountPoint]);
