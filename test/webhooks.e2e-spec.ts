@@ -322,3 +322,104 @@ describe('webhooks to tenant apps', () => {
     expect(r.received).toHaveLength(5);
   }, 30_000);
 });
+
+describe('webhook targets: no delivery to an internal address unless WEBHOOK_ALLOWED_NETWORKS lists it', () => {
+  const quick = { WEBHOOK_RETRY_DELAY_S: '1', WEBHOOK_RETRY_LIMIT: '0', WEBHOOK_POLL_INTERVAL_MS: '500', WEBHOOK_TIMEOUT_MS: '2000' };
+  const receivers: Receiver[] = [];
+  afterAll(async () => {
+    for (const r of receivers) await r.stop();
+  });
+
+  async function startWith(allowed: string, db?: TestApp['db']): Promise<{ t: TestApp; admin: { authorization: string } }> {
+    const t = await startTestApp({ db, override: withRecordingSms(new FailingSmsProvider()), env: { ...quick, WEBHOOK_ALLOWED_NETWORKS: allowed } });
+    return { t, admin: { authorization: `Bearer ${await t.adminToken()}` } };
+  }
+
+  async function sendCode(t: TestApp, app: CreatedApp, mobile: string): Promise<void> {
+    await t.http.post('/v1/login/verify_code').send({ ...signParams(t, app), mcode: '+86', mobile }).expect(200);
+  }
+
+  it('refuses, when an endpoint is saved, a URL whose host is a loopback, private, link-local or embedded-IPv4 address, or localhost', async () => {
+    const { t, admin } = await startWith('');
+    try {
+      const app = await createSmsApp(t, { login_config: { enabled: true } });
+      const hooks = `/admin/apps/${app.id}/webhook-endpoints`;
+      const refused = [
+        'http://127.0.0.1:9/hooks',
+        'http://0x7f000001:9/hooks', // 127.0.0.1 as one hexadecimal number, as the URL parser (and so the connection) reads it
+        'http://localhost:9/hooks',
+        'http://tenant.localhost:9/hooks',
+        'http://[::1]:9/hooks',
+        'http://[::ffff:127.0.0.1]:9/hooks', // IPv4-mapped
+        'http://[64:ff9b::7f00:1]:9/hooks', // NAT64 of 127.0.0.1
+        'http://0.0.0.0:9/hooks',
+        'http://10.1.2.3/hooks',
+        'http://172.16.0.1/hooks',
+        'http://192.168.1.1/hooks',
+        'http://100.64.0.1/hooks',
+        'http://169.254.169.254/latest/meta-data/',
+        'http://[fe80::1]/hooks',
+        'http://[fd00::1]/hooks',
+      ];
+      for (const url of refused) {
+        const res = await t.http.post(hooks).set(admin).send({ url, event_types: ['verification.sent'] });
+        expect({ url, status: res.status, code: res.body.code, field: res.body.data?.field }).toEqual({ url, status: 400, code: 'VALIDATION_FAILED', field: 'url' });
+        expect(res.body.msg).toMatch(/^url must not point at a \w+ address/);
+      }
+      // Other spellings of 127.0.0.1 are not URLs to the DTO's rule: refused before the address is looked at.
+      for (const url of ['http://127.1:9/hooks', 'http://2130706433:9/hooks', 'http://017700000001/hooks']) {
+        const res = await t.http.post(hooks).set(admin).send({ url, event_types: ['verification.sent'] });
+        expect({ url, status: res.status, field: res.body.data?.field, msg: res.body.msg }).toEqual({ url, status: 400, field: 'url', msg: 'url must be a URL address' });
+      }
+      // Public addresses and names are saved; a name is judged again at each connection.
+      const saved = await t.http.post(hooks).set(admin).send({ url: 'https://93.184.215.14/hooks', event_types: ['verification.sent'] }).expect(201);
+      await t.http.post(hooks).set(admin).send({ url: 'https://hooks.example.com/passcode', event_types: ['verification.sent'] }).expect(201);
+      const moved = await t.http.patch(`${hooks}/${saved.body.data.id}`).set(admin).send({ url: 'http://192.168.0.10/hooks' }).expect(400);
+      expect(moved.body.data.field).toBe('url');
+      expect((await t.http.get(hooks).set(admin).expect(200)).body.data.map((e: { url: string }) => e.url).sort()).toEqual(['https://93.184.215.14/hooks', 'https://hooks.example.com/passcode']);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('refuses at connect time an endpoint saved while its network was allowed, by address or by a name that resolves to it; delivers once allowed', async () => {
+    const r = await new Receiver(0).start();
+    receivers.push(r);
+    const byName = r.url.replace('127.0.0.1', 'localhost');
+    // Saved while loopback was allowed, as an operator might have before narrowing the list.
+    const first = await startWith('127.0.0.0/8,::1');
+    let app: CreatedApp;
+    try {
+      app = await createSmsApp(first.t, { login_config: { enabled: true }, code_policy: { per_ip_hourly: 1000 } });
+      for (const url of [r.url, byName]) {
+        await first.t.http.post(`/admin/apps/${app.id}/webhook-endpoints`).set(first.admin).send({ url, event_types: ['verification.sent'] }).expect(201);
+      }
+    } finally {
+      await first.t.close(true);
+    }
+
+    const strict = await startWith('', first.t.db);
+    try {
+      await sendCode(strict.t, app!, '13700000101');
+      const deliveries = async () => (await strict.t.http.get(`/admin/apps/${app!.id}/webhook-deliveries`).set(strict.admin).expect(200)).body.data.items as Array<{ status: string; last_error: string | null; attempts: number }>;
+      await until('both deliveries failed', async () => (await deliveries()).filter((d) => d.status === 'failed').length === 2);
+      const errors = (await deliveries()).map((d) => d.last_error).sort();
+      expect(errors).toEqual([
+        'refused: 127.0.0.1 is a loopback address, not in WEBHOOK_ALLOWED_NETWORKS',
+        expect.stringMatching(/^refused: localhost \((127\.0\.0\.1|::1)\) is a loopback address, not in WEBHOOK_ALLOWED_NETWORKS$/),
+      ]);
+      expect(r.received).toHaveLength(0);
+    } finally {
+      await strict.t.close(true);
+    }
+
+    // The same endpoints, loopback allowed again: both deliver (the refusal above was the rule, not a dead receiver).
+    const again = await startWith('127.0.0.1,::1', first.t.db);
+    try {
+      await sendCode(again.t, app!, '13700000102');
+      await until('both delivered', () => r.accepted().length === 2);
+    } finally {
+      await again.t.close();
+    }
+  });
+});

@@ -65,3 +65,21 @@ describe('generated keys', () => {
     expect(readdirSync(dir)).toEqual(['keys.json']);
   });
 });
+
+describe('WEBHOOK_ALLOWED_NETWORKS', () => {
+  const base = { NODE_ENV: 'test', DATA_DIR: '/nonexistent', ENCRYPTION_KEY: key(), JWT_SECRET: 'j'.repeat(16), CODE_PEPPER: 'p'.repeat(16) };
+  const allowed = (value?: string) => loadConfig({ ...base, ...(value === undefined ? {} : { WEBHOOK_ALLOWED_NETWORKS: value }) }).webhooks.allowedNetworks;
+
+  it('reads networks and lone addresses, and none when unset or blank', () => {
+    expect(allowed()).toEqual([]);
+    expect(allowed(' ')).toEqual([]);
+    expect(allowed('10.20.0.0/16, 192.168.1.7 ,fd00:1::/64,::1')).toEqual(['10.20.0.0/16', '192.168.1.7/32', 'fd00:1::/64', '::1/128']);
+  });
+
+  it('refuses anything else, naming the entry', () => {
+    for (const bad of ['10.0.0.0/33', 'intranet', '10.0.0.0/8,,', '10.0.0.0/8;192.168.0.0/16']) {
+      expect(() => allowed(bad)).toThrow(ConfigError);
+    }
+    expect(() => allowed('10.0.0.0/8,intranet')).toThrow('WEBHOOK_ALLOWED_NETWORKS must be a comma-separated list of networks (10.0.0.0/8, fd00::/8) or addresses, got "intranet"');
+  });
+});

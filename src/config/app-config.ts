@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
+import ipaddr from 'ipaddr.js';
 import { createKeysFile, readKeysFile, replaceKeysFile } from './keys-file.js';
 
 /** The typed configuration of one Passcode process. Built once from the environment by {@link loadConfig}. */
@@ -77,6 +78,8 @@ export interface AppConfig {
     concurrency: number;
     /** How often the job engine's maintenance runs (one instance at a time): it retries attempts whose instance died. */
     maintenanceIntervalS: number;
+    /** CIDRs besides the public internet that deliveries may reach (tenant apps on an internal network); see WebhookTargets. */
+    allowedNetworks: string[];
   };
   /** Third-party captcha verification (src/fraud/challenges/): each vendor's siteverify endpoint and the bound of one call. */
   captcha: {
@@ -195,6 +198,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       pollIntervalMs: parseIntIn(env, 'WEBHOOK_POLL_INTERVAL_MS', 2000, 500, 60_000),
       concurrency: parseIntIn(env, 'WEBHOOK_CONCURRENCY', 4, 1, 100),
       maintenanceIntervalS: parseIntIn(env, 'WEBHOOK_MAINTENANCE_INTERVAL_S', 60, 1, 3600),
+      allowedNetworks: parseNetworks(env, 'WEBHOOK_ALLOWED_NETWORKS'),
     },
     captcha: {
       turnstileVerifyUrl: parseHttpUrl(env, 'TURNSTILE_VERIFY_URL', 'https://challenges.cloudflare.com/turnstile/v0/siteverify'),
@@ -287,6 +291,18 @@ function parseHttpUrl(env: Env, name: string, fallback: string): string {
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError(`${name} must be an http or https URL, got "${raw}"`);
   return raw;
+}
+
+/** A comma-separated list of CIDRs (`10.0.0.0/8`, `fd00::/8`); an address alone is its own network (`/32`, `/128`). */
+function parseNetworks(env: Env, name: string): string[] {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return [];
+  return raw.split(',').map((item) => {
+    const entry = item.trim();
+    if (ipaddr.isValidCIDR(entry)) return entry;
+    if (ipaddr.isValid(entry)) return `${entry}/${ipaddr.parse(entry).kind() === 'ipv4' ? 32 : 128}`;
+    throw new ConfigError(`${name} must be a comma-separated list of networks (10.0.0.0/8, fd00::/8) or addresses, got "${entry}"`);
+  });
 }
 
 function parseBool(env: Env, name: string, fallback: boolean): boolean {

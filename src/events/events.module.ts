@@ -7,6 +7,7 @@ import { WebhookDeliverer } from './webhook-deliverer.js';
 import { WebhookDeliveriesService } from './webhook-deliveries.service.js';
 import { WebhookEndpointsService } from './webhook-endpoints.service.js';
 import { WebhookSubscriptionsCache } from './webhook-subscriptions-cache.js';
+import { WebhookTargets } from './webhook-targets.js';
 import { WebhooksAdminController } from './webhooks-admin.controller.js';
 import { WebhooksRepository } from './webhooks.repository.js';
 
@@ -14,7 +15,7 @@ import { WebhooksRepository } from './webhooks.repository.js';
 @Module({
   imports: [AppsModule, AuditModule],
   controllers: [WebhooksAdminController],
-  providers: [JobEngine, WebhooksRepository, WebhookSubscriptionsCache, WebhookDeliverer, EventPublisher, WebhookEndpointsService, WebhookDeliveriesService],
+  providers: [JobEngine, WebhooksRepository, WebhookSubscriptionsCache, WebhookTargets, WebhookDeliverer, EventPublisher, WebhookEndpointsService, WebhookDeliveriesService],
   exports: [EventPublisher, JobEngine],
 })
 export class EventsModule {}

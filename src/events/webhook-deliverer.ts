@@ -4,6 +4,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { PinoLogger } from 'nestjs-pino';
 import type PgBoss from 'pg-boss';
 import { DataSource } from 'typeorm';
+import { fetch, type Response } from 'undici';
 import { SYSTEM_ACTOR } from '../audit/actor.js';
 import { AuditService } from '../audit/audit.service.js';
 import { Clock } from '../common/clock/clock.js';
@@ -14,6 +15,7 @@ import { type SqlClient, sqlClientOf } from '../database/sql-client.js';
 import { JobEngine } from './job-engine.js';
 import { signWebhook } from './webhook-signature.js';
 import { endpointSecretAad } from './webhook-endpoints.service.js';
+import { WebhookAddressRefused, WebhookTargets } from './webhook-targets.js';
 import { WebhookSubscriptionsCache } from './webhook-subscriptions-cache.js';
 import { type AttemptOutcome, WebhooksRepository } from './webhooks.repository.js';
 import { type DeliveryAttemptRow } from './webhook-rows.js';
@@ -46,6 +48,7 @@ export class WebhookDeliverer implements OnModuleInit, OnApplicationBootstrap {
     private readonly clock: Clock,
     private readonly audit: AuditService,
     private readonly cache: WebhookSubscriptionsCache,
+    private readonly targets: WebhookTargets,
     @InjectDataSource() private readonly ds: DataSource,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly logger: PinoLogger,
@@ -138,14 +141,17 @@ export class WebhookDeliverer implements OnModuleInit, OnApplicationBootstrap {
         // A redirect is an answer, not a delivery: following it would send the event where no operator configured.
         redirect: 'manual',
         signal: AbortSignal.timeout(this.config.webhooks.timeoutMs),
+        // Connects only where WebhookTargets allows, judged on the addresses resolved for this connection.
+        dispatcher: this.targets.dispatcher,
       });
       const ok = res.status >= 200 && res.status < 300;
       const text = ok ? '' : await readExcerpt(res);
       if (ok) await res.body?.cancel().catch(() => undefined);
       return { statusCode: res.status, error: ok ? null : `HTTP ${res.status}${text ? `: ${text}` : ''}`.slice(0, ERROR_EXCERPT_CHARS), at: this.clock.now() };
     } catch (err) {
-      const e = err as Error & { cause?: { code?: string } };
-      const error = e.name === 'TimeoutError' ? `no answer within ${this.config.webhooks.timeoutMs} ms` : (e.cause?.code ?? e.message);
+      const e = err as Error & { cause?: Error & { code?: string } };
+      const error =
+        e.name === 'TimeoutError' ? `no answer within ${this.config.webhooks.timeoutMs} ms` : e.cause instanceof WebhookAddressRefused ? e.cause.message : (e.cause?.code ?? e.message);
       return { statusCode: null, error: error.slice(0, ERROR_EXCERPT_CHARS), at: this.clock.now() };
     }
   }

@@ -13,6 +13,7 @@ import { type WebhookEventType } from './event-types.js';
 import { newSigningSecret } from './webhook-signature.js';
 import { type WebhookEndpointRow, type WebhookEndpointStatus } from './webhook-rows.js';
 import { WebhookSubscriptionsCache } from './webhook-subscriptions-cache.js';
+import { WebhookTargets } from './webhook-targets.js';
 import { endpointView, type WebhookEndpointView } from './webhook.views.js';
 import { WebhooksRepository } from './webhooks.repository.js';
 
@@ -38,10 +39,15 @@ export class WebhookEndpointsService {
     private readonly box: SecretBox,
     private readonly clock: Clock,
     private readonly cache: WebhookSubscriptionsCache,
+    private readonly targets: WebhookTargets,
   ) {}
 
-  /** Adds an endpoint to the app, enabled; the answer holds its signing secret, shown this once. APP_NOT_FOUND for an unknown app. */
+  /**
+   * Adds an endpoint to the app, enabled; the answer holds its signing secret, shown this once. APP_NOT_FOUND for an unknown app;
+   * VALIDATION_FAILED for a URL no delivery may go to ({@link WebhookTargets}).
+   */
   async create(actor: Actor, appId: string, dto: { url: string; event_types: WebhookEventType[] }): Promise<WebhookEndpointView & { secret: string }> {
+    this.targets.assertAllowed(dto.url);
     await this.apps.get(appId);
     const secret = newSigningSecret();
     const endpoint = await this.inTransaction(actor, appId, async (q, record) => {
@@ -74,6 +80,7 @@ export class WebhookEndpointsService {
 
   /** Changes the address, the event types or the status; enabling clears the run of failures. WEBHOOK_ENDPOINT_NOT_FOUND for an unknown one. */
   async update(actor: Actor, appId: string, id: string, dto: EndpointChange): Promise<WebhookEndpointView> {
+    if (dto.url !== undefined) this.targets.assertAllowed(dto.url);
     return endpointView(
       await this.mutate(actor, appId, id, 'webhook_endpoint.update', (e) => {
         const changed: Record<string, unknown> = {};

@@ -41,6 +41,7 @@ const TIMEOUT_MS = 3000;
       WEBHOOK_RETRY_DELAY_S: '1',
       WEBHOOK_POLL_INTERVAL_MS: '500',
       WEBHOOK_MAINTENANCE_INTERVAL_S: '1',
+      WEBHOOK_ALLOWED_NETWORKS: '127.0.0.1', // the receiver above
     });
     db = new pg.Client({ connectionString: cluster.db.url });
     await db.connect();

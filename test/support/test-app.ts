@@ -69,6 +69,8 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     LOG_LEVEL: 'info',
     THROTTLE_LIMIT: '100000',
     ADMIN_LOGIN_PER_MINUTE: '1000',
+    // The suites' webhook receivers listen on loopback, which deliveries may not reach by default.
+    WEBHOOK_ALLOWED_NETWORKS: '127.0.0.1',
     ...options.env,
   };
   ensureGeneratedKeys(env);
