@@ -243,6 +243,26 @@ function dbWork(before, after, requests) {
   return { database: growthPerRequest(before.database, after.database, requests), tables };
 }
 
+/** The yardstick's readings so far, `[epoch ms, CPU µs]` each (see bench/yardstick.mjs), while `child` runs (started by main). */
+const yardstick = { readings: [], child: undefined };
+
+function startYardstick() {
+  const child = spawn(process.execPath, [join(here, 'yardstick.mjs')], { stdio: ['ignore', 'pipe', 'inherit'] });
+  yardstick.child = child;
+  let partial = '';
+  child.stdout.on('data', (d) => {
+    const lines = (partial + d).split('\n');
+    partial = lines.pop();
+    for (const line of lines) yardstick.readings.push(line.split(' ').map(Number));
+  });
+}
+
+/** The median CPU µs of the yardstick's work between two times: how slow the machine was while a figure ran. */
+function machineSlowness(from, to) {
+  const within = yardstick.readings.filter(([at]) => at >= from && at <= to).map(([, us]) => us);
+  return within.length ? median(within) : null;
+}
+
 async function figure(name, url, makeRequest, server, { warmup = true, quiesce, db } = {}) {
   if (warmup) await drive(url, makeRequest(), WARMUP);
   await quiesce?.();
@@ -251,6 +271,7 @@ async function figure(name, url, makeRequest, server, { warmup = true, quiesce, 
   const cpu = () => ({ server: cpuSeconds((pid) => pid === server.child.pid), postgres: cpuSeconds((_, comm) => comm === 'postgres'), bench: process.cpuUsage() });
   const countersBefore = db && (await dbCounters(db));
   const before = cpu();
+  const startedAt = Date.now();
   const r = await autocannon({
     url,
     connections: CONNECTIONS,
@@ -267,13 +288,14 @@ async function figure(name, url, makeRequest, server, { warmup = true, quiesce, 
     requests: r.requests.total,
   };
   const after = cpu();
+  out.machine_us = machineSlowness(startedAt, Date.now());
   const perRequest = (s) => Math.round((s * 1e6) / Math.max(1, out.requests)) / 1000;
   out.cpu_ms_per_request = {
     server: perRequest(cpuSpent(before.server, after.server)),
     postgres: perRequest(cpuSpent(before.postgres, after.postgres)),
     load_generator: perRequest(((after.bench.user + after.bench.system) - (before.bench.user + before.bench.system)) / 1e6),
   };
-  console.error(`  ${name}: ${out.req_per_s} req/s, p50 ${out.p50_ms} ms, p99 ${out.p99_ms} ms, errors ${out.errors}, CPU ms/request ${JSON.stringify(out.cpu_ms_per_request)}`);
+  console.error(`  ${name}: ${out.req_per_s} req/s, p50 ${out.p50_ms} ms, p99 ${out.p99_ms} ms, errors ${out.errors}, CPU ms/request ${JSON.stringify(out.cpu_ms_per_request)}, yardstick ${out.machine_us} µs`);
   if (db) {
     out.db_work_per_request = dbWork(countersBefore, await dbCounters(db), Math.max(1, out.requests));
     console.error(`    database per request ${JSON.stringify(out.db_work_per_request.database)}`);
@@ -293,6 +315,7 @@ async function main() {
   // BENCH_KINDS=check: only those Postgres figures (each side still sends its codes first);
   // BENCH_POSTGRES=0: none of them, and no Postgres server is needed.
   const kinds = process.env.BENCH_POSTGRES === '0' ? [] : (process.env.BENCH_KINDS ?? 'send,check').split(',');
+  startYardstick();
   try {
     if (kinds.length) figures.push(...(await postgresFigures(kinds, provider, common, dataDirs)));
     if (process.env.BENCH_PGLITE !== '0') {
@@ -309,6 +332,7 @@ async function main() {
     }
   } finally {
     for (const c of children) await stop(c);
+    await stop(yardstick.child);
     provider.server.close();
     for (const d of dataDirs) rmSync(d, { recursive: true, force: true });
   }
@@ -403,6 +427,7 @@ function combine(name, rounds) {
     errors: rounds.reduce((n, r) => n + r.errors, 0),
     requests,
     cpu_ms_per_request: { server: cpu('server'), postgres: cpu('postgres'), load_generator: cpu('load_generator') },
+    machine_us: median(rounds.map((r) => r.machine_us ?? 0)),
     rounds,
   };
 }
@@ -429,6 +454,9 @@ function finish(figures) {
   const line = (what, key, values) => `${what} (median of ${ROUNDS} rounds): send ${values.send} (${rounds(key, 'send')}), check ${values.check} (${rounds(key, 'check')})`;
   console.log(line('ratio Passcode / bare', 'ratio_rounds', ratios));
   console.log(line('server CPU per request, Passcode / bare', 'cpu_ratio_rounds', cpuRatios));
+  // The machine's speed while each side's figures ran (bench/yardstick.mjs): far apart, the ratios compare unlike with unlike.
+  const speeds = ['send', 'check'].filter((kind) => by[`postgres ${kind}`]).map((kind) => `${kind} ${by[`postgres ${kind}`].machine_us} vs ${by[`bare ${kind}`].machine_us}`);
+  if (speeds.length) console.log(`yardstick µs, median of the figures, Passcode's vs bare's (higher: a slower machine): ${speeds.join(', ')}`);
   console.log(`written to ${file}`);
 }
 
