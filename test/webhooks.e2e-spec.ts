@@ -4,6 +4,7 @@ import { DataSource } from 'typeorm';
 import { type CreatedApp } from './support/admin.js';
 import { freePort } from './support/free-port.js';
 import { FailingSmsProvider, withRecordingSms } from './support/sms.js';
+import { itRaces, raceBehindLock, warmPool } from './support/race.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 import { createSmsApp, loginWithSms, signParams } from './support/v1.js';
 
@@ -421,5 +422,45 @@ describe('webhook targets: no delivery to an internal address unless WEBHOOK_ALL
     } finally {
       await again.t.close();
     }
+  });
+});
+
+describe('webhook endpoints per app: at most WEBHOOK_ENDPOINTS_PER_APP', () => {
+  let t: TestApp;
+  let admin: { authorization: string };
+  beforeAll(async () => {
+    t = await startTestApp({ env: { WEBHOOK_ENDPOINTS_PER_APP: '3' } });
+    admin = { authorization: `Bearer ${await t.adminToken()}` };
+  });
+  afterAll(async () => t?.close());
+
+  const create = (appId: string, n: number) =>
+    t.http.post(`/admin/apps/${appId}/webhook-endpoints`).set(admin).send({ url: `https://hooks${n}.example.com/passcode`, event_types: ['verification.sent'] });
+  const count = async (appId: string) => (await t.http.get(`/admin/apps/${appId}/webhook-endpoints`).set(admin).expect(200)).body.data.length as number;
+
+  it('refuses one more with WEBHOOK_ENDPOINT_LIMIT (409), per app; a deleted one makes room', async () => {
+    const [a, b] = [await createSmsApp(t), await createSmsApp(t)];
+    const ids: string[] = [];
+    for (let n = 0; n < 3; n++) ids.push((await create(a.id, n).expect(201)).body.data.id);
+    const refused = await create(a.id, 3).expect(409);
+    expect(refused.body).toMatchObject({ code: 'WEBHOOK_ENDPOINT_LIMIT', msg: 'an app has at most 3 webhook endpoints (WEBHOOK_ENDPOINTS_PER_APP)' });
+    expect(await count(a.id)).toBe(3);
+    await create(b.id, 0).expect(201); // another app's budget is its own
+    await t.http.delete(`/admin/apps/${a.id}/webhook-endpoints/${ids[0]}`).set(admin).expect(200);
+    await create(a.id, 4).expect(201);
+    await create(a.id, 5).expect(409);
+  });
+
+  itRaces('lets concurrent creates past the limit only as far as it goes', async () => {
+    const app = await createSmsApp(t);
+    await create(app.id, 0).expect(201);
+    await warmPool(t);
+    const { result, queued } = await raceBehindLock(t, { sql: 'SELECT 1 FROM apps WHERE id = $1 FOR UPDATE', params: [app.id] }, () =>
+      Promise.all(Array.from({ length: 6 }, (_, n) => create(app.id, n + 1))),
+      6,
+    );
+    expect(queued).toBeGreaterThan(1);
+    expect(result.map((r) => r.status).sort()).toEqual([201, 201, 409, 409, 409, 409]);
+    expect(await count(app.id)).toBe(3);
   });
 });

@@ -80,6 +80,8 @@ export interface AppConfig {
     maintenanceIntervalS: number;
     /** CIDRs besides the public internet that deliveries may reach (tenant apps on an internal network); see WebhookTargets. */
     allowedNetworks: string[];
+    /** How many endpoints one app may have: each is a POST per event, and an app's admin creates them. */
+    endpointsPerApp: number;
   };
   /** Third-party captcha verification (src/fraud/challenges/): each vendor's siteverify endpoint and the bound of one call. */
   captcha: {
@@ -199,6 +201,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       concurrency: parseIntIn(env, 'WEBHOOK_CONCURRENCY', 4, 1, 100),
       maintenanceIntervalS: parseIntIn(env, 'WEBHOOK_MAINTENANCE_INTERVAL_S', 60, 1, 3600),
       allowedNetworks: parseNetworks(env, 'WEBHOOK_ALLOWED_NETWORKS'),
+      endpointsPerApp: parseIntIn(env, 'WEBHOOK_ENDPOINTS_PER_APP', 20, 1, 1000),
     },
     captcha: {
       turnstileVerifyUrl: parseHttpUrl(env, 'TURNSTILE_VERIFY_URL', 'https://challenges.cloudflare.com/turnstile/v0/siteverify'),

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { AppsService } from '../apps/apps.service.js';
@@ -8,6 +8,8 @@ import { AuditService } from '../audit/audit.service.js';
 import { Clock } from '../common/clock/clock.js';
 import { SecretBox } from '../common/crypto/secret-box.js';
 import { DomainError } from '../common/errors/domain-error.js';
+import { type AppConfig } from '../config/app-config.js';
+import { APP_CONFIG } from '../config/config.module.js';
 import { type SqlClient, sqlClientOf } from '../database/sql-client.js';
 import { type WebhookEventType } from './event-types.js';
 import { newSigningSecret } from './webhook-signature.js';
@@ -40,17 +42,22 @@ export class WebhookEndpointsService {
     private readonly clock: Clock,
     private readonly cache: WebhookSubscriptionsCache,
     private readonly targets: WebhookTargets,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   /**
    * Adds an endpoint to the app, enabled; the answer holds its signing secret, shown this once. APP_NOT_FOUND for an unknown app;
-   * VALIDATION_FAILED for a URL no delivery may go to ({@link WebhookTargets}).
+   * VALIDATION_FAILED for a URL no delivery may go to ({@link WebhookTargets}); WEBHOOK_ENDPOINT_LIMIT when the app has as many as allowed.
    */
   async create(actor: Actor, appId: string, dto: { url: string; event_types: WebhookEventType[] }): Promise<WebhookEndpointView & { secret: string }> {
     this.targets.assertAllowed(dto.url);
     await this.apps.get(appId);
     const secret = newSigningSecret();
     const endpoint = await this.inTransaction(actor, appId, async (q, record) => {
+      const limit = this.config.webhooks.endpointsPerApp;
+      if ((await this.repo.countEndpointsForInsert(q, appId)) >= limit) {
+        throw new DomainError('WEBHOOK_ENDPOINT_LIMIT', { message: `an app has at most ${limit} webhook endpoints (WEBHOOK_ENDPOINTS_PER_APP)` });
+      }
       const now = this.clock.now();
       const id = randomUUID();
       const created = await this.repo.insertEndpoint(q, {

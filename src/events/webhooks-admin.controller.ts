@@ -22,9 +22,9 @@ export class WebhooksAdminController {
 
   @Post('webhook-endpoints')
   @ChangesApp('appId')
-  @ApiOperation({ summary: 'Add a webhook endpoint', description: 'An enabled endpoint for the given event types; the answer holds its signing secret (`whsec_…`), shown this once.' })
+  @ApiOperation({ summary: 'Add a webhook endpoint', description: 'An enabled endpoint for the given event types; the answer holds its signing secret (`whsec_…`), shown this once. An app has at most `WEBHOOK_ENDPOINTS_PER_APP` (20).' })
   @ApiData(WebhookEndpointWithSecretData)
-  @ApiErrors('APP_NOT_FOUND')
+  @ApiErrors('APP_NOT_FOUND', 'WEBHOOK_ENDPOINT_LIMIT')
   create(@CurrentActor() actor: Actor, @Param('appId') appId: string, @Body() dto: CreateWebhookEndpointDto) {
     return this.endpoints.create(actor, appId, dto);
   }

@@ -73,6 +73,17 @@ export class WebhooksRepository {
     return rows[0] ?? null;
   }
 
+  /**
+   * How many endpoints the app has, counted while holding its row, so that of concurrent
+   * creates each counts the others' committed rows (a no-key lock: sends that reference
+   * the app go on).
+   */
+  async countEndpointsForInsert(q: SqlClient, appId: string): Promise<number> {
+    await q.query(`SELECT 1 FROM apps WHERE id = $1 FOR NO KEY UPDATE`, [appId]);
+    const { rows } = await q.query<{ n: number }>(`SELECT count(*)::int AS n FROM webhook_endpoints WHERE app_id = $1`, [appId]);
+    return rows[0].n;
+  }
+
   async listEndpoints(q: SqlClient, appId: string): Promise<WebhookEndpointRow[]> {
     const { rows } = await q.query<WebhookEndpointRow>(`SELECT * FROM webhook_endpoints WHERE app_id = $1 ORDER BY created_at, id`, [appId]);
     return rows;

@@ -52,6 +52,7 @@ export const AUTHING_CODES: Record<ErrorName, AuthingAnswer> = {
   APP_NOT_FOUND: business(404, 20005, '应用不存在'),
   WEBHOOK_ENDPOINT_NOT_FOUND: business(404, 20005, 'Webhook 端点不存在'),
   WEBHOOK_DELIVERY_NOT_FOUND: business(404, 20005, 'Webhook 投递不存在'),
+  WEBHOOK_ENDPOINT_LIMIT: business(409, 20005, 'Webhook 端点数量已达上限'),
   OPERATOR_NOT_FOUND: business(404, 20005, '管理员不存在'),
   OPERATOR_USERNAME_TAKEN: business(409, 20005, '管理员用户名已存在'),
   OPERATOR_LAST_OWNER: business(409, 20005, '不能降级或停用最后一个所有者'),

@@ -25,6 +25,7 @@ export const OAUTH_CODES: Record<ErrorName, [code: string, msg: string]> = {
   APP_NOT_FOUND: ['404', '应用不存在'],
   WEBHOOK_ENDPOINT_NOT_FOUND: ['404', 'Webhook 端点不存在'],
   WEBHOOK_DELIVERY_NOT_FOUND: ['404', 'Webhook 投递不存在'],
+  WEBHOOK_ENDPOINT_LIMIT: ['409', 'Webhook 端点数量已达上限'],
   OPERATOR_NOT_FOUND: ['404', '管理员不存在'],
   OPERATOR_USERNAME_TAKEN: ['409', '管理员用户名已存在'],
   OPERATOR_LAST_OWNER: ['409', '不能降级或停用最后一个所有者'],

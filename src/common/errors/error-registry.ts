@@ -31,6 +31,8 @@ export const ERRORS = {
   WEBHOOK_ENDPOINT_NOT_FOUND: { status: 404, message: 'webhook endpoint not found' },
   /** No webhook delivery with this id belongs to the app. */
   WEBHOOK_DELIVERY_NOT_FOUND: { status: 404, message: 'webhook delivery not found' },
+  /** The app has WEBHOOK_ENDPOINTS_PER_APP endpoints already. */
+  WEBHOOK_ENDPOINT_LIMIT: { status: 409, message: 'the app has as many webhook endpoints as allowed' },
 
   // Operators (operators/).
   OPERATOR_NOT_FOUND: { status: 404, message: 'operator not found' },
