@@ -365,7 +365,7 @@ describe('webhook targets: no delivery to an internal address unless WEBHOOK_ALL
       for (const url of refused) {
         const res = await t.http.post(hooks).set(admin).send({ url, event_types: ['verification.sent'] });
         expect({ url, status: res.status, code: res.body.code, field: res.body.data?.field }).toEqual({ url, status: 400, code: 'VALIDATION_FAILED', field: 'url' });
-        expect(res.body.msg).toMatch(/^url must not point at a \w+ address/);
+        expect(res.body.msg).toMatch(/^url must not point at an internal address \(\w+\); WEBHOOK_ALLOWED_NETWORKS lists the networks webhooks may reach$/);
       }
       // Other spellings of 127.0.0.1 are not URLs to the DTO's rule: refused before the address is looked at.
       for (const url of ['http://127.1:9/hooks', 'http://2130706433:9/hooks', 'http://017700000001/hooks']) {
@@ -406,8 +406,8 @@ describe('webhook targets: no delivery to an internal address unless WEBHOOK_ALL
       await until('both deliveries failed', async () => (await deliveries()).filter((d) => d.status === 'failed').length === 2);
       const errors = (await deliveries()).map((d) => d.last_error).sort();
       expect(errors).toEqual([
-        'refused: 127.0.0.1 is a loopback address, not in WEBHOOK_ALLOWED_NETWORKS',
-        expect.stringMatching(/^refused: localhost \((127\.0\.0\.1|::1)\) is a loopback address, not in WEBHOOK_ALLOWED_NETWORKS$/),
+        'refused: 127.0.0.1 is an internal address (loopback), not in WEBHOOK_ALLOWED_NETWORKS',
+        expect.stringMatching(/^refused: localhost \((127\.0\.0\.1|::1)\) is an internal address \(loopback\), not in WEBHOOK_ALLOWED_NETWORKS$/),
       ]);
       expect(r.received).toHaveLength(0);
     } finally {

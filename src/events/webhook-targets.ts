@@ -60,15 +60,15 @@ export class WebhookTargets implements OnModuleDestroy {
   }
 
   /** VALIDATION_FAILED on `url` when its host is a refused address or `localhost`: no delivery could go there. */
-  assertAllowed(url: string, field = 'url'): void {
+  assertAllowed(url: string): void {
     const host = new URL(url).hostname.replace(/^\[(.*)\]$/, '$1');
     const loopbackName = host === 'localhost' || host.endsWith('.localhost');
     const refusal = loopbackName ? (['127.0.0.1', '::1'].every((a) => this.refusal(a) !== undefined) ? 'loopback' : undefined) : isIP(host) ? this.refusal(host) : undefined;
     if (refusal === undefined) return;
     throw new DomainError('VALIDATION_FAILED', {
-      field,
+      field: 'url',
       constraint: 'isPublicAddress',
-      message: `${field} must not point at a ${refusal} address (WEBHOOK_ALLOWED_NETWORKS lists the internal networks webhooks may reach)`,
+      message: `url must not point at an internal address (${refusal}); WEBHOOK_ALLOWED_NETWORKS lists the networks webhooks may reach`,
     });
   }
 
@@ -92,6 +92,6 @@ export class WebhookTargets implements OnModuleDestroy {
 
   private refused(hostname: string, address: string): WebhookAddressRefused {
     const what = hostname === address ? address : `${hostname} (${address})`;
-    return new WebhookAddressRefused(`refused: ${what} is a ${this.refusal(address)} address, not in WEBHOOK_ALLOWED_NETWORKS`);
+    return new WebhookAddressRefused(`refused: ${what} is an internal address (${this.refusal(address)}), not in WEBHOOK_ALLOWED_NETWORKS`);
   }
 }
