@@ -63,6 +63,34 @@ describe('sms: configuration, console provider and send log', () => {
     await t.http.post(`/admin/apps/${app.id}/sms/test`).set(auth()).send({ scene: 'login', mobile: '12' }).expect(400);
   });
 
+  it('test-sends only flat string template parameters: nothing else is sent, nor logged', async () => {
+    const app = await createApp(t, {}, token);
+    await configureSms(t, app.id, { scenes: ['login'] });
+    const sent = async () => (await t.http.get('/admin/sms/messages').query({ app_id: app.id }).set(auth()).expect(200)).body.data.total as number;
+    const refused = [
+      { code: { a: 1 } }, // sent as JSON inside the parameter before
+      { code: 123456 },
+      { code: ['1', '2'] },
+      { code: null },
+      { 'co de': '1' },
+      { code: 'x'.repeat(257) },
+      Object.fromEntries(Array.from({ length: 21 }, (_, i) => [`v${i}`, '1'])),
+      ['123456'],
+      'code=123456',
+    ];
+    for (const params of refused) {
+      const res = await t.http.post(`/admin/apps/${app.id}/sms/test`).set(auth()).send({ scene: 'login', mobile: '18518768888', params });
+      expect({ params, status: res.status, code: res.body.code, field: res.body.data?.field }).toEqual({ params, status: 400, code: 'VALIDATION_FAILED', field: 'params' });
+    }
+    const one = await t.http.post(`/admin/apps/${app.id}/sms/test`).set(auth()).send({ scene: 'login', mobile: '18518768888', params: { code: 1 } }).expect(400);
+    expect(one.body.msg).toBe('params must be an object of at most 20 template variables (letters, digits, _), each a string of at most 256 characters');
+    expect(await sent()).toBe(0);
+    // At the bounds: 20 variables, 256 characters (a character outside the BMP counts once).
+    const full = { code: '\u{1F600}'.repeat(256), ...Object.fromEntries(Array.from({ length: 19 }, (_, i) => [`v_${i}`, '1'])) };
+    await t.http.post(`/admin/apps/${app.id}/sms/test`).set(auth()).send({ scene: 'login', mobile: '18518768888', params: full }).expect(200);
+    expect(await sent()).toBe(1);
+  });
+
   it('refuses bindings that mix accounts or types, with the registry codes', async () => {
     const app = await createApp(t, {}, token);
     const a = await configureSmsDetailed(t, app.id, { scenes: ['login'], token });

@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional, IntersectionType, OmitType, PartialType } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
-  ArrayMaxSize, ArrayMinSize, IsArray, IsDateString, IsIn, IsInt, IsNotEmpty, IsObject, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min, ValidateIf,
+  ArrayMaxSize, ArrayMinSize, IsArray, IsDateString, IsIn, IsInt, IsNotEmpty, IsObject, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min, ValidateBy, ValidateIf,
   ValidateNested,
 } from 'class-validator';
 import { PageQuery } from '../common/http/page-query.dto.js';
@@ -13,6 +13,32 @@ import { SMS_MESSAGE_TYPES, type SmsMessageType } from './sms-signature.entity.j
 const ENDPOINT = /^[A-Za-z0-9.-]+(:\d{1,5})?$/;
 /** A BCP 47 language tag of the common shapes: language, optionally script and region (`en`, `zh-CN`, `zh-Hant-TW`). */
 export const LOCALE = /^[a-z]{2,3}(-[A-Z][a-z]{3})?(-([A-Z]{2}|\d{3}))?$/;
+
+/** A test send's template parameters: at most this many, named as template variables are, each a string of at most this many characters. */
+const TEMPLATE_PARAMS = { entries: 20, name: /^[A-Za-z0-9_]{1,64}$/, valueChars: 256 };
+
+/**
+ * Template parameters as the providers take them: a flat object of variable names
+ * to strings. An object value went to the provider as JSON inside the template
+ * parameter (a test send with `{"code": {"a": 1}}` was sent).
+ */
+function IsTemplateParams() {
+  return ValidateBy({
+    name: 'isTemplateParams',
+    validator: {
+      validate: (value: unknown) => {
+        if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+        const entries = Object.entries(value);
+        return (
+          entries.length <= TEMPLATE_PARAMS.entries &&
+          entries.every(([name, v]) => TEMPLATE_PARAMS.name.test(name) && typeof v === 'string' && [...v].length <= TEMPLATE_PARAMS.valueChars)
+        );
+      },
+      defaultMessage: () =>
+        `params must be an object of at most ${TEMPLATE_PARAMS.entries} template variables (letters, digits, _), each a string of at most ${TEMPLATE_PARAMS.valueChars} characters`,
+    },
+  });
+}
 
 /**
  * An account's fields as both its creation and its change validate them. What
@@ -208,8 +234,8 @@ export class SmsTestSendDto {
   @IsOptional() @IsString() @MaxLength(8)
   mcode?: string;
 
-  @ApiPropertyOptional({ description: 'template parameters; a random `code` when absent' })
-  @IsOptional() @IsObject()
+  @ApiPropertyOptional({ description: 'template parameters (at most 20 variables, each a string of at most 256 characters); a random `code` when absent', example: { code: '123456' } })
+  @IsOptional() @IsTemplateParams()
   params?: Record<string, string>;
 
   @ApiPropertyOptional({ example: 'en', description: 'the language to send in (BCP 47), before the destination country\'s' })

@@ -29,14 +29,15 @@ type Bail = typeof BAIL;
 
 /**
  * The class-validator constraints compiled, by the name errors carry: the ones the
- * DTOs use (`maxLength` is MaxLength's and v1's MaxChars). Each is run by its own
+ * DTOs use (`maxLength` is MaxLength's and v1's MaxChars; `isTemplateParams` is the
+ * SMS test send's). Each is run by its own
  * validate(), as class-validator runs it; listed are those known to be synchronous
  * and never to throw, whatever the value, so that stopping at the first failure
  * reports what class-validator's first error reports.
  */
 const COMPILED_CONSTRAINTS = new Set([
   'isDefined', 'isNotEmpty', 'isString', 'isIn', 'isInt', 'min', 'max', 'maxLength', 'isLength', 'matches',
-  'isObject', 'isBoolean', 'isArray', 'arrayMaxSize', 'arrayMinSize', 'isUuid', 'isDateString', 'isUrl',
+  'isObject', 'isBoolean', 'isArray', 'arrayMaxSize', 'arrayMinSize', 'isUuid', 'isDateString', 'isUrl', 'isTemplateParams',
 ]);
 
 /** The options class-transformer hands a @Transform function (plainToInstance's defaults; Nest passes none). */
