@@ -19,6 +19,11 @@ const METRICS_TOKEN = 'metrics-token-0123456789';
 type Row = Record<string, unknown>;
 
 /** Helpers over one running app and one fake Aliyun. */
+/** `yyyy-MM-dd HH:mm:ss` in China time, as Aliyun writes times. */
+const chinaTime = (at: Date) => new Date(at.getTime() + 8 * 3600_000).toISOString().slice(0, 19).replace('T', ' ');
+/** The instant of such a time, as an ISO string (what the send log shows). */
+const fromChinaTime = (s: string) => new Date(`${s.replace(' ', 'T')}+08:00`).toISOString();
+
 function receiptsKit(getT: () => TestApp, getFake: () => FakeAliyun) {
   let token = '';
   let seq = 0;
@@ -57,7 +62,8 @@ function receiptsKit(getT: () => TestApp, getFake: () => FakeAliyun) {
   async function sendDelivered(app: CreatedApp, n: number): Promise<Array<{ mobile: string; row: Row }>> {
     const sent = [];
     for (let i = 0; i < n; i++) sent.push(await send(app));
-    for (const { row } of sent) getFake().deliveries.set(row.biz_id as string, { sendStatus: 3, errCode: 'DELIVERED', receiveDate: '2020-01-01 08:00:03' });
+    const receiveDate = chinaTime(new Date(getT().clock.nowMs() + 3000));
+    for (const { row } of sent) getFake().deliveries.set(row.biz_id as string, { sendStatus: 3, errCode: 'DELIVERED', receiveDate });
     return sent;
   }
 
@@ -76,8 +82,9 @@ function receiptsKit(getT: () => TestApp, getFake: () => FakeAliyun) {
     return res.body.data.receipt_path as string;
   }
 
+  /** A report as Aliyun pushes it, received now (to the second: a time before the send is read as the send's, and a later one as now). */
   const report = (mobile: string, bizId: unknown, over: Record<string, unknown> = {}) => ({
-    phone_number: mobile, send_time: '2026-01-02 03:04:05', report_time: '2026-01-02 03:04:09', success: true,
+    phone_number: mobile, send_time: chinaTime(getT().clock.now()), report_time: chinaTime(getT().clock.now()), success: true,
     err_code: 'DELIVERED', err_msg: '用户接收成功', sms_size: '1', biz_id: bizId, out_id: '', ...over,
   });
 
@@ -127,13 +134,14 @@ describe('sms delivery receipts (Aliyun)', () => {
     expect((await kit.logged(app.id))[0]).toMatchObject({ delivery_status: 'pending', delivery_code: null, delivery_reported_at: null });
 
     // Not asked again within the minimum gap, then asked and delivered.
-    fake.deliveries.set(bizId, { sendStatus: 3, errCode: 'DELIVERED', receiveDate: '2020-01-01 08:00:03' });
+    const receiveDate = chinaTime(new Date(sentAt.getTime() + 3000));
+    fake.deliveries.set(bizId, { sendStatus: 3, errCode: 'DELIVERED', receiveDate });
     expect(await poll()).toMatchObject({ checked: 0 });
     t.clock.advanceSeconds(31);
     expect(await poll()).toMatchObject({ checked: 1, recorded: 1 });
 
     const [item] = await kit.logged(app.id, 'delivered');
-    expect(item).toMatchObject({ id: row.id, status: 'sent', delivery_status: 'delivered', delivery_code: 'DELIVERED', delivery_reported_at: '2020-01-01T00:00:03.000Z' });
+    expect(item).toMatchObject({ id: row.id, status: 'sent', delivery_status: 'delivered', delivery_code: 'DELIVERED', delivery_reported_at: fromChinaTime(receiveDate) });
     expect(await kit.logged(app.id, 'pending')).toEqual([]);
     const text = await scrape();
     expect(metric(text, `passcode_sms_deliveries_total{account="${accountId}",outcome="delivered"}`)).toBe(1);
@@ -164,6 +172,7 @@ describe('sms delivery receipts (Aliyun)', () => {
       .send({ url: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`, event_types: ['sms.failed', 'sms.delivered'] })
       .expect(201);
     const { mobile, row } = await kit.send(app);
+    t.clock.advanceSeconds(5); // reported seconds after the send
     const body = [kit.report(mobile, row.biz_id, { success: false, err_code: 'MK:0001', err_msg: '空号' })];
 
     // The report twice in one push, then again in another.
@@ -172,7 +181,8 @@ describe('sms delivery receipts (Aliyun)', () => {
       expect(res.body).toEqual({ code: 0, msg: '成功' });
     }
     const [item] = await kit.logged(app.id, 'failed');
-    expect(item).toMatchObject({ id: row.id, delivery_status: 'failed', delivery_code: 'MK:0001', delivery_reported_at: '2026-01-01T19:04:09.000Z' });
+    const reportedAt = fromChinaTime(body[0].report_time);
+    expect(item).toMatchObject({ id: row.id, delivery_status: 'failed', delivery_code: 'MK:0001', delivery_reported_at: reportedAt });
     expect(metric(await scrape(), `passcode_sms_deliveries_total{account="${accountId}",outcome="failed"}`)).toBe(1);
     // A poll does not overwrite it.
     fake.deliveries.set(row.biz_id as string, { sendStatus: 3, errCode: 'DELIVERED' });
@@ -180,7 +190,7 @@ describe('sms delivery receipts (Aliyun)', () => {
     for (const deadline = Date.now() + 30_000; !received.length && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 100));
     await new Promise((r) => setTimeout(r, 500)); // room for a second event, were one sent
     expect(received).toEqual([
-      { type: 'sms.failed', timestamp: expect.any(String), data: { message_id: row.id, scene: 'login', phone: `+86${mobile}`, delivery_code: 'MK:0001', reported_at: '2026-01-01T19:04:09.000Z' } },
+      { type: 'sms.failed', timestamp: expect.any(String), data: { message_id: row.id, scene: 'login', phone: `+86${mobile}`, delivery_code: 'MK:0001', reported_at: reportedAt } },
     ]);
     receiver.closeAllConnections();
     receiver.close();
@@ -213,6 +223,11 @@ describe('sms delivery receipts (Aliyun)', () => {
     expect(await kit.logged(otherApp.id)).toEqual([]);
     const accounts = (await t.http.get('/admin/sms/accounts').set(await kit.auth()).expect(200)).body.data.items as Row[];
     expect(accounts.find((a) => a.id === accountId)).toMatchObject({ has_receipt_token: true });
+    // The token is the push's only credential: the request log masks it, refused or not.
+    await t.http.get(second).expect(405);
+    const logged = JSON.stringify(t.logs.lines());
+    expect(logged).not.toContain(token);
+    expect(logged).toContain(`"url":"/sms/receipts/aliyun/${accountId}/~"`);
 
     // The current token works; a body past the bounds is refused and changes nothing.
     const tooMany = Array.from({ length: 501 }, () => kit.report(mobile, row.biz_id));
@@ -237,6 +252,20 @@ describe('sms delivery receipts (Aliyun)', () => {
 
     await t.http.post(ownPath).send([kit.report(mobile, row.biz_id)]).expect(200);
     expect((await kit.logged(app.id))[0]).toMatchObject({ delivery_status: 'delivered', delivery_code: 'DELIVERED' });
+  });
+
+  it('a report time before the send is the send\'s time, and an impossible one (02-30) is no time: the push\'s', async () => {
+    const { app, accountId } = await kit.aliyunApp();
+    const path = await kit.issueToken(accountId);
+    const sends = [await kit.send(app), await kit.send(app), await kit.send(app)];
+    t.clock.advance(60_000);
+    t.clock.freeze();
+    const pushedAt = t.clock.now();
+    const times = ['0000-01-01 00:00:00', chinaTime(new Date(t.clock.nowMs() - 3600_000)), '2026-02-30 10:00:00'];
+    await t.http.post(path).send(sends.map(({ mobile, row }, i) => kit.report(mobile, row.biz_id, { report_time: times[i] }))).expect(200);
+    const logged = new Map((await kit.logged(app.id, 'delivered')).map((r) => [r.id, r.delivery_reported_at]));
+    const createdAt = (row: Row) => new Date(row.created_at as string).toISOString();
+    expect(sends.map(({ row }) => logged.get(row.id))).toEqual([createdAt(sends[0].row), createdAt(sends[1].row), pushedAt.toISOString()]);
   });
 
   it('a message with no outcome by the deadline becomes unknown, and a late report does not change it', async () => {

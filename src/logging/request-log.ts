@@ -1,9 +1,18 @@
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 
-/** The request's path with query values removed: seed 003 puts phone numbers and signatures there. */
+/**
+ * A path whose last segment is a credential: a receipt push's token, the only proof
+ * that a push comes from the provider (Aliyun does not sign them). Logged, anyone who
+ * reads the log could push delivery outcomes, and the webhooks they send, for every
+ * app of the account.
+ */
+const CREDENTIAL_IN_PATH = /^(\/sms\/receipts\/[^/?]*\/[^/?]*\/)[^?]+/;
+
+/** The request's path with query values removed (seed 003 puts phone numbers and signatures there), and a credential in the path masked. */
 function safeUrl(url: string | undefined): string {
   if (!url) return '/';
+  url = url.replace(CREDENTIAL_IN_PATH, '$1~');
   const q = url.indexOf('?');
   if (q === -1) return url;
   const keys = url

@@ -324,7 +324,8 @@ export class SmsRepository {
     const [rows] = (await m.query(
       `WITH r AS (SELECT * FROM unnest($2::varchar[], $3::varchar[], $4::varchar[], $5::varchar[], $6::timestamptz[]) AS r(biz_id, phone, status, code, reported_at)),
        due AS MATERIALIZED (
-         SELECT m.id, r.status, r.code, r.reported_at FROM sms_messages m JOIN r ON m.biz_id = r.biz_id AND m.phone = r.phone
+         -- A carrier's time before the send (a clock that is off, a year 0000 in a forged push) is the send's time.
+         SELECT m.id, r.status, r.code, GREATEST(r.reported_at, m.created_at) AS reported_at FROM sms_messages m JOIN r ON m.biz_id = r.biz_id AND m.phone = r.phone
           WHERE m.delivery_status = 'pending' AND m.account_id = $1
           ORDER BY m.id FOR UPDATE OF m)
        UPDATE sms_messages m SET delivery_status = due.status, delivery_code = due.code, delivery_reported_at = due.reported_at

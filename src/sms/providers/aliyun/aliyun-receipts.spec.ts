@@ -41,4 +41,11 @@ describe('Aliyun status reports', () => {
     expect(chinaDate(new Date('2026-01-01T16:00:00Z'))).toBe('20260102');
     expect(parseChinaTime('2026-01-02 00:00:00')).toEqual(new Date('2026-01-01T16:00:00Z'));
   });
+
+  it('reads no time from an impossible one, rather than rolling it over', () => {
+    expect(parseChinaTime('2024-02-29 23:59:59')).toEqual(new Date('2024-02-29T15:59:59Z'));
+    for (const impossible of ['2026-02-29 10:00:00', '2026-02-30 10:00:00', '2026-04-31 00:00:00', '2026-13-01 00:00:00', '2026-01-01 24:00:00', '2026-01-01 23:60:00']) {
+      expect(parseChinaTime(impossible)).toBeNull();
+    }
+  });
 });

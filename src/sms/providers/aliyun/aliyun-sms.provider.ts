@@ -115,7 +115,9 @@ export function chinaDate(at: Date): string {
 export function parseChinaTime(s: string | null | undefined): Date | null {
   if (typeof s !== 'string' || !/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/.test(s)) return null;
   const at = new Date(`${s.replace(' ', 'T')}+08:00`);
-  return Number.isNaN(at.getTime()) ? null : at;
+  if (Number.isNaN(at.getTime())) return null;
+  // Date rolls an impossible day over (02-30 is 03-02): such a time is no time.
+  return new Date(at.getTime() + CHINA_OFFSET_MS).toISOString().slice(0, 19) === s.replace(' ', 'T') ? at : null;
 }
 
 /** Aliyun takes mainland numbers without the country code and others as country code + number, no `+`. */
