@@ -138,6 +138,10 @@ describe('operator roles: owners, admins of chosen apps, viewers', () => {
     expect(unscoped.body).toMatchObject({ code: 'FORBIDDEN', msg: expect.stringContaining('app_id') });
     await t.http.get('/admin/sms/messages').query({ app_id: theirs.id }).set(as(tokens.admin!)).expect(403);
     await t.http.get('/admin/sms/messages').query({ app_id: mine.id }).set(as(tokens.admin!)).expect(200);
+    // A UUID in capitals names the same app, as it does for an owner or a viewer.
+    await t.http.get(`/admin/apps/${mine.id.toUpperCase()}`).set(as(tokens.admin!)).expect(200);
+    await t.http.get(`/admin/apps/${mine.id.toUpperCase()}`).set(as(tokens.viewer!)).expect(200);
+    await t.http.get(`/admin/apps/${theirs.id.toUpperCase()}`).set(as(tokens.admin!)).expect(403);
   });
 
   it('applies a change of role or apps at once, to tokens already issued', async () => {

@@ -71,7 +71,8 @@ export function authorize(who: OperatorPrincipal, a: RouteAccess, params: Record
 export function assertScoped(who: OperatorPrincipal, appId: string | undefined): void {
   if (who.role !== 'admin') return;
   if (!appId) throw new DomainError('FORBIDDEN', { message: 'an admin must name one of their apps (app_id)' });
-  if (!who.appIds.includes(appId)) throw new DomainError('FORBIDDEN', { message: 'this app is not one of the operator\'s apps' });
+  // An app id is a UUID, which Postgres reads in either case: an admin's own app in capitals is still theirs.
+  if (!who.appIds.includes(appId.toLowerCase())) throw new DomainError('FORBIDDEN', { message: 'this app is not one of the operator\'s apps' });
 }
 
 function forbidden(who: OperatorPrincipal, a: RouteAccess): DomainError {
