@@ -53,6 +53,12 @@ describe('sms: console provider output, send log filters and paging, admin error
     expect((await list({ app_id: app.id, scene: 'login' })).total).toBe(2);
     expect((await list({ app_id: app.id, from: middle })).total).toBe(2);
     expect((await list({ app_id: app.id, to: middle })).total).toBe(2);
+    // A day the month does not have is refused, not read as the next month's (2024-02-30 was March 1).
+    for (const query of [{ from: '2024-02-30' }, { to: '2026-02-29T10:00:00Z' }]) {
+      const bad = await t.http.get('/admin/sms/messages').query({ app_id: app.id, ...query }).set(auth()).expect(400);
+      expect(bad.body).toMatchObject({ code: 'VALIDATION_FAILED', data: { field: Object.keys(query)[0] } });
+    }
+    expect((await list({ app_id: app.id, from: '2024-02-29' })).total).toBe(4);
     expect((await list({ phone: '+8618500000001', status: 'sent' })).total).toBeGreaterThanOrEqual(3);
 
     const page1 = await list({ app_id: app.id, page: 1, page_size: 3 });

@@ -264,12 +264,13 @@ class SmsMessageFilter {
   @IsOptional() @IsIn(SCENES)
   scene?: Scene;
 
+  // strict: a day the month does not have (2024-02-30) is refused, not read as the next month's.
   @ApiPropertyOptional({ description: 'ISO 8601, inclusive' })
-  @IsOptional() @IsDateString()
+  @IsOptional() @IsDateString({ strict: true })
   from?: string;
 
   @ApiPropertyOptional({ description: 'ISO 8601, exclusive' })
-  @IsOptional() @IsDateString()
+  @IsOptional() @IsDateString({ strict: true })
   to?: string;
 }
 
