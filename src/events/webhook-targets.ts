@@ -52,7 +52,7 @@ export class WebhookTargets implements OnModuleDestroy {
     this.dispatcher = new Agent({
       connect: (options, callback) => {
         // A literal address is connected to without a lookup, so it is judged here.
-        const host = options.hostname.replace(/^\[(.*)\]$/, '$1');
+        const host = unbracketed(options.hostname);
         if (isIP(host) && this.refusal(host) !== undefined) return callback(this.refused(host, host), null);
         connector(options, callback);
       },
@@ -61,7 +61,7 @@ export class WebhookTargets implements OnModuleDestroy {
 
   /** VALIDATION_FAILED on `url` when its host is a refused address or `localhost`: no delivery could go there. */
   assertAllowed(url: string): void {
-    const host = new URL(url).hostname.replace(/^\[(.*)\]$/, '$1');
+    const host = unbracketed(new URL(url).hostname);
     const loopbackName = host === 'localhost' || host.endsWith('.localhost');
     const refusal = loopbackName ? (['127.0.0.1', '::1'].every((a) => this.refusal(a) !== undefined) ? 'loopback' : undefined) : isIP(host) ? this.refusal(host) : undefined;
     if (refusal === undefined) return;
@@ -94,4 +94,9 @@ export class WebhookTargets implements OnModuleDestroy {
     const what = hostname === address ? address : `${hostname} (${address})`;
     return new WebhookAddressRefused(`refused: ${what} is an internal address (${this.refusal(address)}), not in WEBHOOK_ALLOWED_NETWORKS`);
   }
+}
+
+/** A URL's host as an address reads: an IPv6 literal without its brackets. */
+function unbracketed(host: string): string {
+  return host.replace(/^\[(.*)\]$/, '$1');
 }
