@@ -6,6 +6,7 @@ import {
 } from 'class-validator';
 import { PageQuery } from '../common/http/page-query.dto.js';
 import { SCENES, type Scene } from '../common/scenes.js';
+import { withinChars } from '../common/text/storable-text.js';
 import { SMS_PROVIDER_NAMES, type SmsProviderName } from './sms-account.entity.js';
 import { SMS_DELIVERY_STATUSES, type SmsDeliveryStatus, type SmsMessageStatus } from './sms-message.entity.js';
 import { SMS_MESSAGE_TYPES, type SmsMessageType } from './sms-signature.entity.js';
@@ -31,7 +32,7 @@ function IsTemplateParams() {
         const entries = Object.entries(value);
         return (
           entries.length <= TEMPLATE_PARAMS.entries &&
-          entries.every(([name, v]) => TEMPLATE_PARAMS.name.test(name) && typeof v === 'string' && [...v].length <= TEMPLATE_PARAMS.valueChars)
+          entries.every(([name, v]) => TEMPLATE_PARAMS.name.test(name) && typeof v === 'string' && withinChars(v, TEMPLATE_PARAMS.valueChars))
         );
       },
       defaultMessage: () =>

@@ -4,6 +4,7 @@ import { buildMessage, IsIn, IsInt, IsNotEmpty, IsOptional, IsString, Max, Min, 
 import { unencodedPlus } from '../../common/phone/phone.js';
 import { SCENES, type Scene } from '../../common/scenes.js';
 import { LenientDto } from '../../common/http/validation.pipe.js';
+import { withinChars } from '../../common/text/storable-text.js';
 
 /*
  * class-validator runs a property's decorators bottom-up and, with stopAtFirstError,
@@ -32,14 +33,6 @@ function MaxChars(max: number) {
       defaultMessage: buildMessage((each) => `${each}$property must be shorter than or equal to $constraint1 characters`),
     },
   });
-}
-
-function withinChars(value: string, max: number): boolean {
-  if (value.length <= max) return true; // never more code points than UTF-16 units
-  if (value.length > 2 * max) return false; // never fewer than half as many
-  let n = 0;
-  for (const _ of value) if (++n > max) return false;
-  return true;
 }
 
 /**

@@ -12,3 +12,16 @@ export function unstorableIn(text: string): 'NUL characters' | 'unpaired surroga
   if (UNPAIRED_SURROGATE.test(text)) return 'unpaired surrogates';
   return undefined;
 }
+
+/**
+ * Whether `value` has at most `max` characters as Postgres counts them (code
+ * points, a surrogate pair being one), without spreading the string when its
+ * UTF-16 length already decides.
+ */
+export function withinChars(value: string, max: number): boolean {
+  if (value.length <= max) return true; // never more code points than UTF-16 units
+  if (value.length > 2 * max) return false; // never fewer than half as many
+  let n = 0;
+  for (const _ of value) if (++n > max) return false;
+  return true;
+}
