@@ -427,9 +427,15 @@ function combine(name, rounds) {
     errors: rounds.reduce((n, r) => n + r.errors, 0),
     requests,
     cpu_ms_per_request: { server: cpu('server'), postgres: cpu('postgres'), load_generator: cpu('load_generator') },
-    machine_us: median(rounds.map((r) => r.machine_us ?? 0)),
+    machine_us: readingsMedian(rounds.map((r) => r.machine_us)),
     rounds,
   };
+}
+
+/** The median of the rounds' yardstick readings, leaving out a round that had none; null when none had one. */
+function readingsMedian(readings) {
+  const known = readings.filter((us) => us !== null && us !== undefined);
+  return known.length ? median(known) : null;
 }
 
 function finish(figures) {
