@@ -268,6 +268,26 @@ describe('sms delivery receipts (Aliyun)', () => {
     expect(sends.map(({ row }) => logged.get(row.id))).toEqual([createdAt(sends[0].row), createdAt(sends[1].row), pushedAt.toISOString()]);
   });
 
+  it('what Postgres cannot store in a field Passcode ignores refuses nothing; in err_code, which it keeps, the push is refused', async () => {
+    const { app, accountId } = await kit.aliyunApp();
+    const path = await kit.issueToken(accountId);
+    const [a, b] = [await kit.send(app), await kit.send(app)];
+    const odd = { err_msg: 'nul\u0000here', out_id: 'lone\ud800', extra: { deeper: '\u0000' } };
+
+    // One such report used to refuse the whole push, every other report in it with it.
+    const bad = await t.http.post(path).send([kit.report(a.mobile, a.row.biz_id, { err_code: 'MK:\u0000' })]).expect(400);
+    expect(bad.body).toMatchObject({ code: 'VALIDATION_FAILED', msg: 'err_code must not contain NUL characters', data: { field: '[0].err_code' } });
+    const lone = await t.http.post(path).send([kit.report(a.mobile, a.row.biz_id, { err_code: 'MK:\udc00' })]).expect(400);
+    expect(lone.body).toMatchObject({ code: 'VALIDATION_FAILED', data: { field: '[0].err_code' } });
+    expect((await kit.logged(app.id, 'pending')).length).toBe(2);
+
+    const pushed = [kit.report(a.mobile, a.row.biz_id, odd), kit.report(b.mobile, b.row.biz_id, { success: false, err_code: 'MK:0001', ...odd })];
+    expect((await t.http.post(path).send(pushed).expect(200)).body).toEqual({ code: 0, msg: '成功' });
+    const byId = new Map((await kit.logged(app.id)).map((r) => [r.id, r]));
+    expect(byId.get(a.row.id)).toMatchObject({ delivery_status: 'delivered', delivery_code: 'DELIVERED' });
+    expect(byId.get(b.row.id)).toMatchObject({ delivery_status: 'failed', delivery_code: 'MK:0001' });
+  });
+
   it('a message with no outcome by the deadline becomes unknown, and a late report does not change it', async () => {
     const { app, accountId } = await kit.aliyunApp();
     const path = await kit.issueToken(accountId);

@@ -1,7 +1,8 @@
-import { Body, Controller, HttpCode, Param, Post } from '@nestjs/common';
+import { Controller, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { RawResponse } from '../common/http/enveloping-fastify.adapter.js';
 import { MergeRouteConfig } from '../common/http/route-config.js';
+import { SelfCheckedBody } from '../common/http/validation.pipe.js';
 import { ApiData } from '../openapi/api-data.decorator.js';
 import { ApiErrors } from '../openapi/api-errors.decorator.js';
 import { MAX_REPORTS_PER_PUSH, VALUES_PER_REPORT } from './providers/aliyun/aliyun-receipts.js';
@@ -16,7 +17,7 @@ export class SmsReceiptsController {
 
   @Post('aliyun/:accountId/:token')
   // A push of MAX_REPORTS_PER_PUSH reports, each with the fields Aliyun documents and room for as many it may add:
-  // beyond the bound of DTO bodies, and read without one (parseAliyunReports).
+  // beyond the bound of DTO bodies, and read without one (parseAliyunReports), which checks what it keeps.
   @MergeRouteConfig({ maxInputValues: MAX_REPORTS_PER_PUSH * VALUES_PER_REPORT })
   @HttpCode(200)
   @RawResponse()
@@ -32,7 +33,7 @@ export class SmsReceiptsController {
   @ApiBody({ type: [AliyunStatusReportDoc] })
   @ApiData(AliyunReceiptAckData)
   @ApiErrors('UNAUTHORIZED')
-  aliyun(@Param('accountId') accountId: string, @Param('token') token: string, @Body() body: unknown) {
+  aliyun(@Param('accountId') accountId: string, @Param('token') token: string, @SelfCheckedBody() body: unknown) {
     return this.receipts.acceptAliyun(accountId, token, body);
   }
 }
