@@ -288,6 +288,21 @@ describe('sms delivery receipts (Aliyun)', () => {
     expect(byId.get(b.row.id)).toMatchObject({ delivery_status: 'failed', delivery_code: 'MK:0001' });
   });
 
+  it('of two reports for one message in one push, the first is recorded, however the database joins them', async () => {
+    const { app, accountId } = await kit.aliyunApp();
+    const path = await kit.issueToken(accountId);
+    const sent = [];
+    for (let i = 0; i < 40; i++) sent.push(await kit.send(app));
+    t.clock.advanceSeconds(5);
+    // Each message reported delivered, then (later in the push) failed; every other message the other way round.
+    const firsts = sent.map(({ mobile, row }, i) => kit.report(mobile, row.biz_id, i % 2 ? { success: false, err_code: 'MK:0001' } : {}));
+    const seconds = sent.map(({ mobile, row }, i) => kit.report(mobile, row.biz_id, i % 2 ? {} : { success: false, err_code: 'MK:0001' }));
+    await t.http.post(path).send([...firsts, ...seconds]).expect(200);
+    const listed = await t.http.get('/admin/sms/messages').query({ app_id: app.id, page_size: 100 }).set(await kit.auth()).expect(200);
+    const byId = new Map((listed.body.data.items as Row[]).map((r) => [r.id, r.delivery_status]));
+    expect(sent.map(({ row }) => byId.get(row.id))).toEqual(sent.map((_, i) => (i % 2 ? 'failed' : 'delivered')));
+  });
+
   it('a message with no outcome by the deadline becomes unknown, and a late report does not change it', async () => {
     const { app, accountId } = await kit.aliyunApp();
     const path = await kit.issueToken(accountId);

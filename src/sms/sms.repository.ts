@@ -302,7 +302,9 @@ export class SmsRepository {
    * Records outcomes on the account's pending rows, in one statement: a row changes
    * only when its account, provider message id and number all match and it is still
    * `pending`, so a repeated report (or a report and a poll of one message) changes
-   * it once. Answers the rows it changed. In `m`'s transaction (the events it reports are written there too).
+   * it once; of two reports of one message in `outcomes`, the first is taken (an
+   * UPDATE joined to two rows of the batch took either, whichever the plan met
+   * first). Answers the rows it changed. In `m`'s transaction (the events it reports are written there too).
    *
    * The rows are locked first, in id order, whatever the order of the reports or
    * the plan's: a push and a poll round (or two pushes) reporting the same messages
@@ -322,7 +324,8 @@ export class SmsRepository {
     }
     if (!cols[0].length) return [];
     const [rows] = (await m.query(
-      `WITH r AS (SELECT * FROM unnest($2::varchar[], $3::varchar[], $4::varchar[], $5::varchar[], $6::timestamptz[]) AS r(biz_id, phone, status, code, reported_at)),
+      `WITH r AS (SELECT DISTINCT ON (biz_id, phone) * FROM unnest($2::varchar[], $3::varchar[], $4::varchar[], $5::varchar[], $6::timestamptz[])
+                   WITH ORDINALITY AS r(biz_id, phone, status, code, reported_at, n) ORDER BY biz_id, phone, n),
        due AS MATERIALIZED (
          -- A carrier's time before the send (a clock that is off, a year 0000 in a forged push) is the send's time.
          SELECT m.id, r.status, r.code, GREATEST(r.reported_at, m.created_at) AS reported_at FROM sms_messages m JOIN r ON m.biz_id = r.biz_id AND m.phone = r.phone
