@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import { JwtService } from '@nestjs/jwt';
 import type { Response } from 'supertest';
 import { DataSource } from 'typeorm';
@@ -195,6 +196,25 @@ describe('operators and admin authentication', () => {
       const operatorId = (await t.app.get(JwtService).decode(await t.adminToken())).sub;
       const forged = sign({}, { subject: operatorId, audience: 'passcode:operator', issuer: 'passcode', expiresIn: 600 }, 'x'.repeat(32));
       await t.http.get('/admin/apps').set('authorization', `Bearer ${forged}`).expect(401).expect(code('UNAUTHORIZED'));
+    });
+
+    it('refuse a token signed with the right secret whose payload is no object: null was a 500', async () => {
+      const hs256 = (payload: string) => {
+        const body = `${Buffer.from('{"alg":"HS256","typ":"JWT"}').toString('base64url')}.${Buffer.from(payload).toString('base64url')}`;
+        return `${body}.${createHmac('sha256', t.config.secrets.jwtSecret).update(body).digest('base64url')}`;
+      };
+      for (const payload of ['null', '[1]', '7', '"x"']) {
+        await t.http.get('/admin/apps').set('authorization', `Bearer ${hs256(payload)}`).expect(401).expect(code('UNAUTHORIZED'));
+      }
+    });
+
+    it('read the token of `Bearer <token>` alone: nothing after it, no other separator, no header past 4,096 characters', async () => {
+      const token = await t.adminToken();
+      for (const header of [`bearer ${token}`, `BEARER\t${token} `]) await t.http.get('/admin/apps').set('authorization', header).expect(200);
+      // passport-jwt's own reading took the first two words, and backtracked through a long header without a space.
+      for (const header of [`Bearer ${token} junk`, `Bearer\u00a0${token}`, `Bearer${' '.repeat(4096)}${token}`, `Bearer ${'a'.repeat(16_000)}`]) {
+        await t.http.get('/admin/apps').set('authorization', header).expect(401).expect(code('UNAUTHORIZED'));
+      }
     });
 
     it('refuse an expired token as TOKEN_EXPIRED', async () => {

@@ -168,6 +168,10 @@ describe('v1 SMS login and the user endpoints', () => {
     await s.t.http.get('/v1/user/info').set({ authorization: `Bearer ${sign(`app:${other.id}`, payload.jti)}` }).expect(200, { code: 401, msg: 'Unauthorized' });
     await s.t.http.get('/v1/user/info').set({ authorization: `Bearer ${sign(`app:${s.app.id}`, randomUUID())}` }).expect(200, { code: 401, msg: 'Unauthorized' });
     await s.t.http.get('/v1/user/info').set({ authorization: `Bearer ${sign(`app:${s.app.id}`, payload.jti)}` }).expect(200);
+    // A jti that is no uuid (ours are) was compared with the uuid column: a 500.
+    for (const jti of ['abc', '\u0000', '\ud800']) {
+      await s.t.http.get('/v1/user/info').set({ authorization: `Bearer ${sign(`app:${s.app.id}`, jti)}` }).expect(200, { code: 401, msg: 'Unauthorized' });
+    }
   });
 
   it('logs no code, secret or full phone number', async () => {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { type CanActivate, type ExecutionContext, type OnModuleDestroy } from '@nestjs/common';
 import passport from 'passport';
-import { Strategy as JwtStrategy, ExtractJwt, type JwtFromRequestFunction, type VerifiedCallback } from 'passport-jwt';
+import { Strategy as JwtStrategy, type JwtFromRequestFunction, type VerifiedCallback } from 'passport-jwt';
 import { DomainError } from '../common/errors/domain-error.js';
 
 /**
@@ -11,15 +11,36 @@ import { DomainError } from '../common/errors/domain-error.js';
  */
 export type TokenScheme = 'bearer' | 'bearer-or-bare';
 
+/**
+ * The longest Authorization header read: the tokens Passcode issues are a few
+ * hundred characters; a longer header is no token of ours, and is not read at all.
+ */
+export const MAX_AUTHORIZATION_CHARS = 4096;
+
+/** `Bearer <token>`, the scheme in any case, spaces or tabs around the token; the whole header, so nothing may follow it. */
+const BEARER = /^bearer[ \t]+([^\s]+)[ \t]*$/i;
+
+/**
+ * The token of `Bearer <token>`. passport-jwt's own extractor matched the header
+ * with an unanchored pattern that backtracks: a 16,000-character header without
+ * a space held the event loop for a quarter of a second, no token needed. This
+ * one bounds the header first, and its pattern is anchored at both ends.
+ */
+const bearerToken: JwtFromRequestFunction = (req) => {
+  const header = req.headers.authorization;
+  if (typeof header !== 'string' || header.length > MAX_AUTHORIZATION_CHARS) return null;
+  return BEARER.exec(header)?.[1] ?? null;
+};
+
 /** The whole header as the token when it is one word (a JWT holds no space; `Basic x` is not a token). */
 const bareToken: JwtFromRequestFunction = (req) => {
   const header = req.headers.authorization;
-  return typeof header === 'string' && /^\S+$/.test(header) ? header : null;
+  return typeof header === 'string' && header.length <= MAX_AUTHORIZATION_CHARS && /^\S+$/.test(header) ? header : null;
 };
 
 const EXTRACTORS: Record<TokenScheme, JwtFromRequestFunction> = {
-  bearer: ExtractJwt.fromAuthHeaderAsBearerToken(),
-  'bearer-or-bare': ExtractJwt.fromExtractors([ExtractJwt.fromAuthHeaderAsBearerToken(), bareToken]),
+  bearer: bearerToken,
+  'bearer-or-bare': (req) => bearerToken(req) ?? bareToken(req),
 };
 
 export interface BearerJwtOptions {
@@ -45,8 +66,10 @@ export abstract class BearerJwtStrategy<P> implements OnModuleDestroy {
     for (const scheme of schemes) {
       passport.use(
         `${id}:${scheme}`,
-        new JwtStrategy({ ...options, algorithms: ['HS256'], jwtFromRequest: EXTRACTORS[scheme] }, (payload: Record<string, unknown>, done: VerifiedCallback) => {
-          this.validate(payload).then(
+        new JwtStrategy({ ...options, algorithms: ['HS256'], jwtFromRequest: EXTRACTORS[scheme] }, (payload: unknown, done: VerifiedCallback) => {
+          // A signed payload that is no object (an array, a number) carries no claims: no token of ours.
+          if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) return done(null, false);
+          this.validate(payload as Record<string, unknown>).then(
             (principal) => done(null, principal ?? false),
             (err: unknown) => done(err, false),
           );
@@ -80,7 +103,7 @@ export abstract class BearerJwtGuard<P> implements CanActivate {
   canActivate(context: ExecutionContext): Promise<boolean> {
     const req = context.switchToHttp().getRequest<{ user?: P }>();
     return new Promise((resolve, reject) => {
-      passport.authenticate(this.strategyName, { session: false }, (err: unknown, user: P | false, info: unknown) => {
+      const authenticate = passport.authenticate(this.strategyName, { session: false }, (err: unknown, user: P | false, info: unknown) => {
         // Errors of validate() (the database down) propagate as they are; token problems are 401s.
         if (err) return reject(err);
         if (!user) {
@@ -89,7 +112,14 @@ export abstract class BearerJwtGuard<P> implements CanActivate {
         }
         req.user = user;
         resolve(true);
-      })(req, {}, (err: unknown) => reject(err ?? new DomainError('UNAUTHORIZED')));
+      });
+      try {
+        authenticate(req, {}, (err: unknown) => reject(err ?? new DomainError('UNAUTHORIZED')));
+      } catch {
+        // jsonwebtoken throws, rather than reporting, on some tokens whose signature holds (a payload of `null`):
+        // a token refused, not a server error. validate() reports its errors through the callback above.
+        reject(new DomainError('UNAUTHORIZED'));
+      }
     });
   }
 }

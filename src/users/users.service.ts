@@ -8,6 +8,7 @@ import { DomainError } from '../common/errors/domain-error.js';
 import { type ParsedPhone } from '../common/phone/phone.js';
 import { type AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
+import { isUuid } from '../database/find-by-uuid.js';
 import { EventPublisher } from '../events/event-publisher.js';
 import { ErasureService } from '../retention/erasure.service.js';
 import { VerificationService } from '../verification/verification.service.js';
@@ -134,6 +135,8 @@ export class UsersService {
    * own; TOKEN_EXPIRED once past its lifetime (by the service clock).
    */
   async liveSession(jti: string, userId: string, audience: string): Promise<UserSessionRow | null> {
+    // A jti we issued is a uuid: Postgres would refuse to compare anything else with the column (a 500).
+    if (!isUuid(jti)) return null;
     const session = await this.repo.findSession(jti);
     if (!session || session.revoked_at || session.user_id !== userId || audience !== userAudience(session.app_id)) return null;
     if (new Date(session.expires_at) <= this.clock.now()) throw new DomainError('TOKEN_EXPIRED');
