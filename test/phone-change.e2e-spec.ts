@@ -126,6 +126,28 @@ describe('phone change (PhoneChangeService) across v1, Authing and enduser', () 
     expect(await consumedAt(strict, taken, 'update_phone')).not.toBeNull();
   });
 
+  it('v1 and enduser: a change revokes the user\'s other tokens and keeps the caller\'s, as Authing\'s update-phone does', async () => {
+    for (const dialect of ['v1', 'enduser'] as const) {
+      const mine = nextPhone();
+      const stolen = await login(s.app, mine);
+      const token = await login(s.app, mine);
+      const newPhone = nextPhone();
+      const verify_code = await codeFor(s.app, newPhone, 'update_phone');
+      if (dialect === 'v1') {
+        const res = await s.t.http.post('/v1/user/mobile').set('authorization', `Bearer ${token}`).send({ mcode: '+86', mobile: newPhone, verify_code }).expect(200);
+        expect(res.body).toEqual({ code: 200, msg: 'success' });
+      } else {
+        const oldPhoneCode = await codeFor(s.app, mine, 'verify_old_phone');
+        const query = { newInternationalCode: '+86', newPhone, newPhoneCode: verify_code, oldInternationalCode: '+86', oldPhone: mine, oldPhoneCode };
+        const res = await s.t.http.put('/v2/enduser/enduserapi/setPhone').set('authorization', `Bearer ${token}`).query(query).expect(200);
+        expect(res.body).toMatchObject({ code: 200 });
+      }
+      const info = (bearer: string) => s.t.http.get('/v1/user/info').set('authorization', `Bearer ${bearer}`).expect(200);
+      expect((await info(token)).body).toMatchObject({ code: 200, data: { mobile: newPhone } });
+      expect((await info(stolen)).body).toEqual({ code: 401, msg: 'Unauthorized' });
+    }
+  });
+
   it('v1: a right code for a taken new number is spent, then 400189', async () => {
     const taken = nextPhone();
     await login(s.app, taken);

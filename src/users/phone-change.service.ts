@@ -78,30 +78,32 @@ export class PhoneChangeService {
   ) {}
 
   /**
-   * Moves the user to a number proven by an `update_phone` code (v1).
+   * Moves the user to a number proven by an `update_phone` code (v1), revoking
+   * every session of the user but `keepJti` (the caller's).
    * VALIDATION_FAILED when the number is malformed; CODE_* when the code is not
    * right; then PHONE_TAKEN when another user holds the number, USER_NOT_FOUND
    * when the user is gone.
    */
-  async change(app: AppEntity, userId: string, req: PhoneChange): Promise<void> {
-    await this.moveTo(app, userId, parse(req.newPhone, 'new'), req.newCode);
+  async change(app: AppEntity, userId: string, keepJti: string, req: PhoneChange): Promise<void> {
+    await this.moveTo(app, userId, keepJti, parse(req.newPhone, 'new'), req.newCode);
   }
 
   /**
-   * Moves the user to a new number, proving both (seed 003's setPhone). Every
+   * Moves the user to a new number, proving both (seed 003's setPhone), revoking
+   * every session of the user but `keepJti` (the caller's). Every
    * check that needs no code runs before any code is spent. In order:
    * USER_NOT_FOUND (no user), VALIDATION_FAILED (old number malformed or not the
    * user's, then new number malformed), CODE_* on the old code, then on the new,
    * then PHONE_TAKEN; a swap that changes no row is a USER_NOT_FOUND naming the
    * new number (`newMobile`).
    */
-  async changeProvingOld(app: AppEntity, userId: string, req: ProvenPhoneChange): Promise<void> {
+  async changeProvingOld(app: AppEntity, userId: string, keepJti: string, req: ProvenPhoneChange): Promise<void> {
     const user = await this.users.get(userId);
     const oldPhone = parse(req.oldPhone, 'old');
     assertCurrentPhone(user, oldPhone, 'oldMobile');
     const newPhone = parse(req.newPhone, 'new');
     await this.spend(app, 'verify_old_phone', oldPhone.e164, req.oldCode, 'oldCode');
-    await this.moveTo(app, userId, newPhone, req.newCode);
+    await this.moveTo(app, userId, keepJti, newPhone, req.newCode);
   }
 
   /**
@@ -172,13 +174,17 @@ export class PhoneChangeService {
   /**
    * The new number's code and swap, shared by {@link change} and {@link changeProvingOld}.
    * Whether the number is free is asked only once its code is accepted: the unique
-   * index answers it, in the swap itself.
+   * index answers it, in the swap itself. As an update-phone token's redemption
+   * does, the swap revokes the user's other sessions: a token stolen before the
+   * change does not outlive it.
    */
-  private async moveTo(app: AppEntity, userId: string, phone: ParsedPhone, code: string): Promise<void> {
+  private async moveTo(app: AppEntity, userId: string, keepJti: string, phone: ParsedPhone, code: string): Promise<void> {
     await this.spend(app, 'update_phone', phone.e164, code, 'newCode');
     try {
       await this.repo.transaction(async (m) => {
-        if (!(await this.repo.setPhone(m, userId, phone, this.clock.now()))) throw new DomainError('USER_NOT_FOUND', { role: 'newMobile' });
+        const now = this.clock.now();
+        if (!(await this.repo.setPhone(m, userId, phone, now))) throw new DomainError('USER_NOT_FOUND', { role: 'newMobile' });
+        await this.repo.revokeAllBut(m, userId, keepJti, now);
         await this.events.publish(m, app.id, 'user.phone_changed', { user_id: userId, phone: phone.e164 });
       });
     } catch (err) {

@@ -32,13 +32,13 @@ export class EnduserUserController {
       'Moves the user to the new number, proving both: the old number must be the user\'s, proven by a `verify_old_phone` code ' +
       '(`oldPhoneCode`), the new one by an `update_phone` code (`newPhoneCode`). Checks in order: token (5032), parameters ' +
       '(5162–5167), user (5033), old number (5174), new number (5019), old code (5168), new code (5169); then 5176 if another user ' +
-      'holds the new number, 5170 if the swap changed nothing.',
+      'holds the new number, 5170 if the swap changed nothing. The user\'s other tokens are revoked; this one stays.',
   })
   @ApiData({ type: 'object', description: 'always `{}`' })
   @ApiErrors('USER_NOT_FOUND', ...CHECK_CODE, 'PHONE_TAKEN')
   @FieldNames(ENDUSER_SET_PHONE_FIELDS)
   async setPhone(@CurrentUser() me: UserPrincipal, @Query() dto: EnduserSetPhoneDto): Promise<Record<string, never>> {
-    await this.phoneChange.changeProvingOld(me.app, me.userId, {
+    await this.phoneChange.changeProvingOld(me.app, me.userId, me.jti, {
       oldPhone: { mcode: lenientCallingCode(dto.oldInternationalCode), mobile: dto.oldPhone },
       oldCode: dto.oldPhoneCode,
       newPhone: { mcode: lenientCallingCode(dto.newInternationalCode), mobile: dto.newPhone },

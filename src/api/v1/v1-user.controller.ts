@@ -53,7 +53,8 @@ export class V1UserController {
     summary: 'Change the phone number',
     description:
       'user_update_mobile.md: moves the user to `mcode` + `mobile`, proven by the code POST /v1/user/verify_code sent. The code is ' +
-      'checked first; only a right code learns that another user of the app holds the number (400189), and it is spent by then.',
+      'checked first; only a right code learns that another user of the app holds the number (400189), and it is spent by then. ' +
+      'The user\'s other tokens are revoked; this one stays.',
   })
   @ApiData(null)
   @ApiErrors(...SMS_LOGIN_ENABLED, ...CHECK_CODE, 'PHONE_TAKEN', 'USER_NOT_FOUND')
@@ -61,7 +62,7 @@ export class V1UserController {
   async changePhone(@CurrentUser() me: UserPrincipal, @Body() dto: V1PhoneCodeDto): Promise<void> {
     // The pair of /v1/user/verify_code: the same login settings govern both.
     this.users.loginConfig(me.app);
-    await this.phoneChange.change(me.app, me.userId, { newPhone: { mcode: dto.mcode, mobile: dto.mobile }, newCode: dto.verify_code });
+    await this.phoneChange.change(me.app, me.userId, me.jti, { newPhone: { mcode: dto.mcode, mobile: dto.mobile }, newCode: dto.verify_code });
   }
 
   @Get('info')
