@@ -10,6 +10,7 @@ import { serveConsole } from './console/serve-console.js';
 import { AppModule, type AppModuleOptions, GLOBAL_ENHANCERS } from './app.module.js';
 import { DomainError } from './common/errors/domain-error.js';
 import { acceptJsonAndFormBodies } from './common/http/body-parsers.js';
+import { answerClientError } from './common/http/client-errors.js';
 import { Drain } from './common/http/drain.js';
 import { serveDirectRoutes } from './common/http/direct-route.js';
 import { EnvelopingFastifyAdapter } from './common/http/enveloping-fastify.adapter.js';
@@ -52,8 +53,10 @@ export function createAdapter(config: AppConfig): EnvelopingFastifyAdapter {
     genReqId: requestIdFor,
     // Clients of the seed APIs send paths with and without a trailing slash.
     routerOptions: { ignoreTrailingSlash: true },
-    // Errors Fastify raises before routing (a malformed URL) get the dialect's envelope too.
+    // Errors Fastify raises before routing (a malformed URL) get the dialect's envelope too;
+    // so do those Node's HTTP server raises before Fastify sees the request (431, 408, a header it cannot parse).
     frameworkErrors: (err, req, reply) => sendFailure(dialects, toDomainError(err).error, req, reply),
+    clientErrorHandler: (err, socket) => answerClientError(dialects, () => PinoLogger.root, err, socket),
   }, dialects);
 }
 

@@ -1,3 +1,4 @@
+import { createConnection, type AddressInfo } from 'node:net';
 import { DataSource } from 'typeorm';
 import type { Response } from 'supertest';
 import { AUTHING_CODES } from '../src/api/authing/authing.dialect.js';
@@ -19,6 +20,8 @@ const E = {
   MEDIA_TYPE: [415, 10004, '不支持的内容类型', 415],
   NO_ROUTE: [404, 10005, '接口不存在', 404],
   NO_METHOD: [405, 10006, '方法不允许', 405],
+  MALFORMED_REQUEST: [400, 10008, '请求格式错误', 400],
+  HEADERS_TOO_LARGE: [431, 10009, '请求头过大', 431],
   THROTTLED: [400, 10007, '请求过于频繁', 200],
   UNAUTHORIZED: [401, 20001, '未登录或登录已失效', 200],
   TOKEN_EXPIRED: [401, 20002, '登录已过期', 200],
@@ -57,6 +60,7 @@ const UNREACHABLE: Record<number, string> = {
   30003: 'CAPTCHA_INVALID: the send-sms body carries no image captcha (only a vendor token, captchaToken)',
   40003: 'USER_CANCEL_FAILED: deregistration is a v1 endpoint',
   50001: 'INTERNAL: a bug, by definition',
+  10010: 'REQUEST_TIMEOUT: needs a server with a short HTTP_REQUEST_TIMEOUT_MS (test/hostile-input.e2e-spec.ts, slow clients, triggers it on /api/v3)',
   50002: 'SERVICE_UNAVAILABLE: the database down, not a request (test/db-unavailable.e2e-spec.ts and the abuse suite take it down)',
 };
 
@@ -165,6 +169,25 @@ describe('Authing v3 (seed 002): every reachable apiCode through /api/v3', () =>
 
     it('10005: no such endpoint', async () => {
       expectError(await post(s.app.appkey, 'nothing-here', {}), E.NO_ROUTE);
+    });
+
+    it('10008: a request Node\'s HTTP server cannot parse (a control character in a header), answered before routing', async () => {
+      await s.t.app.listen(0, '127.0.0.1').catch(() => undefined);
+      const socket = createConnection({ port: (s.t.app.getHttpServer().address() as AddressInfo).port, host: '127.0.0.1' });
+      let received = '';
+      socket.setEncoding('utf8').on('data', (chunk: string) => (received += chunk));
+      socket.on('error', () => undefined);
+      socket.write(`POST /api/v3/send-sms HTTP/1.1\r\nHost: test\r\nx-authing-app-id: ${s.app.appkey}\r\nX-Probe: a\u0001b\r\n\r\n`);
+      await new Promise((resolve) => socket.once('close', resolve));
+      const requestId = /x-request-id: ([\w-]+)/.exec(received)![1];
+      expect(received).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/);
+      const [statusCode, apiCode, message] = E.MALFORMED_REQUEST;
+      expect(JSON.parse(received.slice(received.indexOf('\r\n\r\n') + 4))).toEqual({ statusCode, apiCode, message, requestId, data: {} });
+    });
+
+    it('10009: headers over 16 KB, answered before routing', async () => {
+      const res = await s.t.http.post('/api/v3/send-sms').set('x-authing-app-id', s.app.appkey).set('x-padding', 'x'.repeat(20_000)).send({});
+      expectError(res, E.HEADERS_TOO_LARGE);
     });
 
     it('10006: an endpoint asked with another method, with Allow', async () => {

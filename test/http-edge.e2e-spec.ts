@@ -1,3 +1,5 @@
+import { createConnection } from 'node:net';
+import { type AddressInfo } from 'node:net';
 import { DataSource } from 'typeorm';
 import { startTestApp, type TestApp } from './support/test-app.js';
 import { createSmsApp, signParams } from './support/v1.js';
@@ -212,6 +214,51 @@ describe('malformed requests', () => {
     const res = await t.http.get(path).expect(status);
     expect(res.body).toMatchObject(body);
     expect(res.headers.allow).toBe('POST');
+  });
+
+  describe('requests Node\'s HTTP server refuses before routing: the path\'s dialect, a request id, a log line', () => {
+    /** Sends `request` on a connection of its own; answers what came back before the server closed it. */
+    async function raw(request: string): Promise<{ status: number; headers: string; body: unknown }> {
+      await t.app.listen(0, '127.0.0.1').catch(() => undefined); // listening already after the first
+      const { port } = t.app.getHttpServer().address() as AddressInfo;
+      const socket = createConnection({ port, host: '127.0.0.1' });
+      let received = '';
+      socket.setEncoding('latin1').on('data', (chunk: string) => (received += chunk));
+      socket.on('error', () => undefined);
+      socket.write(Buffer.from(request, 'latin1'));
+      await new Promise((resolve) => socket.once('close', resolve));
+      const [head, body] = [received.slice(0, received.indexOf('\r\n\r\n')), received.slice(received.indexOf('\r\n\r\n') + 4)];
+      return { status: Number(head.split(' ')[1]), headers: head.toLowerCase(), body: JSON.parse(Buffer.from(body, 'latin1').toString('utf8')) };
+    }
+    const huge = 'x'.repeat(20_000);
+    const lineOf = (requestId: string) => t.logs.lines().find((l) => l.reqId === requestId);
+
+    it.each([
+      ['v1', '/v1/user/info', 200, { code: 431, msg: 'Request Header Fields Too Large' }],
+      ['Authing', '/api/v3/send-sms', 431, { statusCode: 431, apiCode: 10009, message: '请求头过大' }],
+      ['enduser', '/v2/enduser/enduserapi/setPhone', 200, { code: 431, msg: '请求头过大' }],
+      ['oauth', '/oauth/api/account/sendSmsCode', 200, { code: '431', msg: '请求头过大' }],
+      ['admin', '/admin/apps', 431, { code: 'HEADERS_TOO_LARGE', msg: 'request headers too large' }],
+    ])('%s: headers over 16 KB → HEADERS_TOO_LARGE', async (_dialect, path, status, body) => {
+      const res = await raw(`GET ${path}?sign=abc HTTP/1.1\r\nHost: test\r\nAuthorization: ${huge}\r\n\r\n`);
+      expect(res).toMatchObject({ status, body });
+      expect(res.headers).toContain('connection: close');
+      const requestId = /x-request-id: ([\w-]+)/.exec(res.headers)![1];
+      expect(lineOf(requestId)).toMatchObject({ level: 40, req: { url: path }, cause: 'HPE_HEADER_OVERFLOW' });
+    });
+
+    it.each([
+      ['a control character in a header', 'X-Probe: a\u0001b\r\n'],
+      ['a space before the colon', 'X-Probe : b\r\n'],
+      ['a folded header', 'X-Probe: a\r\n b\r\n'],
+    ])('%s → MALFORMED_REQUEST (v1: code 400; admin: 400)', async (_what, header) => {
+      const v1 = await raw(`POST /v1/sms/check_code HTTP/1.1\r\nHost: test\r\n${header}\r\n`);
+      expect(v1).toMatchObject({ status: 200, body: { code: 400, msg: 'Invalid Request' } });
+      const admin = await raw(`GET /admin/apps HTTP/1.1\r\nHost: test\r\n${header}\r\n`);
+      expect(admin).toMatchObject({ status: 400, body: { code: 'MALFORMED_REQUEST' } });
+      const requestId = /x-request-id: ([\w-]+)/.exec(admin.headers)![1];
+      expect(lineOf(requestId)).toMatchObject({ level: 40, req: { url: '/admin/apps' }, msg: 'request refused by the HTTP parser: MALFORMED_REQUEST' });
+    });
   });
 
   it('logs every request with its id and without query values', async () => {

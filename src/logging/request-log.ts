@@ -10,7 +10,7 @@ import type { Logger } from 'pino';
 const CREDENTIAL_IN_PATH = /^(\/sms\/receipts\/[^/?]*\/[^/?]*\/)[^?]+/;
 
 /** The request's path with query values removed (seed 003 puts phone numbers and signatures there), and a credential in the path masked. */
-function safeUrl(url: string | undefined): string {
+export function safeUrl(url: string | undefined): string {
   if (!url) return '/';
   url = url.replace(CREDENTIAL_IN_PATH, '$1~');
   const q = url.indexOf('?');

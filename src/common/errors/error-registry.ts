@@ -10,6 +10,12 @@ export const ERRORS = {
   MALFORMED_BODY: { status: 400, message: 'malformed request body' },
   BODY_TOO_LARGE: { status: 413, message: 'request body too large' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'unsupported content type' },
+  /** Node's HTTP parser could not read the request (a control character in a header, a malformed request line…). */
+  MALFORMED_REQUEST: { status: 400, message: 'malformed HTTP request' },
+  /** The request's headers are over Node's limit (16 KB in all). */
+  HEADERS_TOO_LARGE: { status: 431, message: 'request headers too large' },
+  /** The request, headers and body, did not arrive within HTTP_REQUEST_TIMEOUT_MS. */
+  REQUEST_TIMEOUT: { status: 408, message: 'the request did not arrive in time' },
   ROUTE_NOT_FOUND: { status: 404, message: 'not found' },
   METHOD_NOT_ALLOWED: { status: 405, message: 'method not allowed' },
   TOO_MANY_REQUESTS: { status: 429, message: 'too many requests' },

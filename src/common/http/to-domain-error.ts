@@ -72,6 +72,8 @@ export function toDomainError(thrown: unknown): { error: DomainError; unexpected
   const err = thrown as FastifyLikeError | null;
   const fromFastify = err && fromFastifyError(err);
   if (fromFastify) return { error: fromFastify, unexpected: false };
+  // A client that hung up before its body arrived (or was cut off by the request timeout) is no database outage.
+  if (err && isClientAbort(err)) return { error: new DomainError('MALFORMED_BODY', { message: 'the connection closed before the body arrived' }), unexpected: false };
   if (err && isDbUnavailable(err)) {
     return { error: new DomainError('SERVICE_UNAVAILABLE', { cause: thrown }), unexpected: true };
   }
@@ -87,6 +89,15 @@ function fromFastifyError(err: FastifyLikeError): DomainError | undefined {
   if (typeof err.code === 'string' && FASTIFY_CODES[err.code]) return new DomainError(FASTIFY_CODES[err.code]);
   if (err.name === 'SyntaxError' && err.statusCode === 400) return new DomainError('MALFORMED_BODY');
   return undefined;
+}
+
+/**
+ * Node's error for a request whose connection closed before its body was read
+ * (`aborted`, code ECONNRESET), which Fastify's body parser hands on. Its code is
+ * also a lost database connection's; its message is not any driver's.
+ */
+function isClientAbort(err: FastifyLikeError): boolean {
+  return err.code === 'ECONNRESET' && err.message === 'aborted';
 }
 
 /**
