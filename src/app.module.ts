@@ -52,7 +52,7 @@ function isAdminLogin(ctx: ExecutionContext): boolean {
 @Module({})
 export class AppModule {
   static forRoot(config: AppConfig, options: AppModuleOptions = {}): DynamicModule {
-    const throttleStorage = config.redis.url ? new RedisThrottlerStorage(config.redis.url, config.redis.keyPrefix) : undefined;
+    const throttleStorage = config.redis.url ? new RedisThrottlerStorage(config.redis.url, config.redis.keyPrefix, config.redis.timeoutMs) : undefined;
     return {
       module: AppModule,
       imports: [

@@ -1,5 +1,8 @@
 import { randomBytes } from 'node:crypto';
+import { createConnection, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { Redis } from 'ioredis';
 import { DataSource } from 'typeorm';
+import { REDIS_RETRY_AFTER_MS } from '../src/throttle/redis-throttler.storage.js';
 import { RecordingSmsProvider, withRecordingSms } from './support/sms.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 import { createSmsApp, signParams } from './support/v1.js';
@@ -128,12 +131,142 @@ describe('the client address behind TRUST_PROXY', () => {
 });
 
 describe('per-IP throttling when Redis is down', () => {
-  it('lets requests through instead of failing them', async () => {
+  it('counts in the instance instead: the budget holds per instance, and nothing fails', async () => {
     const t = await startTestApp({ env: { REDIS_URL: 'redis://127.0.0.1:1', THROTTLE_LIMIT: '2' } });
     try {
-      for (let i = 0; i < 4; i++) await t.http.get('/admin/apps').expect(401);
+      for (let i = 0; i < 2; i++) await t.http.get('/admin/apps').expect(401);
+      await t.http.get('/admin/apps').expect(429);
+      expect(t.logs.text()).toContain('Redis cannot count');
     } finally {
       await t.close();
+    }
+  });
+});
+
+/**
+ * A TCP proxy to Redis that can stop passing bytes either way while keeping its
+ * connections open: a Redis stopped (SIGSTOP), or a network that drops packets.
+ */
+class FreezableProxy {
+  private readonly server: Server;
+  private frozen = false;
+  private readonly held: Array<() => void> = [];
+  private readonly sockets = new Set<Socket>();
+
+  private constructor(target: URL) {
+    this.server = createServer((client) => {
+      const upstream = createConnection({ host: target.hostname, port: Number(target.port || 6379) });
+      for (const socket of [client, upstream]) {
+        this.sockets.add(socket);
+        socket.once('close', () => this.sockets.delete(socket));
+      }
+      const pass = (from: Socket, to: Socket) =>
+        from.on('data', (chunk: Buffer) => {
+          if (this.frozen) this.held.push(() => to.write(chunk));
+          else to.write(chunk);
+        });
+      pass(client, upstream);
+      pass(upstream, client);
+      for (const [a, b] of [[client, upstream], [upstream, client]] as const) {
+        a.on('error', () => b.destroy());
+        a.on('close', () => b.destroy());
+      }
+    });
+  }
+
+  static async start(redisUrl: string): Promise<FreezableProxy> {
+    const proxy = new FreezableProxy(new URL(redisUrl));
+    await new Promise<void>((resolve) => proxy.server.listen(0, '127.0.0.1', resolve));
+    return proxy;
+  }
+
+  get url(): string {
+    return `redis://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+  }
+
+  freeze(): void {
+    this.frozen = true;
+  }
+
+  thaw(): void {
+    this.frozen = false;
+    for (const write of this.held.splice(0)) write();
+  }
+
+  async close(): Promise<void> {
+    for (const socket of this.sockets) socket.destroy();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+}
+
+(REDIS_URL ? describe : describe.skip)('per-IP throttling when Redis stops answering (needs Redis: REDIS_URL, or one reachable at 127.0.0.1:6379)', () => {
+  it('counts in the instance while Redis is silent, shares the count again once it answers, and closes without waiting for it', async () => {
+    const proxy = await FreezableProxy.start(REDIS_URL!);
+    const prefix = `passcode-test-${randomBytes(6).toString('hex')}:`;
+    const t = await startTestApp({ env: { REDIS_URL: proxy.url, REDIS_KEY_PREFIX: prefix, REDIS_TIMEOUT_MS: '200', THROTTLE_LIMIT: '3' } });
+    const redis = new Redis(REDIS_URL!);
+    let closed = false;
+    try {
+      await t.http.get('/admin/apps').expect(401);
+      const [hitsKey] = await redis.keys(`${prefix}throttle:default:*:hits`);
+      expect(await redis.get(hitsKey)).toBe('1');
+
+      // Silent: each request is answered (it waited for Redis without end), counted by the instance alone.
+      proxy.freeze();
+      for (let i = 0; i < 3; i++) await t.http.get('/admin/apps').expect(401);
+      await t.http.get('/admin/apps').expect(429);
+      expect(await redis.get(hitsKey)).toBe('1');
+      expect(t.logs.text()).toContain('Redis cannot count (Command timed out)');
+
+      // Answering again: after the pause one request tries it, and the count is Redis's once more.
+      proxy.thaw();
+      await redis.del(hitsKey);
+      await new Promise((resolve) => setTimeout(resolve, REDIS_RETRY_AFTER_MS + 100));
+      await t.http.get('/admin/apps').expect(401);
+      expect(await redis.get(hitsKey)).toBe('1');
+      expect(t.logs.text()).toContain('Redis counts again');
+
+      // Closing while Redis is silent does not wait for it (the QUIT is never acknowledged).
+      proxy.freeze();
+      await t.close();
+      closed = true;
+    } finally {
+      if (!closed) await t.close();
+      redis.disconnect();
+      await proxy.close();
+    }
+  }, 30_000);
+
+  it('a counter under the prefix that is no integer, or has no expiry, starts again or gets one, and a block without expiry is lifted', async () => {
+    const prefix = `passcode-test-${randomBytes(6).toString('hex')}:`;
+    const t = await startTestApp({ env: { REDIS_URL: REDIS_URL!, REDIS_KEY_PREFIX: prefix, THROTTLE_LIMIT: '3' } });
+    const redis = new Redis(REDIS_URL!);
+    try {
+      await t.http.get('/admin/apps').expect(401);
+      const [hitsKey] = await redis.keys(`${prefix}throttle:default:*:hits`);
+      const blockKey = hitsKey.replace(/:hits$/, ':block');
+      // Not an integer, or past 2^63: every count failed, and the client was throttled by nobody.
+      for (const value of ['abc', '1.5', '9223372036854775807']) {
+        await redis.set(hitsKey, value);
+        await t.http.get('/admin/apps').expect(401);
+        expect(await redis.get(hitsKey)).toBe('1');
+      }
+      await redis.del(hitsKey);
+      await redis.hset(hitsKey, 'a', '1');
+      await t.http.get('/admin/apps').expect(401);
+      expect(await redis.get(hitsKey)).toBe('1');
+      // Over the limit without an expiry: the client was refused for good.
+      await redis.set(hitsKey, '100');
+      await t.http.get('/admin/apps').expect(429);
+      expect(await redis.pttl(hitsKey)).toBeGreaterThan(0);
+      await redis.del(hitsKey);
+      await redis.set(blockKey, '1');
+      await t.http.get('/admin/apps').expect(401);
+      expect(await redis.exists(blockKey)).toBe(0);
+      expect(t.logs.text()).not.toContain('Redis cannot count');
+    } finally {
+      await t.close();
+      redis.disconnect();
     }
   });
 });

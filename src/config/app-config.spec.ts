@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type AppConfig, ConfigError, ensureGeneratedKeys, loadConfig } from './app-config.js';
+import { type AppConfig, ConfigError, describeConfig, ensureGeneratedKeys, loadConfig } from './app-config.js';
 
 const key = () => randomBytes(32).toString('base64');
 
@@ -81,5 +81,37 @@ describe('WEBHOOK_ALLOWED_NETWORKS', () => {
       expect(() => allowed(bad)).toThrow(ConfigError);
     }
     expect(() => allowed('10.0.0.0/8,intranet')).toThrow('WEBHOOK_ALLOWED_NETWORKS must be a comma-separated list of networks (10.0.0.0/8, fd00::/8) or addresses, got "intranet"');
+  });
+});
+
+describe('REDIS_URL', () => {
+  const base = { NODE_ENV: 'test', DATA_DIR: '/nonexistent', ENCRYPTION_KEY: key(), JWT_SECRET: 'j'.repeat(16), CODE_PEPPER: 'p'.repeat(16) };
+  const load = (env: Record<string, string>) => loadConfig({ ...base, ...env });
+
+  it('takes redis:// and rediss:// URLs with a host, and none when unset', () => {
+    expect(load({}).redis.url).toBeUndefined();
+    for (const url of ['redis://127.0.0.1:6379', 'rediss://:pw@cache.internal:6380/2', 'redis://user:pw@cache']) expect(load({ REDIS_URL: url }).redis.url).toBe(url);
+    expect(load({}).redis.timeoutMs).toBe(250);
+  });
+
+  it('refuses what ioredis would have read its own way, naming the setting and masking a password', () => {
+    // A host name never found, a Unix socket path, an error naming no setting: throttling was then shared by nobody.
+    for (const bad of ['foo', 'http://127.0.0.1:6379', 'redis://127.0.0.1:99999', 'redis://', '127.0.0.1:6379']) {
+      expect(() => load({ REDIS_URL: bad })).toThrow(ConfigError);
+    }
+    expect(() => load({ REDIS_URL: 'http://:hunter2@127.0.0.1:6379' })).toThrow('REDIS_URL must be a redis:// or rediss:// URL with a host (redis://[:password@]host[:port][/db]), got "http://:***@127.0.0.1:6379/"');
+  });
+});
+
+describe('describeConfig', () => {
+  const base = { NODE_ENV: 'test', DATA_DIR: '/nonexistent', ENCRYPTION_KEY: key(), JWT_SECRET: 'j'.repeat(16), CODE_PEPPER: 'p'.repeat(16) };
+
+  it('logs the database and Redis URLs without their passwords, with or without a user name, in the authority or as a parameter', () => {
+    const described = (env: Record<string, string>) => JSON.stringify(describeConfig(loadConfig({ ...base, ...env })));
+    const shown = described({ DATABASE_URL: 'postgres://app:s3cret-db@db.internal:5432/passcode?sslmode=require&password=s3cret-q', REDIS_URL: 'redis://:s3cret-redis@cache:6379' });
+    expect(shown).not.toMatch(/s3cret/);
+    expect(shown).toContain('postgres://app:***@db.internal:5432/passcode?sslmode=require&password=***');
+    expect(shown).toContain('redis://:***@cache:6379');
+    expect(described({ DATABASE_URL: 'postgres://:s3cret@db/passcode' })).not.toMatch(/s3cret/);
   });
 });

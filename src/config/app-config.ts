@@ -33,6 +33,8 @@ export interface AppConfig {
     url?: string;
     /** Prefix of every Redis key, so several deployments (or test runs) can share one Redis. */
     keyPrefix: string;
+    /** How long a count may wait for Redis before this instance counts in its own memory. */
+    timeoutMs: number;
   };
   /** Secret material. Never logged: {@link describeConfig} omits this namespace. */
   secrets: {
@@ -172,7 +174,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       migrateOnStart: parseBool(env, 'DB_MIGRATE_ON_START', true),
       poolSize: parseIntIn(env, 'DB_POOL_SIZE', DEFAULT_DB_POOL_SIZE, 1, 1000),
     },
-    redis: { url: env.REDIS_URL || undefined, keyPrefix: env.REDIS_KEY_PREFIX || 'passcode:' },
+    redis: { url: parseRedisUrl(env, 'REDIS_URL'), keyPrefix: env.REDIS_KEY_PREFIX || 'passcode:', timeoutMs: parseIntIn(env, 'REDIS_TIMEOUT_MS', 250, 10, 10_000) },
     secrets: {
       encryptionKey: parseKey('ENCRYPTION_KEY', env.ENCRYPTION_KEY ?? keys.ENCRYPTION_KEY),
       jwtSecret: parseSecret('JWT_SECRET', env.JWT_SECRET ?? keys.JWT_SECRET),
@@ -220,12 +222,13 @@ export function loadConfig(env: Env = process.env): AppConfig {
   };
 }
 
-/** A loggable view of the configuration: no secrets, the database URL without its password. */
+/** A loggable view of the configuration: no secrets, the database's and Redis's URLs without their passwords. */
 export function describeConfig(config: AppConfig): Record<string, unknown> {
-  const { secrets: _secrets, admin, db, ...rest } = config;
+  const { secrets: _secrets, admin, db, redis, ...rest } = config;
   return {
     ...rest,
-    db: { ...db, url: db.url ? db.url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@') : undefined },
+    db: { ...db, url: db.url ? withoutPassword(db.url) : undefined },
+    redis: { ...redis, url: redis.url ? withoutPassword(redis.url) : undefined },
     admin: { username: admin.username, tokenTtlS: admin.tokenTtlS },
   };
 }
@@ -294,6 +297,40 @@ function parseHttpUrl(env: Env, name: string, fallback: string): string {
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError(`${name} must be an http or https URL, got "${raw}"`);
   return raw;
+}
+
+/**
+ * A Redis URL as ioredis reads it: `redis://` or `rediss://` (TLS), a host, a port
+ * if any in 1–65535. ioredis took anything else its own way: `foo` as a host name
+ * never found, `http://host:6379` as a Unix socket path, a port of 99999 as an
+ * error naming no setting; throttling then stayed shared by nobody.
+ */
+function parseRedisUrl(env: Env, name: string): string | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return undefined;
+  let url: URL | undefined;
+  try {
+    url = new URL(raw);
+  } catch {
+    url = undefined;
+  }
+  if (!url || (url.protocol !== 'redis:' && url.protocol !== 'rediss:') || !url.hostname) {
+    throw new ConfigError(`${name} must be a redis:// or rediss:// URL with a host (redis://[:password@]host[:port][/db]), got "${withoutPassword(raw)}"`);
+  }
+  return raw;
+}
+
+/** A URL as it may be logged: its password, in the authority or as a `password` parameter, masked; one that cannot be parsed, whole. */
+export function withoutPassword(raw: string): string {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    return '***';
+  }
+  if (url.password) url.password = '***';
+  for (const key of [...url.searchParams.keys()]) if (key.toLowerCase() === 'password') url.searchParams.set(key, '***');
+  return url.toString();
 }
 
 /** A comma-separated list of CIDRs (`10.0.0.0/8`, `fd00::/8`); an address alone is its own network (`/32`, `/128`). */
