@@ -37,9 +37,14 @@ export class StatsService {
   async ofAllApps(query: StatsQuery) {
     const { from, to } = this.range(query);
     const rows = await this.days(from, nextDay(to));
-    const perApp = new Map<string, DayStats[]>();
-    for (const r of rows) perApp.set(r.appId, [...(perApp.get(r.appId) ?? []), r]);
-    const apps = [...perApp].map(([appId, its]) => ({ app_id: appId, ...countsView(sum(its)) })).sort((a, b) => b.sent - a.sent || a.app_id.localeCompare(b.app_id));
+    // Each app's totals as the rows go by (copying an app's rows at each of its rows took 21 s for a year of one app's 150 countries).
+    const perApp = new Map<string, Counts>();
+    for (const r of rows) {
+      let total = perApp.get(r.appId);
+      if (!total) perApp.set(r.appId, (total = emptyCounts()));
+      addStats(total, r);
+    }
+    const apps = [...perApp].map(([appId, total]) => ({ app_id: appId, ...countsView(total) })).sort((a, b) => b.sent - a.sent || a.app_id.localeCompare(b.app_id));
     const byDayCountry = new Map<string, DayStats>();
     for (const r of rows) {
       const key = `${r.day}|${r.country}`;
