@@ -112,6 +112,20 @@ describe('apps (admin)', () => {
     expect(res.body).toMatchObject({ code: 'VALIDATION_FAILED', data: { field } });
   });
 
+  it('refuses a name that shows nothing, or holds control or bidirectional formatting characters, on create and update', async () => {
+    const app = await createApp(t, {}, token);
+    // An empty, unclickable link in the owner's list; a name shown reversed; a line break.
+    for (const name of ['\u200b\u200b', '   ', '\u2066\u2069', 'Mine\u202egnp.exe', 'a\u200fb', 'two\nlines', 'tab\there']) {
+      const created = await t.http.post('/admin/apps').set(auth()).send({ name }).expect(400);
+      expect(created.body).toMatchObject({ code: 'VALIDATION_FAILED', msg: 'name must show a visible character, without control or bidirectional formatting characters', data: { field: 'name' } });
+      await t.http.patch(`/admin/apps/${app.id}`).set(auth()).send({ name }).expect(400);
+    }
+    // Any script, and an emoji sequence joined by U+200D.
+    for (const name of ['在行云', 'Ünïcode app', '\u{1F468}\u200d\u{1F469}\u200d\u{1F467} family']) {
+      expect((await t.http.patch(`/admin/apps/${app.id}`).set(auth()).send({ name }).expect(200)).body.data.name).toBe(name);
+    }
+  });
+
   it('refuses a body that is not an object', async () => {
     const res = await t.http.post('/admin/apps').set(auth()).set('content-type', 'application/json').send('[1,2]').expect(400);
     expect(res.body.code).toBe('VALIDATION_FAILED');

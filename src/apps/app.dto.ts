@@ -2,11 +2,12 @@ import { ApiProperty, ApiPropertyOptional, IntersectionType } from '@nestjs/swag
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsNotEmpty, IsObject, IsOptional, IsString, MaxLength, Max, Min, ValidateIf, ValidateNested } from 'class-validator';
 import { PageQuery } from '../common/http/page-query.dto.js';
+import { IsDisplayName } from '../common/text/display-name.js';
 import { CodePolicyDto, LoginConfigDto, RetentionPolicyDto } from './app-settings.dto.js';
 
 export class CreateAppDto {
   @ApiProperty({ example: 'My App' })
-  @IsString() @IsNotEmpty() @MaxLength(100)
+  @IsDisplayName() @IsString() @IsNotEmpty() @MaxLength(100)
   name: string;
 
   @ApiPropertyOptional({ type: LoginConfigDto, nullable: true, description: 'null leaves login unconfigured' })
@@ -24,7 +25,7 @@ export class CreateAppDto {
 
 export class UpdateAppDto {
   @ApiPropertyOptional()
-  @IsOptional() @IsString() @IsNotEmpty() @MaxLength(100)
+  @IsOptional() @IsDisplayName() @IsString() @IsNotEmpty() @MaxLength(100)
   name?: string;
 
   @ApiPropertyOptional({ type: LoginConfigDto, nullable: true, description: 'merged into the current config; null removes it' })

@@ -6,6 +6,7 @@ import {
 } from 'class-validator';
 import { PageQuery } from '../common/http/page-query.dto.js';
 import { SCENES, type Scene } from '../common/scenes.js';
+import { IsDisplayName } from '../common/text/display-name.js';
 import { withinChars } from '../common/text/storable-text.js';
 import { SMS_PROVIDER_NAMES, type SmsProviderName } from './sms-account.entity.js';
 import { SMS_DELIVERY_STATUSES, type SmsDeliveryStatus, type SmsMessageStatus } from './sms-message.entity.js';
@@ -48,7 +49,7 @@ function IsTemplateParams() {
  */
 class SmsAccountFields {
   @ApiProperty({ example: 'Aliyun main' })
-  @IsString() @IsNotEmpty() @MaxLength(100)
+  @IsDisplayName() @IsString() @IsNotEmpty() @MaxLength(100)
   name: string;
 
   @ApiProperty({ enum: SMS_PROVIDER_NAMES })
@@ -131,7 +132,7 @@ export class UpdateSmsAccountDto extends PartialType(OmitType(SmsAccountFields, 
 
 export class CreateSmsSignatureDto {
   @ApiProperty({ example: '在行云' })
-  @IsString() @IsNotEmpty() @MaxLength(64)
+  @IsDisplayName() @IsString() @IsNotEmpty() @MaxLength(64)
   sign_name: string;
 
   @ApiPropertyOptional({ enum: SMS_MESSAGE_TYPES, default: 'verification' })

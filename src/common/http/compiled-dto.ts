@@ -37,7 +37,7 @@ type Bail = typeof BAIL;
  */
 const COMPILED_CONSTRAINTS = new Set([
   'isDefined', 'isNotEmpty', 'isString', 'isIn', 'isInt', 'min', 'max', 'maxLength', 'isLength', 'matches',
-  'isObject', 'isBoolean', 'isArray', 'arrayMaxSize', 'arrayMinSize', 'isUuid', 'isDateString', 'isUrl', 'isTemplateParams',
+  'isObject', 'isBoolean', 'isArray', 'arrayMaxSize', 'arrayMinSize', 'isUuid', 'isDateString', 'isUrl', 'isTemplateParams', 'isDisplayName',
 ]);
 
 /** The options class-transformer hands a @Transform function (plainToInstance's defaults; Nest passes none). */
