@@ -10,7 +10,16 @@ export interface Route {
 function current(): Route {
   const hash = window.location.hash.replace(/^#/, '') || '/apps';
   const [path, search = ''] = hash.split('?', 2);
-  return { segments: path.split('/').filter(Boolean).map(decodeURIComponent), query: new URLSearchParams(search) };
+  return { segments: path.split('/').filter(Boolean).map(decoded), query: new URLSearchParams(search) };
+}
+
+/** A path segment decoded; one that is no valid escape (`%E0%A4%A`) as it is: decodeURIComponent threw, and the console went blank. */
+function decoded(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
 }
 
 export function useRoute(): Route {

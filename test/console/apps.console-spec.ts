@@ -231,6 +231,11 @@ describeWithChromium('console: apps', () => {
       await page.getByRole('table', { name: 'Apps' }).getByRole('link', { name: app.data.name }).waitFor();
       expect(await page.getByRole('button', { name: 'Create app' }).count()).toBe(0);
     });
+    await step(page, 'a link whose path is no valid escape shows the API\'s answer, not a blank page', async () => {
+      await page.goto(`${server.url}/console/#/apps/%E0%A4%A`);
+      await page.getByRole('alert').waitFor();
+      expect(await page.getByRole('navigation').getByRole('link', { name: 'Apps' }).count()).toBe(1);
+    });
     await step(page, 'the app page shows its settings, disabled, and no action', async () => {
       await page.goto(`${server.url}/console/#/apps/${app.data.id}`);
       const ttl = page.getByRole('group', { name: 'Code policy' }).getByRole('textbox', { name: 'Code lifetime (seconds)' });
