@@ -264,6 +264,24 @@ describe('sms: aliyun through the official SDK against a fake', () => {
     expect(row).toMatchObject({ status: 'failed', error, provider_code: null });
   });
 
+  it('an answer whose text Postgres cannot store, or that is no text, is stored made fit: the refusal stands, the send is not a 500', async () => {
+    const appId = await appWith(await aliyunRoute(fake, { id: AK, secret: SECRET }));
+    // A NUL in the message of a refusal: the send-log write failed, and the caller got a 500.
+    fake.reply = { kind: 'answer', body: { Code: 'isv.BUSINESS_LIMIT_CONTROL', Message: 'limit\u0000nul \u001b[31m\ud800' } };
+    await expect(send(appId)).rejects.toMatchObject({ code: 'SMS_PROVIDER_RATE_LIMITED' });
+    // An acceptance whose BizId no report can match: a NUL in it, over 128 characters. (The SDK's model takes only strings.)
+    for (const BizId of ['1\u0000', 'x'.repeat(129)]) {
+      fake.reply = { kind: 'answer', body: { Code: 'OK', Message: 'OK', BizId } };
+      expect(await send(appId)).toMatchObject({ status: 'sent', bizId: null });
+    }
+    const logged = (await rows(appId)).map((r: Record<string, unknown>) => [r.status, r.biz_id, r.provider_code, r.provider_message]);
+    expect(logged.sort()).toEqual([
+      ['failed', null, 'isv.BUSINESS_LIMIT_CONTROL', 'limit\ufffdnul \ufffd[31m\ufffd'],
+      ['sent', null, 'OK', 'OK'],
+      ['sent', null, 'OK', 'OK'],
+    ]);
+  });
+
   it('never shows, logs or stores the credentials in plain text', async () => {
     const route = await aliyunRoute(fake, { id: AK, secret: SECRET });
     const appId = await appWith(route);

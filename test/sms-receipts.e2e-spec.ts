@@ -288,6 +288,18 @@ describe('sms delivery receipts (Aliyun)', () => {
     expect(byId.get(b.row.id)).toMatchObject({ delivery_status: 'failed', delivery_code: 'MK:0001' });
   });
 
+  it('a polled carrier code Postgres cannot store is recorded made fit, with the outcomes polled beside it', async () => {
+    const { app } = await kit.aliyunApp();
+    const sent = [await kit.send(app), await kit.send(app)];
+    const receiveDate = chinaTime(new Date(t.clock.nowMs() + 3000));
+    fake.deliveries.set(sent[0].row.biz_id as string, { sendStatus: 2, errCode: 'E\u0000RR', receiveDate });
+    fake.deliveries.set(sent[1].row.biz_id as string, { sendStatus: 3, errCode: 'DELIVERED', receiveDate });
+    t.clock.advanceSeconds(31);
+    expect(await poll()).toMatchObject({ checked: 2 });
+    const byId = new Map((await kit.logged(app.id)).map((r) => [r.id, [r.delivery_status, r.delivery_code]]));
+    expect(sent.map(({ row }) => byId.get(row.id))).toEqual([['failed', 'E\ufffdRR'], ['delivered', 'DELIVERED']]);
+  });
+
   it('of two reports for one message in one push, the first is recorded, however the database joins them', async () => {
     const { app, accountId } = await kit.aliyunApp();
     const path = await kit.issueToken(accountId);

@@ -49,4 +49,21 @@ describe('GroupWriter', () => {
     finish[1]();
     expect(await Promise.all(second)).toEqual(['ok', 'ok']);
   });
+
+  it('tries a failed group\'s writes again one by one: one write the database refuses fails only itself', async () => {
+    const groups: number[][] = [];
+    let hold!: () => void;
+    const held = new Promise<void>((resolve) => (hold = resolve));
+    const writer = new GroupWriter<number>(async (items) => {
+      groups.push(items);
+      if (items[0] === 1) await held;
+      if (items.includes(3)) throw new Error('cannot store 3');
+    });
+    const first = settled(writer.write(1));
+    const rest = [2, 3, 4].map((n) => settled(writer.write(n)));
+    hold();
+    expect(await first).toBe('ok');
+    expect(await Promise.all(rest)).toEqual(['ok', 'cannot store 3', 'ok']);
+    expect(groups).toEqual([[1], [2, 3, 4], [2], [3], [4]]);
+  });
 });

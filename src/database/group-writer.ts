@@ -7,8 +7,9 @@
  * database, whose one connection is held for every round trip, that is what
  * bounds the sends per second).
  *
- * Each caller's promise settles with its own group's statement: resolved when it
- * committed, rejected with its error. At most `maxGroup` writes go in one statement.
+ * Each caller's promise settles with its own write: resolved when it committed,
+ * rejected with its error (a failed group's writes are tried again one by one, so
+ * one write's error is its own). At most `maxGroup` writes go in one statement.
  */
 export class GroupWriter<T> {
   private queue: Array<{ item: T; resolve(): void; reject(err: unknown): void }> = [];
@@ -34,9 +35,26 @@ export class GroupWriter<T> {
         await this.writeGroup(group.map((w) => w.item));
         for (const w of group) w.resolve();
       } catch (err) {
-        for (const w of group) w.reject(err);
+        if (group.length === 1) group[0].reject(err);
+        else await this.eachAlone(group);
       }
     }
     this.writing = false;
+  }
+
+  /**
+   * A failed group's writes, each in a statement of its own: one the database
+   * refuses (a value it cannot store) failed every other write of its group, other
+   * tenants' sends among them. A database that is gone fails each at once.
+   */
+  private async eachAlone(group: Array<{ item: T; resolve(): void; reject(err: unknown): void }>): Promise<void> {
+    for (const w of group) {
+      try {
+        await this.writeGroup([w.item]);
+        w.resolve();
+      } catch (err) {
+        w.reject(err);
+      }
+    }
   }
 }

@@ -1,7 +1,8 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
-import { type DestinationStream, stdSerializers } from 'pino';
+import { type DestinationStream } from 'pino';
 import { type AppConfig } from '../config/app-config.js';
+import { errorWithoutValues } from './error-serializer.js';
 
 /**
  * pino JSON logs for the application (`PinoLogger`, Nest's own lines). Request
@@ -20,7 +21,7 @@ export class LoggingModule {
               level: config.log.level,
               // Request lines log plain { req, res } objects (request-log.ts), not Node's request and response.
               wrapSerializers: false,
-              serializers: { err: stdSerializers.err },
+              serializers: { err: errorWithoutValues },
               redact: { paths: ['req.headers', 'secret', '*.secret', 'password', '*.password'], remove: true },
             },
             stream,
@@ -35,3 +36,4 @@ export class LoggingModule {
 function withStream<T>(options: T, stream?: DestinationStream): T | [T, DestinationStream] {
   return stream ? [options, stream] : options;
 }
+

@@ -5,6 +5,7 @@ import { PinoLogger } from 'nestjs-pino';
 import { Clock } from '../common/clock/clock.js';
 import { DomainError } from '../common/errors/domain-error.js';
 import { type ErrorName } from '../common/errors/error-registry.js';
+import { storableId, storableText } from '../common/text/storable-text.js';
 import { Metrics } from '../metrics/metrics.js';
 import { renderTemplate } from './providers/render-template.js';
 import { mayFailOver, type SmsAccountConnection, type SmsProviderOutcome, type SmsRefused } from './providers/sms-provider.js';
@@ -181,7 +182,7 @@ export class SmsDeliveryService extends SmsSender {
     const { account, template, signature } = route;
     const params = providerParams(req.params, template.codeParam);
     const started = performance.now();
-    const outcome = await this.callProvider(account, {
+    const outcome = storable(await this.callProvider(account, {
       phone: req.phone,
       signName: signature?.signName ?? '',
       templateCode: template.templateCode,
@@ -189,7 +190,7 @@ export class SmsDeliveryService extends SmsSender {
       ...(template.content
         ? { text: `${signature ? `【${signature.signName}】` : ''}${renderTemplate(template.content, params)}`, body: renderTemplate(template.content, params) }
         : {}),
-    });
+    }));
     const elapsedMs = performance.now() - started;
     const latencyMs = Math.round(elapsedMs);
     const kind = outcome.ok ? 'accepted' : outcome.unknown ? 'unknown' : 'refused';
@@ -209,8 +210,8 @@ export class SmsDeliveryService extends SmsSender {
         status: LOG_STATUS[kind],
         bizId: outcome.ok ? outcome.bizId : null,
         error: outcome.ok || outcome.unknown ? null : outcome.error,
-        providerCode: outcome.providerCode?.slice(0, 128) ?? null,
-        providerMessage: outcome.providerMessage?.slice(0, 1000) ?? null,
+        providerCode: outcome.providerCode,
+        providerMessage: outcome.providerMessage,
         latencyMs,
         completedAt: this.clock.now(),
       });
@@ -326,4 +327,16 @@ function providerParams(params: Record<string, string>, codeParam: string): Reco
 
 function toDomainError(a: { refusal: SmsRefused; messageId: string }): DomainError {
   return new DomainError(a.refusal.error, { data: { message_id: a.messageId, provider_code: a.refusal.providerCode } });
+}
+
+/**
+ * A provider's answer as it may be stored and shown: its fields are a remote end's
+ * text (a NUL, an object where a string belongs, a megabyte-long id). An id that is
+ * no printable one of at most 128 characters is none: the message went, but
+ * cannot be tracked.
+ */
+function storable(outcome: SmsProviderOutcome): SmsProviderOutcome {
+  const providerCode = storableText(outcome.providerCode, 128);
+  const providerMessage = storableText(outcome.providerMessage, 1000);
+  return outcome.ok ? { ...outcome, bizId: storableId(outcome.bizId), providerCode, providerMessage } : { ...outcome, providerCode, providerMessage };
 }

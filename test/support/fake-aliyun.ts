@@ -17,7 +17,9 @@ export type FakeAliyunReply =
   /** Reads the whole request, then drops the connection without an answer. */
   | { kind: 'reset' }
   /** Answers OK, `afterMs` late (unless the caller has given up by then). */
-  | { kind: 'slow'; afterMs: number };
+  | { kind: 'slow'; afterMs: number }
+  /** HTTP 200 with this JSON body, whatever it holds (a hostile or broken provider). */
+  | { kind: 'answer'; body: unknown };
 
 /** What QuerySendDetails says of a message: 1 awaiting the carrier, 2 failed, 3 delivered. */
 export interface FakeAliyunDelivery {
@@ -125,6 +127,8 @@ export class FakeAliyun {
         return json(200, { Code: reply.code, Message: reply.message ?? reply.code });
       case 'http':
         return json(reply.status, { Code: reply.code, Message: `fake ${reply.code}` });
+      case 'answer':
+        return json(200, reply.body as Record<string, unknown>);
       case 'garbage':
         res.writeHead(200, { 'content-type': 'application/json' });
         res.end('<html>502 Bad Gateway</html>');

@@ -25,3 +25,28 @@ export function withinChars(value: string, max: number): boolean {
   for (const _ of value) if (++n > max) return false;
   return true;
 }
+
+/** C0 and C1 control characters but tab and line feed: an ANSI escape from a remote end reached the admin view raw. */
+const CONTROLS = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F]/g;
+
+/**
+ * Text a remote end wrote (a provider's error code or message, a webhook
+ * receiver's answer), made fit to store and show: a string, a number or a boolean
+ * as text, anything else none; control characters (NUL among them, which
+ * Postgres refuses) as U+FFFD, an unpaired surrogate too, and at most `maxChars`
+ * characters (code points, not cut inside a pair). One provider answer with a
+ * NUL failed its send with a 500, and every other send written with it.
+ */
+export function storableText(value: unknown, maxChars: number): string | null {
+  if (typeof value === 'number' || typeof value === 'boolean') value = String(value);
+  if (typeof value !== 'string') return null;
+  let text = value.length > 2 * maxChars ? value.slice(0, 2 * maxChars) : value;
+  text = (text as string & { toWellFormed(): string }).toWellFormed().replace(CONTROLS, '\uFFFD');
+  if (!withinChars(text, maxChars)) text = Array.from(text).slice(0, maxChars).join('');
+  return text;
+}
+
+/** A provider's id of a message (a BizId, a SerialNo, a sid) as stored and matched: 1 to 128 printable ASCII characters, else none. */
+export function storableId(value: unknown): string | null {
+  return typeof value === 'string' && /^[\x21-\x7e]{1,128}$/.test(value) ? value : null;
+}
