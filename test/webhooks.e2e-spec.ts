@@ -24,7 +24,10 @@ class Receiver {
   private server?: Server;
   url = '';
 
-  constructor(private readonly failFirst: number) {}
+  constructor(
+    private readonly failFirst: number,
+    private readonly failBody = 'try again later',
+  ) {}
 
   async start(): Promise<this> {
     const port = await freePort();
@@ -36,7 +39,7 @@ class Receiver {
         const seen = this.received.filter((r) => r.headers['webhook-id'] === id).length;
         const status = seen < this.failFirst ? 500 : 204;
         this.received.push({ headers: req.headers, body: Buffer.concat(chunks).toString('utf8'), status });
-        res.writeHead(status, { 'content-type': 'text/plain' }).end(status === 500 ? 'try again later' : undefined);
+        res.writeHead(status, { 'content-type': 'text/plain' }).end(status === 500 ? this.failBody : undefined);
       });
     });
     await new Promise<void>((resolve) => this.server!.listen(port, '127.0.0.1', resolve));
@@ -93,8 +96,8 @@ describe('webhooks to tenant apps', () => {
   const admin = () => ({ authorization: `Bearer ${token}` });
   const db = () => t.app.get(DataSource);
 
-  async function receiver(failFirst: number): Promise<Receiver> {
-    const r = await new Receiver(failFirst).start();
+  async function receiver(failFirst: number, failBody?: string): Promise<Receiver> {
+    const r = await new Receiver(failFirst, failBody).start();
     receivers.push(r);
     return r;
   }
@@ -295,6 +298,20 @@ describe('webhooks to tenant apps', () => {
     expect(n).toBe(0);
   });
 
+  it('records a failed attempt whose answer holds what Postgres cannot store: shown made fit, counted against the endpoint', async () => {
+    // A NUL in the excerpt failed the attempt's record: the delivery stayed pending with no attempt counted, silently.
+    const r = await receiver(Infinity, 'error\u0000with nul \u001b[31mred');
+    const { app, endpoint } = await appWithEndpoint(r, ['verification.sent']);
+    t.clock.advanceSeconds(61);
+    await sendCode(app, '13700000201');
+    const deliveries = async () => (await t.http.get(`/admin/apps/${app.id}/webhook-deliveries`).set(admin()).expect(200)).body.data.items as Array<Record<string, unknown>>;
+    await until('the first attempt recorded', async () => ((await deliveries())[0]?.attempts as number) >= 1);
+    expect((await deliveries())[0]).toMatchObject({ last_status_code: 500, last_error: 'HTTP 500: error\ufffdwith nul \ufffd[31mred' });
+    const [row] = await db().query(`SELECT consecutive_failures FROM webhook_endpoints WHERE id = $1`, [endpoint.id]);
+    expect(row.consecutive_failures).toBeGreaterThanOrEqual(1);
+    expect(t.logs.text()).not.toContain('webhook attempt not recorded');
+  }, 30_000);
+
   it('disables an endpoint after repeated failures, with an audit entry, and gives up its pending deliveries', async () => {
     const r = await receiver(Infinity);
     const { app, endpoint } = await appWithEndpoint(r, ['verification.sent']);
@@ -367,8 +384,9 @@ describe('webhook targets: no delivery to an internal address unless WEBHOOK_ALL
         expect({ url, status: res.status, code: res.body.code, field: res.body.data?.field }).toEqual({ url, status: 400, code: 'VALIDATION_FAILED', field: 'url' });
         expect(res.body.msg).toMatch(/^url must not point at an internal address \(\w+\); WEBHOOK_ALLOWED_NETWORKS lists the networks webhooks may reach$/);
       }
-      // Other spellings of 127.0.0.1 are not URLs to the DTO's rule: refused before the address is looked at.
-      for (const url of ['http://127.1:9/hooks', 'http://2130706433:9/hooks', 'http://017700000001/hooks']) {
+      // Other spellings of 127.0.0.1 are not URLs to the DTO's rule: refused before the address is looked at;
+      // nor is an IPv6 literal with a zone to Node's URL parser (it passed the DTO's rule, then was a 500).
+      for (const url of ['http://127.1:9/hooks', 'http://2130706433:9/hooks', 'http://017700000001/hooks', 'http://localhost.:9/hooks', 'http://[fe80::1%25lo]:9/hooks']) {
         const res = await t.http.post(hooks).set(admin).send({ url, event_types: ['verification.sent'] });
         expect({ url, status: res.status, field: res.body.data?.field, msg: res.body.msg }).toEqual({ url, status: 400, field: 'url', msg: 'url must be a URL address' });
       }

@@ -9,6 +9,7 @@ import { SYSTEM_ACTOR } from '../audit/actor.js';
 import { AuditService } from '../audit/audit.service.js';
 import { Clock } from '../common/clock/clock.js';
 import { SecretBox } from '../common/crypto/secret-box.js';
+import { storableText } from '../common/text/storable-text.js';
 import { type AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { type SqlClient, sqlClientOf } from '../database/sql-client.js';
@@ -61,7 +62,13 @@ export class WebhookDeliverer implements OnModuleInit, OnApplicationBootstrap {
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    await this.engine.work<DeliveryJob>(WEBHOOK_QUEUE, this.config.webhooks.concurrency, (job) => this.attempt(job));
+    await this.engine.work<DeliveryJob>(WEBHOOK_QUEUE, this.config.webhooks.concurrency, (job) =>
+      this.attempt(job).catch((err: unknown) => {
+        // A failed attempt is recorded before it is thrown; anything else failed the recording itself, which the job engine does not log.
+        if (!(err instanceof AttemptFailed)) this.logger.error({ err, deliveryId: job.data.deliveryId }, 'webhook attempt not recorded');
+        throw err;
+      }),
+    );
   }
 
   /** Queues a delivery job for each row, with `q`, the client of the transaction that wrote them. */
@@ -119,7 +126,7 @@ export class WebhookDeliverer implements OnModuleInit, OnApplicationBootstrap {
     });
     this.cache.evict(d.app_id);
     // Throwing fails the attempt, so pg-boss schedules the next one; after the last, the row says failed.
-    if (!last) throw new Error(`webhook attempt failed: ${outcome.statusCode ?? outcome.error}`);
+    if (!last) throw new AttemptFailed(`webhook attempt failed: ${outcome.statusCode ?? outcome.error}`);
   }
 
   /** One POST of the delivery's event, within the timeout; never throws. */
@@ -147,17 +154,24 @@ export class WebhookDeliverer implements OnModuleInit, OnApplicationBootstrap {
       const ok = res.status >= 200 && res.status < 300;
       const text = ok ? '' : await readExcerpt(res);
       if (ok) await res.body?.cancel().catch(() => undefined);
-      return { statusCode: res.status, error: ok ? null : `HTTP ${res.status}${text ? `: ${text}` : ''}`.slice(0, ERROR_EXCERPT_CHARS), at: this.clock.now() };
+      return { statusCode: res.status, error: ok ? null : storableText(`HTTP ${res.status}${text ? `: ${text}` : ''}`, ERROR_EXCERPT_CHARS), at: this.clock.now() };
     } catch (err) {
       const e = err as Error & { cause?: Error & { code?: string } };
       const error =
         e.name === 'TimeoutError' ? `no answer within ${this.config.webhooks.timeoutMs} ms` : e.cause instanceof WebhookAddressRefused ? e.cause.message : (e.cause?.code ?? e.message);
-      return { statusCode: null, error: error.slice(0, ERROR_EXCERPT_CHARS), at: this.clock.now() };
+      return { statusCode: null, error: storableText(error, ERROR_EXCERPT_CHARS), at: this.clock.now() };
     }
   }
 }
 
-/** The first bytes of an answer's body as text, reading no more of it. */
+/** An attempt that failed and is recorded so: pg-boss retries it. */
+class AttemptFailed extends Error {}
+
+/**
+ * The first bytes of an answer's body as text, reading no more of it. The receiver's
+ * text is stored made fit (storableText): a NUL in it failed the record of the
+ * attempt, which then stayed pending, counted nowhere, the endpoint never disabled.
+ */
 async function readExcerpt(res: Response): Promise<string> {
   if (!res.body) return '';
   const reader = res.body.getReader();

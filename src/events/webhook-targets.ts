@@ -59,9 +59,19 @@ export class WebhookTargets implements OnModuleDestroy {
     });
   }
 
-  /** VALIDATION_FAILED on `url` when its host is a refused address or `localhost`: no delivery could go there. */
+  /**
+   * VALIDATION_FAILED on `url` when its host is a refused address or `localhost`: no
+   * delivery could go there; also when Node's URL cannot read it (an IPv6 literal with a
+   * zone, `[fe80::1%25lo]`, which the DTO's check let through: a 500).
+   */
   assertAllowed(url: string): void {
-    const host = unbracketed(new URL(url).hostname);
+    let parsed: URL;
+    try {
+      parsed = new URL(url);
+    } catch {
+      throw new DomainError('VALIDATION_FAILED', { field: 'url', constraint: 'isUrl', message: 'url must be a URL address' });
+    }
+    const host = unbracketed(parsed.hostname);
     const loopbackName = host === 'localhost' || host.endsWith('.localhost');
     const refusal = loopbackName ? (['127.0.0.1', '::1'].every((a) => this.refusal(a) !== undefined) ? 'loopback' : undefined) : isIP(host) ? this.refusal(host) : undefined;
     if (refusal === undefined) return;
