@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import { type AddressInfo } from 'node:net';
 import { DataSource } from 'typeorm';
 import { SmsSender } from '../src/sms/sms-sender.js';
 import { createApp } from './support/admin.js';
@@ -138,6 +140,25 @@ describe('sms: tencent cloud through the official SDK against a signature-checki
     expect(result).toEqual({ messageId: expect.any(String), provider: 'tencent', bizId: null, status: 'unknown' });
     const [row] = await rows(appId);
     expect(row).toMatchObject({ status: 'unknown', error: null, provider_code: expect.stringMatching(providerCode) });
+  });
+
+  it('a redirect is not followed: the signed request goes to the account\'s endpoint only, and the outcome is unknown', async () => {
+    const elsewhere: string[] = [];
+    const internal = createServer((req, res) => {
+      elsewhere.push(`${req.method} ${req.url} ${String(req.headers.authorization)}`);
+      res.writeHead(500).end();
+    });
+    await new Promise<void>((resolve) => internal.listen(0, '127.0.0.1', resolve));
+    try {
+      const appId = await appOn(await tencentAccount({ timeout_ms: 1000 }));
+      fake.reply = { kind: 'redirect', location: `http://127.0.0.1:${(internal.address() as AddressInfo).port}/secret` };
+      expect(await send(appId)).toMatchObject({ status: 'unknown' });
+      expect(fake.requests).toHaveLength(1);
+      expect(elsewhere).toEqual([]);
+      expect((await rows(appId))[0]).toMatchObject({ status: 'unknown', provider_message: expect.stringContaining('not followed') });
+    } finally {
+      internal.close();
+    }
   });
 
   it('a refused connection sent nothing: SMS_PROVIDER_FAILED', async () => {

@@ -17,7 +17,9 @@ export type FakeTencentReply =
   /** Accepts the connection and never answers. */
   | { kind: 'hang' }
   /** Reads the whole request, then drops the connection without an answer. */
-  | { kind: 'reset' };
+  | { kind: 'reset' }
+  /** Answers 307 to `location`, as a hijacked or misconfigured endpoint could. */
+  | { kind: 'redirect'; location: string };
 
 export interface FakeTencentRequest {
   action: string | null;
@@ -137,6 +139,10 @@ export class FakeTencent {
         return;
       case 'reset':
         req.socket.destroy();
+        return;
+      case 'redirect':
+        res.writeHead(307, { location: reply.location });
+        res.end();
         return;
     }
   }

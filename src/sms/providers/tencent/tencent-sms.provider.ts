@@ -24,7 +24,14 @@ export class TencentSmsProvider extends SmsProvider {
   private clientFor(account: SmsAccountConnection): InstanceType<typeof SmsClient> {
     let client = this.clients.get(account);
     if (!client) {
-      const agent = account.protocol === 'http' ? new HttpAgent({ keepAlive: true }) : new HttpsAgent({ keepAlive: true });
+      const kept = account.protocol === 'http' ? new HttpAgent({ keepAlive: true }) : new HttpsAgent({ keepAlive: true });
+      // node-fetch, under the SDK, follows redirects: a 3xx sent the signed request, credential id and all, wherever it
+      // pointed (the SDK passes no redirect option). Its agent may be a function of the URL: only the endpoint's host is served.
+      const host = new URL(`${account.protocol}://${account.endpoint ?? DEFAULT_ENDPOINT}`).host;
+      const agent = (url: URL) => {
+        if (url.host !== host) throw new Error(`the answer redirected to ${url.host}; not followed`);
+        return kept;
+      };
       client = new SmsClient({
         credential: { secretId: account.credentials!.secret_id, secretKey: account.credentials!.secret_key },
         region: account.settings.region ?? TENCENT_DEFAULT_REGION,
@@ -34,7 +41,7 @@ export class TencentSmsProvider extends SmsProvider {
             protocol: `${account.protocol}://`,
             // Seconds; SmsDeliveryService bounds the call by the account's timeout in milliseconds as well.
             reqTimeout: Math.max(1, Math.ceil(account.timeoutMs / 1000)),
-            agent,
+            agent: agent as unknown as HttpAgent,
           },
         },
       });
