@@ -86,12 +86,13 @@ describe('malformed requests', () => {
       const before = await apps();
       const auth = { authorization: `Bearer ${token}` };
       const top = await t.http.post('/admin/apps').set(auth).send({ name: 'a\u0000b' }).expect(400);
-      expect(top.body).toMatchObject({ code: 'VALIDATION_FAILED', msg: 'name must not contain NUL characters', data: { field: 'name' } });
+      // A name's display rule (no control characters) refuses it first.
+      expect(top.body).toMatchObject({ code: 'VALIDATION_FAILED', data: { field: 'name' } });
       const nested = await t.http.post('/admin/apps').set(auth).send({ name: 'ok', code_policy: { allowed_country_codes: ['+86', '+1\u0000'] } }).expect(400);
       // Its pattern refuses it first; either way the request names the field.
       expect(nested.body).toMatchObject({ code: 'VALIDATION_FAILED', data: { field: 'code_policy.allowed_country_codes' } });
       const query = await t.http.get('/admin/apps').set(auth).query({ q: 'x\u0000' }).expect(400);
-      expect(query.body).toMatchObject({ code: 'VALIDATION_FAILED', data: { field: 'q' } });
+      expect(query.body).toMatchObject({ code: 'VALIDATION_FAILED', msg: 'q must not contain NUL characters', data: { field: 'q' } });
       const param = await t.http.get('/admin/sms/accounts/a%00b').set(auth).expect(400);
       expect(param.body).toMatchObject({ code: 'VALIDATION_FAILED', data: { field: 'id' } });
       expect(await apps()).toBe(before);
@@ -245,6 +246,25 @@ describe('malformed requests', () => {
       expect(res.headers).toContain('connection: close');
       const requestId = /x-request-id: ([\w-]+)/.exec(res.headers)![1];
       expect(lineOf(requestId)).toMatchObject({ level: 40, req: { url: path }, cause: 'HPE_HEADER_OVERFLOW' });
+    });
+
+    it('a refused request pipelined behind one still being answered is answered after it, not over it, and logged without its path', async () => {
+      await t.app.listen(0, '127.0.0.1').catch(() => undefined);
+      const socket = createConnection({ port: (t.app.getHttpServer().address() as AddressInfo).port, host: '127.0.0.1' });
+      let received = '';
+      socket.setEncoding('latin1').on('data', (chunk: string) => (received += chunk));
+      socket.on('error', () => undefined);
+      // One packet: a request Fastify answers, then one Node's parser refuses. The refusal was written over the first
+      // one's answer (dropped), and logged with the first one's path.
+      socket.write(`GET /health HTTP/1.1\r\nHost: test\r\n\r\nGET /v1/probe HTTP/1.1\r\nHost: test\r\nX-Probe: a\u0001b\r\n\r\n`);
+      await new Promise((resolve) => socket.once('close', resolve));
+      const answers = received.split(/(?=HTTP\/1\.1 )/);
+      expect(answers.map((a) => a.split('\r\n')[0])).toEqual(['HTTP/1.1 200 OK', 'HTTP/1.1 400 Bad Request']);
+      expect(answers[0]).toMatch(/\{"status":"ok"\}$/);
+      expect(answers[1]).toMatch(/"code":"MALFORMED_REQUEST"/);
+      const requestId = /x-request-id: ([\w-]+)/.exec(answers[1])![1];
+      expect(lineOf(requestId)).toMatchObject({ level: 40, req: { id: requestId }, cause: 'HPE_INVALID_HEADER_TOKEN' });
+      expect((lineOf(requestId)!.req as { url?: string }).url).toBeUndefined();
     });
 
     it.each([

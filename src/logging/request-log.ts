@@ -5,9 +5,11 @@ import type { Logger } from 'pino';
  * A path whose last segment is a credential: a receipt push's token, the only proof
  * that a push comes from the provider (Aliyun does not sign them). Logged, anyone who
  * reads the log could push delivery outcomes, and the webhooks they send, for every
- * app of the account.
+ * app of the account. Found anywhere in the URL: a request target in absolute form
+ * (`http://host/sms/receipts/…`), which Fastify routes, and paths that only look
+ * like the route (`//sms/…`, `/%73ms/…`) carry it too.
  */
-const CREDENTIAL_IN_PATH = /^(\/sms\/receipts\/[^/?]*\/[^/?]*\/)[^?]+/;
+const CREDENTIAL_IN_PATH = /(\/receipts\/[^/?#]*\/[^/?#]*\/)[^?#]+/i;
 
 /** The request's path with query values removed (seed 003 puts phone numbers and signatures there), and a credential in the path masked. */
 export function safeUrl(url: string | undefined): string {
