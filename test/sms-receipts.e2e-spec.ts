@@ -1,5 +1,5 @@
 import { createServer } from 'node:http';
-import { type AddressInfo } from 'node:net';
+import { createConnection, type AddressInfo } from 'node:net';
 import pg from 'pg';
 import { DataSource } from 'typeorm';
 import { DELIVERY_DEADLINE_MS, DeliveryPoller } from '../src/sms/delivery-poller.js';
@@ -223,11 +223,25 @@ describe('sms delivery receipts (Aliyun)', () => {
     expect(await kit.logged(otherApp.id)).toEqual([]);
     const accounts = (await t.http.get('/admin/sms/accounts').set(await kit.auth()).expect(200)).body.data.items as Row[];
     expect(accounts.find((a) => a.id === accountId)).toMatchObject({ has_receipt_token: true });
-    // The token is the push's only credential: the request log masks it, refused or not.
+    // The token is the push's only credential: the request log masks it, refused or not, in a request target of
+    // absolute form (which Fastify routes), and in paths that only look like the route.
     await t.http.get(second).expect(405);
+    await t.app.listen(0, '127.0.0.1').catch(() => undefined);
+    const socket = createConnection({ port: (t.app.getHttpServer().address() as AddressInfo).port, host: '127.0.0.1' });
+    socket.on('error', () => undefined);
+    let answered = '';
+    socket.setEncoding('utf8').on('data', (chunk: string) => (answered += chunk));
+    const targets = [`http://passcode.test${second}?x=1`, `//sms/receipts/aliyun/${accountId}/${token}`, `/%73ms/receipts/aliyun/${accountId}/${token}`];
+    targets.forEach((target, i) => {
+      const close = i === targets.length - 1 ? 'Connection: close\r\n' : '';
+      socket.write(`POST ${target} HTTP/1.1\r\nHost: passcode.test\r\n${close}Content-Type: application/json\r\nContent-Length: 2\r\n\r\n[]`);
+    });
+    await new Promise((resolve) => socket.once('close', resolve));
+    expect(answered.match(/HTTP\/1\.1 \d+/g)).toHaveLength(3); // the first routed: 200
     const logged = JSON.stringify(t.logs.lines());
     expect(logged).not.toContain(token);
     expect(logged).toContain(`"url":"/sms/receipts/aliyun/${accountId}/~"`);
+    expect(logged).toContain(`"url":"http://passcode.test/sms/receipts/aliyun/${accountId}/~?x=~"`);
 
     // The current token works; a body past the bounds is refused and changes nothing.
     const tooMany = Array.from({ length: 501 }, () => kit.report(mobile, row.biz_id));
@@ -268,24 +282,27 @@ describe('sms delivery receipts (Aliyun)', () => {
     expect(sends.map(({ row }) => logged.get(row.id))).toEqual([createdAt(sends[0].row), createdAt(sends[1].row), pushedAt.toISOString()]);
   });
 
-  it('what Postgres cannot store in a field Passcode ignores refuses nothing; in err_code, which it keeps, the push is refused', async () => {
+  it('what Postgres cannot store in a field Passcode ignores refuses nothing; err_code, which it keeps, is kept made fit', async () => {
     const { app, accountId } = await kit.aliyunApp();
     const path = await kit.issueToken(accountId);
-    const [a, b] = [await kit.send(app), await kit.send(app)];
+    const sent = [await kit.send(app), await kit.send(app), await kit.send(app), await kit.send(app)];
     const odd = { err_msg: 'nul\u0000here', out_id: 'lone\ud800', extra: { deeper: '\u0000' } };
 
-    // One such report used to refuse the whole push, every other report in it with it.
-    const bad = await t.http.post(path).send([kit.report(a.mobile, a.row.biz_id, { err_code: 'MK:\u0000' })]).expect(400);
-    expect(bad.body).toMatchObject({ code: 'VALIDATION_FAILED', msg: 'err_code must not contain NUL characters', data: { field: '[0].err_code' } });
-    const lone = await t.http.post(path).send([kit.report(a.mobile, a.row.biz_id, { err_code: 'MK:\udc00' })]).expect(400);
-    expect(lone.body).toMatchObject({ code: 'VALIDATION_FAILED', data: { field: '[0].err_code' } });
-    expect((await kit.logged(app.id, 'pending')).length).toBe(2);
-
-    const pushed = [kit.report(a.mobile, a.row.biz_id, odd), kit.report(b.mobile, b.row.biz_id, { success: false, err_code: 'MK:0001', ...odd })];
+    // One such report used to refuse the whole push, every other report in it with it; so did a NUL in err_code.
+    // Control and bidirectional formatting characters reached the admin view raw.
+    const codes = [undefined, 'MK:\u0000', 'MK:\udc00', '\u001b[2J\u202eEVIL  '];
+    const pushed = sent.map(({ mobile, row }, i) => kit.report(mobile, row.biz_id, { ...odd, ...(i ? { success: false, err_code: codes[i] } : {}) }));
     expect((await t.http.post(path).send(pushed).expect(200)).body).toEqual({ code: 0, msg: '成功' });
-    const byId = new Map((await kit.logged(app.id)).map((r) => [r.id, r]));
-    expect(byId.get(a.row.id)).toMatchObject({ delivery_status: 'delivered', delivery_code: 'DELIVERED' });
-    expect(byId.get(b.row.id)).toMatchObject({ delivery_status: 'failed', delivery_code: 'MK:0001' });
+    const byId = new Map((await kit.logged(app.id)).map((r) => [r.id, [r.delivery_status, r.delivery_code]]));
+    expect(sent.map(({ row }) => byId.get(row.id))).toEqual([
+      ['delivered', 'DELIVERED'],
+      ['failed', 'MK:\ufffd'],
+      ['failed', 'MK:\ufffd'],
+      ['failed', '\ufffd[2J\ufffdEVIL'],
+    ]);
+    // A code that is no string is no code of Aliyun's shape: the push is refused.
+    const bad = await t.http.post(path).send([kit.report(sent[0].mobile, sent[0].row.biz_id, { err_code: { a: 1 } })]).expect(400);
+    expect(bad.body).toMatchObject({ code: 'VALIDATION_FAILED', data: { field: '[0].err_code' } });
   });
 
   it('a polled carrier code Postgres cannot store is recorded made fit, with the outcomes polled beside it', async () => {

@@ -26,14 +26,18 @@ export function withinChars(value: string, max: number): boolean {
   return true;
 }
 
-/** C0 and C1 control characters but tab and line feed: an ANSI escape from a remote end reached the admin view raw. */
-const CONTROLS = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F]/g;
+/**
+ * C0 and C1 control characters but tab and line feed (an ANSI escape from a remote
+ * end reached the admin view raw), and bidirectional formatting characters (U+202E
+ * shows what follows it reversed).
+ */
+const CONTROLS = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/g;
 
 /**
  * Text a remote end wrote (a provider's error code or message, a webhook
  * receiver's answer), made fit to store and show: a string, a number or a boolean
- * as text, anything else none; control characters (NUL among them, which
- * Postgres refuses) as U+FFFD, an unpaired surrogate too, and at most `maxChars`
+ * as text, anything else none; control and bidirectional formatting characters
+ * (NUL among them, which Postgres refuses) as U+FFFD, an unpaired surrogate too, and at most `maxChars`
  * characters (code points, not cut inside a pair). One provider answer with a
  * NUL failed its send with a 500, and every other send written with it.
  */

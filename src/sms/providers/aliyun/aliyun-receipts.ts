@@ -1,5 +1,5 @@
 import { DomainError } from '../../../common/errors/domain-error.js';
-import { unstorableIn } from '../../../common/text/storable-text.js';
+import { storableText } from '../../../common/text/storable-text.js';
 import { parseChinaTime } from './aliyun-sms.provider.js';
 
 /** The most status reports one push may carry; Aliyun's batches are far smaller. */
@@ -28,7 +28,8 @@ export const ALIYUN_RECEIPT_ACK = { code: 0, msg: '成功' } as const;
  * biz_id, out_id), bounded before anything reads them further: at most
  * {@link MAX_REPORTS_PER_PUSH}, each field a short string of the expected shape.
  * Fields Passcode does not use are ignored, whatever they hold (the route's body is
- * not scanned for what Postgres cannot store: these checks are the only ones).
+ * not scanned for what Postgres cannot store: these checks are the only ones);
+ * `err_code`, the one free text kept, is made fit to store and show.
  * VALIDATION_FAILED when it is not such an array.
  */
 export function parseAliyunReports(body: unknown): AliyunReport[] {
@@ -44,9 +45,10 @@ export function parseAliyunReports(body: unknown): AliyunReport[] {
     if (typeof r.success !== 'boolean') throw invalid(`[${i}].success`, 'isBoolean', 'success is true or false');
     const code = r.err_code;
     if (code !== undefined && code !== null && (typeof code !== 'string' || code.length > 64)) throw invalid(`[${i}].err_code`, 'maxLength', 'err_code is a string of at most 64 characters');
-    const unstorable = typeof code === 'string' ? unstorableIn(code) : undefined;
-    if (unstorable) throw invalid(`[${i}].err_code`, unstorable === 'NUL characters' ? 'noNulCharacter' : 'wellFormedUnicode', `err_code must not contain ${unstorable}`);
-    return { phone, bizId, success: r.success, code: code || null, reportedAt: parseChinaTime(typeof r.report_time === 'string' ? r.report_time : null) };
+    // The carrier's code, relayed: its text is made fit to store and show (storableText), as a polled one is, rather than
+    // refusing the push (and every report in it) for a character in it.
+    const kept = storableText(code, 64)?.trim() || null;
+    return { phone, bizId, success: r.success, code: kept, reportedAt: parseChinaTime(typeof r.report_time === 'string' ? r.report_time : null) };
   });
 }
 
