@@ -1,7 +1,8 @@
 import { ValidateBy } from 'class-validator';
+import { BIDI_FORMATTING } from './storable-text.js';
 
-/** Bidirectional formatting characters: they reorder how the text after them is shown (U+202E showed `gnp.exe` as `exe.png`). */
-const BIDI_CONTROLS = /[\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/u;
+/** Bidirectional formatting characters ({@link BIDI_FORMATTING}). */
+const BIDI_CONTROLS = new RegExp(`[${BIDI_FORMATTING}]`, 'u');
 
 /** Control characters (a newline, a bell…), which have no place in a name. */
 const CONTROLS = /\p{Cc}/u;

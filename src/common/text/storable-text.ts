@@ -26,12 +26,14 @@ export function withinChars(value: string, max: number): boolean {
   return true;
 }
 
+/** Bidirectional formatting characters, as a character class's contents: they reorder how the text after them is shown (U+202E showed `gnp.exe` as `exe.png`). */
+export const BIDI_FORMATTING = '\\u061C\\u200E\\u200F\\u202A-\\u202E\\u2066-\\u2069';
+
 /**
  * C0 and C1 control characters but tab and line feed (an ANSI escape from a remote
- * end reached the admin view raw), and bidirectional formatting characters (U+202E
- * shows what follows it reversed).
+ * end reached the admin view raw), and bidirectional formatting characters.
  */
-const CONTROLS = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/g;
+const CONTROLS = new RegExp(`[\\u0000-\\u0008\\u000B-\\u001F\\u007F-\\u009F${BIDI_FORMATTING}]`, 'g');
 
 /**
  * Text a remote end wrote (a provider's error code or message, a webhook
