@@ -4,6 +4,7 @@ import { DataSource } from 'typeorm';
 import { type Actor } from '../audit/actor.js';
 import { Clock } from '../common/clock/clock.js';
 import { randomString, safeEqual, sha256Hex } from '../common/crypto/hashing.js';
+import { storableText } from '../common/text/storable-text.js';
 import { DomainError } from '../common/errors/domain-error.js';
 import { EventPublisher } from '../events/event-publisher.js';
 import { Metrics } from '../metrics/metrics.js';
@@ -79,11 +80,15 @@ export class SmsReceiptsService {
   /**
    * Records outcomes of an account's messages (pushed or polled) on their pending
    * rows and, in the same transaction, the `sms.delivered` / `sms.failed` event of
-   * each row that changed; then counts them. Answers how many rows changed.
+   * each row that changed; then counts them. Answers how many rows changed. The
+   * carrier's code is a remote end's text, pushed or polled alike: it is kept made
+   * fit to store and show (storableText; a NUL in it failed every outcome recorded
+   * with it, and control and bidirectional characters reached the admin view raw).
    */
   async record(accountId: string, outcomes: readonly DeliveryOutcome[]): Promise<number> {
+    const fit = outcomes.map((o) => ({ ...o, code: storableText(o.code, 64)?.trim() || null }));
     const landed = await this.ds.transaction(async (m) => {
-      const rows = await this.repo.recordDeliveries(m, accountId, outcomes);
+      const rows = await this.repo.recordDeliveries(m, accountId, fit);
       for (const d of rows) {
         await this.events.publish(m, d.appId, d.status === 'delivered' ? 'sms.delivered' : 'sms.failed', {
           message_id: d.id,

@@ -1,5 +1,4 @@
 import { DomainError } from '../../../common/errors/domain-error.js';
-import { storableText } from '../../../common/text/storable-text.js';
 import { parseChinaTime } from './aliyun-sms.provider.js';
 
 /** The most status reports one push may carry; Aliyun's batches are far smaller. */
@@ -29,7 +28,7 @@ export const ALIYUN_RECEIPT_ACK = { code: 0, msg: '成功' } as const;
  * {@link MAX_REPORTS_PER_PUSH}, each field a short string of the expected shape.
  * Fields Passcode does not use are ignored, whatever they hold (the route's body is
  * not scanned for what Postgres cannot store: these checks are the only ones);
- * `err_code`, the one free text kept, is made fit to store and show.
+ * `err_code`, the one free text kept, is made fit where outcomes are recorded.
  * VALIDATION_FAILED when it is not such an array.
  */
 export function parseAliyunReports(body: unknown): AliyunReport[] {
@@ -45,10 +44,8 @@ export function parseAliyunReports(body: unknown): AliyunReport[] {
     if (typeof r.success !== 'boolean') throw invalid(`[${i}].success`, 'isBoolean', 'success is true or false');
     const code = r.err_code;
     if (code !== undefined && code !== null && (typeof code !== 'string' || code.length > 64)) throw invalid(`[${i}].err_code`, 'maxLength', 'err_code is a string of at most 64 characters');
-    // The carrier's code, relayed: its text is made fit to store and show (storableText), as a polled one is, rather than
-    // refusing the push (and every report in it) for a character in it.
-    const kept = storableText(code, 64)?.trim() || null;
-    return { phone, bizId, success: r.success, code: kept, reportedAt: parseChinaTime(typeof r.report_time === 'string' ? r.report_time : null) };
+    // Its text is made fit where outcomes are recorded (SmsReceiptsService.record), as a polled code's is.
+    return { phone, bizId, success: r.success, code: code || null, reportedAt: parseChinaTime(typeof r.report_time === 'string' ? r.report_time : null) };
   });
 }
 

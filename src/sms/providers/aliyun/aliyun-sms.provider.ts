@@ -1,7 +1,6 @@
 import * as $Dysmsapi from '@alicloud/dysmsapi20170525';
 import * as $OpenApiCore from '@alicloud/openapi-core';
 import { Injectable } from '@nestjs/common';
-import { storableText } from '../../../common/text/storable-text.js';
 import { aliyunCodeFailure, aliyunThrownOutcome } from './aliyun-outcome.js';
 import { clearSdkReadTimersOnceRead } from './sdk-read-timers.js';
 import {
@@ -96,8 +95,8 @@ export class AliyunSmsProvider extends SmsProvider {
       if (!detail || (detail.sendStatus !== 2 && detail.sendStatus !== 3)) return { status: 'pending' };
       return {
         status: detail.sendStatus === 3 ? 'delivered' : 'failed',
-        // The carrier's code, as Aliyun relays it: remote text (a NUL in it failed the record of every outcome polled with it).
-        code: storableText(detail.errCode, 64) || null,
+        // Remote text: made fit where outcomes are recorded (SmsReceiptsService.record).
+        code: typeof detail.errCode === 'string' ? detail.errCode || null : null,
         reportedAt: parseChinaTime(detail.receiveDate),
       };
     } catch {
