@@ -15,6 +15,7 @@ import { Drain } from './common/http/drain.js';
 import { serveDirectRoutes } from './common/http/direct-route.js';
 import { EnvelopingFastifyAdapter } from './common/http/enveloping-fastify.adapter.js';
 import { acceptMultipartFields } from './common/http/multipart-fields.js';
+import { withPageHeaders } from './common/http/page-headers.js';
 import { toDomainError } from './common/http/to-domain-error.js';
 import { sendFailure } from './common/http/wire-exception.filter.js';
 import { type AppConfig } from './config/app-config.js';
@@ -89,6 +90,7 @@ export function configureApp(app: NestFastifyApplication, options: ConfigureOpti
   serveMetrics(app, config.secrets.metricsToken, dialects);
   serveConsole(app, config.console.dir);
   // Built on first request: what the controllers, guards, dialects and error tables say (src/openapi/).
+  withPageHeaders(fastify, '/docs');
   SwaggerModule.setup('docs', app, () => createOpenApiDocument(app));
   return app;
 }

@@ -1,28 +1,23 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { PAGE_HEADERS } from '../common/http/page-headers.js';
 
 /**
  * The operators' console: the single-page app `npm run build` writes to
  * console/dist (Vite), served as static files at /console/. It holds no rule of
- * its own; it calls the admin API with the operator's token, and its pages are
- * framed by nobody and load nothing from elsewhere.
+ * its own; it calls the admin API with the operator's token, and its pages carry
+ * {@link PAGE_HEADERS}: framed by nobody, loading nothing from elsewhere.
+ *
+ * Serves it when `dir` holds it; without it (`tsc` only) /console answers 404.
  */
-const CONSOLE_HEADERS: Record<string, string> = {
-  'content-security-policy': "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
-  'x-frame-options': 'DENY',
-  'x-content-type-options': 'nosniff',
-  'referrer-policy': 'no-referrer',
-};
-
-/** Serves the built console at /console/ when `dir` holds it; without it (`tsc` only) /console answers 404. */
 export function serveConsole(app: NestFastifyApplication, dir: string): boolean {
   const indexFile = join(dir, 'index.html');
   if (!existsSync(indexFile)) return false;
   const index = readFileSync(indexFile);
   // The page itself at /console and /console/ (the router ignores the slash); its assets below.
   app.getHttpAdapter().getInstance().get('/console', (_req, reply) => {
-    void reply.headers({ ...CONSOLE_HEADERS, 'cache-control': 'no-cache' }).type('text/html; charset=utf-8').send(index);
+    void reply.headers({ ...PAGE_HEADERS, 'cache-control': 'no-cache' }).type('text/html; charset=utf-8').send(index);
   });
   app.useStaticAssets({
     root: dir,
@@ -32,7 +27,7 @@ export function serveConsole(app: NestFastifyApplication, dir: string): boolean 
     // Hashed asset names change with their content; the page itself is always asked again.
     // (@fastify/static hands its reply, not the raw response, whatever its type says.)
     setHeaders(reply: unknown, path: string) {
-      const headers = { ...CONSOLE_HEADERS, 'cache-control': path.includes('/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache' };
+      const headers = { ...PAGE_HEADERS, 'cache-control': path.includes('/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache' };
       (reply as { headers(values: Record<string, string>): void }).headers(headers);
     },
   });
