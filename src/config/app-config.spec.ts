@@ -101,6 +101,15 @@ describe('REDIS_URL', () => {
     }
     expect(() => load({ REDIS_URL: 'http://:hunter2@127.0.0.1:6379' })).toThrow('REDIS_URL must be a redis:// or rediss:// URL with a host (redis://[:password@]host[:port][/db]), got "http://:***@127.0.0.1:6379/"');
   });
+
+  it('takes a captcha vendor\'s http or https siteverify URL, its default when unset, and refuses any other', () => {
+    expect(load({}).captcha.turnstileVerifyUrl).toBe('https://challenges.cloudflare.com/turnstile/v0/siteverify');
+    expect(load({ HCAPTCHA_VERIFY_URL: 'http://127.0.0.1:9/siteverify' }).captcha.hcaptchaVerifyUrl).toBe('http://127.0.0.1:9/siteverify');
+    for (const bad of ['siteverify', 'ftp://example.com/siteverify', 'redis://127.0.0.1:6379', 'https://']) {
+      expect(() => load({ RECAPTCHA_VERIFY_URL: bad })).toThrow(ConfigError);
+    }
+    expect(() => load({ TURNSTILE_VERIFY_URL: 'ftp://u:hunter2@example.com/' })).toThrow('TURNSTILE_VERIFY_URL must be an http or https URL, got "ftp://u:***@example.com/"');
+  });
 });
 
 describe('describeConfig', () => {

@@ -174,7 +174,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       migrateOnStart: parseBool(env, 'DB_MIGRATE_ON_START', true),
       poolSize: parseIntIn(env, 'DB_POOL_SIZE', DEFAULT_DB_POOL_SIZE, 1, 1000),
     },
-    redis: { url: parseRedisUrl(env, 'REDIS_URL'), keyPrefix: env.REDIS_KEY_PREFIX || 'passcode:', timeoutMs: parseIntIn(env, 'REDIS_TIMEOUT_MS', 250, 10, 10_000) },
+    redis: { url: parseUrl(env, 'REDIS_URL', REDIS, 'a redis:// or rediss:// URL with a host (redis://[:password@]host[:port][/db])'), keyPrefix: env.REDIS_KEY_PREFIX || 'passcode:', timeoutMs: parseIntIn(env, 'REDIS_TIMEOUT_MS', 250, 10, 10_000) },
     secrets: {
       encryptionKey: parseKey('ENCRYPTION_KEY', env.ENCRYPTION_KEY ?? keys.ENCRYPTION_KEY),
       jwtSecret: parseSecret('JWT_SECRET', env.JWT_SECRET ?? keys.JWT_SECRET),
@@ -206,9 +206,9 @@ export function loadConfig(env: Env = process.env): AppConfig {
       endpointsPerApp: parseIntIn(env, 'WEBHOOK_ENDPOINTS_PER_APP', 20, 1, 1000),
     },
     captcha: {
-      turnstileVerifyUrl: parseHttpUrl(env, 'TURNSTILE_VERIFY_URL', 'https://challenges.cloudflare.com/turnstile/v0/siteverify'),
-      hcaptchaVerifyUrl: parseHttpUrl(env, 'HCAPTCHA_VERIFY_URL', 'https://api.hcaptcha.com/siteverify'),
-      recaptchaVerifyUrl: parseHttpUrl(env, 'RECAPTCHA_VERIFY_URL', 'https://www.google.com/recaptcha/api/siteverify'),
+      turnstileVerifyUrl: parseUrl(env, 'TURNSTILE_VERIFY_URL', HTTP, 'an http or https URL') ?? 'https://challenges.cloudflare.com/turnstile/v0/siteverify',
+      hcaptchaVerifyUrl: parseUrl(env, 'HCAPTCHA_VERIFY_URL', HTTP, 'an http or https URL') ?? 'https://api.hcaptcha.com/siteverify',
+      recaptchaVerifyUrl: parseUrl(env, 'RECAPTCHA_VERIFY_URL', HTTP, 'an http or https URL') ?? 'https://www.google.com/recaptcha/api/siteverify',
       verifyTimeoutMs: parseIntIn(env, 'CAPTCHA_VERIFY_TIMEOUT_MS', 3000, 100, 30_000),
     },
     retention: {
@@ -286,39 +286,24 @@ function parseIntIn(env: Env, name: string, fallback: number, min: number, max: 
 }
 
 /** An http(s) URL, as given (the test suites point siteverify calls at a local fake). */
-function parseHttpUrl(env: Env, name: string, fallback: string): string {
+/**
+ * A URL setting of one of `protocols`, with a host; unset, undefined. The refusal
+ * says it must be `what`, and shows the value with any password masked. A Redis
+ * URL is checked so, as ioredis reads one: ioredis took anything else its own
+ * way (`foo` as a host name never found, `http://host:6379` as a Unix socket
+ * path, a port of 99999 as an error naming no setting), and throttling then
+ * stayed shared by nobody.
+ */
+function parseUrl(env: Env, name: string, protocols: readonly string[], what: string): string | undefined {
   const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    throw new ConfigError(`${name} must be an http or https URL, got "${raw}"`);
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError(`${name} must be an http or https URL, got "${raw}"`);
+  if (raw === undefined || raw === '') return undefined;
+  const url = URL.canParse(raw) ? new URL(raw) : undefined;
+  if (!url || !protocols.includes(url.protocol) || !url.hostname) throw new ConfigError(`${name} must be ${what}, got "${withoutPassword(raw)}"`);
   return raw;
 }
 
-/**
- * A Redis URL as ioredis reads it: `redis://` or `rediss://` (TLS), a host, a port
- * if any in 1–65535. ioredis took anything else its own way: `foo` as a host name
- * never found, `http://host:6379` as a Unix socket path, a port of 99999 as an
- * error naming no setting; throttling then stayed shared by nobody.
- */
-function parseRedisUrl(env: Env, name: string): string | undefined {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return undefined;
-  let url: URL | undefined;
-  try {
-    url = new URL(raw);
-  } catch {
-    url = undefined;
-  }
-  if (!url || (url.protocol !== 'redis:' && url.protocol !== 'rediss:') || !url.hostname) {
-    throw new ConfigError(`${name} must be a redis:// or rediss:// URL with a host (redis://[:password@]host[:port][/db]), got "${withoutPassword(raw)}"`);
-  }
-  return raw;
-}
+const HTTP = ['http:', 'https:'];
+const REDIS = ['redis:', 'rediss:'];
 
 /** A URL as it may be logged: its password, in the authority or as a `password` parameter, masked; one that cannot be parsed, whole. */
 export function withoutPassword(raw: string): string {
