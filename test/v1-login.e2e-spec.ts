@@ -78,6 +78,23 @@ describe('v1 SMS login and the user endpoints', () => {
     expect(session.revoked_at).not.toBeNull();
   });
 
+  it('a HEAD, a safe method monitors and link checkers send, never runs a GET that acts: logout and the image captcha answer 405; health answers', async () => {
+    const mobile = '18518768890';
+    const res = await login(s.app, mobile, await sendLoginCode(s.app, mobile));
+    const auth = { authorization: `Bearer ${res.body.data.access_token}` };
+    const head = await s.t.http.head('/v1/user/logout').set(auth).expect(200);
+    // v1 answers on HTTP 200 with its code in the body, which a HEAD does not carry; Allow names the path's one method.
+    expect(head.headers.allow).toBe('GET');
+    await s.t.http.get('/v1/user/info').set(auth).expect(200);
+    const [{ n: before }] = await db().query(`SELECT count(*)::int AS n FROM captchas`);
+    const captcha = await s.t.http.head('/oauth/api/account/imgCode').set('x-app-key', s.app.appkey).expect(200);
+    expect(captcha.headers.allow).toBe('GET');
+    expect((await db().query(`SELECT count(*)::int AS n FROM captchas`))[0].n).toBe(before);
+    expect((await s.t.http.head('/admin/apps').expect(405)).headers.allow).toBe('GET, POST');
+    await s.t.http.head('/health').expect(200);
+    await s.t.http.head('/health/ready').expect(200);
+  });
+
   it('answers the user detail with need_user_detail=1, and registers only once', async () => {
     const code = await sendLoginCode(s.app, '18600000001');
     const res = await login(s.app, '18600000001', code, { need_user_detail: 1, device_id: 'dev-1', oaid: 'oa-1' });

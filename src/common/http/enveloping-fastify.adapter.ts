@@ -2,8 +2,10 @@ import { StreamableFile } from '@nestjs/common';
 import { FastifyAdapter, RouteConfig } from '@nestjs/platform-fastify';
 import { type FastifyContextConfig, type FastifyHttpOptions, type FastifyInstance, type FastifyReply, type FastifyRequest, type RawServerDefault } from 'fastify';
 import FindMyWay, { type HTTPMethod } from 'find-my-way';
+import { DomainError } from '../errors/domain-error.js';
 import { type DialectResolver } from './dialect-resolver.js';
 import { requestId, requestPath } from './request-context.js';
+import { sendFailure } from './wire-exception.filter.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -11,6 +13,16 @@ declare module 'fastify' {
     passcodeRawResponse?: boolean;
   }
 }
+
+/**
+ * The paths a HEAD is answered on, as their GET without the body: the health
+ * checks and the pages (the console, the API docs). Fastify answers HEAD on
+ * every GET route by running the GET's handler, and some of those act: a
+ * logout revokes its token, an image captcha is a new row. HEAD is a safe
+ * method that link checkers, monitors and proxies send freely, so anywhere
+ * else it is a 405 naming the path's methods.
+ */
+const HEAD_ANSWERED = /^\/(?:health|console|docs)(?:[/-]|$)/;
 
 /** Marks a handler whose return value is sent as is, without the dialect's envelope (health). */
 export const RawResponse = () => RouteConfig({ passcodeRawResponse: true });
@@ -38,6 +50,14 @@ export class EnvelopingFastifyAdapter extends FastifyAdapter {
     const { ignoreTrailingSlash, ignoreDuplicateSlashes, caseSensitive } = options.routerOptions ?? {};
     this.paths = FindMyWay({ ignoreTrailingSlash, ignoreDuplicateSlashes, caseSensitive });
     this.getInstance().addHook('onRoute', (route) => {
+      if (route.method === 'HEAD' && !HEAD_ANSWERED.test(route.url)) {
+        route.handler = (req, reply) => {
+          reply.header('allow', this.allowedMethods(req).join(', '));
+          sendFailure(this.dialects, new DomainError('METHOD_NOT_ALLOWED'), req, reply);
+          return reply;
+        };
+        return; // left out of `paths`: the path's Allow does not offer it
+      }
       for (const method of [route.method].flat() as HTTPMethod[]) {
         this.paths.on(method, route.url, () => undefined);
         this.methods.add(method);
