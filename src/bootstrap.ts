@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
 import { IncomingMessage } from 'node:http';
+import { type Socket } from 'node:net';
 import { type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { NestFactory } from '@nestjs/core';
 import { SwaggerModule } from '@nestjs/swagger';
@@ -31,13 +32,25 @@ function requestIdFor(req: IncomingMessage): string {
   return typeof given === 'string' && SANE_REQUEST_ID.test(given) ? given : randomUUID();
 }
 
+/**
+ * TRUST_PROXY as Fastify takes it. A hop count is the operator's word that that
+ * many proxies stand in front, so the entries they added are trusted, counting
+ * from the socket. Fastify now trusts no entry at all for a number (a client that
+ * bypasses the proxies could claim any address), which left a documented setting
+ * silently doing nothing; reaching Passcode only through the proxies is the
+ * operator's part, as with any hop count.
+ */
+function trustOf(trustProxy: boolean | number | string): boolean | string | ((address: string, hop: number) => boolean) {
+  if (typeof trustProxy !== 'number') return trustProxy;
+  return (_address, hop) => hop < trustProxy;
+}
+
 /** The Fastify adapter: configured body limit, timeouts and proxy trust, Passcode's request ids, the dialects' success envelopes. */
 export function createAdapter(config: AppConfig): EnvelopingFastifyAdapter {
   const dialects = createDialectResolver();
   const { headersTimeoutMs, requestTimeoutMs, keepAliveTimeoutMs, socketTimeoutMs } = config.http;
   return new EnvelopingFastifyAdapter({
-    // Fastify takes a hop count too, though its types omit it.
-    trustProxy: config.http.trustProxy as boolean | string,
+    trustProxy: trustOf(config.http.trustProxy),
     bodyLimit: config.http.bodyLimitBytes,
     // A client that sends its request slowly, or goes silent, loses the connection (408 if it is still reading).
     connectionTimeout: socketTimeoutMs,
@@ -72,6 +85,9 @@ export function configureApp(app: NestFastifyApplication, options: ConfigureOpti
   app.useLogger(app.get(Logger));
   app.enableShutdownHooks();
   const fastify = app.getHttpAdapter().getInstance();
+  // The peer's address is read as each connection is accepted: Node keeps it, so a request whose client resets the
+  // connection right after sending it still has one. Read later, it was gone, and such sends counted against no per-IP cap.
+  fastify.server.on('connection', (socket: Socket) => void socket.remoteAddress);
   acceptJsonAndFormBodies(app);
   acceptMultipartFields(app);
   if (options.directRoutes !== false) serveDirectRoutes(app, GLOBAL_ENHANCERS);

@@ -103,6 +103,60 @@ describe('the client address behind TRUST_PROXY', () => {
   });
 });
 
+describe('the per-IP send cap', () => {
+  let sms: RecordingSmsProvider;
+  let t: TestApp;
+  beforeEach(() => {
+    sms = new RecordingSmsProvider();
+  });
+  afterEach(async () => {
+    await t?.close();
+  });
+
+  const sendFrom = (app: { appkey: string; secret: string }, mobile: string, forwarded?: string) => {
+    const req = t.http.post('/v1/login/verify_code');
+    if (forwarded) void req.set('x-forwarded-for', forwarded);
+    return req.send({ ...signParams(t, app), mcode: '+86', mobile }).expect(200);
+  };
+
+  it('TRUST_PROXY=1 trusts one hop: the client is the last forwarded entry, whatever the client wrote before it', async () => {
+    t = await startTestApp({ env: { TRUST_PROXY: '1' }, override: withRecordingSms(sms) });
+    const app = await createSmsApp(t, { code_policy: { per_ip_hourly: 1 } });
+    expect((await sendFrom(app, '18800000311', '198.51.100.1, 203.0.113.78')).body).toEqual({ code: 200, msg: 'success' });
+    // A new address of the client's choosing in front does not make it another client.
+    expect((await sendFrom(app, '18800000312', '198.51.100.2, 203.0.113.78')).body).toMatchObject({ code: 429 });
+    const rows = await t.app.get(DataSource).query(`SELECT ip FROM verification_codes`);
+    expect(rows).toEqual([{ ip: '203.0.113.78' }]);
+  });
+
+  it('counts an IPv6 client by its /64, as the throttle does', async () => {
+    t = await startTestApp({ env: { TRUST_PROXY: 'true' }, override: withRecordingSms(sms) });
+    const app = await createSmsApp(t, { code_policy: { per_ip_hourly: 2 } });
+    expect((await sendFrom(app, '18800000321', '2001:db8:cc:dd::1')).body).toEqual({ code: 200, msg: 'success' });
+    expect((await sendFrom(app, '18800000322', '2001:db8:cc:dd:ffff:1:2:3')).body).toEqual({ code: 200, msg: 'success' });
+    expect((await sendFrom(app, '18800000323', '2001:db8:cc:dd::abcd')).body).toMatchObject({ code: 429 });
+    // Another /64 is another client.
+    expect((await sendFrom(app, '18800000324', '2001:db8:cc:de::1')).body).toEqual({ code: 200, msg: 'success' });
+  });
+
+  it('counts a send whose client reset the connection right after writing it', async () => {
+    t = await startTestApp({ override: withRecordingSms(sms) });
+    const app = await createSmsApp(t, { code_policy: { per_ip_hourly: 1 } });
+    const body = new URLSearchParams({ ...signParams(t, app), mcode: '+86', mobile: '18800000331' }).toString();
+    await t.app.listen(0, '127.0.0.1');
+    const { port } = t.app.getHttpServer().address() as AddressInfo;
+    const socket = createConnection({ port, host: '127.0.0.1' });
+    await new Promise<void>((resolve) => socket.once('connect', resolve));
+    socket.write(`POST /v1/login/verify_code HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: ${body.length}\r\n\r\n${body}`, () => socket.resetAndDestroy());
+    const db = t.app.get(DataSource);
+    for (let i = 0; i < 100 && !(await db.query(`SELECT 1 FROM verification_codes WHERE phone_e164 = '+8618800000331'`)).length; i++) await new Promise((r) => setTimeout(r, 50));
+    const [row] = await db.query(`SELECT ip FROM verification_codes WHERE phone_e164 = '+8618800000331'`);
+    expect(row.ip).toMatch(/^(::ffff:)?127\.0\.0\.1$/);
+    // It took the address's one send of the hour.
+    expect((await sendFrom(app, '18800000332')).body).toMatchObject({ code: 429 });
+  });
+});
+
 (REDIS_URL ? describe : describe.skip)('per-IP throttling shared through Redis (needs Redis: REDIS_URL, or one reachable at 127.0.0.1:6379)', () => {
   let a: TestApp;
   let b: TestApp;

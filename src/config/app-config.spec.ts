@@ -102,6 +102,12 @@ describe('REDIS_URL', () => {
     expect(() => load({ REDIS_URL: 'http://:hunter2@127.0.0.1:6379' })).toThrow('REDIS_URL must be a redis:// or rediss:// URL with a host (redis://[:password@]host[:port][/db]), got "http://:***@127.0.0.1:6379/"');
   });
 
+  it('reads TRUST_PROXY as a hop count whenever it is a number, 1 included; true trusts every hop', () => {
+    const trust = (value: string) => load({ TRUST_PROXY: value }).http.trustProxy;
+    expect([trust('1'), trust('2'), trust('0'), trust('false'), trust('true'), trust('10.0.0.0/8, 127.0.0.1')]).toEqual([1, 2, false, false, true, '10.0.0.0/8, 127.0.0.1']);
+    expect(load({}).http.trustProxy).toBe(false);
+  });
+
   it('takes a captcha vendor\'s http or https siteverify URL, its default when unset, and refuses any other', () => {
     expect(load({}).captcha.turnstileVerifyUrl).toBe('https://challenges.cloudflare.com/turnstile/v0/siteverify');
     expect(load({ HCAPTCHA_VERIFY_URL: 'http://127.0.0.1:9/siteverify' }).captcha.hcaptchaVerifyUrl).toBe('http://127.0.0.1:9/siteverify');

@@ -346,8 +346,10 @@ function parseEnum<T extends string>(env: Env, name: string, allowed: readonly T
 }
 
 function parseTrustProxy(raw: string | undefined): boolean | number | string {
-  if (raw === undefined || raw === '' || /^(0|false|no|off)$/i.test(raw)) return false;
-  if (/^(1|true|yes|on)$/i.test(raw)) return true;
-  if (/^\d+$/.test(raw)) return Number(raw);
+  if (raw === undefined || raw === '' || /^(false|no|off)$/i.test(raw)) return false;
+  // A number is a hop count, 1 too (one proxy in front: the client is the last X-Forwarded-For entry). Read as
+  // `true` it trusted every entry, the client's own leftmost one included, and each request chose its address.
+  if (/^\d+$/.test(raw)) return Number(raw) || false;
+  if (/^(true|yes|on)$/i.test(raw)) return true;
   return raw;
 }

@@ -7,6 +7,7 @@ import { Clock } from '../common/clock/clock.js';
 import { hmacSha256Hex, safeEqual } from '../common/crypto/hashing.js';
 import { DomainError } from '../common/errors/domain-error.js';
 import { maskPhone, type ParsedPhone } from '../common/phone/phone.js';
+import { clientKey } from '../common/http/client-ip.js';
 import type { Scene } from '../common/scenes.js';
 import { type AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
@@ -23,7 +24,7 @@ export interface IssueRequest {
   app: AppEntity;
   scene: Scene;
   phone: ParsedPhone;
-  /** Client IP for the per-IP cap; null when unknown. */
+  /** Client IP for the per-IP cap (no address, or null, counts under one shared key). */
   ip: string | null;
   /** Who asked, for the send log. */
   origin: string;
@@ -100,7 +101,7 @@ export class VerificationService {
       [{ scope: 'country_day', subject: phone.region ?? phone.mcode, windowStart: windowStart(now, DAY_MS) }, countryCap(policy, phone.region)],
       [{ scope: 'app_day', subject: '*', windowStart: windowStart(now, DAY_MS) }, policy.per_app_daily],
     ];
-    if (req.ip) counters.push([{ scope: 'ip_hour', subject: req.ip, windowStart: windowStart(now, HOUR_MS) }, policy.per_ip_hourly]);
+    counters.push([{ scope: 'ip_hour', subject: clientKey(req.ip ?? ''), windowStart: windowStart(now, HOUR_MS) }, policy.per_ip_hourly]);
 
     const delivery = await this.sms.prepare({ appId: app.id, scene, phone: phone.e164, country: phone.region, params: { code }, origin: req.origin });
     const slot: SendSlot = {

@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
+import { normalizeIp } from '@nestjs/throttler';
 import { type FastifyRequest } from 'fastify';
 
 const CLIENT_IP = Symbol('passcode:client-ip');
@@ -27,6 +28,17 @@ export function clientIp(req: FastifyRequest): string {
   }
   (req as unknown as Record<symbol, string>)[CLIENT_IP] = ip;
   return ip;
+}
+
+/**
+ * What a per-client cap counts `ip` under: an IPv6 address by its /64 (one
+ * subscriber's usual allocation: counted address by address, 20 addresses of
+ * one /64 took 20 sends under a cap of 3), as the throttle counts it; no address
+ * at all under one shared key, so such requests are capped together rather than
+ * not at all.
+ */
+export function clientKey(ip: string): string {
+  return ip ? normalizeIp(ip) : 'unknown';
 }
 
 /** The handler parameter of {@link clientIp}: use it, never Nest's `@Ip()`. */
