@@ -1,4 +1,5 @@
 import { createConnection } from 'node:net';
+import { gzipSync } from 'node:zlib';
 import { type AddressInfo } from 'node:net';
 import { DataSource } from 'typeorm';
 import { startTestApp, type TestApp } from './support/test-app.js';
@@ -43,6 +44,18 @@ describe('malformed requests', () => {
       const res = await t.http.post('/admin/apps').set('authorization', `Bearer ${token}`).set('content-type', 'application/xml').send('<app/>').expect(415);
       expect(res.body.code).toBe('UNSUPPORTED_MEDIA_TYPE');
       noLeak(res.body);
+    });
+
+    it('a compressed body, JSON or multipart → 415 UNSUPPORTED_MEDIA_TYPE saying so; nothing created', async () => {
+      const auth = { authorization: `Bearer ${token}` };
+      const json = await t.http.post('/admin/apps').set(auth).set('content-type', 'application/json').set('content-encoding', 'gzip').send(gzipSync('{"name":"zipped"}')).expect(415);
+      expect(json.body).toMatchObject({ code: 'UNSUPPORTED_MEDIA_TYPE', msg: expect.stringContaining('Content-Encoding gzip') });
+      const multipart = await t.http.post('/admin/apps').set(auth).set('content-encoding', 'deflate').field('name', 'zipped').expect(415);
+      expect(multipart.body.code).toBe('UNSUPPORTED_MEDIA_TYPE');
+      // identity is no encoding at all.
+      await t.http.post('/admin/apps').set(auth).set('content-encoding', 'identity').send({ name: 'plain' }).expect(201);
+      const names = ((await t.http.get('/admin/apps').set(auth).expect(200)).body.data.items as Array<{ name: string }>).map((a) => a.name);
+      expect(names).not.toContain('zipped');
     });
 
     it('an empty JSON body is no body: 400 VALIDATION_FAILED naming the first missing field', async () => {

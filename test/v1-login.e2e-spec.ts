@@ -78,6 +78,52 @@ describe('v1 SMS login and the user endpoints', () => {
     expect(session.revoked_at).not.toBeNull();
   });
 
+  describe('a body in its declared charset', () => {
+    const GBK_HUAWEI = Buffer.from([0xbb, 0xaa, 0xce, 0xaa]); // 华为 in GBK
+    const pct = (bytes: Buffer) => [...bytes].map((b) => `%${b.toString(16).toUpperCase().padStart(2, '0')}`).join('');
+
+    async function rawLogin(mobile: string, contentType: string, body: (fields: Record<string, string>) => Buffer, headers: Record<string, string> = {}) {
+      const code = await sendLoginCode(s.app, mobile);
+      const fields = { ...signParams(s.t, s.app), mcode: '+86', mobile, verify_code: code, version_number: '12', need_user_detail: '0' };
+      const req = s.t.http.post('/v1/login/mobile').set('content-type', contentType);
+      for (const [name, value] of Object.entries(headers)) void req.set(name, value);
+      // As bytes: supertest would serialise a Buffer as an object for a form type.
+      return req.serialize((bytes: Buffer) => bytes as unknown as string).send(body(fields)).expect(200);
+    }
+    const form = (fields: Record<string, string>) => new URLSearchParams(fields).toString();
+    const channelOf = async (res: { body: { data: { access_token: string } } }) =>
+      (await s.t.http.get('/v1/user/info').set('authorization', `Bearer ${res.body.data.access_token}`).expect(200)).body.data.channel;
+
+    it('reads a GBK form (a Chinese PHP page\'s) and a GBK JSON body as GBK, not as U+FFFD', async () => {
+      const viaForm = await rawLogin('18518760101', 'application/x-www-form-urlencoded; charset=GBK', (f) => Buffer.from(`${form(f)}&channel=${pct(GBK_HUAWEI)}`));
+      expect(await channelOf(viaForm)).toBe('华为');
+      const viaJson = await rawLogin('18518760102', 'application/json; charset=gbk', (f) =>
+        Buffer.concat([Buffer.from(JSON.stringify(f).slice(0, -1) + ',"channel":"'), GBK_HUAWEI, Buffer.from('"}')]),
+      );
+      expect(await channelOf(viaJson)).toBe('华为');
+    });
+
+    it('reads an ISO-8859-1 form (Apache HttpClient\'s default) as that charset', async () => {
+      const res = await rawLogin('18518760103', 'application/x-www-form-urlencoded; charset=ISO-8859-1', (f) => Buffer.from(`${form(f)}&channel=caf%E9+au+lait`));
+      expect(await channelOf(res)).toBe('café au lait');
+    });
+
+    it('takes a form whose first byte is a byte order mark, as JSON', async () => {
+      const res = await rawLogin('18518760104', 'application/x-www-form-urlencoded', (f) => Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(`${form(f)}&channel=bom`)]));
+      expect(await channelOf(res)).toBe('bom');
+    });
+
+    it('refuses a charset it does not know, and a compressed body, as an unsupported body (406), not as something else', async () => {
+      const unknown = await rawLogin('18518760105', 'application/x-www-form-urlencoded; charset=no-such-thing', (f) => Buffer.from(`${form(f)}&channel=x`));
+      expect(unknown.body).toEqual({ code: 406, msg: 'Not Acceptable' });
+      // A plain body labelled gzip was taken as plain; a gzipped one was parsed as a form of its bytes.
+      for (const [mobile, encoding] of [['18518760106', 'gzip'], ['18518760107', 'br']]) {
+        const res = await rawLogin(mobile, 'application/x-www-form-urlencoded', (f) => Buffer.from(`${form(f)}&channel=x`), { 'content-encoding': encoding });
+        expect([encoding, res.body]).toEqual([encoding, { code: 406, msg: 'Not Acceptable' }]);
+      }
+    });
+  });
+
   it('a HEAD, a safe method monitors and link checkers send, never runs a GET that acts: logout and the image captcha answer 405; health answers', async () => {
     const mobile = '18518768890';
     const res = await login(s.app, mobile, await sendLoginCode(s.app, mobile));

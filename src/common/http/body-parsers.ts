@@ -1,3 +1,5 @@
+import { type IncomingHttpHeaders } from 'node:http';
+import { TextDecoder } from 'node:util';
 import { type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { type RawServerDefault } from 'fastify';
 import { DomainError } from '../errors/domain-error.js';
@@ -19,6 +21,15 @@ export function acceptJsonAndFormBodies(app: NestFastifyApplication): void {
   const json = fastify.getDefaultJsonParser('error', 'error');
   app.useBodyParser<RawServerDefault>('application/json', { bodyLimit }, (req, body, done) => {
     if (body.length === 0) return done(null, undefined);
+    let decoder: TextDecoder | undefined;
+    try {
+      decoder = decoderOf(req.headers);
+    } catch (err) {
+      return done(err as DomainError, undefined);
+    }
+    // A body in another charset is measured as the UTF-8 of its text: another charset's bytes need not keep JSON's
+    // structure bytes apart (a GBK character's second byte may be `{` or `\`).
+    if (decoder) body = Buffer.from(decoder.decode(body));
     let beyond = jsonBeyondLimits(body);
     // A route that reads its body without a DTO may take more (its config's `maxInputValues`): asked only of a body beyond the default.
     const routeMax = beyond && req.routeOptions.config.maxInputValues;
@@ -26,10 +37,15 @@ export function acceptJsonAndFormBodies(app: NestFastifyApplication): void {
     if (beyond) return done(new DomainError('MALFORMED_BODY', { message: beyond }), undefined);
     json(req, body.toString('utf8'), done);
   });
-  app.useBodyParser<RawServerDefault>('application/x-www-form-urlencoded', { bodyLimit }, (_req, body, done) => {
+  app.useBodyParser<RawServerDefault>('application/x-www-form-urlencoded', { bodyLimit }, (req, body, done) => {
     const beyond = formBeyondLimits(body);
     if (beyond) return done(new DomainError('MALFORMED_BODY', { message: beyond }), undefined);
-    done(null, parseForm(body.toString('utf8')));
+    try {
+      const decoder = decoderOf(req.headers);
+      done(null, decoder ? parseFormIn(body, decoder) : parseForm(body.toString('utf8')));
+    } catch (err) {
+      done(err as DomainError, undefined);
+    }
   });
   // text/plain is no body format of any API here, yet Fastify reads it as a string
   // by default, which a DTO took for an empty body: it is refused as every other
@@ -48,9 +64,75 @@ export function acceptJsonAndFormBodies(app: NestFastifyApplication): void {
   });
 }
 
-/** A form body by the WHATWG urlencoded parser, made fields by {@link fieldsOf}. */
+/** A form body by the WHATWG urlencoded parser, made fields by {@link fieldsOf}; a leading byte order mark is none of the first name (as in JSON). */
 function parseForm(text: string): Record<string, string | string[]> {
-  return fieldsOf(new URLSearchParams(text));
+  return fieldsOf(new URLSearchParams(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text));
+}
+
+/**
+ * A form body in another charset (GBK from a Chinese PHP page, ISO-8859-1 from
+ * Apache HttpClient's default): split and percent-decoded into bytes as the
+ * WHATWG parser does, then each name and value decoded in that charset. Read as
+ * UTF-8 its text became U+FFFD, stored and answered so for good.
+ */
+function parseFormIn(body: Buffer, decoder: TextDecoder): Record<string, string | string[]> {
+  const decode = (part: string) => decoder.decode(percentDecoded(part));
+  const entries: Array<[string, string]> = [];
+  // latin1 maps each byte to one character, so the split sees bytes, and percentDecoded gives them back.
+  for (const pair of body.toString('latin1').split('&')) {
+    if (pair === '') continue;
+    const eq = pair.indexOf('=');
+    entries.push(eq === -1 ? [decode(pair), ''] : [decode(pair.slice(0, eq)), decode(pair.slice(eq + 1))]);
+  }
+  return fieldsOf(entries);
+}
+
+/** The bytes of a latin1-read form part: `+` a space, `%XX` its byte, anything else its own byte. */
+function percentDecoded(part: string): Buffer {
+  const bytes = Buffer.allocUnsafe(part.length);
+  let n = 0;
+  for (let i = 0; i < part.length; i++) {
+    const c = part.charCodeAt(i);
+    if (c === 0x2b) bytes[n++] = 0x20;
+    else if (c === 0x25 && i + 2 < part.length && isHex(part.charCodeAt(i + 1)) && isHex(part.charCodeAt(i + 2))) {
+      bytes[n++] = parseInt(part.slice(i + 1, i + 3), 16);
+      i += 2;
+    } else bytes[n++] = c;
+  }
+  return bytes.subarray(0, n);
+}
+
+function isHex(c: number): boolean {
+  return (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66);
+}
+
+const CHARSET = /;\s*charset\s*=\s*"?([^";\s]+)/i;
+const UTF8 = /^utf-?8$/i;
+const decoders = new Map<string, TextDecoder>();
+
+/**
+ * The decoder of the body's declared charset, or none for UTF-8 (the default,
+ * and JSON's own). Any charset Node's ICU decodes is taken (gbk, gb18030, big5,
+ * shift_jis, iso-8859-1 …); one it does not know is refused rather than read as
+ * UTF-8, and so is a compressed body ({@link assertUncompressed}).
+ */
+function decoderOf(headers: IncomingHttpHeaders): TextDecoder | undefined {
+  assertUncompressed(headers);
+  const charset = CHARSET.exec(headers['content-type'] ?? '')?.[1];
+  if (charset === undefined || UTF8.test(charset)) return undefined;
+  const label = charset.toLowerCase();
+  let decoder = decoders.get(label);
+  if (!decoder) {
+    try {
+      decoder = new TextDecoder(label);
+    } catch {
+      throw new DomainError('UNSUPPORTED_MEDIA_TYPE', { message: `the charset ${charset.slice(0, 40)} is not known` });
+    }
+    // A decoder by its canonical name: the labels that name one (`gb2312`, `GBK`, `x-gbk`) share it.
+    decoders.set(label, decoders.get(decoder.encoding) ?? decoder);
+    decoder = decoders.get(label)!;
+  }
+  return decoder;
 }
 
 /**
@@ -68,4 +150,12 @@ export function fieldsOf(entries: Iterable<[string, string]>): Record<string, st
     else fields[name] = [seen, value];
   }
   return fields;
+}
+
+/** A body with a Content-Encoding other than identity (gzip from an OkHttp interceptor) is refused: it was parsed as if it were plain. */
+export function assertUncompressed(headers: IncomingHttpHeaders): void {
+  const encoding = headers['content-encoding'];
+  if (encoding !== undefined && encoding.trim().toLowerCase() !== 'identity') {
+    throw new DomainError('UNSUPPORTED_MEDIA_TYPE', { message: `a body with Content-Encoding ${encoding.slice(0, 40)} is not accepted: send it uncompressed` });
+  }
 }

@@ -1,6 +1,6 @@
 import { type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DomainError } from '../errors/domain-error.js';
-import { fieldsOf } from './body-parsers.js';
+import { assertUncompressed, fieldsOf } from './body-parsers.js';
 
 /** Fields of a multipart body: plenty for any endpoint, and a bound on what one request can make us hold. */
 const LIMITS = { fields: 50, fieldBytes: 64 * 1024 };
@@ -22,6 +22,11 @@ export function acceptMultipartFields(app: NestFastifyApplication): void {
   const { bodyLimit } = fastify.initialConfig;
   fastify.addContentTypeParser('multipart/form-data', { parseAs: 'buffer', bodyLimit }, (req, body, done) => {
     if ((body as Buffer).length === 0) return done(null, undefined);
+    try {
+      assertUncompressed(req.headers);
+    } catch (err) {
+      return done(err as DomainError, undefined);
+    }
     readFields(body as Buffer, String(req.headers['content-type'])).then((fields) => done(null, fields), (err: Error) => done(err, undefined));
   });
 }
