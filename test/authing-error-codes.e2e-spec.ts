@@ -228,7 +228,7 @@ describe('Authing v3 (seed 002): every reachable apiCode through /api/v3', () =>
 
     it('20001: no token, a forged one, a revoked one, another app’s, and an anonymous BIND code', async () => {
       expectError(await post(s.app.appkey, 'update-phone', { updatePhoneToken: 'x' }), E.UNAUTHORIZED);
-      expectError(await sendSms(s.app, nextPhone(), 'CHANNEL_LOGIN', 'not-a-token'), E.UNAUTHORIZED);
+      expectError(await sendSms(s.app, nextPhone(), 'CHANNEL_UNBIND_PHONE', 'not-a-token'), E.UNAUTHORIZED);
       expectError(await sendSms(s.app, nextPhone(), 'CHANNEL_BIND_PHONE'), E.UNAUTHORIZED);
       expectError(await sendSms(s.app, nextPhone(), 'CHANNEL_DELETE_ACCOUNT'), E.UNAUTHORIZED);
 

@@ -155,10 +155,23 @@ describe('Authing v3 (seed 002): send-sms and the two-step phone change', () => 
     expect(noApp.body).toMatchObject({ statusCode: 400, apiCode: 20006, requestId: REQUEST_ID });
     const anon = await post(s.app, 'send-sms', { channel: 'CHANNEL_BIND_PHONE', phoneNumber: '18800000008' }).expect(answered(401));
     expect(anon.body).toMatchObject({ statusCode: 401, apiCode: 20001, requestId: REQUEST_ID });
-    const badToken = await post(s.app, 'send-sms', { channel: 'CHANNEL_LOGIN', phoneNumber: '18800000008' }, 'not-a-token').expect(answered(401));
+    const badToken = await post(s.app, 'send-sms', { channel: 'CHANNEL_BIND_PHONE', phoneNumber: '18800000008' }, 'not-a-token').expect(answered(401));
     expect(badToken.body.requestId).toEqual(expect.any(String));
     const noAuth = await post(s.app, 'update-phone', { updatePhoneToken: 'x' }).expect(answered(401));
     expect(noAuth.body).toMatchObject({ statusCode: 401, apiCode: 20001, requestId: REQUEST_ID });
+  });
+
+  it('reads no token for login, register and reset password: one revoked, expired or malformed left on the client does not stop the code that recovers the session', async () => {
+    const me = await login(s.app, '18800000070');
+    await s.t.http.get('/v1/user/logout').set('authorization', `Bearer ${me.token}`).expect(200, { code: 200, msg: 'success' });
+    await sendCode(s.app, 'CHANNEL_LOGIN', '18800000070', me.token);
+    await sendCode(s.app, 'CHANNEL_REGISTER', '18800000071', 'not-a-token');
+    await sendCode(s.app, 'CHANNEL_RESET_PASSWORD', '18800000072', me.token);
+    // A channel that sends to the user still needs a good one.
+    s.t.clock.advanceSeconds(61);
+    const bind = await post(s.app, 'send-sms', { channel: 'CHANNEL_BIND_PHONE', phoneNumber: '18800000073' }, me.token).expect(answered(401));
+    expect(bind.body.apiCode).toBe(20001);
+    expect(s.sms.lastCodeFor('+8618800000073')).toBeUndefined();
   });
 
   it('takes the end-user token bare (as Authing SDKs send it) or as Bearer; v1 and enduser still demand Bearer', async () => {

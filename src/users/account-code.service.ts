@@ -24,6 +24,11 @@ const ASKER: Record<Scene, Asker> = {
   deregister: 'user_own_number',
 };
 
+/** Whether a code of `scene` goes only to a logged-in user (a token is needed to ask for it). */
+export function asksUser(scene: Scene): boolean {
+  return ASKER[scene] !== 'anyone';
+}
+
 export interface AccountCodeRequest {
   app: AppEntity;
   /** The logged-in user who asks; null when the request carries no token. */
