@@ -274,6 +274,23 @@ describe('verification: test numbers', () => {
     expect(sms.messages).toHaveLength(0);
   });
 
+  it('takes max_attempts wrong guesses of a test number\'s code a UTC day, as of a sent code; then refuses even the right one until the day ends', async () => {
+    const app = await createSmsApp(t, { code_policy: { max_attempts: 3, test_numbers: [{ phone: '+8613800000001', code: '123456' }] } });
+    t.clock.freezeAt(Date.UTC(2026, 11, 5, 10));
+    const check = async (code: string, scene = 'login') =>
+      (await t.http.post('/v1/sms/check_code').send({ ...signParams(t, app), mcode: '+86', mobile: '13800000001', scene, verify_code: code }).expect(200)).body.data?.result;
+    expect(await check('123456')).toBe('approved');
+    // Across scenes, as one number.
+    expect([await check('000001'), await check('000002', 'register'), await check('000003')]).toEqual(['wrong_code', 'wrong_code', 'wrong_code']);
+    expect(await check('000004')).toBe('attempts_exhausted');
+    expect(await check('123456')).toBe('attempts_exhausted');
+    const login = await t.http.post('/v1/login/mobile').send({ ...signParams(t, app), mcode: '+86', mobile: '13800000001', verify_code: '123456', version_number: 1, channel: 'review' }).expect(200);
+    expect(login.body.code).not.toBe(200);
+    t.clock.freezeAt(Date.UTC(2026, 11, 6, 0, 0, 1));
+    expect(await check('123456')).toBe('approved');
+    t.clock.reset();
+  });
+
   it('is off by default and validated by the admin API', async () => {
     const app = await createSmsApp(t);
     expect(app.code_policy).toMatchObject({ test_numbers: [] });

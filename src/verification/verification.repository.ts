@@ -9,7 +9,7 @@ import type { NewSmsMessage } from '../sms/sms-message.entity.js';
 import { type VerificationCodeRow } from './verification-code.js';
 import { CHECK_CODE, type SlotRow, takeSendSlotStatement } from './verification.statements.js';
 
-export type CounterScope = 'phone_day' | 'country_day' | 'ip_hour' | 'app_day';
+export type CounterScope = 'phone_day' | 'country_day' | 'ip_hour' | 'app_day' | 'test_miss_day';
 
 export interface CounterKey {
   scope: CounterScope;
@@ -114,6 +114,29 @@ export class VerificationRepository {
       `UPDATE send_counters SET count = count - 1 WHERE app_id = $1 AND scope = $2 AND subject = $3 AND window_start = $4 AND count > 0`,
       [appId, key.scope, key.subject, key.windowStart],
     );
+  }
+
+  /**
+   * A test number's misses in the window (its fixed code has no row to count
+   * them on): one more counted when `miss`, unless `limit` are counted already.
+   * Answers whether the number may still be checked: a counted miss, or a right
+   * code while fewer than `limit` misses are counted.
+   */
+  async testNumberCheckable(appId: string, phone: string, windowStart: Date, limit: number, miss: boolean): Promise<boolean> {
+    const client = await sqlClientOf(this.ds);
+    if (miss) {
+      const { rows } = await client.query(
+        `INSERT INTO send_counters AS c (app_id, scope, subject, window_start, count) VALUES ($1, 'test_miss_day', $2, $3, 1)
+         ON CONFLICT (app_id, scope, subject, window_start) DO UPDATE SET count = c.count + 1 WHERE c.count < $4 RETURNING count`,
+        [appId, phone, windowStart, limit],
+      );
+      return rows.length > 0;
+    }
+    const { rows } = await client.query<{ count: number }>(
+      `SELECT count FROM send_counters WHERE app_id = $1 AND scope = 'test_miss_day' AND subject = $2 AND window_start = $3`,
+      [appId, phone, windowStart],
+    );
+    return (rows[0]?.count ?? 0) < limit;
   }
 
   /** Kills a code whose SMS never went out. */
