@@ -17,6 +17,7 @@ import { AppChallenges1764390000000 } from './1764390000000-AppChallenges.js';
 import { SmsProviderTypes1764400000000 } from './1764400000000-SmsProviderTypes.js';
 import { OperatorRoles1764410000000 } from './1764410000000-OperatorRoles.js';
 import { SendSlotRefusal1764420000000 } from './1764420000000-SendSlotRefusal.js';
+import { SessionEnds1764430000000 } from './1764430000000-SessionEnds.js';
 
 export const MIGRATIONS = [
   InitialSchema1763900000000,
@@ -37,4 +38,5 @@ export const MIGRATIONS = [
   SmsProviderTypes1764400000000,
   OperatorRoles1764410000000,
   SendSlotRefusal1764420000000,
+  SessionEnds1764430000000,
 ];

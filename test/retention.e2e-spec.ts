@@ -1,5 +1,6 @@
 import { DataSource } from 'typeorm';
 import { DEFAULT_RETENTION } from '../src/apps/app-settings.js';
+import { hmacSha256Hex } from '../src/common/crypto/hashing.js';
 import { PURGE_QUEUE, RetentionPurge } from '../src/retention/retention-purge.js';
 import { StatsRepository } from '../src/stats/stats.repository.js';
 import { type CreatedApp } from './support/admin.js';
@@ -184,6 +185,29 @@ describe('retention and erasure', () => {
         { kind: 'prefix', key: '+861380000', state: 'blocked' },
       ]);
     });
+
+    it("deletes end users' sessions the app's codes_days after they ended, revoked or expired; live and recently ended ones stay", async () => {
+      t.clock.freezeAt(NOON + 50 * DAY_MS);
+      const app = await createSmsApp(t, { retention: { codes_days: 1 }, login_config: { token_ttl_days: 1 } });
+      const logout = (user: { token: string }) => t.http.get('/v1/user/logout').set('authorization', `Bearer ${user.token}`).expect(200);
+      const sessions = async () =>
+        ((await ds.query(`SELECT user_id FROM user_sessions WHERE app_id = $1 ORDER BY user_id`, [app.id])) as Array<{ user_id: string }>).map((s) => Number(s.user_id));
+      const revokedLongAgo = await loginWithSms(t, sms, app, '13755550001');
+      expect((await logout(revokedLongAgo)).body.code).toBe(200);
+      // Never revoked: its token's day runs out.
+      const expiredLongAgo = await loginWithSms(t, sms, app, '13755550002');
+      t.clock.advance(1.5 * DAY_MS);
+      const revokedLately = await loginWithSms(t, sms, app, '13755550003');
+      expect((await logout(revokedLately)).body.code).toBe(200);
+      const live = await loginWithSms(t, sms, app, '13755550004');
+      expect(await sessions()).toEqual([revokedLongAgo.uid, expiredLongAgo.uid, revokedLately.uid, live.uid]);
+
+      // A day and a quarter on from the first two ends: past the app's one day for them, not for the others.
+      t.clock.advance(0.75 * DAY_MS);
+      expect((await purge()).deleted.user_sessions).toBeGreaterThanOrEqual(2);
+      expect(await sessions()).toEqual([revokedLately.uid, live.uid]);
+      expect((await t.http.get('/v1/user/info').set('authorization', `Bearer ${live.token}`).expect(200)).body.code).toBe(200);
+    });
   });
 
   describe('deregistration', () => {
@@ -263,6 +287,50 @@ describe('retention and erasure', () => {
       // The same number erased again: nothing left but the open limits.
       const again = await t.http.post('/admin/erasures').set(admin()).send({ phone, app_id: a.id }).expect(200);
       expect(again.body.data).toMatchObject({ fingerprint, apps: 1, erased: { users: 0, sms_messages: 0, verification_codes: 0, webhook_deliveries: 0 } });
+    });
+
+    it("clears what else ties its rows to the person: its users' device ids and registration IP, their sessions' device ids, its codes' IPs and hashes", async () => {
+      t.clock.freezeAt(NOON + 90 * DAY_MS);
+      const app = await createSmsApp(t);
+      const mobile = '13744440000';
+      const phone = `+86${mobile}`;
+      await t.http.post('/v1/login/verify_code').send({ ...signParams(t, app), mcode: '+86', mobile }).expect(200);
+      const login = await t.http
+        .post('/v1/login/mobile')
+        .send({ ...signParams(t, app), mcode: '+86', mobile, verify_code: sms.lastCodeFor(phone), version_number: '1', channel: 'test', oaid: 'oaid-of-the-phone', device_id: 'device-of-the-phone' })
+        .expect(200);
+      expect(login.body.code).toBe(200);
+      // A code sent and not used: with the pepper, its hash would give the number back from a million tries of each number.
+      t.clock.advanceSeconds(61);
+      expect((await send(app, mobile)).body.code).toBe(200);
+      const code = sms.lastCodeFor(phone)!;
+      const codeHash = hmacSha256Hex(t.config.secrets.codePepper, `${app.id}|login|${phone}|${code}`);
+      const personal = async () =>
+        (
+          (await ds.query(
+            `SELECT (SELECT json_agg(json_build_object('oaid', oaid, 'device_id', device_id, 'reg_ip', reg_ip)) FROM users WHERE app_id = $1) AS users,
+                    (SELECT json_agg(device_id) FROM user_sessions WHERE app_id = $1) AS sessions,
+                    (SELECT json_agg(ip) FROM verification_codes WHERE app_id = $1) AS code_ips,
+                    (SELECT count(*) FROM verification_codes WHERE code_hash = $2)::int AS codes_of_hash`,
+            [app.id, codeHash],
+          )) as Array<Record<string, unknown>>
+        )[0];
+      expect(await personal()).toEqual({
+        users: [{ oaid: 'oaid-of-the-phone', device_id: 'device-of-the-phone', reg_ip: expect.any(String) }],
+        sessions: ['device-of-the-phone'],
+        code_ips: [expect.any(String), expect.any(String)],
+        codes_of_hash: 1,
+      });
+
+      await t.http.post('/admin/erasures').set(admin()).send({ phone, app_id: app.id }).expect(200);
+      expect(await personal()).toEqual({
+        users: [{ oaid: null, device_id: null, reg_ip: null }],
+        sessions: [null],
+        code_ips: [null, null],
+        codes_of_hash: 0,
+      });
+      // The erased code is no code: checking it answers as for one never sent.
+      expect((await check(app, mobile, code)).body.data.result).toBe('not_found');
     });
 
     it.each([

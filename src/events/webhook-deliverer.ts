@@ -13,6 +13,7 @@ import { storableText } from '../common/text/storable-text.js';
 import { type AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { type SqlClient, sqlClientOf } from '../database/sql-client.js';
+import { maskNumber } from '../retention/number-forms.js';
 import { JobEngine } from './job-engine.js';
 import { signWebhook } from './webhook-signature.js';
 import { endpointSecretAad } from './webhook-endpoints.service.js';
@@ -152,7 +153,7 @@ export class WebhookDeliverer implements OnModuleInit, OnApplicationBootstrap {
         dispatcher: this.targets.dispatcher,
       });
       const ok = res.status >= 200 && res.status < 300;
-      const text = ok ? '' : await readExcerpt(res);
+      const text = ok ? '' : await readExcerpt(res, phoneOf(d.payload));
       if (ok) await res.body?.cancel().catch(() => undefined);
       return { statusCode: res.status, error: ok ? null : storableText(`HTTP ${res.status}${text ? `: ${text}` : ''}`, ERROR_EXCERPT_CHARS), at: this.clock.now() };
     } catch (err) {
@@ -167,17 +168,30 @@ export class WebhookDeliverer implements OnModuleInit, OnApplicationBootstrap {
 /** An attempt that failed and is recorded so: pg-boss retries it. */
 class AttemptFailed extends Error {}
 
+/** The number an event is about (`data.phone`), when its payload still holds one. */
+function phoneOf(payload: Record<string, unknown>): string | null {
+  const phone = (payload.data as { phone?: unknown } | undefined)?.phone;
+  return typeof phone === 'string' ? phone : null;
+}
+
 /**
  * The first bytes of an answer's body as text, reading no more of it. The receiver's
  * text is stored made fit (storableText): a NUL in it failed the record of the
  * attempt, which then stayed pending, counted nowhere, the endpoint never disabled.
+ * A receiver that echoes the event quotes its number (`phone`): the excerpt keeps
+ * none of it (the purge hashes and an erasure erases the payload's number, and
+ * this text must not keep it behind).
  */
-async function readExcerpt(res: Response): Promise<string> {
+async function readExcerpt(res: Response, phone: string | null): Promise<string> {
   if (!res.body) return '';
   const reader = res.body.getReader();
   try {
     const { value } = await reader.read();
-    return value ? Buffer.from(value).subarray(0, ERROR_EXCERPT_CHARS).toString('utf8').replace(/\s+/g, ' ').trim() : '';
+    if (!value) return '';
+    const bytes = Buffer.from(value);
+    // Masked in the whole chunk, before the cut: a number cut in two would leave its first digits behind.
+    const masked = phone ? Buffer.from(maskNumber(bytes.toString('utf8'), phone)) : bytes;
+    return masked.subarray(0, ERROR_EXCERPT_CHARS).toString('utf8').replace(/\s+/g, ' ').trim();
   } catch {
     return '';
   } finally {

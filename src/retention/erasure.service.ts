@@ -34,10 +34,12 @@ export class ErasureService {
    * Erases the number in one app or every app, in one transaction with its audit
    * entry: its rows lose it for good (`erased`, not a hash, so not even the key
    * finds them again), its rows hashed earlier (by the purge, a deregistration)
-   * included; an active user with it is deregistered (sessions revoked,
-   * `user.deregistered` published). Open limits keep it until their window
-   * passes. APP_NOT_FOUND for an unknown `app_id`. The audit entry records a
-   * keyed fingerprint of the number, never the number.
+   * included, and so do the providers' messages and receivers' answers in them;
+   * its codes lose their hashes and IPs, its users their device ids and
+   * registration IP, their sessions their device ids; an active user with it is
+   * deregistered (sessions revoked, `user.deregistered` published). Open limits
+   * keep it until their window passes. APP_NOT_FOUND for an unknown `app_id`. The
+   * audit entry records a keyed fingerprint of the number, never the number.
    */
   async erase(actor: Actor, dto: ErasureDto) {
     const appIds = dto.app_id ? [(await this.apps.get(dto.app_id)).id] : (await this.apps.retentionPolicies()).map((p) => p.id);
@@ -47,7 +49,15 @@ export class ErasureService {
       const total = emptyCounts();
       for (const appId of appIds) {
         const numbers = [dto.phone, this.pseudonyms.of(appId, dto.phone)];
-        const { counts, cancelledUserIds } = await this.repo.eraseNumber(m, appId, numbers, ERASED_NUMBER, now, true, null);
+        const { counts, cancelledUserIds } = await this.repo.eraseNumber(m, {
+          appId,
+          e164: dto.phone,
+          numbers,
+          replacement: ERASED_NUMBER,
+          now,
+          erasure: true,
+          payloadsSince: null,
+        });
         for (const userId of cancelledUserIds) await this.events.publish(m, appId, 'user.deregistered', { user_id: userId });
         for (const key of Object.keys(total) as Array<keyof ErasedCounts>) total[key] += counts[key];
       }
@@ -66,14 +76,22 @@ export class ErasureService {
    * What a deregistration forgets, in its transaction: the number of the app's
    * deregistered users, send log, codes, tokens and webhook payloads becomes its
    * keyed hash (Passcode, holding the key, can still recognise the number when it
-   * returns or is to be erased, but no row shows it); open limits keep it until
-   * they end.
+   * returns or is to be erased, but no row shows it, nor a provider's message or
+   * a receiver's answer in it); open limits keep it until they end.
    */
   async forgetDeregistered(m: EntityManager, app: Pick<AppEntity, 'id' | 'retention'>, phoneE164: string): Promise<void> {
     const now = this.clock.now();
     // Payloads are found by a scan of the app's deliveries: in a user's request, only those the purge may not have hashed yet (a window and a run's interval).
     const unhashedSince = new Date(now.getTime() - app.retention.send_log_hash_days * DAY_MS - this.config.retention.purgeIntervalS * 1000 - DAY_MS);
-    await this.repo.eraseNumber(m, app.id, [phoneE164], this.pseudonyms.of(app.id, phoneE164), now, false, unhashedSince);
+    await this.repo.eraseNumber(m, {
+      appId: app.id,
+      e164: phoneE164,
+      numbers: [phoneE164],
+      replacement: this.pseudonyms.of(app.id, phoneE164),
+      now,
+      erasure: false,
+      payloadsSince: unhashedSince,
+    });
   }
 }
 

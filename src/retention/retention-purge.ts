@@ -29,10 +29,11 @@ export interface PurgeReport {
 
 /**
  * The retention purge: every app's expired codes, captchas, nonces, update-phone
- * tokens, send-log rows and finished webhook deliveries deleted after their
- * app's windows, send-log numbers (and webhook payloads' numbers) replaced by
- * their keyed hash, limit rows whose window has passed and fraud guard buckets
- * idle in the normal state for two of the longest windows deleted. Runs as a
+ * tokens, ended end-user sessions, send-log rows and finished webhook deliveries
+ * deleted after their app's windows, send-log numbers (and webhook payloads'
+ * numbers) replaced by their keyed hash and masked in the provider's message (the
+ * receiver's answer) of their row, limit rows whose window has passed and fraud
+ * guard buckets idle in the normal state for two of the longest windows deleted. Runs as a
  * pg-boss job that queues the next one when it ends (the engine keeps no cron
  * schedule); the queue's `stately` policy keeps one waiting and one running per
  * database, whatever the number of instances, and every instance offers one at
@@ -109,9 +110,22 @@ export class RetentionPurge implements OnModuleInit, OnApplicationBootstrap, OnM
       request_nonces: before((r) => r.captchas_days),
       sms_messages: before((r) => r.send_log_delete_days, statsCap),
       webhook_deliveries: before((r) => r.send_log_delete_days),
+      // An ended session is a credential nobody can use any more, as an expired code is: it goes after as many days.
+      user_sessions: before((r) => r.codes_days),
     };
     const report: PurgeReport = {
-      deleted: { verification_codes: 0, update_phone_tokens: 0, captchas: 0, request_nonces: 0, sms_messages: 0, webhook_deliveries: 0, send_cooldowns: 0, send_counters: 0, fraud_buckets: 0 },
+      deleted: {
+        verification_codes: 0,
+        update_phone_tokens: 0,
+        captchas: 0,
+        request_nonces: 0,
+        sms_messages: 0,
+        webhook_deliveries: 0,
+        user_sessions: 0,
+        send_cooldowns: 0,
+        send_counters: 0,
+        fraud_buckets: 0,
+      },
       hashed: { sms_messages: 0, webhook_deliveries: 0 },
     };
     const limit = this.config.retention.batchSize;

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
 import { sqlRows } from '../database/sql-rows.js';
+import { maskNumberSql, numberForms } from './number-forms.js';
 
 /** Per-app cutoffs: rows of `appIds[i]` older than `cutoffs[i]` are due. */
 export interface AppCutoffs {
@@ -9,11 +10,11 @@ export interface AppCutoffs {
   cutoffs: Date[];
 }
 
-/** A table whose rows are deleted once past their app's cutoff, with the column the cutoff applies to. */
+/** A table whose rows are deleted once past their app's cutoff, with the time the cutoff applies to. */
 interface ExpiringTable {
   table: string;
-  /** An indexed time column: the statement bounds it by the latest cutoff, so the index finds the candidates. */
-  column: string;
+  /** An indexed time of the row `t` (a column, or the expression of an index): the statement bounds it by the latest cutoff, so the index finds the candidates. */
+  time: string;
   /** More conditions on the row `t`, with `p.cutoff` its app's cutoff. */
   also?: string;
 }
@@ -21,13 +22,18 @@ interface ExpiringTable {
 /** The tables purged by age, by name. Each is purged only through {@link RetentionRepository.deleteExpired}. */
 export const EXPIRING = {
   /** Codes: their BRIN index on `created_at`; a code's expiry follows its creation by at most an hour. */
-  verification_codes: { table: 'verification_codes', column: 'created_at', also: 't.expires_at < p.cutoff' },
-  update_phone_tokens: { table: 'update_phone_tokens', column: 'expires_at' },
-  captchas: { table: 'captchas', column: 'expires_at' },
-  request_nonces: { table: 'request_nonces', column: 'expires_at' },
-  sms_messages: { table: 'sms_messages', column: 'created_at' },
+  verification_codes: { table: 'verification_codes', time: 't.created_at', also: 't.expires_at < p.cutoff' },
+  update_phone_tokens: { table: 'update_phone_tokens', time: 't.expires_at' },
+  captchas: { table: 'captchas', time: 't.expires_at' },
+  request_nonces: { table: 'request_nonces', time: 't.expires_at' },
+  sms_messages: { table: 'sms_messages', time: 't.created_at' },
   /** Only finished deliveries: a pending one still has attempts to make. */
-  webhook_deliveries: { table: 'webhook_deliveries', column: 'created_at', also: "t.status <> 'pending'" },
+  webhook_deliveries: { table: 'webhook_deliveries', time: 't.created_at', also: "t.status <> 'pending'" },
+  /**
+   * End users' sessions, once ended: expired, or revoked before (least() passes
+   * over a null revoked_at). Their index is on this very expression.
+   */
+  user_sessions: { table: 'user_sessions', time: 'least(t.expires_at, t.revoked_at)' },
 } as const satisfies Record<string, ExpiringTable>;
 
 export type ExpiringTableName = keyof typeof EXPIRING;
@@ -40,11 +46,36 @@ const NUMBER_OF: Record<HashedTable, string> = {
   webhook_deliveries: "payload->'data'->>'phone'",
 };
 
+/** The remote end's text in each row, which may quote the row's number: the provider's message, the receiver's answer. */
+const REMOTE_TEXT_OF: Record<HashedTable, string> = {
+  sms_messages: 'provider_message',
+  webhook_deliveries: 'last_error',
+};
+
+/** What an erased code's hash becomes: no HMAC's hex digits, so no code, tried with any number, matches it. */
+const ERASED_CODE_HASH = 'erased';
+
 /** A row still holding a number: `id`, the number, and when it was written. */
 export interface NumberedRow {
   id: string;
   phone: string;
   created_at: Date;
+}
+
+/** One number to forget in one app: by an operator's erasure request, or by its user's deregistration. */
+export interface NumberErasure {
+  appId: string;
+  /** The number, E.164: the texts of its rows lose it in each of its forms. */
+  e164: string;
+  /** What its rows may hold: the number, and its pseudonym from an earlier purge or deregistration. */
+  numbers: string[];
+  /** What they hold instead: `erased`, or the number's pseudonym. */
+  replacement: string;
+  now: Date;
+  /** An operator's erasure request (not a deregistration): the active user is deregistered, and nothing else tying a row to the person stays. */
+  erasure: boolean;
+  /** Webhook deliveries are searched from then on; all of them when null. */
+  payloadsSince: Date | null;
 }
 
 /** What one erasure changed in one app, per table. */
@@ -78,12 +109,12 @@ export class RetentionRepository {
   /** Deletes up to `limit` rows of `name` past their app's cutoff; answers how many. */
   async deleteExpired(name: ExpiringTableName, due: AppCutoffs, limit: number): Promise<number> {
     if (!due.appIds.length) return 0;
-    const { table, column, also } = EXPIRING[name] as ExpiringTable;
+    const { table, time, also } = EXPIRING[name] as ExpiringTable;
     const latest = new Date(Math.max(...due.cutoffs.map((c) => c.getTime())));
     const [, count] = (await this.ds.query(
       `DELETE FROM ${table} WHERE ctid = ANY(ARRAY(
          SELECT t.ctid FROM ${table} t JOIN unnest($1::uuid[], $2::timestamptz[]) AS p(app_id, cutoff) ON t.app_id = p.app_id
-          WHERE t.${column} < $3 AND t.${column} < p.cutoff${also ? ` AND ${also}` : ''}
+          WHERE ${time} < $3 AND ${time} < p.cutoff${also ? ` AND ${also}` : ''}
           LIMIT $4 FOR UPDATE OF t SKIP LOCKED))`,
       [due.appIds, due.cutoffs, latest, limit],
     )) as [unknown, number];
@@ -139,14 +170,21 @@ export class RetentionRepository {
     )) as NumberedRow[];
   }
 
-  /** Replaces each row's number by its hash, unless the row changed meanwhile; answers how many rows changed. */
+  /**
+   * Replaces each row's number by its hash, unless the row changed meanwhile, and
+   * masks the number in the row's remote text (written before the text was masked
+   * as it was stored); answers how many rows changed.
+   */
   async replaceNumbers(table: HashedTable, rows: Array<{ id: string; phone: string; hash: string }>): Promise<number> {
     if (!rows.length) return 0;
     const set = table === 'sms_messages' ? 'phone = v.hash' : `payload = jsonb_set(t.payload, '{data,phone}', to_jsonb(v.hash))`;
+    const text = REMOTE_TEXT_OF[table];
+    const forms = rows.map((r) => numberForms(r.phone));
     const [, count] = (await this.ds.query(
-      `UPDATE ${table} t SET ${set} FROM unnest($1::uuid[], $2::text[], $3::text[]) AS v(id, phone, hash)
+      `UPDATE ${table} t SET ${set}, ${text} = ${maskNumberSql(`t.${text}`, ['v.phone', 'v.digits', 'v.national'])}
+         FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[]) AS v(id, phone, hash, digits, national)
         WHERE t.id = v.id AND t.${NUMBER_OF[table]} = v.phone`,
-      [rows.map((r) => r.id), rows.map((r) => r.phone), rows.map((r) => r.hash)],
+      [rows.map((r) => r.id), rows.map((r) => r.phone), rows.map((r) => r.hash), forms.map((f) => f[1]), forms.map((f) => f[2])],
     )) as [unknown, number];
     return count;
   }
@@ -168,29 +206,30 @@ export class RetentionRepository {
   /**
    * Replaces the number (as E.164 and as its earlier pseudonym, `numbers`) by
    * `replacement` in every row of the app that holds it and no open limit needs:
-   * the send log, codes, deregistered users (and, when `cancelActive`, the active
-   * user first: deregistered, sessions revoked), webhook payloads; deletes its
+   * the send log, codes, deregistered users (and, for an erasure request, the
+   * active user first: deregistered, sessions revoked), webhook payloads; masks it
+   * in the providers' messages and the receivers' answers of those rows (rows
+   * written before the texts were masked as they were stored); deletes its
    * update-phone tokens and its limit rows whose window has passed. Open limits
-   * keep the number until their window passes, then the purge deletes them.
-   * Answers the counts and the ids of users it deregistered. Each statement finds
-   * the app's rows of the number by an index (the send log's on `phone`, the
-   * codes' lookup index, the users' on (app, number)); webhook payloads by the
-   * app's deliveries since `payloadsSince` (all when null): they have no index on
-   * the number, and older ones are the purge's to hash.
+   * keep the number until their window passes, then the purge deletes them. An
+   * erasure request also clears what else ties the rows to the person: the codes'
+   * hashes (with the pepper, one of a million codes would find the number again)
+   * and IPs, its users' device ids and registration IP, their sessions' device
+   * ids. Answers the counts and the ids of users it deregistered. Each statement
+   * finds the app's rows of the number by an index (the send log's on `phone`,
+   * the codes' lookup index, the users' on (app, number)); webhook payloads by
+   * the app's deliveries since `payloadsSince` (all when null): they have no
+   * index on the number, and older ones are the purge's to hash.
    */
-  async eraseNumber(
-    m: EntityManager,
-    appId: string,
-    numbers: string[],
-    replacement: string,
-    now: Date,
-    cancelActive: boolean,
-    payloadsSince: Date | null,
-  ): Promise<{ counts: ErasedCounts; cancelledUserIds: string[] }> {
+  async eraseNumber(m: EntityManager, e: NumberErasure): Promise<{ counts: ErasedCounts; cancelledUserIds: string[] }> {
     const count = async (sql: string, params: unknown[]): Promise<number> => ((await m.query(sql, params)) as [unknown, number])[1];
     const rows = async <T>(sql: string, params: unknown[]): Promise<T[]> => sqlRows<T>(await m.query(sql, params));
+    const { appId, numbers, replacement, now, erasure, payloadsSince } = e;
+    // The number's forms are $4, $5, $6 of the statements that mask a remote text.
+    const forms = numberForms(e.e164);
+    const masked = (column: string) => maskNumberSql(column, ['$4', '$5', '$6']);
     let cancelledUserIds: string[] = [];
-    if (cancelActive) {
+    if (erasure) {
       cancelledUserIds = (
         await rows<{ id: string }>(
           `UPDATE users SET status = 'cancelled', cancelled_at = $3, updated_at = $3 WHERE app_id = $1 AND phone_e164 = ANY($2) AND status = 'active' RETURNING id`,
@@ -201,21 +240,34 @@ export class RetentionRepository {
         await m.query(`UPDATE user_sessions SET revoked_at = $2 WHERE user_id = ANY($1::bigint[]) AND revoked_at IS NULL`, [cancelledUserIds, now]);
       }
     }
-    const counts: ErasedCounts = {
-      users: await count(
-        `UPDATE users SET phone_e164 = $3, mcode = '', mobile = '', updated_at = $4 WHERE app_id = $1 AND phone_e164 = ANY($2) AND status = 'cancelled'`,
+    const users = (
+      await rows<{ id: string }>(
+        `UPDATE users SET phone_e164 = $3, mcode = '', mobile = ''${erasure ? ', oaid = NULL, device_id = NULL, reg_ip = NULL' : ''}, updated_at = $4
+          WHERE app_id = $1 AND phone_e164 = ANY($2) AND status = 'cancelled' RETURNING id`,
         [appId, numbers, replacement, now],
+      )
+    ).map((r) => String(r.id));
+    if (erasure && users.length) {
+      await m.query(`UPDATE user_sessions SET device_id = NULL WHERE user_id = ANY($1::bigint[]) AND device_id IS NOT NULL`, [users]);
+    }
+    const counts: ErasedCounts = {
+      users: users.length,
+      sms_messages: await count(
+        `UPDATE sms_messages SET phone = $3, provider_message = ${masked('provider_message')} WHERE phone = ANY($2) AND app_id = $1`,
+        [appId, numbers, replacement, ...forms],
       ),
-      sms_messages: await count(`UPDATE sms_messages SET phone = $3 WHERE phone = ANY($2) AND app_id = $1`, [appId, numbers, replacement]),
-      verification_codes: await count(`UPDATE verification_codes SET phone_e164 = $3 WHERE app_id = $1 AND phone_e164 = ANY($2)`, [appId, numbers, replacement]),
+      verification_codes: await count(
+        `UPDATE verification_codes SET phone_e164 = $3${erasure ? `, code_hash = '${ERASED_CODE_HASH}', ip = NULL` : ''} WHERE app_id = $1 AND phone_e164 = ANY($2)`,
+        [appId, numbers, replacement],
+      ),
       update_phone_tokens: await count(
         `DELETE FROM update_phone_tokens WHERE app_id = $1 AND (old_phone_e164 = ANY($2) OR new_phone_e164 = ANY($2))`,
         [appId, numbers],
       ),
       webhook_deliveries: await count(
-        `UPDATE webhook_deliveries SET payload = jsonb_set(payload, '{data,phone}', to_jsonb($3::text))
-          WHERE app_id = $1 AND payload->'data'->>'phone' = ANY($2)${payloadsSince ? ' AND created_at >= $4' : ''}`,
-        payloadsSince ? [appId, numbers, replacement, payloadsSince] : [appId, numbers, replacement],
+        `UPDATE webhook_deliveries SET payload = jsonb_set(payload, '{data,phone}', to_jsonb($3::text)), last_error = ${masked('last_error')}
+          WHERE app_id = $1 AND payload->'data'->>'phone' = ANY($2)${payloadsSince ? ' AND created_at >= $7' : ''}`,
+        payloadsSince ? [appId, numbers, replacement, ...forms, payloadsSince] : [appId, numbers, replacement, ...forms],
       ),
       expired_limits:
         (await count(`DELETE FROM send_cooldowns WHERE app_id = $1 AND phone_e164 = ANY($2) AND next_allowed_at < $3`, [appId, numbers, now])) +

@@ -7,6 +7,7 @@ import { DomainError } from '../common/errors/domain-error.js';
 import { type ErrorName } from '../common/errors/error-registry.js';
 import { storableId, storableText } from '../common/text/storable-text.js';
 import { Metrics } from '../metrics/metrics.js';
+import { maskNumber } from '../retention/number-forms.js';
 import { renderTemplate } from './providers/render-template.js';
 import { mayFailOver, type SmsAccountConnection, type SmsProviderOutcome, type SmsRefused } from './providers/sms-provider.js';
 import { SmsProviderRegistry } from './providers/sms-provider.registry.js';
@@ -182,7 +183,7 @@ export class SmsDeliveryService extends SmsSender {
     const { account, template, signature } = route;
     const params = providerParams(req.params, template.codeParam);
     const started = performance.now();
-    const outcome = storable(await this.callProvider(account, {
+    const outcome = storable(req.phone, await this.callProvider(account, {
       phone: req.phone,
       signName: signature?.signName ?? '',
       templateCode: template.templateCode,
@@ -330,13 +331,16 @@ function toDomainError(a: { refusal: SmsRefused; messageId: string }): DomainErr
 }
 
 /**
- * A provider's answer as it may be stored and shown: its fields are a remote end's
- * text (a NUL, an object where a string belongs, a megabyte-long id). An id that is
- * no printable one of at most 128 characters is none: the message went, but
- * cannot be tracked.
+ * A provider's answer to a send to `phone` as it may be stored and shown: its
+ * fields are a remote end's text (a NUL, an object where a string belongs, a
+ * megabyte-long id). An id that is no printable one of at most 128 characters is
+ * none: the message went, but cannot be tracked. The message loses the number it
+ * quotes (Twilio's 21614: "'To' number +86… is not a valid mobile number"), before
+ * it is cut so that no part of it stays: the row's number is hashed and erased in
+ * its own column, and the text must not keep it.
  */
-function storable(outcome: SmsProviderOutcome): SmsProviderOutcome {
+function storable(phone: string, outcome: SmsProviderOutcome): SmsProviderOutcome {
   const providerCode = storableText(outcome.providerCode, 128);
-  const providerMessage = storableText(outcome.providerMessage, 1000);
+  const providerMessage = storableText(maskNumber(outcome.providerMessage, phone), 1000);
   return outcome.ok ? { ...outcome, bizId: storableId(outcome.bizId), providerCode, providerMessage } : { ...outcome, providerCode, providerMessage };
 }
