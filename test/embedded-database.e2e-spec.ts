@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Duplex } from 'node:stream';
@@ -40,6 +40,15 @@ import { createSmsApp, signParams } from './support/v1.js';
     afterEach(async () => {
       await ds.destroy();
       await db.drop();
+    });
+
+    it('keeps its files from other users: the database directory is 0700 however it was found', async () => {
+      expect(statSync(join(db.dataDir, 'pgdata')).mode & 0o777).toBe(0o700);
+      await ds.destroy();
+      chmodSync(join(db.dataDir, 'pgdata'), 0o755);
+      ds = createDataSource({ dataDir: db.dataDir });
+      await ds.initialize();
+      expect(statSync(join(db.dataDir, 'pgdata')).mode & 0o777).toBe(0o700);
     });
 
     it('leaves the main thread free while a statement runs: a one-second statement delays its timers by far less', async () => {

@@ -1,3 +1,4 @@
+import { chmodSync, mkdirSync } from 'node:fs';
 import pg from 'pg';
 import { DataSource, type DataSourceOptions } from 'typeorm';
 import { MIGRATIONS } from '../../migrations/index.js';
@@ -126,7 +127,7 @@ export function createDataSource(target: DatabaseTarget, entities: DataSourceOpt
   const lock = DataDirLock.acquire(target.dataDir);
   let db: EmbeddedDatabase;
   try {
-    db = EmbeddedDatabase.open(`${target.dataDir}/pgdata`);
+    db = EmbeddedDatabase.open(privateDir(`${target.dataDir}/pgdata`));
   } catch (err) {
     lock.release();
     throw err;
@@ -166,4 +167,21 @@ export async function runMigrations(ds: PasscodeDataSource): Promise<string[]> {
     await runner.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]).catch(() => undefined);
     await runner.release();
   }
+}
+
+/**
+ * `dir`, created if need be, closed to every other user. PGlite's files are
+ * Emscripten's, created 0666 whatever the umask: any local user could read the
+ * numbers and code hashes in them, or edit an operator's password hash. Their
+ * directory is what keeps others out. A directory this user may not change the
+ * mode of (another's, shared on purpose) is left as it is.
+ */
+function privateDir(dir: string): string {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  try {
+    chmodSync(dir, 0o700);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EPERM') throw err;
+  }
+  return dir;
 }
