@@ -135,6 +135,19 @@ describe('verification: codes, limits and concurrency', () => {
     expect(n).toBe(1);
   });
 
+  itRaces('20 concurrent wrong checks of one code (5 attempts): exactly 5 answer wrong_code, the rest attempts_exhausted', async () => {
+    const mobile = nextMobile();
+    await send(s.app, mobile);
+    const wrong = wrongFor(codeOf(mobile));
+    const { result: results, queued } = await raceBehindLock(s.t, liveCode(mobile), () => Promise.all(Array.from({ length: 20 }, () => check(s.app, mobile, wrong))));
+    expect(queued).toBeGreaterThan(1);
+    // wrong_code says an attempt was counted: as many as were, no more.
+    expect(results.filter((r) => r === 'wrong_code')).toHaveLength(5);
+    expect(results.filter((r) => r !== 'wrong_code')).toEqual(Array(15).fill('attempts_exhausted'));
+    const [row] = await s.t.app.get(DataSource).query(`SELECT attempts FROM verification_codes WHERE phone_e164 = $1`, [`+86${mobile}`]);
+    expect(row.attempts).toBe(5);
+  });
+
   it('after 5 wrong checks the 6th fails even with the right code', async () => {
     const mobile = nextMobile();
     await send(s.app, mobile);

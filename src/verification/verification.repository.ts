@@ -165,6 +165,15 @@ export class VerificationRepository {
     };
   }
 
+  /** The code `id` as it is now (after concurrent checks committed), in {@link CheckedCode.latest}'s shape; null once purged. */
+  async current(id: string): Promise<CheckedCode['latest']> {
+    const { rows } = await (await sqlClientOf(this.ds)).query<NonNullable<CheckedCode['latest']>>(
+      `SELECT id, code_hash, expires_at, attempts, max_attempts, consumed_at, superseded_at, country FROM verification_codes WHERE id = $1`,
+      [id],
+    );
+    return rows[0] ?? null;
+  }
+
   /** A transaction for the statements above, straight on the pg pool (see pgTransaction). */
   transaction<T>(work: (tx: PgTransaction) => Promise<T>): Promise<T> {
     return pgTransaction(this.ds, work);

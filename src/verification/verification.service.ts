@@ -205,7 +205,14 @@ export class VerificationService {
         })
       : await this.repo.check(app.id, phone, scene, hash, now);
     if (checked.consumed) await this.fraud.approved(app.id, policyOf(app), phone, checked.latest!.country);
-    return outcomeOf(checked, hash, now);
+    const result = outcomeOf(checked, hash, now);
+    // A wrong code the statement counted no attempt for lost a race: a concurrent check spent the last attempt (or
+    // consumed the code) after this one read it. `wrong_code` says an attempt was counted; the code as it is now says
+    // what happened to it (of 50 concurrent wrong guesses under a maximum of 5, up to 23 answered wrong_code).
+    if (result === 'wrong_code' && checked.attemptsAfter === null) {
+      return outcomeOf({ latest: await this.repo.current(checked.latest!.id), staleHash: false, consumed: false, attemptsAfter: null }, hash, now);
+    }
+    return result;
   }
 
   /** {@link check} for flows that go on only with an approved code: anything else is a CODE_* error. */
