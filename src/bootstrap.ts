@@ -16,6 +16,7 @@ import { Drain } from './common/http/drain.js';
 import { serveDirectRoutes } from './common/http/direct-route.js';
 import { EnvelopingFastifyAdapter } from './common/http/enveloping-fastify.adapter.js';
 import { acceptMultipartFields } from './common/http/multipart-fields.js';
+import { answerContinueByLimit, declaredOverLimit, readAway } from './common/http/oversized-bodies.js';
 import { withPageHeaders } from './common/http/page-headers.js';
 import { toDomainError } from './common/http/to-domain-error.js';
 import { sendFailure } from './common/http/wire-exception.filter.js';
@@ -94,13 +95,17 @@ export function configureApp(app: NestFastifyApplication, options: ConfigureOpti
   // From the start of a close (SIGTERM): the handlers still running are waited for, then the listener and the database close.
   const drain = new Drain(fastify, PinoLogger.root);
   const dialects = createDialectResolver();
+  const bodyLimit = fastify.initialConfig.bodyLimit ?? Number.POSITIVE_INFINITY;
   fastify.addHook('onRequest', (req, reply, done) => {
     // A request that still arrives is not started: the client is told, in its dialect, to go to another instance
     // (Fastify marks the answer `Connection: close`).
     if (drain.closing) return sendFailure(dialects, new DomainError('SERVICE_UNAVAILABLE', { message: 'the server is shutting down' }), req, reply);
     reply.header('x-request-id', req.id);
+    // A body declared over the limit is read away first, so the client is still reading when its 413 comes.
+    if (declaredOverLimit(req.raw, bodyLimit)) return readAway(req.raw, done);
     done();
   });
+  answerContinueByLimit(fastify.server, bodyLimit);
   logRequests(fastify, PinoLogger.root);
   const config = app.get<AppConfig>(APP_CONFIG);
   serveMetrics(app, config.secrets.metricsToken, dialects);

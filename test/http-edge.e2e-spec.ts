@@ -294,6 +294,67 @@ describe('malformed requests', () => {
     });
   });
 
+  describe('a body declared over the limit', () => {
+    let small: TestApp;
+    let port: number;
+    beforeAll(async () => {
+      small = await startTestApp({ env: { BODY_LIMIT_BYTES: '1024' } });
+      await small.app.listen(0, '127.0.0.1');
+      port = (small.app.getHttpServer().address() as AddressInfo).port;
+    });
+    afterAll(async () => {
+      await small.close();
+    });
+
+    /** Writes `head` and `body` whole before reading anything, as Python's http.client and most SDKs do; answers what came back, or the write's error. */
+    async function writeThenRead(head: string, body: Buffer): Promise<{ answer: string; writeError?: string }> {
+      const socket = createConnection({ port, host: '127.0.0.1' });
+      await new Promise<void>((resolve) => socket.once('connect', resolve));
+      socket.pause();
+      let writeError: string | undefined;
+      socket.on('error', (err: NodeJS.ErrnoException) => (writeError ??= err.code));
+      await new Promise<void>((resolve) => socket.write(Buffer.concat([Buffer.from(head, 'latin1'), body]), () => resolve()));
+      let answer = '';
+      socket.setEncoding('latin1').on('data', (chunk: string) => (answer += chunk));
+      socket.resume();
+      await new Promise((resolve) => socket.once('close', resolve));
+      return { answer, writeError };
+    }
+
+    it('is read away before its 413, so a client that writes its whole body first still gets the answer, in its dialect', async () => {
+      const body = Buffer.alloc(8 * 1024 * 1024, 'a');
+      for (let i = 0; i < 3; i++) {
+        const { answer, writeError } = await writeThenRead(
+          `POST /v1/sms/verify_code HTTP/1.1\r\nHost: test\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: ${body.length}\r\n\r\n`,
+          body,
+        );
+        expect(writeError).toBeUndefined();
+        expect(answer.split('\r\n')[0]).toBe('HTTP/1.1 200 OK');
+        expect(answer).toMatch(/\{"code":413,"msg":"Request Entity Too Large"\}$/);
+      }
+    });
+
+    it('waiting for 100 Continue, gets its 413 instead, and sends no body', async () => {
+      const socket = createConnection({ port, host: '127.0.0.1' });
+      let answer = '';
+      socket.setEncoding('latin1').on('data', (chunk: string) => (answer += chunk));
+      socket.on('error', () => undefined);
+      socket.write(`POST /admin/apps HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\nContent-Length: 5000000\r\nExpect: 100-continue\r\n\r\n`);
+      await new Promise((resolve) => socket.once('close', resolve));
+      expect(answer.split('\r\n')[0]).toBe('HTTP/1.1 413 Payload Too Large');
+      expect(answer).toMatch(/"code":"BODY_TOO_LARGE"/);
+      // A body within the limit still gets its 100.
+      const within = createConnection({ port, host: '127.0.0.1' });
+      let first = '';
+      within.setEncoding('latin1').once('data', (chunk: string) => (first = chunk));
+      within.write(`POST /admin/apps HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\nContent-Length: 20\r\nExpect: 100-continue\r\n\r\n`);
+      await new Promise((resolve) => within.once('data', resolve));
+      expect(first).toMatch(/^HTTP\/1\.1 100 Continue/);
+      within.end('{"name":"continued"}');
+      await new Promise((resolve) => within.once('close', resolve));
+    });
+  });
+
   it('logs every request with its id and without query values', async () => {
     await t.http.get('/v1/no/such/thing?mobile=18518768888&sign=abc').set('x-request-id', 'log-probe-1').expect(200);
     const line = t.logs.lines().find((l) => (l.req as { id?: string } | undefined)?.id === 'log-probe-1');
