@@ -53,6 +53,65 @@ import { createSmsApp, signParams } from './support/v1.js';
   });
 });
 
+(SHARED_POSTGRES_URL ? describe : describe.skip)('statements the database gives up (needs Postgres: lock_timeout is set on the database)', () => {
+  let t: TestApp;
+  let sms: RecordingSmsProvider;
+  let admin: pg.Client;
+  let locker: pg.Client;
+  let database: string;
+
+  beforeAll(async () => {
+    sms = new RecordingSmsProvider();
+    t = await startTestApp({ postgres: true, override: withRecordingSms(sms) });
+    database = new URL(t.db.url!).pathname.slice(1);
+    admin = new pg.Client({ connectionString: SHARED_POSTGRES_URL });
+    await admin.connect();
+    // The app's connections give up a lock after 300 ms: new ones take the setting, so the pool's are ended.
+    await admin.query(`ALTER DATABASE "${database}" SET lock_timeout = '300ms'`);
+    await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [database]);
+    locker = new pg.Client({ connectionString: t.db.url });
+    await locker.connect();
+  });
+  afterAll(async () => {
+    await locker.end();
+    await admin.end();
+    await t.close();
+  });
+
+  const check = async (app: { appkey: string; secret: string }, mobile: string, code: string) =>
+    (await t.http.post('/v1/sms/check_code').send({ ...signParams(t, app), mcode: '+86', mobile, scene: 'login', verify_code: code }).expect(200)).body;
+
+  /** Runs `run` while `table` is locked from another connection. */
+  async function whileLocked<T>(table: string, run: () => Promise<T>): Promise<T> {
+    await locker.query('BEGIN');
+    await locker.query(`LOCK TABLE ${table} IN ACCESS EXCLUSIVE MODE`);
+    try {
+      return await run();
+    } finally {
+      await locker.query('ROLLBACK');
+    }
+  }
+
+  it('a lock timeout is SERVICE_UNAVAILABLE, not an internal error, and the code is still there for the retry', async () => {
+    const app = await createSmsApp(t);
+    await probeUntilServing(t, app, await t.adminToken());
+    await t.http.post('/v1/sms/verify_code').send({ ...signParams(t, app), mcode: '+86', mobile: '18800000901', scene: 'login' }).expect(200);
+    const code = sms.lastCodeFor('+8618800000901')!;
+    expect(await whileLocked('verification_codes', () => check(app, '18800000901', code))).toEqual({ code: 503, msg: expect.any(String) });
+    expect(t.logs.lines().filter((l) => String(l.msg).includes('request failed'))).toEqual([]);
+    expect(await check(app, '18800000901', code)).toMatchObject({ code: 200, data: { result: 'approved' } });
+  });
+
+  it('an approval the fraud guard cannot count does not fail the check that consumed the code', async () => {
+    const app = await createSmsApp(t, { code_policy: { fraud_guard: { enabled: true } } });
+    await t.http.post('/v1/sms/verify_code').send({ ...signParams(t, app), mcode: '+86', mobile: '18800000902', scene: 'login' }).expect(200);
+    const code = sms.lastCodeFor('+8618800000902')!;
+    // It answered 503 with the code spent: the retry found not_found.
+    expect(await whileLocked('fraud_buckets', () => check(app, '18800000902', code))).toMatchObject({ code: 200, data: { result: 'approved' } });
+    expect(t.logs.lines().find((l) => l.msg === 'an approval was not counted by the fraud guard')).toMatchObject({ level: 40 });
+  });
+});
+
 const TMPFS_UNAVAILABLE =
   process.platform !== 'linux'
     ? 'tmpfs is Linux only'

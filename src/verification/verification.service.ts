@@ -204,7 +204,7 @@ export class VerificationService {
           return found;
         })
       : await this.repo.check(app.id, phone, scene, hash, now);
-    if (checked.consumed) await this.fraud.approved(app.id, policyOf(app), phone, checked.latest!.country);
+    if (checked.consumed) await this.countApproval(app, phone, checked.latest!.country);
     const result = outcomeOf(checked, hash, now);
     // A wrong code the statement counted no attempt for lost a race: a concurrent check spent the last attempt (or
     // consumed the code) after this one read it. `wrong_code` says an attempt was counted; the code as it is now says
@@ -213,6 +213,20 @@ export class VerificationService {
       return outcomeOf({ latest: await this.repo.current(checked.latest!.id), staleHash: false, consumed: false, attemptsAfter: null }, hash, now);
     }
     return result;
+  }
+
+  /**
+   * The fraud guard's count of an approval, after the code is consumed and committed: a count that fails
+   * (the database went away between the two) is logged and lost, not the request's failure. The client
+   * was told to retry, and the retry found its code spent; one approval fewer in a bucket only makes
+   * it stricter for a while.
+   */
+  private async countApproval(app: AppEntity, phone: string, country: string | null): Promise<void> {
+    try {
+      await this.fraud.approved(app.id, policyOf(app), phone, country);
+    } catch (err) {
+      this.logger.warn({ appId: app.id, phone: maskPhone(phone), err: (err as Error).message }, 'an approval was not counted by the fraud guard');
+    }
   }
 
   /** {@link check} for flows that go on only with an approved code: anything else is a CODE_* error. */

@@ -29,7 +29,8 @@ const FASTIFY_CODES: Record<string, ErrorName> = {
  * Error codes that say the database, not the request, is at fault: the socket's
  * (no server, no route, a reset) and Postgres's SQLSTATEs for a server that is
  * shutting down, starting up, out of connections, out of disk space (53100: a
- * write that needs a new page) or out of memory (53200). Class 08 (connection
+ * write that needs a new page) or out of memory (53200), and for a statement it
+ * timed out, cancelled or failed for another's sake. Class 08 (connection
  * exception) is matched by its prefix.
  */
 const DB_UNAVAILABLE_CODES = new Set([
@@ -47,6 +48,12 @@ const DB_UNAVAILABLE_CODES = new Set([
   '53100',
   '53200',
   '53300',
+  // A statement the server gave up (statement_timeout, lock_timeout, a cancel) or chose to fail (a deadlock, a
+  // serialization failure): nothing of it was written, and the same request may pass a moment later. They were 500s.
+  '57014',
+  '55P03',
+  '40P01',
+  '40001',
 ]);
 
 /** Messages of pg, pg-pool and TypeORM that carry no code but mean a lost or unobtainable connection. */
