@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { DataSource } from 'typeorm';
 import { ConfigError, loadConfig } from '../src/config/app-config.js';
-import { createDataSource } from '../src/database/data-source.factory.js';
+import { createDataSource, runMigrations } from '../src/database/data-source.factory.js';
 import { DataDirLockedError } from '../src/database/data-dir-lock.js';
 import { MIGRATIONS } from '../migrations/index.js';
 import { createApp, expectAppAfterRestart } from './support/admin.js';
@@ -100,6 +100,26 @@ describe('database', () => {
       await t.close();
     }
   });
+});
+
+(POSTGRES_URL ? it : it.skip)('migrates an empty database with a pool of one connection (DB_POOL_SIZE=1)', async () => {
+  const admin = new pg.Client({ connectionString: POSTGRES_URL });
+  await admin.connect();
+  const name = `pc_test_pool1_${process.pid}`;
+  await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+  await admin.query(`CREATE DATABASE "${name}"`);
+  const url = new URL(POSTGRES_URL!);
+  url.pathname = `/${name}`;
+  const ds = createDataSource({ url: url.toString(), poolSize: 1, dataDir: '' });
+  try {
+    await ds.initialize();
+    // The migration lock held the pool's only connection, and the migrations waited for one until the pool gave up.
+    expect(await runMigrations(ds)).toHaveLength(MIGRATIONS.length);
+  } finally {
+    await ds.destroy().catch(() => undefined);
+    await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+    await admin.end();
+  }
 });
 
 it('refuses a pool size outside 1..1000 at start', () => {

@@ -154,18 +154,20 @@ const MIGRATION_LOCK_KEY = 7_311_002_001;
 
 /**
  * Applies pending migrations. On Postgres a session advisory lock keeps several
- * instances starting at once from applying the same migration twice.
+ * instances starting at once from applying the same migration twice. The lock is
+ * held on a connection of its own, outside the pool: held on one of the pool's,
+ * a pool of one (DB_POOL_SIZE=1) had none left to migrate with, and the start
+ * waited for itself until it timed out.
  */
 export async function runMigrations(ds: PasscodeDataSource): Promise<string[]> {
   if (ds.isEmbedded) return (await ds.runMigrations({ transaction: 'each' })).map((m) => m.name);
-  const runner = ds.createQueryRunner();
-  await runner.connect();
+  const lock = new pg.Client({ connectionString: (ds.options as { url?: string }).url, connectionTimeoutMillis: 5000 });
+  await lock.connect();
   try {
-    await runner.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
+    await lock.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
     return (await ds.runMigrations({ transaction: 'each' })).map((m) => m.name);
   } finally {
-    await runner.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]).catch(() => undefined);
-    await runner.release();
+    await lock.end().catch(() => undefined); // ending the session releases its lock
   }
 }
 
