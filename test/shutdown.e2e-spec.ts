@@ -153,6 +153,27 @@ describe('shutting down', () => {
     expect(t.logs.lines()).toContainEqual(expect.objectContaining({ msg: 'closing with requests still running', running: 1 }));
   }, 30_000);
 
+  it('closes a kept-alive connection as soon as its answer, which came after the drain limit, is written', async () => {
+    const app = await createSmsApp(t);
+    const { socket, received, closed: socketClosed } = await listening(t);
+    socket.write(post('/v1/sms/verify_code', { ...signParams(t, app), mcode: '+86', mobile: '13800138003', scene: 'login' }));
+    while (sms.messages.length === 0) await new Promise((r) => setTimeout(r, 10));
+    const closed = t.app.close();
+    // The drain gives up on the send; the listener closes; then the provider answers.
+    while (!t.logs.lines().some((l) => l.msg === 'closing with requests still running')) await new Promise((r) => setTimeout(r, 100));
+    sms.hang = false;
+    sms.release();
+    const answeredAt = await new Promise<number>((resolve) => {
+      const poll = () => (received().includes('"msg":"success"') ? resolve(Date.now()) : setTimeout(poll, 10));
+      poll();
+    });
+    await socketClosed;
+    await closed;
+    // The idle connection was kept for HTTP_KEEP_ALIVE_TIMEOUT_MS (72 s), and the process with it.
+    expect(Date.now() - answeredAt).toBeLessThan(5000);
+    expect(responses(received())[0].body).toMatchObject({ code: 200, msg: 'success' });
+  }, 60_000);
+
   it('waits for a send whose client hung up, so its send-log row says what the provider answered', async () => {
     const app = await createSmsApp(t);
     await sendAndHangUp(app, '13800138001');

@@ -46,6 +46,7 @@ export class Drain {
     if (pluginTimeout) limitMs = Math.min(limitMs, pluginTimeout - 1000);
     fastify.addHook('preClose', async () => {
       this.closing = true;
+      closeConnectionsAsTheyIdle(fastify);
       if (this.running === 0) return;
       const since = Date.now();
       let timer: NodeJS.Timeout | undefined;
@@ -57,4 +58,17 @@ export class Drain {
       if (!done) logger.warn({ running: this.running, waitedMs: Date.now() - since }, 'closing with requests still running');
     });
   }
+}
+
+/**
+ * From the start of a close until the listener has closed, every connection is
+ * closed as soon as it is idle. The listener's close ends only the connections
+ * idle at that moment; one whose answer was still being made (a send past the
+ * drain limit) then stayed open for HTTP_KEEP_ALIVE_TIMEOUT_MS once answered
+ * (72 s), and the process with it, past any orchestrator's grace period.
+ */
+function closeConnectionsAsTheyIdle(fastify: FastifyInstance): void {
+  const server = fastify.server;
+  const timer = setInterval(() => server.closeIdleConnections(), 250).unref();
+  server.once('close', () => clearInterval(timer));
 }
