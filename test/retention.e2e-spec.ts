@@ -333,6 +333,19 @@ describe('retention and erasure', () => {
       expect((await check(app, mobile, code)).body.data.result).toBe('not_found');
     });
 
+    it('erases a number written with its trunk prefix as sends store it (+44 07911… is +44 7911…), with the same fingerprint', async () => {
+      const app = await createSmsApp(t);
+      await t.http.post('/v1/sms/verify_code').send({ ...signParams(t, app), mcode: '+44', mobile: '7911123456', scene: 'login' }).expect(200);
+      const [sent] = await ds.query(`SELECT phone FROM sms_messages WHERE app_id = $1`, [app.id]);
+      expect(sent.phone).toBe('+447911123456');
+      const res = await t.http.post('/admin/erasures').set(admin()).send({ phone: '+4407911123456', app_id: app.id }).expect(200);
+      // It answered success and matched nothing.
+      expect(res.body.data.erased).toMatchObject({ sms_messages: 1, verification_codes: 1 });
+      expect(await ds.query(`SELECT phone FROM sms_messages WHERE app_id = $1`, [app.id])).toEqual([{ phone: 'erased' }]);
+      const same = await t.http.post('/admin/erasures').set(admin()).send({ phone: '+447911123456', app_id: app.id }).expect(200);
+      expect(same.body.data.fingerprint).toBe(res.body.data.fingerprint);
+    });
+
     it.each([
       [{ phone: '13800000000' }, 'phone'],
       [{ phone: '+86 138 0000 0000' }, 'phone'],

@@ -6,6 +6,7 @@ import { AppsService } from '../apps/apps.service.js';
 import { type Actor } from '../audit/actor.js';
 import { AuditService } from '../audit/audit.service.js';
 import { Clock } from '../common/clock/clock.js';
+import { parsePhoneField } from '../common/phone/phone.js';
 import { type AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { EventPublisher } from '../events/event-publisher.js';
@@ -43,15 +44,18 @@ export class ErasureService {
    */
   async erase(actor: Actor, dto: ErasureDto) {
     const appIds = dto.app_id ? [(await this.apps.get(dto.app_id)).id] : (await this.apps.retentionPolicies()).map((p) => p.id);
-    const fingerprint = this.pseudonyms.fingerprint(dto.phone);
+    const phone = storedForm(dto.phone);
+    const fingerprint = this.pseudonyms.fingerprint(phone);
     const erased = await this.ds.transaction(async (m) => {
       const now = this.clock.now();
       const total = emptyCounts();
       for (const appId of appIds) {
-        const numbers = [dto.phone, this.pseudonyms.of(appId, dto.phone)];
+        // As given too, when that differs: a number stored before the parser read it as now does.
+        const given = [...new Set([phone, dto.phone])];
+        const numbers = given.flatMap((n) => [n, this.pseudonyms.of(appId, n)]);
         const { counts, cancelledUserIds } = await this.repo.eraseNumber(m, {
           appId,
-          e164: dto.phone,
+          e164: phone,
           numbers,
           replacement: ERASED_NUMBER,
           now,
@@ -99,4 +103,18 @@ const DAY_MS = 86_400_000;
 
 function emptyCounts(): ErasedCounts {
   return { users: 0, sms_messages: 0, verification_codes: 0, update_phone_tokens: 0, webhook_deliveries: 0, expired_limits: 0, open_limits_kept: 0 };
+}
+
+/**
+ * The number as sends store it: an E.164 number written with a trunk prefix
+ * (`+4407911123456`) is stored `+447911123456`, and an erasure of the former
+ * matched nothing while it answered success. One the parser no longer takes
+ * (its metadata changed since the send) is erased as given.
+ */
+function storedForm(e164: string): string {
+  try {
+    return parsePhoneField(e164).e164;
+  } catch {
+    return e164;
+  }
 }
