@@ -165,6 +165,14 @@ describe('retention and erasure', () => {
       await ds.query(`DELETE FROM pgboss.job WHERE name = $1 AND state = 'created'`, [PURGE_QUEUE]);
       await offer();
       expect(await queued()).toBe(1);
+      // One queued under a longer interval (a week, before a restart with this one) is brought forward to it.
+      await ds.query(`UPDATE pgboss.job SET start_after = now() + interval '7 days' WHERE name = $1 AND state = 'created'`, [PURGE_QUEUE]);
+      await offer();
+      const [{ within }] = await ds.query(
+        `SELECT start_after <= now() + make_interval(secs => $2 + 5) AS within FROM pgboss.job WHERE name = $1 AND state = 'created'`,
+        [PURGE_QUEUE, t.config.retention.purgeIntervalS],
+      );
+      expect(within).toBe(true);
     });
 
     it('deletes fraud guard buckets idle in the normal state for two of the longest windows; flagged and recent ones stay', async () => {

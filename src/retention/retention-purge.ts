@@ -85,7 +85,11 @@ export class RetentionPurge implements OnModuleInit, OnApplicationBootstrap, OnM
   }
 
   private async scheduleNext(): Promise<void> {
-    await this.engine.send(PURGE_QUEUE, {}, { singletonKey: PURGE_KEY, startAfter: this.config.retention.purgeIntervalS, retryLimit: 0 });
+    const intervalS = this.config.retention.purgeIntervalS;
+    await this.engine.send(PURGE_QUEUE, {}, { singletonKey: PURGE_KEY, startAfter: intervalS, retryLimit: 0 });
+    // The queue keeps the job that waits already: one queued under a longer interval (before a restart with a
+    // shorter RETENTION_PURGE_INTERVAL_S) kept its start, up to a week away, and the new setting did nothing till then.
+    await this.repo.startQueuedWithin(PURGE_QUEUE, intervalS);
   }
 
   /** Runs the purge now, to the end: every batch until none is left. */

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
 import { sqlRows } from '../database/sql-rows.js';
+import { JOB_SCHEMA } from '../events/job-engine.js';
 import { maskNumberSql, numberForms } from './number-forms.js';
 
 /** Per-app cutoffs: rows of `appIds[i]` older than `cutoffs[i]` are due. */
@@ -105,6 +106,15 @@ const DAY_MS = 86_400_000;
 @Injectable()
 export class RetentionRepository {
   constructor(@InjectDataSource() private readonly ds: DataSource) {}
+
+  /** Brings the waiting job of `queue` forward to start within `seconds` from now, when it would start later. */
+  async startQueuedWithin(queue: string, seconds: number): Promise<void> {
+    await this.ds.query(
+      `UPDATE ${JOB_SCHEMA}.job SET start_after = now() + make_interval(secs => $2)
+        WHERE name = $1 AND state = 'created' AND start_after > now() + make_interval(secs => $2)`,
+      [queue, seconds],
+    );
+  }
 
   /** Deletes up to `limit` rows of `name` past their app's cutoff; answers how many. */
   async deleteExpired(name: ExpiringTableName, due: AppCutoffs, limit: number): Promise<number> {
