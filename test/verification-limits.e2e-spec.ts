@@ -304,6 +304,16 @@ describe('verification: test numbers', () => {
     t.clock.reset();
   });
 
+  it('keeps test numbers out of the audit log: masked, their fixed codes not at all', async () => {
+    const app = await createSmsApp(t, { code_policy: { test_numbers: [{ phone: '+8613800000077', code: '135790' }] } });
+    const auth = { authorization: `Bearer ${await t.adminToken()}` };
+    await t.http.patch(`/admin/apps/${app.id}`).set(auth).send({ code_policy: { test_numbers: [{ phone: '+8613800000078', code: '246801' }] } }).expect(200);
+    const log = await t.http.get('/admin/audit-log').query({ target_id: app.id }).set(auth).expect(200);
+    const text = JSON.stringify(log.body.data);
+    expect(text).toContain('+86138****0077');
+    for (const secret of ['+8613800000077', '135790', '+8613800000078', '246801']) expect(text).not.toContain(secret);
+  });
+
   it('is off by default and validated by the admin API', async () => {
     const app = await createSmsApp(t);
     expect(app.code_policy).toMatchObject({ test_numbers: [] });

@@ -6,10 +6,11 @@ import { type Actor } from '../audit/actor.js';
 import { AuditService } from '../audit/audit.service.js';
 import { Clock } from '../common/clock/clock.js';
 import { randomString } from '../common/crypto/hashing.js';
+import { maskPhone } from '../common/phone/phone.js';
 import { SecretBox } from '../common/crypto/secret-box.js';
 import { DomainError } from '../common/errors/domain-error.js';
 import { unstorableIn } from '../common/text/storable-text.js';
-import { DEFAULT_CODE_POLICY, DEFAULT_FRAUD_GUARD, DEFAULT_LOGIN_CONFIG, DEFAULT_RETENTION, type RetentionPolicy } from './app-settings.js';
+import { type CodePolicy, DEFAULT_CODE_POLICY, DEFAULT_FRAUD_GUARD, DEFAULT_LOGIN_CONFIG, DEFAULT_RETENTION, type RetentionPolicy } from './app-settings.js';
 import { CreateAppDto, ListAppsQuery, UpdateAppDto } from './app.dto.js';
 import { AppEntity, type AppStatus } from './app.entity.js';
 import { appView, type AppView } from './app.view.js';
@@ -65,7 +66,7 @@ export class AppsService {
         action: 'app.create',
         targetType: 'app',
         targetId: id,
-        details: { name: created.name, appkey: created.appkey, login_config: created.loginConfig, code_policy: created.codePolicy, retention: created.retention },
+        details: { name: created.name, appkey: created.appkey, login_config: created.loginConfig, code_policy: auditedPolicy(created.codePolicy), retention: created.retention },
       });
       return created;
     });
@@ -99,7 +100,8 @@ export class AppsService {
       }
       if (dto.code_policy) {
         const fraudGuard = { ...DEFAULT_FRAUD_GUARD, ...app.codePolicy.fraud_guard, ...dto.code_policy.fraud_guard };
-        app.codePolicy = changed.code_policy = { ...app.codePolicy, ...dto.code_policy, fraud_guard: fraudGuard };
+        app.codePolicy = { ...app.codePolicy, ...dto.code_policy, fraud_guard: fraudGuard };
+        changed.code_policy = auditedPolicy(app.codePolicy);
       }
       if (dto.retention) app.retention = changed.retention = { ...app.retention, ...dto.retention };
       return changed;
@@ -217,6 +219,17 @@ export class AppsService {
     this.cache.evict(saved.appkey);
     return appView(saved, this.clock.now());
   }
+}
+
+/**
+ * A code policy as the audit log keeps it: its test numbers masked as the logs
+ * mask numbers, and their fixed codes not at all. The audit log outlives any
+ * erasure of those numbers, and a fixed code there was a login to the review
+ * account for anyone who may read the log.
+ */
+function auditedPolicy(policy: CodePolicy): Record<string, unknown> {
+  const testNumbers = policy.test_numbers ?? [];
+  return { ...policy, test_numbers: testNumbers.map((n) => ({ phone: maskPhone(n.phone), code: '***' })) };
 }
 
 function secretAad(appId: string): string {
