@@ -386,9 +386,11 @@ describe('webhook targets: no delivery to an internal address unless WEBHOOK_ALL
       }
       // Other spellings of 127.0.0.1 are not URLs to the DTO's rule: refused before the address is looked at;
       // nor is an IPv6 literal with a zone to Node's URL parser (it passed the DTO's rule, then was a 500).
-      for (const url of ['http://127.1:9/hooks', 'http://2130706433:9/hooks', 'http://017700000001/hooks', 'http://localhost.:9/hooks', 'http://[fe80::1%25lo]:9/hooks']) {
+      // Nor is one with credentials in it: they were kept in the clear and shown to every role.
+      for (const url of ['http://127.1:9/hooks', 'http://2130706433:9/hooks', 'http://017700000001/hooks', 'http://localhost.:9/hooks', 'http://[fe80::1%25lo]:9/hooks', 'https://user:HookPass@hooks.example.com/p']) {
         const res = await t.http.post(hooks).set(admin).send({ url, event_types: ['verification.sent'] });
-        expect({ url, status: res.status, field: res.body.data?.field, msg: res.body.msg }).toEqual({ url, status: 400, field: 'url', msg: 'url must be a URL address' });
+        expect({ url, status: res.status, field: res.body.data?.field, msg: res.body.msg }).toEqual({ url, status: 400, field: 'url', msg: 'url must be an http or https URL, without credentials' });
+        expect(JSON.stringify(res.body)).not.toContain('HookPass');
       }
       // Public addresses and names are saved; a name is judged again at each connection.
       const saved = await t.http.post(hooks).set(admin).send({ url: 'https://93.184.215.14/hooks', event_types: ['verification.sent'] }).expect(201);

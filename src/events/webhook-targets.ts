@@ -69,7 +69,7 @@ export class WebhookTargets implements OnModuleDestroy {
     try {
       parsed = new URL(url);
     } catch {
-      throw new DomainError('VALIDATION_FAILED', { field: 'url', constraint: 'isUrl', message: 'url must be a URL address' });
+      throw new DomainError('VALIDATION_FAILED', { field: 'url', constraint: 'isUrl', message: 'url must be an http or https URL, without credentials' });
     }
     const host = unbracketed(parsed.hostname);
     const loopbackName = host === 'localhost' || host.endsWith('.localhost');

@@ -3,11 +3,18 @@ import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsOptional, IsString, IsUrl,
 import { PageQuery } from '../common/http/page-query.dto.js';
 import { WEBHOOK_EVENT_TYPES, type WebhookEventType } from './event-types.js';
 
-const URL_OPTIONS = { protocols: ['http', 'https'], require_protocol: true, require_tld: false };
+/**
+ * An http or https URL without credentials: a `user:password@` in it was kept in
+ * the clear and shown to every role that reads endpoints, and in the audit log. A
+ * receiver authenticates deliveries by their signature (or a token of its own in
+ * the path).
+ */
+const URL_OPTIONS = { protocols: ['http', 'https'], require_protocol: true, require_tld: false, disallow_auth: true };
+const URL_MESSAGE = { message: 'url must be an http or https URL, without credentials' };
 
 export class CreateWebhookEndpointDto {
   @ApiProperty({ example: 'https://example.com/passcode/webhooks', description: 'http or https; receives a POST per event' })
-  @IsString() @MaxLength(2048) @IsUrl(URL_OPTIONS)
+  @IsString() @MaxLength(2048) @IsUrl(URL_OPTIONS, URL_MESSAGE)
   url: string;
 
   @ApiProperty({ enum: WEBHOOK_EVENT_TYPES, isArray: true, example: ['user.registered', 'verification.sent'] })
@@ -17,7 +24,7 @@ export class CreateWebhookEndpointDto {
 
 export class UpdateWebhookEndpointDto {
   @ApiPropertyOptional({ example: 'https://example.com/passcode/webhooks' })
-  @IsOptional() @IsString() @MaxLength(2048) @IsUrl(URL_OPTIONS)
+  @IsOptional() @IsString() @MaxLength(2048) @IsUrl(URL_OPTIONS, URL_MESSAGE)
   url?: string;
 
   @ApiPropertyOptional({ enum: WEBHOOK_EVENT_TYPES, isArray: true })
