@@ -216,6 +216,10 @@ describe('malformed requests', () => {
     it('an unknown endpoint, or a malformed URL → code 404', async () => {
       const res = await t.http.get('/v1/no/such/thing').expect(200);
       expect(res.body).toEqual({ code: 404, msg: 'Not Found' });
+      // Whatever its body: one of no known type was a 406, a malformed one a 400.
+      expect((await t.http.post('/v1/nope').set('content-type', 'text/plain').send('hello').expect(200)).body).toEqual({ code: 404, msg: 'Not Found' });
+      expect((await t.http.post('/v1/nope').set('content-type', 'application/json').send('{"a":').expect(200)).body).toEqual({ code: 404, msg: 'Not Found' });
+      expect((await t.http.post('/admin/nope').set('content-type', 'application/x-www-form-urlencoded').send('a=%zz').expect(404)).body.code).toBe('ROUTE_NOT_FOUND');
       expect((await t.http.post('/v1/%zz').expect(200)).body).toEqual({ code: 404, msg: 'Not Found' });
     });
   });

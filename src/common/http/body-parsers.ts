@@ -20,7 +20,8 @@ export function acceptJsonAndFormBodies(app: NestFastifyApplication): void {
   // query, yet documents `application/json`, so its callers send the header alone.
   const json = fastify.getDefaultJsonParser('error', 'error');
   app.useBodyParser<RawServerDefault>('application/json', { bodyLimit }, (req, body, done) => {
-    if (body.length === 0) return done(null, undefined);
+    // A path with no route is answered 404 (or 405) whatever its body: a malformed one was a MALFORMED_BODY.
+    if (body.length === 0 || req.is404) return done(null, undefined);
     let decoder: TextDecoder | undefined;
     try {
       decoder = decoderOf(req.headers);
@@ -38,6 +39,7 @@ export function acceptJsonAndFormBodies(app: NestFastifyApplication): void {
     json(req, body.toString('utf8'), done);
   });
   app.useBodyParser<RawServerDefault>('application/x-www-form-urlencoded', { bodyLimit }, (req, body, done) => {
+    if (req.is404) return done(null, undefined);
     const beyond = formBeyondLimits(body);
     if (beyond) return done(new DomainError('MALFORMED_BODY', { message: beyond }), undefined);
     try {
@@ -52,8 +54,8 @@ export function acceptJsonAndFormBodies(app: NestFastifyApplication): void {
   // unknown type is (415; v1's 406). A request without a body is fine whatever its
   // Content-Type says (seed 003's callers send one with everything in the query).
   fastify.removeContentTypeParser('text/plain');
-  fastify.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit }, (_req, body, done) => {
-    if ((body as Buffer).length === 0) done(null, undefined);
+  fastify.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit }, (req, body, done) => {
+    if ((body as Buffer).length === 0 || req.is404) done(null, undefined);
     else done(new DomainError('UNSUPPORTED_MEDIA_TYPE'), undefined);
   });
   // A query string is parsed while routing, and is at most the 16 KB of headers
