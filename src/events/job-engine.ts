@@ -92,10 +92,11 @@ export class JobEngine implements OnModuleDestroy {
 
   /**
    * Runs `handler` on the queue's jobs, one at a time, `concurrency` at once in
-   * this instance, asking for work every `pollingIntervalSeconds` (as pg-boss's
-   * own workers do: a loop asks again once the interval since its last ask has
-   * passed). A handler that throws fails the attempt; one that outlives the job's
-   * expiry is failed as pg-boss fails it, and its loop moves on.
+   * this instance. A loop that handled a job asks for the next at once; one that
+   * found none (or could not ask: the database) asks again once
+   * `pollingIntervalSeconds` since its last ask have passed. A handler that throws
+   * fails the attempt; one that outlives the job's expiry is failed as pg-boss
+   * fails it, and its loop moves on.
    */
   async work<T extends object>(
     name: string,
@@ -159,17 +160,30 @@ export class JobEngine implements OnModuleDestroy {
     return boss;
   }
 
-  /** One worker: fetch a job, handle it, complete or fail it; wait out the polling interval; until the engine stops. */
+  /**
+   * One worker, until the engine stops: fetch a job, handle it, complete or fail it,
+   * and fetch again at once; after an empty fetch, or a statement that failed, wait
+   * out the polling interval. Waiting after every job, as pg-boss's own workers do,
+   * capped an instance at `concurrency` jobs per interval (2 webhook deliveries a
+   * second by default) however fast the receivers answered, and a backlog grew.
+   * pg-boss's fetch answers an empty list when its statement fails, so a database
+   * that is down makes every loop wait, never spin.
+   */
   private async serve<T extends object>(boss: PgBoss, name: string, handler: (job: PgBoss.JobWithMetadata<T>) => Promise<void>, intervalMs: number): Promise<void> {
     const { signal } = this.stopping;
     while (!signal.aborted) {
       const asked = Date.now();
+      let handled = false;
       try {
         const [job] = await boss.fetch<T>(name, { batchSize: 1, includeMetadata: true });
-        if (job) await this.handle(boss, name, job, handler);
+        if (job) {
+          await this.handle(boss, name, job, handler);
+          handled = true;
+        }
       } catch (err) {
         this.logger.error({ err, queue: name }, 'job engine error');
       }
+      if (handled) continue;
       const wait = intervalMs - (Date.now() - asked);
       if (!signal.aborted && wait > 100) await sleep(wait, undefined, { signal }).catch(() => undefined);
     }
