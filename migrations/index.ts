@@ -18,6 +18,7 @@ import { SmsProviderTypes1764400000000 } from './1764400000000-SmsProviderTypes.
 import { OperatorRoles1764410000000 } from './1764410000000-OperatorRoles.js';
 import { SendSlotRefusal1764420000000 } from './1764420000000-SendSlotRefusal.js';
 import { SessionEnds1764430000000 } from './1764430000000-SessionEnds.js';
+import { KeyCheck1764440000000 } from './1764440000000-KeyCheck.js';
 
 export const MIGRATIONS = [
   InitialSchema1763900000000,
@@ -39,4 +40,5 @@ export const MIGRATIONS = [
   OperatorRoles1764410000000,
   SendSlotRefusal1764420000000,
   SessionEnds1764430000000,
+  KeyCheck1764440000000,
 ];

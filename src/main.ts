@@ -1,8 +1,11 @@
 import { type AddressInfo } from 'node:net';
+import { type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Logger } from 'nestjs-pino';
+import { DataSource } from 'typeorm';
 import { createApp } from './bootstrap.js';
-import { ConfigError, describeConfig, ensureGeneratedKeys, loadConfig } from './config/app-config.js';
+import { type AppConfig, ConfigError, describeConfig, ensureGeneratedKeys, loadConfig } from './config/app-config.js';
 import { DataDirLockedError } from './database/data-dir-lock.js';
+import { checkKeys, KeyMismatchError } from './database/key-check.js';
 
 /**
  * The addresses the server is bound to, as URLs. A wildcard is named as such,
@@ -23,10 +26,27 @@ function listeningOn(addresses: Array<AddressInfo | string>): string {
     .join(', ');
 }
 
+/**
+ * Compares this instance's keys with those the database was first used with (src/database/key-check.ts),
+ * before anything runs (hooks, jobs, the listener): an instance whose keys are not the database's
+ * answered 500s and refused the other instances' tokens and codes; now it serves nothing.
+ */
+async function checkKeysOf(app: NestFastifyApplication, config: AppConfig): Promise<void> {
+  const checked = await checkKeys(app.get(DataSource), config);
+  if ('noTable' in checked) app.get(Logger).warn('keys not checked against the database: its key_checks table is missing (apply the migrations)');
+  else if (checked.recorded.length) app.get(Logger).log(`recorded the check values of ${checked.recorded.join(', ')}: every instance on this database must use the same keys`);
+}
+
 async function main(): Promise<void> {
   ensureGeneratedKeys(process.env);
   const config = loadConfig(process.env);
   const app = await createApp(config);
+  try {
+    await checkKeysOf(app, config);
+  } catch (err) {
+    await app.close().catch(() => undefined);
+    throw err;
+  }
   await app.listen({ port: config.http.port, host: config.http.host });
   // Fastify binds a name such as `localhost` to each of its addresses: list them all.
   const addresses = app.getHttpAdapter().getInstance().addresses();
@@ -34,8 +54,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  // Configuration and lock problems are the operator's to fix: say so plainly, without a stack.
-  if (err instanceof ConfigError || err instanceof DataDirLockedError) {
+  // Configuration, lock and key problems are the operator's to fix: say so plainly, without a stack.
+  if (err instanceof ConfigError || err instanceof DataDirLockedError || err instanceof KeyMismatchError) {
     process.stderr.write(`passcode: ${err.message}\n`);
   } else {
     process.stderr.write(`passcode: failed to start: ${(err as Error)?.stack ?? String(err)}\n`);
