@@ -273,9 +273,10 @@ class FreezableProxy {
       expect(t.logs.text()).toContain('Redis cannot count (Command timed out)');
 
       // Answering again: after the pause one request tries it, and the count is Redis's once more.
+      // The count that timed out reaches Redis when the proxy thaws, so it is cleared after the pause, not before.
       proxy.thaw();
-      await redis.del(hitsKey);
       await new Promise((resolve) => setTimeout(resolve, REDIS_RETRY_AFTER_MS + 100));
+      await redis.del(hitsKey);
       await t.http.get('/admin/apps').expect(401);
       expect(await redis.get(hitsKey)).toBe('1');
       expect(t.logs.text()).toContain('Redis counts again');
