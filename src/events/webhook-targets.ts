@@ -6,6 +6,7 @@ import { Agent, buildConnector } from 'undici';
 import { DomainError } from '../common/errors/domain-error.js';
 import { type AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
+import { WEBHOOK_URL_MESSAGE } from './webhook.dto.js';
 
 type Address = ipaddr.IPv4 | ipaddr.IPv6;
 
@@ -69,7 +70,7 @@ export class WebhookTargets implements OnModuleDestroy {
     try {
       parsed = new URL(url);
     } catch {
-      throw new DomainError('VALIDATION_FAILED', { field: 'url', constraint: 'isUrl', message: 'url must be an http or https URL, without credentials' });
+      throw new DomainError('VALIDATION_FAILED', { field: 'url', constraint: 'isUrl', message: WEBHOOK_URL_MESSAGE });
     }
     const host = unbracketed(parsed.hostname);
     const loopbackName = host === 'localhost' || host.endsWith('.localhost');

@@ -10,7 +10,9 @@ import { WEBHOOK_EVENT_TYPES, type WebhookEventType } from './event-types.js';
  * the path).
  */
 const URL_OPTIONS = { protocols: ['http', 'https'], require_protocol: true, require_tld: false, disallow_auth: true };
-const URL_MESSAGE = { message: 'url must be an http or https URL, without credentials' };
+/** What a `url` that is not one is told, by the DTO and by WebhookTargets when Node's URL cannot read it. */
+export const WEBHOOK_URL_MESSAGE = 'url must be an http or https URL, without credentials';
+const URL_MESSAGE = { message: WEBHOOK_URL_MESSAGE };
 
 export class CreateWebhookEndpointDto {
   @ApiProperty({ example: 'https://example.com/passcode/webhooks', description: 'http or https; receives a POST per event' })

@@ -1,11 +1,11 @@
 import { Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
-import { normalizeIp } from '@nestjs/throttler';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { PinoLogger } from 'nestjs-pino';
 import { DataSource } from 'typeorm';
 import { Clock } from '../common/clock/clock.js';
 import { hashPassword, randomString, verifyPassword } from '../common/crypto/hashing.js';
 import { DomainError } from '../common/errors/domain-error.js';
+import { clientKey } from '../common/http/client-ip.js';
 import { type AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { LoginFailuresRepository } from './login-failures.repository.js';
@@ -70,7 +70,7 @@ export class OperatorsService implements OnApplicationBootstrap {
    */
   async authenticate(username: string, password: string, clientIp: string): Promise<OperatorEntity> {
     // One client as the throttler sees it: an IPv6 /64 is one, or a fresh address would mean fresh attempts.
-    const ip = normalizeIp(clientIp);
+    const ip = clientKey(clientIp);
     const now = this.clock.now();
     const lockedUntil = await this.failures.lockedUntil(username, ip, now);
     if (lockedUntil) throw new DomainError('LOGIN_LOCKED', { retryAfterS: Math.ceil((lockedUntil.getTime() - now.getTime()) / 1000) });
