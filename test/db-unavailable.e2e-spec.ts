@@ -4,10 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import type { Response } from 'supertest';
-import { expectServiceUnavailable, expectServing, probeDialects, probeUntilServing } from './support/db-outage.js';
+import { DatabaseGate, expectServiceUnavailable, expectServing, probeDialects, probeUntilServing } from './support/db-outage.js';
 import { enduserSendParams } from './support/enduser.js';
+import { FreezableProxy } from './support/freezable-proxy.js';
 import { RecordingSmsProvider, withRecordingSms } from './support/sms.js';
-import { ensurePgliteTemplate, pgliteTemplateDir, POSTGRES_URL, SHARED_POSTGRES_URL } from './support/test-database.js';
+import { createTestDatabase, ensurePgliteTemplate, pgliteTemplateDir, POSTGRES_URL, SHARED_POSTGRES_URL } from './support/test-database.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 import { createSmsApp, signParams } from './support/v1.js';
 
@@ -19,18 +20,14 @@ import { createSmsApp, signParams } from './support/v1.js';
  */
 (SHARED_POSTGRES_URL ? describe : describe.skip)('a database that cannot be reached (needs Postgres: PGlite runs in the process and cannot go away; TEST_DATABASE_URL, or one reachable at 127.0.0.1:5432)', () => {
   let t: TestApp;
-  let admin: pg.Client;
-  let database: string;
+  let gate: DatabaseGate;
 
   beforeAll(async () => {
     t = await startTestApp({ postgres: true, override: withRecordingSms(new RecordingSmsProvider()) });
-    database = new URL(t.db.url!).pathname.slice(1);
-    admin = new pg.Client({ connectionString: SHARED_POSTGRES_URL });
-    await admin.connect();
+    gate = await DatabaseGate.of(t);
   });
   afterAll(async () => {
-    await admin.query(`ALTER DATABASE "${database}" ALLOW_CONNECTIONS true`).catch(() => undefined);
-    await admin.end();
+    await gate.release();
     await t.close();
   });
 
@@ -39,8 +36,7 @@ import { createSmsApp, signParams } from './support/v1.js';
     const token = await t.adminToken();
     expectServing(await probeDialects(t, app, token));
 
-    await admin.query(`ALTER DATABASE "${database}" ALLOW_CONNECTIONS false`);
-    await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1', [database]);
+    await gate.close();
     expectServiceUnavailable(await probeDialects(t, app, token));
     // Not one of those answers was an internal error, and the outage is one warning, not a stack per request.
     expect(t.logs.lines().filter((l) => String(l.msg).includes('request failed'))).toEqual([]);
@@ -48,9 +44,47 @@ import { createSmsApp, signParams } from './support/v1.js';
       expect.objectContaining({ level: 40, cause: expect.any(String), refusedSinceLastLine: 0 }),
     ]);
 
-    await admin.query(`ALTER DATABASE "${database}" ALLOW_CONNECTIONS true`);
+    await gate.open();
     expectServing(await probeUntilServing(t, app, token));
   });
+});
+
+/**
+ * A Postgres that stops answering but keeps its connections open (stopped with
+ * SIGSTOP, a hung host, a network that drops packets): a proxy between the app and
+ * Postgres stops passing bytes. A request whose statement had been sent waited
+ * for as long as it lasted; now the statement's connection is given up after
+ * DB_QUERY_TIMEOUT_MS and the request is SERVICE_UNAVAILABLE, and the connections
+ * that waited are not handed out again once Postgres answers.
+ */
+(SHARED_POSTGRES_URL ? describe : describe.skip)('a database that stops answering (needs Postgres: TEST_DATABASE_URL, or one reachable at 127.0.0.1:5432)', () => {
+  let t: TestApp;
+  let proxy: FreezableProxy;
+
+  beforeAll(async () => {
+    const db = await createTestDatabase({ postgres: true });
+    proxy = await FreezableProxy.start(db.url!);
+    t = await startTestApp({ db, env: { DATABASE_URL: proxy.urlFor(db.url!), DB_QUERY_TIMEOUT_MS: '1000' }, override: withRecordingSms(new RecordingSmsProvider()) });
+  });
+  afterAll(async () => {
+    proxy?.thaw();
+    await t?.close();
+    await proxy?.close();
+  });
+
+  it('answers 503 in every dialect while it is silent, and serves again once it answers', async () => {
+    const app = await createSmsApp(t, { code_policy: { per_ip_hourly: 1_000_000 } });
+    const token = await t.adminToken();
+    expectServing(await probeDialects(t, app, token));
+
+    proxy.freeze();
+    expectServiceUnavailable(await probeDialects(t, app, token));
+    expect(t.logs.lines().filter((l) => String(l.msg).includes('request failed'))).toEqual([]);
+    expect(t.logs.text()).toContain('the database did not answer within 1000 ms');
+
+    proxy.thaw();
+    expectServing(await probeUntilServing(t, app, token));
+  }, 90_000);
 });
 
 (SHARED_POSTGRES_URL ? describe : describe.skip)('statements the database gives up (needs Postgres: lock_timeout is set on the database)', () => {

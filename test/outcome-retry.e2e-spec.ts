@@ -1,7 +1,7 @@
-import pg from 'pg';
 import { DataSource } from 'typeorm';
 import { type SmsProviderMessage, type SmsProviderOutcome } from '../src/sms/providers/sms-provider.js';
 import { type CreatedApp } from './support/admin.js';
+import { DatabaseGate } from './support/db-outage.js';
 import { RecordingSmsProvider, withRecordingSms } from './support/sms.js';
 import { NEEDS_POSTGRES, SHARED_POSTGRES_URL } from './support/test-database.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
@@ -150,18 +150,14 @@ class InterruptedSmsProvider extends RecordingSmsProvider {
 (SHARED_POSTGRES_URL ? describe : describe.skip)(`sms: a provider outcome that comes while Postgres refuses connections ${NEEDS_POSTGRES}`, () => {
   const sms = new InterruptedSmsProvider();
   let t: TestApp;
-  let admin: pg.Client;
-  let database: string;
+  let gate: DatabaseGate;
 
   beforeAll(async () => {
     t = await startTestApp({ postgres: true, override: withRecordingSms(sms) });
-    database = new URL(t.db.url!).pathname.slice(1);
-    admin = new pg.Client({ connectionString: SHARED_POSTGRES_URL });
-    await admin.connect();
+    gate = await DatabaseGate.of(t);
   });
   afterAll(async () => {
-    await admin.query(`ALTER DATABASE "${database}" ALLOW_CONNECTIONS true`).catch(() => undefined);
-    await admin.end();
+    await gate?.release();
     await t?.close();
   });
 
@@ -171,14 +167,13 @@ class InterruptedSmsProvider extends RecordingSmsProvider {
     // As a restart does: every connection of the app's database ended, new ones refused.
     sms.duringCall = async () => {
       sms.duringCall = undefined;
-      await admin.query(`ALTER DATABASE "${database}" ALLOW_CONNECTIONS false`);
-      await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1', [database]);
+      await gate.close();
     };
     expect(await sendCode(t, app, '13800000101')).toEqual({ code: 200, msg: 'success', data: expect.anything() });
     expect(t.logs.lines().filter((l) => String(l.msg).startsWith('send-log row not completed'))).toHaveLength(1);
     // A few rounds of the outage.
     await sleep(3000);
-    await admin.query(`ALTER DATABASE "${database}" ALLOW_CONNECTIONS true`);
+    await gate.open();
     let row: LoggedMessage | undefined;
     await until('the outcome written', async () => (row = (await sendLog(t, token, app.id))?.find((m) => m.phone === '+8613800000101'))?.status === 'sent');
     expect(row).toMatchObject({ status: 'sent', biz_id: `rec-${sms.messages.length}`, delivery_status: 'pending' });

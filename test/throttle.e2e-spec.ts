@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { createConnection, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { createConnection, type AddressInfo } from 'node:net';
 import { Redis } from 'ioredis';
 import { DataSource } from 'typeorm';
 import { REDIS_RETRY_AFTER_MS } from '../src/throttle/redis-throttler.storage.js';
+import { FreezableProxy } from './support/freezable-proxy.js';
 import { RecordingSmsProvider, withRecordingSms } from './support/sms.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 import { createSmsApp, signParams } from './support/v1.js';
@@ -197,67 +198,11 @@ describe('per-IP throttling when Redis is down', () => {
   });
 });
 
-/**
- * A TCP proxy to Redis that can stop passing bytes either way while keeping its
- * connections open: a Redis stopped (SIGSTOP), or a network that drops packets.
- */
-class FreezableProxy {
-  private readonly server: Server;
-  private frozen = false;
-  private readonly held: Array<() => void> = [];
-  private readonly sockets = new Set<Socket>();
-
-  private constructor(target: URL) {
-    this.server = createServer((client) => {
-      const upstream = createConnection({ host: target.hostname, port: Number(target.port || 6379) });
-      for (const socket of [client, upstream]) {
-        this.sockets.add(socket);
-        socket.once('close', () => this.sockets.delete(socket));
-      }
-      const pass = (from: Socket, to: Socket) =>
-        from.on('data', (chunk: Buffer) => {
-          if (this.frozen) this.held.push(() => to.write(chunk));
-          else to.write(chunk);
-        });
-      pass(client, upstream);
-      pass(upstream, client);
-      for (const [a, b] of [[client, upstream], [upstream, client]] as const) {
-        a.on('error', () => b.destroy());
-        a.on('close', () => b.destroy());
-      }
-    });
-  }
-
-  static async start(redisUrl: string): Promise<FreezableProxy> {
-    const proxy = new FreezableProxy(new URL(redisUrl));
-    await new Promise<void>((resolve) => proxy.server.listen(0, '127.0.0.1', resolve));
-    return proxy;
-  }
-
-  get url(): string {
-    return `redis://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
-  }
-
-  freeze(): void {
-    this.frozen = true;
-  }
-
-  thaw(): void {
-    this.frozen = false;
-    for (const write of this.held.splice(0)) write();
-  }
-
-  async close(): Promise<void> {
-    for (const socket of this.sockets) socket.destroy();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
-  }
-}
-
 (REDIS_URL ? describe : describe.skip)('per-IP throttling when Redis stops answering (needs Redis: REDIS_URL, or one reachable at 127.0.0.1:6379)', () => {
   it('counts in the instance while Redis is silent, shares the count again once it answers, and closes without waiting for it', async () => {
     const proxy = await FreezableProxy.start(REDIS_URL!);
     const prefix = `passcode-test-${randomBytes(6).toString('hex')}:`;
-    const t = await startTestApp({ env: { REDIS_URL: proxy.url, REDIS_KEY_PREFIX: prefix, REDIS_TIMEOUT_MS: '200', THROTTLE_LIMIT: '3' } });
+    const t = await startTestApp({ env: { REDIS_URL: proxy.urlFor(REDIS_URL!), REDIS_KEY_PREFIX: prefix, REDIS_TIMEOUT_MS: '200', THROTTLE_LIMIT: '3' } });
     const redis = new Redis(REDIS_URL!);
     let closed = false;
     try {

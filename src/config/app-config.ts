@@ -28,6 +28,8 @@ export interface AppConfig {
     migrateOnStart: boolean;
     /** Postgres connections per process (PGlite always has one). */
     poolSize: number;
+    /** How long a Postgres statement may go unanswered before its connection is given up; 0: no bound. */
+    queryTimeoutMs: number;
   };
   redis: {
     url?: string;
@@ -173,6 +175,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       dataDir,
       migrateOnStart: parseBool(env, 'DB_MIGRATE_ON_START', true),
       poolSize: parseIntIn(env, 'DB_POOL_SIZE', DEFAULT_DB_POOL_SIZE, 1, 1000),
+      queryTimeoutMs: parseIntIn(env, 'DB_QUERY_TIMEOUT_MS', 15_000, 0, 3_600_000),
     },
     redis: { url: parseUrl(env, 'REDIS_URL', REDIS, 'a redis:// or rediss:// URL with a host (redis://[:password@]host[:port][/db])'), keyPrefix: env.REDIS_KEY_PREFIX || 'passcode:', timeoutMs: parseIntIn(env, 'REDIS_TIMEOUT_MS', 250, 10, 10_000) },
     secrets: {

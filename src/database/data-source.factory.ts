@@ -13,6 +13,13 @@ export interface DatabaseTarget {
   dataDir: string;
   /** Postgres connections in the pool; {@link DEFAULT_DB_POOL_SIZE} when absent. */
   poolSize?: number;
+  /** How long a Postgres statement may go unanswered before its connection is given up; no bound when absent or 0. */
+  queryTimeoutMs?: number;
+}
+
+/** The bound of {@link GuardedClient}'s watchdog, shared by a pool's clients; changed in place (migrations run without it). */
+interface QueryDeadline {
+  ms: number;
 }
 
 /**
@@ -23,6 +30,8 @@ export interface DatabaseTarget {
  */
 export class PasscodeDataSource extends DataSource {
   private onDestroy?: () => Promise<void>;
+  /** The bound on an unanswered statement of this DataSource's Postgres pool (the object its clients read). */
+  queryDeadline: QueryDeadline = { ms: 0 };
   /** The embedded database under this DataSource; undefined on Postgres. */
   private embeddedDatabase?: EmbeddedDatabase;
 
@@ -90,11 +99,56 @@ function failWaiting(pool: pg.Pool): void {
  * Postgres terminates backends) was an unhandled 'error' event, which ends the
  * process. Swallowing it here is safe: the client is marked unusable, so its
  * next query fails and the pool drops it.
+ *
+ * It also gives up a connection whose statement goes unanswered for the pool's
+ * {@link QueryDeadline}: a Postgres that stopped (SIGSTOP, a hung host, a network
+ * that drops packets) keeps its sockets open, so each request that held a
+ * connection waited for as long as it stayed so, however long. pg's own
+ * `query_timeout` fails the statement but leaves the connection waiting for the
+ * answer, and the pool hands it out again (brianc/node-postgres#3399); here the
+ * socket is destroyed instead, the statement fails as a lost connection does
+ * (SERVICE_UNAVAILABLE), and the pool drops the client. The clock runs from a
+ * statement's submission, or from the end of the one before it, to the next
+ * ReadyForQuery.
  */
 class GuardedClient extends pg.Client {
-  constructor(config?: string | pg.ClientConfig) {
+  private readonly deadline?: QueryDeadline;
+  private watchdog?: NodeJS.Timeout;
+
+  constructor(config?: string | (pg.ClientConfig & { queryDeadline?: QueryDeadline })) {
     super(config);
     this.on('error', () => undefined);
+    if (typeof config !== 'object' || !config.queryDeadline) return;
+    this.deadline = config.queryDeadline;
+    // Registered before pg's own listeners (they are added on connect): the next statement, if any, starts after this.
+    this.connection.on('readyForQuery', () => {
+      if (this.watchdog) this.arm(true);
+    });
+    this.on('drain', () => this.disarm());
+    this.on('end', () => this.disarm());
+  }
+
+  override query(...args: unknown[]): never {
+    const result = (super.query as (...a: unknown[]) => never)(...args);
+    this.arm(false);
+    return result;
+  }
+
+  private arm(again: boolean): void {
+    const ms = this.deadline?.ms;
+    if (!ms || (this.watchdog && !again)) return;
+    this.disarm();
+    this.watchdog = setTimeout(() => {
+      this.watchdog = undefined;
+      const err = Object.assign(new Error(`the database did not answer within ${ms} ms`), { code: 'ETIMEDOUT' });
+      (this.connection as unknown as { stream: { destroy(err: Error): void } }).stream.destroy(err);
+    }, ms);
+    this.watchdog.unref();
+  }
+
+  private disarm(): void {
+    clearTimeout(this.watchdog);
+    this.watchdog = undefined;
   }
 }
 
@@ -116,13 +170,16 @@ const COMMON: Partial<DataSourceOptions> = {
  */
 export function createDataSource(target: DatabaseTarget, entities: DataSourceOptions['entities'] = []): PasscodeDataSource {
   if (target.url) {
-    return new PasscodeDataSource({
+    const queryDeadline: QueryDeadline = { ms: target.queryTimeoutMs ?? 0 };
+    const ds = new PasscodeDataSource({
       ...COMMON,
       type: 'postgres',
       url: target.url,
       entities,
-      extra: { Client: GuardedClient, max: target.poolSize ?? DEFAULT_DB_POOL_SIZE, connectionTimeoutMillis: 5000 },
+      extra: { Client: GuardedClient, queryDeadline, max: target.poolSize ?? DEFAULT_DB_POOL_SIZE, connectionTimeoutMillis: 5000 },
     } as DataSourceOptions);
+    ds.queryDeadline = queryDeadline;
+    return ds;
   }
   const lock = DataDirLock.acquire(target.dataDir);
   let db: EmbeddedDatabase;
@@ -163,10 +220,14 @@ export async function runMigrations(ds: PasscodeDataSource): Promise<string[]> {
   if (ds.isEmbedded) return (await ds.runMigrations({ transaction: 'each' })).map((m) => m.name);
   const lock = new pg.Client({ connectionString: (ds.options as { url?: string }).url, connectionTimeoutMillis: 5000 });
   await lock.connect();
+  // A migration may rightly run for minutes (an index built on a large table): no deadline while they run.
+  const deadlineMs = ds.queryDeadline.ms;
+  ds.queryDeadline.ms = 0;
   try {
     await lock.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
     return (await ds.runMigrations({ transaction: 'each' })).map((m) => m.name);
   } finally {
+    ds.queryDeadline.ms = deadlineMs;
     await lock.end().catch(() => undefined); // ending the session releases its lock
   }
 }

@@ -35,7 +35,7 @@ export class DatabaseModule {
               toRetry: (err: unknown) => !(err instanceof DataDirLockedError || err instanceof EmbeddedDatabaseError),
             }) as DataSourceOptions,
           dataSourceFactory: async (options) => {
-            const ds = createDataSource({ url: config.db.url, dataDir: config.db.dataDir, poolSize: config.db.poolSize }, options?.entities);
+            const ds = createDataSource({ url: config.db.url, dataDir: config.db.dataDir, poolSize: config.db.poolSize, queryTimeoutMs: config.db.queryTimeoutMs }, options?.entities);
             await ds.initialize();
             try {
               if (config.db.migrateOnStart) {

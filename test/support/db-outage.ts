@@ -1,7 +1,9 @@
+import pg from 'pg';
 import type { Response } from 'supertest';
 import type { CreatedApp } from './admin.js';
 import { enduserSendParams } from './enduser.js';
 import type { TestApp } from './test-app.js';
+import { SHARED_POSTGRES_URL } from './test-database.js';
 import { signParams } from './v1.js';
 
 /** The answers of one request per dialect, each of which needs the database. */
@@ -69,5 +71,39 @@ export async function probeUntilServing(t: TestApp, app: CreatedApp, adminToken:
       && p.oauth.body?.code === '000' && p.authing.status === 200 && p.ready.status === 200;
     if (serving || Date.now() > deadline) return p;
     await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+/**
+ * A test app's own Postgres database made to refuse connections and take them again, as
+ * a restart does, through a connection of the shared cluster's superuser.
+ */
+export class DatabaseGate {
+  private constructor(
+    private readonly admin: pg.Client,
+    private readonly database: string,
+  ) {}
+
+  /** A gate on the database `t` uses (Postgres only). */
+  static async of(t: TestApp): Promise<DatabaseGate> {
+    const admin = new pg.Client({ connectionString: SHARED_POSTGRES_URL });
+    await admin.connect();
+    return new DatabaseGate(admin, new URL(t.db.url!).pathname.slice(1));
+  }
+
+  /** New connections refused, and every open one ended. */
+  async close(): Promise<void> {
+    await this.admin.query(`ALTER DATABASE "${this.database}" ALLOW_CONNECTIONS false`);
+    await this.admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1', [this.database]);
+  }
+
+  async open(): Promise<void> {
+    await this.admin.query(`ALTER DATABASE "${this.database}" ALLOW_CONNECTIONS true`);
+  }
+
+  /** Opens the database again, whatever the test left, and ends the gate's connection. */
+  async release(): Promise<void> {
+    await this.open().catch(() => undefined);
+    await this.admin.end();
   }
 }
