@@ -1,10 +1,10 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensurePgliteTemplate, pgliteTemplateDir } from './support/test-database.js';
-import { freePort } from './support/free-port.js';
+import { callServer, type ServerProcess, type ServerStart, serving, startServer } from './support/server-process.js';
 
 /**
  * One PGlite data directory, one process: real `dist/` servers started on the same
@@ -13,16 +13,11 @@ import { freePort } from './support/free-port.js';
  * the server itself is PID 1, as it is after every container restart.
  */
 
-interface Server {
-  url: string;
-  /** The server's PID as this process sees it (not the `unshare` wrapper's). */
+/** A started server, with its PID as this process sees it (not the `unshare` wrapper's). */
+interface Server extends ServerProcess {
   pid: number;
-  exit: Promise<number | null>;
-  output(): string;
   kill(): Promise<void>;
 }
-
-type Started = { server: Server } | { exitCode: number | null; output: string };
 
 // Generous: a start takes seconds, but a minute on a loaded two-core machine.
 const START_TIMEOUT = 120_000;
@@ -54,45 +49,22 @@ function freshDataDir(): string {
 }
 
 /** Starts `node dist/src/main.js` on `dataDir`, in a PID namespace of its own when asked; resolves once it serves or has exited. */
-async function start(dataDir: string, opts: { ownPidNamespace?: boolean } = {}): Promise<Started> {
-  const port = await freePort();
-  const env = { ...process.env, ...KEYS, DATABASE_URL: '', DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1', ADMIN_PASSWORD, LOG_LEVEL: 'warn' };
-  const argv = [process.execPath, 'dist/src/main.js'];
+async function start(dataDir: string, opts: { ownPidNamespace?: boolean } = {}): Promise<ServerStart<Server>> {
+  const env = { ...process.env, ...KEYS, DATABASE_URL: '', DATA_DIR: dataDir, ADMIN_PASSWORD, LOG_LEVEL: 'warn' };
   // --kill-child: if the wrapper dies, so does the server (and with it the namespace).
-  const command = opts.ownPidNamespace ? ['unshare', '--pid', '--fork', '--mount-proc', '--kill-child', ...argv] : argv;
-  const child = spawn(command[0], command.slice(1), { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-  const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const wrapper = opts.ownPidNamespace ? ['unshare', '--pid', '--fork', '--mount-proc', '--kill-child'] : [];
+  const started = await startServer({ env, wrapper, timeoutMs: START_TIMEOUT });
+  if (!('server' in started)) return started;
+  const pid = opts.ownPidNamespace ? childOf(started.server.child) : started.server.child.pid!;
   let exited = false;
-  void exit.then(() => (exited = true));
-
-  const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + START_TIMEOUT;
-  for (;;) {
-    if (exited) return { exitCode: await exit, output: out };
-    try {
-      if ((await fetch(`${url}/health/ready`)).ok) break;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error(`the server neither served nor exited:\n${out}`);
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  const pid = opts.ownPidNamespace ? childOf(child) : child.pid!;
+  void started.server.exit.then(() => (exited = true));
   const server: Server = {
-    url,
+    ...started.server,
     pid,
-    exit,
-    output: () => out,
     async kill() {
       if (exited) return;
       process.kill(pid, 'SIGKILL');
-      await exit;
+      await started.server.exit;
     },
   };
   running.push(server);
@@ -106,13 +78,8 @@ function childOf(wrapper: ChildProcess): number {
   return Number(children[0]);
 }
 
-function serving(started: Started): Server {
-  if ('server' in started) return started.server;
-  throw new Error(`the server exited with ${started.exitCode} instead of serving:\n${started.output}`);
-}
-
 /** The second opener's outcome: it must exit 1 with the operator's message, having never served. */
-async function expectRefused(started: Started, dataDir: string): Promise<void> {
+async function expectRefused(started: ServerStart<Server>, dataDir: string): Promise<void> {
   if ('server' in started) {
     await started.server.kill();
     throw new Error(`a second server started on ${dataDir} and served`);
@@ -130,13 +97,8 @@ async function adminToken(server: Server): Promise<string> {
   return res.body.data.access_token as string;
 }
 
-async function call(server: Server, method: string, path: string, body?: unknown, token?: string) {
-  const res = await fetch(server.url + path, {
-    method,
-    headers: { ...(body ? { 'content-type': 'application/json' } : {}), ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  return { status: res.status, body: (await res.json()) as { code: string; data: Record<string, string> } };
+function call(server: Server, method: string, path: string, body?: unknown, token?: string) {
+  return callServer(server.url, method, path, body, token);
 }
 
 /** Creates an app on `server` and returns its id once the server has answered 201. */

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { copyFileSync, cpSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,7 +9,7 @@ import { createDataSource } from '../src/database/data-source.factory.js';
 import { checkKeys, keyChecks, KeyMismatchError } from '../src/database/key-check.js';
 import { poolOf } from '../src/database/pg-transaction.js';
 import { withFraudGuardOff } from './support/admin.js';
-import { freePort } from './support/free-port.js';
+import { callServer, type ServerProcess, type ServerStart, serving, startServer } from './support/server-process.js';
 import { createTestDatabase, ensurePgliteTemplate, NEEDS_POSTGRES, pgliteTemplateDir, SHARED_POSTGRES_URL, type TestDatabase } from './support/test-database.js';
 
 /**
@@ -27,16 +26,8 @@ const TEST_TIMEOUT = 4 * START_TIMEOUT;
 
 const ADMIN_PASSWORD = randomBytes(12).toString('hex');
 
-interface Server {
-  url: string;
-  output(): string;
-  /** SIGTERM, and the exit awaited: the embedded database is closed as in production. */
-  stop(): Promise<void>;
-}
 
-type Started = { server: Server } | { exitCode: number | null; output: string };
-
-const running: Server[] = [];
+const running: ServerProcess[] = [];
 const dirs: string[] = [];
 const dbs: TestDatabase[] = [];
 
@@ -65,57 +56,16 @@ async function postgresDatabase(): Promise<TestDatabase> {
  * default NODE_ENV and no keys but those in `env`: the others are generated into
  * DATA_DIR/keys.json unless it holds them. Resolves once it serves or has exited.
  */
-async function start(dataDir: string, env: Record<string, string> = {}): Promise<Started> {
-  const port = await freePort();
-  const childEnv: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: '', REDIS_URL: '', DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1', ADMIN_PASSWORD, LOG_LEVEL: 'info', ...env };
+async function start(dataDir: string, env: Record<string, string> = {}): Promise<ServerStart> {
+  const childEnv: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: '', REDIS_URL: '', DATA_DIR: dataDir, ADMIN_PASSWORD, LOG_LEVEL: 'info', ...env };
   for (const name of ['NODE_ENV', 'ENCRYPTION_KEY', 'JWT_SECRET', 'CODE_PEPPER']) if (!(name in env)) delete childEnv[name];
-  const child = spawn(process.execPath, ['dist/src/main.js'], { env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-  let exited = false;
-  const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  void exit.then(() => (exited = true));
-
-  const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + START_TIMEOUT;
-  for (;;) {
-    if (exited) return { exitCode: await exit, output: out };
-    try {
-      if ((await fetch(`${url}/health/ready`)).ok) break;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error(`the server neither served nor exited:\n${out}`);
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  const server: Server = {
-    url,
-    output: () => out,
-    async stop() {
-      const i = running.indexOf(server);
-      if (i >= 0) running.splice(i, 1);
-      if (exited) return;
-      child.kill('SIGTERM');
-      const killer = setTimeout(() => child.kill('SIGKILL'), 20_000);
-      await exit;
-      clearTimeout(killer);
-    },
-  };
-  running.push(server);
-  return { server };
-}
-
-function serving(started: Started): Server {
-  if ('server' in started) return started.server;
-  throw new Error(`the server exited with ${started.exitCode} instead of serving:\n${started.output}`);
+  const started = await startServer({ env: childEnv, timeoutMs: START_TIMEOUT });
+  if ('server' in started) running.push(started.server);
+  return started;
 }
 
 /** The refused start's last line, the operator's message; it must have exited 1 having never served. */
-async function refusal(started: Started): Promise<string> {
+async function refusal(started: ServerStart): Promise<string> {
   if ('server' in started) {
     await started.server.stop();
     throw new Error(`the server started and served:\n${started.server.output()}`);
@@ -124,23 +74,18 @@ async function refusal(started: Started): Promise<string> {
   return started.output.trimEnd().split('\n').at(-1)!;
 }
 
-async function call(server: Server, method: string, path: string, body?: unknown, token?: string) {
-  const res = await fetch(server.url + path, {
-    method,
-    headers: { ...(body ? { 'content-type': 'application/json' } : {}), ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  return { status: res.status, body: (await res.json()) as { code: number | string; msg?: string; data: Record<string, string> } };
+function call(server: ServerProcess, method: string, path: string, body?: unknown, token?: string) {
+  return callServer(server.url, method, path, body, token);
 }
 
-async function adminToken(server: Server): Promise<string> {
+async function adminToken(server: ServerProcess): Promise<string> {
   const res = await call(server, 'POST', '/admin/login', { username: 'admin', password: ADMIN_PASSWORD });
   expect(res.status).toBe(200);
   return res.body.data.access_token;
 }
 
 /** An app whose `login` scene sends through the console provider (its message, code included, is logged outside production). */
-async function createLoginApp(server: Server, token: string): Promise<{ id: string; appkey: string; secret: string }> {
+async function createLoginApp(server: ServerProcess, token: string): Promise<{ id: string; appkey: string; secret: string }> {
   const ok = async (method: string, path: string, body: unknown, status: number) => {
     const res = await call(server, method, path, body, token);
     expect(res.status).toBe(status);
@@ -165,7 +110,7 @@ function signed(app: { appkey: string; secret: string }, body: Record<string, st
 }
 
 /** The code of the one message the server's console provider logged; its log line may come a moment after the answer. */
-async function loggedCode(server: Server): Promise<string> {
+async function loggedCode(server: ServerProcess): Promise<string> {
   const deadline = Date.now() + 10_000;
   for (;;) {
     const line = server.output().split('\n').slice(0, -1).find((l) => l.includes('"console SMS"'));

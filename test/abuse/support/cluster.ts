@@ -1,16 +1,17 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createTestDatabase, type TestDatabase } from '../../support/test-database.js';
-import { freePort } from '../../support/free-port.js';
+import { startServer } from '../../support/server-process.js';
 
 export interface Instance {
   url: string;
-  port: number;
   process: ChildProcess;
   output(): string;
+  /** SIGTERM, SIGKILL after 5 s; the exit awaited. */
+  stop(): Promise<void>;
 }
 
 export interface Cluster {
@@ -49,7 +50,7 @@ export async function startCluster(count: number, env: Record<string, string> = 
   const instances = started.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
   const failed = started.find((r) => r.status === 'rejected');
   if (failed) {
-    await Promise.all(instances.map(stopInstance));
+    await Promise.all(instances.map((i) => i.stop()));
     await db.drop();
     throw (failed as PromiseRejectedResult).reason;
   }
@@ -63,48 +64,20 @@ export async function startCluster(count: number, env: Record<string, string> = 
       return instance;
     },
     async stop() {
-      await Promise.all(instances.map(stopInstance));
+      await Promise.all(instances.map((i) => i.stop()));
       await db.drop();
     },
   };
 }
 
 async function startInstance(env: Record<string, string>): Promise<Instance> {
-  const port = await freePort();
   const dataDir = mkdtempSync(join(tmpdir(), 'passcode-instance-'));
-  const child = spawn(process.execPath, ['dist/src/main.js'], {
-    env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-  child.on('exit', () => rmSync(dataDir, { recursive: true, force: true }));
-  const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`instance exited during start:\n${out}`);
-    try {
-      const res = await fetch(`${url}/health/ready`);
-      if (res.ok) break;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error(`instance did not become ready:\n${out}`);
-    }
-    await new Promise((r) => setTimeout(r, 100));
+  const started = await startServer({ env: { ...process.env, ...env, DATA_DIR: dataDir }, timeoutMs: 30_000 });
+  if (!('server' in started)) {
+    rmSync(dataDir, { recursive: true, force: true });
+    throw new Error(`instance exited during start:\n${started.output}`);
   }
-  return { url, port, process: child, output: () => out };
+  const { server } = started;
+  void server.exit.then(() => rmSync(dataDir, { recursive: true, force: true }));
+  return { url: server.url, process: server.child, output: server.output, stop: () => server.stop(5000) };
 }
-
-async function stopInstance(instance: Instance): Promise<void> {
-  if (instance.process.exitCode !== null || instance.process.signalCode !== null) return;
-  const exited = new Promise((r) => instance.process.once('exit', r));
-  instance.process.kill('SIGTERM');
-  const timer = setTimeout(() => instance.process.kill('SIGKILL'), 5000);
-  await exited;
-  clearTimeout(timer);
-}
-
