@@ -160,6 +160,42 @@ describe('v1 SMS login and the user endpoints', () => {
     expect(replay.body).toEqual({ code: 400195, msg: 'verify_code not found or expired' });
   });
 
+  it('a login the database fails midway leaves its code unspent: the retry logs in', async () => {
+    const mobile = '18600000012';
+    const code = await sendLoginCode(s.app, mobile);
+    // The session's insert refused, as a restarting server refuses it (57P01): after the code was checked.
+    await db().query(`CREATE FUNCTION test_refuse_session() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN RAISE EXCEPTION 'terminating connection due to administrator command' USING ERRCODE = '57P01'; END $$`);
+    await db().query(`CREATE TRIGGER test_refuse_session BEFORE INSERT ON user_sessions FOR EACH ROW EXECUTE FUNCTION test_refuse_session()`);
+    try {
+      expect((await login(s.app, mobile, code)).body).toEqual({ code: 503, msg: 'Service Unavailable' });
+    } finally {
+      await db().query(`DROP TRIGGER test_refuse_session ON user_sessions`);
+      await db().query(`DROP FUNCTION test_refuse_session()`);
+    }
+    const [row] = await db().query(`SELECT consumed_at FROM verification_codes WHERE phone_e164 = $1 ORDER BY created_at DESC LIMIT 1`, [`+86${mobile}`]);
+    expect(row.consumed_at).toBeNull();
+    expect((await login(s.app, mobile, code)).body).toMatchObject({ code: 200, data: { access_token: expect.any(String) } });
+  });
+
+  it('a phone change the database fails midway leaves the new number\'s code unspent: the retry changes it', async () => {
+    const token = (await login(s.app, '18600000013', await sendLoginCode(s.app, '18600000013'))).body.data.access_token as string;
+    const auth = { authorization: `Bearer ${token}` };
+    await s.t.http.post('/v1/user/verify_code').set(auth).send({ mcode: '+86', mobile: '13900000013' }).expect(200, { code: 200, msg: 'success' });
+    const code = s.sms.lastCodeFor('+8613900000013')!;
+    await db().query(`CREATE FUNCTION test_refuse_user() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN RAISE EXCEPTION 'terminating connection due to administrator command' USING ERRCODE = '57P01'; END $$`);
+    await db().query(`CREATE TRIGGER test_refuse_user BEFORE UPDATE ON users FOR EACH ROW EXECUTE FUNCTION test_refuse_user()`);
+    try {
+      await s.t.http.post('/v1/user/mobile').set(auth).send({ mcode: '+86', mobile: '13900000013', verify_code: code }).expect(200, { code: 503, msg: 'Service Unavailable' });
+    } finally {
+      await db().query(`DROP TRIGGER test_refuse_user ON users`);
+      await db().query(`DROP FUNCTION test_refuse_user()`);
+    }
+    await s.t.http.post('/v1/user/mobile').set(auth).send({ mcode: '+86', mobile: '13900000013', verify_code: code }).expect(200, { code: 200, msg: 'success' });
+    expect((await s.t.http.get('/v1/user/info').set(auth).expect(200)).body.data.mobile).toBe('13900000013');
+  });
+
   it('answers 400194 for a wrong code and 400195 for an expired one', async () => {
     const code = await sendLoginCode(s.app, '18600000003');
     const wrong = code === '000000' ? '111111' : '000000';

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
+import { type EntityManager } from 'typeorm';
 import { DEFAULT_LOGIN_CONFIG } from '../apps/app-settings.js';
 import { type AppEntity } from '../apps/app.entity.js';
 import { Clock } from '../common/clock/clock.js';
@@ -173,24 +174,31 @@ export class PhoneChangeService {
 
   /**
    * The new number's code and swap, shared by {@link change} and {@link changeProvingOld}.
-   * Whether the number is free is asked only once its code is accepted: the unique
-   * index answers it, in the swap itself. As an update-phone token's redemption
+   * Whether the number is free is asked only once its code is accepted, in the
+   * transaction that spends it: a taken number commits the spent code and answers
+   * PHONE_TAKEN; one taken meanwhile fails the swap on the unique index, and nothing
+   * is spent. As an update-phone token's redemption
    * does, the swap revokes the user's other sessions: a token stolen before the
    * change does not outlive it.
    */
   private async moveTo(app: AppEntity, userId: string, keepJti: string, phone: ParsedPhone, code: string): Promise<void> {
-    await this.spend(app, 'update_phone', phone.e164, code, 'newCode');
+    let moved: boolean;
     try {
-      await this.repo.transaction(async (m) => {
+      // The new number's code is spent in the swap's transaction: only if the swap commits, or the number is taken.
+      moved = await this.spend(app, 'update_phone', phone.e164, code, 'newCode', async (m) => {
+        if (await this.isTaken(app, phone, userId, m)) return false;
         const now = this.clock.now();
         if (!(await this.repo.setPhone(m, userId, phone, now))) throw new DomainError('USER_NOT_FOUND', { role: 'newMobile' });
         await this.repo.revokeAllBut(m, userId, keepJti, now);
         await this.events.publish(m, app.id, 'user.phone_changed', { user_id: userId, phone: phone.e164 });
+        return true;
       });
     } catch (err) {
+      // Taken by a concurrent change or login after the look above: nothing committed, the code stays unspent.
       if (isUniqueViolation(err)) throw new DomainError('PHONE_TAKEN');
       throw err;
     }
+    if (!moved) throw new DomainError('PHONE_TAKEN');
   }
 
   /**
@@ -198,13 +206,24 @@ export class PhoneChangeService {
    * once the caller has proven the number with its code: it tells who is registered.
    */
   private async assertFree(app: AppEntity, phone: ParsedPhone, userId: string): Promise<void> {
-    const holder = await this.repo.findActiveByPhone(app.id, phone.e164);
-    if (holder && holder.id !== String(userId)) throw new DomainError('PHONE_TAKEN');
+    if (await this.isTaken(app, phone, userId)) throw new DomainError('PHONE_TAKEN');
   }
 
-  /** Consumes a code; a wrong or expired one names its role (seed 003 tells the old code's from the new's). */
-  private async spend(app: AppEntity, scene: Scene, phone: string, code: string, role: 'oldCode' | 'newCode'): Promise<void> {
+  /** Whether another active user of the app holds the number (in `m`'s transaction when given). */
+  private async isTaken(app: AppEntity, phone: ParsedPhone, userId: string, m?: EntityManager): Promise<boolean> {
+    const holder = await this.repo.findActiveByPhone(app.id, phone.e164, m);
+    return holder !== null && holder.id !== String(userId);
+  }
+
+  /**
+   * Consumes a code, in one transaction with `then` when given (VerificationService.consumeWith);
+   * a wrong or expired one names its role (seed 003 tells the old code's from the new's).
+   */
+  private async spend(app: AppEntity, scene: Scene, phone: string, code: string, role: 'oldCode' | 'newCode'): Promise<void>;
+  private async spend<T>(app: AppEntity, scene: Scene, phone: string, code: string, role: 'oldCode' | 'newCode', then: (m: EntityManager) => Promise<T>): Promise<T>;
+  private async spend<T>(app: AppEntity, scene: Scene, phone: string, code: string, role: 'oldCode' | 'newCode', then?: (m: EntityManager) => Promise<T>): Promise<T | void> {
     try {
+      if (then) return await this.verification.consumeWith(app, scene, phone, code, then);
       await this.verification.consume(app, scene, phone, code);
     } catch (err) {
       if (err instanceof DomainError && (err.code === 'CODE_WRONG' || err.code === 'CODE_EXPIRED')) {

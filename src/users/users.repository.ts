@@ -55,8 +55,8 @@ export class UsersRepository {
     return row ? { ...row, id: String(row.id) } : null;
   }
 
-  async findActiveByPhone(appId: string, phoneE164: string): Promise<UserRow | null> {
-    const [row] = sqlRows<UserRow>(await this.ds.query(`SELECT * FROM users WHERE app_id = $1 AND phone_e164 = $2 AND status = 'active'`, [appId, phoneE164]));
+  async findActiveByPhone(appId: string, phoneE164: string, m?: EntityManager): Promise<UserRow | null> {
+    const [row] = sqlRows<UserRow>(await (m ?? this.ds).query(`SELECT * FROM users WHERE app_id = $1 AND phone_e164 = $2 AND status = 'active'`, [appId, phoneE164]));
     return row ? { ...row, id: String(row.id) } : null;
   }
 

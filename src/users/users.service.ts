@@ -78,15 +78,15 @@ export class UsersService {
 
   /**
    * Logs in with a login code: consumes it, creates the user on first login, opens a
-   * session and revokes the oldest beyond the app's cap.
+   * session and revokes the oldest beyond the app's cap, all in one transaction (a
+   * login that fails midway leaves its code unspent, for the retry).
    */
   async login(req: LoginRequest): Promise<LoginResult> {
     const config = this.loginConfig(req.app);
-    await this.verification.consume(req.app, 'login', req.phone.e164, req.code);
     const now = this.clock.now();
     const jti = randomUUID();
     const expiresAt = new Date(now.getTime() + config.token_ttl_days * 86_400_000);
-    const user = await this.repo.transaction(async (m) => {
+    const user = await this.verification.consumeWith(req.app, 'login', req.phone.e164, req.code, async (m) => {
       const u = await this.repo.upsertByPhone(m, {
         appId: req.app.id,
         phone: req.phone,

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, QueryFailedError } from 'typeorm';
+import { DataSource, type EntityManager, QueryFailedError } from 'typeorm';
 import type { Scene } from '../common/scenes.js';
 import { type PgTransaction, pgTransaction } from '../database/pg-transaction.js';
 import { sqlClientOf } from '../database/sql-client.js';
@@ -120,10 +120,10 @@ export class VerificationRepository {
    * A test number's misses in the window (its fixed code has no row to count
    * them on): one more counted when `miss`, unless `limit` are counted already.
    * Answers whether the number may still be checked: a counted miss, or a right
-   * code while fewer than `limit` misses are counted.
+   * code while fewer than `limit` misses are counted. In `tx`, the caller's transaction, when given.
    */
-  async testNumberCheckable(appId: string, phone: string, windowStart: Date, limit: number, miss: boolean): Promise<boolean> {
-    const client = await sqlClientOf(this.ds);
+  async testNumberCheckable(appId: string, phone: string, windowStart: Date, limit: number, miss: boolean, tx?: EntityManager): Promise<boolean> {
+    const client = await sqlClientOf(tx ?? this.ds);
     if (miss) {
       const { rows } = await client.query(
         `INSERT INTO send_counters AS c (app_id, scope, subject, window_start, count) VALUES ($1, 'test_miss_day', $2, $3, 1)
@@ -154,7 +154,7 @@ export class VerificationRepository {
    * SMS is not a guess). Each update re-checks liveness on the row itself, so of
    * concurrent checks of one right code at most one consumes it.
    */
-  async check(appId: string, phone: string, scene: Scene, hash: string, now: Date, tx?: PgTransaction): Promise<CheckedCode> {
+  async check(appId: string, phone: string, scene: Scene, hash: string, now: Date, tx?: PgTransaction | EntityManager): Promise<CheckedCode> {
     const [row] = await CHECK_CODE.rows(tx ?? this.ds, [appId, phone, scene, hash, now]);
     const { id, code_hash, expires_at, attempts, max_attempts, consumed_at, superseded_at, country } = row;
     return {
@@ -177,6 +177,11 @@ export class VerificationRepository {
   /** A transaction for the statements above, straight on the pg pool (see pgTransaction). */
   transaction<T>(work: (tx: PgTransaction) => Promise<T>): Promise<T> {
     return pgTransaction(this.ds, work);
+  }
+
+  /** A TypeORM transaction, for a caller whose work goes on through its EntityManager (a login's user and session). */
+  managerTransaction<T>(work: (m: EntityManager) => Promise<T>): Promise<T> {
+    return this.ds.transaction(work);
   }
 }
 

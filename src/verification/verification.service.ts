@@ -1,6 +1,7 @@
 import { randomInt, randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { PinoLogger } from 'nestjs-pino';
+import { type EntityManager } from 'typeorm';
 import { type AppEntity } from '../apps/app.entity.js';
 import { DEFAULT_CODE_POLICY, type CodePolicy } from '../apps/app-settings.js';
 import { Clock } from '../common/clock/clock.js';
@@ -10,6 +11,7 @@ import { maskPhone, type ParsedPhone } from '../common/phone/phone.js';
 import { clientKey } from '../common/http/client-ip.js';
 import type { Scene } from '../common/scenes.js';
 import { type AppConfig } from '../config/app-config.js';
+import { type PgTransaction } from '../database/pg-transaction.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { Metrics } from '../metrics/metrics.js';
 import { ChallengeService, type ChallengeResponse } from '../fraud/challenges/challenge.service.js';
@@ -173,45 +175,78 @@ export class VerificationService {
    * `max_attempts`. Of concurrent checks of one right code, one is approved.
    */
   async check(app: AppEntity, scene: Scene, phone: string, code: string): Promise<CheckResult> {
-    const result = await this.checkLatest(app, scene, phone, code);
-    this.metrics.codeChecked(app.id, scene, result);
-    return result;
+    return this.settle(app, scene, phone, await this.checkIn(app, scene, phone, code, this.clock.now()));
   }
 
-  private async checkLatest(app: AppEntity, scene: Scene, phone: string, code: string): Promise<CheckResult> {
-    const fixed = testNumberCode(policyOf(app), phone);
+  /**
+   * Consumes the code and runs `then` in one transaction, so that the code is spent
+   * only when what it was for commits: a login whose user or session could not be
+   * written (the database lost between the two) had spent the code, and its retry
+   * was told CODE_EXPIRED. A code that is not approved is a CODE_* error once the
+   * attempt it counted has committed alone; `then` does not run.
+   */
+  async consumeWith<T>(app: AppEntity, scene: Scene, phone: string, code: string, then: (m: EntityManager) => Promise<T>): Promise<T> {
     const now = this.clock.now();
+    const done = await this.repo.managerTransaction(async (m) => {
+      const found = await this.checkIn(app, scene, phone, code, now, m);
+      return found.result === 'approved' ? { found, value: await then(m) } : { found };
+    });
+    const result = await this.settle(app, scene, phone, done.found);
+    if (result !== 'approved') throw codeError(result);
+    return done.value as T;
+  }
+
+  /**
+   * What the check's statement found, with its events, in `tx` when given (the
+   * caller's transaction: its statements, the lookup of subscriptions among them,
+   * run on its connection, the one PGlite has); otherwise in a transaction of its own
+   * only when webhooks want the outcome.
+   */
+  private async checkIn(app: AppEntity, scene: Scene, phone: string, code: string, now: Date, tx?: EntityManager): Promise<CheckFound> {
+    const policy = policyOf(app);
+    const fixed = testNumberCode(policy, phone);
     if (fixed !== undefined) {
       // A test number's fixed code takes max_attempts wrong guesses a UTC day, as a sent code takes them: guessed
       // without limit, the store-review account fell to anyone who knew its number.
       const right = safeEqual(fixed, code);
-      const checkable = await this.repo.testNumberCheckable(app.id, phone, windowStart(now, DAY_MS), policyOf(app).max_attempts, !right);
-      if (!checkable) return 'attempts_exhausted';
-      return right ? 'approved' : 'wrong_code';
+      const checkable = await this.repo.testNumberCheckable(app.id, phone, windowStart(now, DAY_MS), policy.max_attempts, !right, tx);
+      return { result: !checkable ? 'attempts_exhausted' : right ? 'approved' : 'wrong_code' };
     }
     const hash = this.hash(app.id, scene, phone, code);
+    const withEvents = async (on: EntityManager | PgTransaction) => {
+      const found = await this.repo.check(app.id, phone, scene, hash, now, on);
+      const result = outcomeOf(found, hash, now);
+      const data = { verification_id: found.latest?.id, scene, phone };
+      if (result === 'approved') await this.events.publish(on, app.id, 'verification.approved', data);
+      // The wrong code that spent the last attempt: of concurrent ones, the statement counted exactly one to the maximum.
+      else if (found.attemptsAfter !== null && found.attemptsAfter >= found.latest!.max_attempts) {
+        await this.events.publish(on, app.id, 'verification.failed', { ...data, reason: 'attempts_exhausted' });
+      }
+      return found;
+    };
     // Only an app whose webhooks want the outcome pays for a transaction around the one statement.
-    const checked = (await this.events.subscribed(app.id, CHECK_EVENTS))
-      ? await this.repo.transaction(async (tx) => {
-          const found = await this.repo.check(app.id, phone, scene, hash, now, tx);
-          const result = outcomeOf(found, hash, now);
-          const data = { verification_id: found.latest?.id, scene, phone };
-          if (result === 'approved') await this.events.publish(tx, app.id, 'verification.approved', data);
-          // The wrong code that spent the last attempt: of concurrent ones, the statement counted exactly one to the maximum.
-          else if (found.attemptsAfter !== null && found.attemptsAfter >= found.latest!.max_attempts) {
-            await this.events.publish(tx, app.id, 'verification.failed', { ...data, reason: 'attempts_exhausted' });
-          }
-          return found;
-        })
-      : await this.repo.check(app.id, phone, scene, hash, now);
-    if (checked.consumed) await this.countApproval(app, phone, checked.latest!.country);
-    const result = outcomeOf(checked, hash, now);
-    // A wrong code the statement counted no attempt for lost a race: a concurrent check spent the last attempt (or
-    // consumed the code) after this one read it. `wrong_code` says an attempt was counted; the code as it is now says
-    // what happened to it (of 50 concurrent wrong guesses under a maximum of 5, up to 23 answered wrong_code).
-    if (result === 'wrong_code' && checked.attemptsAfter === null) {
-      return outcomeOf({ latest: await this.repo.current(checked.latest!.id), staleHash: false, consumed: false, attemptsAfter: null }, hash, now);
+    const checked = tx
+      ? await withEvents(tx)
+      : (await this.events.subscribed(app.id, CHECK_EVENTS))
+        ? await this.repo.transaction(withEvents)
+        : await this.repo.check(app.id, phone, scene, hash, now);
+    return { result: outcomeOf(checked, hash, now), checked, hash, now };
+  }
+
+  /** A check's outcome once its statement committed: the approval counted by the fraud guard, a lost race named, the metric. */
+  private async settle(app: AppEntity, scene: Scene, phone: string, found: CheckFound): Promise<CheckResult> {
+    let result = found.result;
+    const checked = found.checked;
+    if (checked) {
+      if (checked.consumed) await this.countApproval(app, phone, checked.latest!.country);
+      // A wrong code the statement counted no attempt for lost a race: a concurrent check spent the last attempt (or
+      // consumed the code) after this one read it. `wrong_code` says an attempt was counted; the code as it is now says
+      // what happened to it (of 50 concurrent wrong guesses under a maximum of 5, up to 23 answered wrong_code).
+      if (result === 'wrong_code' && checked.attemptsAfter === null) {
+        result = outcomeOf({ latest: await this.repo.current(checked.latest!.id), staleHash: false, consumed: false, attemptsAfter: null }, found.hash!, found.now!);
+      }
     }
+    this.metrics.codeChecked(app.id, scene, result);
     return result;
   }
 
@@ -232,8 +267,7 @@ export class VerificationService {
   /** {@link check} for flows that go on only with an approved code: anything else is a CODE_* error. */
   async consume(app: AppEntity, scene: Scene, phone: string, code: string): Promise<void> {
     const result = await this.check(app, scene, phone, code);
-    if (result === 'approved') return;
-    throw new DomainError(result === 'wrong_code' ? 'CODE_WRONG' : 'CODE_EXPIRED', { data: { result } });
+    if (result !== 'approved') throw codeError(result);
   }
 
   private eventData(codeId: string, scene: Scene, phone: ParsedPhone): Record<string, unknown> {
@@ -243,6 +277,19 @@ export class VerificationService {
   private hash(appId: string, scene: Scene, phone: string, code: string): string {
     return hmacSha256Hex(this.config.secrets.codePepper, `${appId}|${scene}|${phone}|${code}`);
   }
+}
+
+/** What a check's statement found: its result, and for a sent code what settling it needs. */
+interface CheckFound {
+  result: CheckResult;
+  checked?: CheckedCode;
+  hash?: string;
+  now?: Date;
+}
+
+/** The CODE_* error of a check that did not approve. */
+function codeError(result: CheckResult): DomainError {
+  return new DomainError(result === 'wrong_code' ? 'CODE_WRONG' : 'CODE_EXPIRED', { data: { result } });
 }
 
 /** The event a send can publish. */
