@@ -203,6 +203,31 @@ describe('Authing v3 (seed 002): send-sms and the two-step phone change', () => 
     expect(res.body).toMatchObject({ statusCode: 400, apiCode: 40002, requestId: REQUEST_ID });
   });
 
+  it('spends the right code for a taken number; one whose token the database could not write stays unspent for the retry', async () => {
+    await login(s.app, '18800000019');
+    const me = await login(s.app, '18800000020');
+    const spent = async (phone: string) =>
+      (await db().query(`SELECT consumed_at FROM verification_codes WHERE phone_e164 = $1 ORDER BY created_at DESC LIMIT 1`, [phone]))[0].consumed_at !== null;
+    await requestToken(s.app, me.token, '18800000019', 400);
+    expect(await spent('+8618800000019')).toBe(true);
+
+    const newPhonePassCode = await sendCode(s.app, 'CHANNEL_BIND_PHONE', '18800000021', me.token);
+    const body = { verifyMethod: 'PHONE_PASSCODE', phonePassCodePayload: { newPhoneNumber: '18800000021', newPhonePassCode, newPhoneCountryCode: '+86' } };
+    // The token's insert refused, as a restarting server refuses it (57P01): after the code was checked.
+    await db().query(`CREATE FUNCTION test_refuse_token() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN RAISE EXCEPTION 'terminating connection due to administrator command' USING ERRCODE = '57P01'; END $$`);
+    await db().query(`CREATE TRIGGER test_refuse_token BEFORE INSERT ON update_phone_tokens FOR EACH ROW EXECUTE FUNCTION test_refuse_token()`);
+    try {
+      expect((await post(s.app, 'verify-update-phone-request', body, me.token).expect(answered(503))).body).toMatchObject({ apiCode: 50002 });
+    } finally {
+      await db().query(`DROP TRIGGER test_refuse_token ON update_phone_tokens`);
+      await db().query(`DROP FUNCTION test_refuse_token()`);
+    }
+    expect(await spent('+8618800000021')).toBe(false);
+    const res = await post(s.app, 'verify-update-phone-request', body, me.token).expect(answered(200));
+    expect(res.body.data.updatePhoneToken).toEqual(expect.any(String));
+  });
+
   it('honours update_phone_token_ttl_s (60–3600) and refuses a token presented for another app', async () => {
     const short = await createSmsApp(s.t, { login_config: { update_phone_token_ttl_s: 60 } });
     const me = await login(short, '18800000020');

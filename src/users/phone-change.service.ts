@@ -126,21 +126,18 @@ export class PhoneChangeService {
       oldCode = req.oldCode;
     }
     if (oldCode !== null) await this.spend(app, 'verify_old_phone', user.phone_e164, oldCode, 'oldCode');
-    await this.spend(app, 'update_phone', newPhone.e164, req.newCode, 'newCode');
-    await this.assertFree(app, newPhone, user.id);
     // The caller gets the token once, in clear.
     const token = randomBytes(32).toString('base64url');
-    const now = this.clock.now();
     const ttlS = config.update_phone_token_ttl_s;
-    await this.tokens.insert({
-      tokenHash: this.tokenHash(token),
-      appId: app.id,
-      userId: user.id,
-      oldPhoneE164: user.phone_e164,
-      newPhone,
-      createdAt: now,
-      expiresAt: new Date(now.getTime() + ttlS * 1000),
+    // The new number's code is spent with the token's row (or with the answer that the number is taken), not before.
+    const issued = await this.spend(app, 'update_phone', newPhone.e164, req.newCode, 'newCode', async (m) => {
+      if (await this.isTaken(app, newPhone, user.id, m)) return false;
+      const now = this.clock.now();
+      const row = { tokenHash: this.tokenHash(token), appId: app.id, userId: user.id, oldPhoneE164: user.phone_e164, newPhone, createdAt: now, expiresAt: new Date(now.getTime() + ttlS * 1000) };
+      await this.tokens.insert(row, m);
+      return true;
     });
+    if (!issued) throw new DomainError('PHONE_TAKEN');
     return { token, expiresInS: ttlS };
   }
 
@@ -202,15 +199,11 @@ export class PhoneChangeService {
   }
 
   /**
-   * PHONE_TAKEN when another active user of the app holds the number. Ask it only
-   * once the caller has proven the number with its code: it tells who is registered.
+   * Whether another active user of the app holds the number, in the transaction `m`
+   * that spends its code. Ask it only once the caller has proven the number with
+   * that code: it tells who is registered.
    */
-  private async assertFree(app: AppEntity, phone: ParsedPhone, userId: string): Promise<void> {
-    if (await this.isTaken(app, phone, userId)) throw new DomainError('PHONE_TAKEN');
-  }
-
-  /** Whether another active user of the app holds the number (in `m`'s transaction when given). */
-  private async isTaken(app: AppEntity, phone: ParsedPhone, userId: string, m?: EntityManager): Promise<boolean> {
+  private async isTaken(app: AppEntity, phone: ParsedPhone, userId: string, m: EntityManager): Promise<boolean> {
     const holder = await this.repo.findActiveByPhone(app.id, phone.e164, m);
     return holder !== null && holder.id !== String(userId);
   }

@@ -34,8 +34,8 @@ interface TakenRow {
 export class UpdatePhoneTokensRepository {
   constructor(@InjectDataSource() private readonly ds: DataSource) {}
 
-  async insert(t: NewUpdatePhoneTokenRow): Promise<void> {
-    await this.ds.query(
+  async insert(t: NewUpdatePhoneTokenRow, m?: EntityManager): Promise<void> {
+    await (m ?? this.ds).query(
       `INSERT INTO update_phone_tokens (token_hash, app_id, user_id, old_phone_e164, new_phone_e164, new_mcode, new_mobile, created_at, expires_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
       [t.tokenHash, t.appId, t.userId, t.oldPhoneE164, t.newPhone.e164, t.newPhone.mcode, t.newPhone.national, t.createdAt, t.expiresAt],
