@@ -16,7 +16,7 @@ import { Drain } from './common/http/drain.js';
 import { serveDirectRoutes } from './common/http/direct-route.js';
 import { EnvelopingFastifyAdapter } from './common/http/enveloping-fastify.adapter.js';
 import { acceptMultipartFields } from './common/http/multipart-fields.js';
-import { answerContinueByLimit, declaredOverLimit, readAway } from './common/http/oversized-bodies.js';
+import { answerContinueByLimit, chunkedOverLimit, declaredOverLimit, READ_AWAY_MAX_BYTES, readAway } from './common/http/oversized-bodies.js';
 import { withPageHeaders } from './common/http/page-headers.js';
 import { toDomainError } from './common/http/to-domain-error.js';
 import { sendFailure } from './common/http/wire-exception.filter.js';
@@ -103,6 +103,11 @@ export function configureApp(app: NestFastifyApplication, options: ConfigureOpti
     reply.header('x-request-id', req.id);
     // A body declared over the limit is read away first, so the client is still reading when its 413 comes.
     if (declaredOverLimit(req.raw, bodyLimit)) return readAway(req.raw, done);
+    done();
+  });
+  // One sent in chunks is found over the limit only while it is read: its rest is read away before the 413 goes.
+  fastify.addHook('onError', (req, _reply, err, done) => {
+    if (chunkedOverLimit(req.raw, err)) return readAway(req.raw, done, READ_AWAY_MAX_BYTES);
     done();
   });
   answerContinueByLimit(fastify.server, bodyLimit);

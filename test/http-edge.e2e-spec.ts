@@ -338,6 +338,21 @@ describe('malformed requests', () => {
       }
     });
 
+    it('sent in chunks, with no length declared, is read away before its 413 too', async () => {
+      const piece = Buffer.alloc(64 * 1024, 'a');
+      const chunk = Buffer.concat([Buffer.from(`${piece.length.toString(16)}\r\n`, 'latin1'), piece, Buffer.from('\r\n', 'latin1')]);
+      const body = Buffer.concat([...Array.from({ length: 128 }, () => chunk), Buffer.from('0\r\n\r\n', 'latin1')]);
+      for (let i = 0; i < 3; i++) {
+        const { answer, writeError } = await writeThenRead(
+          `POST /v1/sms/verify_code HTTP/1.1\r\nHost: test\r\nContent-Type: application/x-www-form-urlencoded\r\nTransfer-Encoding: chunked\r\n\r\n`,
+          body,
+        );
+        expect(writeError).toBeUndefined();
+        expect(answer.split('\r\n')[0]).toBe('HTTP/1.1 200 OK');
+        expect(answer).toMatch(/\{"code":413,"msg":"Request Entity Too Large"\}$/);
+      }
+    });
+
     it('waiting for 100 Continue, gets its 413 instead, and sends no body', async () => {
       const socket = createConnection({ port, host: '127.0.0.1' });
       let answer = '';

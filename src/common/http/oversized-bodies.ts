@@ -1,7 +1,8 @@
 import { type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 
 /**
- * How much of a body declared over the limit is read away before the 413: a
+ * How much of a body over the limit is read away before the 413 (one declared
+ * over it, or one sent in chunks past it): a
  * client that writes its whole body before it reads the answer (Python's
  * http.client, most SDKs) then gets the 413, where a close with its body still
  * arriving reset the connection under it (EPIPE, not the answer). Past this, the
@@ -17,9 +18,27 @@ export function declaredOverLimit(req: IncomingMessage, bodyLimit: number): bool
   return length > bodyLimit && length <= READ_AWAY_MAX_BYTES && req.headers.expect === undefined;
 }
 
-/** Reads `req`'s body away, keeping none of it, then calls `done` (also when the client goes, or the request times out). */
-export function readAway(req: IncomingMessage, done: () => void): void {
+/**
+ * Whether `req`'s body, sent in chunks with no length declared, was found over the
+ * limit (Fastify's `err`) before it ended: the rest is to be read away before the
+ * 413, as a declared one is before the request is handled.
+ */
+export function chunkedOverLimit(req: IncomingMessage, err: unknown): boolean {
+  return (err as { code?: unknown } | null)?.code === 'FST_ERR_CTP_BODY_TOO_LARGE' && req.headers['content-length'] === undefined && !req.complete;
+}
+
+/**
+ * Reads `req`'s body away, keeping none of it, then calls `done` (also when the
+ * client goes, or the request times out, or once `maxBytes` more were read: the
+ * connection is then closed as it is).
+ */
+export function readAway(req: IncomingMessage, done: () => void, maxBytes = Number.POSITIVE_INFINITY): void {
   let called = false;
+  let read = 0;
+  const discard = (chunk: Buffer) => {
+    read += chunk.length;
+    if (read > maxBytes) finish();
+  };
   const finish = () => {
     if (called) return;
     called = true;
@@ -29,8 +48,6 @@ export function readAway(req: IncomingMessage, done: () => void): void {
   req.on('data', discard).once('end', finish).once('error', finish).once('close', finish);
   req.resume();
 }
-
-function discard(): void {}
 
 /**
  * A client that asks `Expect: 100-continue` before a body declared over
