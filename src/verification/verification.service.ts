@@ -213,24 +213,26 @@ export class VerificationService {
       return { result: !checkable ? 'attempts_exhausted' : right ? 'approved' : 'wrong_code' };
     }
     const hash = this.hash(app.id, scene, phone, code);
-    const withEvents = async (on: EntityManager | PgTransaction) => {
-      const found = await this.repo.check(app.id, phone, scene, hash, now, on);
-      const result = outcomeOf(found, hash, now);
-      const data = { verification_id: found.latest?.id, scene, phone };
-      if (result === 'approved') await this.events.publish(on, app.id, 'verification.approved', data);
-      // The wrong code that spent the last attempt: of concurrent ones, the statement counted exactly one to the maximum.
-      else if (found.attemptsAfter !== null && found.attemptsAfter >= found.latest!.max_attempts) {
-        await this.events.publish(on, app.id, 'verification.failed', { ...data, reason: 'attempts_exhausted' });
-      }
-      return found;
-    };
     // Only an app whose webhooks want the outcome pays for a transaction around the one statement.
     const checked = tx
-      ? await withEvents(tx)
+      ? await this.checkPublishing(tx, app, scene, phone, hash, now)
       : (await this.events.subscribed(app.id, CHECK_EVENTS))
-        ? await this.repo.transaction(withEvents)
+        ? await this.repo.transaction((own) => this.checkPublishing(own, app, scene, phone, hash, now))
         : await this.repo.check(app.id, phone, scene, hash, now);
     return { result: outcomeOf(checked, hash, now), checked, hash, now };
+  }
+
+  /** The check's statement in `on`, with the event its outcome publishes there (approved, or the last attempt spent). */
+  private async checkPublishing(on: EntityManager | PgTransaction, app: AppEntity, scene: Scene, phone: string, hash: string, now: Date): Promise<CheckedCode> {
+    const found = await this.repo.check(app.id, phone, scene, hash, now, on);
+    const result = outcomeOf(found, hash, now);
+    const data = { verification_id: found.latest?.id, scene, phone };
+    if (result === 'approved') await this.events.publish(on, app.id, 'verification.approved', data);
+    // The wrong code that spent the last attempt: of concurrent ones, the statement counted exactly one to the maximum.
+    else if (found.attemptsAfter !== null && found.attemptsAfter >= found.latest!.max_attempts) {
+      await this.events.publish(on, app.id, 'verification.failed', { ...data, reason: 'attempts_exhausted' });
+    }
+    return found;
   }
 
   /** A check's outcome once its statement committed: the approval counted by the fraud guard, a lost race named, the metric. */
