@@ -17,9 +17,45 @@ export interface DatabaseTarget {
   queryTimeoutMs?: number;
 }
 
-/** The bound of {@link GuardedClient}'s watchdog, shared by a pool's clients; changed in place (migrations run without it). */
-interface QueryDeadline {
-  ms: number;
+/**
+ * The bound of {@link GuardedClient}'s watchdog, shared by a pool's clients;
+ * `ms` is changed in place (migrations run without it). One sweep, every tenth
+ * of the bound, gives up the connections whose statement has gone unanswered
+ * for longer: a statement costs a clock reading, not a timer of its own (a
+ * timer set and cleared for every statement of every request).
+ */
+export class QueryDeadline {
+  private readonly busy = new Set<GuardedClient>();
+  private sweep?: NodeJS.Timeout;
+
+  constructor(public ms: number) {}
+
+  /** Watches `client`, whose statement was just sent. */
+  watch(client: GuardedClient): void {
+    if (!this.ms) return;
+    this.busy.add(client);
+    this.sweep ??= setInterval(() => this.giveUpLate(), Math.max(10, Math.floor(this.ms / 10))).unref();
+  }
+
+  forget(client: GuardedClient): void {
+    this.busy.delete(client);
+  }
+
+  /** The sweep: it stops once no client is busy (the next statement starts it again). */
+  private giveUpLate(): void {
+    if (this.busy.size === 0 || !this.ms) {
+      clearInterval(this.sweep);
+      this.sweep = undefined;
+      return;
+    }
+    const now = Date.now();
+    for (const client of this.busy) {
+      if (now - client.waitingSince > this.ms) {
+        this.forget(client);
+        client.giveUp(this.ms);
+      }
+    }
+  }
 }
 
 /**
@@ -31,7 +67,7 @@ interface QueryDeadline {
 export class PasscodeDataSource extends DataSource {
   private onDestroy?: () => Promise<void>;
   /** The bound on an unanswered statement of this DataSource's Postgres pool (the object its clients read). */
-  queryDeadline: QueryDeadline = { ms: 0 };
+  queryDeadline = new QueryDeadline(0);
   /** The embedded database under this DataSource; undefined on Postgres. */
   private embeddedDatabase?: EmbeddedDatabase;
 
@@ -113,42 +149,41 @@ function failWaiting(pool: pg.Pool): void {
  */
 class GuardedClient extends pg.Client {
   private readonly deadline?: QueryDeadline;
-  private watchdog?: NodeJS.Timeout;
+  /** When the statement under way was sent, or the one before it answered (epoch ms); 0 while idle. */
+  waitingSince = 0;
 
   constructor(config?: string | (pg.ClientConfig & { queryDeadline?: QueryDeadline })) {
     super(config);
     this.on('error', () => undefined);
     if (typeof config !== 'object' || !config.queryDeadline) return;
-    this.deadline = config.queryDeadline;
+    const deadline = config.queryDeadline;
+    this.deadline = deadline;
     // Registered before pg's own listeners (they are added on connect): the next statement, if any, starts after this.
     this.connection.on('readyForQuery', () => {
-      if (this.watchdog) this.arm(true);
+      if (this.waitingSince) this.waitingSince = Date.now();
     });
-    this.on('drain', () => this.disarm());
-    this.on('end', () => this.disarm());
+    const idle = () => {
+      this.waitingSince = 0;
+      deadline.forget(this);
+    };
+    this.on('drain', idle);
+    this.on('end', idle);
   }
 
   override query(...args: unknown[]): never {
     const result = (super.query as (...a: unknown[]) => never)(...args);
-    this.arm(false);
+    if (this.deadline && !this.waitingSince) {
+      this.waitingSince = Date.now();
+      this.deadline.watch(this);
+    }
     return result;
   }
 
-  private arm(again: boolean): void {
-    const ms = this.deadline?.ms;
-    if (!ms || (this.watchdog && !again)) return;
-    this.disarm();
-    this.watchdog = setTimeout(() => {
-      this.watchdog = undefined;
-      const err = Object.assign(new Error(`the database did not answer within ${ms} ms`), { code: 'ETIMEDOUT' });
-      (this.connection as unknown as { stream: { destroy(err: Error): void } }).stream.destroy(err);
-    }, ms);
-    this.watchdog.unref();
-  }
-
-  private disarm(): void {
-    clearTimeout(this.watchdog);
-    this.watchdog = undefined;
+  /** Ends the connection as lost: its statement, and any queued behind it, fail. */
+  giveUp(ms: number): void {
+    this.waitingSince = 0;
+    const err = Object.assign(new Error(`the database did not answer within ${ms} ms`), { code: 'ETIMEDOUT' });
+    (this.connection as unknown as { stream: { destroy(err: Error): void } }).stream.destroy(err);
   }
 }
 
@@ -170,7 +205,7 @@ const COMMON: Partial<DataSourceOptions> = {
  */
 export function createDataSource(target: DatabaseTarget, entities: DataSourceOptions['entities'] = []): PasscodeDataSource {
   if (target.url) {
-    const queryDeadline: QueryDeadline = { ms: target.queryTimeoutMs ?? 0 };
+    const queryDeadline = new QueryDeadline(target.queryTimeoutMs ?? 0);
     const ds = new PasscodeDataSource({
       ...COMMON,
       type: 'postgres',
