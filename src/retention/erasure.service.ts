@@ -77,11 +77,23 @@ export class ErasureService {
   }
 
   /**
+   * Locks the app's rows of the number that a login, a send or a phone change
+   * locks before the user's row (RetentionRepository.lockNumber): a deregistration
+   * calls it in its transaction before it takes its user's row, then
+   * {@link forgetDeregistered}, so that it takes the rows in the order those
+   * requests do and waits for them instead of deadlocking with them.
+   */
+  async lockNumber(m: EntityManager, appId: string, phoneE164: string): Promise<void> {
+    await this.repo.lockNumber(m, appId, [phoneE164]);
+  }
+
+  /**
    * What a deregistration forgets, in its transaction: the number of the app's
    * deregistered users, send log, codes, tokens and webhook payloads becomes its
    * keyed hash (Passcode, holding the key, can still recognise the number when it
    * returns or is to be erased, but no row shows it, nor a provider's message or
-   * a receiver's answer in it); open limits keep it until they end.
+   * a receiver's answer in it); open limits keep it until they end. The caller
+   * locked the number ({@link lockNumber}) before it took the user's row.
    */
   async forgetDeregistered(m: EntityManager, app: Pick<AppEntity, 'id' | 'retention'>, phoneE164: string): Promise<void> {
     const now = this.clock.now();

@@ -214,6 +214,25 @@ export class RetentionRepository {
   }
 
   /**
+   * Locks the app's rows of the number (`numbers`, its forms) that a request locks
+   * before a user's row or one another, in the order those requests take them: its
+   * cooldown (a send takes it, then supersedes the number's codes), its codes (a
+   * login consumes one, then writes the user), its update-phone tokens (a
+   * redemption takes one, then moves the user). A deregistration or an erasure
+   * takes them here, before any user's row: one that took the user first and these
+   * after closed a cycle with such a request, and Postgres aborted one of the two
+   * (40P01, answered 503). Rows written after this call are not locked: a send
+   * meanwhile waits for these when the number has a cooldown row or a live code,
+   * and a code it writes otherwise reaches a login only by SMS, after the erasure
+   * ends.
+   */
+  async lockNumber(m: EntityManager, appId: string, numbers: string[]): Promise<void> {
+    await m.query(`SELECT 1 FROM send_cooldowns WHERE app_id = $1 AND phone_e164 = ANY($2) FOR UPDATE`, [appId, numbers]);
+    await m.query(`SELECT 1 FROM verification_codes WHERE app_id = $1 AND phone_e164 = ANY($2) FOR UPDATE`, [appId, numbers]);
+    await m.query(`SELECT 1 FROM update_phone_tokens WHERE app_id = $1 AND (old_phone_e164 = ANY($2) OR new_phone_e164 = ANY($2)) FOR UPDATE`, [appId, numbers]);
+  }
+
+  /**
    * Replaces the number (as E.164 and as its earlier pseudonym, `numbers`) by
    * `replacement` in every row of the app that holds it and no open limit needs:
    * the send log, codes, deregistered users (and, for an erasure request, the
@@ -229,7 +248,9 @@ export class RetentionRepository {
    * finds the app's rows of the number by an index (the send log's on `phone`,
    * the codes' lookup index, the users' on (app, number)); webhook payloads by
    * the app's deliveries since `payloadsSince` (all when null): they have no
-   * index on the number, and older ones are the purge's to hash.
+   * index on the number, and older ones are the purge's to hash. The number's
+   * rows are locked first ({@link lockNumber}); a deregistration, which holds its
+   * user's row when it gets here, must have locked them before taking it.
    */
   async eraseNumber(m: EntityManager, e: NumberErasure): Promise<{ counts: ErasedCounts; cancelledUserIds: string[] }> {
     const count = async (sql: string, params: unknown[]): Promise<number> => ((await m.query(sql, params)) as [unknown, number])[1];
@@ -238,6 +259,7 @@ export class RetentionRepository {
     // The number's forms are $4, $5, $6 of the statements that mask a remote text.
     const forms = numberForms(e.e164);
     const masked = (column: string) => maskNumberSql(column, ['$4', '$5', '$6']);
+    await this.lockNumber(m, appId, numbers);
     let cancelledUserIds: string[] = [];
     if (erasure) {
       cancelledUserIds = (

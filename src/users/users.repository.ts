@@ -83,13 +83,17 @@ export class UsersRepository {
     return sqlRows(rows).length > 0;
   }
 
-  /** Cancels the active user; answers the number it had, null when there was no active user. */
-  async cancel(m: EntityManager, id: string, now: Date): Promise<string | null> {
+  /**
+   * Cancels the user while active with the number `phoneE164` (E.164); false when
+   * the user is gone, or has another number by now (a phone change committed
+   * since the caller read it).
+   */
+  async cancel(m: EntityManager, id: string, phoneE164: string, now: Date): Promise<boolean> {
     const rows = await m.query(
-      `UPDATE users SET status = 'cancelled', cancelled_at = $2, updated_at = $2 WHERE id = $1 AND status = 'active' RETURNING phone_e164`,
-      [id, now],
+      `UPDATE users SET status = 'cancelled', cancelled_at = $3, updated_at = $3 WHERE id = $1 AND status = 'active' AND phone_e164 = $2 RETURNING id`,
+      [id, phoneE164, now],
     );
-    return sqlRows<{ phone_e164: string }>(rows)[0]?.phone_e164 ?? null;
+    return sqlRows(rows).length > 0;
   }
 
   async insertSession(m: EntityManager, s: Omit<UserSessionRow, 'revoked_at'> & { device_id: string | null }): Promise<void> {

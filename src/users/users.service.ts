@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
+import { type EntityManager } from 'typeorm';
 import { DEFAULT_LOGIN_CONFIG, type LoginConfig } from '../apps/app-settings.js';
 import { type AppEntity } from '../apps/app.entity.js';
 import { Clock } from '../common/clock/clock.js';
@@ -158,11 +159,34 @@ export class UsersService {
     this.loginEnabled(app);
     await this.repo.transaction(async (m) => {
       const now = this.clock.now();
-      const phone = await this.repo.cancel(m, userId, now);
-      if (phone === null) throw new DomainError('USER_CANCEL_FAILED');
+      const phone = await this.cancelAtItsNumber(m, app, userId, now);
       await this.repo.revokeAll(m, userId, now);
       await this.erasure.forgetDeregistered(m, app, phone);
       await this.events.publish(m, app.id, 'user.deregistered', { user_id: userId });
     });
   }
+
+  /**
+   * Cancels the active user in `m` and answers its number, having locked that
+   * number's rows before the user's row (ErasureService.lockNumber): a login
+   * takes its code, then the user; a send, the cooldown, then the codes; a phone
+   * change, its token, then the user. Taken the other way round, a deregistration
+   * racing one of them deadlocked, and Postgres aborted one of the two (a 503).
+   * The number is read before it is locked: one that changed before the cancel (a
+   * phone change committed meanwhile) is read again, and locked in turn.
+   * USER_CANCEL_FAILED when there is no active user.
+   */
+  private async cancelAtItsNumber(m: EntityManager, app: AppEntity, userId: string, now: Date): Promise<string> {
+    for (let read = 1; read <= NUMBER_READS; read++) {
+      const user = await this.repo.findActive(userId, m);
+      if (!user) throw new DomainError('USER_CANCEL_FAILED');
+      await this.erasure.lockNumber(m, app.id, user.phone_e164);
+      if (await this.repo.cancel(m, userId, user.phone_e164, now)) return user.phone_e164;
+    }
+    // Each read missed a phone change that committed after it: nothing was written, the client may retry.
+    throw new DomainError('SERVICE_UNAVAILABLE', { message: "the user's number kept changing during the deregistration" });
+  }
 }
+
+/** How many times a deregistration reads its user's number before it gives up (each miss is a phone change committed meanwhile). */
+const NUMBER_READS = 3;
