@@ -1,3 +1,4 @@
+import { UnreadAnswerError } from '../answer-bound.js';
 import { aliyunCodeFailure, aliyunThrownOutcome } from './aliyun-outcome.js';
 import { aliyunPhone } from './aliyun-sms.provider.js';
 import { renderTemplate } from '../render-template.js';
@@ -59,6 +60,7 @@ describe('aliyun answer mapping', () => {
     ['a reset while reading the answer', Object.assign(new Error('aborted'), { code: 'ECONNRESET' }), 'ECONNRESET'],
     ['a broken pipe', Object.assign(new Error('write EPIPE'), { code: 'EPIPE' }), 'EPIPE'],
     ['an answer that is not JSON', new SyntaxError('Unexpected token <'), 'SyntaxError'],
+    ['an answer not read past the bound', new UnreadAnswerError('AnswerTooLarge', 'the answer passed 1048576 bytes; not read further'), 'AnswerTooLarge'],
     ['anything else', undefined, 'Error'],
   ])('%s may have sent the message: unknown', (_what, err, providerCode) => {
     expect(aliyunThrownOutcome(err)).toMatchObject({ ok: false, unknown: true, providerCode });

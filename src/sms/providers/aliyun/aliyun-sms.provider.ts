@@ -2,6 +2,7 @@ import * as $Dysmsapi from '@alicloud/dysmsapi20170525';
 import * as $OpenApiCore from '@alicloud/openapi-core';
 import { Injectable } from '@nestjs/common';
 import { aliyunCodeFailure, aliyunThrownOutcome } from './aliyun-outcome.js';
+import { boundSdkAnswers } from './sdk-answer-bound.js';
 import { clearSdkReadTimersOnceRead } from './sdk-read-timers.js';
 import {
   type SmsAccountConnection, type SmsDeliveryQuery, type SmsDeliveryReport, SmsProvider, type SmsProviderMessage, type SmsProviderOutcome,
@@ -28,6 +29,7 @@ export class AliyunSmsProvider extends SmsProvider {
   constructor() {
     super();
     clearSdkReadTimersOnceRead();
+    boundSdkAnswers();
   }
 
   private clientFor(account: SmsAccountConnection): InstanceType<ClientCtor> {

@@ -31,12 +31,16 @@ export function clearSdkReadTimersOnceRead(): void {
   marked[INSTALLED] = true;
   subscribe(ANSWERS, (message) => {
     const { request, response } = message as { request: ClientRequest; response: IncomingMessage };
-    const socket = request.socket as (ClientRequest['socket'] & Record<symbol, unknown>) | null;
-    if (!socket) return;
-    const key = Object.getOwnPropertySymbols(socket).find((symbol) => symbol.description === HTTPX_READ_TIMER);
-    const timer = key && socket[key];
+    const socket = request.socket as (ClientRequest['socket'] & Record<symbol, NodeJS.Timeout | null>) | null;
+    const key = httpxReadTimerKey(socket);
+    const timer = key && socket![key];
     if (!timer) return;
     // This request's timer: by the time the body ends, the socket may carry the next request's.
-    response.once('end', () => clearTimeout(timer as NodeJS.Timeout));
+    response.once('end', () => clearTimeout(timer));
   });
+}
+
+/** The key of the read timer httpx keeps on the sockets it sends on (the Aliyun SDK's), when `socket` is one of them. */
+export function httpxReadTimerKey(socket: object | null): symbol | undefined {
+  return socket ? Object.getOwnPropertySymbols(socket).find((symbol) => symbol.description === HTTPX_READ_TIMER) : undefined;
 }

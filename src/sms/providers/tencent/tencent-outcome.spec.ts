@@ -17,6 +17,14 @@ describe('tencent answer mapping', () => {
     expect(tencentThrownOutcome(Object.assign(new Error(message), { requestId: '', traceId: '' }))).toMatchObject(expected);
   });
 
+  it.each([
+    ['an answer cut off', 'Invalid response body while trying to fetch http://127.0.0.1:9/: aborted', 'ECONNRESET', 'ECONNRESET'],
+    ['an answer not read past the bound', 'Invalid response body while trying to fetch http://127.0.0.1:9/: the answer passed 1048576 bytes', 'AnswerTooLarge', 'AnswerTooLarge'],
+  ])('%s (node-fetch reading the body) may have sent it: unknown, its code a system error\'s, not Tencent\'s', (_what, message, code, providerCode) => {
+    const err = Object.assign(new Error(message), { name: 'FetchError', type: 'system', code });
+    expect(tencentThrownOutcome(err)).toEqual({ ok: false, unknown: true, providerCode, providerMessage: expect.not.stringContaining('http') });
+  });
+
   it('keeps URLs out of the message', () => {
     expect(tencentThrownOutcome(new Error('network timeout at: http://127.0.0.1:9/')).providerMessage).toBe('network timeout at: <url>');
   });

@@ -91,16 +91,20 @@ export function tencentCodeOutcome(code: string, message: string | null): SmsRef
 const NOT_CONNECTED = /reason: (?:connect (?:ECONNREFUSED|EHOSTUNREACH|ENETUNREACH|EADDRNOTAVAIL)|getaddrinfo (?:ENOTFOUND|EAI_AGAIN|EAI_FAIL)|self[- ]signed certificate|certificate has expired|unable to verify the first certificate|Hostname\/IP does not match)/;
 
 /**
- * Maps what the SDK threw. With a `code`, Tencent answered `Response.Error`: its
- * code decides. With an `httpCode`, a non-200 answer: 5xx but 504 is a refusal
- * another account may not get (a gateway timeout may have passed the request on,
- * so it is unknown), other statuses are rejections. Without either, a transport
- * failure: a connect that failed sent nothing; anything else (a timeout, a reset,
- * an answer that is not JSON) may have come after Tencent took the request.
+ * Maps what the SDK threw. A FetchError is node-fetch's, reading the body of a 200
+ * answer (the SDK lets it through): the request was taken and its answer could not
+ * be read (not JSON, cut off, or not read: UnreadAnswerError), so the outcome is
+ * unknown; its `code` is a system error's, not Tencent's. Otherwise, with a `code`,
+ * Tencent answered `Response.Error`: its code decides. With an `httpCode`, a non-200
+ * answer: 5xx but 504 is a refusal another account may not get (a gateway timeout
+ * may have passed the request on, so it is unknown), other statuses are rejections.
+ * Without either, a transport failure: a connect that failed sent nothing; anything
+ * else (a timeout, a reset) may have come after Tencent took the request.
  */
 export function tencentThrownOutcome(err: unknown): SmsRefused | SmsOutcomeUnknown {
   const e = (err ?? {}) as { name?: unknown; code?: unknown; httpCode?: unknown; message?: unknown };
   const message = typeof e.message === 'string' ? e.message.replace(/https?:\/\/\S*/g, '<url>').slice(0, 500) : null;
+  if (e.name === 'FetchError') return { ok: false, unknown: true, providerCode: typeof e.code === 'string' && e.code ? e.code : 'FetchError', providerMessage: message };
   if (typeof e.code === 'string' && e.code) return tencentCodeOutcome(e.code, message);
   if (typeof e.httpCode === 'number') {
     const providerCode = `HTTP ${e.httpCode}`;

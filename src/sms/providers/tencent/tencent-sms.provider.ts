@@ -1,9 +1,9 @@
-import { Agent as HttpAgent } from 'node:http';
-import { Agent as HttpsAgent } from 'node:https';
+import { type Agent as HttpAgent } from 'node:http';
 import { Injectable } from '@nestjs/common';
 import * as $TencentSms from 'tencentcloud-sdk-nodejs-sms';
 import { type SmsAccountConnection, SmsProvider, type SmsProviderMessage, type SmsProviderOutcome } from '../sms-provider.js';
 import { TENCENT_DEFAULT_REGION } from './tencent-account.js';
+import { TENCENT_REQUEST_HEADERS, tencentAgent } from './tencent-agent.js';
 import { tencentCodeOutcome, tencentThrownOutcome } from './tencent-outcome.js';
 
 // The SDK is CommonJS re-exporting through tslib: native ESM sees it under `.default`, the test runner's interop at the top.
@@ -18,13 +18,13 @@ const DEFAULT_ENDPOINT = 'sms.tencentcloudapi.com';
 export class TencentSmsProvider extends SmsProvider {
   readonly name = 'tencent' as const;
 
-  /** One SDK client (and kept-alive agent) per account connection. */
+  /** One SDK client (and kept-alive agent, bounding its answers) per account connection. */
   private readonly clients = new WeakMap<SmsAccountConnection, InstanceType<typeof SmsClient>>();
 
   private clientFor(account: SmsAccountConnection): InstanceType<typeof SmsClient> {
     let client = this.clients.get(account);
     if (!client) {
-      const kept = account.protocol === 'http' ? new HttpAgent({ keepAlive: true }) : new HttpsAgent({ keepAlive: true });
+      const kept = tencentAgent(account.protocol);
       // node-fetch, under the SDK, follows redirects: a 3xx sent the signed request, credential id and all, wherever it
       // pointed (the SDK passes no redirect option). Its agent may be a function of the URL: only the endpoint's host is served.
       const host = new URL(`${account.protocol}://${account.endpoint ?? DEFAULT_ENDPOINT}`).host;
@@ -42,6 +42,7 @@ export class TencentSmsProvider extends SmsProvider {
             // Seconds; SmsDeliveryService bounds the call by the account's timeout in milliseconds as well.
             reqTimeout: Math.max(1, Math.ceil(account.timeoutMs / 1000)),
             agent: agent as unknown as HttpAgent,
+            headers: { ...TENCENT_REQUEST_HEADERS },
           },
         },
       });

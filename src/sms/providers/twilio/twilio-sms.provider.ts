@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import twilioSdk from 'twilio';
 import type RequestClient from 'twilio/lib/base/RequestClient.js';
+import { MAX_ANSWER_BYTES } from '../answer-bound.js';
 import { type SmsAccountConnection, SmsProvider, type SmsProviderMessage, type SmsProviderOutcome } from '../sms-provider.js';
 import { twilioThrownOutcome } from './twilio-outcome.js';
 
@@ -15,7 +16,11 @@ type RequestOptions<TData> = RequestClient.RequestOptions<TData>;
  * The SDK's own RequestClient (axios, Basic auth, the form body), sending to
  * `origin` in place of https://<product>.twilio.com when the account names an
  * endpoint: a regional or proxied host, or a local fake in tests. Path and query
- * stay the SDK's.
+ * stay the SDK's. Its answers are read up to MAX_ANSWER_BYTES, through axios's own
+ * bound on the instance the client exposes (`axios`, whose defaults every request
+ * of the SDK takes): axios counts the bytes after inflating (it asks for gzip, br
+ * and deflate), so a gzip bomb stops there too, and ends the request, its socket
+ * with it, with ERR_BAD_RESPONSE: an answer that cannot be read.
  */
 class TwilioRequestClient extends sdk.RequestClient {
   constructor(
@@ -23,6 +28,7 @@ class TwilioRequestClient extends sdk.RequestClient {
     opts: ConstructorParameters<TwilioSdk['RequestClient']>[0],
   ) {
     super(opts);
+    this.axios.defaults.maxContentLength = MAX_ANSWER_BYTES;
   }
 
   override request<TData>(opts: RequestOptions<TData>) {
