@@ -2,8 +2,7 @@ import * as $Dysmsapi from '@alicloud/dysmsapi20170525';
 import * as $OpenApiCore from '@alicloud/openapi-core';
 import { Injectable } from '@nestjs/common';
 import { aliyunCodeFailure, aliyunThrownOutcome } from './aliyun-outcome.js';
-import { boundSdkAnswers } from './sdk-answer-bound.js';
-import { clearSdkReadTimersOnceRead } from './sdk-read-timers.js';
+import { tendSdkAnswers } from './sdk-answers.js';
 import {
   type SmsAccountConnection, type SmsDeliveryQuery, type SmsDeliveryReport, SmsProvider, type SmsProviderMessage, type SmsProviderOutcome,
 } from '../sms-provider.js';
@@ -28,8 +27,7 @@ export class AliyunSmsProvider extends SmsProvider {
 
   constructor() {
     super();
-    clearSdkReadTimersOnceRead();
-    boundSdkAnswers();
+    tendSdkAnswers();
   }
 
   private clientFor(account: SmsAccountConnection): InstanceType<ClientCtor> {

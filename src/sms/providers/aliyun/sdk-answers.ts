@@ -1,5 +1,6 @@
 import { channel, subscribe } from 'node:diagnostics_channel';
 import { type ClientRequest, type IncomingMessage } from 'node:http';
+import { boundAnswer } from '../answer-bound.js';
 
 /**
  * The Aliyun SDK's HTTP client (httpx) starts a read timer for every request
@@ -16,16 +17,22 @@ const HTTPX_READ_TIMER = 'TIMER::READ_TIMER';
 
 /** The channel Node publishes each HTTP client answer on, when its headers are parsed. */
 const ANSWERS = 'http.client.response.finish';
-/** Marks the channel (one per process, whatever module registry asks) once the timers are cleared from it. */
-const INSTALLED = Symbol.for('passcode.clearSdkReadTimersOnceRead');
+/** Marks the channel (one per process, whatever module registry asks) once the SDK's answers are tended from it. */
+const INSTALLED = Symbol.for('passcode.tendSdkAnswers');
 
 /**
- * Clears each httpx read timer once its answer has been read to the end, as
- * httpx's own `read()` would: the timer still bounds a body that stalls. The
- * other HTTP clients of the process (no such symbol on their sockets) are not
- * touched. Once per process: a test runner's module registries share it.
+ * Tends each answer the Aliyun SDK reads, found by the read timer httpx keeps on
+ * its sockets (the other HTTP clients of the process have none, and are not
+ * touched), once its headers are parsed and before the SDK reads a byte:
+ * - it is bounded ({@link boundAnswer}). The SDK takes neither an agent nor a size:
+ *   darabonba builds httpx's request from a fixed set of runtime options and reads
+ *   the whole answer into memory, on httpx's own keep-alive agents. It asks for no
+ *   content coding and inflates none, so the bytes counted are the bytes it holds;
+ * - its read timer is cleared once the answer has been read to the end, as httpx's
+ *   own `read()` would: the timer still bounds a body that stalls.
+ * Once per process: a test runner's module registries share it.
  */
-export function clearSdkReadTimersOnceRead(): void {
+export function tendSdkAnswers(): void {
   const marked = channel(ANSWERS) as unknown as Record<symbol, boolean>;
   if (marked[INSTALLED]) return;
   marked[INSTALLED] = true;
@@ -33,14 +40,15 @@ export function clearSdkReadTimersOnceRead(): void {
     const { request, response } = message as { request: ClientRequest; response: IncomingMessage };
     const socket = request.socket as (ClientRequest['socket'] & Record<symbol, NodeJS.Timeout | null>) | null;
     const key = httpxReadTimerKey(socket);
-    const timer = key && socket![key];
-    if (!timer) return;
+    if (!key) return;
+    boundAnswer(response);
+    const timer = socket![key];
     // This request's timer: by the time the body ends, the socket may carry the next request's.
-    response.once('end', () => clearTimeout(timer));
+    if (timer) response.once('end', () => clearTimeout(timer));
   });
 }
 
 /** The key of the read timer httpx keeps on the sockets it sends on (the Aliyun SDK's), when `socket` is one of them. */
-export function httpxReadTimerKey(socket: object | null): symbol | undefined {
+function httpxReadTimerKey(socket: object | null): symbol | undefined {
   return socket ? Object.getOwnPropertySymbols(socket).find((symbol) => symbol.description === HTTPX_READ_TIMER) : undefined;
 }
