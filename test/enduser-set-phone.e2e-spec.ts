@@ -114,7 +114,7 @@ describe('enduser setPhone (DESIGN §6)', () => {
     const other = await login();
     s.t.clock.advanceSeconds(61);
     const newPhoneCode = await codeFor(other.phone, 'update_phone');
-    // A wrong new-phone code answers as it would for a free number; it spends the right old-phone code.
+    // A wrong new-phone code answers as it would for a free number (the right old-phone code stays unspent).
     expect((await put(token, { ...query, newPhone: other.phone, newPhoneCode: newPhoneCode === '000000' ? '111111' : '000000' })).body.code).toBe(5169);
     s.t.clock.advanceSeconds(61);
     const oldPhoneCode = await codeFor(oldPhone, 'verify_old_phone');

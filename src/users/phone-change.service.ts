@@ -7,12 +7,11 @@ import { Clock } from '../common/clock/clock.js';
 import { hmacSha256Hex } from '../common/crypto/hashing.js';
 import { DomainError, type InputRole } from '../common/errors/domain-error.js';
 import { type ParsedPhone, parsePhone, PhoneParseError } from '../common/phone/phone.js';
-import type { Scene } from '../common/scenes.js';
 import { type AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { isUniqueViolation } from '../database/sql-rows.js';
 import { EventPublisher } from '../events/event-publisher.js';
-import { VerificationService } from '../verification/verification.service.js';
+import { type CodeProof, VerificationService } from '../verification/verification.service.js';
 import { UpdatePhoneTokensRepository } from './update-phone-tokens.repository.js';
 import { assertCurrentPhone } from './user.js';
 import { UsersRepository } from './users.repository.js';
@@ -57,8 +56,13 @@ export interface UpdatePhoneTokenRequest {
  * Whether another user holds the new number is answered (PHONE_TAKEN) only after
  * its code has been accepted, so no caller learns which numbers are registered
  * without controlling them: before that, a taken number answers exactly as a
- * free one. The right code is spent by then; it could not have moved anyone to a
+ * free one. The right codes are spent by then; they could not have moved anyone to a
  * taken number anyway. The unique index on active users' numbers has the last word.
+ *
+ * The codes of a change (the old number's, then the new's) are spent together, in
+ * the transaction of what they are for (the swap, or the token's row): a wrong or
+ * expired new code, or a database lost before the work committed, leaves the old
+ * number's code unspent for the retry.
  *
  * Update-phone tokens (seed 002) are proof that both codes were right, redeemable
  * once; only HMAC(pepper, token) is stored.
@@ -86,7 +90,8 @@ export class PhoneChangeService {
    * when the user is gone.
    */
   async change(app: AppEntity, userId: string, keepJti: string, req: PhoneChange): Promise<void> {
-    await this.moveTo(app, userId, keepJti, parse(req.newPhone, 'new'), req.newCode);
+    const newPhone = parse(req.newPhone, 'new');
+    await this.moveTo(app, userId, keepJti, newPhone, [newCode(newPhone.e164, req.newCode)]);
   }
 
   /**
@@ -96,15 +101,15 @@ export class PhoneChangeService {
    * USER_NOT_FOUND (no user), VALIDATION_FAILED (old number malformed or not the
    * user's, then new number malformed), CODE_* on the old code, then on the new,
    * then PHONE_TAKEN; a swap that changes no row is a USER_NOT_FOUND naming the
-   * new number (`newMobile`).
+   * new number (`newMobile`). The old code is spent only with the new one, when
+   * the swap commits or the number is taken.
    */
   async changeProvingOld(app: AppEntity, userId: string, keepJti: string, req: ProvenPhoneChange): Promise<void> {
     const user = await this.users.get(userId);
     const oldPhone = parse(req.oldPhone, 'old');
     assertCurrentPhone(user, oldPhone, 'oldMobile');
     const newPhone = parse(req.newPhone, 'new');
-    await this.spend(app, 'verify_old_phone', oldPhone.e164, req.oldCode, 'oldCode');
-    await this.moveTo(app, userId, keepJti, newPhone, req.newCode);
+    await this.moveTo(app, userId, keepJti, newPhone, [oldCode(oldPhone.e164, req.oldCode), newCode(newPhone.e164, req.newCode)]);
   }
 
   /**
@@ -112,25 +117,25 @@ export class PhoneChangeService {
    * check that needs no code runs before any code is spent: USER_NOT_FOUND,
    * VALIDATION_FAILED (new number malformed; old number or code missing, malformed
    * or not the user's, when the app requires them); then CODE_* for the old code,
-   * then the new; then PHONE_TAKEN.
+   * then the new; then PHONE_TAKEN. The codes are spent together with the token's
+   * row (or with the answer that the number is taken), not before.
    */
   async requestToken(app: AppEntity, userId: string, req: UpdatePhoneTokenRequest): Promise<{ token: string; expiresInS: number }> {
     const config = { ...DEFAULT_LOGIN_CONFIG, ...app.loginConfig };
     const user = await this.users.get(userId);
     const newPhone = parse(req.newPhone, 'new');
-    let oldCode: string | null = null;
+    const proofs: CodeProof[] = [];
     if (config.require_old_phone_on_change) {
       if (!req.oldPhone.mobile) throw missing('oldMobile');
       if (!req.oldCode) throw missing('oldCode');
       assertCurrentPhone(user, parse({ ...req.oldPhone, mobile: req.oldPhone.mobile }, 'old'), 'oldMobile');
-      oldCode = req.oldCode;
+      proofs.push(oldCode(user.phone_e164, req.oldCode));
     }
-    if (oldCode !== null) await this.spend(app, 'verify_old_phone', user.phone_e164, oldCode, 'oldCode');
+    proofs.push(newCode(newPhone.e164, req.newCode));
     // The caller gets the token once, in clear.
     const token = randomBytes(32).toString('base64url');
     const ttlS = config.update_phone_token_ttl_s;
-    // The new number's code is spent with the token's row (or with the answer that the number is taken), not before.
-    const issued = await this.spend(app, 'update_phone', newPhone.e164, req.newCode, 'newCode', async (m) => {
+    const issued = await this.verification.consumeAllWith(app, proofs, async (m) => {
       if (await this.isTaken(app, newPhone, user.id, m)) return false;
       const now = this.clock.now();
       const row = { tokenHash: this.tokenHash(token), appId: app.id, userId: user.id, oldPhoneE164: user.phone_e164, newPhone, createdAt: now, expiresAt: new Date(now.getTime() + ttlS * 1000) };
@@ -170,19 +175,20 @@ export class PhoneChangeService {
   }
 
   /**
-   * The new number's code and swap, shared by {@link change} and {@link changeProvingOld}.
+   * The codes' check and the swap to `phone`, shared by {@link change} and {@link changeProvingOld}:
+   * `proofs` are the change's codes, the new number's last.
    * Whether the number is free is asked only once its code is accepted, in the
-   * transaction that spends it: a taken number commits the spent code and answers
+   * transaction that spends the codes: a taken number commits the spent codes and answers
    * PHONE_TAKEN; one taken meanwhile fails the swap on the unique index, and nothing
    * is spent. As an update-phone token's redemption
    * does, the swap revokes the user's other sessions: a token stolen before the
    * change does not outlive it.
    */
-  private async moveTo(app: AppEntity, userId: string, keepJti: string, phone: ParsedPhone, code: string): Promise<void> {
+  private async moveTo(app: AppEntity, userId: string, keepJti: string, phone: ParsedPhone, proofs: CodeProof[]): Promise<void> {
     let moved: boolean;
     try {
-      // The new number's code is spent in the swap's transaction: only if the swap commits, or the number is taken.
-      moved = await this.spend(app, 'update_phone', phone.e164, code, 'newCode', async (m) => {
+      // The codes are spent in the swap's transaction: only if the swap commits, or the number is taken.
+      moved = await this.verification.consumeAllWith(app, proofs, async (m) => {
         if (await this.isTaken(app, phone, userId, m)) return false;
         const now = this.clock.now();
         if (!(await this.repo.setPhone(m, userId, phone, now))) throw new DomainError('USER_NOT_FOUND', { role: 'newMobile' });
@@ -191,7 +197,7 @@ export class PhoneChangeService {
         return true;
       });
     } catch (err) {
-      // Taken by a concurrent change or login after the look above: nothing committed, the code stays unspent.
+      // Taken by a concurrent change or login after the look above: nothing committed, the codes stay unspent.
       if (isUniqueViolation(err)) throw new DomainError('PHONE_TAKEN');
       throw err;
     }
@@ -208,24 +214,6 @@ export class PhoneChangeService {
     return holder !== null && holder.id !== String(userId);
   }
 
-  /**
-   * Consumes a code, in one transaction with `then` when given (VerificationService.consumeWith);
-   * a wrong or expired one names its role (seed 003 tells the old code's from the new's).
-   */
-  private async spend(app: AppEntity, scene: Scene, phone: string, code: string, role: 'oldCode' | 'newCode'): Promise<void>;
-  private async spend<T>(app: AppEntity, scene: Scene, phone: string, code: string, role: 'oldCode' | 'newCode', then: (m: EntityManager) => Promise<T>): Promise<T>;
-  private async spend<T>(app: AppEntity, scene: Scene, phone: string, code: string, role: 'oldCode' | 'newCode', then?: (m: EntityManager) => Promise<T>): Promise<T | void> {
-    try {
-      if (then) return await this.verification.consumeWith(app, scene, phone, code, then);
-      await this.verification.consume(app, scene, phone, code);
-    } catch (err) {
-      if (err instanceof DomainError && (err.code === 'CODE_WRONG' || err.code === 'CODE_EXPIRED')) {
-        throw new DomainError(err.code, { ...err.details, role });
-      }
-      throw err;
-    }
-  }
-
   private tokenHash(token: string): string {
     return hmacSha256Hex(this.config.secrets.codePepper, `update_phone_token|${token}`);
   }
@@ -240,6 +228,16 @@ function parse(input: PhoneInput, which: 'old' | 'new'): ParsedPhone {
     const role: InputRole = err.problem === 'mcode_invalid' ? `${which}Mcode` : `${which}Mobile`;
     throw new DomainError('VALIDATION_FAILED', { role, constraint: 'isPhone', message: `${role} must be valid` });
   }
+}
+
+/** The `verify_old_phone` code that proves the user's current number; a CODE_* error about it names it `oldCode` (seed 003 tells the old code's from the new's). */
+function oldCode(phone: string, code: string): CodeProof {
+  return { scene: 'verify_old_phone', phone, code, role: 'oldCode' };
+}
+
+/** The `update_phone` code that proves the number the user moves to; a CODE_* error about it names it `newCode`. */
+function newCode(phone: string, code: string): CodeProof {
+  return { scene: 'update_phone', phone, code, role: 'newCode' };
 }
 
 function missing(role: InputRole): DomainError {

@@ -6,7 +6,7 @@ import { type AppEntity } from '../apps/app.entity.js';
 import { DEFAULT_CODE_POLICY, type CodePolicy } from '../apps/app-settings.js';
 import { Clock } from '../common/clock/clock.js';
 import { hmacSha256Hex, safeEqual } from '../common/crypto/hashing.js';
-import { DomainError } from '../common/errors/domain-error.js';
+import { DomainError, type InputRole } from '../common/errors/domain-error.js';
 import { maskPhone, type ParsedPhone } from '../common/phone/phone.js';
 import { clientKey } from '../common/http/client-ip.js';
 import type { Scene } from '../common/scenes.js';
@@ -186,14 +186,72 @@ export class VerificationService {
    * attempt it counted has committed alone; `then` does not run.
    */
   async consumeWith<T>(app: AppEntity, scene: Scene, phone: string, code: string, then: (m: EntityManager) => Promise<T>): Promise<T> {
+    return this.consumeAllWith(app, [{ scene, phone, code }], then);
+  }
+
+  /**
+   * {@link consumeWith} for several codes (a phone change proves the old number, then
+   * the new): checked in their order and consumed with `then` in one transaction, so
+   * that none is spent unless all of it commits. The first code that is not approved
+   * is a CODE_* error naming its role once the attempt it counted has committed on
+   * its own: the codes before it stay unspent (no attempt counted either, no event
+   * published), the codes after it unchecked, and `then` does not run.
+   */
+  async consumeAllWith<T>(app: AppEntity, proofs: readonly CodeProof[], then: (m: EntityManager) => Promise<T>): Promise<T> {
     const now = this.clock.now();
-    const done = await this.repo.managerTransaction(async (m) => {
-      const found = await this.checkIn(app, scene, phone, code, now, m);
-      return found.result === 'approved' ? { found, value: await then(m) } : { found };
-    });
-    const result = await this.settle(app, scene, phone, done.found);
-    if (result !== 'approved') throw codeError(result);
-    return done.value as T;
+    for (let round = 1; ; round++) {
+      const done = await this.proveAll(app, proofs, now, then);
+      if (!('refused' in done)) {
+        for (const found of done.approved) await this.settle(app, found.proof.scene, found.proof.phone, found);
+        return done.value;
+      }
+      const { at, found: seen } = done.refused;
+      const proof = proofs[at];
+      // The first code's attempt is all its transaction wrote, committed. A later code's was rolled back with what the
+      // codes before it consumed: it is counted again, alone.
+      const found = at === 0 ? seen : await this.countAlone(app, proof, now);
+      if (found) throw codeError(await this.settle(app, proof.scene, proof.phone, found), proof.role);
+      // Alone, it was approved (and rolled back): what the transaction found was undone meanwhile. Every code is checked
+      // again; past the last round nothing is spent and the transaction's answer stands.
+      if (round === MAX_PROOF_ROUNDS) throw codeError(seen.result, proof.role);
+    }
+  }
+
+  /**
+   * One transaction of {@link consumeAllWith}: the codes checked in their order, then `then`. It commits when every code
+   * is approved and `then` returns, or when the first code is not (its counted attempt alone); it is rolled back when a
+   * later code is not approved, and answers that code's index and what its check found.
+   */
+  private async proveAll<T>(app: AppEntity, proofs: readonly CodeProof[], now: Date, then: (m: EntityManager) => Promise<T>): Promise<ProofRound<T>> {
+    try {
+      return await this.repo.managerTransaction(async (m): Promise<ProofRound<T>> => {
+        const approved: ProvenCode[] = [];
+        for (const [at, proof] of proofs.entries()) {
+          const found = await this.checkIn(app, proof.scene, proof.phone, proof.code, now, m);
+          if (found.result === 'approved') approved.push({ ...found, proof });
+          else if (at === 0) return { refused: { at, found } };
+          else throw new Unproven({ at, found });
+        }
+        return { approved, value: await then(m) };
+      });
+    } catch (err) {
+      if (err instanceof Unproven) return { refused: err.refused };
+      throw err;
+    }
+  }
+
+  /** A code checked in a transaction of its own, committed when it is not approved; an approval is rolled back (null). */
+  private async countAlone(app: AppEntity, proof: CodeProof, now: Date): Promise<CheckFound | null> {
+    try {
+      return await this.repo.managerTransaction(async (m) => {
+        const found = await this.checkIn(app, proof.scene, proof.phone, proof.code, now, m);
+        if (found.result === 'approved') throw new Unproven({ at: 0, found });
+        return found;
+      });
+    } catch (err) {
+      if (err instanceof Unproven) return null;
+      throw err;
+    }
   }
 
   /**
@@ -266,12 +324,6 @@ export class VerificationService {
     }
   }
 
-  /** {@link check} for flows that go on only with an approved code: anything else is a CODE_* error. */
-  async consume(app: AppEntity, scene: Scene, phone: string, code: string): Promise<void> {
-    const result = await this.check(app, scene, phone, code);
-    if (result !== 'approved') throw codeError(result);
-  }
-
   private eventData(codeId: string, scene: Scene, phone: ParsedPhone): Record<string, unknown> {
     return { verification_id: codeId, scene, phone: phone.e164 };
   }
@@ -289,9 +341,33 @@ interface CheckFound {
   now?: Date;
 }
 
-/** The CODE_* error of a check that did not approve. */
-function codeError(result: CheckResult): DomainError {
-  return new DomainError(result === 'wrong_code' ? 'CODE_WRONG' : 'CODE_EXPIRED', { data: { result } });
+/** One code {@link VerificationService.consumeAllWith} consumes: its scene and number, and the role naming it in a CODE_* error. */
+export interface CodeProof {
+  scene: Scene;
+  phone: string;
+  code: string;
+  role?: InputRole;
+}
+
+/** An approved code of {@link VerificationService.consumeAllWith}'s transaction, settled once it commits. */
+type ProvenCode = CheckFound & { proof: CodeProof };
+
+/** What one transaction of {@link VerificationService.consumeAllWith} did: every code approved and the work's value, or the code (by index) that was not. */
+type ProofRound<T> = { approved: ProvenCode[]; value: T } | { refused: { at: number; found: CheckFound } };
+
+/** Rolls back a transaction of consumeAllWith whose code `at` was not approved (or, counted alone, was). */
+class Unproven extends Error {
+  constructor(readonly refused: { at: number; found: CheckFound }) {
+    super('a code of the set was not approved');
+  }
+}
+
+/** How many times consumeAllWith checks its codes when a code it refused turns out approvable alone. */
+const MAX_PROOF_ROUNDS = 3;
+
+/** The CODE_* error of a check that did not approve, naming the code's role when it has one. */
+function codeError(result: CheckResult, role?: InputRole): DomainError {
+  return new DomainError(result === 'wrong_code' ? 'CODE_WRONG' : 'CODE_EXPIRED', { data: { result }, ...(role && { role }) });
 }
 
 /** The event a send can publish. */
