@@ -12,6 +12,16 @@ describe('phone change (PhoneChangeService) across v1, Authing and enduser', () 
   const nextPhone = () => `1390000${String(++seq).padStart(4, '0')}`;
   const db = () => s.t.app.get(DataSource);
   const login = async (a: CreatedApp, phone: string) => (await loginWithSms(s.t, s.sms, a, phone)).token;
+  const wrong = (code: string) => (code === '000000' ? '111111' : '000000');
+  /** Enduser setPhone's answer (HTTP 200 whatever its code). */
+  const setPhone = async (token: string, mine: string, newPhone: string, oldPhoneCode: string, newPhoneCode: string) =>
+    (
+      await s.t.http
+        .put('/v2/enduser/enduserapi/setPhone')
+        .set('authorization', `Bearer ${token}`)
+        .query({ newInternationalCode: '+86', newPhone, newPhoneCode, oldInternationalCode: '+86', oldPhone: mine, oldPhoneCode })
+        .expect(200)
+    ).body;
 
   beforeAll(async () => {
     strict = await createSmsApp(s.t, { login_config: { require_old_phone_on_change: true } });
@@ -33,7 +43,6 @@ describe('phone change (PhoneChangeService) across v1, Authing and enduser', () 
   }
 
   describe('a number another user holds is not revealed to a caller without its code', () => {
-    const wrong = (code: string) => (code === '000000' ? '111111' : '000000');
 
     /** A logged-in user, a number another user of the app holds, and a free number. */
     async function setUp(a: CreatedApp): Promise<{ token: string; mine: string; taken: string; free: string }> {
@@ -91,27 +100,17 @@ describe('phone change (PhoneChangeService) across v1, Authing and enduser', () 
 
     it('enduser setPhone: no code and a wrong code answer the same for a taken number as for a free one', async () => {
       const { token, mine, taken, free } = await setUp(s.app);
-      const setPhone = async (newPhone: string, newPhoneCode: string) => {
-        // A fresh old-phone code for each attempt: the answers compared depend on the new number and its code alone.
-        const oldPhoneCode = await codeFor(s.app, mine, 'verify_old_phone');
-        return (
-          await s.t.http
-            .put('/v2/enduser/enduserapi/setPhone')
-            .set('authorization', `Bearer ${token}`)
-            .query({ newInternationalCode: '+86', newPhone, newPhoneCode, oldInternationalCode: '+86', oldPhone: mine, oldPhoneCode })
-            .expect(200)
-        ).body;
-      };
-      expect(await setPhone(free, '123456')).toMatchObject({ code: 5169 });
-      expect(await setPhone(taken, '123456')).toEqual(await setPhone(free, '123456'));
+      // A fresh old-phone code for each attempt: the answers compared depend on the new number and its code alone.
+      const change = async (newPhone: string, newPhoneCode: string) => setPhone(token, mine, newPhone, await codeFor(s.app, mine, 'verify_old_phone'), newPhoneCode);
+      expect(await change(free, '123456')).toMatchObject({ code: 5169 });
+      expect(await change(taken, '123456')).toEqual(await change(free, '123456'));
       const [takenCode, freeCode] = [await codeFor(s.app, taken, 'update_phone'), await codeFor(s.app, free, 'update_phone')];
-      expect(await setPhone(free, wrong(freeCode))).toMatchObject({ code: 5169 });
-      expect(await setPhone(taken, wrong(takenCode))).toEqual(await setPhone(free, wrong(freeCode)));
+      expect(await change(free, wrong(freeCode))).toMatchObject({ code: 5169 });
+      expect(await change(taken, wrong(takenCode))).toEqual(await change(free, wrong(freeCode)));
     });
   });
 
   describe('the old number’s code is spent only with the new one: a failed change leaves it for the retry', () => {
-    const wrong = (code: string) => (code === '000000' ? '111111' : '000000');
 
     /** A user of `a` logged in with a fresh number, a free number to move to, and the right code of each. */
     async function ready(a: CreatedApp): Promise<{ token: string; mine: string; free: string; oldCode: string; newCode: string }> {
@@ -129,15 +128,6 @@ describe('phone change (PhoneChangeService) across v1, Authing and enduser', () 
       );
       return row;
     }
-
-    const setPhone = async (token: string, mine: string, newPhone: string, oldPhoneCode: string, newPhoneCode: string) =>
-      (
-        await s.t.http
-          .put('/v2/enduser/enduserapi/setPhone')
-          .set('authorization', `Bearer ${token}`)
-          .query({ newInternationalCode: '+86', newPhone, newPhoneCode, oldInternationalCode: '+86', oldPhone: mine, oldPhoneCode })
-          .expect(200)
-      ).body;
 
     const requestToken = async (token: string, mine: string, newPhoneNumber: string, oldPhonePassCode: string, newPhonePassCode: string) => {
       const res = await s.t.http

@@ -53,6 +53,8 @@ export class ErasureService {
         // As given too, when that differs: a number stored before the parser read it as now does.
         const given = [...new Set([phone, dto.phone])];
         const numbers = given.flatMap((n) => [n, this.pseudonyms.of(appId, n)]);
+        // Before its users' rows, which the erasure cancels: the order a login or a send takes them.
+        await this.repo.lockNumber(m, appId, numbers);
         const { counts, cancelledUserIds } = await this.repo.eraseNumber(m, {
           appId,
           e164: phone,

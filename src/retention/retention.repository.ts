@@ -248,9 +248,8 @@ export class RetentionRepository {
    * finds the app's rows of the number by an index (the send log's on `phone`,
    * the codes' lookup index, the users' on (app, number)); webhook payloads by
    * the app's deliveries since `payloadsSince` (all when null): they have no
-   * index on the number, and older ones are the purge's to hash. The number's
-   * rows are locked first ({@link lockNumber}); a deregistration, which holds its
-   * user's row when it gets here, must have locked them before taking it.
+   * index on the number, and older ones are the purge's to hash. The caller has
+   * locked the number's rows ({@link lockNumber}) before any user's row.
    */
   async eraseNumber(m: EntityManager, e: NumberErasure): Promise<{ counts: ErasedCounts; cancelledUserIds: string[] }> {
     const count = async (sql: string, params: unknown[]): Promise<number> => ((await m.query(sql, params)) as [unknown, number])[1];
@@ -259,7 +258,6 @@ export class RetentionRepository {
     // The number's forms are $4, $5, $6 of the statements that mask a remote text.
     const forms = numberForms(e.e164);
     const masked = (column: string) => maskNumberSql(column, ['$4', '$5', '$6']);
-    await this.lockNumber(m, appId, numbers);
     let cancelledUserIds: string[] = [];
     if (erasure) {
       cancelledUserIds = (
