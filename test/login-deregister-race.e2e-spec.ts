@@ -1,5 +1,6 @@
 import type { Response } from 'supertest';
 import { DataSource } from 'typeorm';
+import { CHECK_CODE } from '../src/verification/verification.statements.js';
 import { itRaces } from './support/race.js';
 import { gateRowWrites } from './support/row-gate.js';
 import { loginWithSms, signParams, useSmsTestApp } from './support/v1.js';
@@ -11,7 +12,10 @@ import { loginWithSms, signParams, useSmsTestApp } from './support/v1.js';
  * number's rows after closed a cycle with each of them: Postgres aborted one side
  * (40P01), answered 503. Each test holds the first request at a row it has
  * locked (a gate) until the second is seen waiting for it: the order a race hits
- * once in many tries.
+ * once in many tries. A login that waited for its code's row while a
+ * deregistration or an erasure held it finds the code gone once that commits
+ * (its number rewritten, an erasure's hash too): the check re-reads both on the
+ * row itself, so the login is refused and registers no one.
  */
 describe('a deregistration racing a login, a send or a phone change of its number', () => {
   const s = useSmsTestApp();
@@ -58,6 +62,38 @@ describe('a deregistration racing a login, a send or a phone change of its numbe
       superseded_at: Date | null;
     }>;
 
+  /** The code row `id` as it is now. */
+  const codeRow = async (id: string) =>
+    (
+      (await db().query(`SELECT phone_e164, code_hash, consumed_at, attempts FROM verification_codes WHERE id = $1`, [id])) as Array<{
+        phone_e164: string;
+        code_hash: string;
+        consumed_at: Date | null;
+        attempts: number;
+      }>
+    )[0];
+
+  /** The app's users of the number, whatever their status. */
+  const usersOf = async (mobile: string) => await db().query(`SELECT id::int AS id, status FROM users WHERE app_id = $1 AND phone_e164 = $2`, [s.app.id, e164(mobile)]);
+
+  /**
+   * Resolves once a code check (CHECK_CODE, the login's) waits for a code row another transaction holds: it holds
+   * that row's tuple lock and waits for the holder's transaction. Throws after 5 s.
+   */
+  async function checkWaitsForCodeRow(): Promise<void> {
+    for (const deadline = Date.now() + 5000; ; ) {
+      const [{ n }] = (await db().query(
+        `SELECT count(*)::int AS n FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+          WHERE a.datname = current_database() AND l.locktype = 'tuple' AND l.relation = 'verification_codes'::regclass AND l.granted
+            AND a.wait_event_type = 'Lock' AND a.wait_event = 'transactionid' AND left(a.query, 200) = left($1, 200)`,
+        [CHECK_CODE.text],
+      )) as Array<{ n: number }>;
+      if (n > 0) return;
+      if (Date.now() > deadline) throw new Error('no code check waited for a code row within 5 s');
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  }
+
   itRaces('a login holding its code when the deregistration starts commits first; the deregistration then cancels the user it logged in', async () => {
     const mobile = '18700000001';
     const me = await loginWithSms(s.t, s.sms, s.app, mobile);
@@ -85,34 +121,31 @@ describe('a deregistration racing a login, a send or a phone change of its numbe
     expect(spent.consumed_at).not.toBeNull();
   });
 
-  itRaces('a deregistration holding the user when the login starts commits first; the login then registers the number anew', async () => {
+  itRaces('a login waiting for the code a deregistration holds finds it gone once the deregistration commits: it is refused and registers no one', async () => {
     const mobile = '18700000002';
     const me = await loginWithSms(s.t, s.sms, s.app, mobile);
     const code = await sendLoginCode(mobile);
-    // The deregistration is held once it has locked the user's row, before it writes it.
+    const codeId = await liveCodeId(mobile);
+    // The deregistration is held once it has locked the number's rows (the live code among them) and the user's row, before it writes the user.
     const gate = await gateRowWrites(s.t, { table: 'users', event: 'UPDATE', when: `OLD.id = ${me.uid} AND NEW.status = 'cancelled'` });
     let loggedIn: Response, cancelled: Response;
     try {
       const cancelling = cancel(me.token);
       await gate.held();
       const loggingIn = login(mobile, code);
-      await gate.rowWaited();
+      await checkWaitsForCodeRow();
       await gate.open();
       [loggedIn, cancelled] = await Promise.all([loggingIn, cancelling]);
     } finally {
       await gate.close();
     }
     expect(cancelled.body).toEqual({ code: 200, msg: 'success' });
-    // As a login after a deregistration: a new user of the number (its code was live when the login checked it).
-    expect(loggedIn.body).toMatchObject({ code: 200, data: { uid: expect.any(Number), access_token: expect.any(String) } });
-    expect(loggedIn.body.data.uid).not.toBe(me.uid);
     await expectCancelled(me.uid, /^h:/);
-    expect(await info(loggedIn.body.data.access_token)).toMatchObject({ code: 200, data: { uid: loggedIn.body.data.uid, mobile } });
-    expect(await db().query(`SELECT id::int AS id FROM users WHERE app_id = $1 AND phone_e164 = $2 AND status = 'active'`, [s.app.id, e164(mobile)])).toEqual([
-      { id: loggedIn.body.data.uid },
-    ]);
-    // The deregistration forgot the number in every code it saw; none is spent without its login.
+    // The code the login read was live, but by the time it could take it the deregistration had moved it off the number.
+    expect(loggedIn.body).toEqual({ code: 400195, msg: 'verify_code not found or expired' });
+    expect(await usersOf(mobile)).toEqual([]);
     expect(await codesShowing(mobile)).toEqual([]);
+    expect(await codeRow(codeId)).toMatchObject({ phone_e164: expect.stringMatching(/^h:/), consumed_at: null, attempts: 0 });
   });
 
   itRaces("an operator's erasure of the number waits for a login holding its code, then deregisters the user it logged in", async () => {
@@ -139,6 +172,60 @@ describe('a deregistration racing a login, a send or a phone change of its numbe
     await expectCancelled(me.uid, /^erased$/);
     expect((await info(loggedIn.body.data.access_token)).code).toBe(401);
     expect(await codesShowing(mobile)).toEqual([]);
+  });
+
+  itRaces("a login waiting for the code an operator's erasure holds finds it erased once the erasure commits: it is refused and registers no one", async () => {
+    const mobile = '18700000006';
+    const me = await loginWithSms(s.t, s.sms, s.app, mobile);
+    const code = await sendLoginCode(mobile);
+    const codeId = await liveCodeId(mobile);
+    const admin = { authorization: `Bearer ${await s.t.adminToken()}` };
+    // The erasure is held once it has locked the number's rows, as it cancels the user (its first write).
+    const gate = await gateRowWrites(s.t, { table: 'users', event: 'UPDATE', when: `OLD.id = ${me.uid} AND NEW.status = 'cancelled'` });
+    let loggedIn: Response, erased: Response;
+    try {
+      const erasing = started(s.t.http.post('/admin/erasures').set(admin).send({ phone: e164(mobile), app_id: s.app.id }));
+      await gate.held();
+      const loggingIn = login(mobile, code);
+      await checkWaitsForCodeRow();
+      await gate.open();
+      [loggedIn, erased] = await Promise.all([loggingIn, erasing]);
+    } finally {
+      await gate.close();
+    }
+    expect(erased.status).toBe(200);
+    expect(erased.body.data.erased).toMatchObject({ users: 1, verification_codes: 2 });
+    await expectCancelled(me.uid, /^erased$/);
+    expect(loggedIn.body).toEqual({ code: 400195, msg: 'verify_code not found or expired' });
+    expect(await usersOf(mobile)).toEqual([]);
+    expect(await codesShowing(mobile)).toEqual([]);
+    expect(await codeRow(codeId)).toEqual({ phone_e164: 'erased', code_hash: 'erased', consumed_at: null, attempts: 0 });
+  });
+
+  itRaces("a wrong code waiting for the code an operator's erasure holds counts no attempt on the erased code", async () => {
+    const mobile = '18700000007';
+    const me = await loginWithSms(s.t, s.sms, s.app, mobile);
+    const code = await sendLoginCode(mobile);
+    const wrong = String((Number(code) + 1) % 1_000_000).padStart(6, '0');
+    const codeId = await liveCodeId(mobile);
+    const admin = { authorization: `Bearer ${await s.t.adminToken()}` };
+    const gate = await gateRowWrites(s.t, { table: 'users', event: 'UPDATE', when: `OLD.id = ${me.uid} AND NEW.status = 'cancelled'` });
+    let loggedIn: Response, erased: Response;
+    try {
+      const erasing = started(s.t.http.post('/admin/erasures').set(admin).send({ phone: e164(mobile), app_id: s.app.id }));
+      await gate.held();
+      const loggingIn = login(mobile, wrong);
+      await checkWaitsForCodeRow();
+      await gate.open();
+      [loggedIn, erased] = await Promise.all([loggingIn, erasing]);
+    } finally {
+      await gate.close();
+    }
+    expect(erased.status).toBe(200);
+    await expectCancelled(me.uid, /^erased$/);
+    expect(loggedIn.body.code).toBe(400194);
+    expect(await usersOf(mobile)).toEqual([]);
+    expect(await codeRow(codeId)).toEqual({ phone_e164: 'erased', code_hash: 'erased', consumed_at: null, attempts: 0 });
   });
 
   itRaces('a send to the number waits for the deregistration that holds its cooldown, then sends a fresh code', async () => {

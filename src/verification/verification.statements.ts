@@ -62,7 +62,15 @@ export function takeSendSlotStatement(n: number): PreparedStatement<SlotRow> {
 export type SlotRow = { taken: number; held_until: Date | null; message_id: string } & Record<`n${number}`, number>;
 const takeSendSlotStatements = new Map<number, PreparedStatement<SlotRow>>();
 
-/** {@link VerificationRepository.check}'s statement: $1 app, $2 phone, $3 scene, $4 hash, $5 now. */
+/**
+ * {@link VerificationRepository.check}'s statement: $1 app, $2 phone, $3 scene, $4 hash, $5 now.
+ * `latest` is read from the statement's snapshot; each update re-checks on the row itself
+ * (`v.`) all it depends on, its number and hash included: an update that waited for a
+ * row lock sees the row as the other transaction committed it, and only its `v.`
+ * conditions are evaluated again. A deregistration or erasure that locked the code
+ * rewrites its number (an erasure its hash too): a right code that waited for it
+ * consumes nothing (its outcome `not_found`), a wrong one counts no attempt.
+ */
 export const CHECK_CODE = new PreparedStatement<CheckedRow>(
   'passcode_check_code',
   `WITH latest AS (
@@ -73,12 +81,12 @@ export const CHECK_CODE = new PreparedStatement<CheckedRow>(
      WHERE app_id = $1 AND phone_e164 = $2 AND scene = $3 AND code_hash = $4 AND superseded_at IS NOT NULL LIMIT 1),
    consumed AS (
      UPDATE verification_codes v SET consumed_at = $5 FROM latest l
-     WHERE v.id = l.id AND l.code_hash = $4
+     WHERE v.id = l.id AND l.code_hash = $4 AND v.code_hash = $4 AND v.phone_e164 = $2
        AND v.consumed_at IS NULL AND v.superseded_at IS NULL AND v.expires_at > $5 AND v.attempts < v.max_attempts
      RETURNING v.id),
    missed AS (
      UPDATE verification_codes v SET attempts = v.attempts + 1 FROM latest l
-     WHERE v.id = l.id AND l.code_hash <> $4 AND NOT EXISTS (SELECT 1 FROM stale)
+     WHERE v.id = l.id AND l.code_hash <> $4 AND NOT EXISTS (SELECT 1 FROM stale) AND v.phone_e164 = $2
        AND v.consumed_at IS NULL AND v.superseded_at IS NULL AND v.expires_at > $5 AND v.attempts < v.max_attempts
      RETURNING v.attempts)
    SELECT l.id, l.code_hash, l.expires_at, l.attempts, l.max_attempts, l.consumed_at, l.superseded_at, l.country,
