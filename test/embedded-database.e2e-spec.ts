@@ -105,6 +105,106 @@ import { createSmsApp, signParams } from './support/v1.js';
       expect(await ds.query("SELECT current_setting('fsync') AS fsync")).toEqual([{ fsync: 'on' }]);
     });
 
+    describe('the WAL synced off the worker thread', () => {
+      /** A promise's state, read without waiting for it. */
+      const settledOf = (p: Promise<unknown>) => {
+        const state = { settled: false };
+        p.then(
+          () => (state.settled = true),
+          () => (state.settled = true),
+        );
+        return state;
+      };
+      const stats = () => ds.embedded!.stats();
+      /** Resolves once the worker has run `n` commits whose WAL is not yet synced. */
+      async function untilUnsynced(n: number) {
+        for (let i = 0; (await stats()).unsyncedWal < n; i++) {
+          if (i === 500) throw new Error(`fewer than ${n} commits ran within 5 s`);
+          await new Promise((r) => setTimeout(r, 10));
+        }
+      }
+      afterEach(() => ds.embedded?.holdSyncs(false));
+      /** `p`, or a failure naming `what` if it has not settled within 5 s. */
+      const within = <T>(p: Promise<T>, what: string) =>
+        Promise.race([p, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`${what} did not settle within 5 s`)), 5000).unref())]);
+
+      it("hands a commit's result on only once its WAL is on the disk, while the one connection serves the next statement; commits made meanwhile share one sync", async () => {
+        await ds.query('CREATE TABLE emb_grouped (n int)');
+        const pool = poolOf(ds);
+        ds.embedded!.holdSyncs(true);
+        const before = await stats();
+        const first = pool.query('INSERT INTO emb_grouped VALUES (1)');
+        const second = pool.query('INSERT INTO emb_grouped VALUES (2)');
+        const [firstState, secondState] = [settledOf(first), settledOf(second)];
+        // Both ran (the connection went back to the pool while the first waited for the disk); neither is answered.
+        await untilUnsynced(2);
+        await new Promise((r) => setTimeout(r, 50));
+        expect([firstState.settled, secondState.settled]).toEqual([false, false]);
+        expect((await stats()).fileSyncs).toBe(before.fileSyncs);
+
+        ds.embedded!.holdSyncs(false);
+        await Promise.all([first, second]);
+        const after = await stats();
+        expect(after.unsyncedWal).toBe(0);
+        expect(after.fileSyncs - before.fileSyncs).toBe(1); // one sync of the segment for both commits
+        expect((await pool.query('SELECT n FROM emb_grouped ORDER BY n')).rows).toEqual([{ n: 1 }, { n: 2 }]);
+      });
+
+      it('holds a result in a transaction, and one through TypeORM, until the commits before it are on the disk', async () => {
+        await ds.query('CREATE TABLE emb_held (n int)');
+        ds.embedded!.holdSyncs(true);
+        const written = poolOf(ds).query('INSERT INTO emb_held VALUES (1)');
+        await untilUnsynced(1);
+        // A read that would show the commit, through TypeORM and in a transaction of its own.
+        const read = ds.query('SELECT count(*)::int AS n FROM emb_held');
+        const inTransaction = ds.transaction((m) => m.query('SELECT count(*)::int AS n FROM emb_held'));
+        const states = [settledOf(written), settledOf(read), settledOf(inTransaction)];
+        await new Promise((r) => setTimeout(r, 100));
+        expect(states.map((s) => s.settled)).toEqual([false, false, false]);
+        ds.embedded!.holdSyncs(false);
+        await written;
+        expect(await read).toEqual([{ n: 1 }]);
+        expect(await inTransaction).toEqual([{ n: 1 }]);
+      });
+
+      it('syncs the WAL before any other file changes: a checkpoint while syncs are held syncs it first, and the commit waiting for it is answered', async () => {
+        await ds.query('CREATE TABLE emb_ordered (n int)');
+        ds.embedded!.holdSyncs(true);
+        const before = await stats();
+        const written = poolOf(ds).query('INSERT INTO emb_ordered VALUES (1)');
+        await untilUnsynced(1);
+        // The checkpoint writes the changed pages, then pg_control: the segment is synced before the first of them.
+        await within(ds.query('CHECKPOINT'), 'the checkpoint');
+        await within(written, 'the commit before the checkpoint');
+        const after = await stats();
+        expect(after.unsyncedWal).toBe(0);
+        expect(after.fileSyncs).toBeGreaterThan(before.fileSyncs);
+      });
+
+      it("syncs the WAL before a file is created: a table created while syncs are held answers the commit before it", async () => {
+        await ds.query('CREATE TABLE emb_before (n int)');
+        ds.embedded!.holdSyncs(true);
+        const written = poolOf(ds).query('INSERT INTO emb_before VALUES (1)');
+        await untilUnsynced(1);
+        // The new table's file is created before its own commit, whose result then waits for the release.
+        const created = poolOf(ds).query('CREATE TABLE emb_after (n int)');
+        await within(written, 'the commit before the new file');
+        expect(settledOf(created).settled).toBe(false);
+        ds.embedded!.holdSyncs(false);
+        await created;
+        expect((await stats()).unsyncedWal).toBe(0);
+      });
+
+      it('fails the results waiting for the disk as a lost connection when the worker dies', async () => {
+        await ds.query('CREATE TABLE emb_lost (n int)');
+        ds.embedded!.holdSyncs(true);
+        const written = poolOf(ds).query('INSERT INTO emb_lost VALUES (1)');
+        await untilUnsynced(1);
+        await ds.embedded!.kill();
+        await expect(written).rejects.toMatchObject({ code: '08006' });
+      });
+    });
+
     it('answers an error inside a transaction with all its fields; the transaction rolls back and the connection serves on', async () => {
       await ds.query('CREATE TABLE emb_unique (id int CONSTRAINT emb_unique_pk PRIMARY KEY)');
       const failed = ds.transaction(async (m) => {
@@ -341,6 +441,32 @@ import { createSmsApp, signParams } from './support/v1.js';
       ]);
       await t.close(true);
       await expectAppAfterRestart(t, app);
+    });
+
+    it('answers a code check only once what it wrote is on the disk', async () => {
+      const t = await startTestApp({ override: withRecordingSms(new RecordingSmsProvider()) });
+      try {
+        const app = await createSmsApp(t, { code_policy: { per_ip_hourly: 1_000_000 } });
+        const mobile = '13912340078';
+        await t.http.post('/v1/sms/verify_code').send({ ...signParams(t, app), mcode: '+86', mobile, scene: 'login' }).expect(200);
+        const embedded = (t.app.get(DataSource) as PasscodeDataSource).embedded!;
+        embedded.holdSyncs(true);
+        let answered = false;
+        // A wrong code: the attempt it counts is a commit.
+        const checking = Promise.resolve(
+          t.http.post('/v1/sms/check_code').send({ ...signParams(t, app), mcode: '+86', mobile, scene: 'login', verify_code: '000000' }),
+        ).then((res) => ((answered = true), res));
+        for (let i = 0; (await embedded.stats()).unsyncedWal < 1; i++) {
+          if (i === 500) throw new Error('the check did not commit within 5 s');
+          await new Promise((r) => setTimeout(r, 10));
+        }
+        await new Promise((r) => setTimeout(r, 100));
+        expect(answered).toBe(false);
+        embedded.holdSyncs(false);
+        expect((await checking).body).toEqual({ code: 200, msg: 'success', data: { result: 'wrong_code' } });
+      } finally {
+        await t.close();
+      }
     });
 
     it("a provider's outcome, committed without waiting for the WAL flush, is on its row after a crash that came once the database sat idle", async () => {

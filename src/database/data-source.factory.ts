@@ -149,12 +149,14 @@ function failWaiting(pool: pg.Pool): void {
  */
 class GuardedClient extends pg.Client {
   private readonly deadline?: QueryDeadline;
+  private readonly durability?: Durability;
   /** When the statement under way was sent, or the one before it answered (epoch ms); 0 while idle. */
   waitingSince = 0;
 
-  constructor(config?: string | (pg.ClientConfig & { queryDeadline?: QueryDeadline })) {
+  constructor(config?: string | (pg.ClientConfig & { queryDeadline?: QueryDeadline; durability?: Durability })) {
     super(config);
     this.on('error', () => undefined);
+    if (typeof config === 'object') this.durability = config.durability;
     if (typeof config !== 'object' || !config.queryDeadline) return;
     const deadline = config.queryDeadline;
     this.deadline = deadline;
@@ -176,6 +178,12 @@ class GuardedClient extends pg.Client {
       this.waitingSince = Date.now();
       this.deadline.watch(this);
     }
+    // On the embedded database the promise form (TypeORM's, a transaction's) hands its result on once it is on the
+    // disk, the client still held. The callback form is pg-pool's query(), which EmbeddedPool makes wait after the client is back.
+    const durability = this.durability;
+    if (durability && typeof (result as { then?: unknown } | undefined)?.then === 'function') {
+      return (result as Promise<unknown>).then((r) => afterSync(durability, r)) as never;
+    }
     return result;
   }
 
@@ -186,6 +194,43 @@ class GuardedClient extends pg.Client {
     (this.connection as unknown as { stream: { destroy(err: Error): void } }).stream.destroy(err);
   }
 }
+
+/** The embedded database as its connections see it: {@link EmbeddedDatabase.durable}. */
+interface Durability {
+  durable(): Promise<void> | undefined;
+}
+
+function afterSync<T>(durability: Durability, value: T): T | Promise<T> {
+  const synced = durability.durable();
+  return synced ? synced.then(() => value) : value;
+}
+
+/**
+ * The embedded database's pool (one connection): a statement run through the pool
+ * (`pool.query`, every hot path's) hands its result on once it is on the disk, as
+ * the worker reports it ({@link EmbeddedDatabase.durable}), but gives the
+ * connection back first. The next request's statement then runs while the WAL is
+ * synced: what the one connection serves is no longer one disk sync per commit.
+ */
+class EmbeddedPool extends pg.Pool {
+  override query(...args: unknown[]): never {
+    const durability = (this.options as { durability?: Durability }).durability!;
+    const at = args.findIndex((a) => typeof a === 'function');
+    if (at !== -1) {
+      const callback = args[at] as (err: Error | undefined, res?: unknown) => void;
+      args[at] = (err: Error | undefined, res?: unknown) => {
+        const synced = err ? undefined : durability.durable();
+        if (synced) synced.then(() => callback(undefined, res), (failed: Error) => callback(failed));
+        else callback(err, res);
+      };
+      return (super.query as (...a: unknown[]) => never)(...args);
+    }
+    return ((super.query as (...a: unknown[]) => Promise<unknown>)(...args).then((r) => afterSync(durability, r))) as never;
+  }
+}
+
+/** The pg module as TypeORM's driver takes it, with the embedded database's pool. */
+const EMBEDDED_PG = Object.create(pg, { Pool: { value: EmbeddedPool } }) as typeof pg;
 
 const COMMON: Partial<DataSourceOptions> = {
   synchronize: false,
@@ -228,8 +273,10 @@ export function createDataSource(target: DatabaseTarget, entities: DataSourceOpt
     ...COMMON,
     type: 'postgres',
     entities,
+    driver: EMBEDDED_PG,
     extra: {
       Client: GuardedClient,
+      durability: db,
       stream: db.connect,
       user: 'postgres',
       database: 'postgres',

@@ -19,7 +19,8 @@ export class EmbeddedDatabaseError extends Error {
 }
 
 type FromWorker =
-  | { conn: number; data: ArrayBuffer }
+  | { conn: number; data: ArrayBuffer; seq: number; durable: number }
+  | { durable: number }
   | { ready: true }
   | { failed: WorkerError }
   | { stats: EmbeddedDatabaseStats }
@@ -32,6 +33,8 @@ export interface EmbeddedDatabaseStats {
   heapUsed: number;
   /** Files (WAL, data files, directories) it has synced to the disk since it started. */
   fileSyncs: number;
+  /** WAL fsyncs (commits) Postgres has asked for whose files are not yet synced. */
+  unsyncedWal: number;
 }
 
 interface WorkerError {
@@ -55,8 +58,9 @@ interface Link {
  * (`pglite-worker.source.ts` serves them), and pg's own protocol parser reads
  * every answer, errors with all their fields included.
  *
- * The worker keeps the process alive only while it owes an answer (or is opening
- * or closing), as PGlite on the main thread never kept it alive by itself. A
+ * The worker keeps the process alive only while it owes an answer or a sync
+ * someone waits for ({@link durable}), or is opening or closing, as PGlite on the
+ * main thread never kept it alive by itself. A
  * worker that stops unexpectedly fails every connection, open or to come, with
  * {@link EmbeddedDatabaseError} `08006`, logged once: requests are answered
  * SERVICE_UNAVAILABLE and readiness fails until Passcode is restarted (PGlite
@@ -82,6 +86,11 @@ export class EmbeddedDatabase {
   private closeOutcome?: { error?: WorkerError };
   private closing?: Promise<void>;
   private readonly statsAnswers: Array<{ resolve(stats: EmbeddedDatabaseStats): void; reject(err: Error): void }> = [];
+  /** The last WAL fsync an answer received follows, and the last one the worker reported on the disk. */
+  private receivedSeq = 0;
+  private durableSeq = 0;
+  /** Who waits for the disk, in the order of the fsyncs they wait for. */
+  private readonly syncWaiters: Array<{ seq: number; resolve(): void; reject(err: Error): void }> = [];
   private exited!: Promise<number>;
 
   private constructor(private readonly dataDir: string) {
@@ -124,6 +133,29 @@ export class EmbeddedDatabase {
       this.awaited++;
       this.updateRef();
     });
+  }
+
+  /**
+   * Undefined when every answer received so far is on the disk; else a promise that
+   * resolves once it is (rejected if the worker stops first). An answer arrives as
+   * soon as its statement ran, before the worker has synced the WAL it wrote (so the
+   * database goes on with the next statement meanwhile): what hands a statement's
+   * result to the app waits for this first, so nothing the app does or answers
+   * rests on a commit a crash of the machine could still undo. It covers every
+   * answer, not only the caller's: one may show what another's commit wrote.
+   */
+  durable(): Promise<void> | undefined {
+    if (this.receivedSeq <= this.durableSeq) return undefined;
+    if (this.state === 'failed' || this.state === 'closed') return Promise.reject(this.unusable());
+    return new Promise((resolve, reject) => {
+      this.syncWaiters.push({ seq: this.receivedSeq, resolve, reject });
+      this.updateRef();
+    });
+  }
+
+  /** Holds the worker's WAL syncs (true) until released (false): answers then wait for the disk. For tests. */
+  holdSyncs(held: boolean): void {
+    this.worker.postMessage({ holdSyncs: held });
   }
 
   /**
@@ -185,8 +217,14 @@ export class EmbeddedDatabase {
   private onMessage(msg: FromWorker): void {
     if ('data' in msg) {
       this.awaited--;
+      // Before pg reads the answer: its result is handed on only once this fsync is reported.
+      if (msg.seq > this.receivedSeq) this.receivedSeq = msg.seq;
+      this.synced(msg.durable);
       this.updateRef();
       if (msg.data.byteLength) this.sockets.get(msg.conn)?.receive(Buffer.from(msg.data));
+    } else if ('durable' in msg) {
+      this.synced(msg.durable);
+      this.updateRef();
     } else if ('stats' in msg) {
       this.awaited--;
       this.updateRef();
@@ -206,11 +244,24 @@ export class EmbeddedDatabase {
     }
   }
 
+  /** The worker's report that the WAL fsyncs up to `seq` are on the disk: who waited for them goes on. */
+  private synced(seq: number): void {
+    if (seq <= this.durableSeq) return;
+    this.durableSeq = seq;
+    while (this.syncWaiters.length && this.syncWaiters[0].seq <= seq) this.syncWaiters.shift()!.resolve();
+  }
+
   private onExit(code: number): void {
     const expected = this.state === 'closing' || this.state === 'failed';
     if (this.state !== 'failed') this.state = this.state === 'closing' ? 'closed' : 'failed';
     this.updateRef();
     for (const answer of this.statsAnswers.splice(0)) answer.reject(this.unusable());
+    // A close that succeeded synced everything (PGlite's close checkpoints); otherwise what was not reported is not known to be on the disk.
+    const synced = this.state === 'closed' && this.closeOutcome && !this.closeOutcome.error;
+    for (const waiter of this.syncWaiters.splice(0)) {
+      if (synced) waiter.resolve();
+      else waiter.reject(this.unusable());
+    }
     if (expected) return;
     const why = this.workerError ? `: ${this.workerError.message}` : '';
     const err = new EmbeddedDatabaseError(`the embedded database stopped (worker exit code ${code}${why}); restart Passcode to reopen ${this.dataDir}`, '08006', {
@@ -252,7 +303,7 @@ export class EmbeddedDatabase {
 
   /** Keeps the process alive while the worker is opening, closing or owes an answer; not while it idles. */
   private updateRef(): void {
-    const busy = this.state === 'opening' || this.state === 'closing' || this.awaited > 0;
+    const busy = this.state === 'opening' || this.state === 'closing' || this.awaited > 0 || this.syncWaiters.length > 0;
     if (busy === this.referenced) return;
     this.referenced = busy;
     if (busy) this.worker.ref();

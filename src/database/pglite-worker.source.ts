@@ -12,11 +12,13 @@
  *
  * - in: `{ conn, data }` (bytes a connection wrote), `{ conn, end: true }` (the
  *   connection is gone), `{ close: true }` (close PGlite, which checkpoints the
- *   directory; the worker then exits), `{ stats: true }` (its heap in use, and how
- *   many files it has synced);
- * - out: `{ ready: true }` or `{ failed }` once, `{ conn, data }` exactly once per
+ *   directory; the worker then exits), `{ stats: true }` (its heap in use, how
+ *   many files it has synced, how many WAL fsyncs await their round), `{ holdSyncs }`
+ *   (true: start no round until told false; for tests);
+ * - out: `{ ready: true }` or `{ failed }` once, `{ conn, data, seq }` exactly once per
  *   `data` received (empty when there is nothing to say, so the parent can count
- *   what it awaits), `{ stats: { heapUsed, fileSyncs } }` per `stats`, `{ closed: true }`
+ *   what it awaits), `{ durable: seq }` when the WAL fsyncs up to seq are on the
+ *   disk, `{ stats: { heapUsed, fileSyncs, unsyncedWal } }` per `stats`, `{ closed: true }`
  *   or `{ closeFailed }`.
  *
  * Bytes are framed into whole messages (a startup packet, or a type byte and an
@@ -35,6 +37,18 @@
  * (a Sync, ROLLBACK, DISCARD ALL), as a new backend would start clean: an open
  * transaction, prepared statements and settings do not pass to the next one.
  *
+ * A commit's WAL is synced to the disk off the worker's thread: Postgres's fsync of
+ * a WAL segment only marks it (see SyncingNodeFS), the answer goes out at once
+ * with the count of such fsyncs so far (`seq`), and the segments marked are synced
+ * by libuv's threads, one round at a time; a round's end is reported as
+ * `{ durable: seq }`. The parent hands no answer to the app before the fsyncs it
+ * follows are reported (EmbeddedDatabase.durable), so nothing is acknowledged
+ * before it is on the disk, as before; but the backend no longer waits for the
+ * disk between statements, and the commits made while a round runs share the
+ * next one. Before Postgres changes any other file (a data page, pg_control, a
+ * truncation, a rename), the marked segments are synced there and then, so no
+ * change reaches the disk ahead of the WAL that describes it.
+ *
  * The worker is also the WAL writer PGlite lacks. A commit made with
  * synchronous_commit off (the provider's outcome, the fraud guard's counts) leaves
  * its WAL in PGlite's memory, where a crash loses it; Postgres's WAL writer would
@@ -48,7 +62,7 @@ export const PGLITE_WORKER_SOURCE = String.raw`
 'use strict';
 const { parentPort, workerData } = require('node:worker_threads');
 const { createRequire } = require('node:module');
-const { fdatasyncSync, fsyncSync } = require('node:fs');
+const { fdatasync, fdatasyncSync, fsyncSync } = require('node:fs');
 const requirePglite = createRequire(workerData.resolveFrom);
 const { PGlite } = requirePglite('@electric-sql/pglite');
 const { NodeFS } = requirePglite('@electric-sql/pglite/nodefs');
@@ -56,24 +70,137 @@ const { NodeFS } = requirePglite('@electric-sql/pglite/nodefs');
 /** Files synced to the disk since the worker started. */
 let fileSyncs = 0;
 
+/** WAL fsyncs Postgres asked for (each a commit's, or a flush's), and how many of them are on the disk. */
+let walSeq = 0;
+let durableSeq = 0;
+/** WAL segments written and not synced since (their descriptors), and those a round is syncing. */
+const unsynced = new Set();
+const syncing = new Set();
+let roundRunning = false;
+let syncsHeld = false;
+
+/** Whether a file is a WAL segment (pg_wal/ and 24 hex digits): asked once per open file. */
+function isWal(mod, stream) {
+  if (stream.passcodeWal === undefined) stream.passcodeWal = /\/pg_wal\/[0-9A-F]{24}$/.test(mod.NODEFS.realPath(stream.node));
+  return stream.passcodeWal;
+}
+
+/** The last durable seq the parent has been told of; a report goes with the next answer, or alone after this turn. */
+let reportedSeq = 0;
+let reportQueued = false;
+
+function reportDurable(seq) {
+  if (seq <= durableSeq) return;
+  durableSeq = seq;
+  if (reportQueued) return;
+  reportQueued = true;
+  setImmediate(() => {
+    reportQueued = false;
+    if (durableSeq > reportedSeq) {
+      reportedSeq = durableSeq;
+      parentPort.postMessage({ durable: durableSeq });
+    }
+  });
+}
+
+/** Syncs every marked segment now, on this thread: before another file changes, and before a segment is closed. */
+function syncWalNow() {
+  if (!unsynced.size && !syncing.size) return;
+  for (const fd of new Set([...unsynced, ...syncing])) {
+    fdatasyncSync(fd);
+    fileSyncs++;
+  }
+  unsynced.clear();
+  reportDurable(walSeq);
+}
+
+/** Starts a round for the segments marked, unless one runs (it starts the next when it ends) or syncs are held. */
+function startRound() {
+  if (roundRunning || syncsHeld || !unsynced.size) return;
+  roundRunning = true;
+  const upTo = walSeq;
+  const fds = [...unsynced];
+  unsynced.clear();
+  let left = fds.length;
+  for (const fd of fds) {
+    syncing.add(fd);
+    fdatasync(fd, (err) => {
+      // A segment closed meanwhile was synced before its close (its descriptor may since name another file).
+      const closed = !syncing.has(fd);
+      syncing.delete(fd);
+      if (err && !closed) {
+        // The disk refused: nothing after this can be answered as durable. The worker dies; the parent fails every connection.
+        process.nextTick(() => {
+          throw err;
+        });
+        return;
+      }
+      if (!closed) fileSyncs++;
+      if (--left) return;
+      roundRunning = false;
+      reportDurable(upTo);
+      startRound();
+    });
+  }
+}
+
 /**
  * PGlite's NodeFS, whose files also reach the disk when Postgres syncs them.
  * Emscripten's NODEFS has no fsync (a file's fsync() did nothing), and PGlite
  * starts Postgres with fsync off (-F): a crash of the machine could lose committed
  * transactions, and a checkpoint's order (data files, then pg_control) was not
- * kept on the disk. Here a file's fsync() is fdatasync(2) on it (a directory's,
- * fsync(2)), and Postgres runs with fsync on and wal_sync_method=fsync (its
- * default, fdatasync, is a no-op in Emscripten, with no hook).
+ * kept on the disk. Here Postgres runs with fsync on and wal_sync_method=fsync (its
+ * default, fdatasync, is a no-op in Emscripten, with no hook). A WAL segment's
+ * fsync() marks it for the next round; any other file's is fdatasync(2) (a
+ * directory's, fsync(2)), after the marked segments'. So is any other change to
+ * the files: a write, a truncation, a new, renamed or removed file or directory.
+ * A marked segment being closed is synced first.
  */
 class SyncingNodeFS extends NodeFS {
   async init(pg, opts) {
     const out = await super.init(pg, opts);
     out.emscriptenOpts.preRun.push((mod) => {
-      mod.NODEFS.stream_ops.fsync = (stream) => {
+      const streams = mod.NODEFS.stream_ops;
+      const nodes = mod.NODEFS.node_ops;
+      streams.fsync = (stream) => {
+        if (isWal(mod, stream)) {
+          unsynced.add(stream.nfd);
+          walSeq++;
+          return 0;
+        }
+        syncWalNow();
         (mod.FS.isDir(stream.node.mode) ? fsyncSync : fdatasyncSync)(stream.nfd);
         fileSyncs++;
         return 0;
       };
+      const write = streams.write;
+      streams.write = function (stream, ...rest) {
+        if (!isWal(mod, stream)) syncWalNow();
+        return write.call(this, stream, ...rest);
+      };
+      const close = streams.close;
+      streams.close = function (stream) {
+        const fd = stream.nfd;
+        if (fd && stream.shared.refcount === 1 && (unsynced.has(fd) || syncing.has(fd))) {
+          fdatasyncSync(fd);
+          fileSyncs++;
+          unsynced.delete(fd);
+          syncing.delete(fd);
+        }
+        return close.call(this, stream);
+      };
+      const streamSetattr = streams.setattr;
+      streams.setattr = function (stream, ...rest) {
+        if (!isWal(mod, stream)) syncWalNow();
+        return streamSetattr.call(this, stream, ...rest);
+      };
+      for (const op of ['setattr', 'mknod', 'rename', 'unlink', 'rmdir', 'symlink']) {
+        const original = nodes[op];
+        nodes[op] = function (...args) {
+          syncWalNow();
+          return original.apply(this, args);
+        };
+      }
     });
     return out;
   }
@@ -164,6 +291,7 @@ function flushWal() {
   flushTimer = undefined;
   if (!backendIdle) return scheduleFlush();
   run(FLUSH_WAL, []);
+  startRound();
 }
 
 /** Runs what the connection sent that is complete; returns what PGlite answered. */
@@ -226,7 +354,8 @@ function reply(conn, chunks) {
       at += c.length;
     }
   }
-  parentPort.postMessage({ conn, data: data.buffer }, [data.buffer]);
+  reportedSeq = durableSeq;
+  parentPort.postMessage({ conn, data: data.buffer, seq: walSeq, durable: durableSeq }, [data.buffer]);
 }
 
 function onData(conn, bytes) {
@@ -242,6 +371,7 @@ function onData(conn, bytes) {
     if (idle !== undefined && session) backendIdle = idle;
   }
   reply(conn, out.length ? out : [new Uint8Array(0)]);
+  startRound();
   scheduleFlush();
 }
 
@@ -264,11 +394,17 @@ async function main() {
     if (msg.data) return onData(msg.conn, msg.data);
     if (msg.end) {
       if (session && session.conn === msg.conn) endSession();
+      startRound();
       return;
     }
-    if (msg.stats) return parentPort.postMessage({ stats: { heapUsed: process.memoryUsage().heapUsed, fileSyncs } });
+    if (msg.stats) return parentPort.postMessage({ stats: { heapUsed: process.memoryUsage().heapUsed, fileSyncs, unsyncedWal: walSeq - durableSeq } });
+    if (msg.holdSyncs !== undefined) {
+      syncsHeld = msg.holdSyncs;
+      return startRound();
+    }
     if (msg.close) {
       clearTimeout(flushTimer);
+      syncWalNow();
       db.close().then(
         () => parentPort.postMessage({ closed: true }),
         (err) => parentPort.postMessage({ closeFailed: describe(err) }),
