@@ -174,25 +174,32 @@ describe('a deregistration racing a login, a send or a phone change of its numbe
     expect(await codesShowing(mobile)).toEqual([]);
   });
 
-  itRaces("a login waiting for the code an operator's erasure holds finds it erased once the erasure commits: it is refused and registers no one", async () => {
-    const mobile = '18700000006';
+  /**
+   * An operator's erasure of `mobile`, held once it has locked the number's rows, as it cancels the user (its first
+   * write), and a login with the code `guess` makes of the live one, seen waiting for that code's row; then the erasure goes on.
+   */
+  async function loginDuringErasure(mobile: string, guess: (code: string) => string) {
     const me = await loginWithSms(s.t, s.sms, s.app, mobile);
     const code = await sendLoginCode(mobile);
     const codeId = await liveCodeId(mobile);
     const admin = { authorization: `Bearer ${await s.t.adminToken()}` };
-    // The erasure is held once it has locked the number's rows, as it cancels the user (its first write).
     const gate = await gateRowWrites(s.t, { table: 'users', event: 'UPDATE', when: `OLD.id = ${me.uid} AND NEW.status = 'cancelled'` });
-    let loggedIn: Response, erased: Response;
     try {
       const erasing = started(s.t.http.post('/admin/erasures').set(admin).send({ phone: e164(mobile), app_id: s.app.id }));
       await gate.held();
-      const loggingIn = login(mobile, code);
+      const loggingIn = login(mobile, guess(code));
       await checkWaitsForCodeRow();
       await gate.open();
-      [loggedIn, erased] = await Promise.all([loggingIn, erasing]);
+      const [loggedIn, erased] = await Promise.all([loggingIn, erasing]);
+      return { me, codeId, loggedIn, erased };
     } finally {
       await gate.close();
     }
+  }
+
+  itRaces("a login waiting for the code an operator's erasure holds finds it erased once the erasure commits: it is refused and registers no one", async () => {
+    const mobile = '18700000006';
+    const { me, codeId, loggedIn, erased } = await loginDuringErasure(mobile, (code) => code);
     expect(erased.status).toBe(200);
     expect(erased.body.data.erased).toMatchObject({ users: 1, verification_codes: 2 });
     await expectCancelled(me.uid, /^erased$/);
@@ -204,23 +211,7 @@ describe('a deregistration racing a login, a send or a phone change of its numbe
 
   itRaces("a wrong code waiting for the code an operator's erasure holds counts no attempt on the erased code", async () => {
     const mobile = '18700000007';
-    const me = await loginWithSms(s.t, s.sms, s.app, mobile);
-    const code = await sendLoginCode(mobile);
-    const wrong = String((Number(code) + 1) % 1_000_000).padStart(6, '0');
-    const codeId = await liveCodeId(mobile);
-    const admin = { authorization: `Bearer ${await s.t.adminToken()}` };
-    const gate = await gateRowWrites(s.t, { table: 'users', event: 'UPDATE', when: `OLD.id = ${me.uid} AND NEW.status = 'cancelled'` });
-    let loggedIn: Response, erased: Response;
-    try {
-      const erasing = started(s.t.http.post('/admin/erasures').set(admin).send({ phone: e164(mobile), app_id: s.app.id }));
-      await gate.held();
-      const loggingIn = login(mobile, wrong);
-      await checkWaitsForCodeRow();
-      await gate.open();
-      [loggedIn, erased] = await Promise.all([loggingIn, erasing]);
-    } finally {
-      await gate.close();
-    }
+    const { me, codeId, loggedIn, erased } = await loginDuringErasure(mobile, (code) => String((Number(code) + 1) % 1_000_000).padStart(6, '0'));
     expect(erased.status).toBe(200);
     await expectCancelled(me.uid, /^erased$/);
     expect(loggedIn.body.code).toBe(400194);
