@@ -214,17 +214,9 @@ function afterSync<T>(durability: Durability, value: T): T | Promise<T> {
  */
 class EmbeddedPool extends pg.Pool {
   override query(...args: unknown[]): never {
+    // Nothing here passes a callback (TypeORM checks clients out; pg-boss and the hot paths await); one would skip the wait.
+    if (args.some((a) => typeof a === 'function')) throw new TypeError('the embedded database pool answers promises, not callbacks');
     const durability = (this.options as { durability?: Durability }).durability!;
-    const at = args.findIndex((a) => typeof a === 'function');
-    if (at !== -1) {
-      const callback = args[at] as (err: Error | undefined, res?: unknown) => void;
-      args[at] = (err: Error | undefined, res?: unknown) => {
-        const synced = err ? undefined : durability.durable();
-        if (synced) synced.then(() => callback(undefined, res), (failed: Error) => callback(failed));
-        else callback(err, res);
-      };
-      return (super.query as (...a: unknown[]) => never)(...args);
-    }
     return ((super.query as (...a: unknown[]) => Promise<unknown>)(...args).then((r) => afterSync(durability, r))) as never;
   }
 }

@@ -103,13 +103,16 @@ function reportDurable(seq) {
   });
 }
 
+/** Syncs one file to the disk now, on this thread (a directory with fsync(2)). */
+function syncFile(fd, sync = fdatasyncSync) {
+  sync(fd);
+  fileSyncs++;
+}
+
 /** Syncs every marked segment now, on this thread: before another file changes, and before a segment is closed. */
 function syncWalNow() {
   if (!unsynced.size && !syncing.size) return;
-  for (const fd of new Set([...unsynced, ...syncing])) {
-    fdatasyncSync(fd);
-    fileSyncs++;
-  }
+  for (const fd of new Set([...unsynced, ...syncing])) syncFile(fd);
   unsynced.clear();
   reportDurable(walSeq);
 }
@@ -169,30 +172,25 @@ class SyncingNodeFS extends NodeFS {
           return 0;
         }
         syncWalNow();
-        (mod.FS.isDir(stream.node.mode) ? fsyncSync : fdatasyncSync)(stream.nfd);
-        fileSyncs++;
+        syncFile(stream.nfd, mod.FS.isDir(stream.node.mode) ? fsyncSync : fdatasyncSync);
         return 0;
       };
-      const write = streams.write;
-      streams.write = function (stream, ...rest) {
-        if (!isWal(mod, stream)) syncWalNow();
-        return write.call(this, stream, ...rest);
-      };
+      for (const op of ['write', 'setattr']) {
+        const original = streams[op];
+        streams[op] = function (stream, ...rest) {
+          if (!isWal(mod, stream)) syncWalNow();
+          return original.call(this, stream, ...rest);
+        };
+      }
       const close = streams.close;
       streams.close = function (stream) {
         const fd = stream.nfd;
         if (fd && stream.shared.refcount === 1 && (unsynced.has(fd) || syncing.has(fd))) {
-          fdatasyncSync(fd);
-          fileSyncs++;
+          syncFile(fd);
           unsynced.delete(fd);
           syncing.delete(fd);
         }
         return close.call(this, stream);
-      };
-      const streamSetattr = streams.setattr;
-      streams.setattr = function (stream, ...rest) {
-        if (!isWal(mod, stream)) syncWalNow();
-        return streamSetattr.call(this, stream, ...rest);
       };
       for (const op of ['setattr', 'mknod', 'rename', 'unlink', 'rmdir', 'symlink']) {
         const original = nodes[op];
