@@ -319,7 +319,7 @@ async function main() {
   try {
     if (kinds.length) figures.push(...(await postgresFigures(kinds, provider, common, dataDirs)));
     if (process.env.BENCH_PGLITE !== '0') {
-      console.error('PGlite (embedded, one connection)');
+      console.error('PGlite (embedded, one backend)');
       const liteDir = mkdtempSync(join(tmpdir(), 'passcode-bench-lite-'));
       dataDirs.push(liteDir);
       const lite = await spawnServer('dist/src/main.js', { ...common, NODE_ENV: 'development', DATABASE_URL: '', DATA_DIR: liteDir });

@@ -266,11 +266,14 @@ import { createSmsApp, signParams } from './support/v1.js';
     it('a query still waiting for the connection when the DataSource closes fails as closed, instead of never settling', async () => {
       const pool = poolOf(ds);
       const running = pool.query('SELECT pg_sleep(0.3)');
+      // The pool's other connections take a statement each, which waits in the worker behind the one running; one more waits for a connection.
+      const queued = Array.from({ length: pool.options.max - 1 }, (_, i) => pool.query('SELECT $1::int AS n', [i]));
       const waiting = pool.query('SELECT 1 AS one').catch((err: unknown) => err);
       await new Promise((r) => setTimeout(r, 50));
       expect(pool.waitingCount).toBe(1);
       await ds.destroy();
       await expect(running).resolves.toMatchObject({ rows: [{ pg_sleep: '' }] }); // the statement in flight ran to its end
+      expect((await Promise.all(queued)).map((r) => r.rows[0].n)).toEqual(queued.map((_, i) => i)); // so did those it had been sent
       const refused = await Promise.race([waiting, new Promise((r) => setTimeout(() => r('still waiting'), 5000))]);
       expect(refused).toMatchObject({ code: '08003' });
       expect(isDbUnavailable(refused)).toBe(true);
@@ -348,32 +351,98 @@ import { createSmsApp, signParams } from './support/v1.js';
       expect(await converse([...bytes, CONVERSATION.subarray(400)])).toEqual(whole);
     });
 
-    it('serves one session at a time: a second connection is refused while the first is open, and served after it ends', async () => {
-      const first = embedded.connect() as Duplex & { connect(): void };
-      const firstGot: string[] = [];
-      const firstEnded = parse(first, (msg: BackendMessage) => firstGot.push(describeMessage(msg)));
-      first.connect();
-      await new Promise((r) => first.once('connect', r));
-      first.write(Buffer.concat([STARTUP, serialize.query('BEGIN')]));
-      await waitFor(() => firstGot.filter((m) => m.startsWith('readyForQuery')).length === 2);
-      expect(firstGot.at(-1)).toBe('readyForQuery T');
+    /** A connection that has said its startup, and what it got so far (ParameterStatus left out). */
+    async function open(): Promise<{ socket: Duplex; got: string[]; say(bytes: Buffer): void; ended: Promise<void>; readies(): number }> {
+      const socket = embedded.connect() as Duplex & { connect(): void };
+      const got: string[] = [];
+      const ended = parse(socket, (msg: BackendMessage) => msg.name !== 'parameterStatus' && got.push(describeMessage(msg)));
+      socket.on('error', () => undefined); // a failed expectation closes the database under it
+      socket.connect();
+      await new Promise((r) => socket.once('connect', r));
+      const readies = () => got.filter((m) => m.startsWith('readyForQuery')).length;
+      socket.write(STARTUP);
+      await waitFor(() => readies() === 1);
+      got.length = 0;
+      return { socket, got, say: (bytes) => socket.write(bytes), ended, readies };
+    }
 
-      const second = embedded.connect() as Duplex & { connect(): void };
-      const secondGot: string[] = [];
-      const secondEnded = parse(second, (msg: BackendMessage) => secondGot.push(describeMessage(msg)));
-      second.connect();
-      await new Promise((r) => second.once('connect', r));
-      second.write(STARTUP);
-      await waitFor(() => secondGot.length > 0);
-      expect(secondGot).toEqual(['error 53300 the embedded database serves one connection at a time']);
-      second.end();
-      await secondEnded;
+    const named = (name: string, text: string) =>
+      Buffer.concat([serialize.parse({ name, text }), serialize.bind({ statement: name }), serialize.describe({ type: 'P' }), serialize.execute({}), serialize.sync()]);
+    const run = (name: string) => Buffer.concat([serialize.bind({ statement: name }), serialize.describe({ type: 'P' }), serialize.execute({}), serialize.sync()]);
 
-      first.end(serialize.end());
-      await firstEnded;
-      // The first one's open transaction went with it: the next session starts idle.
+    it("gives the backend to one connection for a whole transaction: another's statements wait for its end, and each has its own statement names", async () => {
+      const first = await open();
+      const second = await open();
+      first.say(serialize.query('CREATE TABLE emb_turns (n int); BEGIN; INSERT INTO emb_turns VALUES (1)'));
+      await waitFor(() => first.readies() === 1);
+      expect(first.got.at(-1)).toBe('readyForQuery T');
+      first.got.length = 0;
+
+      // The second connection's statement waits while the first's transaction is open: it would have seen none of its row.
+      second.say(Buffer.concat([named('same', 'SELECT count(*)::text AS n FROM emb_turns'), serialize.query('SELECT 1 AS one')]));
+      await new Promise((r) => setTimeout(r, 300));
+      expect(second.got).toEqual([]);
+
+      // The first prepares a statement of the same name, for another text, and commits.
+      first.say(Buffer.concat([named('same', "SELECT 'first' AS who"), serialize.query('COMMIT')]));
+      await waitFor(() => second.readies() === 2);
+      expect(first.got).toEqual(['parseComplete', 'bindComplete', 'rowDescription who', 'dataRow first', 'commandComplete SELECT 1', 'readyForQuery T', 'commandComplete COMMIT', 'readyForQuery I']);
+      expect(second.got).toEqual([
+        'parseComplete', 'bindComplete', 'rowDescription n', 'dataRow 1', 'commandComplete SELECT 1', 'readyForQuery I',
+        'rowDescription one', 'dataRow 1', 'commandComplete SELECT 1', 'readyForQuery I',
+      ]);
+
+      // Each one's name still runs its own text, in turns.
+      first.got.length = 0;
+      second.got.length = 0;
+      first.say(run('same'));
+      second.say(run('same'));
+      await waitFor(() => first.readies() === 1 && second.readies() === 1);
+      expect(first.got).toEqual(['bindComplete', 'rowDescription who', 'dataRow first', 'commandComplete SELECT 1', 'readyForQuery I']);
+      expect(second.got).toEqual(['bindComplete', 'rowDescription n', 'dataRow 1', 'commandComplete SELECT 1', 'readyForQuery I']);
+
+      // A connection that ends inside its transaction: the transaction is rolled back, its statements are gone, the other's stay.
+      first.got.length = 0;
+      first.say(serialize.query('BEGIN; INSERT INTO emb_turns VALUES (2)'));
+      await waitFor(() => first.readies() === 1);
+      first.socket.end(serialize.end());
+      await first.ended;
+      // A connection that starts meanwhile takes nothing from the other either.
+      const third = await open();
+      second.got.length = 0;
+      second.say(Buffer.concat([run('same'), serialize.query("SELECT count(*)::text AS statements FROM pg_prepared_statements WHERE name LIKE '%same'")]));
+      await waitFor(() => second.readies() === 2);
+      expect(second.got).toEqual([
+        'bindComplete', 'rowDescription n', 'dataRow 1', 'commandComplete SELECT 1', 'readyForQuery I',
+        'rowDescription statements', 'dataRow 1', 'commandComplete SELECT 1', 'readyForQuery I',
+      ]);
+      for (const c of [second, third]) {
+        c.socket.end(serialize.end());
+        await c.ended;
+      }
+
+      // The last connection's end leaves a session as a new backend's: the next one starts idle, with no statement.
       const next = await converse([CONVERSATION]);
       expect(next.filter((m) => m.startsWith('readyForQuery'))).toEqual(Array(5).fill('readyForQuery I'));
+    });
+
+    it('keeps the backend with a connection whose exchange is unfinished: an unnamed portal left bound is still there for it', async () => {
+      const first = await open();
+      const second = await open();
+      first.say(Buffer.concat([serialize.parse({ text: 'SELECT $1::text AS echo' }), serialize.bind({ values: ['kept'] }), serialize.flush()]));
+      await waitFor(() => first.got.includes('bindComplete'));
+      // Another connection's query would replace the unnamed statement and portal: it waits.
+      second.say(Buffer.concat([serialize.parse({ text: "SELECT 'other' AS echo" }), serialize.bind({}), serialize.describe({ type: 'P' }), serialize.execute({}), serialize.sync()]));
+      await new Promise((r) => setTimeout(r, 300));
+      expect(second.got).toEqual([]);
+      first.say(Buffer.concat([serialize.execute({}), serialize.sync()]));
+      await waitFor(() => first.readies() === 1 && second.readies() === 1);
+      expect(first.got).toEqual(['parseComplete', 'bindComplete', 'dataRow kept', 'commandComplete SELECT 1', 'readyForQuery I']);
+      expect(second.got).toEqual(['parseComplete', 'bindComplete', 'rowDescription echo', 'dataRow other', 'commandComplete SELECT 1', 'readyForQuery I']);
+      for (const c of [first, second]) {
+        c.socket.end(serialize.end());
+        await c.ended;
+      }
     });
 
     it("flushes a relaxed commit's WAL once the backend is idle, and never between a connection's messages while it is busy", async () => {
@@ -569,11 +638,13 @@ import { createSmsApp, signParams } from './support/v1.js';
       const pool = poolOf(ds);
       await new Promise((r) => setTimeout(r, 700)); // every worker has asked once and waits for its next ask
       const busy = pool.query('SELECT pg_sleep(0.8)');
-      await waitFor(() => pool.waitingCount >= 2);
+      // Statements under way or waiting for a connection: the pool's other connections hand theirs to the worker, which runs them after this one.
+      const unanswered = () => pool.totalCount - pool.idleCount + pool.waitingCount;
+      await waitFor(() => unanswered() >= 3);
       let waitingAtClose: number | undefined;
       const destroy = ds.destroy.bind(ds);
       ds.destroy = () => {
-        waitingAtClose = pool.waitingCount;
+        waitingAtClose = unanswered();
         return destroy();
       };
       await t.close();

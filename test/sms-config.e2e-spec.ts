@@ -54,7 +54,7 @@ describe('sms configuration: duplicates', () => {
     await t.http.post(`/admin/sms/accounts/${other}/templates`).set(auth()).send({ template_code: 'T1' }).expect(201);
   });
 
-  // PGlite serves one connection at a time: only Postgres can interleave the creations.
+  // PGlite serves one transaction at a time: only Postgres can interleave the creations.
   (POSTGRES_URL ? it : it.skip)('lets one of concurrent creations of the same name win and refuses the others as duplicates', async () => {
     const id = await account();
     for (const [path, body, field] of [

@@ -43,7 +43,7 @@ export interface Maintained {
  * (each check and send leaves some), shrink their index entries, refresh the
  * planner's statistics or freeze old rows before the transaction counter wraps
  * around. Every two minutes it vacuums and analyzes the tables autovacuum would, one
- * statement each, on the pool's one connection; requests wait behind each (a
+ * statement each, on the one backend; requests wait behind each (a
  * 140 MB table with 500,000 dead rows took 0.75 s), which the thresholds keep
  * rare. On Postgres it does not run: autovacuum does this there.
  */

@@ -4,7 +4,7 @@
  * arrive while one is in flight go together in the next, as one statement and
  * one commit. An idle service therefore waits for nothing extra, and a busy one
  * makes one round trip for many requests instead of one each (on the embedded
- * database, whose one connection is held for every round trip, that is what
+ * database, whose one backend serves one statement at a time, that is what
  * bounds the sends per second).
  *
  * Each caller's promise settles with its own write: resolved when it committed,

@@ -16,8 +16,8 @@
  *   many files it has synced, how many WAL fsyncs await their round), `{ holdSyncs }`
  *   (true: start no round until told false; for tests);
  * - out: `{ ready: true }` or `{ failed }` once, `{ conn, data, seq }` exactly once per
- *   `data` received (empty when there is nothing to say, so the parent can count
- *   what it awaits), `{ durable: seq }` when the WAL fsyncs up to seq are on the
+ *   `data` received, in each connection's order (empty when there is nothing to say,
+ *   so the parent can count what it awaits), `{ durable: seq }` when the WAL fsyncs up to seq are on the
  *   disk, `{ stats: { heapUsed, fileSyncs, unsyncedWal } }` per `stats`, `{ closed: true }`
  *   or `{ closeFailed }`.
  *
@@ -32,10 +32,20 @@
  * copy; syncs to the disk are Postgres's own, see SyncingNodeFS): it runs
  * synchronously and hands over the raw answer. `execProtocolRawSync` would also
  * parse every answer in JavaScript and keep the parsed messages, which nothing
- * ever clears: a worker serving through it grew by the size of every answer. PGlite has one backend:
- * it serves one connection at a time, and a connection's end resets the session
- * (a Sync, ROLLBACK, DISCARD ALL), as a new backend would start clean: an open
- * transaction, prepared statements and settings do not pass to the next one.
+ * ever clears: a worker serving through it grew by the size of every answer.
+ *
+ * PGlite has one backend, and several connections share it in turns (see pump):
+ * a connection keeps it from its first message until an answer leaves it idle
+ * (ReadyForQuery, outside a transaction) with nothing of the connection pending,
+ * and what others send meanwhile waits, in order. So a transaction is one
+ * connection's from BEGIN to COMMIT, as on Postgres, and the pool under the app
+ * can hand the worker its next statements while one runs. What a session keeps is
+ * made each connection's own: its prepared statements' names get its prefix (see
+ * renamed). Settings are the backend's, so no connection may rely on a SET of its
+ * own beyond its transaction (Passcode sets none: its settings are SET LOCAL or
+ * set_config(…, true)). A connection's end rolls back what it left open, resets
+ * the settings and deallocates its statements; the last one's end also discards
+ * everything else (DISCARD ALL), as a new backend would start clean.
  *
  * A commit's WAL is synced to the disk off the worker's thread: Postgres's fsync of
  * a WAL segment only marks it (see SyncingNodeFS), the answer goes out at once
@@ -212,14 +222,19 @@ const CANCEL_REQUEST = 80877102;
 const EMPTY = Buffer.alloc(0);
 
 let db;
-/** The connection being served: { conn, pending: Buffer, started: boolean }. */
+/** Connections, by id: { conn, pending (bytes not yet a whole message), started, statements (their names in the backend) }. */
+const conns = new Map();
+/** The connection the backend is given to: until its answer leaves the backend idle with nothing of it pending. */
 let session;
+/** What connections sent while another held the backend, in arrival order: { conn, bytes } or { conn, end: true }. */
+const waiting = [];
 /** Whether the backend's last answer left it outside any statement and transaction. */
 let backendIdle = true;
 let flushTimer;
 
-function simpleQuery(sql) {
-  const text = Buffer.from(sql + '\0');
+/** A simple Query message; latin1 keeps a prepared statement's name byte for byte, as it came. */
+function simpleQuery(sql, encoding = 'utf8') {
+  const text = Buffer.from(sql + '\0', encoding);
   const msg = Buffer.alloc(5 + text.length);
   msg[0] = 0x51; // 'Q'
   msg.writeInt32BE(4 + text.length, 1);
@@ -227,7 +242,8 @@ function simpleQuery(sql) {
   return msg;
 }
 const SYNC = Buffer.from([0x53, 0, 0, 0, 4]);
-const RESET = [SYNC, simpleQuery('ROLLBACK'), simpleQuery('DISCARD ALL')];
+/** What a connection's end undoes of what it may have left: a half-sent exchange, an open transaction, settings. */
+const END_OF_CONNECTION = [SYNC, simpleQuery('ROLLBACK'), simpleQuery('RESET ALL')];
 /** Postgres's default wal_writer_delay. */
 const FLUSH_DELAY_MS = 200;
 /** pg_logical_emit_message's last argument flushes the WAL up to its record (at any wal_level). */
@@ -262,10 +278,20 @@ function run(messages, out) {
   });
 }
 
-function endSession() {
-  session = undefined;
+/**
+ * The end of a connection: its exchange and transaction, if it held the backend,
+ * are ended, its settings reset and its prepared statements deallocated (each its
+ * own statement, so one that never was prepared fails alone); the last one to end
+ * also discards whatever else a session keeps (DISCARD ALL).
+ */
+function endConnection(c) {
+  conns.delete(c.conn);
+  if (session === c) session = undefined;
+  if (!c.started) return;
   const discarded = [];
-  for (const msg of RESET) run(msg, discarded);
+  for (const msg of END_OF_CONNECTION) run(msg, discarded);
+  for (const name of c.statements) run(simpleQuery('DEALLOCATE "' + name.replace(/"/g, '""') + '"', 'latin1'), discarded);
+  if (!conns.size) run(simpleQuery('DISCARD ALL'), discarded);
   backendIdle = true;
 }
 
@@ -292,16 +318,54 @@ function flushWal() {
   startRound();
 }
 
+const P = 0x50, B = 0x42, D = 0x44, C = 0x43, S = 0x53;
+
+/**
+ * A message of the extended protocol that names a prepared statement (Parse,
+ * Bind, Describe or Close of one), with the name given the connection's prefix;
+ * undefined for any other message, and for the unnamed statement. Connections
+ * share the one backend, and so its prepared statements: each one's names are
+ * its own this way, as on a backend of its own. The unnamed statement lives only
+ * until the next Sync's exchange is over, within which the backend stays with the
+ * connection.
+ */
+function renamed(c, msg) {
+  const type = msg[0];
+  let at;
+  if (type === P) at = 5;
+  else if (type === B) at = msg.indexOf(0, 5) + 1;
+  else if ((type === D || type === C) && msg[5] === S) at = 6;
+  else return undefined;
+  const end = msg.indexOf(0, at);
+  if (end <= at) return undefined;
+  const name = c.prefix + msg.toString('latin1', at, end);
+  const nameBytes = Buffer.from(name, 'latin1');
+  const out = Buffer.allocUnsafe(msg.length - (end - at) + nameBytes.length);
+  msg.copy(out, 0, 0, at);
+  nameBytes.copy(out, at);
+  msg.copy(out, at + nameBytes.length, end);
+  out.writeInt32BE(out.length - 1, 1);
+  if (type === P) c.statements.add(name);
+  else if (type === C) c.statements.delete(name);
+  return out;
+}
+
 /** Runs what the connection sent that is complete; returns what PGlite answered. */
-function serve(s, out) {
-  let buf = s.pending;
+function serve(c, out) {
+  let buf = c.pending;
   let at = 0;
+  /** The messages to run: runs of the connection's bytes as they came, and renamed messages. */
+  let parts = [];
   let runStart = 0;
-  const flushRun = (end) => {
-    if (end > runStart) run(buf.subarray(runStart, end), out);
+  const keep = (end) => {
+    if (end > runStart) parts.push(buf.subarray(runStart, end));
+  };
+  const flushRun = () => {
+    if (parts.length) run(parts.length === 1 ? parts[0] : Buffer.concat(parts), out);
+    parts = [];
   };
   while (true) {
-    if (!s.started) {
+    if (!c.started) {
       if (buf.length - at < 8) break;
       const length = buf.readInt32BE(at);
       const code = buf.readInt32BE(at + 4);
@@ -309,19 +373,21 @@ function serve(s, out) {
         out.push(Buffer.from('N'));
         at += 8;
       } else if (code === CANCEL_REQUEST) {
-        at += length; // nothing to cancel: one statement runs at a time, to its end
-        session = undefined;
-        s.pending = EMPTY;
+        // Nothing to cancel: one statement runs at a time, to its end. The connection says no more.
+        conns.delete(c.conn);
+        if (session === c) session = undefined;
+        c.pending = EMPTY;
         return;
       } else if (code === PROTOCOL_3 && length >= 8) {
         if (buf.length - at < length) break;
         run(buf.subarray(at, at + length), out);
         at += length;
-        s.started = true;
+        c.started = true;
       } else {
         out.push(fatal('08P01', 'unsupported frontend protocol'));
-        session = undefined;
-        s.pending = EMPTY;
+        conns.delete(c.conn);
+        if (session === c) session = undefined;
+        c.pending = EMPTY;
         return;
       }
       runStart = at;
@@ -331,15 +397,23 @@ function serve(s, out) {
     const end = at + 1 + buf.readInt32BE(at + 1);
     if (buf.length < end) break;
     if (buf[at] === 0x58) { // 'X', Terminate
-      flushRun(at);
-      endSession();
-      s.pending = EMPTY;
+      keep(at);
+      flushRun();
+      c.pending = EMPTY;
+      endConnection(c);
       return;
+    }
+    const swapped = renamed(c, buf.subarray(at, end));
+    if (swapped) {
+      keep(at);
+      parts.push(swapped);
+      runStart = end;
     }
     at = end;
   }
-  flushRun(at);
-  s.pending = at === buf.length ? EMPTY : Buffer.from(buf.subarray(at));
+  keep(at);
+  flushRun();
+  c.pending = at === buf.length ? EMPTY : Buffer.from(buf.subarray(at));
 }
 
 function reply(conn, chunks) {
@@ -356,19 +430,45 @@ function reply(conn, chunks) {
   parentPort.postMessage({ conn, data: data.buffer, seq: walSeq, durable: durableSeq }, [data.buffer]);
 }
 
-function onData(conn, bytes) {
+/** Serves bytes a connection sent, which now holds the backend; it gives the backend up once it leaves it idle, whole. */
+function serveData(conn, bytes) {
   const out = [];
-  if (!session) session = { conn, pending: EMPTY, started: false };
-  if (session.conn !== conn) {
-    out.push(fatal('53300', 'the embedded database serves one connection at a time'));
-  } else {
-    const s = session;
-    s.pending = s.pending.length ? Buffer.concat([s.pending, Buffer.from(bytes)]) : Buffer.from(bytes);
-    serve(s, out);
-    const idle = endsIdle(out);
-    if (idle !== undefined && session) backendIdle = idle;
+  let c = conns.get(conn);
+  if (!c) {
+    c = { conn, pending: EMPTY, started: false, prefix: 'c' + conn + ':', statements: new Set() };
+    conns.set(conn, c);
   }
+  session = c;
+  c.pending = c.pending.length ? Buffer.concat([c.pending, Buffer.from(bytes)]) : Buffer.from(bytes);
+  serve(c, out);
+  const idle = endsIdle(out);
+  if (idle !== undefined && conns.has(conn)) backendIdle = idle;
+  if (session === c && backendIdle && !c.pending.length) session = undefined;
   reply(conn, out.length ? out : [new Uint8Array(0)]);
+}
+
+/**
+ * Serves what waits, in order, as long as the backend is free, or what waits of
+ * the connection it is given to. The backend stays with a connection while its
+ * answer leaves a transaction open or an exchange unfinished (its last answer did
+ * not end in ReadyForQuery, idle), or while part of a message of it is still to
+ * come: other connections' statements wait, so transactions never mix, and none
+ * sees another's unnamed statement or portal. Between one connection's exchanges
+ * the backend serves whichever connection asked first, so the parent can keep
+ * several statements under way and the backend need not wait for its next one.
+ */
+function pump() {
+  while (waiting.length) {
+    const i = session ? waiting.findIndex((item) => item.conn === session.conn) : 0;
+    if (i < 0) break;
+    const [item] = waiting.splice(i, 1);
+    if (item.end) {
+      const c = conns.get(item.conn);
+      if (c) endConnection(c);
+    } else {
+      serveData(item.conn, item.bytes);
+    }
+  }
   startRound();
   scheduleFlush();
 }
@@ -389,11 +489,9 @@ async function main() {
     process.exit(1);
   }
   parentPort.on('message', (msg) => {
-    if (msg.data) return onData(msg.conn, msg.data);
-    if (msg.end) {
-      if (session && session.conn === msg.conn) endSession();
-      startRound();
-      return;
+    if (msg.data || msg.end) {
+      waiting.push(msg.data ? { conn: msg.conn, bytes: msg.data } : { conn: msg.conn, end: true });
+      return pump();
     }
     if (msg.stats) return parentPort.postMessage({ stats: { heapUsed: process.memoryUsage().heapUsed, fileSyncs, unsyncedWal: walSeq - durableSeq } });
     if (msg.holdSyncs !== undefined) {

@@ -162,7 +162,7 @@ describe('ChangeFeedCache', () => {
   });
 
   it('makes a load in a transaction by itself: it joins no load under way, and none joins it, and what it read is kept', async () => {
-    // The load under way waits, as a load through PGlite's one connection waits for the transaction holding it.
+    // The load under way waits, as a load through PGlite waits for the transaction holding its one backend.
     let releasePool!: () => void;
     const throughPool = cache.get({ id: 1 }, async () => {
       loads.push(1);

@@ -61,8 +61,8 @@ export class ChangeFeedCache<K, V> {
    * before the change committed, and would keep the old value for 30 s.
    *
    * A load on a transaction's connection (`inTransaction`) neither joins a load
-   * under way nor is joined. On PGlite the pool's one connection is the
-   * transaction's: a load through the pool waits for the transaction to end, and
+   * under way nor is joined. On PGlite one connection's transaction holds the one
+   * backend: a load through the pool waits for the transaction to end, and
    * the transaction, had it joined that load, would wait for it for ever, and so
    * would every request after them.
    */
