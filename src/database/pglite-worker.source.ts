@@ -278,6 +278,13 @@ function run(messages, out) {
   });
 }
 
+/** A connection the worker no longer serves: gone from conns, the backend freed if it held it, its half-sent bytes dropped. */
+function forget(c) {
+  conns.delete(c.conn);
+  if (session === c) session = undefined;
+  c.pending = EMPTY;
+}
+
 /**
  * The end of a connection: its exchange and transaction, if it held the backend,
  * are ended, its settings reset and its prepared statements deallocated (each its
@@ -285,8 +292,7 @@ function run(messages, out) {
  * also discards whatever else a session keeps (DISCARD ALL).
  */
 function endConnection(c) {
-  conns.delete(c.conn);
-  if (session === c) session = undefined;
+  forget(c);
   if (!c.started) return;
   const discarded = [];
   for (const msg of END_OF_CONNECTION) run(msg, discarded);
@@ -374,9 +380,7 @@ function serve(c, out) {
         at += 8;
       } else if (code === CANCEL_REQUEST) {
         // Nothing to cancel: one statement runs at a time, to its end. The connection says no more.
-        conns.delete(c.conn);
-        if (session === c) session = undefined;
-        c.pending = EMPTY;
+        forget(c);
         return;
       } else if (code === PROTOCOL_3 && length >= 8) {
         if (buf.length - at < length) break;
@@ -385,9 +389,7 @@ function serve(c, out) {
         c.started = true;
       } else {
         out.push(fatal('08P01', 'unsupported frontend protocol'));
-        conns.delete(c.conn);
-        if (session === c) session = undefined;
-        c.pending = EMPTY;
+        forget(c);
         return;
       }
       runStart = at;
@@ -399,7 +401,6 @@ function serve(c, out) {
     if (buf[at] === 0x58) { // 'X', Terminate
       keep(at);
       flushRun();
-      c.pending = EMPTY;
       endConnection(c);
       return;
     }
