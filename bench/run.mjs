@@ -64,10 +64,12 @@ const PROFILE_DIR = process.env.BENCH_CPU_PROF;
 
 /** The node flags of `npm run start:prod`; both servers run with them, so the ratio compares like with like. */
 const NODE_FLAGS = startProdFlags(root);
+// BENCH_NODE_FLAGS="--perf-basic-prof …": more node flags for both servers (a `perf record` of them, a GC trace).
+const EXTRA_FLAGS = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
 
 async function spawnServer(script, env) {
   const port = await freePort();
-  const flags = [...NODE_FLAGS, ...(PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${join(PROFILE_DIR, `${script.startsWith('dist/') ? 'passcode' : 'bare'}-${port}`)}`] : [])];
+  const flags = [...NODE_FLAGS, ...EXTRA_FLAGS, ...(PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${join(PROFILE_DIR, `${script.startsWith('dist/') ? 'passcode' : 'bare'}-${port}`)}`] : [])];
   const child = spawn(process.execPath, [...flags, script], { cwd: root, env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' }, stdio: ['ignore', 'pipe', 'pipe'] });
   children.push(child);
   let out = '';
