@@ -263,6 +263,34 @@ import { createSmsApp, signParams } from './support/v1.js';
       expect(controlFileState(db.dataDir)).toBe('shut down');
     });
 
+    it('a worker that dies while connections wait in it for the backend fails each of them as a lost connection; a restart finds what was committed, no more', async () => {
+      await ds.query('CREATE TABLE emb_waiting (n int)');
+      await ds.query('INSERT INTO emb_waiting VALUES (0)');
+      const pool = poolOf(ds);
+      const holder = await pool.connect();
+      await holder.query('BEGIN');
+      await holder.query('INSERT INTO emb_waiting VALUES (1)');
+      // The open transaction keeps the backend: the statements of three other connections wait in the worker behind it.
+      const outcome = (p: Promise<unknown>) => p.then(() => 'ran', (err: unknown) => err);
+      const waiting = [2, 3, 4].map((n) => outcome(pool.query('INSERT INTO emb_waiting VALUES ($1)', [n])));
+      await new Promise((r) => setTimeout(r, 300));
+      expect(pool.totalCount).toBe(4);
+      expect(await Promise.race([Promise.all(waiting), new Promise((r) => setTimeout(() => r('waiting'), 50))])).toBe('waiting');
+
+      await ds.embedded!.kill();
+      for (const lost of await Promise.all(waiting)) expect(lost).toMatchObject({ code: '08006' });
+      // The holder was idle in its transaction when its connection failed: pg refuses its COMMIT without sending it.
+      const commit = await outcome(holder.query('COMMIT'));
+      holder.release(true);
+      expect(commit).toMatchObject({ message: 'Client has encountered a connection error and is not queryable' });
+      expect(isDbUnavailable(commit)).toBe(true);
+
+      await ds.destroy();
+      ds = createDataSource({ dataDir: db.dataDir });
+      await ds.initialize();
+      expect(await ds.query('SELECT n FROM emb_waiting ORDER BY n')).toEqual([{ n: 0 }]);
+    });
+
     it('a query still waiting for the connection when the DataSource closes fails as closed, instead of never settling', async () => {
       const pool = poolOf(ds);
       const running = pool.query('SELECT pg_sleep(0.3)');
