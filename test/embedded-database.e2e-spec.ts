@@ -473,6 +473,32 @@ import { createSmsApp, signParams } from './support/v1.js';
       }
     });
 
+    it("takes nothing from the others for a connection's SSL request: they are served while it has yet to start", async () => {
+      const asking = embedded.connect() as Duplex & { connect(): void };
+      const bytes: Buffer[] = [];
+      asking.on('data', (b: Buffer) => bytes.push(b));
+      asking.on('error', () => undefined);
+      asking.connect();
+      await new Promise((r) => asking.once('connect', r));
+      const sslRequest = Buffer.alloc(8);
+      sslRequest.writeInt32BE(8, 0);
+      sslRequest.writeInt32BE(80877103, 4);
+      asking.write(sslRequest);
+      await waitFor(() => Buffer.concat(bytes).toString('latin1') === 'N');
+
+      // The answer to it was the worker's, not the backend's: another connection starts and runs a query meanwhile.
+      const other = await open();
+      other.say(serialize.query('SELECT 1 AS one'));
+      await waitFor(() => other.readies() === 1);
+      expect(other.got).toEqual(['rowDescription one', 'dataRow 1', 'commandComplete SELECT 1', 'readyForQuery I']);
+
+      // The connection that asked starts in plain text, and is served.
+      asking.write(STARTUP);
+      await waitFor(() => Buffer.concat(bytes).subarray(-6).equals(Buffer.from('Z\0\0\0\x05I', 'latin1')));
+      for (const s of [asking, other.socket]) s.end(serialize.end());
+      await other.ended;
+    });
+
     it("flushes a relaxed commit's WAL once the backend is idle, and never between a connection's messages while it is busy", async () => {
       const { socket, got, ended, readies: ready } = await open();
       try {

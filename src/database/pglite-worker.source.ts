@@ -442,7 +442,8 @@ function serveData(conn, bytes) {
   session = c;
   c.pending = c.pending.length ? Buffer.concat([c.pending, Buffer.from(bytes)]) : Buffer.from(bytes);
   serve(c, out);
-  const idle = endsIdle(out);
+  // Before its startup a connection has had answers from the worker alone (the 'N' to an SSL request): the backend is as it was.
+  const idle = c.started ? endsIdle(out) : undefined;
   if (idle !== undefined && conns.has(conn)) backendIdle = idle;
   if (session === c && backendIdle && !c.pending.length) session = undefined;
   reply(conn, out.length ? out : [new Uint8Array(0)]);
