@@ -480,10 +480,7 @@ import { createSmsApp, signParams } from './support/v1.js';
       asking.on('error', () => undefined);
       asking.connect();
       await new Promise((r) => asking.once('connect', r));
-      const sslRequest = Buffer.alloc(8);
-      sslRequest.writeInt32BE(8, 0);
-      sslRequest.writeInt32BE(80877103, 4);
-      asking.write(sslRequest);
+      asking.write(serialize.requestSsl());
       await waitFor(() => Buffer.concat(bytes).toString('latin1') === 'N');
 
       // The answer to it was the worker's, not the backend's: another connection starts and runs a query meanwhile.
