@@ -290,6 +290,9 @@ async function figure(name, url, makeRequest, server, { warmup = true, quiesce, 
     requests: r.requests.total,
   };
   const after = cpu();
+  // What bench/profile.mjs needs to find this figure's samples: the server's process and the measured seconds.
+  out.server_pid = server.child.pid;
+  out.window_ms = [startedAt, Date.now()];
   out.machine_us = machineSlowness(startedAt, Date.now());
   const perRequest = (s) => Math.round((s * 1e6) / Math.max(1, out.requests)) / 1000;
   out.cpu_ms_per_request = {
@@ -450,7 +453,8 @@ function finish(figures) {
   const cpuRatios = medians('cpu_ratio_rounds');
   const report = { at: new Date().toISOString(), connections: CONNECTIONS, duration_s: DURATION, warmup_s: WARMUP, rounds: ROUNDS, figures, ratios, server_cpu_ratios: cpuRatios };
   mkdirSync(join(here, 'results'), { recursive: true });
-  const file = join(here, 'results', `bench-${report.at.replace(/[:.]/g, '-')}.json`);
+  // BENCH_RESULTS=<file>: the report goes there instead (bench/profile.mjs reads it).
+  const file = process.env.BENCH_RESULTS || join(here, 'results', `bench-${report.at.replace(/[:.]/g, '-')}.json`);
   writeFileSync(file, JSON.stringify(report, null, 2) + '\n');
 
   const rows = [
