@@ -142,6 +142,37 @@ describe('sms: tencent cloud through the official SDK against a signature-checki
     expect(row).toMatchObject({ status: 'unknown', error: null, provider_code: expect.stringMatching(providerCode) });
   });
 
+  // The SDK throws on a status other than 200 without reading the body; node-fetch under it buffers what fits (16 KB)
+  // and stops. Left so, a longer page held its connection, out of the pool, until the other side closed it.
+  it.each([['a short page', 100], ['a 200 KB page', 200_000]])('an HTTP 502 with %s leaves its connection to the next request', async (_label, page) => {
+    const appId = await appOn(await tencentAccount());
+    fake.reply = { kind: 'http', status: 502, page };
+    const before = fake.connections;
+    for (let i = 0; i < 3; i++) await expect(send(appId)).rejects.toMatchObject({ code: 'SMS_PROVIDER_FAILED' });
+    expect(fake.requests).toHaveLength(3);
+    expect(fake.connections - before).toBe(1);
+  });
+
+  it('an HTTP 502 with a page over the answer bound is read to the bound, and its connection closed', async () => {
+    const appId = await appOn(await tencentAccount());
+    fake.reply = { kind: 'http', status: 502, page: 3 * 1024 * 1024 };
+    const [before, openBefore] = [fake.connections, fake.open];
+    for (let i = 0; i < 2; i++) await expect(send(appId)).rejects.toMatchObject({ code: 'SMS_PROVIDER_FAILED' });
+    for (let waited = 0; fake.open > openBefore && waited < 2000; waited += 20) await new Promise((r) => setTimeout(r, 20));
+    expect(fake.connections - before).toBe(2);
+    expect(fake.open).toBe(openBefore);
+  });
+
+  // The SDK hands an event stream back in a model that reads it line by line: no more to read for the send.
+  it('an answer in an event stream is unknown, and leaves its connection to the next request', async () => {
+    const appId = await appOn(await tencentAccount());
+    fake.reply = { kind: 'event-stream', bytes: 200_000 };
+    const before = fake.connections;
+    for (let i = 0; i < 3; i++) expect(await send(appId)).toMatchObject({ status: 'unknown' });
+    expect(fake.connections - before).toBe(1);
+    expect((await rows(appId))[0]).toMatchObject({ status: 'unknown', provider_code: 'EmptyAnswer' });
+  });
+
   it('a redirect is not followed: the signed request goes to the account\'s endpoint only, and the outcome is unknown', async () => {
     const elsewhere: string[] = [];
     const internal = createServer((req, res) => {

@@ -10,10 +10,12 @@ export type FakeTencentReply =
   | { kind: 'status'; code: string; message?: string }
   /** HTTP 200 with `Response.Error` (`FailedOperation.InsufficientBalanceInSmsPackage`, `InternalError.Timeout`, …). */
   | { kind: 'error'; code: string; message?: string }
-  /** A bare HTTP status with no Tencent body (a gateway in between). */
-  | { kind: 'http'; status: number }
+  /** A bare HTTP status with no Tencent body (a gateway in between): a short HTML page, or `page` bytes of one. */
+  | { kind: 'http'; status: number; page?: number }
   /** HTTP 200 with a body that is not JSON. */
   | { kind: 'garbage' }
+  /** HTTP 200 as a server-sent event stream of `bytes` bytes, which the SDK hands back unread. */
+  | { kind: 'event-stream'; bytes: number }
   /** Accepts the connection and never answers. */
   | { kind: 'hang' }
   /** Reads the whole request, then drops the connection without an answer. */
@@ -50,6 +52,8 @@ const MAX_SKEW_S = 300;
 export class FakeTencent {
   readonly requests: FakeTencentRequest[] = [];
   connections = 0;
+  /** Connections not closed yet. */
+  open = 0;
   reply: FakeTencentReply = { kind: 'ok' };
   private seq = 0;
 
@@ -63,7 +67,11 @@ export class FakeTencent {
     let fake!: FakeTencent;
     const server = createServer((req, res) => void fake.handle(req, res));
     fake = new FakeTencent(server, keys);
-    server.on('connection', () => fake.connections++);
+    server.on('connection', (socket) => {
+      fake.connections++;
+      fake.open++;
+      socket.once('close', () => fake.open--);
+    });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     return fake;
   }
@@ -129,11 +137,15 @@ export class FakeTencent {
         return error(reply.code, reply.message ?? reply.code);
       case 'http':
         res.writeHead(reply.status, { 'content-type': 'text/html' });
-        res.end(`<html>${reply.status}</html>`);
+        res.end(reply.page ? `<html>${'x'.repeat(reply.page - 13)}</html>` : `<html>${reply.status}</html>`);
         return;
       case 'garbage':
         res.writeHead(200, { 'content-type': 'application/json' });
         res.end('<html>502 Bad Gateway</html>');
+        return;
+      case 'event-stream':
+        res.writeHead(200, { 'content-type': 'text/event-stream' });
+        res.end(`data: ${'x'.repeat(reply.bytes - 8)}\n\n`);
         return;
       case 'hang':
         return;

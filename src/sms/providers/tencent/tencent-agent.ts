@@ -40,4 +40,22 @@ function readBounded(response: IncomingMessage): void {
     return;
   }
   boundAnswer(response);
+  if (response.statusCode !== 200) readAwayOnceSeen(response);
+}
+
+/**
+ * The SDK reads a 200 answer whole (as JSON, or an event stream line by line); of any
+ * other status it reads the status alone, and node-fetch under it buffers what fits
+ * (16 KB) and stops there. A longer page (a gateway's error page, one per request
+ * through an outage) held its connection out of the pool until the other side closed
+ * it. Once the SDK has had the answer (its turn ends before the next macrotask), the
+ * rest is read away here, within the answer's bound, and the connection goes back to
+ * the pool.
+ */
+function readAwayOnceSeen(response: IncomingMessage): void {
+  setImmediate(() => {
+    if (response.readableEnded || response.destroyed) return;
+    response.unpipe();
+    response.resume();
+  });
 }
