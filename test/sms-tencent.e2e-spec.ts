@@ -1,6 +1,7 @@
 import { createServer } from 'node:http';
 import { type AddressInfo } from 'node:net';
 import { DataSource } from 'typeorm';
+import { DeliveryPoller } from '../src/sms/delivery-poller.js';
 import { SmsSender } from '../src/sms/sms-sender.js';
 import { createApp } from './support/admin.js';
 import { FakeTencent, type FakeTencentReply } from './support/fake-tencent.js';
@@ -90,6 +91,35 @@ describe('sms: tencent cloud through the official SDK against a signature-checki
     const appId = await appOn(await tencentAccount({}, SECRET_KEY, 'AKIDunknownSecretId99'));
     await expect(send(appId)).rejects.toMatchObject({ code: 'SMS_ACCESS_KEY_NOT_FOUND' });
     expect((await rows(appId))[0].provider_code).toBe('AuthFailure.SecretIdNotFound');
+  });
+
+  it('a poll pulls the number\'s reports since the send and records the one of the send\'s SerialNo: delivered, failed, or none yet', async () => {
+    const appId = await appOn(await tencentAccount());
+    const sentAt = t.clock.now();
+    const [delivered, failed, waiting] = [await send(appId), await send(appId), await send(appId)];
+    const received = Math.ceil(sentAt.getTime() / 1000) + 4;
+    fake.statuses.push(
+      { PhoneNumber: PHONE, SerialNo: delivered.bizId!, ReportStatus: 'SUCCESS', Description: 'DELIVRD', UserReceiveTime: received },
+      { PhoneNumber: PHONE, SerialNo: failed.bizId!, ReportStatus: 'FAIL', Description: 'MK:0001', UserReceiveTime: received },
+      // Another message's report, and the waiting one's SerialNo on another number: neither is the waiting message's.
+      { PhoneNumber: PHONE, SerialNo: '2645:99990000000000', ReportStatus: 'SUCCESS', Description: 'DELIVRD', UserReceiveTime: received },
+      { PhoneNumber: '+8613800000000', SerialNo: waiting.bizId!, ReportStatus: 'FAIL', Description: 'MK:0005', UserReceiveTime: received },
+    );
+    t.clock.advanceSeconds(31);
+    await t.app.get(DeliveryPoller).poll();
+
+    const pulls = fake.requests.filter((r) => r.action === 'PullSmsSendStatusByPhoneNumber');
+    expect(pulls.length).toBeGreaterThanOrEqual(3);
+    for (const pull of pulls) {
+      expect(pull).toMatchObject({ signatureValid: true, body: { PhoneNumber: PHONE, SmsSdkAppId: SDK_APP_ID, Offset: 0, Limit: 100 } });
+    }
+    expect(pulls.map((p) => p.body!.BeginTime)).toContain(Math.floor(sentAt.getTime() / 1000));
+    const status = Object.fromEntries(((await rows(appId)) as Array<Record<string, unknown>>).map((r) => [r.biz_id, [r.delivery_status, r.delivery_code, r.delivery_reported_at]]));
+    expect(status).toEqual({
+      [delivered.bizId!]: ['delivered', 'DELIVRD', new Date(received * 1000)],
+      [failed.bizId!]: ['failed', 'MK:0001', new Date(received * 1000)],
+      [waiting.bizId!]: ['pending', null, null],
+    });
   });
 
   it('sends from the account\'s region', async () => {

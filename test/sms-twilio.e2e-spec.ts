@@ -1,4 +1,5 @@
 import { DataSource } from 'typeorm';
+import { DeliveryPoller } from '../src/sms/delivery-poller.js';
 import { SmsSender } from '../src/sms/sms-sender.js';
 import { createApp } from './support/admin.js';
 import { FakeTwilio, type FakeTwilioReply } from './support/fake-twilio.js';
@@ -123,6 +124,36 @@ describe('sms: twilio through the official SDK against a fake', () => {
     fake.reply = reply;
     expect(await send(appId)).toMatchObject({ provider: 'twilio', bizId: null, status: 'unknown' });
     expect((await rows(appId))[0]).toMatchObject({ status: 'unknown', error: null, provider_code: expect.stringMatching(providerCode) });
+  });
+
+  it('a poll fetches each Message by its SID: delivered, or failed with its error code, at the time Twilio last updated it', async () => {
+    const appId = await appOn(await twilioAccount());
+    const sentAt = t.clock.now();
+    const [delivered, undelivered, lost] = [await send(appId), await send(appId), await send(appId)];
+    const status = async () =>
+      Object.fromEntries(((await rows(appId)) as Array<Record<string, unknown>>).map((r) => [r.biz_id, [r.delivery_status, r.delivery_code, r.delivery_reported_at]]));
+    const poll = () => t.app.get(DeliveryPoller).poll();
+    const fetched = () => fake.requests.filter((r) => r.method === 'GET' && r.authValid).map((r) => r.path);
+
+    // On its way (queued, then sent): still pending.
+    t.clock.advanceSeconds(31);
+    fake.deliveries.set(delivered.bizId!, { status: 'sent' });
+    await poll();
+    expect(fetched()).toEqual(expect.arrayContaining([delivered, undelivered, lost].map((m) => `/2010-04-01/Accounts/${SID}/Messages/${m.bizId}.json`)));
+    expect(await status()).toEqual(Object.fromEntries([delivered, undelivered, lost].map((m) => [m.bizId, ['pending', null, null]])));
+
+    // Twilio forgot one (404): it stays pending, for the deadline to settle.
+    const updated = new Date(Math.ceil((sentAt.getTime() + 4000) / 1000) * 1000); // Twilio's times are whole seconds
+    fake.deliveries.set(delivered.bizId!, { status: 'delivered', dateUpdated: updated });
+    fake.deliveries.set(undelivered.bizId!, { status: 'undelivered', errorCode: 30003, dateUpdated: updated });
+    fake.messages.delete(lost.bizId!);
+    t.clock.advanceSeconds(31);
+    await poll();
+    expect(await status()).toEqual({
+      [delivered.bizId!]: ['delivered', 'delivered', updated],
+      [undelivered.bizId!]: ['failed', '30003', updated],
+      [lost.bizId!]: ['pending', null, null],
+    });
   });
 
   it('a refused connection sent nothing: SMS_PROVIDER_FAILED', async () => {

@@ -22,8 +22,9 @@ const MIN_GAP_S = 30;
 const EXPIRE_BATCH = 1000;
 
 /**
- * Asks providers what became of accepted messages still `pending` (Aliyun's
- * QuerySendDetails), and marks `unknown` those with no outcome by
+ * Asks providers what became of accepted messages still `pending` (each
+ * provider's `queryDelivery`: Aliyun's QuerySendDetails, Tencent's
+ * PullSmsSendStatusByPhoneNumber, Twilio's Message fetch), and marks `unknown` those with no outcome by
  * {@link DELIVERY_DEADLINE_MS}. Every instance polls every 30 s; rows are claimed
  * with `FOR UPDATE SKIP LOCKED`, so instances share the work without asking twice,
  * and every update is conditional on the row still being pending (a report pushed

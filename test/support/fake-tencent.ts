@@ -49,8 +49,20 @@ const MAX_SKEW_S = 300;
  * the SDK signs the same label of whatever endpoint it is given), and the
  * canonical `host` header is the host without its port, as the SDK signs it.
  */
+/** A status report the fake holds, as PullSmsSendStatusByPhoneNumber returns one. */
+export interface FakeTencentStatus {
+  PhoneNumber: string;
+  SerialNo: string;
+  ReportStatus: 'SUCCESS' | 'FAIL';
+  Description: string;
+  /** Seconds since the epoch. */
+  UserReceiveTime: number;
+}
+
 export class FakeTencent {
   readonly requests: FakeTencentRequest[] = [];
+  /** The carriers' reports, for PullSmsSendStatusByPhoneNumber. */
+  readonly statuses: FakeTencentStatus[] = [];
   connections = 0;
   /** Connections not closed yet. */
   open = 0;
@@ -118,7 +130,9 @@ export class FakeTencent {
     if (secretKey === undefined) return error('AuthFailure.SecretIdNotFound', 'The SecretId is not found, please ensure that your SecretId is correct.');
     if (check === 'expired') return error('AuthFailure.SignatureExpire', 'Signature expired.');
     if (!signatureValid) return error('AuthFailure.SignatureFailure', `The provided credentials could not be validated (${check}).`);
-    if (header('x-tc-action') !== 'SendSms' || header('x-tc-version') !== '2021-01-11') return error('InvalidAction', 'unknown action');
+    if (header('x-tc-version') !== '2021-01-11') return error('InvalidAction', 'unknown action');
+    if (header('x-tc-action') === 'PullSmsSendStatusByPhoneNumber') return answer(this.pull(body));
+    if (header('x-tc-action') !== 'SendSms') return error('InvalidAction', 'unknown action');
     const phones = Array.isArray(body?.PhoneNumberSet) ? (body.PhoneNumberSet as string[]) : [];
 
     const reply = this.reply;
@@ -157,6 +171,22 @@ export class FakeTencent {
         res.end();
         return;
     }
+  }
+
+  /**
+   * PullSmsSendStatusByPhoneNumber: the reports of one number received from BeginTime
+   * (to EndTime), at most Limit (1-100) of them, with Offset 0 as Tencent requires.
+   */
+  private pull(body: Record<string, unknown> | null): Record<string, unknown> {
+    const invalid = (what: string) => ({ Error: { Code: 'InvalidParameterValue', Message: what } });
+    const { BeginTime: begin, EndTime: end, Offset: offset, Limit: limit, PhoneNumber: phone, SmsSdkAppId: app } = body ?? {};
+    if (typeof begin !== 'number' || (end !== undefined && typeof end !== 'number')) return invalid('BeginTime, EndTime');
+    if (offset !== 0 || typeof limit !== 'number' || limit < 1 || limit > 100) return invalid('Offset, Limit');
+    if (typeof phone !== 'string' || !/^\+[1-9]\d{6,14}$/.test(phone) || typeof app !== 'string' || !app) return invalid('PhoneNumber, SmsSdkAppId');
+    const found = this.statuses.filter((s) => s.PhoneNumber === phone && s.UserReceiveTime >= begin && (end === undefined || s.UserReceiveTime <= (end as number)));
+    return {
+      PullSmsSendStatusSet: found.slice(0, limit).map((s) => ({ ...s, CountryCode: '86', SubscriberNumber: phone.replace(/^\+86/, ''), SessionContext: '' })),
+    };
   }
 
   /**

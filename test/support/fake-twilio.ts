@@ -33,9 +33,20 @@ export interface FakeTwilioRequest {
  * and the form body (To; From or MessagingServiceSid, not both; Body), records
  * every request, and answers as told. Unknown paths are 404 with code 20404.
  */
+/** What the fake answers for a Message fetched by its SID: its status as Twilio would have it by then. */
+export interface FakeTwilioDelivery {
+  status: string;
+  errorCode?: number;
+  dateUpdated?: Date;
+}
+
 export class FakeTwilio {
   readonly requests: FakeTwilioRequest[] = [];
   reply: FakeTwilioReply = { kind: 'ok' };
+  /** The Messages created, by SID: their number and status at creation. */
+  readonly messages = new Map<string, { to: string; status: string; created: Date }>();
+  /** Where a created Message has got to, by SID (a fetch answers its creation status otherwise). */
+  readonly deliveries = new Map<string, FakeTwilioDelivery>();
 
   private constructor(
     private readonly server: Server,
@@ -70,7 +81,7 @@ export class FakeTwilio {
     const m = /^Basic ([A-Za-z0-9+/=]+)$/.exec(String(req.headers.authorization ?? ''));
     const [user, ...rest] = m ? Buffer.from(m[1], 'base64').toString('utf8').split(':') : [];
     const password = rest.join(':');
-    const path = /^\/2010-04-01\/Accounts\/(AC[0-9a-f]{32})\/Messages\.json$/.exec(url.pathname);
+    const path = /^\/2010-04-01\/Accounts\/(AC[0-9a-f]{32})\/Messages(?:\/(SM[0-9a-f]{32}))?\.json$/.exec(url.pathname);
     const authValid = Boolean(user && this.tokens[user] !== undefined && this.tokens[user] === password && path?.[1] === user);
     this.requests.push({ method: req.method ?? '', path: url.pathname, user: user ?? null, authValid, contentType, form });
 
@@ -80,7 +91,18 @@ export class FakeTwilio {
     };
     const error = (status: number, code: number, message: string) =>
       json(status, { code, message, more_info: `https://www.twilio.com/docs/errors/${code}`, status });
-    if (!path || req.method !== 'POST') return error(404, 20404, 'The requested resource was not found');
+    if (path?.[2] && req.method === 'GET') {
+      if (!authValid) return error(401, 20003, 'Authenticate');
+      const created = this.messages.get(path[2]);
+      if (!created) return error(404, 20404, `The requested resource ${url.pathname} was not found`);
+      const now = this.deliveries.get(path[2]);
+      const rfc2822 = (at: Date) => at.toUTCString().replace('GMT', '+0000');
+      return json(200, {
+        sid: path[2], account_sid: user, to: created.to, status: now?.status ?? created.status, error_code: now?.errorCode ?? null, error_message: null,
+        date_created: rfc2822(created.created), date_updated: rfc2822(now?.dateUpdated ?? created.created), direction: 'outbound-api', api_version: '2010-04-01',
+      });
+    }
+    if (!path || path[2] || req.method !== 'POST') return error(404, 20404, 'The requested resource was not found');
     if (!authValid) return error(401, 20003, 'Authenticate');
     if (!contentType?.startsWith('application/x-www-form-urlencoded')) return error(400, 21600, 'the body must be a form');
     if (!form.To) return error(400, 21604, "A 'To' phone number is required.");
@@ -92,6 +114,7 @@ export class FakeTwilio {
     switch (reply.kind) {
       case 'ok': {
         const sid = `SM${randomBytes(16).toString('hex')}`;
+        this.messages.set(sid, { to: form.To, status: form.MessagingServiceSid ? 'accepted' : 'queued', created: new Date() });
         return json(201, {
           sid, account_sid: user, to: form.To, from: form.From ?? null, messaging_service_sid: form.MessagingServiceSid ?? null, body: form.Body,
           status: form.MessagingServiceSid ? 'accepted' : 'queued', num_segments: '1', direction: 'outbound-api', api_version: '2010-04-01',

@@ -1,7 +1,14 @@
 import { type Agent as HttpAgent } from 'node:http';
 import { Injectable } from '@nestjs/common';
 import * as $TencentSms from 'tencentcloud-sdk-nodejs-sms';
-import { type SmsAccountConnection, SmsProvider, type SmsProviderMessage, type SmsProviderOutcome } from '../sms-provider.js';
+import {
+  type SmsAccountConnection,
+  type SmsDeliveryQuery,
+  type SmsDeliveryReport,
+  SmsProvider,
+  type SmsProviderMessage,
+  type SmsProviderOutcome,
+} from '../sms-provider.js';
 import { TENCENT_DEFAULT_REGION } from './tencent-account.js';
 import { TENCENT_REQUEST_HEADERS, tencentAgent } from './tencent-agent.js';
 import { tencentCodeOutcome, tencentThrownOutcome } from './tencent-outcome.js';
@@ -72,6 +79,37 @@ export class TencentSmsProvider extends SmsProvider {
       return tencentCodeOutcome(code || 'EmptyAnswer', status.Message ?? null);
     } catch (err) {
       return tencentThrownOutcome(err);
+    }
+  }
+
+  /**
+   * The carrier's report of the message (PullSmsSendStatusByPhoneNumber: the
+   * number's reports since the send, at most 100, the one with the send's SerialNo):
+   * SUCCESS is delivered, FAIL failed with its description (the carrier's code, such
+   * as `DELIVRD` or `MK:0001`) and the time the handset got it; none yet is pending.
+   */
+  override async queryDelivery(query: SmsDeliveryQuery): Promise<SmsDeliveryReport> {
+    const { account } = query;
+    if (!account.credentials?.secret_id || !account.credentials.secret_key) return { status: 'pending' };
+    try {
+      const res = await this.clientFor(account).PullSmsSendStatusByPhoneNumber({
+        BeginTime: Math.floor(query.sentAt.getTime() / 1000),
+        Offset: 0,
+        Limit: 100,
+        PhoneNumber: query.phone,
+        SmsSdkAppId: account.settings.sdk_app_id,
+      });
+      const report = res.PullSmsSendStatusSet?.find((s) => s.SerialNo === query.bizId);
+      if (report?.ReportStatus !== 'SUCCESS' && report?.ReportStatus !== 'FAIL') return { status: 'pending' };
+      const received = report.UserReceiveTime;
+      return {
+        status: report.ReportStatus === 'SUCCESS' ? 'delivered' : 'failed',
+        // Remote text: made fit where outcomes are recorded (SmsReceiptsService.record).
+        code: typeof report.Description === 'string' ? report.Description || null : null,
+        reportedAt: typeof received === 'number' && Number.isFinite(received) && received > 0 ? new Date(received * 1000) : null,
+      };
+    } catch {
+      return { status: 'pending' };
     }
   }
 }

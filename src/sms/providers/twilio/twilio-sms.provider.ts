@@ -2,7 +2,14 @@ import { Injectable } from '@nestjs/common';
 import twilioSdk from 'twilio';
 import type RequestClient from 'twilio/lib/base/RequestClient.js';
 import { MAX_ANSWER_BYTES } from '../answer-bound.js';
-import { type SmsAccountConnection, SmsProvider, type SmsProviderMessage, type SmsProviderOutcome } from '../sms-provider.js';
+import {
+  type SmsAccountConnection,
+  type SmsDeliveryQuery,
+  type SmsDeliveryReport,
+  SmsProvider,
+  type SmsProviderMessage,
+  type SmsProviderOutcome,
+} from '../sms-provider.js';
 import { twilioThrownOutcome } from './twilio-outcome.js';
 
 // The SDK is CommonJS with `module.exports = TwilioSDK` (a function with the classes on it):
@@ -77,4 +84,35 @@ export class TwilioSmsProvider extends SmsProvider {
       return twilioThrownOutcome(err);
     }
   }
+
+  /**
+   * The Message as Twilio has it now (a fetch by its SID): `delivered` (or `read`)
+   * is delivered; `undelivered`, `failed` and `canceled` failed, with the error
+   * code (30003: unreachable, 30005: unknown number, …) or else the status as the
+   * code; anything else is still on its way. The time is the Message's last update.
+   */
+  override async queryDelivery(query: SmsDeliveryQuery): Promise<SmsDeliveryReport> {
+    const { account } = query;
+    if (!account.credentials?.account_sid || !account.credentials.auth_token) return { status: 'pending' };
+    try {
+      const msg = await this.clientFor(account).messages(query.bizId).fetch();
+      const outcome = DELIVERY_OUTCOMES[msg.status];
+      if (!outcome) return { status: 'pending' };
+      // Remote text: made fit where outcomes are recorded (SmsReceiptsService.record).
+      const code = msg.errorCode ? String(msg.errorCode) : msg.status;
+      const reportedAt = msg.dateUpdated instanceof Date && !Number.isNaN(msg.dateUpdated.getTime()) ? msg.dateUpdated : null;
+      return { status: outcome, code, reportedAt };
+    } catch {
+      return { status: 'pending' };
+    }
+  }
 }
+
+/** The Message statuses that end its delivery, and how. */
+const DELIVERY_OUTCOMES: Partial<Record<string, 'delivered' | 'failed'>> = {
+  delivered: 'delivered',
+  read: 'delivered',
+  undelivered: 'failed',
+  failed: 'failed',
+  canceled: 'failed',
+};
