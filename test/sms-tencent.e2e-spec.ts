@@ -122,6 +122,18 @@ describe('sms: tencent cloud through the official SDK against a signature-checki
     });
   });
 
+  it('pulls for one account go at most 20 a second, however many messages a poll asks about', async () => {
+    const appId = await appOn(await tencentAccount());
+    const phone = '+8613900000077';
+    for (let i = 0; i < 25; i++) await t.app.get(SmsSender).send({ appId, scene: 'login', phone, params: { code: '123456' }, origin: 'v1' });
+    t.clock.advanceSeconds(31);
+    await t.app.get(DeliveryPoller).poll();
+    const at = fake.requests.filter((r) => r.action === 'PullSmsSendStatusByPhoneNumber' && r.body?.PhoneNumber === phone).map((r) => r.at);
+    expect(at).toHaveLength(25);
+    // Any 21 of them in a row span a second (timers fire no earlier than asked; a millisecond of rounding each side).
+    for (let i = 0; i + 20 < at.length; i++) expect(at[i + 20] - at[i]).toBeGreaterThanOrEqual(998);
+  });
+
   it('sends from the account\'s region', async () => {
     const appId = await appOn(await tencentAccount({ settings: { sdk_app_id: SDK_APP_ID, region: 'ap-beijing' } }));
     await send(appId);

@@ -32,6 +32,8 @@ export interface FakeTencentRequest {
   signatureValid: boolean;
   body: Record<string, unknown> | null;
   headers: Record<string, string | string[] | undefined>;
+  /** When the fake read it (Date.now()). */
+  at: number;
 }
 
 const sha256Hex = (data: string | Buffer) => createHash('sha256').update(data).digest('hex');
@@ -118,7 +120,7 @@ export class FakeTencent {
     const check = m && secretKey !== undefined ? this.verify(req, raw, { date: m[2], service: m[3], signedHeaders: m[4], signature: m[5] }, secretKey) : 'no signature';
     const signatureValid = check === null;
     this.requests.push({
-      action: header('x-tc-action'), version: header('x-tc-version'), region: header('x-tc-region'), secretId, signatureValid, body, headers: req.headers,
+      action: header('x-tc-action'), version: header('x-tc-version'), region: header('x-tc-region'), secretId, signatureValid, body, headers: req.headers, at: Date.now(),
     });
 
     const requestId = `req-${++this.seq}`;

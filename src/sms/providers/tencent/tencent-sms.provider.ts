@@ -19,6 +19,8 @@ const sdk: SdkModule = 'sms' in $TencentSms ? $TencentSms : (($TencentSms as unk
 const SmsClient = sdk.sms.v20210111.Client;
 
 const DEFAULT_ENDPOINT = 'sms.tencentcloudapi.com';
+/** Tencent takes at most 20 PullSmsSendStatusByPhoneNumber calls a second: an instance spaces its own of one account this far apart. */
+const PULL_GAP_MS = 50;
 
 /** Tencent Cloud SMS (SendSms, API 2021-01-11) through the official SDK, TC3-HMAC-SHA256 signed. */
 @Injectable()
@@ -27,6 +29,8 @@ export class TencentSmsProvider extends SmsProvider {
 
   /** One SDK client (and kept-alive agent, bounding its answers) per account connection. */
   private readonly clients = new WeakMap<SmsAccountConnection, InstanceType<typeof SmsClient>>();
+  /** When each account connection's next pull may go. */
+  private readonly nextPull = new WeakMap<SmsAccountConnection, number>();
 
   private clientFor(account: SmsAccountConnection): InstanceType<typeof SmsClient> {
     let client = this.clients.get(account);
@@ -92,6 +96,7 @@ export class TencentSmsProvider extends SmsProvider {
     const { account } = query;
     if (!account.credentials?.secret_id || !account.credentials.secret_key) return { status: 'pending' };
     try {
+      await this.paced(account);
       const res = await this.clientFor(account).PullSmsSendStatusByPhoneNumber({
         BeginTime: Math.floor(query.sentAt.getTime() / 1000),
         Offset: 0,
@@ -111,6 +116,14 @@ export class TencentSmsProvider extends SmsProvider {
     } catch {
       return { status: 'pending' };
     }
+  }
+
+  /** Waits for the account's next turn to pull ({@link PULL_GAP_MS} after the one before), and takes it. */
+  private async paced(account: SmsAccountConnection): Promise<void> {
+    const now = Date.now();
+    const at = Math.max(now, this.nextPull.get(account) ?? 0);
+    this.nextPull.set(account, at + PULL_GAP_MS);
+    if (at > now) await new Promise((resolve) => setTimeout(resolve, at - now));
   }
 }
 
