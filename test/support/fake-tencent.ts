@@ -66,8 +66,8 @@ export class FakeTencent {
   /** The carriers' reports, for PullSmsSendStatusByPhoneNumber. */
   readonly statuses: FakeTencentStatus[] = [];
   connections = 0;
-  /** Connections not closed yet. */
-  open = 0;
+  /** Whether each connection, in the order accepted, is still open. */
+  private readonly stillOpen: boolean[] = [];
   reply: FakeTencentReply = { kind: 'ok' };
   private seq = 0;
 
@@ -82,12 +82,17 @@ export class FakeTencent {
     const server = createServer((req, res) => void fake.handle(req, res));
     fake = new FakeTencent(server, keys);
     server.on('connection', (socket) => {
-      fake.connections++;
-      fake.open++;
-      socket.once('close', () => fake.open--);
+      const index = fake.connections++;
+      fake.stillOpen[index] = true;
+      socket.once('close', () => (fake.stillOpen[index] = false));
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     return fake;
+  }
+
+  /** How many of the connections accepted after the first `since` are still open. */
+  openSince(since: number): number {
+    return this.stillOpen.slice(since).filter(Boolean).length;
   }
 
   /** `127.0.0.1:PORT`, for an account's endpoint (with protocol `http`). */
