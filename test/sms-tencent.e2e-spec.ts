@@ -135,6 +135,72 @@ describe('sms: tencent cloud through the official SDK against a signature-checki
     for (let i = 0; i + 20 < at.length; i++) expect(at[i + 20] - at[i]).toBeGreaterThanOrEqual(950);
   });
 
+  describe('status reports pushed by Tencent', () => {
+    /** `yyyy-MM-dd HH:mm:ss` in China time, as Tencent writes user_receive_time. */
+    const chinaTime = (at: Date) => new Date(at.getTime() + 8 * 3600_000).toISOString().slice(0, 19).replace('T', ' ');
+    const report = (sid: string, extra: Record<string, unknown> = {}) => ({
+      user_receive_time: chinaTime(t.clock.now()), nationcode: '86', mobile: PHONE.slice(3), report_status: 'SUCCESS', errmsg: 'DELIVRD', description: '用户短信送达成功', sid, ...extra,
+    });
+    const issue = async (accountId: string) => {
+      const res = await t.http.post(`/admin/sms/accounts/${accountId}/receipt-token`).set(auth()).expect(200);
+      return res.body.data.receipt_path as string;
+    };
+    const delivery = async (appId: string) => {
+      const [row] = (await rows(appId)) as Array<Record<string, unknown>>;
+      return [row.delivery_status, row.delivery_code, row.delivery_reported_at];
+    };
+
+    it('a report of the send\'s SerialNo and number records its outcome and is acknowledged as Tencent expects', async () => {
+      const accountId = await tencentAccount();
+      const appId = await appOn(accountId);
+      const path = await issue(accountId);
+      expect(path).toMatch(new RegExp(`^/sms/receipts/tencent/${accountId}/[A-Za-z0-9]{32}$`));
+      const { bizId } = await send(appId);
+      t.clock.advanceSeconds(3);
+      const receivedAt = new Date(Math.floor(t.clock.nowMs() / 1000) * 1000);
+
+      // Another number's report with this SerialNo, and another SerialNo's of this number, change nothing.
+      const others = [report(bizId!, { mobile: '13800000000' }), report('2645:99990000000000')];
+      expect((await t.http.post(path).send(others).expect(200)).body).toEqual({ result: 0, errmsg: 'OK' });
+      expect(await delivery(appId)).toEqual(['pending', null, null]);
+
+      const res = await t.http.post(path).send([report(bizId!, { report_status: 'FAIL', errmsg: 'MK:0001', description: '空号' })]).expect(200);
+      expect(res.body).toEqual({ result: 0, errmsg: 'OK' });
+      expect(await delivery(appId)).toEqual(['failed', 'MK:0001', receivedAt]);
+      // The first outcome stands.
+      await t.http.post(path).send([report(bizId!)]).expect(200);
+      expect(await delivery(appId)).toEqual(['failed', 'MK:0001', receivedAt]);
+    });
+
+    it('a push without the account\'s token, or not of its shape, changes nothing', async () => {
+      const accountId = await tencentAccount();
+      const appId = await appOn(accountId);
+      const { bizId } = await send(appId);
+      const body = [report(bizId!)];
+      await t.http.post(`/sms/receipts/tencent/${accountId}/${'a'.repeat(32)}`).send(body).expect(401);
+      const path = await issue(accountId);
+      const token = path.split('/').pop();
+      const refused = await t.http.post(`/sms/receipts/aliyun/${accountId}/${token}`).send(body).expect(401); // the other provider's route
+      expect(refused.body).toMatchObject({ code: 'UNAUTHORIZED' });
+      await t.http.post(`/sms/receipts/tencent/00000000-0000-4000-8000-000000000000/${token}`).send(body).expect(401);
+      for (const [bad, field] of [
+        [{ reports: body }, 'body'],
+        [[report(bizId!, { report_status: 'DELIVERED' })], '[0].report_status'],
+        [[report(bizId!, { mobile: '+8613800000000' })], '[0].mobile'],
+        [[report(bizId!, { nationcode: 86 })], '[0].nationcode'],
+        [[report(bizId!, { sid: '' })], '[0].sid'],
+        [[report(bizId!, { errmsg: 'x'.repeat(65) })], '[0].errmsg'],
+        [Array.from({ length: 501 }, () => report(bizId!)), 'body'],
+      ] as const) {
+        const res = await t.http.post(path).send(bad).expect(400);
+        expect(res.body).toMatchObject({ code: 'VALIDATION_FAILED', data: { field } });
+      }
+      expect(await delivery(appId)).toEqual(['pending', null, null]);
+      await t.http.post(path).send(body).expect(200);
+      expect((await delivery(appId))[0]).toBe('delivered');
+    });
+  });
+
   it('sends from the account\'s region', async () => {
     const appId = await appOn(await tencentAccount({ settings: { sdk_app_id: SDK_APP_ID, region: 'ap-beijing' } }));
     await send(appId);

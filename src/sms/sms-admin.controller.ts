@@ -94,8 +94,8 @@ export class SmsAdminController {
   @ApiOperation({
     summary: 'Issue a receipt token',
     description:
-      'A new token for the account\'s status-report URL (`receipt_path`, to configure as Aliyun\'s HTTP batch push URL), replacing ' +
-      'any earlier one at once. Shown this once: only its hash is kept. Aliyun accounts only.',
+      'A new token for the account\'s status-report URL (`receipt_path`, to configure as Aliyun\'s HTTP batch push URL or Tencent\'s ' +
+      'status-report callback URL), replacing any earlier one at once. Shown this once: only its hash is kept. Aliyun and Tencent accounts only.',
   })
   @ApiData(SmsReceiptTokenData)
   @ApiErrors('SMS_ACCOUNT_NOT_FOUND')

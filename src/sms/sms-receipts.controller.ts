@@ -6,7 +6,8 @@ import { SelfCheckedBody } from '../common/http/validation.pipe.js';
 import { ApiData } from '../openapi/api-data.decorator.js';
 import { ApiErrors } from '../openapi/api-errors.decorator.js';
 import { MAX_REPORTS_PER_PUSH, VALUES_PER_REPORT } from './providers/aliyun/aliyun-receipts.js';
-import { AliyunReceiptAckData, AliyunStatusReportDoc } from './sms-receipts.dto.js';
+import { MAX_TENCENT_REPORTS_PER_PUSH } from './providers/tencent/tencent-receipts.js';
+import { AliyunReceiptAckData, AliyunStatusReportDoc, TencentReceiptAckData, TencentStatusReportDoc } from './sms-receipts.dto.js';
 import { SmsReceiptsService } from './sms-receipts.service.js';
 
 /** Where providers push delivery status reports. */
@@ -35,5 +36,26 @@ export class SmsReceiptsController {
   @ApiErrors('UNAUTHORIZED')
   aliyun(@Param('accountId') accountId: string, @Param('token') token: string, @SelfCheckedBody() body: unknown) {
     return this.receipts.acceptAliyun(accountId, token, body);
+  }
+
+  @Post('tencent/:accountId/:token')
+  // As Aliyun's: a push of MAX_TENCENT_REPORTS_PER_PUSH reports, read without the DTO bodies' bound (parseTencentReports checks it).
+  @MergeRouteConfig({ maxInputValues: MAX_TENCENT_REPORTS_PER_PUSH * VALUES_PER_REPORT })
+  @HttpCode(200)
+  @RawResponse()
+  @ApiOperation({
+    summary: 'Tencent status reports',
+    description:
+      'Tencent Cloud SMS\'s status-report callback (短信下发状态通知): a JSON array of at most ' + MAX_TENCENT_REPORTS_PER_PUSH + ' reports. ' +
+      'Tencent does not sign these callbacks: the path carries the account\'s receipt token (POST /admin/sms/accounts/{id}/receipt-token), ' +
+      'and a push with an unknown account or another token is refused (401) and changes nothing. A report changes a send-log row only ' +
+      'when its sid (the SerialNo SendSms answered) and number match a row of that account still awaiting its outcome; others are ' +
+      'acknowledged and dropped. Answers `{"result": 0, "errmsg": "OK"}` without an envelope.',
+  })
+  @ApiBody({ type: [TencentStatusReportDoc] })
+  @ApiData(TencentReceiptAckData)
+  @ApiErrors('UNAUTHORIZED')
+  tencent(@Param('accountId') accountId: string, @Param('token') token: string, @SelfCheckedBody() body: unknown) {
+    return this.receipts.acceptTencent(accountId, token, body);
   }
 }

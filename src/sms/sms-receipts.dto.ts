@@ -26,10 +26,27 @@ export class AliyunReceiptAckData {
   @ApiProperty({ example: '成功' }) msg: string;
 }
 
+/** One of the reports of Tencent's status-report callback. */
+export class TencentStatusReportDoc {
+  @ApiProperty({ description: 'the country code, without +', example: '86', pattern: '^[1-9]\\d{0,3}$' }) nationcode: string;
+  @ApiProperty({ description: 'the national number', example: '13800138000', pattern: '^\\d{4,15}$' }) mobile: string;
+  @ApiProperty({ description: 'the SerialNo SendSms answered', example: '2645:104571066915705365784949', maxLength: 128 }) sid: string;
+  @ApiProperty({ description: 'whether the handset received it', enum: ['SUCCESS', 'FAIL'] }) report_status: 'SUCCESS' | 'FAIL';
+  @ApiPropertyOptional({ description: 'DELIVRD, or the carrier\'s failure code', example: 'DELIVRD', maxLength: 64 }) errmsg?: string;
+  @ApiPropertyOptional({ description: 'when the handset received it, China time', example: '2026-01-02 03:04:09' }) user_receive_time?: string;
+  @ApiPropertyOptional({ description: 'ignored' }) description?: string;
+}
+
+/** What Tencent expects back from a callback it may drop. */
+export class TencentReceiptAckData {
+  @ApiProperty({ enum: [0] }) result: 0;
+  @ApiProperty({ example: 'OK' }) errmsg: string;
+}
+
 /** POST /admin/sms/accounts/:id/receipt-token. */
 export class SmsReceiptTokenData {
   @ApiProperty({ format: 'uuid' }) account_id: string;
   @ApiProperty({ description: 'shown this once; issuing another replaces it', example: 'q3Vb0Kc9Zr1m8Xw2Lt5Ny7Ha4Pd6Fs0E' }) token: string;
-  @ApiProperty({ description: 'the path to configure as Aliyun\'s HTTP batch push URL, after this server\'s public origin', example: '/sms/receipts/aliyun/6f1c2b3a-0000-4000-8000-000000000001/q3Vb0Kc9Zr1m8Xw2Lt5Ny7Ha4Pd6Fs0E' })
+  @ApiProperty({ description: 'the path to configure as the provider\'s status-report URL (Aliyun\'s HTTP batch push, Tencent\'s callback), after this server\'s public origin', example: '/sms/receipts/aliyun/6f1c2b3a-0000-4000-8000-000000000001/q3Vb0Kc9Zr1m8Xw2Lt5Ny7Ha4Pd6Fs0E' })
   receipt_path: string;
 }

@@ -9,20 +9,26 @@ import { DomainError } from '../common/errors/domain-error.js';
 import { EventPublisher } from '../events/event-publisher.js';
 import { Metrics } from '../metrics/metrics.js';
 import { ALIYUN_RECEIPT_ACK, e164Candidates, parseAliyunReports } from './providers/aliyun/aliyun-receipts.js';
+import { parseTencentReports, TENCENT_RECEIPT_ACK } from './providers/tencent/tencent-receipts.js';
+import { type SmsProviderName } from './sms-account.entity.js';
 import { SmsConfigChanges } from './sms-config-changes.js';
 import { type DeliveryOutcome, type RecordedDelivery, SmsRepository } from './sms.repository.js';
 
+/** The providers that push status reports to Passcode: neither signs them. */
+const PUSHING: ReadonlySet<SmsProviderName> = new Set(['aliyun', 'tencent']);
+
 /** Where an account's status reports are pushed; the token is the account's secret. */
-export function aliyunReceiptPath(accountId: string, token: string): string {
-  return `/sms/receipts/aliyun/${accountId}/${token}`;
+export function receiptPath(provider: SmsProviderName, accountId: string, token: string): string {
+  return `/sms/receipts/${provider}/${accountId}/${token}`;
 }
 
 /**
- * Delivery outcomes as providers report them: Aliyun's SmsReport pushes, which
- * Aliyun does not sign, so each account has a receipt token of its own in the URL
- * it pushes to (random, stored as its SHA-256, shown once when issued). A push
- * changes nothing unless its account and token match; a report changes a row only
- * when its provider message id and number match a pending row of that account.
+ * Delivery outcomes as providers report them: Aliyun's SmsReport pushes and
+ * Tencent's status-report callbacks, which neither signs, so each account has a
+ * receipt token of its own in the URL it pushes to (random, stored as its
+ * SHA-256, shown once when issued). A push changes nothing unless its account (of
+ * that provider) and token match; a report changes a row only when its provider
+ * message id and number match a pending row of that account.
  */
 @Injectable()
 export class SmsReceiptsService {
@@ -44,11 +50,11 @@ export class SmsReceiptsService {
   async issueToken(actor: Actor, accountId: string) {
     const token = randomString(32);
     const saved = await this.changes.mutate(actor, 'sms_account.receipt_token', (m) => this.repo.getAccount(accountId, m, true), (a) => {
-      if (a.provider !== 'aliyun') throw new DomainError('VALIDATION_FAILED', { message: `${a.provider} accounts take no status reports` });
+      if (!PUSHING.has(a.provider)) throw new DomainError('VALIDATION_FAILED', { message: `${a.provider} accounts take no status reports` });
       a.receiptTokenHash = sha256Hex(token);
       return { receipt_token: 'issued' };
     });
-    return { account_id: saved.id, token, receipt_path: aliyunReceiptPath(saved.id, token) };
+    return { account_id: saved.id, token, receipt_path: receiptPath(saved.provider, saved.id, token) };
   }
 
   /**
@@ -59,22 +65,42 @@ export class SmsReceiptsService {
    * (a repeat, another account's message, or one the poller already settled).
    */
   async acceptAliyun(accountId: string, token: string, body: unknown): Promise<typeof ALIYUN_RECEIPT_ACK> {
-    const account = await this.repo.findAccount(accountId);
-    const hash = account?.provider === 'aliyun' ? account.receiptTokenHash : null;
-    if (!safeEqual(sha256Hex(token), hash ?? '')) {
-      throw new DomainError('UNAUTHORIZED', { message: 'no account takes status reports at this URL' });
-    }
-    const reports = parseAliyunReports(body);
+    const id = await this.pushingAccount('aliyun', accountId, token);
     const now = this.clock.now();
-    const outcomes: DeliveryOutcome[] = reports.map((r) => ({
+    const outcomes: DeliveryOutcome[] = parseAliyunReports(body).map((r) => ({
       bizId: r.bizId,
       phones: e164Candidates(r.phone),
       status: r.success ? 'delivered' : 'failed',
       code: r.code,
       reportedAt: reportTime(r.reportedAt, now),
     }));
-    await this.record(account!.id, outcomes);
+    await this.record(id, outcomes);
     return ALIYUN_RECEIPT_ACK;
+  }
+
+  /** One of Tencent's status-report callbacks for an account: as {@link acceptAliyun}, with Tencent's report and answer. */
+  async acceptTencent(accountId: string, token: string, body: unknown): Promise<typeof TENCENT_RECEIPT_ACK> {
+    const id = await this.pushingAccount('tencent', accountId, token);
+    const now = this.clock.now();
+    const outcomes: DeliveryOutcome[] = parseTencentReports(body).map((r) => ({
+      bizId: r.serialNo,
+      phones: [r.phone],
+      status: r.success ? 'delivered' : 'failed',
+      code: r.code,
+      reportedAt: reportTime(r.reportedAt, now),
+    }));
+    await this.record(id, outcomes);
+    return TENCENT_RECEIPT_ACK;
+  }
+
+  /** The id of the `provider` account whose receipt token `token` is; UNAUTHORIZED, whatever is wrong. */
+  private async pushingAccount(provider: SmsProviderName, accountId: string, token: string): Promise<string> {
+    const account = await this.repo.findAccount(accountId);
+    const hash = account?.provider === provider ? account.receiptTokenHash : null;
+    if (!safeEqual(sha256Hex(token), hash ?? '')) {
+      throw new DomainError('UNAUTHORIZED', { message: 'no account takes status reports at this URL' });
+    }
+    return account!.id;
   }
 
   /**

@@ -13,7 +13,7 @@ export function AccountPanel({ account, canChange }: { account: SmsAccount; canC
   const { t } = useI18n();
   return (
     <Stack gap="lg">
-      {account.provider === 'aliyun' && canChange && <ReceiptToken account={account} />}
+      {(account.provider === 'aliyun' || account.provider === 'tencent') && canChange && <ReceiptToken account={account} />}
       <Signatures account={account} canChange={canChange} />
       <Templates account={account} canChange={canChange} />
       <Text size="xs" c="dimmed">{t({ en: 'Account id', zh: '账号 ID' })}: <Code>{account.id}</Code></Text>
@@ -21,7 +21,7 @@ export function AccountPanel({ account, canChange }: { account: SmsAccount; canC
   );
 }
 
-/** Aliyun's receipt token: answered once by the API, shown once here, never kept. */
+/** The receipt token of an account whose provider pushes status reports (Aliyun, Tencent): answered once by the API, shown once here, never kept. */
 function ReceiptToken({ account }: { account: SmsAccount }) {
   const { t } = useI18n();
   const action = useAction();
@@ -40,7 +40,11 @@ function ReceiptToken({ account }: { account: SmsAccount }) {
         <Alert color="yellow" title={t({ en: 'Receipt token — shown only now', zh: '回执令牌——仅显示这一次' })} withCloseButton onClose={() => setIssued(null)}
           closeButtonLabel={t({ en: 'Hide the token', zh: '隐藏令牌' })}>
           <Stack gap={4}>
-            <Text size="sm">{t({ en: 'Configure this path after the server\'s public HTTPS origin in Aliyun\'s receipt settings:', zh: '在阿里云回执设置中，于本服务的公网 HTTPS 地址后配置此路径：' })}</Text>
+            <Text size="sm">
+              {account.provider === 'tencent'
+                ? t({ en: 'Configure this path after the server\'s public HTTPS origin as Tencent Cloud SMS\'s status-report callback URL:', zh: '在腾讯云短信的状态回执回调地址中，于本服务的公网 HTTPS 地址后配置此路径：' })
+                : t({ en: 'Configure this path after the server\'s public HTTPS origin in Aliyun\'s receipt settings:', zh: '在阿里云回执设置中，于本服务的公网 HTTPS 地址后配置此路径：' })}
+            </Text>
             <Group gap="xs" wrap="nowrap">
               <Code style={{ wordBreak: 'break-all' }} data-testid="receipt-path">{issued.receipt_path}</Code>
               <CopyButton value={issued.receipt_path}>
