@@ -109,6 +109,21 @@ describeWithChromium('console: SMS accounts and the send log', () => {
       await aliyun.getByRole('button', { name: 'Issue receipt token' }).click();
       expect(await page.getByTestId('receipt-path').textContent()).toContain(`/sms/receipts/aliyun/${created.id}/`);
     });
+
+    await step(page, 'a tencent account: its receipt token, for Tencent\'s callback URL', async () => {
+      await page.getByRole('textbox', { name: 'Account name' }).fill('Tencent main');
+      await page.getByLabel('Provider').selectOption('tencent');
+      await page.getByRole('textbox', { name: 'SecretId' }).fill('AKIDexample0000001234');
+      await page.getByLabel('SecretKey').fill(secret);
+      await page.getByRole('textbox', { name: 'SdkAppId' }).fill('1400006666');
+      await page.getByRole('button', { name: 'Create account' }).click();
+      const tencent = page.getByRole('region', { name: 'Account Tencent main' });
+      await tencent.waitFor();
+      const created = (await api('GET', '/admin/sms/accounts')).items.find((a: { name: string }) => a.name === 'Tencent main');
+      await tencent.getByRole('button', { name: 'Issue receipt token' }).click();
+      expect(await tencent.getByTestId('receipt-path').textContent()).toContain(`/sms/receipts/tencent/${created.id}/`);
+      await tencent.getByText('as Tencent Cloud SMS\'s status-report callback URL').waitFor();
+    });
   });
 
   it('the send log shows the test sends, filtered and paged from the hash query', async () => {
