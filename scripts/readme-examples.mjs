@@ -53,6 +53,12 @@ function documentedListeningLine(markdown) {
 
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+/**
+ * A bound on a wait for something else (a child's exit, the session's reply): its
+ * timer does not hold the script open once that came. Left holding, the last
+ * block's 180 s bound kept the script running for three minutes after it passed.
+ */
+const bound = (ms) => new Promise((r) => setTimeout(r, ms).unref());
 
 /** The server: the built main.js on a private data directory, its output appended to the log file. */
 class Server {
@@ -90,7 +96,7 @@ class Server {
   async stop() {
     if (!this.child || this.child.exitCode !== null || this.child.signalCode !== null) return;
     this.child.kill('SIGTERM');
-    const stopped = await Promise.race([this.exit.then(() => true), sleep(30_000).then(() => false)]);
+    const stopped = await Promise.race([this.exit.then(() => true), bound(30_000).then(() => false)]);
     if (!stopped) {
       this.child.kill('SIGKILL');
       await this.exit;
@@ -149,7 +155,7 @@ class Session {
 
   /** The session's next line on fd 3, or its exit status if it ends first. */
   async reply() {
-    const deadline = sleep(BLOCK_TIMEOUT_MS).then(() => ({ timeout: true }));
+    const deadline = bound(BLOCK_TIMEOUT_MS).then(() => ({ timeout: true }));
     for (;;) {
       if (this.replies.length) return { line: this.replies.shift() };
       const next = new Promise((r) => (this.waiting = r));
@@ -162,7 +168,7 @@ class Session {
   async close() {
     if (this.bash.exitCode === null && this.bash.signalCode === null) {
       this.bash.stdin.end();
-      await Promise.race([this.exit, sleep(5_000).then(() => this.bash.kill('SIGKILL'))]);
+      await Promise.race([this.exit, bound(5_000).then(() => this.bash.kill('SIGKILL'))]);
     }
   }
 }
