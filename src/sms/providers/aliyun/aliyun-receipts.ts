@@ -1,4 +1,4 @@
-import { DomainError } from '../../../common/errors/domain-error.js';
+import { invalidReport, reportObjects } from '../pushed-reports.js';
 import { parseChinaTime } from './aliyun-sms.provider.js';
 
 /** The most status reports one push may carry; Aliyun's batches are far smaller. */
@@ -32,18 +32,14 @@ export const ALIYUN_RECEIPT_ACK = { code: 0, msg: '成功' } as const;
  * VALIDATION_FAILED when it is not such an array.
  */
 export function parseAliyunReports(body: unknown): AliyunReport[] {
-  if (!Array.isArray(body)) throw invalid('body', 'isArray', 'the body is a JSON array of status reports');
-  if (body.length > MAX_REPORTS_PER_PUSH) throw invalid('body', 'arrayMaxSize', `at most ${MAX_REPORTS_PER_PUSH} status reports per push`);
-  return body.map((item: unknown, i) => {
-    if (typeof item !== 'object' || item === null || Array.isArray(item)) throw invalid(`[${i}]`, 'isObject', 'each status report is an object');
-    const r = item as Record<string, unknown>;
+  return reportObjects(body, MAX_REPORTS_PER_PUSH).map((r, i) => {
     const phone = r.phone_number;
     const bizId = r.biz_id;
-    if (typeof phone !== 'string' || !/^\d{4,16}$/.test(phone)) throw invalid(`[${i}].phone_number`, 'matches', 'phone_number is 4 to 16 digits');
-    if (typeof bizId !== 'string' || !/^[\x21-\x7e]{1,128}$/.test(bizId)) throw invalid(`[${i}].biz_id`, 'matches', 'biz_id is 1 to 128 printable characters');
-    if (typeof r.success !== 'boolean') throw invalid(`[${i}].success`, 'isBoolean', 'success is true or false');
+    if (typeof phone !== 'string' || !/^\d{4,16}$/.test(phone)) throw invalidReport(`[${i}].phone_number`, 'matches', 'phone_number is 4 to 16 digits');
+    if (typeof bizId !== 'string' || !/^[\x21-\x7e]{1,128}$/.test(bizId)) throw invalidReport(`[${i}].biz_id`, 'matches', 'biz_id is 1 to 128 printable characters');
+    if (typeof r.success !== 'boolean') throw invalidReport(`[${i}].success`, 'isBoolean', 'success is true or false');
     const code = r.err_code;
-    if (code !== undefined && code !== null && (typeof code !== 'string' || code.length > 64)) throw invalid(`[${i}].err_code`, 'maxLength', 'err_code is a string of at most 64 characters');
+    if (code !== undefined && code !== null && (typeof code !== 'string' || code.length > 64)) throw invalidReport(`[${i}].err_code`, 'maxLength', 'err_code is a string of at most 64 characters');
     // Its text is made fit where outcomes are recorded (SmsReceiptsService.record), as a polled code's is.
     return { phone, bizId, success: r.success, code: code || null, reportedAt: parseChinaTime(typeof r.report_time === 'string' ? r.report_time : null) };
   });
@@ -52,8 +48,4 @@ export function parseAliyunReports(body: unknown): AliyunReport[] {
 /** The E.164 numbers an Aliyun-formatted number may stand for (the inverse of aliyunPhone). */
 export function e164Candidates(aliyunNumber: string): string[] {
   return [`+86${aliyunNumber}`, `+${aliyunNumber}`];
-}
-
-function invalid(field: string, constraint: string, message: string): DomainError {
-  return new DomainError('VALIDATION_FAILED', { field, constraint, message });
 }

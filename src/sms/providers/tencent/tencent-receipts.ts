@@ -1,5 +1,5 @@
-import { DomainError } from '../../../common/errors/domain-error.js';
 import { parseChinaTime } from '../aliyun/aliyun-sms.provider.js';
+import { invalidReport, reportObjects } from '../pushed-reports.js';
 
 /** The most status reports one push may carry. */
 export const MAX_TENCENT_REPORTS_PER_PUSH = 500;
@@ -29,22 +29,14 @@ export const TENCENT_RECEIPT_ACK = { result: 0, errmsg: 'OK' } as const;
  * VALIDATION_FAILED when it is not such an array.
  */
 export function parseTencentReports(body: unknown): TencentReport[] {
-  if (!Array.isArray(body)) throw invalid('body', 'isArray', 'the body is a JSON array of status reports');
-  if (body.length > MAX_TENCENT_REPORTS_PER_PUSH) throw invalid('body', 'arrayMaxSize', `at most ${MAX_TENCENT_REPORTS_PER_PUSH} status reports per push`);
-  return body.map((item: unknown, i) => {
-    if (typeof item !== 'object' || item === null || Array.isArray(item)) throw invalid(`[${i}]`, 'isObject', 'each status report is an object');
-    const r = item as Record<string, unknown>;
+  return reportObjects(body, MAX_TENCENT_REPORTS_PER_PUSH).map((r, i) => {
     const { nationcode, mobile, sid, report_status: status, errmsg } = r;
-    if (typeof nationcode !== 'string' || !/^[1-9]\d{0,3}$/.test(nationcode)) throw invalid(`[${i}].nationcode`, 'matches', 'nationcode is 1 to 4 digits');
-    if (typeof mobile !== 'string' || !/^\d{4,15}$/.test(mobile)) throw invalid(`[${i}].mobile`, 'matches', 'mobile is 4 to 15 digits');
-    if (typeof sid !== 'string' || !/^[\x21-\x7e]{1,128}$/.test(sid)) throw invalid(`[${i}].sid`, 'matches', 'sid is 1 to 128 printable characters');
-    if (status !== 'SUCCESS' && status !== 'FAIL') throw invalid(`[${i}].report_status`, 'isIn', 'report_status is SUCCESS or FAIL');
-    if (errmsg !== undefined && errmsg !== null && (typeof errmsg !== 'string' || errmsg.length > 64)) throw invalid(`[${i}].errmsg`, 'maxLength', 'errmsg is a string of at most 64 characters');
+    if (typeof nationcode !== 'string' || !/^[1-9]\d{0,3}$/.test(nationcode)) throw invalidReport(`[${i}].nationcode`, 'matches', 'nationcode is 1 to 4 digits');
+    if (typeof mobile !== 'string' || !/^\d{4,15}$/.test(mobile)) throw invalidReport(`[${i}].mobile`, 'matches', 'mobile is 4 to 15 digits');
+    if (typeof sid !== 'string' || !/^[\x21-\x7e]{1,128}$/.test(sid)) throw invalidReport(`[${i}].sid`, 'matches', 'sid is 1 to 128 printable characters');
+    if (status !== 'SUCCESS' && status !== 'FAIL') throw invalidReport(`[${i}].report_status`, 'isIn', 'report_status is SUCCESS or FAIL');
+    if (errmsg !== undefined && errmsg !== null && (typeof errmsg !== 'string' || errmsg.length > 64)) throw invalidReport(`[${i}].errmsg`, 'maxLength', 'errmsg is a string of at most 64 characters');
     const received = typeof r.user_receive_time === 'string' ? r.user_receive_time : null;
     return { phone: `+${nationcode}${mobile}`, serialNo: sid, success: status === 'SUCCESS', code: errmsg || null, reportedAt: parseChinaTime(received) };
   });
-}
-
-function invalid(field: string, constraint: string, message: string): DomainError {
-  return new DomainError('VALIDATION_FAILED', { field, constraint, message });
 }
