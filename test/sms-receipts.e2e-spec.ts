@@ -3,7 +3,7 @@ import { createConnection, type AddressInfo } from 'node:net';
 import pg from 'pg';
 import { DataSource } from 'typeorm';
 import { DELIVERY_DEADLINE_MS, DeliveryPoller } from '../src/sms/delivery-poller.js';
-import { chinaDate } from '../src/sms/providers/aliyun/aliyun-sms.provider.js';
+import { chinaDate } from '../src/sms/providers/china-time.js';
 import { createApp, type CreatedApp } from './support/admin.js';
 import { FakeAliyun } from './support/fake-aliyun.js';
 import { startTestApp, type TestApp } from './support/test-app.js';

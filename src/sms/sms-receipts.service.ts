@@ -14,6 +14,9 @@ import { type SmsProviderName } from './sms-account.entity.js';
 import { SmsConfigChanges } from './sms-config-changes.js';
 import { type DeliveryOutcome, type RecordedDelivery, SmsRepository } from './sms.repository.js';
 
+/** A pushed report as the parsers of both providers find it: the message's id, the numbers it may be, its outcome. */
+type PushedReport = Pick<DeliveryOutcome, 'bizId' | 'phones' | 'code'> & { success: boolean; reportedAt: Date | null };
+
 /** The providers that push status reports to Passcode: neither signs them. */
 const PUSHING: ReadonlySet<SmsProviderName> = new Set(['aliyun', 'tencent']);
 
@@ -65,42 +68,36 @@ export class SmsReceiptsService {
    * (a repeat, another account's message, or one the poller already settled).
    */
   async acceptAliyun(accountId: string, token: string, body: unknown): Promise<typeof ALIYUN_RECEIPT_ACK> {
-    const id = await this.pushingAccount('aliyun', accountId, token);
-    const now = this.clock.now();
-    const outcomes: DeliveryOutcome[] = parseAliyunReports(body).map((r) => ({
-      bizId: r.bizId,
-      phones: e164Candidates(r.phone),
-      status: r.success ? 'delivered' : 'failed',
-      code: r.code,
-      reportedAt: reportTime(r.reportedAt, now),
-    }));
-    await this.record(id, outcomes);
+    await this.acceptPush('aliyun', accountId, token, () =>
+      parseAliyunReports(body).map((r) => ({ bizId: r.bizId, phones: e164Candidates(r.phone), success: r.success, code: r.code, reportedAt: r.reportedAt })),
+    );
     return ALIYUN_RECEIPT_ACK;
   }
 
   /** One of Tencent's status-report callbacks for an account: as {@link acceptAliyun}, with Tencent's report and answer. */
   async acceptTencent(accountId: string, token: string, body: unknown): Promise<typeof TENCENT_RECEIPT_ACK> {
-    const id = await this.pushingAccount('tencent', accountId, token);
-    const now = this.clock.now();
-    const outcomes: DeliveryOutcome[] = parseTencentReports(body).map((r) => ({
-      bizId: r.serialNo,
-      phones: [r.phone],
-      status: r.success ? 'delivered' : 'failed',
-      code: r.code,
-      reportedAt: reportTime(r.reportedAt, now),
-    }));
-    await this.record(id, outcomes);
+    await this.acceptPush('tencent', accountId, token, () =>
+      parseTencentReports(body).map((r) => ({ bizId: r.serialNo, phones: [r.phone], success: r.success, code: r.code, reportedAt: r.reportedAt })),
+    );
     return TENCENT_RECEIPT_ACK;
   }
 
-  /** The id of the `provider` account whose receipt token `token` is; UNAUTHORIZED, whatever is wrong. */
-  private async pushingAccount(provider: SmsProviderName, accountId: string, token: string): Promise<string> {
+  /**
+   * A push for the `provider` account `accountId`: authenticated by its receipt
+   * token (UNAUTHORIZED, whatever is wrong), then `reports()` (which bound and check
+   * the body), then recorded.
+   */
+  private async acceptPush(provider: SmsProviderName, accountId: string, token: string, reports: () => PushedReport[]): Promise<void> {
     const account = await this.repo.findAccount(accountId);
     const hash = account?.provider === provider ? account.receiptTokenHash : null;
     if (!safeEqual(sha256Hex(token), hash ?? '')) {
       throw new DomainError('UNAUTHORIZED', { message: 'no account takes status reports at this URL' });
     }
-    return account!.id;
+    const now = this.clock.now();
+    const outcomes = reports().map(({ bizId, phones, success, code, reportedAt }): DeliveryOutcome => ({
+      bizId, phones, status: success ? 'delivered' : 'failed', code, reportedAt: reportTime(reportedAt, now),
+    }));
+    await this.record(account!.id, outcomes);
   }
 
   /**

@@ -1,5 +1,6 @@
 import { DomainError } from '../../../common/errors/domain-error.js';
-import { aliyunPhone, chinaDate, parseChinaTime } from './aliyun-sms.provider.js';
+import { chinaDate, parseChinaTime } from '../china-time.js';
+import { aliyunPhone } from './aliyun-sms.provider.js';
 import { e164Candidates, MAX_REPORTS_PER_PUSH, parseAliyunReports } from './aliyun-receipts.js';
 
 const report = (over: Record<string, unknown> = {}) => ({

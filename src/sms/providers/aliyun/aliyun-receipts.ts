@@ -1,5 +1,5 @@
 import { invalidReport, reportObjects } from '../pushed-reports.js';
-import { parseChinaTime } from './aliyun-sms.provider.js';
+import { parseChinaTime } from '../china-time.js';
 
 /** The most status reports one push may carry; Aliyun's batches are far smaller. */
 export const MAX_REPORTS_PER_PUSH = 500;

@@ -6,6 +6,7 @@ import { tendSdkAnswers } from './sdk-answers.js';
 import {
   type SmsAccountConnection, type SmsDeliveryQuery, type SmsDeliveryReport, SmsProvider, type SmsProviderMessage, type SmsProviderOutcome,
 } from '../sms-provider.js';
+import { chinaDate, parseChinaTime } from '../china-time.js';
 
 // The SDK is CommonJS with `exports.default = Client`: native ESM sees the client
 // at `.default.default`, the test runner's CommonJS interop at `.default`.
@@ -103,22 +104,6 @@ export class AliyunSmsProvider extends SmsProvider {
       return { status: 'pending' };
     }
   }
-}
-
-const CHINA_OFFSET_MS = 8 * 3600_000;
-
-/** `yyyyMMdd` of an instant in China time (UTC+8, no daylight saving): the SendDate Aliyun files a message under. */
-export function chinaDate(at: Date): string {
-  return new Date(at.getTime() + CHINA_OFFSET_MS).toISOString().slice(0, 10).replaceAll('-', '');
-}
-
-/** `yyyy-MM-dd HH:mm:ss` in China time, as Aliyun writes report times; null when it is not one. */
-export function parseChinaTime(s: string | null | undefined): Date | null {
-  if (typeof s !== 'string' || !/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/.test(s)) return null;
-  const at = new Date(`${s.replace(' ', 'T')}+08:00`);
-  if (Number.isNaN(at.getTime())) return null;
-  // Date rolls an impossible day over (02-30 is 03-02): such a time is no time.
-  return new Date(at.getTime() + CHINA_OFFSET_MS).toISOString().slice(0, 19) === s.replace(' ', 'T') ? at : null;
 }
 
 /** Aliyun takes mainland numbers without the country code and others as country code + number, no `+`. */

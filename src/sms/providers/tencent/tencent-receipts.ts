@@ -1,4 +1,4 @@
-import { parseChinaTime } from '../aliyun/aliyun-sms.provider.js';
+import { parseChinaTime } from '../china-time.js';
 import { invalidReport, reportObjects } from '../pushed-reports.js';
 
 /** The most status reports one push may carry. */
