@@ -2,7 +2,7 @@ import { DataSource } from 'typeorm';
 import { DeliveryPoller } from '../src/sms/delivery-poller.js';
 import { SmsSender } from '../src/sms/sms-sender.js';
 import { createApp } from './support/admin.js';
-import { FakeTwilio, type FakeTwilioReply } from './support/fake-twilio.js';
+import { FakeTwilio, type FakeTwilioReply, twilioSignature } from './support/fake-twilio.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 
 const SID = `AC${'0123456789abcdef'.repeat(2)}`;
@@ -129,8 +129,9 @@ describe('sms: twilio through the official SDK against a fake', () => {
   it('a poll fetches each Message by its SID: delivered, or failed with its error code, at the time Twilio last updated it', async () => {
     const accountId = await twilioAccount();
     const appId = await appOn(accountId);
-    // Twilio's reports are not pushed to Passcode: a Twilio account has no receipt token to issue.
-    await t.http.post(`/admin/sms/accounts/${accountId}/receipt-token`).set(auth()).expect(400);
+    // Twilio signs the status callbacks it pushes (taken with PUBLIC_URL set, below): there is no receipt token to issue.
+    const issued = await t.http.post(`/admin/sms/accounts/${accountId}/receipt-token`).set(auth()).expect(400);
+    expect(issued.body).toMatchObject({ code: 'VALIDATION_FAILED', msg: expect.stringContaining('Twilio signs its status callbacks') });
     const sentAt = t.clock.now();
     const [delivered, undelivered, lost] = [await send(appId), await send(appId), await send(appId)];
     const status = async () =>
@@ -184,5 +185,152 @@ describe('sms: twilio through the official SDK against a fake', () => {
   ])('refuses an account with %s (VALIDATION_FAILED on %s)', async (_what, body, field) => {
     const res = await t.http.post('/admin/sms/accounts').set(auth()).send({ name: 'Twilio', provider: 'twilio', ...body }).expect(400);
     expect(res.body).toMatchObject({ code: 'VALIDATION_FAILED', data: { field } });
+  });
+});
+
+describe('sms: Twilio status callbacks (PUBLIC_URL set)', () => {
+  const PUBLIC_URL = 'https://passcode.example.test/base';
+  let t: TestApp;
+  let token: string;
+  let fake: FakeTwilio;
+  const auth = () => ({ authorization: `Bearer ${token}` });
+
+  beforeAll(async () => {
+    t = await startTestApp({ env: { PUBLIC_URL: `${PUBLIC_URL}/` } });
+    token = await t.adminToken();
+    fake = await FakeTwilio.start({ [SID]: TOKEN });
+  });
+  afterAll(async () => {
+    await fake.close();
+    await t.close();
+  });
+
+  /** A Twilio account on the fake and an app whose login scene sends through it. */
+  async function setup(): Promise<{ accountId: string; appId: string }> {
+    const account = await t.http
+      .post('/admin/sms/accounts')
+      .set(auth())
+      .send({ name: 'Twilio', provider: 'twilio', credentials: { account_sid: SID, auth_token: TOKEN }, settings: { from: '+14155550100' }, endpoint: fake.endpoint, protocol: 'http' })
+      .expect(201);
+    const accountId = account.body.data.id as string;
+    const sig = await t.http.post(`/admin/sms/accounts/${accountId}/signatures`).set(auth()).send({ sign_name: 'Passcode' }).expect(201);
+    const tpl = await t.http.post(`/admin/sms/accounts/${accountId}/templates`).set(auth()).send({ template_code: 'login-en', scene: 'login', content: 'Your code is ${code}.' }).expect(201);
+    const app = await createApp(t, {}, token);
+    await t.http.put(`/admin/apps/${app.id}/sms/bindings/login`).set(auth()).send({ template_id: tpl.body.data.id, signature_id: sig.body.data.id }).expect(200);
+    return { accountId, appId: app.id };
+  }
+
+  const send = (appId: string) => t.app.get(SmsSender).send({ appId, scene: 'login', phone: PHONE, params: { code: '123456' }, origin: 'v1' });
+  /** The send log as the admin API shows it, by the provider's message id: [delivery status, code, reported at]. */
+  const deliveries = async (appId: string) => {
+    const res = await t.http.get('/admin/sms/messages').query({ app_id: appId }).set(auth()).expect(200);
+    return Object.fromEntries((res.body.data.items as Array<Record<string, unknown>>).map((m) => [m.biz_id, [m.delivery_status, m.delivery_code, m.delivery_reported_at]]));
+  };
+  /** Posts a callback as Twilio would: to the path of the URL it was given (behind the proxy that serves PUBLIC_URL's prefix). */
+  const post = (callback: { url: string; fields: Record<string, string>; signature?: string }, expected: number) => {
+    const req = t.http.post(new URL(callback.url).pathname.replace(/^\/base/, '')).type('form');
+    if (callback.signature !== undefined) req.set('X-Twilio-Signature', callback.signature);
+    return req.send(callback.fields).expect(expected);
+  };
+
+  it('asks for status callbacks at the account\'s receipt URL under PUBLIC_URL, and takes the final ones Twilio signs', async () => {
+    const { accountId, appId } = await setup();
+    const [delivered, undelivered] = [await send(appId), await send(appId)];
+    for (const m of [delivered, undelivered]) expect(fake.messages.get(m.bizId!)?.statusCallback).toBe(`${PUBLIC_URL}/sms/receipts/twilio/${accountId}`);
+
+    // On its way: acknowledged, nothing changes.
+    const sent = await post(fake.statusCallback(delivered.bizId!, 'sent'), 204);
+    expect(sent.text).toBe('');
+    expect(await deliveries(appId)).toEqual({ [delivered.bizId!]: ['pending', null, null], [undelivered.bizId!]: ['pending', null, null] });
+
+    // Twilio's callback carries no time: the outcome is reported when it arrives.
+    t.clock.freeze();
+    t.clock.advanceSeconds(3);
+    const at = t.clock.now().toISOString();
+    await post(fake.statusCallback(delivered.bizId!, 'delivered'), 204);
+    await post(fake.statusCallback(undelivered.bizId!, 'undelivered', 30003), 204);
+    expect(await deliveries(appId)).toEqual({ [delivered.bizId!]: ['delivered', 'delivered', at], [undelivered.bizId!]: ['failed', '30003', at] });
+
+    // A repeat, or a later status of a settled Message, changes nothing.
+    t.clock.advanceSeconds(3);
+    await post(fake.statusCallback(delivered.bizId!, 'read'), 204);
+    await post(fake.statusCallback(undelivered.bizId!, 'failed', 30005), 204);
+    expect(await deliveries(appId)).toEqual({ [delivered.bizId!]: ['delivered', 'delivered', at], [undelivered.bizId!]: ['failed', '30003', at] });
+    t.clock.thaw();
+  });
+
+  it('refuses (401) a callback Twilio did not sign for this account and URL, and changes nothing', async () => {
+    const { accountId, appId } = await setup();
+    const m = await send(appId);
+    const good = fake.statusCallback(m.bizId!, 'delivered');
+    const path = `/sms/receipts/twilio/${accountId}`;
+    const forged = [
+      { ...good, signature: undefined },
+      { ...good, signature: '' },
+      { ...good, signature: twilioSignature('another-auth-token', good.url, good.fields) },
+      // Signed over another URL: the path without PUBLIC_URL's prefix, another host.
+      { ...good, signature: twilioSignature(TOKEN, `https://passcode.example.test${path}`, good.fields) },
+      { ...good, signature: twilioSignature(TOKEN, `https://elsewhere.example.test/base${path}`, good.fields) },
+      // Fields changed after signing.
+      { ...good, fields: { ...good.fields, To: '+447700900999' } },
+      { ...good, fields: { ...good.fields, Extra: 'x' } },
+    ];
+    for (const callback of forged) {
+      const res = await post(callback, 401);
+      expect(res.body).toMatchObject({ code: 'UNAUTHORIZED' });
+    }
+    // Signed rightly, but posted for another account: an unknown one, one that is no Twilio account, not an id.
+    const aliyun = await t.http
+      .post('/admin/sms/accounts')
+      .set(auth())
+      .send({ name: 'Aliyun', provider: 'aliyun', access_key_id: 'LTAI5tTwilioCase', access_key_secret: 'secret', endpoint: '127.0.0.1:9', protocol: 'http' })
+      .expect(201);
+    for (const other of ['00000000-0000-4000-8000-000000000000', aliyun.body.data.id as string, 'not-a-uuid']) {
+      const url = `${PUBLIC_URL}/sms/receipts/twilio/${other}`;
+      await post({ url, fields: good.fields, signature: twilioSignature(TOKEN, url, good.fields) }, 401);
+    }
+    expect(await deliveries(appId)).toEqual({ [m.bizId!]: ['pending', null, null] });
+    // The genuine one still lands.
+    await post(good, 204);
+    expect((await deliveries(appId))[m.bizId!][0]).toBe('delivered');
+  });
+
+  it('refuses a body that is no form (400 body) and a signed callback of another shape (400 naming the field)', async () => {
+    const { accountId, appId } = await setup();
+    const m = await send(appId);
+    const path = `/sms/receipts/twilio/${accountId}`;
+    const asJson = await t.http.post(path).set('X-Twilio-Signature', 'x').send([{ MessageSid: m.bizId }]).expect(400);
+    expect(asJson.body).toMatchObject({ code: 'VALIDATION_FAILED', data: { field: 'body' } });
+    const nested = await t.http.post(path).set('X-Twilio-Signature', 'x').send({ MessageSid: { $ne: null } }).expect(400);
+    expect(nested.body).toMatchObject({ code: 'VALIDATION_FAILED', data: { field: 'MessageSid' } });
+    const many = Object.fromEntries(Array.from({ length: 65 }, (_, i) => [`F${i}`, 'x']));
+    expect((await post({ url: `${PUBLIC_URL}${path}`, fields: many, signature: 'x' }, 400)).body).toMatchObject({ data: { field: 'body' } });
+
+    const good = fake.statusCallback(m.bizId!, 'delivered');
+    for (const [field, value] of [['MessageSid', 'SMnot-a-sid'], ['MessageStatus', 'Délivré'], ['To', '07700900123'], ['ErrorCode', '30003; DROP']]) {
+      const fields = { ...good.fields, [field]: value };
+      const res = await post({ url: good.url, fields, signature: twilioSignature(TOKEN, good.url, fields) }, 400);
+      expect(res.body).toMatchObject({ code: 'VALIDATION_FAILED', data: { field } });
+    }
+    expect(await deliveries(appId)).toEqual({ [m.bizId!]: ['pending', null, null] });
+  });
+});
+
+describe('sms: Twilio status callbacks without PUBLIC_URL', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp();
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it('refuses every callback (401): no URL was given to Twilio to sign', async () => {
+    const fields = { MessageSid: `SM${'0'.repeat(32)}`, MessageStatus: 'delivered', To: PHONE };
+    for (const base of ['http://127.0.0.1', 'https://passcode.example.test']) {
+      const url = `${base}/sms/receipts/twilio/00000000-0000-4000-8000-000000000000`;
+      const res = await t.http.post(new URL(url).pathname).type('form').set('X-Twilio-Signature', twilioSignature(TOKEN, url, fields)).send(fields).expect(401);
+      expect(res.body).toMatchObject({ code: 'UNAUTHORIZED' });
+    }
   });
 });

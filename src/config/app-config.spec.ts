@@ -116,6 +116,18 @@ describe('REDIS_URL', () => {
     }
     expect(() => load({ TURNSTILE_VERIFY_URL: 'ftp://u:hunter2@example.com/' })).toThrow('TURNSTILE_VERIFY_URL must be an http or https URL, got "ftp://u:***@example.com/"');
   });
+
+  it('takes PUBLIC_URL as an origin and a path prefix without trailing slashes, none when unset, and refuses credentials, a query or a fragment', () => {
+    expect(load({}).http.publicUrl).toBeUndefined();
+    expect(load({ PUBLIC_URL: '' }).http.publicUrl).toBeUndefined();
+    expect(load({ PUBLIC_URL: 'https://SMS.Example.com' }).http.publicUrl).toBe('https://sms.example.com');
+    expect(load({ PUBLIC_URL: 'https://sms.example.com:8443/passcode//' }).http.publicUrl).toBe('https://sms.example.com:8443/passcode');
+    expect(load({ PUBLIC_URL: 'http://10.0.0.5/' }).http.publicUrl).toBe('http://10.0.0.5');
+    for (const bad of ['sms.example.com', 'ftp://sms.example.com', 'https://sms.example.com/?a=1', 'https://sms.example.com/#x', 'https://sms.example.com?']) {
+      expect(() => load({ PUBLIC_URL: bad })).toThrow(ConfigError);
+    }
+    expect(() => load({ PUBLIC_URL: 'https://u:hunter2@sms.example.com' })).toThrow('PUBLIC_URL must be a URL without credentials, query or fragment, got "https://u:***@sms.example.com/"');
+  });
 });
 
 describe('describeConfig', () => {

@@ -20,6 +20,12 @@ export interface AppConfig {
     keepAliveTimeoutMs: number;
     /** A connection with no traffic either way this long is closed, even while its request is being handled. */
     socketTimeoutMs: number;
+    /**
+     * Where SMS providers reach this service from outside (scheme, host, an optional
+     * path prefix; no trailing slash): Twilio's status callbacks are asked for there.
+     * Unset: no provider is told a URL of Passcode's.
+     */
+    publicUrl?: string;
   };
   db: {
     /** Postgres URL; when absent the embedded PGlite under `dataDir` is used. */
@@ -169,6 +175,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       trustProxy: parseTrustProxy(env.TRUST_PROXY),
       bodyLimitBytes: parseIntIn(env, 'BODY_LIMIT_BYTES', 1024 * 1024, 1024, 50 * 1024 * 1024),
       ...parseServerTimeouts(env),
+      publicUrl: parsePublicUrl(env),
     },
     db: {
       url: env.DATABASE_URL || undefined,
@@ -303,6 +310,20 @@ function parseUrl(env: Env, name: string, protocols: readonly string[], what: st
   const url = URL.canParse(raw) ? new URL(raw) : undefined;
   if (!url || !protocols.includes(url.protocol) || !url.hostname) throw new ConfigError(`${name} must be ${what}, got "${withoutPassword(raw)}"`);
   return raw;
+}
+
+/**
+ * PUBLIC_URL: an http(s) URL without credentials, query or fragment, its trailing
+ * slashes dropped, so that paths append to it (`https://sms.example.com/passcode`).
+ */
+function parsePublicUrl(env: Env): string | undefined {
+  const raw = parseUrl(env, 'PUBLIC_URL', HTTP, 'an http or https URL (scheme, host, an optional path)');
+  if (raw === undefined) return undefined;
+  const url = new URL(raw);
+  if (url.username || url.password || url.search || url.hash || raw.includes('?') || raw.includes('#')) {
+    throw new ConfigError(`PUBLIC_URL must be a URL without credentials, query or fragment, got "${withoutPassword(raw)}"`);
+  }
+  return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
 }
 
 const HTTP = ['http:', 'https:'];

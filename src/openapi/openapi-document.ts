@@ -208,7 +208,9 @@ class OperationDocs {
       if (answers.length) schemas.push(failureSchema(envelope, answers.map((a) => a.reply.body as Record<string, unknown>)));
       const media: MediaTypeObject = { schema: schemas.length === 1 ? schemas[0] : { oneOf: schemas } };
       if (answers.length) media.examples = Object.fromEntries(answers.map((a) => [String(a.code), { $ref: this.examples.add(this.dialect.name, a) }]));
-      const response: ResponseObject = { description: describeResponse(status === success, answers), content: { 'application/json': media } };
+      // A 204 has no body to describe.
+      const content = status === 204 && !answers.length ? undefined : { 'application/json': media };
+      const response: ResponseObject = { description: describeResponse(status === success, answers), ...(content && { content }) };
       if (answers.some((a) => a.reply.headers?.['retry-after'])) {
         response.headers = { 'Retry-After': { description: 'seconds until a retry may succeed (rate limits and lockouts)', schema: { type: 'integer' } } };
       }

@@ -1,5 +1,5 @@
-import { Controller, HttpCode, Param, Post } from '@nestjs/common';
-import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Controller, Headers, HttpCode, Param, Post } from '@nestjs/common';
+import { ApiBody, ApiConsumes, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { RawResponse } from '../common/http/enveloping-fastify.adapter.js';
 import { MergeRouteConfig } from '../common/http/route-config.js';
 import { SelfCheckedBody } from '../common/http/validation.pipe.js';
@@ -7,7 +7,7 @@ import { ApiData } from '../openapi/api-data.decorator.js';
 import { ApiErrors } from '../openapi/api-errors.decorator.js';
 import { MAX_REPORTS_PER_PUSH, VALUES_PER_REPORT } from './providers/aliyun/aliyun-receipts.js';
 import { MAX_TENCENT_REPORTS_PER_PUSH } from './providers/tencent/tencent-receipts.js';
-import { AliyunReceiptAckData, AliyunStatusReportDoc, TencentReceiptAckData, TencentStatusReportDoc } from './sms-receipts.dto.js';
+import { AliyunReceiptAckData, AliyunStatusReportDoc, TencentReceiptAckData, TencentStatusReportDoc, TwilioStatusCallbackDoc } from './sms-receipts.dto.js';
 import { SmsReceiptsService } from './sms-receipts.service.js';
 
 /** Where providers push delivery status reports. */
@@ -57,5 +57,27 @@ export class SmsReceiptsController {
   @ApiErrors('UNAUTHORIZED')
   tencent(@Param('accountId') accountId: string, @Param('token') token: string, @SelfCheckedBody() body: unknown) {
     return this.receipts.acceptTencent(accountId, token, body);
+  }
+
+  @Post('twilio/:accountId')
+  @HttpCode(204)
+  @RawResponse()
+  @ApiOperation({
+    summary: 'Twilio status callbacks',
+    description:
+      'Twilio\'s status callback of a Message (a form: MessageSid, MessageStatus, To, ErrorCode, …), asked for with each Message ' +
+      'when PUBLIC_URL is set, at PUBLIC_URL + this path. Signed by Twilio with the account\'s Auth Token (`X-Twilio-Signature`, ' +
+      'checked by the official SDK over that URL and the fields): a callback that is not, or with PUBLIC_URL unset, is refused (401) and ' +
+      'changes nothing. A final status (delivered, read; undelivered, failed, canceled) changes the send-log row only when its ' +
+      'MessageSid and To match a row of that account still awaiting its outcome; any other status (queued, sent, …) is acknowledged ' +
+      'and changes nothing. Answers 204 without a body.',
+  })
+  @ApiConsumes('application/x-www-form-urlencoded')
+  @ApiHeader({ name: 'X-Twilio-Signature', required: true, description: 'Twilio\'s signature of the callback (Base64 HMAC-SHA1).' })
+  @ApiBody({ type: TwilioStatusCallbackDoc })
+  @ApiData(null)
+  @ApiErrors('UNAUTHORIZED')
+  async twilio(@Param('accountId') accountId: string, @Headers('x-twilio-signature') signature: string | undefined, @SelfCheckedBody() body: unknown): Promise<void> {
+    await this.receipts.acceptTwilio(accountId, signature, body);
   }
 }

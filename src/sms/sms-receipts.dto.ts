@@ -43,6 +43,14 @@ export class TencentReceiptAckData {
   @ApiProperty({ example: 'OK' }) errmsg: string;
 }
 
+/** The fields of Twilio's status callback that Passcode reads (Twilio sends more: AccountSid, From, ApiVersion, …; all are signed). */
+export class TwilioStatusCallbackDoc {
+  @ApiProperty({ description: 'the Message\'s SID, as its creation answered', example: 'SM0123456789abcdef0123456789abcdef', pattern: '^(SM|MM)[0-9a-f]{32}$' }) MessageSid: string;
+  @ApiProperty({ description: 'where the Message has got to; delivered, read, undelivered, failed and canceled end it', example: 'delivered' }) MessageStatus: string;
+  @ApiProperty({ description: 'the number it was sent to, E.164', example: '+447700900123' }) To: string;
+  @ApiPropertyOptional({ description: 'why it failed (30003: unreachable, 30005: unknown number, …)', example: '30003' }) ErrorCode?: string;
+}
+
 /** POST /admin/sms/accounts/:id/receipt-token. */
 export class SmsReceiptTokenData {
   @ApiProperty({ format: 'uuid' }) account_id: string;

@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { type Actor } from '../audit/actor.js';
@@ -6,10 +6,14 @@ import { Clock } from '../common/clock/clock.js';
 import { randomString, safeEqual, sha256Hex } from '../common/crypto/hashing.js';
 import { storableText } from '../common/text/storable-text.js';
 import { DomainError } from '../common/errors/domain-error.js';
+import { type AppConfig } from '../config/app-config.js';
+import { APP_CONFIG } from '../config/config.module.js';
 import { EventPublisher } from '../events/event-publisher.js';
 import { Metrics } from '../metrics/metrics.js';
 import { ALIYUN_RECEIPT_ACK, e164Candidates, parseAliyunReports } from './providers/aliyun/aliyun-receipts.js';
 import { parseTencentReports, TENCENT_RECEIPT_ACK } from './providers/tencent/tencent-receipts.js';
+import { parseTwilioStatusCallback, twilioCallbackParams, twilioCallbackUrl, twilioDeliveryOutcome, twilioSignatureValid } from './providers/twilio/twilio-receipts.js';
+import { SmsConnections } from './sms-connections.js';
 import { type SmsProviderName } from './sms-account.entity.js';
 import { SmsConfigChanges } from './sms-config-changes.js';
 import { type DeliveryOutcome, type RecordedDelivery, SmsRepository } from './sms.repository.js';
@@ -17,7 +21,7 @@ import { type DeliveryOutcome, type RecordedDelivery, SmsRepository } from './sm
 /** A pushed report as the parsers of both providers find it: the message's id, the numbers it may be, its outcome. */
 type PushedReport = Pick<DeliveryOutcome, 'bizId' | 'phones' | 'code'> & { success: boolean; reportedAt: Date | null };
 
-/** The providers that push status reports to Passcode: neither signs them. */
+/** The providers that push status reports to a receipt token's URL: neither signs them (Twilio does, and needs none). */
 const PUSHING: ReadonlySet<SmsProviderName> = new Set(['aliyun', 'tencent']);
 
 /** Where an account's status reports are pushed; the token is the account's secret. */
@@ -31,7 +35,8 @@ export function receiptPath(provider: SmsProviderName, accountId: string, token:
  * receipt token of its own in the URL it pushes to (random, stored as its
  * SHA-256, shown once when issued). A push changes nothing unless its account (of
  * that provider) and token match; a report changes a row only when its provider
- * message id and number match a pending row of that account.
+ * message id and number match a pending row of that account. Twilio's status
+ * callbacks are signed with the account's Auth Token instead, and need no token.
  */
 @Injectable()
 export class SmsReceiptsService {
@@ -41,6 +46,8 @@ export class SmsReceiptsService {
     private readonly clock: Clock,
     private readonly metrics: Metrics,
     private readonly events: EventPublisher,
+    private readonly connections: SmsConnections,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
     @InjectDataSource() private readonly ds: DataSource,
   ) {}
 
@@ -53,6 +60,7 @@ export class SmsReceiptsService {
   async issueToken(actor: Actor, accountId: string) {
     const token = randomString(32);
     const saved = await this.changes.mutate(actor, 'sms_account.receipt_token', (m) => this.repo.getAccount(accountId, m, true), (a) => {
+      if (a.provider === 'twilio') throw new DomainError('VALIDATION_FAILED', { message: 'twilio accounts need no receipt token: Twilio signs its status callbacks (see PUBLIC_URL)' });
       if (!PUSHING.has(a.provider)) throw new DomainError('VALIDATION_FAILED', { message: `${a.provider} accounts take no status reports` });
       a.receiptTokenHash = sha256Hex(token);
       return { receipt_token: 'issued' };
@@ -80,6 +88,36 @@ export class SmsReceiptsService {
       parseTencentReports(body).map((r) => ({ bizId: r.serialNo, phones: [r.phone], success: r.success, code: r.code, reportedAt: r.reportedAt })),
     );
     return TENCENT_RECEIPT_ACK;
+  }
+
+  /**
+   * One of Twilio's status callbacks for an account's Message: a form, signed with
+   * the account's Auth Token over the URL Passcode gave Twilio (PUBLIC_URL's) and
+   * the fields (UNAUTHORIZED, whatever is wrong: no PUBLIC_URL, no such Twilio
+   * account, no token, another signature), then checked (VALIDATION_FAILED). A
+   * status that ends the Message (delivered, read; undelivered, failed, canceled)
+   * lands on its pending row as a poll's would; one on its way (queued, sent, …)
+   * changes nothing. Twilio reads nothing of the answer.
+   */
+  async acceptTwilio(accountId: string, signature: string | undefined, body: unknown): Promise<void> {
+    const params = twilioCallbackParams(body);
+    const { publicUrl } = this.config.http;
+    const account = publicUrl ? await this.repo.findAccount(accountId) : null;
+    let authToken: string | undefined;
+    try {
+      authToken = account?.provider === 'twilio' ? this.connections.get(account).credentials?.auth_token : undefined;
+    } catch {
+      authToken = undefined; // credentials that do not decrypt: no token to check against
+    }
+    if (!authToken || !signature || !twilioSignatureValid(authToken, signature, twilioCallbackUrl(publicUrl!, accountId), params)) {
+      throw new DomainError('UNAUTHORIZED', { message: 'no Twilio account signed this status callback' });
+    }
+    const report = parseTwilioStatusCallback(params);
+    const status = twilioDeliveryOutcome(report.status);
+    if (!status) return;
+    await this.record(account!.id, [
+      { bizId: report.messageSid, phones: [report.phone], status, code: report.errorCode ?? report.status, reportedAt: this.clock.now() },
+    ]);
   }
 
   /**

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { type AddressInfo } from 'node:net';
 
@@ -43,8 +43,8 @@ export interface FakeTwilioDelivery {
 export class FakeTwilio {
   readonly requests: FakeTwilioRequest[] = [];
   reply: FakeTwilioReply = { kind: 'ok' };
-  /** The Messages created, by SID: their number and status at creation. */
-  readonly messages = new Map<string, { to: string; status: string; created: Date }>();
+  /** The Messages created, by SID: their number, status at creation, sender and the StatusCallback they asked for. */
+  readonly messages = new Map<string, { to: string; status: string; created: Date; from?: string; statusCallback?: string }>();
   /** Where a created Message has got to, by SID (a fetch answers its creation status otherwise). */
   readonly deliveries = new Map<string, FakeTwilioDelivery>();
 
@@ -70,6 +70,24 @@ export class FakeTwilio {
   async close(): Promise<void> {
     this.server.closeAllConnections();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  /**
+   * The status callback Twilio would post for Message `sid` now at `status`: to the
+   * StatusCallback its creation asked for, the form fields Twilio sends, and
+   * X-Twilio-Signature as Twilio documents it (Base64 of the HMAC-SHA1, keyed by the
+   * account's Auth Token, of the URL followed by each field's name and value, sorted
+   * by name). Throws for a Message that asked for none.
+   */
+  statusCallback(sid: string, status: string, errorCode?: number): { url: string; fields: Record<string, string>; signature: string } {
+    const message = this.messages.get(sid);
+    if (!message?.statusCallback) throw new Error(`Message ${sid} asked for no status callback`);
+    const accountSid = Object.keys(this.tokens)[0];
+    const fields: Record<string, string> = {
+      SmsSid: sid, SmsStatus: status, MessageStatus: status, To: message.to, MessageSid: sid, AccountSid: accountSid,
+      From: message.from ?? '+14155550100', ApiVersion: '2010-04-01', ...(errorCode === undefined ? {} : { ErrorCode: String(errorCode) }),
+    };
+    return { url: message.statusCallback, fields, signature: twilioSignature(this.tokens[accountSid], message.statusCallback, fields) };
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -114,7 +132,7 @@ export class FakeTwilio {
     switch (reply.kind) {
       case 'ok': {
         const sid = `SM${randomBytes(16).toString('hex')}`;
-        this.messages.set(sid, { to: form.To, status: form.MessagingServiceSid ? 'accepted' : 'queued', created: new Date() });
+        this.messages.set(sid, { to: form.To, status: form.MessagingServiceSid ? 'accepted' : 'queued', created: new Date(), from: form.From, statusCallback: form.StatusCallback });
         return json(201, {
           sid, account_sid: user, to: form.To, from: form.From ?? null, messaging_service_sid: form.MessagingServiceSid ?? null, body: form.Body,
           status: form.MessagingServiceSid ? 'accepted' : 'queued', num_segments: '1', direction: 'outbound-api', api_version: '2010-04-01',
@@ -134,4 +152,10 @@ export class FakeTwilio {
         return;
     }
   }
+}
+
+/** Twilio's request signature (https://www.twilio.com/docs/usage/webhooks/webhooks-security), computed as documented. */
+export function twilioSignature(authToken: string, url: string, fields: Record<string, string>): string {
+  const signed = Object.keys(fields).sort().reduce((text, name) => text + name + fields[name], url);
+  return createHmac('sha1', authToken).update(signed, 'utf8').digest('base64');
 }

@@ -1,6 +1,7 @@
-import { Injectable } from '@nestjs/common';
-import twilioSdk from 'twilio';
+import { Inject, Injectable } from '@nestjs/common';
 import type RequestClient from 'twilio/lib/base/RequestClient.js';
+import { type AppConfig } from '../../../config/app-config.js';
+import { APP_CONFIG } from '../../../config/config.module.js';
 import { MAX_ANSWER_BYTES } from '../answer-bound.js';
 import {
   type SmsAccountConnection,
@@ -11,11 +12,9 @@ import {
   type SmsProviderOutcome,
 } from '../sms-provider.js';
 import { twilioThrownOutcome } from './twilio-outcome.js';
+import { twilioCallbackUrl, twilioDeliveryOutcome } from './twilio-receipts.js';
+import { sdk, type TwilioSdk } from './twilio-sdk.js';
 
-// The SDK is CommonJS with `module.exports = TwilioSDK` (a function with the classes on it):
-// native ESM's default import is that function; the test runner's interop may wrap it once more.
-type TwilioSdk = typeof twilioSdk;
-const sdk: TwilioSdk = typeof twilioSdk === 'function' ? twilioSdk : (twilioSdk as unknown as { default: TwilioSdk }).default;
 type TwilioClient = ReturnType<TwilioSdk>;
 type RequestOptions<TData> = RequestClient.RequestOptions<TData>;
 
@@ -45,10 +44,18 @@ class TwilioRequestClient extends sdk.RequestClient {
   }
 }
 
-/** Twilio Programmable Messaging (Messages resource, API 2010-04-01) through the official SDK; the body is Passcode's rendered template. */
+/**
+ * Twilio Programmable Messaging (Messages resource, API 2010-04-01) through the
+ * official SDK; the body is Passcode's rendered template. With PUBLIC_URL set,
+ * each Message asks for its status callbacks at the account's receipt URL there.
+ */
 @Injectable()
 export class TwilioSmsProvider extends SmsProvider {
   readonly name = 'twilio' as const;
+
+  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {
+    super();
+  }
 
   /** One SDK client (and its kept-alive connections) per account connection. */
   private readonly clients = new WeakMap<SmsAccountConnection, TwilioClient>();
@@ -78,7 +85,9 @@ export class TwilioSmsProvider extends SmsProvider {
     }
     const sender = account.settings.messaging_service_sid ? { messagingServiceSid: account.settings.messaging_service_sid } : { from: account.settings.from };
     try {
-      const msg = await this.clientFor(account).messages.create({ to: message.phone, body: message.body, ...sender });
+      const { publicUrl } = this.config.http;
+      const callback = publicUrl ? { statusCallback: twilioCallbackUrl(publicUrl, account.id) } : {};
+      const msg = await this.clientFor(account).messages.create({ to: message.phone, body: message.body, ...sender, ...callback });
       return { ok: true, bizId: msg.sid ?? null, providerCode: msg.status ?? 'queued', providerMessage: null };
     } catch (err) {
       return twilioThrownOutcome(err);
@@ -96,7 +105,7 @@ export class TwilioSmsProvider extends SmsProvider {
     if (!account.credentials?.account_sid || !account.credentials.auth_token) return { status: 'pending' };
     try {
       const msg = await this.clientFor(account).messages(query.bizId).fetch();
-      const outcome = DELIVERY_OUTCOMES[msg.status];
+      const outcome = twilioDeliveryOutcome(msg.status);
       if (!outcome) return { status: 'pending' };
       // Remote text: made fit where outcomes are recorded (SmsReceiptsService.record).
       const code = msg.errorCode ? String(msg.errorCode) : msg.status;
@@ -107,12 +116,3 @@ export class TwilioSmsProvider extends SmsProvider {
     }
   }
 }
-
-/** The Message statuses that end its delivery, and how. */
-const DELIVERY_OUTCOMES: Partial<Record<string, 'delivered' | 'failed'>> = {
-  delivered: 'delivered',
-  read: 'delivered',
-  undelivered: 'failed',
-  failed: 'failed',
-  canceled: 'failed',
-};
