@@ -10,11 +10,39 @@ const TOKEN = 'fake-twilio-auth-token-0001-do-not-leak';
 const SERVICE = `MG${'fedcba9876543210'.repeat(2)}`;
 const PHONE = '+447700900123';
 
+/** The admin steps of these tests, on the test app, admin token and fake that `get` answers. */
+function twilioKit(get: () => { t: TestApp; token: string; fake: FakeTwilio }) {
+  const auth = () => ({ authorization: `Bearer ${get().token}` });
+  async function twilioAccount(extra: Record<string, unknown> = {}, authToken = TOKEN): Promise<string> {
+    const res = await get().t.http
+      .post('/admin/sms/accounts')
+      .set(auth())
+      .send({ name: 'Twilio', provider: 'twilio', credentials: { account_sid: SID, auth_token: authToken }, settings: { from: '+14155550100' }, endpoint: get().fake.endpoint, protocol: 'http', ...extra })
+      .expect(201);
+    return res.body.data.id as string;
+  }
+
+  /** An app whose login scene sends through the account with an English template. */
+  async function appOn(accountId: string): Promise<string> {
+    const sig = await get().t.http.post(`/admin/sms/accounts/${accountId}/signatures`).set(auth()).send({ sign_name: 'Passcode' }).expect(201);
+    const tpl = await get().t.http
+      .post(`/admin/sms/accounts/${accountId}/templates`)
+      .set(auth())
+      .send({ template_code: 'login-en', scene: 'login', content: 'Your Passcode login code is ${code}. It expires in 5 minutes.' })
+      .expect(201);
+    const app = await createApp(get().t, {}, get().token);
+    await get().t.http.put(`/admin/apps/${app.id}/sms/bindings/login`).set(auth()).send({ template_id: tpl.body.data.id, signature_id: sig.body.data.id }).expect(200);
+    return app.id;
+  }
+
+  return { auth, twilioAccount, appOn };
+}
+
 describe('sms: twilio through the official SDK against a fake', () => {
   let t: TestApp;
   let token: string;
   let fake: FakeTwilio;
-  const auth = () => ({ authorization: `Bearer ${token}` });
+  const { auth, twilioAccount, appOn } = twilioKit(() => ({ t, token, fake }));
 
   beforeAll(async () => {
     t = await startTestApp({ env: { SMS_TIMEOUT_MS: '3000' } });
@@ -29,28 +57,6 @@ describe('sms: twilio through the official SDK against a fake', () => {
     fake.requests.length = 0;
     fake.reply = { kind: 'ok' };
   });
-
-  async function twilioAccount(extra: Record<string, unknown> = {}, authToken = TOKEN): Promise<string> {
-    const res = await t.http
-      .post('/admin/sms/accounts')
-      .set(auth())
-      .send({ name: 'Twilio', provider: 'twilio', credentials: { account_sid: SID, auth_token: authToken }, settings: { from: '+14155550100' }, endpoint: fake.endpoint, protocol: 'http', ...extra })
-      .expect(201);
-    return res.body.data.id as string;
-  }
-
-  /** An app whose login scene sends through the account with an English template. */
-  async function appOn(accountId: string): Promise<string> {
-    const sig = await t.http.post(`/admin/sms/accounts/${accountId}/signatures`).set(auth()).send({ sign_name: 'Passcode' }).expect(201);
-    const tpl = await t.http
-      .post(`/admin/sms/accounts/${accountId}/templates`)
-      .set(auth())
-      .send({ template_code: 'login-en', scene: 'login', content: 'Your Passcode login code is ${code}. It expires in 5 minutes.' })
-      .expect(201);
-    const app = await createApp(t, {}, token);
-    await t.http.put(`/admin/apps/${app.id}/sms/bindings/login`).set(auth()).send({ template_id: tpl.body.data.id, signature_id: sig.body.data.id }).expect(200);
-    return app.id;
-  }
 
   const send = (appId: string) => t.app.get(SmsSender).send({ appId, scene: 'login', phone: PHONE, params: { code: '123456' }, origin: 'v1' });
   const rows = (appId: string) => t.app.get(DataSource).query('SELECT * FROM sms_messages WHERE app_id = $1 ORDER BY attempt', [appId]);
@@ -193,7 +199,7 @@ describe('sms: Twilio status callbacks (PUBLIC_URL set)', () => {
   let t: TestApp;
   let token: string;
   let fake: FakeTwilio;
-  const auth = () => ({ authorization: `Bearer ${token}` });
+  const { auth, twilioAccount, appOn } = twilioKit(() => ({ t, token, fake }));
 
   beforeAll(async () => {
     t = await startTestApp({ env: { PUBLIC_URL: `${PUBLIC_URL}/` } });
@@ -207,17 +213,8 @@ describe('sms: Twilio status callbacks (PUBLIC_URL set)', () => {
 
   /** A Twilio account on the fake and an app whose login scene sends through it. */
   async function setup(): Promise<{ accountId: string; appId: string }> {
-    const account = await t.http
-      .post('/admin/sms/accounts')
-      .set(auth())
-      .send({ name: 'Twilio', provider: 'twilio', credentials: { account_sid: SID, auth_token: TOKEN }, settings: { from: '+14155550100' }, endpoint: fake.endpoint, protocol: 'http' })
-      .expect(201);
-    const accountId = account.body.data.id as string;
-    const sig = await t.http.post(`/admin/sms/accounts/${accountId}/signatures`).set(auth()).send({ sign_name: 'Passcode' }).expect(201);
-    const tpl = await t.http.post(`/admin/sms/accounts/${accountId}/templates`).set(auth()).send({ template_code: 'login-en', scene: 'login', content: 'Your code is ${code}.' }).expect(201);
-    const app = await createApp(t, {}, token);
-    await t.http.put(`/admin/apps/${app.id}/sms/bindings/login`).set(auth()).send({ template_id: tpl.body.data.id, signature_id: sig.body.data.id }).expect(200);
-    return { accountId, appId: app.id };
+    const accountId = await twilioAccount();
+    return { accountId, appId: await appOn(accountId) };
   }
 
   const send = (appId: string) => t.app.get(SmsSender).send({ appId, scene: 'login', phone: PHONE, params: { code: '123456' }, origin: 'v1' });
