@@ -320,7 +320,8 @@ function parsePublicUrl(env: Env): string | undefined {
   const raw = parseUrl(env, 'PUBLIC_URL', HTTP, 'an http or https URL (scheme, host, an optional path)');
   if (raw === undefined) return undefined;
   const url = new URL(raw);
-  if (url.username || url.password || url.search || url.hash || raw.includes('?') || raw.includes('#')) {
+  // The raw text, not url.search and url.hash: a bare `?` or `#` leaves both empty.
+  if (url.username || url.password || raw.includes('?') || raw.includes('#')) {
     throw new ConfigError(`PUBLIC_URL must be a URL without credentials, query or fragment, got "${withoutPassword(raw)}"`);
   }
   return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;

@@ -14,7 +14,7 @@ import { ALIYUN_RECEIPT_ACK, e164Candidates, parseAliyunReports } from './provid
 import { parseTencentReports, TENCENT_RECEIPT_ACK } from './providers/tencent/tencent-receipts.js';
 import { parseTwilioStatusCallback, twilioCallbackParams, twilioCallbackUrl, twilioDeliveryOutcome, twilioSignatureValid } from './providers/twilio/twilio-receipts.js';
 import { SmsConnections } from './sms-connections.js';
-import { type SmsProviderName } from './sms-account.entity.js';
+import { type SmsAccountEntity, type SmsProviderName } from './sms-account.entity.js';
 import { SmsConfigChanges } from './sms-config-changes.js';
 import { type DeliveryOutcome, type RecordedDelivery, SmsRepository } from './sms.repository.js';
 
@@ -103,12 +103,7 @@ export class SmsReceiptsService {
     const params = twilioCallbackParams(body);
     const { publicUrl } = this.config.http;
     const account = publicUrl ? await this.repo.findAccount(accountId) : null;
-    let authToken: string | undefined;
-    try {
-      authToken = account?.provider === 'twilio' ? this.connections.get(account).credentials?.auth_token : undefined;
-    } catch {
-      authToken = undefined; // credentials that do not decrypt: no token to check against
-    }
+    const authToken = account?.provider === 'twilio' ? this.authTokenOf(account) : undefined;
     if (!authToken || !signature || !twilioSignatureValid(authToken, signature, twilioCallbackUrl(publicUrl!, accountId), params)) {
       throw new DomainError('UNAUTHORIZED', { message: 'no Twilio account signed this status callback' });
     }
@@ -118,6 +113,15 @@ export class SmsReceiptsService {
     await this.record(account!.id, [
       { bizId: report.messageSid, phones: [report.phone], status, code: report.errorCode ?? report.status, reportedAt: this.clock.now() },
     ]);
+  }
+
+  /** A Twilio account's Auth Token; none when it has none or its credentials do not decrypt. */
+  private authTokenOf(account: SmsAccountEntity): string | undefined {
+    try {
+      return this.connections.get(account).credentials?.auth_token;
+    } catch {
+      return undefined;
+    }
   }
 
   /**

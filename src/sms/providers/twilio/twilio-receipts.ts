@@ -68,11 +68,7 @@ export function twilioSignatureValid(authToken: string, signature: string, url: 
  * field that is not of its shape.
  */
 export function parseTwilioStatusCallback(params: TwilioCallbackParams): TwilioStatusReport {
-  const one = (name: string): unknown => params[name];
-  const sid = one('MessageSid');
-  const status = one('MessageStatus');
-  const to = one('To');
-  const errorCode = one('ErrorCode');
+  const { MessageSid: sid, MessageStatus: status, To: to, ErrorCode: errorCode } = params as Record<string, unknown>;
   if (typeof sid !== 'string' || !/^(SM|MM)[0-9a-f]{32}$/.test(sid)) throw invalidReport('MessageSid', 'matches', 'MessageSid is a Message SID');
   if (typeof status !== 'string' || !/^[a-z_-]{1,32}$/.test(status)) throw invalidReport('MessageStatus', 'matches', 'MessageStatus is a Message status');
   if (typeof to !== 'string' || !/^\+[1-9]\d{3,14}$/.test(to)) throw invalidReport('To', 'matches', 'To is an E.164 number');
