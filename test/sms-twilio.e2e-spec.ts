@@ -256,6 +256,22 @@ describe('sms: Twilio status callbacks (PUBLIC_URL set)', () => {
     t.clock.thaw();
   });
 
+  it('shows a twilio account\'s status callback URL, the one its Messages give Twilio; other providers have none', async () => {
+    const accountId = await twilioAccount();
+    const url = `${PUBLIC_URL}/sms/receipts/twilio/${accountId}`;
+    expect((await t.http.get(`/admin/sms/accounts/${accountId}`).set(auth()).expect(200)).body.data).toMatchObject({ status_callback_url: url });
+    const aliyun = await t.http.post('/admin/sms/accounts').set(auth()).send({ name: 'Aliyun', provider: 'aliyun', access_key_id: 'LTAI5tExample', access_key_secret: 'secret' }).expect(201);
+    expect(aliyun.body.data).toMatchObject({ status_callback_url: null });
+    const { items } = (await t.http.get('/admin/sms/accounts').set(auth()).expect(200)).body.data as { items: Array<{ id: string; status_callback_url: string | null }> };
+    expect(items.find((a) => a.id === accountId)?.status_callback_url).toBe(url);
+    expect(items.find((a) => a.id === aliyun.body.data.id)?.status_callback_url).toBeNull();
+    const changed = await t.http.patch(`/admin/sms/accounts/${accountId}`).set(auth()).send({ name: 'Twilio US' }).expect(200);
+    expect(changed.body.data).toMatchObject({ name: 'Twilio US', status_callback_url: url });
+
+    const m = await send(await appOn(accountId));
+    expect(fake.messages.get(m.bizId!)?.statusCallback).toBe(url);
+  });
+
   it('refuses (401) a callback Twilio did not sign for this account and URL, and changes nothing', async () => {
     const { accountId, appId } = await setup();
     const m = await send(appId);
@@ -320,6 +336,16 @@ describe('sms: Twilio status callbacks without PUBLIC_URL', () => {
   });
   afterAll(async () => {
     await t.close();
+  });
+
+  it('shows no status callback URL on a twilio account: its statuses are polled', async () => {
+    const token = await t.adminToken();
+    const res = await t.http
+      .post('/admin/sms/accounts')
+      .set({ authorization: `Bearer ${token}` })
+      .send({ name: 'Twilio', provider: 'twilio', credentials: { account_sid: SID, auth_token: TOKEN }, settings: { from: '+14155550100' } })
+      .expect(201);
+    expect(res.body.data).toMatchObject({ provider: 'twilio', status_callback_url: null });
   });
 
   it('refuses every callback (401): no URL was given to Twilio to sign', async () => {

@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { type Actor } from '../audit/actor.js';
 import { Clock } from '../common/clock/clock.js';
 import { SecretBox } from '../common/crypto/secret-box.js';
 import { DomainError } from '../common/errors/domain-error.js';
+import { type AppConfig } from '../config/app-config.js';
+import { APP_CONFIG } from '../config/config.module.js';
 import { checkAccountConfig, PROVIDER_ACCOUNTS } from './providers/provider-accounts.js';
 import { SmsAccountEntity, type SmsEntityStatus, type SmsProviderName } from './sms-account.entity.js';
 import { SmsConfigChanges } from './sms-config-changes.js';
@@ -20,6 +22,7 @@ export class SmsAccountsService {
     private readonly box: SecretBox,
     private readonly clock: Clock,
     private readonly changes: SmsConfigChanges,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   /**
@@ -50,17 +53,17 @@ export class SmsAccountsService {
     });
     this.setCredentials(a, credentials);
     const details = { name: a.name, provider: a.provider, access_key_id: a.accessKeyIdMasked, settings: a.settings, endpoint: a.endpoint, protocol: a.protocol };
-    return smsAccountView(await this.changes.insert(actor, 'sms_account.create', a, details));
+    return this.view(await this.changes.insert(actor, 'sms_account.create', a, details));
   }
 
   /** Every account, newest first. */
   async list() {
-    return { items: (await this.repo.listAccounts()).map(smsAccountView) };
+    return { items: (await this.repo.listAccounts()).map((a) => this.view(a)) };
   }
 
   /** The account; SMS_ACCOUNT_NOT_FOUND when no account has the id. */
   async get(id: string) {
-    return smsAccountView(await this.repo.getAccount(id));
+    return this.view(await this.repo.getAccount(id));
   }
 
   /** Changes an account; new credentials replace the old ones whole (write-only), new settings replace the settings whole. */
@@ -81,12 +84,12 @@ export class SmsAccountsService {
       }
       return changed;
     });
-    return smsAccountView(saved);
+    return this.view(saved);
   }
 
   /** Enables or disables the account: sends through a disabled one are refused (SMS_ACCOUNT_DISABLED). */
   async setStatus(actor: Actor, id: string, status: SmsEntityStatus) {
-    return smsAccountView(await this.changes.setStatus(actor, 'sms_account', status, (m) => this.repo.getAccount(id, m, true)));
+    return this.view(await this.changes.setStatus(actor, 'sms_account', status, (m) => this.repo.getAccount(id, m, true)));
   }
 
   /**
@@ -120,5 +123,10 @@ export class SmsAccountsService {
     a.credentialsEnc = this.box.encrypt(JSON.stringify(creds), credentialsAad(a.id));
     const idField = PROVIDER_ACCOUNTS[a.provider].credentialId;
     a.accessKeyIdMasked = idField ? maskAccessKeyId(creds[idField]) : null;
+  }
+
+  /** What the API shows of `a`, with this instance's PUBLIC_URL (a Twilio account's status callback URL). */
+  private view(a: SmsAccountEntity) {
+    return smsAccountView(a, this.config.http.publicUrl);
   }
 }

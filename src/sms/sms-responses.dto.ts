@@ -26,6 +26,10 @@ export class SmsAccountData {
   @ApiProperty({ type: 'object', additionalProperties: { type: 'string' }, description: 'the provider type\'s plain settings', example: { sdk_app_id: '1400006666' } }) settings: Record<string, string>;
   @ApiProperty() has_credentials: boolean;
   @ApiProperty({ description: 'whether a receipt token is issued (status reports are accepted)' }) has_receipt_token: boolean;
+  @ApiProperty({
+    type: 'string', nullable: true, format: 'uri', example: 'https://sms.example.com/sms/receipts/twilio/7c9e6679-7425-40de-944b-e07fc1f90ae7',
+    description: 'twilio accounts: the status callback URL each Message gives Twilio (under PUBLIC_URL); null for other providers, and while PUBLIC_URL is unset (statuses are then polled)',
+  }) status_callback_url: string | null;
   @ApiProperty({ type: 'string', nullable: true, description: 'host[:port]; the provider\'s default when null' }) endpoint: string | null;
   @ApiProperty({ enum: ['http', 'https'] }) protocol: 'http' | 'https';
   @ApiProperty({ type: 'integer', nullable: true, description: 'SMS_TIMEOUT_MS when null' }) timeout_ms: number | null;

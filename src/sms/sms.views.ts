@@ -1,3 +1,4 @@
+import { twilioCallbackUrl } from './providers/twilio/twilio-receipts.js';
 import { type SmsAccountEntity } from './sms-account.entity.js';
 import { type SmsBindingEntity } from './sms-binding.entity.js';
 import { type SmsMessageEntity } from './sms-message.entity.js';
@@ -5,8 +6,12 @@ import { type SmsRouteEntity } from './sms-route.entity.js';
 import { type SmsSignatureEntity } from './sms-signature.entity.js';
 import { type SmsTemplateEntity } from './sms-template.entity.js';
 
-/** What the admin API shows of an account: never the secret, the AccessKey id masked. */
-export function smsAccountView(a: SmsAccountEntity) {
+/**
+ * What the admin API shows of an account: never the secret, the AccessKey id
+ * masked; for a Twilio account, where its Messages ask Twilio to post their
+ * statuses (under `publicUrl`, PUBLIC_URL), or null when they are polled.
+ */
+export function smsAccountView(a: SmsAccountEntity, publicUrl: string | undefined) {
   return {
     id: a.id,
     name: a.name,
@@ -16,6 +21,7 @@ export function smsAccountView(a: SmsAccountEntity) {
     settings: { ...a.settings },
     has_credentials: a.credentialsEnc !== null,
     has_receipt_token: a.receiptTokenHash !== null,
+    status_callback_url: a.provider === 'twilio' && publicUrl ? twilioCallbackUrl(publicUrl, a.id) : null,
     endpoint: a.endpoint,
     protocol: a.protocol,
     timeout_ms: a.timeoutMs,

@@ -7,6 +7,8 @@ const describeWithChromium = chromiumAvailable() ? describe : describe.skip;
 // Two dozen sends and three sign-ins: longer than the suite's default on a shared machine.
 jest.setTimeout(240_000);
 
+const PUBLIC_URL = 'https://passcode.example.test';
+
 describeWithChromium('console: SMS accounts and the send log', () => {
   let server: ConsoleServer;
   let browser: Browser;
@@ -32,7 +34,8 @@ describeWithChromium('console: SMS accounts and the send log', () => {
   }
 
   beforeAll(async () => {
-    server = await startConsoleServer();
+    // Where Twilio would reach this server: a twilio account shows the status callback URL under it.
+    server = await startConsoleServer({ PUBLIC_URL });
     browser = await openBrowser();
     token = await login('admin', server.adminPassword);
   }, 180_000);
@@ -123,6 +126,21 @@ describeWithChromium('console: SMS accounts and the send log', () => {
       await tencent.getByRole('button', { name: 'Issue receipt token' }).click();
       expect(await tencent.getByTestId('receipt-path').textContent()).toContain(`/sms/receipts/tencent/${created.id}/`);
       await tencent.getByText('as Tencent Cloud SMS\'s status-report callback URL').waitFor();
+    });
+
+    await step(page, 'a twilio account: the status callback URL its messages give Twilio, no token to issue', async () => {
+      await page.getByRole('textbox', { name: 'Account name' }).fill('Twilio main');
+      await page.getByLabel('Provider').selectOption('twilio');
+      await page.getByRole('textbox', { name: 'Account SID' }).fill(`AC${'0123456789abcdef'.repeat(2)}`);
+      await page.getByLabel('Auth token').fill(secret);
+      await page.getByRole('textbox', { name: 'From (E.164 number or sender id)' }).fill('+14155550100');
+      await page.getByRole('button', { name: 'Create account' }).click();
+      const twilio = page.getByRole('region', { name: 'Account Twilio main' });
+      await twilio.waitFor();
+      const created = (await api('GET', '/admin/sms/accounts')).items.find((a: { name: string }) => a.name === 'Twilio main');
+      expect(await twilio.getByTestId('status-callback').textContent()).toBe(`${PUBLIC_URL}/sms/receipts/twilio/${created.id}`);
+      expect(await twilio.getByRole('button', { name: /receipt token/ }).count()).toBe(0);
+      expect(await page.content()).not.toContain(secret);
     });
   });
 

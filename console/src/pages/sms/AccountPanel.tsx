@@ -14,6 +14,7 @@ export function AccountPanel({ account, canChange }: { account: SmsAccount; canC
   return (
     <Stack gap="lg">
       {(account.provider === 'aliyun' || account.provider === 'tencent') && canChange && <ReceiptToken account={account} />}
+      {account.provider === 'twilio' && <StatusCallback url={account.status_callback_url} />}
       <Signatures account={account} canChange={canChange} />
       <Templates account={account} canChange={canChange} />
       <Text size="xs" c="dimmed">{t({ en: 'Account id', zh: '账号 ID' })}: <Code>{account.id}</Code></Text>
@@ -54,6 +55,32 @@ function ReceiptToken({ account }: { account: SmsAccount }) {
           </Stack>
         </Alert>
       )}
+    </Stack>
+  );
+}
+
+/** How a Twilio account's delivery statuses come: posted by Twilio to the URL each Message gives it (PUBLIC_URL set), or polled. */
+function StatusCallback({ url }: { url: string | null }) {
+  const { t } = useI18n();
+  if (!url) {
+    return (
+      <Text size="sm" c="dimmed" data-testid="status-callback">
+        {t({
+          en: 'Delivery statuses are polled from Twilio. Set PUBLIC_URL (where Twilio reaches this server) and each message asks Twilio to post its status here instead.',
+          zh: '投递状态通过轮询 Twilio 获取。设置 PUBLIC_URL（Twilio 访问本服务的地址）后，每条短信会请 Twilio 将状态回调到本服务。',
+        })}
+      </Text>
+    );
+  }
+  return (
+    <Stack gap={4}>
+      <Text size="sm">{t({ en: 'Each message asks Twilio to post its delivery status to this URL (nothing to configure at Twilio):', zh: '每条短信都会请 Twilio 将投递状态回调到此地址（无需在 Twilio 配置）：' })}</Text>
+      <Group gap="xs" wrap="nowrap">
+        <Code style={{ wordBreak: 'break-all' }} data-testid="status-callback">{url}</Code>
+        <CopyButton value={url}>
+          {({ copied, copy }) => <Button size="xs" variant="subtle" onClick={copy}>{copied ? t({ en: 'Copied', zh: '已复制' }) : t({ en: 'Copy', zh: '复制' })}</Button>}
+        </CopyButton>
+      </Group>
     </Stack>
   );
 }
