@@ -46,12 +46,7 @@ function ReceiptToken({ account }: { account: SmsAccount }) {
                 ? t({ en: 'Configure this path after the server\'s public HTTPS origin as Tencent Cloud SMS\'s status-report callback URL:', zh: '在腾讯云短信的状态回执回调地址中，于本服务的公网 HTTPS 地址后配置此路径：' })
                 : t({ en: 'Configure this path after the server\'s public HTTPS origin in Aliyun\'s receipt settings:', zh: '在阿里云回执设置中，于本服务的公网 HTTPS 地址后配置此路径：' })}
             </Text>
-            <Group gap="xs" wrap="nowrap">
-              <Code style={{ wordBreak: 'break-all' }} data-testid="receipt-path">{issued.receipt_path}</Code>
-              <CopyButton value={issued.receipt_path}>
-                {({ copied, copy }) => <Button size="xs" variant="subtle" onClick={copy}>{copied ? t({ en: 'Copied', zh: '已复制' }) : t({ en: 'Copy', zh: '复制' })}</Button>}
-              </CopyButton>
-            </Group>
+            <CopyableCode value={issued.receipt_path} testId="receipt-path" />
           </Stack>
         </Alert>
       )}
@@ -75,13 +70,21 @@ function StatusCallback({ url }: { url: string | null }) {
   return (
     <Stack gap={4}>
       <Text size="sm">{t({ en: 'Each message asks Twilio to post its delivery status to this URL (nothing to configure at Twilio):', zh: '每条短信都会请 Twilio 将投递状态回调到此地址（无需在 Twilio 配置）：' })}</Text>
-      <Group gap="xs" wrap="nowrap">
-        <Code style={{ wordBreak: 'break-all' }} data-testid="status-callback">{url}</Code>
-        <CopyButton value={url}>
-          {({ copied, copy }) => <Button size="xs" variant="subtle" onClick={copy}>{copied ? t({ en: 'Copied', zh: '已复制' }) : t({ en: 'Copy', zh: '复制' })}</Button>}
-        </CopyButton>
-      </Group>
+      <CopyableCode value={url} testId="status-callback" />
     </Stack>
+  );
+}
+
+/** A path or URL to configure elsewhere, with a button that copies it. */
+function CopyableCode({ value, testId }: { value: string; testId: string }) {
+  const { t } = useI18n();
+  return (
+    <Group gap="xs" wrap="nowrap">
+      <Code style={{ wordBreak: 'break-all' }} data-testid={testId}>{value}</Code>
+      <CopyButton value={value}>
+        {({ copied, copy }) => <Button size="xs" variant="subtle" onClick={copy}>{copied ? t({ en: 'Copied', zh: '已复制' }) : t({ en: 'Copy', zh: '复制' })}</Button>}
+      </CopyButton>
+    </Group>
   );
 }
 
