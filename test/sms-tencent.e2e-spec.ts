@@ -252,14 +252,18 @@ describe('sms: tencent cloud through the official SDK against a signature-checki
   });
 
   // The SDK throws on a status other than 200 without reading the body; node-fetch under it buffers what fits (16 KB)
-  // and stops. Left so, a longer page held its connection, out of the pool, until the other side closed it.
+  // and stops. Left so, a longer page held its connection, out of the pool, until the other side closed it: one
+  // connection per send. The rest is now read away beside the send's own database work, and a send that ends first
+  // may find the connection still busy and open another (once in a CI run under load): fewer connections than sends
+  // is what tells the page read away from the page that held its connection.
   it.each([['a short page', 100], ['a 200 KB page', 200_000]])('an HTTP 502 with %s leaves its connection to the next request', async (_label, page) => {
     const appId = await appOn(await tencentAccount());
     fake.reply = { kind: 'http', status: 502, page };
     const before = fake.connections;
     for (let i = 0; i < 3; i++) await expect(send(appId)).rejects.toMatchObject({ code: 'SMS_PROVIDER_FAILED' });
     expect(fake.requests).toHaveLength(3);
-    expect(fake.connections - before).toBe(1);
+    expect(fake.connections - before).toBeLessThan(3);
+    expect(fake.connections - before).toBeGreaterThan(0);
   });
 
   it('an HTTP 502 with a page over the answer bound is read to the bound, and its connection closed', async () => {
