@@ -73,6 +73,9 @@ describe('a deregistration racing a login, a send or a phone change of its numbe
       }>
     )[0];
 
+  /** A code one off the right one. */
+  const wrong = (code: string) => String((Number(code) + 1) % 1_000_000).padStart(6, '0');
+
   /** The app's users of the number, whatever their status. */
   const usersOf = async (mobile: string) => await db().query(`SELECT id::int AS id, status FROM users WHERE app_id = $1 AND phone_e164 = $2`, [s.app.id, e164(mobile)]);
 
@@ -121,30 +124,49 @@ describe('a deregistration racing a login, a send or a phone change of its numbe
     expect(spent.consumed_at).not.toBeNull();
   });
 
-  itRaces('a login waiting for the code a deregistration holds finds it gone once the deregistration commits: it is refused and registers no one', async () => {
-    const mobile = '18700000002';
+  /**
+   * The user of `mobile` deregistering, held once it has locked the number's rows (the live code among them) and the
+   * user's row, before it writes the user, and a login with the code `guess` makes of the live one, seen waiting for
+   * that code's row; then the deregistration goes on.
+   */
+  async function loginDuringDeregistration(mobile: string, guess: (code: string) => string) {
     const me = await loginWithSms(s.t, s.sms, s.app, mobile);
     const code = await sendLoginCode(mobile);
     const codeId = await liveCodeId(mobile);
-    // The deregistration is held once it has locked the number's rows (the live code among them) and the user's row, before it writes the user.
     const gate = await gateRowWrites(s.t, { table: 'users', event: 'UPDATE', when: `OLD.id = ${me.uid} AND NEW.status = 'cancelled'` });
-    let loggedIn: Response, cancelled: Response;
     try {
       const cancelling = cancel(me.token);
       await gate.held();
-      const loggingIn = login(mobile, code);
+      const loggingIn = login(mobile, guess(code));
       await checkWaitsForCodeRow();
       await gate.open();
-      [loggedIn, cancelled] = await Promise.all([loggingIn, cancelling]);
+      const [loggedIn, cancelled] = await Promise.all([loggingIn, cancelling]);
+      return { me, codeId, loggedIn, cancelled };
     } finally {
       await gate.close();
     }
+  }
+
+  itRaces('a login waiting for the code a deregistration holds finds it gone once the deregistration commits: it is refused and registers no one', async () => {
+    const mobile = '18700000002';
+    const { me, codeId, loggedIn, cancelled } = await loginDuringDeregistration(mobile, (code) => code);
     expect(cancelled.body).toEqual({ code: 200, msg: 'success' });
     await expectCancelled(me.uid, /^h:/);
     // The code the login read was live, but by the time it could take it the deregistration had moved it off the number.
     expect(loggedIn.body).toEqual({ code: 400195, msg: 'verify_code not found or expired' });
     expect(await usersOf(mobile)).toEqual([]);
     expect(await codesShowing(mobile)).toEqual([]);
+    expect(await codeRow(codeId)).toMatchObject({ phone_e164: expect.stringMatching(/^h:/), consumed_at: null, attempts: 0 });
+  });
+
+  itRaces('a wrong code waiting for the code a deregistration holds is told the code is gone, and counts no attempt on it', async () => {
+    const mobile = '18700000008';
+    const { me, codeId, loggedIn, cancelled } = await loginDuringDeregistration(mobile, wrong);
+    expect(cancelled.body).toEqual({ code: 200, msg: 'success' });
+    await expectCancelled(me.uid, /^h:/);
+    // Not 400194 (wrong code): that says an attempt was counted, and the code it would count against is no longer the number's.
+    expect(loggedIn.body).toEqual({ code: 400195, msg: 'verify_code not found or expired' });
+    expect(await usersOf(mobile)).toEqual([]);
     expect(await codeRow(codeId)).toMatchObject({ phone_e164: expect.stringMatching(/^h:/), consumed_at: null, attempts: 0 });
   });
 
@@ -209,12 +231,12 @@ describe('a deregistration racing a login, a send or a phone change of its numbe
     expect(await codeRow(codeId)).toEqual({ phone_e164: 'erased', code_hash: 'erased', consumed_at: null, attempts: 0 });
   });
 
-  itRaces("a wrong code waiting for the code an operator's erasure holds counts no attempt on the erased code", async () => {
+  itRaces("a wrong code waiting for the code an operator's erasure holds is told the code is gone, and counts no attempt on the erased code", async () => {
     const mobile = '18700000007';
-    const { me, codeId, loggedIn, erased } = await loginDuringErasure(mobile, (code) => String((Number(code) + 1) % 1_000_000).padStart(6, '0'));
+    const { me, codeId, loggedIn, erased } = await loginDuringErasure(mobile, wrong);
     expect(erased.status).toBe(200);
     await expectCancelled(me.uid, /^erased$/);
-    expect(loggedIn.body.code).toBe(400194);
+    expect(loggedIn.body).toEqual({ code: 400195, msg: 'verify_code not found or expired' });
     expect(await usersOf(mobile)).toEqual([]);
     expect(await codeRow(codeId)).toEqual({ phone_e164: 'erased', code_hash: 'erased', consumed_at: null, attempts: 0 });
   });

@@ -165,11 +165,14 @@ export class VerificationRepository {
     };
   }
 
-  /** The code `id` as it is now (after concurrent checks committed), in {@link CheckedCode.latest}'s shape; null once purged. */
-  async current(id: string): Promise<CheckedCode['latest']> {
+  /**
+   * The code `id` of `phone` as it is now (after concurrent checks committed), in {@link CheckedCode.latest}'s shape;
+   * null once purged, or once it no longer shows the number (a deregistration or an erasure rewrote it).
+   */
+  async current(id: string, phone: string): Promise<CheckedCode['latest']> {
     const { rows } = await (await sqlClientOf(this.ds)).query<NonNullable<CheckedCode['latest']>>(
-      `SELECT id, code_hash, expires_at, attempts, max_attempts, consumed_at, superseded_at, country FROM verification_codes WHERE id = $1`,
-      [id],
+      `SELECT id, code_hash, expires_at, attempts, max_attempts, consumed_at, superseded_at, country FROM verification_codes WHERE id = $1 AND phone_e164 = $2`,
+      [id, phone],
     );
     return rows[0] ?? null;
   }

@@ -301,9 +301,11 @@ export class VerificationService {
       if (checked.consumed) await this.countApproval(app, phone, checked.latest!.country);
       // A wrong code the statement counted no attempt for lost a race: a concurrent check spent the last attempt (or
       // consumed the code) after this one read it. `wrong_code` says an attempt was counted; the code as it is now says
-      // what happened to it (of 50 concurrent wrong guesses under a maximum of 5, up to 23 answered wrong_code).
+      // what happened to it (of 50 concurrent wrong guesses under a maximum of 5, up to 23 answered wrong_code). A code a
+      // deregistration or an erasure rewrote meanwhile is no code of the number: not_found, as a check after it answers.
       if (result === 'wrong_code' && checked.attemptsAfter === null) {
-        result = outcomeOf({ latest: await this.repo.current(checked.latest!.id), staleHash: false, consumed: false, attemptsAfter: null }, found.hash!, found.now!);
+        const now = await this.repo.current(checked.latest!.id, phone);
+        result = outcomeOf({ latest: now, staleHash: false, consumed: false, attemptsAfter: null }, found.hash!, found.now!);
       }
     }
     this.metrics.codeChecked(app.id, scene, result);
