@@ -50,6 +50,62 @@ import { createSmsApp, signParams } from './support/v1.js';
 });
 
 /**
+ * A database that takes reads but no writes: a standby a failover left the app
+ * pointed at, or a primary turned read-only. Every write failed with SQLSTATE 25006
+ * and was answered as an internal error (500), while /health/ready said 200; now a
+ * write is SERVICE_UNAVAILABLE in its dialect, reads still answer, and readiness
+ * says 503 naming the cause, so a load balancer stops sending requests here.
+ */
+(SHARED_POSTGRES_URL ? describe : describe.skip)('a database that turns read-only (needs Postgres: TEST_DATABASE_URL, or one reachable at 127.0.0.1:5432)', () => {
+  let t: TestApp;
+  let gate: DatabaseGate;
+
+  beforeAll(async () => {
+    t = await startTestApp({ postgres: true, override: withRecordingSms(new RecordingSmsProvider()) });
+    gate = await DatabaseGate.of(t);
+  });
+  afterAll(async () => {
+    await gate.release();
+    await t.close();
+  });
+
+  /** Readiness until it answers `status` and, for a 503, `msg` (the pool's ended connections replaced), or the deadline passes. */
+  async function readyUntil(status: number, msg?: string): Promise<Response> {
+    for (const deadline = Date.now() + 10_000; ; ) {
+      const res = await t.http.get('/health/ready');
+      if ((res.status === status && (msg === undefined || res.body.msg === msg)) || Date.now() > deadline) return res;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  it('answers every write 503 in its dialect and readiness 503, serves reads, and serves writes again once it is writable', async () => {
+    const app = await createSmsApp(t, { code_policy: { per_ip_hourly: 1_000_000 } });
+    const token = await t.adminToken();
+    expectServing(await probeDialects(t, app, token));
+
+    await gate.readOnly();
+    expect((await readyUntil(503, 'the database is read-only (a standby?): no write can be made')).body).toEqual({
+      code: 'SERVICE_UNAVAILABLE',
+      msg: 'the database is read-only (a standby?): no write can be made',
+      data: {},
+      request_id: expect.any(String),
+    });
+    const p = await probeDialects(t, app, token);
+    // The admin read answers; every other probe writes (a check counts its attempt, a send takes its slot, a captcha is stored).
+    expect(p.admin.status).toBe(200);
+    expectServiceUnavailable({ ...p, admin: { status: 503, body: { code: 'SERVICE_UNAVAILABLE', msg: 'service unavailable' } } as Response });
+    expect(t.logs.lines().filter((l) => String(l.msg).includes('request failed'))).toEqual([]);
+    expect(t.logs.lines().filter((l) => String(l.msg).startsWith('database unreachable'))).toContainEqual(
+      expect.objectContaining({ cause: expect.stringContaining('read-only transaction') }),
+    );
+
+    await gate.writable();
+    expect((await readyUntil(200)).body).toEqual({ status: 'ok', database: 'up' });
+    expectServing(await probeUntilServing(t, app, token));
+  });
+});
+
+/**
  * A Postgres that stops answering but keeps its connections open (stopped with
  * SIGSTOP, a hung host, a network that drops packets): a proxy between the app and
  * Postgres stops passing bytes. A request whose statement had been sent waited
@@ -170,7 +226,7 @@ if (TMPFS_UNAVAILABLE && !POSTGRES_URL) console.warn(`db-unavailable e2e: skippi
     if (mounted.status !== 0) throw new Error(`mount: ${mounted.stderr}`);
     const dataDir = join(mountPoint, 'data');
     cpSync(pgliteTemplateDir(), dataDir, { recursive: true });
-    t = await startTestApp({ db: { dataDir, drop: async () => undefined }, override: withRecordingSms(new RecordingSmsProvider()) });
+    t = await startTestApp({ db: { dataDir, drop: async () => undefined }, env: { DATA_DIR_MIN_FREE_MB: '16' }, override: withRecordingSms(new RecordingSmsProvider()) });
   }, 120_000);
   afterAll(async () => {
     if (mountPoint) rmSync(join(mountPoint, 'filler'), { force: true }); // room for the closing checkpoint, should the test have failed
@@ -216,8 +272,12 @@ if (TMPFS_UNAVAILABLE && !POSTGRES_URL) console.warn(`db-unavailable e2e: skippi
     expect(authing.body).toMatchObject({ statusCode: 503, apiCode: 50002 });
     expect(await logged()).toBe(accepted); // reads still answer, and a refused send left no row
     expect(t.logs.lines().filter((l) => String(l.msg).includes('request failed'))).toEqual([]);
+    // Readiness said 200 throughout: a load balancer kept sending requests here.
+    const ready = await t.http.get('/health/ready').expect(503);
+    expect(ready.body.msg).toBe("the data directory's file system has 0 MB free, under DATA_DIR_MIN_FREE_MB (16)");
 
     rmSync(join(mountPoint, 'filler'));
+    await t.http.get('/health/ready').expect(200, { status: 'ok', database: 'up' });
     expect((await v1Send()).body).toMatchObject({ code: 200 });
     expect(await logged()).toBe(accepted + 1);
   }, 120_000);

@@ -1,3 +1,7 @@
+import { cpSync, mkdtempSync, rmSync, statfsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ensurePgliteTemplate, pgliteTemplateDir, SHARED_POSTGRES_URL } from './support/test-database.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 
 describe('health', () => {
@@ -17,5 +21,60 @@ describe('health', () => {
   it('answers readiness with the database up', async () => {
     const res = await t.http.get('/health/ready').expect(200);
     expect(res.body).toEqual({ status: 'ok', database: 'up' });
+  });
+});
+
+/** MB free on the file system of `dir` now. */
+const freeMb = (dir: string) => {
+  const { bavail, bsize } = statfsSync(dir);
+  return Math.floor((bavail * bsize) / (1024 * 1024));
+};
+
+/**
+ * The embedded database writes on every send and check: an instance whose data
+ * directory's disk is nearly full answered readiness 200 while its sends failed
+ * (test/db-unavailable.e2e-spec.ts fills a real one as root). Here the floor is
+ * set above what the disk has free.
+ */
+describe('readiness and the embedded data directory\'s free space', () => {
+  let t: TestApp;
+  let dataDir: string;
+  beforeAll(async () => {
+    await ensurePgliteTemplate();
+    dataDir = mkdtempSync(join(tmpdir(), 'passcode-health-'));
+    cpSync(pgliteTemplateDir(), dataDir, { recursive: true });
+    t = await startTestApp({
+      db: { dataDir, drop: async () => rmSync(dataDir, { recursive: true, force: true }) },
+      env: { DATA_DIR_MIN_FREE_MB: String(freeMb(dataDir) + 1024) },
+    });
+  }, 60_000);
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('answers 503 naming the free space while it is under DATA_DIR_MIN_FREE_MB, and liveness still 200', async () => {
+    const res = await t.http.get('/health/ready').expect(503);
+    expect(res.body).toEqual({
+      code: 'SERVICE_UNAVAILABLE',
+      msg: expect.stringMatching(/^the data directory's file system has \d+ MB free, under DATA_DIR_MIN_FREE_MB \(\d+\)$/),
+      data: {},
+      request_id: expect.any(String),
+    });
+    await t.http.get('/health').expect(200, { status: 'ok' });
+  });
+});
+
+/** The floor is the embedded database's: Postgres keeps its files on its own disk, which this instance cannot see. */
+(SHARED_POSTGRES_URL ? describe : describe.skip)('readiness on Postgres and DATA_DIR_MIN_FREE_MB (needs Postgres)', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({ postgres: true, env: { DATA_DIR_MIN_FREE_MB: '1000000' } });
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('does not look at the data directory', async () => {
+    await t.http.get('/health/ready').expect(200, { status: 'ok', database: 'up' });
   });
 });

@@ -1,17 +1,26 @@
-import { Controller, Get, HttpException, HttpStatus } from '@nestjs/common';
+import { statfs } from 'node:fs/promises';
+import { Controller, Get, Inject } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { SkipThrottle } from '@nestjs/throttler';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { DomainError } from '../common/errors/domain-error.js';
 import { RawResponse } from '../common/http/enveloping-fastify.adapter.js';
+import { type AppConfig } from '../config/app-config.js';
+import { APP_CONFIG } from '../config/config.module.js';
 import { ApiData } from '../openapi/api-data.decorator.js';
 import { LivenessData, ReadinessData } from './health-responses.dto.js';
+
+const MB = 1024 * 1024;
 
 @ApiTags('health')
 @SkipThrottle()
 @Controller('health')
 export class HealthController {
-  constructor(@InjectDataSource() private readonly ds: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly ds: DataSource,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
 
   /** Liveness: the process answers. */
   @Get()
@@ -22,20 +31,42 @@ export class HealthController {
     return { status: 'ok' };
   }
 
-  /** Readiness: the database answers a query within two seconds. */
+  /**
+   * Readiness: the instance can do its work, which writes on every send and check. The database answers within two
+   * seconds and takes writes (a standby a failover left the app pointed at takes only reads), and the embedded
+   * database's file system has room.
+   */
   @Get('ready')
   @RawResponse()
-  @ApiOperation({ summary: 'Readiness', description: 'The database answers a query within two seconds: `{"status": "ok", "database": "up"}`, without an envelope; otherwise 503 SERVICE_UNAVAILABLE in the REST envelope.' })
+  @ApiOperation({
+    summary: 'Readiness',
+    description:
+      'The database answers a query within two seconds and takes writes, and (embedded) its data directory has `DATA_DIR_MIN_FREE_MB` free: ' +
+      '`{"status": "ok", "database": "up"}`, without an envelope; otherwise 503 SERVICE_UNAVAILABLE in the REST envelope, its `msg` saying which.',
+  })
   @ApiData(ReadinessData)
   async ready() {
+    let readOnly: boolean;
     try {
-      await Promise.race([
-        this.ds.query('SELECT 1'),
+      const rows = (await Promise.race([
+        this.ds.query(`SELECT current_setting('transaction_read_only') = 'on' AS read_only`),
         new Promise((_, reject) => setTimeout(() => reject(new Error('database timeout')), 2000).unref()),
-      ]);
-      return { status: 'ok', database: 'up' };
+      ])) as Array<{ read_only: boolean }>;
+      readOnly = rows[0].read_only;
     } catch {
-      throw new HttpException({ status: 'unavailable', database: 'down' }, HttpStatus.SERVICE_UNAVAILABLE);
+      throw new DomainError('SERVICE_UNAVAILABLE', { message: 'the database did not answer within 2 s' });
     }
+    if (readOnly) throw new DomainError('SERVICE_UNAVAILABLE', { message: 'the database is read-only (a standby?): no write can be made' });
+    const { url, dataDir, minFreeBytes } = this.config.db;
+    if (!url && minFreeBytes > 0) {
+      const { bavail, bsize } = await statfs(dataDir);
+      const free = bavail * bsize;
+      if (free < minFreeBytes) {
+        throw new DomainError('SERVICE_UNAVAILABLE', {
+          message: `the data directory's file system has ${Math.floor(free / MB)} MB free, under DATA_DIR_MIN_FREE_MB (${minFreeBytes / MB})`,
+        });
+      }
+    }
+    return { status: 'ok', database: 'up' };
   }
 }

@@ -101,9 +101,25 @@ export class DatabaseGate {
     await this.admin.query(`ALTER DATABASE "${this.database}" ALLOW_CONNECTIONS true`);
   }
 
-  /** Opens the database again, whatever the test left, and ends the gate's connection. */
+  /**
+   * Every connection from now on read-only, as on a standby a failover left the app pointed at: its sessions start with
+   * `default_transaction_read_only`, and every open one is ended so that the pool reconnects.
+   */
+  async readOnly(): Promise<void> {
+    await this.admin.query(`ALTER DATABASE "${this.database}" SET default_transaction_read_only = on`);
+    await this.admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1', [this.database]);
+  }
+
+  /** Writable again, for the connections opened from now on (the read-only ones ended). */
+  async writable(): Promise<void> {
+    await this.admin.query(`ALTER DATABASE "${this.database}" RESET default_transaction_read_only`);
+    await this.admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1', [this.database]);
+  }
+
+  /** Opens the database again, writable, whatever the test left, and ends the gate's connection. */
   async release(): Promise<void> {
     await this.open().catch(() => undefined);
+    await this.admin.query(`ALTER DATABASE "${this.database}" RESET default_transaction_read_only`).catch(() => undefined);
     await this.admin.end();
   }
 }

@@ -29,7 +29,8 @@ const FASTIFY_CODES: Record<string, ErrorName> = {
  * Error codes that say the database, not the request, is at fault: the socket's
  * (no server, no route, a reset) and Postgres's SQLSTATEs for a server that is
  * shutting down, starting up, out of connections, out of disk space (53100: a
- * write that needs a new page) or out of memory (53200), and for a statement it
+ * write that needs a new page) or out of memory (53200), taking no writes (25006:
+ * a standby, or a database set read-only), and for a statement it
  * timed out, cancelled or failed for another's sake. Class 08 (connection
  * exception) is matched by its prefix.
  */
@@ -48,6 +49,8 @@ const DB_UNAVAILABLE_CODES = new Set([
   '53100',
   '53200',
   '53300',
+  // A write on a database that takes none: a standby a failover left the app pointed at. Reads still answer.
+  '25006',
   // A statement the server gave up (statement_timeout, lock_timeout, a cancel) or chose to fail (a deadlock, a
   // serialization failure): nothing of it was written, and the same request may pass a moment later. They were 500s.
   '57014',
