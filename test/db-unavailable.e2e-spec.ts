@@ -106,6 +106,51 @@ import { createSmsApp, signParams } from './support/v1.js';
 });
 
 /**
+ * A database that turns the app's role away: its password rotated before the
+ * app's configuration, its login revoked. Every new connection failed with class
+ * 28 (28000, 28P01) and every request that needed one answered 500 INTERNAL; now
+ * SERVICE_UNAVAILABLE in its dialect, and the service serves again once the role
+ * may log in, without a restart.
+ */
+(SHARED_POSTGRES_URL ? describe : describe.skip)('a database that refuses the app\'s role (needs Postgres: TEST_DATABASE_URL, or one reachable at 127.0.0.1:5432)', () => {
+  const role = `pc_test_role_${process.pid}`;
+  let admin: pg.Client;
+  let t: TestApp;
+
+  beforeAll(async () => {
+    admin = new pg.Client({ connectionString: SHARED_POSTGRES_URL });
+    await admin.connect();
+    await admin.query(`DROP ROLE IF EXISTS ${role}`);
+    await admin.query(`CREATE ROLE ${role} LOGIN SUPERUSER`);
+    const db = await createTestDatabase({ postgres: true });
+    const url = new URL(db.url!);
+    url.username = role;
+    url.password = '';
+    t = await startTestApp({ db, env: { DATABASE_URL: url.toString() }, override: withRecordingSms(new RecordingSmsProvider()) });
+  });
+  afterAll(async () => {
+    await admin.query(`ALTER ROLE ${role} LOGIN`).catch(() => undefined);
+    await t?.close();
+    await admin.query(`DROP ROLE IF EXISTS ${role}`).catch(() => undefined);
+    await admin.end();
+  });
+
+  it('answers 503 in every dialect while the role may not log in, and serves again once it may', async () => {
+    const app = await createSmsApp(t, { code_policy: { per_ip_hourly: 1_000_000 } });
+    const token = await t.adminToken();
+    expectServing(await probeDialects(t, app, token));
+
+    await admin.query(`ALTER ROLE ${role} NOLOGIN`);
+    await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = $1', [role]);
+    expectServiceUnavailable(await probeDialects(t, app, token));
+    expect(t.logs.lines().filter((l) => String(l.msg).includes('request failed'))).toEqual([]);
+
+    await admin.query(`ALTER ROLE ${role} LOGIN`);
+    expectServing(await probeUntilServing(t, app, token));
+  });
+});
+
+/**
  * A Postgres that stops answering but keeps its connections open (stopped with
  * SIGSTOP, a hung host, a network that drops packets): a proxy between the app and
  * Postgres stops passing bytes. A request whose statement had been sent waited

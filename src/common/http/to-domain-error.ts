@@ -32,7 +32,8 @@ const FASTIFY_CODES: Record<string, ErrorName> = {
  * write that needs a new page) or out of memory (53200), taking no writes (25006:
  * a standby, or a database set read-only), and for a statement it
  * timed out, cancelled or failed for another's sake. Class 08 (connection
- * exception) is matched by its prefix.
+ * exception) and class 28 (the server turned the app's role away: a password
+ * rotated before the configuration, a login revoked) are matched by their prefix.
  */
 const DB_UNAVAILABLE_CODES = new Set([
   'ECONNREFUSED',
@@ -124,7 +125,7 @@ export function isDbUnavailable(err: unknown, depth = 0): boolean {
   if (!err || typeof err !== 'object' || depth > 3) return false;
   const e = err as { code?: unknown; message?: unknown; name?: unknown; errors?: unknown; driverError?: unknown };
   if (e.name === 'QueryRunnerAlreadyReleasedError' || e.name === 'QueryRunnerProviderAlreadyReleasedError') return true;
-  if (typeof e.code === 'string' && (DB_UNAVAILABLE_CODES.has(e.code) || /^08[0-9A-Z]{3}$/.test(e.code))) return true;
+  if (typeof e.code === 'string' && (DB_UNAVAILABLE_CODES.has(e.code) || /^(?:08|28)[0-9A-Z]{3}$/.test(e.code))) return true;
   if (typeof e.message === 'string' && DB_UNAVAILABLE_MESSAGES.test(e.message)) return true;
   if (Array.isArray(e.errors) && e.errors.some((inner) => isDbUnavailable(inner, depth + 1))) return true;
   return e.driverError !== undefined && e.driverError !== err && isDbUnavailable(e.driverError, depth + 1);
