@@ -54,7 +54,9 @@ import { createSmsApp, signParams } from './support/v1.js';
  * pointed at, or a primary turned read-only. Every write failed with SQLSTATE 25006
  * and was answered as an internal error (500), while /health/ready said 200; now a
  * write is SERVICE_UNAVAILABLE in its dialect, reads still answer, and readiness
- * says 503 naming the cause, so a load balancer stops sending requests here.
+ * says 503 naming the cause, so a load balancer stops sending requests here. A
+ * database renamed (or dropped) under the app failed every new connection with
+ * 3D000, also a 500 before.
  */
 (SHARED_POSTGRES_URL ? describe : describe.skip)('a database that turns read-only (needs Postgres: TEST_DATABASE_URL, or one reachable at 127.0.0.1:5432)', () => {
   let t: TestApp;
@@ -101,6 +103,21 @@ import { createSmsApp, signParams } from './support/v1.js';
 
     await gate.writable();
     expect((await readyUntil(200)).body).toEqual({ status: 'ok', database: 'up' });
+    expectServing(await probeUntilServing(t, app, token));
+  });
+
+  it('answers 503 in every dialect while its database is renamed away (3D000 on every new connection), and serves again once it is back', async () => {
+    const app = await createSmsApp(t, { code_policy: { per_ip_hourly: 1_000_000 } });
+    const token = await t.adminToken();
+    expectServing(await probeUntilServing(t, app, token));
+
+    await gate.renameAway();
+    try {
+      expectServiceUnavailable(await probeDialects(t, app, token));
+      expect(t.logs.lines().filter((l) => String(l.msg).includes('request failed'))).toEqual([]);
+    } finally {
+      await gate.renameBack();
+    }
     expectServing(await probeUntilServing(t, app, token));
   });
 });

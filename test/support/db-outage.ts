@@ -116,8 +116,24 @@ export class DatabaseGate {
     await this.admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1', [this.database]);
   }
 
+  /** The database under another name, its connections ended: the app's new ones find no database of its name (3D000). */
+  async renameAway(): Promise<void> {
+    await this.close();
+    await this.admin.query(`ALTER DATABASE "${this.database}" RENAME TO "${this.database}_away"`);
+    await this.admin.query(`ALTER DATABASE "${this.database}_away" ALLOW_CONNECTIONS true`);
+  }
+
+  /** The database under its own name again. */
+  async renameBack(): Promise<void> {
+    await this.admin.query(`ALTER DATABASE "${this.database}_away" ALLOW_CONNECTIONS false`);
+    await this.admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1', [`${this.database}_away`]);
+    await this.admin.query(`ALTER DATABASE "${this.database}_away" RENAME TO "${this.database}"`);
+    await this.open();
+  }
+
   /** Opens the database again, writable, whatever the test left, and ends the gate's connection. */
   async release(): Promise<void> {
+    await this.renameBack().catch(() => undefined);
     await this.open().catch(() => undefined);
     await this.admin.query(`ALTER DATABASE "${this.database}" RESET default_transaction_read_only`).catch(() => undefined);
     await this.admin.end();

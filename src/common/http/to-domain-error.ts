@@ -47,7 +47,13 @@ const DB_UNAVAILABLE_CODES = new Set([
   '57P01',
   '57P02',
   '57P03',
-  '53100',
+  // The database itself gone (renamed or dropped under the app) or its connection ended for idling (idle_session_timeout).
+  '3D000',
+  '57P04',
+  '57P05',
+  // The server's disk or memory failing it: an I/O error, a resource it ran out of.
+  '58030',
+  '53000',
   '53200',
   '53300',
   // A write on a database that takes none: a standby a failover left the app pointed at. Reads still answer.
