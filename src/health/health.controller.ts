@@ -12,6 +12,7 @@ import { ApiData } from '../openapi/api-data.decorator.js';
 import { LivenessData, ReadinessData } from './health-responses.dto.js';
 
 const MB = 1024 * 1024;
+const TIMED_OUT = new Error('database timeout');
 
 @ApiTags('health')
 @SkipThrottle()
@@ -50,11 +51,11 @@ export class HealthController {
     try {
       const rows = (await Promise.race([
         this.ds.query(`SELECT current_setting('transaction_read_only') = 'on' AS read_only`),
-        new Promise((_, reject) => setTimeout(() => reject(new Error('database timeout')), 2000).unref()),
+        new Promise((_, reject) => setTimeout(() => reject(TIMED_OUT), 2000).unref()),
       ])) as Array<{ read_only: boolean }>;
       readOnly = rows[0].read_only;
-    } catch {
-      throw new DomainError('SERVICE_UNAVAILABLE', { message: 'the database did not answer within 2 s' });
+    } catch (err) {
+      throw new DomainError('SERVICE_UNAVAILABLE', { message: err === TIMED_OUT ? 'the database did not answer within 2 s' : 'the database is unreachable' });
     }
     if (readOnly) throw new DomainError('SERVICE_UNAVAILABLE', { message: 'the database is read-only (a standby?): no write can be made' });
     const { url, dataDir, minFreeBytes } = this.config.db;
