@@ -10,8 +10,10 @@ import { DataDirLockedError } from '../src/database/data-dir-lock.js';
 import { MIGRATIONS } from '../migrations/index.js';
 import { createApp, expectAppAfterRestart } from './support/admin.js';
 import { itRaces, warmPool } from './support/race.js';
-import { POSTGRES_URL } from './support/test-database.js';
+import { RecordingSmsProvider, withRecordingSms } from './support/sms.js';
+import { createTestDatabase, POSTGRES_URL, SHARED_POSTGRES_URL } from './support/test-database.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
+import { createSmsApp, loginWithSms, signParams } from './support/v1.js';
 
 type PoolClientLike = { emit(event: string, err: Error): boolean; release(): void };
 
@@ -198,5 +200,63 @@ it('refuses a pool size outside 1..1000 at start', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+/**
+ * A database whose sessions print dates in another style than ISO (`DateStyle`
+ * set on the database, the role or the server: `SQL, DMY` prints `06/12/2026
+ * 14:13:54 UTC`). pg reads only ISO dates: every timestamp the service read came
+ * back null.
+ */
+(SHARED_POSTGRES_URL ? describe : describe.skip)('a database whose DateStyle is not ISO (needs Postgres)', () => {
+  let t: TestApp;
+  let sms: RecordingSmsProvider;
+  beforeAll(async () => {
+    const db = await createTestDatabase({ postgres: true });
+    const admin = new pg.Client({ connectionString: SHARED_POSTGRES_URL });
+    await admin.connect();
+    try {
+      await admin.query(`ALTER DATABASE "${new URL(db.url!).pathname.slice(1)}" SET datestyle = 'SQL, DMY'`);
+    } finally {
+      await admin.end();
+    }
+    sms = new RecordingSmsProvider();
+    t = await startTestApp({ db, override: withRecordingSms(sms) });
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('sends, checks and logs in with codes, and reads back what it wrote, as on ISO', async () => {
+    const ds = t.app.get(DataSource);
+    // The database's style, as any other connection to it sees it; the app's sessions print ISO.
+    const other = new pg.Client({ connectionString: t.db.url });
+    await other.connect();
+    try {
+      expect((await other.query(`SELECT now()::text AS now`)).rows[0].now).toMatch(/^\d\d\/\d\d\/\d{4} /);
+    } finally {
+      await other.end();
+    }
+    expect((await ds.query(`SELECT now()::text AS now`))[0].now).toMatch(/^\d{4}-\d\d-\d\d /);
+    const app = await createSmsApp(t);
+    const send = (mobile: string, scene = 'login') => t.http.post('/v1/sms/verify_code').send({ ...signParams(t, app), mcode: '+86', mobile, scene }).expect(200);
+    const check = (mobile: string, code: string) =>
+      t.http.post('/v1/sms/check_code').send({ ...signParams(t, app), mcode: '+86', mobile, scene: 'login', verify_code: code }).expect(200);
+    expect((await send('13900000301')).body).toMatchObject({ code: 200 });
+    const code = sms.lastCodeFor('+8613900000301')!;
+    expect((await check('13900000301', code === '000000' ? '111111' : '000000')).body).toMatchObject({ code: 200, data: { result: 'wrong_code' } });
+    expect((await check('13900000301', code)).body).toMatchObject({ code: 200, data: { result: 'approved' } });
+    expect((await check('13900000301', code)).body).toMatchObject({ code: 200, data: { result: 'not_found' } });
+    // A second send within the cooldown is refused by the time read back from its row.
+    expect((await send('13900000302')).body).toMatchObject({ code: 200 });
+    expect((await send('13900000302')).body).toMatchObject({ code: 429 });
+    const me = await loginWithSms(t, sms, app, '13900000303');
+    expect((await t.http.get('/v1/user/info').set('authorization', `Bearer ${me.token}`).expect(200)).body).toMatchObject({ code: 200 });
+    const token = await t.adminToken();
+    const messages = await t.http.get('/admin/sms/messages').query({ app_id: app.id }).set('authorization', `Bearer ${token}`).expect(200);
+    for (const m of messages.body.data.items) expect(m.created_at).toMatch(/^\d{4}-\d\d-\d\dT/);
+    const read = await t.http.get(`/admin/apps/${app.id}`).set('authorization', `Bearer ${token}`).expect(200);
+    expect(read.body.data.created_at).toMatch(/^\d{4}-\d\d-\d\dT/);
   });
 });

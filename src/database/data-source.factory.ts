@@ -146,6 +146,12 @@ function failWaiting(pool: pg.Pool): void {
  * (SERVICE_UNAVAILABLE), and the pool drops the client. The clock runs from a
  * statement's submission, or from the end of the one before it, to the next
  * ReadyForQuery.
+ *
+ * And it keeps its session's dates in ISO: pg reads no other style, and a
+ * database, role or server set to another (`DateStyle = 'SQL, DMY'`) had every
+ * timestamp read back as null. The server reports the style as the session
+ * starts (and on every change); one that is not ISO is set so before the
+ * client's first statement.
  */
 class GuardedClient extends pg.Client {
   private readonly deadline?: QueryDeadline;
@@ -156,6 +162,11 @@ class GuardedClient extends pg.Client {
   constructor(config?: string | (pg.ClientConfig & { queryDeadline?: QueryDeadline; durability?: Durability })) {
     super(config);
     this.on('error', () => undefined);
+    this.connection.on('parameterStatus', (msg: { parameterName: string; parameterValue: string }) => {
+      // Queued while the session starts, it runs before any statement the pool's borrower sends. Failing, it fails the
+      // connection's first statement too (pg ends a session that errs while starting): nothing reads dates as null.
+      if (msg.parameterName === 'DateStyle' && !msg.parameterValue.startsWith('ISO')) void (this.query(`SET DateStyle = 'ISO'`) as Promise<unknown>).catch(() => undefined);
+    });
     if (typeof config === 'object') this.durability = config.durability;
     if (typeof config !== 'object' || !config.queryDeadline) return;
     const deadline = config.queryDeadline;
