@@ -5,6 +5,7 @@ import { DataSource } from 'typeorm';
 import { createApp } from './bootstrap.js';
 import { type AppConfig, ConfigError, describeConfig, ensureGeneratedKeys, loadConfig } from './config/app-config.js';
 import { DataDirLockedError } from './database/data-dir-lock.js';
+import { DatabaseEncodingError } from './database/encoding-check.js';
 import { checkKeys, KeyMismatchError } from './database/key-check.js';
 
 /**
@@ -54,8 +55,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  // Configuration, lock and key problems are the operator's to fix: say so plainly, without a stack.
-  if (err instanceof ConfigError || err instanceof DataDirLockedError || err instanceof KeyMismatchError) {
+  // Configuration, lock, key and database encoding problems are the operator's to fix: say so plainly, without a stack.
+  if (err instanceof ConfigError || err instanceof DataDirLockedError || err instanceof KeyMismatchError || err instanceof DatabaseEncodingError) {
     process.stderr.write(`passcode: ${err.message}\n`);
   } else {
     process.stderr.write(`passcode: failed to start: ${(err as Error)?.stack ?? String(err)}\n`);

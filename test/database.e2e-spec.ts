@@ -12,6 +12,7 @@ import { createApp, expectAppAfterRestart } from './support/admin.js';
 import { itRaces, warmPool } from './support/race.js';
 import { RecordingSmsProvider, withRecordingSms } from './support/sms.js';
 import { createTestDatabase, POSTGRES_URL, SHARED_POSTGRES_URL } from './support/test-database.js';
+import { startServer } from './support/server-process.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 import { createSmsApp, loginWithSms, signParams } from './support/v1.js';
 
@@ -258,5 +259,59 @@ it('refuses a pool size outside 1..1000 at start', () => {
     for (const m of messages.body.data.items) expect(m.created_at).toMatch(/^\d{4}-\d\d-\d\dT/);
     const read = await t.http.get(`/admin/apps/${app.id}`).set('authorization', `Bearer ${token}`).expect(200);
     expect(read.body.data.created_at).toMatch(/^\d{4}-\d\d-\d\dT/);
+  });
+});
+
+/**
+ * A database created in another encoding than UTF-8 (LATIN1 here, as legacy
+ * clusters are): every app, sign name or template in Chinese answered 500.
+ * The server and the migration CLI refuse it at start, saying what to do.
+ */
+(SHARED_POSTGRES_URL ? describe : describe.skip)('a database not in UTF-8 (needs Postgres)', () => {
+  const name = `pc_test_latin1_${process.pid}`;
+  let url: string;
+  let dataDir: string;
+  beforeAll(async () => {
+    const admin = new pg.Client({ connectionString: SHARED_POSTGRES_URL });
+    await admin.connect();
+    try {
+      await admin.query(`DROP DATABASE IF EXISTS ${name}`);
+      await admin.query(`CREATE DATABASE ${name} ENCODING 'LATIN1' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0`);
+    } finally {
+      await admin.end();
+    }
+    const u = new URL(SHARED_POSTGRES_URL!);
+    u.pathname = `/${name}`;
+    url = u.toString();
+    dataDir = mkdtempSync(join(tmpdir(), 'passcode-latin1-'));
+  });
+  afterAll(async () => {
+    rmSync(dataDir, { recursive: true, force: true });
+    const admin = new pg.Client({ connectionString: SHARED_POSTGRES_URL });
+    await admin.connect();
+    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).finally(() => admin.end());
+  });
+
+  const refusal = `the database ${name} keeps its text in LATIN1; Passcode needs UTF8 (apps, sign names, templates and user names are often Chinese): ` +
+    "create one with CREATE DATABASE … ENCODING 'UTF8' TEMPLATE template0 and point DATABASE_URL at it";
+
+  it('the server refuses to start on it, saying why and what to do', async () => {
+    const started = await startServer({ env: { ...process.env, DATABASE_URL: url, DATA_DIR: dataDir, NODE_ENV: 'development', LOG_LEVEL: 'warn' }, timeoutMs: 60_000 });
+    expect(started).toMatchObject({ exitCode: 1 });
+    const output = (started as { output: string }).output.trim().split('\n');
+    expect(output[output.length - 1]).toBe(`passcode: ${refusal}`);
+  });
+
+  it('the migration CLI refuses it, and leaves it empty', async () => {
+    const result = spawnSync(process.execPath, ['dist/src/database/migrate-cli.js'], { env: { ...process.env, DATABASE_URL: url, DATA_DIR: dataDir }, encoding: 'utf8' });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toBe(`migration failed: ${refusal}\n`);
+    const probe = new pg.Client({ connectionString: url });
+    await probe.connect();
+    try {
+      expect((await probe.query(`SELECT count(*)::int AS n FROM pg_tables WHERE schemaname = 'public'`)).rows).toEqual([{ n: 0 }]);
+    } finally {
+      await probe.end();
+    }
   });
 });

@@ -4,6 +4,7 @@ import { type DataSourceOptions } from 'typeorm';
 import { type AppConfig } from '../config/app-config.js';
 import { ChangeFeed } from './change-feed.js';
 import { DataDirLockedError } from './data-dir-lock.js';
+import { checkEncoding, DatabaseEncodingError } from './encoding-check.js';
 import { createDataSource, runMigrations } from './data-source.factory.js';
 import { EmbeddedDatabaseError } from './embedded-database.js';
 import { EmbeddedVacuum } from './embedded-vacuum.js';
@@ -31,13 +32,14 @@ export class DatabaseModule {
             ({
               type: 'postgres',
               autoLoadEntities: true,
-              // A held data directory, or one PGlite cannot open, is the operator's to fix: refuse at once, not after half a minute of retries.
-              toRetry: (err: unknown) => !(err instanceof DataDirLockedError || err instanceof EmbeddedDatabaseError),
+              // A held data directory, one PGlite cannot open, or a database not in UTF-8 is the operator's to fix: refuse at once, not after half a minute of retries.
+              toRetry: (err: unknown) => !(err instanceof DataDirLockedError || err instanceof EmbeddedDatabaseError || err instanceof DatabaseEncodingError),
             }) as DataSourceOptions,
           dataSourceFactory: async (options) => {
             const ds = createDataSource({ url: config.db.url, dataDir: config.db.dataDir, poolSize: config.db.poolSize, queryTimeoutMs: config.db.queryTimeoutMs }, options?.entities);
             await ds.initialize();
             try {
+              await checkEncoding(ds);
               if (config.db.migrateOnStart) {
                 const applied = await runMigrations(ds);
                 if (applied.length) logger.log(`applied migrations: ${applied.join(', ')}`);

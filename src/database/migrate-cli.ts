@@ -2,6 +2,7 @@
 import { ConfigError, ensureGeneratedKeys, loadConfig } from '../config/app-config.js';
 import { DataDirLockedError } from './data-dir-lock.js';
 import { createDataSource, runMigrations } from './data-source.factory.js';
+import { checkEncoding, DatabaseEncodingError } from './encoding-check.js';
 
 async function main(): Promise<void> {
   ensureGeneratedKeys(process.env);
@@ -9,6 +10,7 @@ async function main(): Promise<void> {
   const ds = createDataSource({ url: config.db.url, dataDir: config.db.dataDir, poolSize: config.db.poolSize });
   try {
     await ds.initialize();
+    await checkEncoding(ds);
     const applied = await runMigrations(ds);
     process.stdout.write(applied.length ? `applied: ${applied.join(', ')}\n` : 'the schema is up to date\n');
   } finally {
@@ -17,7 +19,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  const known = err instanceof ConfigError || err instanceof DataDirLockedError;
+  const known = err instanceof ConfigError || err instanceof DataDirLockedError || err instanceof DatabaseEncodingError;
   process.stderr.write(`migration failed: ${known ? (err as Error).message : ((err as Error)?.stack ?? String(err))}\n`);
   process.exit(1);
 });
