@@ -152,6 +152,14 @@ function failWaiting(pool: pg.Pool): void {
  * timestamp read back as null. The server reports the style as the session
  * starts (and on every change); one that is not ISO is set so before the
  * client's first statement.
+ *
+ * On Postgres (`readCommitted`) its transactions are READ COMMITTED whatever the
+ * database's default: Passcode's statements are written for it (a statement that
+ * waited for a row re-reads that row and goes on). Under a database default of
+ * SERIALIZABLE or REPEATABLE READ, the losers of every race (concurrent sends to
+ * one number, checks of one code) failed to serialize and answered 503 instead of
+ * their cooldown or outcome. The setting is the session's first statement, one
+ * round trip per connection.
  */
 class GuardedClient extends pg.Client {
   private readonly deadline?: QueryDeadline;
@@ -159,13 +167,15 @@ class GuardedClient extends pg.Client {
   /** When the statement under way was sent, or the one before it answered (epoch ms); 0 while idle. */
   waitingSince = 0;
 
-  constructor(config?: string | (pg.ClientConfig & { queryDeadline?: QueryDeadline; durability?: Durability })) {
+  constructor(config?: string | (pg.ClientConfig & { queryDeadline?: QueryDeadline; durability?: Durability; readCommitted?: boolean })) {
     super(config);
     this.on('error', () => undefined);
+    // Queued before the client connects, it runs before anything the pool's borrower sends.
+    if (typeof config === 'object' && config.readCommitted) void this.sessionSetting(`SET default_transaction_isolation = 'read committed'`);
     this.connection.on('parameterStatus', (msg: { parameterName: string; parameterValue: string }) => {
       // Queued while the session starts, it runs before any statement the pool's borrower sends. Failing, it fails the
       // connection's first statement too (pg ends a session that errs while starting): nothing reads dates as null.
-      if (msg.parameterName === 'DateStyle' && !msg.parameterValue.startsWith('ISO')) void (this.query(`SET DateStyle = 'ISO'`) as Promise<unknown>).catch(() => undefined);
+      if (msg.parameterName === 'DateStyle' && !msg.parameterValue.startsWith('ISO')) void this.sessionSetting(`SET DateStyle = 'ISO'`);
     });
     if (typeof config === 'object') this.durability = config.durability;
     if (typeof config !== 'object' || !config.queryDeadline) return;
@@ -196,6 +206,19 @@ class GuardedClient extends pg.Client {
       return (result as Promise<unknown>).then((r) => afterSync(durability, r)) as never;
     }
     return result;
+  }
+
+  /**
+   * Runs a session's setting ahead of whatever is queued after it. Its failure is the session's: pg ends a session that
+   * errs while starting, and one that errs after fails no other statement, so the statement behind it would run
+   * without the setting; the connection is ended instead, and the pool replaces it.
+   */
+  private async sessionSetting(sql: string): Promise<void> {
+    try {
+      await (super.query(sql) as unknown as Promise<unknown>);
+    } catch (err) {
+      (this.connection as unknown as { stream: { destroy(err: Error): void } }).stream.destroy(err as Error);
+    }
   }
 
   /** Ends the connection as lost: its statement, and any queued behind it, fail. */
@@ -269,7 +292,7 @@ export function createDataSource(target: DatabaseTarget, entities: DataSourceOpt
       type: 'postgres',
       url: target.url,
       entities,
-      extra: { Client: GuardedClient, queryDeadline, max: target.poolSize ?? DEFAULT_DB_POOL_SIZE, connectionTimeoutMillis: 5000 },
+      extra: { Client: GuardedClient, queryDeadline, readCommitted: true, max: target.poolSize ?? DEFAULT_DB_POOL_SIZE, connectionTimeoutMillis: 5000 },
     } as DataSourceOptions);
     ds.queryDeadline = queryDeadline;
     return ds;

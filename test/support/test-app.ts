@@ -8,7 +8,7 @@ import { Clock } from '../../src/common/clock/clock.js';
 import { type AppConfig, ensureGeneratedKeys, loadConfig } from '../../src/config/app-config.js';
 import { FakeClock } from './fake-clock.js';
 import { LogCapture } from './log-capture.js';
-import { createTestDatabase, type TestDatabase } from './test-database.js';
+import { createTestDatabase, setDatabaseSettings, type TestDatabase } from './test-database.js';
 import { CaptchaRenderer } from '../../src/captcha/captcha-renderer.js';
 import { RecordingCaptchaRenderer } from './captcha.js';
 
@@ -26,6 +26,8 @@ export interface TestAppOptions {
   override?: (builder: TestingModuleBuilder) => TestingModuleBuilder;
   /** false: every route through Nest's router, none direct (to compare the two). */
   directRoutes?: boolean;
+  /** Settings of the fresh Postgres database its sessions start with (`ALTER DATABASE … SET`), as an operator may have made them. */
+  databaseSettings?: Record<string, string>;
 }
 
 export interface TestApp {
@@ -60,6 +62,10 @@ function freshRootLogger(): void {
 /** Boots the real AppModule on a real database, with a fake clock and captured logs. */
 export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp> {
   const db = options.db ?? (await createTestDatabase({ postgres: options.postgres }));
+  if (options.databaseSettings) {
+    if (!db.url) throw new Error('databaseSettings are settings of a Postgres database');
+    await setDatabaseSettings(db.url, options.databaseSettings);
+  }
   const env = {
     NODE_ENV: 'test',
     DATA_DIR: db.dataDir,

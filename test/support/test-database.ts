@@ -137,6 +137,16 @@ function withDatabase(url: string, database: string): string {
   return u.toString();
 }
 
+/** Sets what sessions of the database at `url` start with (`ALTER DATABASE … SET name = value`), through a connection of its own. */
+export async function setDatabaseSettings(url: string, settings: Record<string, string>): Promise<void> {
+  const name = new URL(url).pathname.slice(1);
+  await withAdmin(url, async (c) => {
+    for (const [setting, value] of Object.entries(settings)) {
+      await c.query(`ALTER DATABASE "${name}" SET ${c.escapeIdentifier(setting)} = ${c.escapeLiteral(value)}`);
+    }
+  });
+}
+
 async function withAdmin<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();

@@ -33,13 +33,13 @@ export interface SmsTestApp<S extends RecordingSmsProvider = RecordingSmsProvide
  * (createSmsApp with `app` as its body), and an afterAll that closes the test app.
  */
 export function useSmsTestApp<S extends RecordingSmsProvider = RecordingSmsProvider>(
-  options: { sms?: S; app?: Record<string, unknown>; env?: () => Record<string, string> } = {},
+  options: { sms?: S; app?: Record<string, unknown>; env?: () => Record<string, string>; databaseSettings?: Record<string, string> } = {},
 ): SmsTestApp<S> {
   const sms = options.sms ?? (new RecordingSmsProvider() as S);
   let t: TestApp | undefined;
   let app: CreatedApp | undefined;
   beforeAll(async () => {
-    t = await startTestApp({ override: withRecordingSms(sms), env: options.env?.() });
+    t = await startTestApp({ override: withRecordingSms(sms), env: options.env?.(), databaseSettings: options.databaseSettings });
     app = await createSmsApp(t, options.app);
   });
   afterAll(async () => {
