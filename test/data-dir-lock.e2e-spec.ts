@@ -170,3 +170,47 @@ if (NAMESPACES_UNAVAILABLE) console.warn(`data-dir-lock e2e: skipping the PID-na
     await expectApp(restarted, id, 'Before The Crash');
   }, TEST_TIMEOUT);
 });
+
+/**
+ * A data directory this process cannot write: here a path through a regular file
+ * (ENOTDIR, whoever runs the test; a read-only volume, EROFS, and a directory of
+ * another user, EACCES, take the same way). The start was retried for half a
+ * minute, each try printing a stack, and ended in a stack; now it ends at once
+ * with one line naming the directory, the failure and what to do.
+ */
+describe('a data directory that cannot be written', () => {
+  /** A DATA_DIR inside a regular file. */
+  function throughAFile(): string {
+    const dir = mkdtempSync(join(tmpdir(), 'passcode-unwritable-'));
+    dirs.push(dir);
+    writeFileSync(join(dir, 'a-file'), '');
+    return join(dir, 'a-file', 'data');
+  }
+
+  async function lastLineOf(env: NodeJS.ProcessEnv): Promise<string | undefined> {
+    const started = await startServer({ env: { ...process.env, DATABASE_URL: '', LOG_LEVEL: 'warn', NODE_ENV: 'development', ...env }, timeoutMs: START_TIMEOUT });
+    if ('server' in started) {
+      await started.server.stop();
+      throw new Error('a server started on a data directory it cannot write');
+    }
+    expect(started.exitCode).toBe(1);
+    return started.output.trimEnd().split('\n').at(-1);
+  }
+
+  it('refuses to start when it would generate its keys there, saying so in one line', async () => {
+    const dataDir = throughAFile();
+    expect(await lastLineOf({ DATA_DIR: dataDir, ENCRYPTION_KEY: '', JWT_SECRET: '', CODE_PEPPER: '' })).toBe(
+      `passcode: the data directory ${dataDir} cannot hold the generated keys (ENOTDIR: not a directory, mkdir '${dataDir}'); ` +
+        'give DATA_DIR a directory this process may write, or set ENCRYPTION_KEY, JWT_SECRET, CODE_PEPPER',
+    );
+  }, TEST_TIMEOUT);
+
+  it('refuses to open the embedded database there, at once and in one line; so does the migration CLI', async () => {
+    const dataDir = throughAFile();
+    const refusal = `the data directory ${dataDir} cannot be written (ENOTDIR: not a directory, mkdir '${dataDir}'); give DATA_DIR a directory this process may write, or set DATABASE_URL to use Postgres`;
+    expect(await lastLineOf({ DATA_DIR: dataDir, ...KEYS })).toBe(`passcode: ${refusal}`);
+    const cli = spawnSync(process.execPath, ['dist/src/database/migrate-cli.js'], { env: { ...process.env, ...KEYS, DATABASE_URL: '', DATA_DIR: dataDir }, encoding: 'utf8' });
+    expect(cli.status).toBe(1);
+    expect(cli.stderr).toBe(`migration failed: ${refusal}\n`);
+  }, TEST_TIMEOUT);
+});

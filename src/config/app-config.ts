@@ -146,12 +146,22 @@ export function ensureGeneratedKeys(env: Env = process.env, generate: () => stri
   const needed = GENERATED_KEYS.filter((k) => !env[k]);
   if (!needed.length) return;
   const dataDir = dataDirOf(env);
-  const stored = readKeysFile(dataDir);
-  const lacking = needed.filter((k) => !stored?.[k]);
-  if (!lacking.length) return;
-  const keys = { ...stored, ...Object.fromEntries(lacking.map((k) => [k, generate()])) };
-  if (stored) replaceKeysFile(dataDir, keys);
-  else createKeysFile(dataDir, keys);
+  try {
+    const stored = readKeysFile(dataDir);
+    const lacking = needed.filter((k) => !stored?.[k]);
+    if (!lacking.length) return;
+    const keys = { ...stored, ...Object.fromEntries(lacking.map((k) => [k, generate()])) };
+    if (stored) replaceKeysFile(dataDir, keys);
+    else createKeysFile(dataDir, keys);
+  } catch (err) {
+    // A read-only file system, a directory this user may not write, a path through a file: the operator's to fix.
+    if (typeof (err as NodeJS.ErrnoException).syscall !== 'string') throw err;
+    throw new ConfigError(
+      `the data directory ${dataDir} cannot hold the generated keys (${(err as Error).message}); give DATA_DIR a directory this process may write, ` +
+        `or set ${needed.join(', ')}`,
+      { cause: err },
+    );
+  }
 }
 
 /**

@@ -12,7 +12,9 @@ export function readKeysFile(dataDir: string): StoredKeys | null {
   try {
     return JSON.parse(readFileSync(join(dataDir, FILE), 'utf8')) as StoredKeys;
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    // No such file, or a path through a file: there is none to read (a start that needs to write one says why it cannot).
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return null;
     throw err;
   }
 }

@@ -3,7 +3,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { tryLock, unlock } from 'fs-native-extensions';
 
-/** The data directory is held by another opener (another process, or this one), or cannot be locked at all. */
+/** The data directory is held by another opener (another process, or this one), or cannot be locked or written at all. */
 export class DataDirLockedError extends Error {}
 
 const LOCK_FILE = 'passcode.lock';
@@ -36,9 +36,18 @@ export class DataDirLock {
   ) {}
 
   static acquire(dataDir: string): DataDirLock {
-    mkdirSync(dataDir, { recursive: true });
     const file = join(dataDir, LOCK_FILE);
-    const fd = openSync(file, constants.O_RDWR | constants.O_CREAT, 0o600);
+    let fd: number;
+    try {
+      mkdirSync(dataDir, { recursive: true });
+      fd = openSync(file, constants.O_RDWR | constants.O_CREAT, 0o600);
+    } catch (err) {
+      // A read-only file system, a directory this user may not write, a path through a file: said plainly, not retried.
+      throw new DataDirLockedError(
+        `the data directory ${dataDir} cannot be written (${(err as Error).message}); give DATA_DIR a directory this process may write, or set DATABASE_URL to use Postgres`,
+        { cause: err },
+      );
+    }
     try {
       const { dev, ino } = fstatSync(fd);
       const inode = `${dev}:${ino}`;
