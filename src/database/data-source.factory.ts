@@ -146,20 +146,6 @@ function failWaiting(pool: pg.Pool): void {
  * (SERVICE_UNAVAILABLE), and the pool drops the client. The clock runs from a
  * statement's submission, or from the end of the one before it, to the next
  * ReadyForQuery.
- *
- * And it keeps its session's dates in ISO: pg reads no other style, and a
- * database, role or server set to another (`DateStyle = 'SQL, DMY'`) had every
- * timestamp read back as null. The server reports the style as the session
- * starts (and on every change); one that is not ISO is set so before the
- * client's first statement.
- *
- * On Postgres (`readCommitted`) its transactions are READ COMMITTED whatever the
- * database's default: Passcode's statements are written for it (a statement that
- * waited for a row re-reads that row and goes on). Under a database default of
- * SERIALIZABLE or REPEATABLE READ, the losers of every race (concurrent sends to
- * one number, checks of one code) failed to serialize and answered 503 instead of
- * their cooldown or outcome. The setting is the session's first statement, one
- * round trip per connection.
  */
 class GuardedClient extends pg.Client {
   private readonly deadline?: QueryDeadline;
@@ -167,16 +153,9 @@ class GuardedClient extends pg.Client {
   /** When the statement under way was sent, or the one before it answered (epoch ms); 0 while idle. */
   waitingSince = 0;
 
-  constructor(config?: string | (pg.ClientConfig & { queryDeadline?: QueryDeadline; durability?: Durability; readCommitted?: boolean })) {
+  constructor(config?: string | (pg.ClientConfig & { queryDeadline?: QueryDeadline; durability?: Durability })) {
     super(config);
     this.on('error', () => undefined);
-    // Queued before the client connects, it runs before anything the pool's borrower sends.
-    if (typeof config === 'object' && config.readCommitted) void this.sessionSetting(`SET default_transaction_isolation = 'read committed'`);
-    this.connection.on('parameterStatus', (msg: { parameterName: string; parameterValue: string }) => {
-      // Queued while the session starts, it runs before any statement the pool's borrower sends. Failing, it fails the
-      // connection's first statement too (pg ends a session that errs while starting): nothing reads dates as null.
-      if (msg.parameterName === 'DateStyle' && !msg.parameterValue.startsWith('ISO')) void this.sessionSetting(`SET DateStyle = 'ISO'`);
-    });
     if (typeof config === 'object') this.durability = config.durability;
     if (typeof config !== 'object' || !config.queryDeadline) return;
     const deadline = config.queryDeadline;
@@ -208,25 +187,31 @@ class GuardedClient extends pg.Client {
     return result;
   }
 
-  /**
-   * Runs a session's setting ahead of whatever is queued after it. Its failure is the session's: pg ends a session that
-   * errs while starting, and one that errs after fails no other statement, so the statement behind it would run
-   * without the setting; the connection is ended instead, and the pool replaces it.
-   */
-  private async sessionSetting(sql: string): Promise<void> {
-    try {
-      await (super.query(sql) as unknown as Promise<unknown>);
-    } catch (err) {
-      (this.connection as unknown as { stream: { destroy(err: Error): void } }).stream.destroy(err as Error);
-    }
-  }
-
   /** Ends the connection as lost: its statement, and any queued behind it, fail. */
   giveUp(ms: number): void {
     this.waitingSince = 0;
     const err = Object.assign(new Error(`the database did not answer within ${ms} ms`), { code: 'ETIMEDOUT' });
     (this.connection as unknown as { stream: { destroy(err: Error): void } }).stream.destroy(err);
   }
+}
+
+/**
+ * What each Postgres session of the pool is set to before it serves anyone (pg-pool's `onConnect`; failing, the
+ * connection is ended and the borrower told, as for a failed connect), whatever the database, role or server default to:
+ *
+ * - dates printed in ISO: pg reads no other style, and on a database set to another (`DateStyle = 'SQL, DMY'`)
+ *   every timestamp was read back as null;
+ * - transactions READ COMMITTED: Passcode's statements are written for it (a statement that waited for a row
+ *   re-reads that row and goes on). Under a default of SERIALIZABLE or REPEATABLE READ the losers of every race
+ *   (concurrent sends to one number, checks of one code) failed to serialize and answered 503 instead of their
+ *   cooldown or outcome.
+ *
+ * One round trip per connection.
+ */
+const SESSION_SETTINGS = `SET DateStyle = 'ISO'; SET default_transaction_isolation = 'read committed'`;
+
+async function startSession(client: pg.Client): Promise<void> {
+  await client.query(SESSION_SETTINGS);
 }
 
 /** The embedded database as its connections see it: {@link EmbeddedDatabase.durable}. */
@@ -292,7 +277,7 @@ export function createDataSource(target: DatabaseTarget, entities: DataSourceOpt
       type: 'postgres',
       url: target.url,
       entities,
-      extra: { Client: GuardedClient, queryDeadline, readCommitted: true, max: target.poolSize ?? DEFAULT_DB_POOL_SIZE, connectionTimeoutMillis: 5000 },
+      extra: { Client: GuardedClient, queryDeadline, onConnect: startSession, max: target.poolSize ?? DEFAULT_DB_POOL_SIZE, connectionTimeoutMillis: 5000 },
     } as DataSourceOptions);
     ds.queryDeadline = queryDeadline;
     return ds;
