@@ -40,6 +40,14 @@ describe('toDomainError: a database that cannot be reached is SERVICE_UNAVAILABL
     ['a database closed to connections (55000)', pgError('55000', 'database "passcode" is not currently accepting connections')],
     ['too many connections (53300)', pgError('53300', 'sorry, too many clients already')],
     ['a connection exception (08006)', queryFailed(pgError('08006', 'connection failure'))],
+    ['a write that needs a page on a full disk (53100)', queryFailed(pgError('53100', 'could not extend file "base/5/16675_fsm": No space left on device'))],
+    ['out of memory (53200)', queryFailed(pgError('53200', 'out of memory'))],
+    ['a write on a read-only database (25006)', queryFailed(pgError('25006', 'cannot execute INSERT in a read-only transaction'))],
+    ['a role that may not log in (28000)', pgError('28000', 'role "passcode" is not permitted to log in')],
+    ['a password the server refuses (28P01)', pgError('28P01', 'password authentication failed for user "passcode"')],
+    ['a database renamed or dropped under the app (3D000)', pgError('3D000', 'database "passcode" does not exist')],
+    ['a session ended for idling (57P05)', queryFailed(pgError('57P05', 'terminating connection due to idle-session timeout'))],
+    ['an I/O error (58030)', queryFailed(pgError('58030', 'could not read block 0 in file "base/5/1259": Input/output error'))],
   ])('%s', (_what, thrown) => {
     const { error } = toDomainError(thrown);
     expect(error.code).toBe('SERVICE_UNAVAILABLE');

@@ -54,6 +54,7 @@ const DB_UNAVAILABLE_CODES = new Set([
   // The server's disk or memory failing it: an I/O error, a resource it ran out of.
   '58030',
   '53000',
+  '53100',
   '53200',
   '53300',
   // A write on a database that takes none: a standby a failover left the app pointed at. Reads still answer.
