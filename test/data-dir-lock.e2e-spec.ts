@@ -205,6 +205,17 @@ describe('a data directory that cannot be written', () => {
     );
   }, TEST_TIMEOUT);
 
+  it('refuses a keys.json that is not JSON (cut short by a full disk, edited by hand) in one line, whether it needs the keys or not', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'passcode-keys-'));
+    dirs.push(dataDir);
+    writeFileSync(join(dataDir, 'keys.json'), '{"ENCRYPTION_KEY": "ab');
+    const refusal = new RegExp(
+      `^passcode: ${dataDir}/keys\\.json is not valid JSON \\(.+\\): restore it from a copy, or set ENCRYPTION_KEY, JWT_SECRET and CODE_PEPPER to the keys this database was first used with$`,
+    );
+    expect(await lastLineOf({ DATA_DIR: dataDir, ENCRYPTION_KEY: '', JWT_SECRET: '', CODE_PEPPER: '' })).toMatch(refusal);
+    expect(await lastLineOf({ DATA_DIR: dataDir, ...KEYS })).toMatch(refusal);
+  }, TEST_TIMEOUT);
+
   it('refuses to open the embedded database there, at once and in one line; so does the migration CLI', async () => {
     const dataDir = throughAFile();
     const refusal = `the data directory ${dataDir} cannot be written (ENOTDIR: not a directory, mkdir '${dataDir}'); give DATA_DIR a directory this process may write, or set DATABASE_URL to use Postgres`;

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import ipaddr from 'ipaddr.js';
 import { createKeysFile, readKeysFile, replaceKeysFile } from './keys-file.js';
 
@@ -147,7 +147,7 @@ export function ensureGeneratedKeys(env: Env = process.env, generate: () => stri
   if (!needed.length) return;
   const dataDir = dataDirOf(env);
   try {
-    const stored = readKeysFile(dataDir);
+    const stored = storedKeys(dataDir);
     const lacking = needed.filter((k) => !stored?.[k]);
     if (!lacking.length) return;
     const keys = { ...stored, ...Object.fromEntries(lacking.map((k) => [k, generate()])) };
@@ -159,6 +159,20 @@ export function ensureGeneratedKeys(env: Env = process.env, generate: () => stri
     throw new ConfigError(
       `the data directory ${dataDir} cannot hold the generated keys (${(err as Error).message}); give DATA_DIR a directory this process may write, ` +
         `or set ${needed.join(', ')}`,
+      { cause: err },
+    );
+  }
+}
+
+/** DATA_DIR/keys.json's keys; a file that is not JSON (cut short, edited by hand) is the operator's to fix, said plainly. */
+function storedKeys(dataDir: string): ReturnType<typeof readKeysFile> {
+  try {
+    return readKeysFile(dataDir);
+  } catch (err) {
+    if (!(err instanceof SyntaxError)) throw err;
+    throw new ConfigError(
+      `${join(dataDir, 'keys.json')} is not valid JSON (${err.message}): restore it from a copy, or set ENCRYPTION_KEY, JWT_SECRET and CODE_PEPPER ` +
+        'to the keys this database was first used with',
       { cause: err },
     );
   }
@@ -177,7 +191,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     if (missing.length) throw new ConfigError(`NODE_ENV=production requires ${missing.join(', ')}`);
   }
   const dataDir = dataDirOf(env);
-  const keys: Record<string, string> = nodeEnv === 'production' ? {} : (readKeysFile(dataDir) ?? {});
+  const keys: Record<string, string> = nodeEnv === 'production' ? {} : (storedKeys(dataDir) ?? {});
 
   return {
     env: nodeEnv,
