@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import type { Response } from 'supertest';
-import { DatabaseGate, expectServiceUnavailable, expectServing, probeDialects, probeUntilServing } from './support/db-outage.js';
+import { expectServiceUnavailable, expectServing, probeDialects, probeUntilServing, useGatedApp } from './support/db-outage.js';
 import { enduserSendParams } from './support/enduser.js';
 import { FreezableProxy } from './support/freezable-proxy.js';
 import { RecordingSmsProvider, withRecordingSms } from './support/sms.js';
@@ -19,35 +19,25 @@ import { createSmsApp, signParams } from './support/v1.js';
  * db-restart.abuse-spec.ts restarts a real cluster.
  */
 (SHARED_POSTGRES_URL ? describe : describe.skip)('a database that cannot be reached (needs Postgres: PGlite runs in the process and cannot go away; TEST_DATABASE_URL, or one reachable at 127.0.0.1:5432)', () => {
-  let t: TestApp;
-  let gate: DatabaseGate;
-
-  beforeAll(async () => {
-    t = await startTestApp({ postgres: true, override: withRecordingSms(new RecordingSmsProvider()) });
-    gate = await DatabaseGate.of(t);
-  });
-  afterAll(async () => {
-    await gate.release();
-    await t.close();
-  });
+  const g = useGatedApp();
 
   it('answers 503 in every dialect while connections are refused, and serves again once they are not', async () => {
-    const app = await createSmsApp(t, { code_policy: { per_ip_hourly: 1_000_000 } });
-    const token = await t.adminToken();
-    expectServing(await probeDialects(t, app, token));
+    const app = await createSmsApp(g.t, { code_policy: { per_ip_hourly: 1_000_000 } });
+    const token = await g.t.adminToken();
+    expectServing(await probeDialects(g.t, app, token));
 
-    await gate.close();
-    const refused = await probeDialects(t, app, token);
+    await g.gate.close();
+    const refused = await probeDialects(g.t, app, token);
     expectServiceUnavailable(refused);
     expect(refused.ready.body).toMatchObject({ code: 'SERVICE_UNAVAILABLE', msg: 'the database is unreachable' });
     // Not one of those answers was an internal error, and the outage is one warning, not a stack per request.
-    expect(t.logs.lines().filter((l) => String(l.msg).includes('request failed'))).toEqual([]);
-    expect(t.logs.lines().filter((l) => String(l.msg).startsWith('database unreachable'))).toEqual([
+    expect(g.t.logs.lines().filter((l) => String(l.msg).includes('request failed'))).toEqual([]);
+    expect(g.t.logs.lines().filter((l) => String(l.msg).startsWith('database unreachable'))).toEqual([
       expect.objectContaining({ level: 40, cause: expect.any(String), refusedSinceLastLine: 0 }),
     ]);
 
-    await gate.open();
-    expectServing(await probeUntilServing(t, app, token));
+    await g.gate.open();
+    expectServing(await probeUntilServing(g.t, app, token));
   });
 });
 
@@ -60,67 +50,57 @@ import { createSmsApp, signParams } from './support/v1.js';
  * database renamed (or dropped) under the app failed every new connection with
  * 3D000, also a 500 before.
  */
-(SHARED_POSTGRES_URL ? describe : describe.skip)('a database that turns read-only (needs Postgres: TEST_DATABASE_URL, or one reachable at 127.0.0.1:5432)', () => {
-  let t: TestApp;
-  let gate: DatabaseGate;
-
-  beforeAll(async () => {
-    t = await startTestApp({ postgres: true, override: withRecordingSms(new RecordingSmsProvider()) });
-    gate = await DatabaseGate.of(t);
-  });
-  afterAll(async () => {
-    await gate.release();
-    await t.close();
-  });
+(SHARED_POSTGRES_URL ? describe : describe.skip)('a database that turns read-only, or is renamed away (needs Postgres: TEST_DATABASE_URL, or one reachable at 127.0.0.1:5432)', () => {
+  const g = useGatedApp();
 
   /** Readiness until it answers `status` and, for a 503, `msg` (the pool's ended connections replaced), or the deadline passes. */
   async function readyUntil(status: number, msg?: string): Promise<Response> {
     for (const deadline = Date.now() + 10_000; ; ) {
-      const res = await t.http.get('/health/ready');
+      const res = await g.t.http.get('/health/ready');
       if ((res.status === status && (msg === undefined || res.body.msg === msg)) || Date.now() > deadline) return res;
       await new Promise((r) => setTimeout(r, 100));
     }
   }
 
   it('answers every write 503 in its dialect and readiness 503, serves reads, and serves writes again once it is writable', async () => {
-    const app = await createSmsApp(t, { code_policy: { per_ip_hourly: 1_000_000 } });
-    const token = await t.adminToken();
-    expectServing(await probeDialects(t, app, token));
+    const app = await createSmsApp(g.t, { code_policy: { per_ip_hourly: 1_000_000 } });
+    const token = await g.t.adminToken();
+    expectServing(await probeDialects(g.t, app, token));
 
-    await gate.readOnly();
+    await g.gate.readOnly();
     expect((await readyUntil(503, 'the database is read-only (a standby?): no write can be made')).body).toEqual({
       code: 'SERVICE_UNAVAILABLE',
       msg: 'the database is read-only (a standby?): no write can be made',
       data: {},
       request_id: expect.any(String),
     });
-    const p = await probeDialects(t, app, token);
+    const p = await probeDialects(g.t, app, token);
     // The admin read answers; every other probe writes (a check counts its attempt, a send takes its slot, a captcha is stored).
     expect(p.admin.status).toBe(200);
     expectServiceUnavailable({ ...p, admin: { status: 503, body: { code: 'SERVICE_UNAVAILABLE', msg: 'service unavailable' } } as Response });
-    expect(t.logs.lines().filter((l) => String(l.msg).includes('request failed'))).toEqual([]);
-    expect(t.logs.lines().filter((l) => String(l.msg).startsWith('database unreachable'))).toContainEqual(
+    expect(g.t.logs.lines().filter((l) => String(l.msg).includes('request failed'))).toEqual([]);
+    expect(g.t.logs.lines().filter((l) => String(l.msg).startsWith('database unreachable'))).toContainEqual(
       expect.objectContaining({ cause: expect.stringContaining('read-only transaction') }),
     );
 
-    await gate.writable();
+    await g.gate.writable();
     expect((await readyUntil(200)).body).toEqual({ status: 'ok', database: 'up' });
-    expectServing(await probeUntilServing(t, app, token));
+    expectServing(await probeUntilServing(g.t, app, token));
   });
 
   it('answers 503 in every dialect while its database is renamed away (3D000 on every new connection), and serves again once it is back', async () => {
-    const app = await createSmsApp(t, { code_policy: { per_ip_hourly: 1_000_000 } });
-    const token = await t.adminToken();
-    expectServing(await probeUntilServing(t, app, token));
+    const app = await createSmsApp(g.t, { code_policy: { per_ip_hourly: 1_000_000 } });
+    const token = await g.t.adminToken();
+    expectServing(await probeUntilServing(g.t, app, token));
 
-    await gate.renameAway();
+    await g.gate.renameAway();
     try {
-      expectServiceUnavailable(await probeDialects(t, app, token));
-      expect(t.logs.lines().filter((l) => String(l.msg).includes('request failed'))).toEqual([]);
+      expectServiceUnavailable(await probeDialects(g.t, app, token));
+      expect(g.t.logs.lines().filter((l) => String(l.msg).includes('request failed'))).toEqual([]);
     } finally {
-      await gate.renameBack();
+      await g.gate.renameBack();
     }
-    expectServing(await probeUntilServing(t, app, token));
+    expectServing(await probeUntilServing(g.t, app, token));
   });
 });
 

@@ -2,7 +2,8 @@ import pg from 'pg';
 import type { Response } from 'supertest';
 import type { CreatedApp } from './admin.js';
 import { enduserSendParams } from './enduser.js';
-import type { TestApp } from './test-app.js';
+import { RecordingSmsProvider, withRecordingSms } from './sms.js';
+import { startTestApp, type TestApp } from './test-app.js';
 import { SHARED_POSTGRES_URL } from './test-database.js';
 import { signParams } from './v1.js';
 
@@ -138,4 +139,31 @@ export class DatabaseGate {
     await this.admin.query(`ALTER DATABASE "${this.database}" RESET default_transaction_read_only`).catch(() => undefined);
     await this.admin.end();
   }
+}
+
+/**
+ * For a describe: a test app on a Postgres database of its own (SMS recorded) and a {@link DatabaseGate} on that
+ * database, started before its tests and closed after them, the database opened again whatever a test left.
+ */
+export function useGatedApp(): { readonly t: TestApp; readonly gate: DatabaseGate } {
+  let t: TestApp | undefined;
+  let gate: DatabaseGate | undefined;
+  beforeAll(async () => {
+    t = await startTestApp({ postgres: true, override: withRecordingSms(new RecordingSmsProvider()) });
+    gate = await DatabaseGate.of(t);
+  });
+  afterAll(async () => {
+    await gate?.release();
+    await t?.close();
+  });
+  return {
+    get t() {
+      if (!t) throw new Error('useGatedApp: t is read before its beforeAll has set it');
+      return t;
+    },
+    get gate() {
+      if (!gate) throw new Error('useGatedApp: gate is read before its beforeAll has set it');
+      return gate;
+    },
+  };
 }
