@@ -1,4 +1,4 @@
-import { cpSync, mkdtempSync, rmSync, statfsSync } from 'node:fs';
+import { cpSync, mkdtempSync, renameSync, rmSync, statfsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensurePgliteTemplate, pgliteTemplateDir, SHARED_POSTGRES_URL } from './support/test-database.js';
@@ -75,6 +75,42 @@ describe('readiness and the embedded data directory\'s free space', () => {
   });
 
   it('does not look at the data directory', async () => {
+    await t.http.get('/health/ready').expect(200, { status: 'ok', database: 'up' });
+  });
+});
+
+/**
+ * A data directory removed, renamed or unmounted under the running embedded
+ * database: what it writes next has nowhere to go. Readiness answered 500 (its
+ * free-space reading threw); it says 503 and why, and 200 once the directory is back.
+ */
+describe('readiness and an embedded data directory taken away', () => {
+  let t: TestApp;
+  let dataDir: string;
+  beforeAll(async () => {
+    await ensurePgliteTemplate();
+    dataDir = mkdtempSync(join(tmpdir(), 'passcode-health-'));
+    cpSync(pgliteTemplateDir(), dataDir, { recursive: true });
+    t = await startTestApp({ db: { dataDir, drop: async () => rmSync(dataDir, { recursive: true, force: true }) } });
+  }, 60_000);
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('answers 503 while the directory is gone, and 200 once it is back', async () => {
+    await t.http.get('/health/ready').expect(200, { status: 'ok', database: 'up' });
+    renameSync(dataDir, `${dataDir}-away`);
+    try {
+      const res = await t.http.get('/health/ready').expect(503);
+      expect(res.body).toEqual({
+        code: 'SERVICE_UNAVAILABLE',
+        msg: 'the data directory cannot be read (ENOENT): DATA_DIR was removed or unmounted?',
+        data: {},
+        request_id: expect.any(String),
+      });
+    } finally {
+      renameSync(`${dataDir}-away`, dataDir);
+    }
     await t.http.get('/health/ready').expect(200, { status: 'ok', database: 'up' });
   });
 });

@@ -48,19 +48,25 @@ export class HealthController {
   @ApiData(ReadinessData)
   async ready() {
     let readOnly: boolean;
+    let timer: NodeJS.Timeout | undefined;
     try {
       const rows = (await Promise.race([
         this.ds.query(`SELECT current_setting('transaction_read_only') = 'on' AS read_only`),
-        new Promise((_, reject) => setTimeout(() => reject(TIMED_OUT), 2000).unref()),
+        new Promise((_, reject) => (timer = setTimeout(() => reject(TIMED_OUT), 2000).unref())),
       ])) as Array<{ read_only: boolean }>;
       readOnly = rows[0].read_only;
     } catch (err) {
       throw new DomainError('SERVICE_UNAVAILABLE', { message: err === TIMED_OUT ? 'the database did not answer within 2 s' : 'the database is unreachable' });
+    } finally {
+      clearTimeout(timer);
     }
     if (readOnly) throw new DomainError('SERVICE_UNAVAILABLE', { message: 'the database is read-only (a standby?): no write can be made' });
     const { url, dataDir, minFreeBytes } = this.config.db;
     if (!url && minFreeBytes > 0) {
-      const { bavail, bsize } = await statfs(dataDir);
+      const { bavail, bsize } = await statfs(dataDir).catch((err: NodeJS.ErrnoException) => {
+        // Removed, renamed or unmounted under the running database: what it writes next has nowhere to go.
+        throw new DomainError('SERVICE_UNAVAILABLE', { message: `the data directory cannot be read (${err.code ?? 'error'}): DATA_DIR was removed or unmounted?` });
+      });
       const free = bavail * bsize;
       if (free < minFreeBytes) {
         throw new DomainError('SERVICE_UNAVAILABLE', {
