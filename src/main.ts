@@ -3,10 +3,9 @@ import { type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Logger } from 'nestjs-pino';
 import { DataSource } from 'typeorm';
 import { createApp } from './bootstrap.js';
-import { type AppConfig, ConfigError, describeConfig, ensureGeneratedKeys, loadConfig } from './config/app-config.js';
-import { DataDirLockedError } from './database/data-dir-lock.js';
-import { DatabaseEncodingError } from './database/encoding-check.js';
-import { checkKeys, KeyMismatchError } from './database/key-check.js';
+import { OperatorError } from './common/errors/operator-error.js';
+import { type AppConfig, describeConfig, ensureGeneratedKeys, loadConfig } from './config/app-config.js';
+import { checkKeys } from './database/key-check.js';
 
 /**
  * The addresses the server is bound to, as URLs. A wildcard is named as such,
@@ -56,7 +55,7 @@ async function main(): Promise<void> {
 
 main().catch((err: unknown) => {
   // Configuration, lock, key and database encoding problems are the operator's to fix: say so plainly, without a stack.
-  if (err instanceof ConfigError || err instanceof DataDirLockedError || err instanceof KeyMismatchError || err instanceof DatabaseEncodingError) {
+  if (err instanceof OperatorError) {
     process.stderr.write(`passcode: ${err.message}\n`);
   } else {
     process.stderr.write(`passcode: failed to start: ${(err as Error)?.stack ?? String(err)}\n`);

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import ipaddr from 'ipaddr.js';
+import { OperatorError } from '../common/errors/operator-error.js';
 import { createKeysFile, readKeysFile, replaceKeysFile } from './keys-file.js';
 
 /** The typed configuration of one Passcode process. Built once from the environment by {@link loadConfig}. */
@@ -121,7 +122,7 @@ export interface AppConfig {
   console: { dir: string };
 }
 
-export class ConfigError extends Error {}
+export class ConfigError extends OperatorError {}
 
 type Env = Record<string, string | undefined>;
 

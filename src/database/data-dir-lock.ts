@@ -2,9 +2,10 @@ import { closeSync, constants, fstatSync, ftruncateSync, mkdirSync, openSync, re
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { tryLock, unlock } from 'fs-native-extensions';
+import { OperatorError } from '../common/errors/operator-error.js';
 
 /** The data directory is held by another opener (another process, or this one), or cannot be locked or written at all. */
-export class DataDirLockedError extends Error {}
+export class DataDirLockedError extends OperatorError {}
 
 const LOCK_FILE = 'passcode.lock';
 

@@ -3,8 +3,8 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { type DataSourceOptions } from 'typeorm';
 import { type AppConfig } from '../config/app-config.js';
 import { ChangeFeed } from './change-feed.js';
-import { DataDirLockedError } from './data-dir-lock.js';
-import { checkEncoding, DatabaseEncodingError } from './encoding-check.js';
+import { OperatorError } from '../common/errors/operator-error.js';
+import { checkEncoding } from './encoding-check.js';
 import { createDataSource, runMigrations } from './data-source.factory.js';
 import { EmbeddedDatabaseError } from './embedded-database.js';
 import { EmbeddedVacuum } from './embedded-vacuum.js';
@@ -33,7 +33,7 @@ export class DatabaseModule {
               type: 'postgres',
               autoLoadEntities: true,
               // A held data directory, one PGlite cannot open, or a database not in UTF-8 is the operator's to fix: refuse at once, not after half a minute of retries.
-              toRetry: (err: unknown) => !(err instanceof DataDirLockedError || err instanceof EmbeddedDatabaseError || err instanceof DatabaseEncodingError),
+              toRetry: (err: unknown) => !(err instanceof OperatorError || err instanceof EmbeddedDatabaseError),
             }) as DataSourceOptions,
           dataSourceFactory: async (options) => {
             const ds = createDataSource({ url: config.db.url, dataDir: config.db.dataDir, poolSize: config.db.poolSize, queryTimeoutMs: config.db.queryTimeoutMs }, options?.entities);

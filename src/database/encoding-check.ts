@@ -1,7 +1,8 @@
 import { type DataSource } from 'typeorm';
+import { OperatorError } from '../common/errors/operator-error.js';
 
 /** The database keeps its text in an encoding other than UTF-8: refused at start, as the operator's to fix. */
-export class DatabaseEncodingError extends Error {}
+export class DatabaseEncodingError extends OperatorError {}
 
 /**
  * Refuses a database whose text is not UTF-8. Apps, SMS sign names and templates,

@@ -1,5 +1,6 @@
 import { type DataSource } from 'typeorm';
 import { hmacSha256Hex } from '../common/crypto/hashing.js';
+import { OperatorError } from '../common/errors/operator-error.js';
 import { type AppConfig } from '../config/app-config.js';
 import { poolOf } from './pg-transaction.js';
 
@@ -16,7 +17,7 @@ const WHAT_BREAKS: Record<CheckedKey, string> = {
 };
 
 /** This instance's keys found to differ from those the database was first used with. */
-export class KeyMismatchError extends Error {
+export class KeyMismatchError extends OperatorError {
   constructor(
     readonly keys: CheckedKey[],
     message: string,

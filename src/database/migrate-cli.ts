@@ -1,8 +1,8 @@
 // `npm run migration:run`: applies pending migrations to the configured database and exits.
-import { ConfigError, ensureGeneratedKeys, loadConfig } from '../config/app-config.js';
-import { DataDirLockedError } from './data-dir-lock.js';
+import { OperatorError } from '../common/errors/operator-error.js';
+import { ensureGeneratedKeys, loadConfig } from '../config/app-config.js';
 import { createDataSource, runMigrations } from './data-source.factory.js';
-import { checkEncoding, DatabaseEncodingError } from './encoding-check.js';
+import { checkEncoding } from './encoding-check.js';
 
 async function main(): Promise<void> {
   ensureGeneratedKeys(process.env);
@@ -19,7 +19,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  const known = err instanceof ConfigError || err instanceof DataDirLockedError || err instanceof DatabaseEncodingError;
+  const known = err instanceof OperatorError;
   process.stderr.write(`migration failed: ${known ? (err as Error).message : ((err as Error)?.stack ?? String(err))}\n`);
   process.exit(1);
 });
