@@ -304,8 +304,8 @@ export class VerificationService {
       // what happened to it (of 50 concurrent wrong guesses under a maximum of 5, up to 23 answered wrong_code). A code a
       // deregistration or an erasure rewrote meanwhile is no code of the number: not_found, as a check after it answers.
       if (result === 'wrong_code' && checked.attemptsAfter === null) {
-        const now = await this.repo.current(checked.latest!.id, phone);
-        result = outcomeOf({ latest: now, staleHash: false, consumed: false, attemptsAfter: null }, found.hash!, found.now!);
+        const current = await this.repo.current(checked.latest!.id, phone);
+        result = outcomeOf({ latest: current, staleHash: false, consumed: false, attemptsAfter: null }, found.hash!, found.now!);
       }
     }
     this.metrics.codeChecked(app.id, scene, result);
