@@ -1,11 +1,11 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { DataSource } from 'typeorm';
 import { ConfigError, loadConfig } from '../src/config/app-config.js';
-import { createDataSource, runMigrations } from '../src/database/data-source.factory.js';
+import { createDataSource, MIGRATION_LOCK_KEY, runMigrations } from '../src/database/data-source.factory.js';
 import { DataDirLockedError } from '../src/database/data-dir-lock.js';
 import { MIGRATIONS } from '../migrations/index.js';
 import { createApp, expectAppAfterRestart } from './support/admin.js';
@@ -313,5 +313,74 @@ it('refuses a pool size outside 1..1000 at start', () => {
     } finally {
       await probe.end();
     }
+  });
+});
+
+/**
+ * Operators often set a `statement_timeout` on the app's role or database, as a
+ * safety net for its queries. A migration may rightly run longer (an index built on
+ * a large table), and an instance starting meanwhile waits for it as long: the wait
+ * was canceled after the timeout, and the start failed with a stack.
+ */
+(SHARED_POSTGRES_URL ? describe : describe.skip)('migrations under a statement_timeout set on the database (needs Postgres)', () => {
+  const name = `pc_test_timeout_${process.pid}`;
+  let url: string;
+  let dataDir: string;
+  const admin = () => new pg.Client({ connectionString: SHARED_POSTGRES_URL });
+  beforeAll(async () => {
+    const c = admin();
+    await c.connect();
+    try {
+      await c.query(`DROP DATABASE IF EXISTS ${name}`);
+      await c.query(`CREATE DATABASE ${name}`);
+      await c.query(`ALTER DATABASE ${name} SET statement_timeout = '300ms'`);
+    } finally {
+      await c.end();
+    }
+    const u = new URL(SHARED_POSTGRES_URL!);
+    u.pathname = `/${name}`;
+    url = u.toString();
+    dataDir = mkdtempSync(join(tmpdir(), 'passcode-timeout-'));
+  });
+  afterAll(async () => {
+    rmSync(dataDir, { recursive: true, force: true });
+    const c = admin();
+    await c.connect();
+    await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).finally(() => c.end());
+  });
+
+  /** Runs the migration CLI while `hold` keeps what it waits for for 1.5 s (five times the timeout). */
+  async function migrateWhileHeld(hold: string): Promise<{ status: number | null; stdout: string; stderr: string }> {
+    const holder = new pg.Client({ connectionString: url });
+    await holder.connect();
+    try {
+      await holder.query('SET statement_timeout = 0');
+      await holder.query('BEGIN');
+      await holder.query(hold);
+      const cli = spawn(process.execPath, ['dist/src/database/migrate-cli.js'], { env: { ...process.env, DATABASE_URL: url, DATA_DIR: dataDir } });
+      let stdout = '';
+      let stderr = '';
+      cli.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+      cli.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      const exited = new Promise<number | null>((resolve) => cli.once('close', resolve));
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      await holder.query('COMMIT');
+      return { status: await exited, stdout, stderr };
+    } finally {
+      await holder.end();
+    }
+  }
+
+  it('an instance waits for another\'s migrations past the timeout, then applies them', async () => {
+    // Another instance migrating holds the migration lock (here for the transaction).
+    const result = await migrateWhileHeld(`SELECT pg_advisory_xact_lock(${MIGRATION_LOCK_KEY})`);
+    expect(result).toMatchObject({ status: 0, stderr: '' });
+    expect(result.stdout).toMatch(/^applied: InitialSchema\d+, /);
+  });
+
+  it('a migration\'s own statements run past the timeout', async () => {
+    // A statement the migrations make waits on a lock for longer than the timeout (as a long one would run).
+    const result = await migrateWhileHeld('LOCK TABLE schema_migrations IN ACCESS EXCLUSIVE MODE');
+    expect(result).toMatchObject({ status: 0, stdout: 'the schema is up to date\n', stderr: '' });
   });
 });

@@ -1,6 +1,6 @@
 import { chmodSync, mkdirSync } from 'node:fs';
 import pg from 'pg';
-import { DataSource, type DataSourceOptions } from 'typeorm';
+import { DataSource, type DataSourceOptions, MigrationExecutor } from 'typeorm';
 import { MIGRATIONS } from '../../migrations/index.js';
 import { DEFAULT_DB_POOL_SIZE } from '../config/app-config.js';
 import { DataDirLock } from './data-dir-lock.js';
@@ -310,7 +310,7 @@ export function createDataSource(target: DatabaseTarget, entities: DataSourceOpt
   return ds;
 }
 
-const MIGRATION_LOCK_KEY = 7_311_002_001;
+export const MIGRATION_LOCK_KEY = 7_311_002_001;
 
 /**
  * Applies pending migrations. On Postgres a session advisory lock keeps several
@@ -318,19 +318,35 @@ const MIGRATION_LOCK_KEY = 7_311_002_001;
  * held on a connection of its own, outside the pool: held on one of the pool's,
  * a pool of one (DB_POOL_SIZE=1) had none left to migrate with, and the start
  * waited for itself until it timed out.
+ *
+ * A migration may rightly run for minutes (an index built on a large table), and
+ * an instance waits for another's as long: neither has a deadline, Passcode's own
+ * or the `statement_timeout` an operator set on the role or the database for the
+ * app's queries (which canceled the wait for the lock after it, and the start
+ * failed). The migrations run on one connection, given back with the setting reset.
  */
 export async function runMigrations(ds: PasscodeDataSource): Promise<string[]> {
   if (ds.isEmbedded) return (await ds.runMigrations({ transaction: 'each' })).map((m) => m.name);
   const lock = new pg.Client({ connectionString: (ds.options as { url?: string }).url, connectionTimeoutMillis: 5000 });
   await lock.connect();
-  // A migration may rightly run for minutes (an index built on a large table): no deadline while they run.
   const deadlineMs = ds.queryDeadline.ms;
   ds.queryDeadline.ms = 0;
+  const runner = ds.createQueryRunner();
+  let unbounded = false;
   try {
+    await lock.query('SET statement_timeout = 0');
     await lock.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
-    return (await ds.runMigrations({ transaction: 'each' })).map((m) => m.name);
+    await runner.query('SET statement_timeout = 0');
+    unbounded = true;
+    const executor = new MigrationExecutor(ds, runner);
+    executor.transaction = 'each';
+    return (await executor.executePendingMigrations()).map((m) => m.name);
   } finally {
     ds.queryDeadline.ms = deadlineMs;
+    // Back to the role's and the database's setting before the pool hands the connection on. It fails only on a
+    // connection lost, which TypeORM has then given back as broken (the pool closes it).
+    if (unbounded) await runner.query('RESET statement_timeout').catch(() => undefined);
+    await runner.release();
     await lock.end().catch(() => undefined); // ending the session releases its lock
   }
 }
