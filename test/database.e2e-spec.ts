@@ -349,8 +349,8 @@ it('refuses a pool size outside 1..1000 at start', () => {
     await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).finally(() => c.end());
   });
 
-  /** Runs the migration CLI while `hold` keeps what it waits for for 1.5 s (five times the timeout). */
-  async function migrateWhileHeld(hold: string): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  /** Runs the migration CLI while `hold` keeps what it waits for, until `during` is done (1.5 s: five times the timeout). */
+  async function migrateWhileHeld(hold: string, during = () => new Promise((resolve) => setTimeout(resolve, 1500))): Promise<{ status: number | null; stdout: string; stderr: string }> {
     const holder = new pg.Client({ connectionString: url });
     await holder.connect();
     try {
@@ -363,7 +363,7 @@ it('refuses a pool size outside 1..1000 at start', () => {
       cli.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
       cli.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
       const exited = new Promise<number | null>((resolve) => cli.once('close', resolve));
-      await new Promise((resolve) => setTimeout(resolve, 1500));
+      await during();
       await holder.query('COMMIT');
       return { status: await exited, stdout, stderr };
     } finally {
@@ -376,6 +376,36 @@ it('refuses a pool size outside 1..1000 at start', () => {
     const result = await migrateWhileHeld(`SELECT pg_advisory_xact_lock(${MIGRATION_LOCK_KEY})`);
     expect(result).toMatchObject({ status: 0, stderr: '' });
     expect(result.stdout).toMatch(/^applied: InitialSchema\d+, /);
+  });
+
+  it('an instance keeps the migration lock while its migrations run, however long its session sits idle', async () => {
+    const c = admin();
+    await c.connect();
+    await c.query(`ALTER DATABASE ${name} SET idle_session_timeout = '300ms'`).finally(() => c.end());
+    const other = new pg.Client({ connectionString: url });
+    await other.connect();
+    try {
+      await other.query('SET idle_session_timeout = 0');
+      let taken: boolean | undefined;
+      // The migrations wait on a table; meanwhile, twice the timeout after the instance took the lock, another asks for it.
+      const result = await migrateWhileHeld('LOCK TABLE schema_migrations IN ACCESS EXCLUSIVE MODE', async () => {
+        const held = `SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND granted AND ((classid::bigint << 32) | objid::bigint) = $1`;
+        for (let waited = 0; (await other.query<{ n: number }>(held, [MIGRATION_LOCK_KEY])).rows[0].n === 0; waited += 50) {
+          if (waited > 20_000) throw new Error('the migration CLI never took the lock');
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        }
+        await new Promise((resolve) => setTimeout(resolve, 600));
+        ({ rows: [{ taken }] } = await other.query<{ taken: boolean }>('SELECT pg_try_advisory_lock($1) AS taken', [MIGRATION_LOCK_KEY]));
+        if (taken) await other.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]);
+      });
+      expect(result).toMatchObject({ status: 0, stdout: 'the schema is up to date\n', stderr: '' });
+      expect(taken).toBe(false);
+    } finally {
+      await other.end();
+      const d = admin();
+      await d.connect();
+      await d.query(`ALTER DATABASE ${name} RESET idle_session_timeout`).finally(() => d.end());
+    }
   });
 
   it('a migration\'s own statements run past the timeout', async () => {

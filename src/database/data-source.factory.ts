@@ -328,13 +328,18 @@ export const MIGRATION_LOCK_KEY = 7_311_002_001;
 export async function runMigrations(ds: PasscodeDataSource): Promise<string[]> {
   if (ds.isEmbedded) return (await ds.runMigrations({ transaction: 'each' })).map((m) => m.name);
   const lock = new pg.Client({ connectionString: (ds.options as { url?: string }).url, connectionTimeoutMillis: 5000 });
+  // A lock session ended by the server (a restart, an administrator) must not end the process with an unhandled
+  // 'error': each migration still runs in a transaction of its own, which a second instance's copy would wait for and fail.
+  lock.on('error', () => undefined);
   await lock.connect();
   const deadlineMs = ds.queryDeadline.ms;
   ds.queryDeadline.ms = 0;
   const runner = ds.createQueryRunner();
   let unbounded = false;
   try {
-    await lock.query('SET statement_timeout = 0');
+    // Idle while the migrations run, the lock's session must not be ended for it (idle_session_timeout, Postgres 14+):
+    // its lock would go with it, and another instance would apply the same migrations beside these.
+    await lock.query(`SELECT set_config(name, '0', false) FROM pg_settings WHERE name IN ('statement_timeout', 'idle_session_timeout')`);
     await lock.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
     await runner.query('SET statement_timeout = 0');
     unbounded = true;
