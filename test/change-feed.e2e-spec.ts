@@ -93,3 +93,36 @@ async function poll<T>(read: () => Promise<T>, done: (v: T) => boolean, deadline
     }
   });
 });
+
+/**
+ * A listener is idle by trade: an `idle_session_timeout` set on the database ended
+ * its session every time it ran out, and each reconnect told every cache it may
+ * have missed changes (dropping them all) and logged a warning.
+ */
+(SHARED_POSTGRES_URL ? describe : describe.skip)('change feed under an idle_session_timeout set on the database (needs Postgres)', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({ postgres: true, databaseSettings: { idle_session_timeout: '300ms' } });
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it('keeps its one listening session for ten times the timeout, and misses nothing', async () => {
+    const missed: number[] = [];
+    t.app.get(ChangeFeed).subscribe('test', { changed: () => undefined, missed: () => missed.push(Date.now()) });
+    const admin = new pg.Client({ connectionString: SHARED_POSTGRES_URL });
+    await admin.connect();
+    try {
+      const listening = async () =>
+        (await admin.query<{ pid: number }>(`SELECT pid FROM pg_stat_activity WHERE datname = $1 AND query = 'LISTEN passcode_changed'`, [new URL(t.db.url!).pathname.slice(1)])).rows;
+      const first = await poll(listening, (l) => l.length === 1);
+      expect(first).toHaveLength(1);
+      await sleep(3000);
+      expect(await listening()).toEqual(first);
+      expect(missed).toEqual([]);
+    } finally {
+      await admin.end();
+    }
+  });
+});

@@ -106,6 +106,9 @@ export class ChangeFeed implements OnModuleInit, OnModuleDestroy {
     client.on('end', () => lose('connection ended'));
     try {
       await client.connect();
+      // Idle is what a listener is: an idle_session_timeout set on the role or the database (Postgres 14+) ended it each
+      // time, and each reconnect dropped every cache.
+      await client.query(`SELECT set_config(name, '0', false) FROM pg_settings WHERE name = 'idle_session_timeout'`);
       await client.query(`LISTEN ${CHANGES_CHANNEL}`);
     } catch (err) {
       lose((err as Error).message);
