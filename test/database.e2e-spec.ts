@@ -414,3 +414,58 @@ it('refuses a pool size outside 1..1000 at start', () => {
     expect(result).toMatchObject({ status: 0, stdout: 'the schema is up to date\n', stderr: '' });
   });
 });
+
+/**
+ * A DATABASE_URL the database turns away for good (a role it does not know, a
+ * database that does not exist, SSL it does not speak) was retried for half a
+ * minute, a stack printed for each try, and the start ended with another stack.
+ * It is refused at the first try, in one line saying what to correct.
+ */
+(SHARED_POSTGRES_URL ? describe : describe.skip)('a DATABASE_URL the database turns away (needs Postgres)', () => {
+  let dataDir: string;
+  const urlWith = (change: (u: URL) => void) => {
+    const u = new URL(SHARED_POSTGRES_URL!);
+    change(u);
+    return u.toString();
+  };
+  beforeAll(() => {
+    dataDir = mkdtempSync(join(tmpdir(), 'passcode-refused-'));
+  });
+  afterAll(() => {
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('the server: a database that does not exist, at the first try', async () => {
+    const url = urlWith((u) => (u.pathname = '/pc_test_no_such_database'));
+    const started = await startServer({ env: { ...process.env, DATABASE_URL: url, DATA_DIR: dataDir, NODE_ENV: 'development', LOG_LEVEL: 'warn' }, timeoutMs: 60_000 });
+    expect(started).toMatchObject({ exitCode: 1 });
+    const output = (started as { output: string }).output.trim();
+    expect(output).not.toContain('Retrying');
+    expect(output.split('\n').pop()).toBe(
+      `passcode: the database pc_test_no_such_database does not exist on ${new URL(url).host} (3D000); create it (CREATE DATABASE … ENCODING 'UTF8') or correct DATABASE_URL`,
+    );
+  });
+
+  it('the migration CLI: a role the database does not know', () => {
+    const url = urlWith((u) => (u.username = 'pc_test_no_such_role'));
+    const result = spawnSync(process.execPath, ['dist/src/database/migrate-cli.js'], { env: { ...process.env, DATABASE_URL: url, DATA_DIR: dataDir }, encoding: 'utf8' });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toBe(
+      'migration failed: the database turned away pc_test_no_such_role: role "pc_test_no_such_role" does not exist (28000); ' +
+        "correct the role or password in DATABASE_URL, or the server's pg_hba.conf\n",
+    );
+  });
+
+  it('the migration CLI: SSL asked of a server without it', async () => {
+    const probe = new pg.Client({ connectionString: SHARED_POSTGRES_URL });
+    await probe.connect();
+    const { rows } = await probe.query<{ ssl: string }>('SHOW ssl').finally(() => probe.end());
+    if (rows[0].ssl === 'on') return; // this server speaks SSL: nothing to refuse
+    const url = urlWith((u) => u.searchParams.set('sslmode', 'verify-full'));
+    const result = spawnSync(process.execPath, ['dist/src/database/migrate-cli.js'], { env: { ...process.env, DATABASE_URL: url, DATA_DIR: dataDir }, encoding: 'utf8' });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toBe(
+      `migration failed: ${new URL(url).host} does not take SSL connections, which DATABASE_URL asks for (sslmode); remove sslmode, or turn SSL on in the server\n`,
+    );
+  });
+});

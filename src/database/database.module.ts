@@ -4,6 +4,7 @@ import { type DataSourceOptions } from 'typeorm';
 import { type AppConfig } from '../config/app-config.js';
 import { ChangeFeed } from './change-feed.js';
 import { OperatorError } from '../common/errors/operator-error.js';
+import { explainConnectFailure } from './connect-refusal.js';
 import { checkEncoding } from './encoding-check.js';
 import { createDataSource, runMigrations } from './data-source.factory.js';
 import { EmbeddedDatabaseError } from './embedded-database.js';
@@ -37,7 +38,9 @@ export class DatabaseModule {
             }) as DataSourceOptions,
           dataSourceFactory: async (options) => {
             const ds = createDataSource({ url: config.db.url, dataDir: config.db.dataDir, poolSize: config.db.poolSize, queryTimeoutMs: config.db.queryTimeoutMs }, options?.entities);
-            await ds.initialize();
+            await ds.initialize().catch((err: unknown) => {
+              throw config.db.url ? explainConnectFailure(err, config.db.url) : err;
+            });
             try {
               await checkEncoding(ds);
               if (config.db.migrateOnStart) {

@@ -1,0 +1,45 @@
+import { OperatorError } from '../common/errors/operator-error.js';
+
+/** A connection the database refuses at start for a reason no retry mends: a setting in DATABASE_URL is wrong. */
+export class DatabaseRefusedError extends OperatorError {}
+
+/** TLS verdicts on the server's certificate (Node's codes). */
+const CERTIFICATE_REFUSALS = new Set([
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+  'CERT_HAS_EXPIRED',
+]);
+
+/**
+ * What the first connection's failure says to the operator, when it is one of
+ * theirs to fix: a role or password the database turns away (class 28), a
+ * database that does not exist (3D000), SSL asked of a server without it, or a
+ * server certificate not trusted. Anything else (refused, unreachable, starting
+ * up) is returned as it is, for the start to retry. Nothing of the URL's password
+ * is repeated.
+ */
+export function explainConnectFailure(err: unknown, url: string): unknown {
+  if (!(err instanceof Error)) return err;
+  const { code } = err as Error & { code?: unknown };
+  const target = new URL(url);
+  const role = decodeURIComponent(target.username) || 'the default role';
+  const database = decodeURIComponent(target.pathname.slice(1)) || 'the default database';
+  if (typeof code === 'string' && code.startsWith('28')) {
+    return new DatabaseRefusedError(`the database turned away ${role}: ${err.message} (${code}); correct the role or password in DATABASE_URL, or the server's pg_hba.conf`);
+  }
+  if (code === '3D000') {
+    return new DatabaseRefusedError(`the database ${database} does not exist on ${target.host} (3D000); create it (CREATE DATABASE … ENCODING 'UTF8') or correct DATABASE_URL`);
+  }
+  if (err.message === 'The server does not support SSL connections') {
+    return new DatabaseRefusedError(`${target.host} does not take SSL connections, which DATABASE_URL asks for (sslmode); remove sslmode, or turn SSL on in the server`);
+  }
+  if (typeof code === 'string' && CERTIFICATE_REFUSALS.has(code)) {
+    return new DatabaseRefusedError(
+      `the certificate of ${target.host} is not trusted (${code}: ${err.message}); give its CA with sslrootcert=<file> in DATABASE_URL, or connect by the name it is issued to`,
+    );
+  }
+  return err;
+}
