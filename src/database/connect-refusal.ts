@@ -24,22 +24,42 @@ const CERTIFICATE_REFUSALS = new Set([
 export function explainConnectFailure(err: unknown, url: string): unknown {
   if (!(err instanceof Error)) return err;
   const { code } = err as Error & { code?: unknown };
-  const target = new URL(url);
-  const role = decodeURIComponent(target.username) || 'the default role';
-  const database = decodeURIComponent(target.pathname.slice(1)) || 'the default database';
+  const { role, database, host } = namesIn(url);
   if (typeof code === 'string' && code.startsWith('28')) {
     return new DatabaseRefusedError(`the database turned away ${role}: ${err.message} (${code}); correct the role or password in DATABASE_URL, or the server's pg_hba.conf`);
   }
   if (code === '3D000') {
-    return new DatabaseRefusedError(`the database ${database} does not exist on ${target.host} (3D000); create it (CREATE DATABASE … ENCODING 'UTF8') or correct DATABASE_URL`);
+    return new DatabaseRefusedError(`the database ${database} does not exist on ${host} (3D000); create it (CREATE DATABASE … ENCODING 'UTF8') or correct DATABASE_URL`);
   }
   if (err.message === 'The server does not support SSL connections') {
-    return new DatabaseRefusedError(`${target.host} does not take SSL connections, which DATABASE_URL asks for (sslmode); remove sslmode, or turn SSL on in the server`);
+    return new DatabaseRefusedError(`${host} does not take SSL connections, which DATABASE_URL asks for (sslmode); remove sslmode, or turn SSL on in the server`);
   }
   if (typeof code === 'string' && CERTIFICATE_REFUSALS.has(code)) {
     return new DatabaseRefusedError(
-      `the certificate of ${target.host} is not trusted (${code}: ${err.message}); give its CA with sslrootcert=<file> in DATABASE_URL, or connect by the name it is issued to`,
+      `the certificate of ${host} is not trusted (${code}: ${err.message}); give its CA with sslrootcert=<file> in DATABASE_URL, or connect by the name it is issued to`,
     );
   }
   return err;
+}
+
+/** The role, database and server a URL names, as far as it says (a socket's URL names no host). */
+function namesIn(url: string): { role: string; database: string; host: string } {
+  let target: URL | undefined;
+  try {
+    target = new URL(url);
+  } catch {
+    // pg reads some URLs WHATWG's parser does not: the names are then left general.
+  }
+  const decoded = (text: string | undefined) => {
+    try {
+      return text ? decodeURIComponent(text) : '';
+    } catch {
+      return text ?? '';
+    }
+  };
+  return {
+    role: decoded(target?.username) || 'the role of DATABASE_URL',
+    database: decoded(target?.pathname.slice(1)) || 'of DATABASE_URL',
+    host: target?.host || 'the server',
+  };
 }
