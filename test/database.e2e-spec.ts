@@ -262,6 +262,24 @@ it('refuses a pool size outside 1..1000 at start', () => {
   });
 });
 
+/** Runs `statements` in turn on a connection of the shared Postgres's own. */
+async function asAdmin(...statements: string[]): Promise<void> {
+  const admin = new pg.Client({ connectionString: SHARED_POSTGRES_URL });
+  await admin.connect();
+  try {
+    for (const statement of statements) await admin.query(statement);
+  } finally {
+    await admin.end();
+  }
+}
+
+/** The URL of the shared Postgres's database `name`. */
+function sharedUrlOf(name: string): string {
+  const u = new URL(SHARED_POSTGRES_URL!);
+  u.pathname = `/${name}`;
+  return u.toString();
+}
+
 /**
  * A database created in another encoding than UTF-8 (LATIN1 here, as legacy
  * clusters are): every app, sign name or template in Chinese answered 500.
@@ -272,24 +290,13 @@ it('refuses a pool size outside 1..1000 at start', () => {
   let url: string;
   let dataDir: string;
   beforeAll(async () => {
-    const admin = new pg.Client({ connectionString: SHARED_POSTGRES_URL });
-    await admin.connect();
-    try {
-      await admin.query(`DROP DATABASE IF EXISTS ${name}`);
-      await admin.query(`CREATE DATABASE ${name} ENCODING 'LATIN1' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0`);
-    } finally {
-      await admin.end();
-    }
-    const u = new URL(SHARED_POSTGRES_URL!);
-    u.pathname = `/${name}`;
-    url = u.toString();
+    await asAdmin(`DROP DATABASE IF EXISTS ${name}`, `CREATE DATABASE ${name} ENCODING 'LATIN1' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0`);
+    url = sharedUrlOf(name);
     dataDir = mkdtempSync(join(tmpdir(), 'passcode-latin1-'));
   });
   afterAll(async () => {
     rmSync(dataDir, { recursive: true, force: true });
-    const admin = new pg.Client({ connectionString: SHARED_POSTGRES_URL });
-    await admin.connect();
-    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).finally(() => admin.end());
+    await asAdmin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
   });
 
   const refusal = `the database ${name} keeps its text in LATIN1; Passcode needs UTF8 (apps, sign names, templates and user names are often Chinese): ` +
@@ -326,27 +333,14 @@ it('refuses a pool size outside 1..1000 at start', () => {
   const name = `pc_test_timeout_${process.pid}`;
   let url: string;
   let dataDir: string;
-  const admin = () => new pg.Client({ connectionString: SHARED_POSTGRES_URL });
   beforeAll(async () => {
-    const c = admin();
-    await c.connect();
-    try {
-      await c.query(`DROP DATABASE IF EXISTS ${name}`);
-      await c.query(`CREATE DATABASE ${name}`);
-      await c.query(`ALTER DATABASE ${name} SET statement_timeout = '300ms'`);
-    } finally {
-      await c.end();
-    }
-    const u = new URL(SHARED_POSTGRES_URL!);
-    u.pathname = `/${name}`;
-    url = u.toString();
+    await asAdmin(`DROP DATABASE IF EXISTS ${name}`, `CREATE DATABASE ${name}`, `ALTER DATABASE ${name} SET statement_timeout = '300ms'`);
+    url = sharedUrlOf(name);
     dataDir = mkdtempSync(join(tmpdir(), 'passcode-timeout-'));
   });
   afterAll(async () => {
     rmSync(dataDir, { recursive: true, force: true });
-    const c = admin();
-    await c.connect();
-    await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).finally(() => c.end());
+    await asAdmin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
   });
 
   /** Runs the migration CLI while `hold` keeps what it waits for, until `during` is done (1.5 s: five times the timeout). */
@@ -379,9 +373,7 @@ it('refuses a pool size outside 1..1000 at start', () => {
   });
 
   it('an instance keeps the migration lock while its migrations run, however long its session sits idle', async () => {
-    const c = admin();
-    await c.connect();
-    await c.query(`ALTER DATABASE ${name} SET idle_session_timeout = '300ms'`).finally(() => c.end());
+    await asAdmin(`ALTER DATABASE ${name} SET idle_session_timeout = '300ms'`);
     const other = new pg.Client({ connectionString: url });
     await other.connect();
     try {
@@ -402,9 +394,7 @@ it('refuses a pool size outside 1..1000 at start', () => {
       expect(taken).toBe(false);
     } finally {
       await other.end();
-      const d = admin();
-      await d.connect();
-      await d.query(`ALTER DATABASE ${name} RESET idle_session_timeout`).finally(() => d.end());
+      await asAdmin(`ALTER DATABASE ${name} RESET idle_session_timeout`);
     }
   });
 

@@ -30,6 +30,14 @@ const freeMb = (dir: string) => {
   return Math.floor((bavail * bsize) / (1024 * 1024));
 };
 
+/** An embedded database of its own (a copy of the migrated template), for an app whose directory a test measures or takes away. */
+async function ownEmbeddedDatabase(): Promise<{ dataDir: string; drop: () => Promise<void> }> {
+  await ensurePgliteTemplate();
+  const dataDir = mkdtempSync(join(tmpdir(), 'passcode-health-'));
+  cpSync(pgliteTemplateDir(), dataDir, { recursive: true });
+  return { dataDir, drop: async () => rmSync(dataDir, { recursive: true, force: true }) };
+}
+
 /**
  * The embedded database writes on every send and check: an instance whose data
  * directory's disk is nearly full answered readiness 200 while its sends failed
@@ -40,13 +48,9 @@ describe('readiness and the embedded data directory\'s free space', () => {
   let t: TestApp;
   let dataDir: string;
   beforeAll(async () => {
-    await ensurePgliteTemplate();
-    dataDir = mkdtempSync(join(tmpdir(), 'passcode-health-'));
-    cpSync(pgliteTemplateDir(), dataDir, { recursive: true });
-    t = await startTestApp({
-      db: { dataDir, drop: async () => rmSync(dataDir, { recursive: true, force: true }) },
-      env: { DATA_DIR_MIN_FREE_MB: String(freeMb(dataDir) + 1024) },
-    });
+    const db = await ownEmbeddedDatabase();
+    dataDir = db.dataDir;
+    t = await startTestApp({ db, env: { DATA_DIR_MIN_FREE_MB: String(freeMb(dataDir) + 1024) } });
   }, 60_000);
   afterAll(async () => {
     await t?.close();
@@ -88,10 +92,9 @@ describe('readiness and an embedded data directory taken away', () => {
   let t: TestApp;
   let dataDir: string;
   beforeAll(async () => {
-    await ensurePgliteTemplate();
-    dataDir = mkdtempSync(join(tmpdir(), 'passcode-health-'));
-    cpSync(pgliteTemplateDir(), dataDir, { recursive: true });
-    t = await startTestApp({ db: { dataDir, drop: async () => rmSync(dataDir, { recursive: true, force: true }) } });
+    const db = await ownEmbeddedDatabase();
+    dataDir = db.dataDir;
+    t = await startTestApp({ db });
   }, 60_000);
   afterAll(async () => {
     await t?.close();
