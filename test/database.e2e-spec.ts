@@ -343,12 +343,18 @@ function sharedUrlOf(name: string): string {
     await asAdmin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
   });
 
+  /** A session of the test's own on the database, which none of its timeouts end. */
+  async function ownSession(): Promise<pg.Client> {
+    const client = new pg.Client({ connectionString: url, options: '-c statement_timeout=0 -c idle_session_timeout=0' });
+    client.on('error', () => undefined); // a session lost fails its next query, which says so
+    await client.connect();
+    return client;
+  }
+
   /** Runs the migration CLI while `hold` keeps what it waits for, until `during` is done (1.5 s: five times the timeout). */
   async function migrateWhileHeld(hold: string, during = () => new Promise((resolve) => setTimeout(resolve, 1500))): Promise<{ status: number | null; stdout: string; stderr: string }> {
-    const holder = new pg.Client({ connectionString: url });
-    await holder.connect();
+    const holder = await ownSession();
     try {
-      await holder.query('SET statement_timeout = 0');
       await holder.query('BEGIN');
       await holder.query(hold);
       const cli = spawn(process.execPath, ['dist/src/database/migrate-cli.js'], { env: { ...process.env, DATABASE_URL: url, DATA_DIR: dataDir } });
@@ -373,20 +379,21 @@ function sharedUrlOf(name: string): string {
   });
 
   it('an instance keeps the migration lock while its migrations run, however long its session sits idle', async () => {
-    await asAdmin(`ALTER DATABASE ${name} SET idle_session_timeout = '300ms'`);
-    const other = new pg.Client({ connectionString: url });
-    await other.connect();
+    await asAdmin(`ALTER DATABASE ${name} SET idle_session_timeout = '1s'`);
+    const other = await ownSession();
     try {
-      await other.query('SET idle_session_timeout = 0');
       let taken: boolean | undefined;
-      // The migrations wait on a table; meanwhile, twice the timeout after the instance took the lock, another asks for it.
+      // The migrations wait on a table; meanwhile, well past the timeout after the instance took the lock, another asks for it.
       const result = await migrateWhileHeld('LOCK TABLE schema_migrations IN ACCESS EXCLUSIVE MODE', async () => {
-        const held = `SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND granted AND ((classid::bigint << 32) | objid::bigint) = $1`;
+        // This database's lock: other tests' instances take the same key in theirs.
+        const held =
+          `SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND granted AND ((classid::bigint << 32) | objid::bigint) = $1 ` +
+          `AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`;
         for (let waited = 0; (await other.query<{ n: number }>(held, [MIGRATION_LOCK_KEY])).rows[0].n === 0; waited += 50) {
           if (waited > 20_000) throw new Error('the migration CLI never took the lock');
           await new Promise((resolve) => setTimeout(resolve, 50));
         }
-        await new Promise((resolve) => setTimeout(resolve, 600));
+        await new Promise((resolve) => setTimeout(resolve, 2500));
         ({ rows: [{ taken }] } = await other.query<{ taken: boolean }>('SELECT pg_try_advisory_lock($1) AS taken', [MIGRATION_LOCK_KEY]));
         if (taken) await other.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]);
       });
