@@ -3,6 +3,7 @@ import pg from 'pg';
 import { type EntityManager } from 'typeorm';
 import { type AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
+import { sessionWithout } from './data-source.factory.js';
 
 export const CHANGES_CHANNEL = 'passcode_changed';
 /** The listener's `application_name`, so operators (and tests) find it in `pg_stat_activity`. */
@@ -108,7 +109,7 @@ export class ChangeFeed implements OnModuleInit, OnModuleDestroy {
       await client.connect();
       // Idle is what a listener is: an idle_session_timeout set on the role or the database (Postgres 14+) ended it each
       // time, and each reconnect dropped every cache.
-      await client.query(`SELECT set_config(name, '0', false) FROM pg_settings WHERE name = 'idle_session_timeout'`);
+      await client.query(sessionWithout('idle_session_timeout'));
       await client.query(`LISTEN ${CHANGES_CHANNEL}`);
     } catch (err) {
       lose((err as Error).message);

@@ -1,3 +1,4 @@
+import { type DataSource } from 'typeorm';
 import { OperatorError } from '../common/errors/operator-error.js';
 
 /** A connection the database refuses at start for a reason no retry mends: a setting in DATABASE_URL is wrong. */
@@ -40,6 +41,13 @@ export function explainConnectFailure(err: unknown, url: string): unknown {
     );
   }
   return err;
+}
+
+/** Opens `ds` (on Postgres at `url`, when given), a first connection refused for good explained by {@link explainConnectFailure}. */
+export async function initializeExplained(ds: DataSource, url: string | undefined): Promise<void> {
+  await ds.initialize().catch((err: unknown) => {
+    throw url ? explainConnectFailure(err, url) : err;
+  });
 }
 
 /** The role, database and server a URL names, as far as it says (a socket's URL names no host). */

@@ -313,6 +313,14 @@ export function createDataSource(target: DatabaseTarget, entities: DataSourceOpt
 export const MIGRATION_LOCK_KEY = 7_311_002_001;
 
 /**
+ * The statement that turns `settings` off for the rest of a session, each only where the server has it
+ * (`idle_session_timeout` came with Postgres 14): for the sessions Passcode keeps that wait by design.
+ */
+export function sessionWithout(...settings: Array<'statement_timeout' | 'idle_session_timeout'>): string {
+  return `SELECT set_config(name, '0', false) FROM pg_settings WHERE name IN (${settings.map((s) => `'${s}'`).join(', ')})`;
+}
+
+/**
  * Applies pending migrations. On Postgres a session advisory lock keeps several
  * instances starting at once from applying the same migration twice. The lock is
  * held on a connection of its own, outside the pool: held on one of the pool's,
@@ -339,7 +347,7 @@ export async function runMigrations(ds: PasscodeDataSource): Promise<string[]> {
   try {
     // Idle while the migrations run, the lock's session must not be ended for it (idle_session_timeout, Postgres 14+):
     // its lock would go with it, and another instance would apply the same migrations beside these.
-    await lock.query(`SELECT set_config(name, '0', false) FROM pg_settings WHERE name IN ('statement_timeout', 'idle_session_timeout')`);
+    await lock.query(sessionWithout('statement_timeout', 'idle_session_timeout'));
     await lock.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
     await runner.query('SET statement_timeout = 0');
     unbounded = true;

@@ -4,7 +4,7 @@ import { type DataSourceOptions } from 'typeorm';
 import { type AppConfig } from '../config/app-config.js';
 import { ChangeFeed } from './change-feed.js';
 import { OperatorError } from '../common/errors/operator-error.js';
-import { explainConnectFailure } from './connect-refusal.js';
+import { initializeExplained } from './connect-refusal.js';
 import { checkEncoding } from './encoding-check.js';
 import { createDataSource, runMigrations } from './data-source.factory.js';
 import { EmbeddedDatabaseError } from './embedded-database.js';
@@ -33,14 +33,12 @@ export class DatabaseModule {
             ({
               type: 'postgres',
               autoLoadEntities: true,
-              // A held data directory, one PGlite cannot open, or a database not in UTF-8 is the operator's to fix: refuse at once, not after half a minute of retries.
+              // The operator's to fix (a held data directory, a database refused or not in UTF-8), or one PGlite cannot open: refuse at once, not after half a minute of retries.
               toRetry: (err: unknown) => !(err instanceof OperatorError || err instanceof EmbeddedDatabaseError),
             }) as DataSourceOptions,
           dataSourceFactory: async (options) => {
             const ds = createDataSource({ url: config.db.url, dataDir: config.db.dataDir, poolSize: config.db.poolSize, queryTimeoutMs: config.db.queryTimeoutMs }, options?.entities);
-            await ds.initialize().catch((err: unknown) => {
-              throw config.db.url ? explainConnectFailure(err, config.db.url) : err;
-            });
+            await initializeExplained(ds, config.db.url);
             try {
               await checkEncoding(ds);
               if (config.db.migrateOnStart) {

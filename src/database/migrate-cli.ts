@@ -1,7 +1,7 @@
 // `npm run migration:run`: applies pending migrations to the configured database and exits.
 import { OperatorError } from '../common/errors/operator-error.js';
 import { ensureGeneratedKeys, loadConfig } from '../config/app-config.js';
-import { explainConnectFailure } from './connect-refusal.js';
+import { initializeExplained } from './connect-refusal.js';
 import { createDataSource, runMigrations } from './data-source.factory.js';
 import { checkEncoding } from './encoding-check.js';
 
@@ -10,9 +10,7 @@ async function main(): Promise<void> {
   const config = loadConfig(process.env);
   const ds = createDataSource({ url: config.db.url, dataDir: config.db.dataDir, poolSize: config.db.poolSize });
   try {
-    await ds.initialize().catch((err: unknown) => {
-      throw config.db.url ? explainConnectFailure(err, config.db.url) : err;
-    });
+    await initializeExplained(ds, config.db.url);
     await checkEncoding(ds);
     const applied = await runMigrations(ds);
     process.stdout.write(applied.length ? `applied: ${applied.join(', ')}\n` : 'the schema is up to date\n');
