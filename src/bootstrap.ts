@@ -126,6 +126,9 @@ export async function createApp(config: AppConfig, options: AppModuleOptions = {
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, options), createAdapter(config), {
     bufferLogs: true,
     abortOnError: false,
+    // A start that fails printed Nest's held lines (module by module, then the error and its stack) in Nest's own
+    // format before main's line; what the start must say goes to pino as it happens (database.module.ts).
+    autoFlushLogs: false,
   });
   return configureApp(app);
 }

@@ -3,6 +3,7 @@ import { type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Logger } from 'nestjs-pino';
 import { DataSource } from 'typeorm';
 import { createApp } from './bootstrap.js';
+import { dbUnavailableReason } from './common/errors/db-unavailable.js';
 import { OperatorError } from './common/errors/operator-error.js';
 import { type AppConfig, describeConfig, ensureGeneratedKeys, loadConfig } from './config/app-config.js';
 import { checkKeys } from './database/key-check.js';
@@ -55,8 +56,12 @@ async function main(): Promise<void> {
 
 main().catch((err: unknown) => {
   // Configuration, lock, key and database encoding problems are the operator's to fix: say so plainly, without a stack.
+  const dbReason = dbUnavailableReason(err);
   if (err instanceof OperatorError) {
     process.stderr.write(`passcode: ${err.message}\n`);
+  } else if (dbReason) {
+    // The database failing a step after it was opened (the key check), as a start that waited for it would say.
+    process.stderr.write(`passcode: the database could not serve the start: ${dbReason}: ${(err as Error).message}\n`);
   } else {
     process.stderr.write(`passcode: failed to start: ${(err as Error)?.stack ?? String(err)}\n`);
   }

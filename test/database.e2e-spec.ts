@@ -12,7 +12,8 @@ import { createApp, expectAppAfterRestart } from './support/admin.js';
 import { itRaces, warmPool } from './support/race.js';
 import { RecordingSmsProvider, withRecordingSms } from './support/sms.js';
 import { createTestDatabase, POSTGRES_URL, SHARED_POSTGRES_URL } from './support/test-database.js';
-import { startServer } from './support/server-process.js';
+import { freePort } from './support/free-port.js';
+import { callServer, serving, startServer } from './support/server-process.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 import { createSmsApp, loginWithSms, signParams } from './support/v1.js';
 
@@ -131,6 +132,16 @@ it('refuses a pool size outside 1..1000 at start', () => {
   expect(loadConfig({ ...production, DB_POOL_SIZE: '40' }).db.poolSize).toBe(40);
   for (const bad of ['0', '1001', '2.5', 'ten']) {
     expect(() => loadConfig({ ...production, DB_POOL_SIZE: bad })).toThrow(new ConfigError(`DB_POOL_SIZE must be an integer in [1, 1000], got "${bad}"`));
+  }
+});
+
+it('reads how long a start waits for its database (DB_START_WAIT_S, 0..3600 s), 30 s unless set', () => {
+  const production = { NODE_ENV: 'production', DATABASE_URL: 'postgres://db/passcode', ENCRYPTION_KEY: 'a'.repeat(64), JWT_SECRET: 'j'.repeat(16), CODE_PEPPER: 'p'.repeat(16) };
+  expect(loadConfig(production).db.startWaitMs).toBe(30_000);
+  expect(loadConfig({ ...production, DB_START_WAIT_S: '0' }).db.startWaitMs).toBe(0);
+  expect(loadConfig({ ...production, DB_START_WAIT_S: '600' }).db.startWaitMs).toBe(600_000);
+  for (const bad of ['-1', '3601', '1.5', 'a minute']) {
+    expect(() => loadConfig({ ...production, DB_START_WAIT_S: bad })).toThrow(new ConfigError(`DB_START_WAIT_S must be an integer in [0, 3600], got "${bad}"`));
   }
 });
 
@@ -464,5 +475,98 @@ function sharedUrlOf(name: string): string {
     expect(result.stderr).toBe(
       `migration failed: ${new URL(url).host} does not take SSL connections, which DATABASE_URL asks for (sslmode); remove sslmode, or turn SSL on in the server\n`,
     );
+  });
+});
+
+/**
+ * A Postgres that cannot serve when Passcode starts: not up yet (a container
+ * started before its database's), or a standby while a failover ends. The start
+ * waited 30 s in silence (Nest held its lines until the application was built),
+ * then printed ten stacks at once, all stamped with the same second, Nest's
+ * error handler's copy of the last, and the stack again; it retried anything,
+ * a migration's own error included. A migrated database set read-only failed the
+ * start at once, with a stack, at the key check's write.
+ */
+describe('a Postgres that cannot serve yet at start', () => {
+  let dataDir: string;
+  beforeAll(() => {
+    dataDir = mkdtempSync(join(tmpdir(), 'passcode-start-wait-'));
+  });
+  afterAll(() => {
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('the server tells each try as it fails, then ends in one line once DB_START_WAIT_S has passed', async () => {
+    const port = await freePort(); // nothing listens there
+    let warnedAt = 0;
+    const started = await startServer({
+      env: { ...process.env, DATABASE_URL: `postgres://postgres@127.0.0.1:${port}/passcode`, DATA_DIR: dataDir, DB_START_WAIT_S: '2', NODE_ENV: 'development', LOG_LEVEL: 'info' },
+      timeoutMs: 60_000,
+      onOutput: (output) => {
+        if (!warnedAt && output.includes('cannot serve yet')) warnedAt = Date.now();
+      },
+    });
+    const exitedAt = Date.now();
+    expect(started).toMatchObject({ exitCode: 1 });
+    const lines = (started as { output: string }).output.trim().split('\n');
+    // The try is told as it fails, the wait (about 2 s) before the exit, not with the exit.
+    expect(exitedAt - warnedAt).toBeGreaterThan(1000);
+    expect(lines.slice(0, -1).map((l) => JSON.parse(l) as Record<string, unknown>)).toEqual([
+      expect.objectContaining({
+        level: 40,
+        context: 'Database',
+        attempt: 1,
+        reason: 'connection refused (ECONNREFUSED)',
+        msg: expect.stringMatching(/^database cannot serve yet \(connection refused \(ECONNREFUSED\)\): trying again in 2 s$/),
+      }),
+    ]);
+    expect(lines[lines.length - 1]).toBe(
+      `passcode: the database passcode on 127.0.0.1:${port} could not serve after 2 s of tries: connection refused (ECONNREFUSED): connect ECONNREFUSED 127.0.0.1:${port}; ` +
+        'check that Postgres is running there and that DATABASE_URL names it; DB_START_WAIT_S sets how long a start waits',
+    );
+  }, 90_000);
+
+  (SHARED_POSTGRES_URL ? describe : describe.skip)('a standby, or a database set read-only (needs Postgres)', () => {
+    const name = `pc_test_readonly_${process.pid}`;
+    let url: string;
+    beforeAll(async () => {
+      await asAdmin(`DROP DATABASE IF EXISTS ${name}`, `CREATE DATABASE ${name}`);
+      url = sharedUrlOf(name);
+      const migrated = spawnSync(process.execPath, ['dist/src/database/migrate-cli.js'], { env: { ...process.env, DATABASE_URL: url, DATA_DIR: dataDir }, encoding: 'utf8' });
+      expect(migrated.status).toBe(0);
+      await asAdmin(`ALTER DATABASE ${name} SET default_transaction_read_only = on`);
+    });
+    afterAll(async () => {
+      await asAdmin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    });
+
+    it('the migration CLI told not to wait: one line naming it read-only', () => {
+      const result = spawnSync(process.execPath, ['dist/src/database/migrate-cli.js'], { env: { ...process.env, DATABASE_URL: url, DATA_DIR: dataDir, DB_START_WAIT_S: '0' }, encoding: 'utf8' });
+      expect(result.status).toBe(1);
+      expect(result.stderr).toBe(
+        `migration failed: the database ${name} on ${new URL(url).host} could not serve at the first try (DB_START_WAIT_S=0): read-only (25006): ` +
+          'the database takes no writes (transaction_read_only is on: a standby, or default_transaction_read_only is set); ' +
+          'DATABASE_URL names a standby or a database set read-only: point it at the primary\n',
+      );
+    });
+
+    it('the server waits for it to take writes (a failover ending), then serves', async () => {
+      let promoted: Promise<void> | undefined;
+      const started = await startServer({
+        env: { ...process.env, DATABASE_URL: url, DATA_DIR: dataDir, DB_START_WAIT_S: '60', NODE_ENV: 'development', LOG_LEVEL: 'info' },
+        timeoutMs: 90_000,
+        onOutput: (output) => {
+          if (!promoted && output.includes('"reason":"read-only (25006)"')) promoted = asAdmin(`ALTER DATABASE ${name} RESET default_transaction_read_only`);
+        },
+      });
+      await promoted;
+      const server = serving(started);
+      try {
+        expect(server.output()).toContain('database cannot serve yet (read-only (25006)): trying again in 3 s');
+        expect((await callServer(server.url, 'GET', '/health/ready')).status).toBe(200);
+      } finally {
+        await server.stop();
+      }
+    }, 120_000);
   });
 });

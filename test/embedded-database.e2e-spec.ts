@@ -7,7 +7,7 @@ import type pg from 'pg';
 import { parse, serialize } from 'pg-protocol';
 import { type BackendMessage } from 'pg-protocol/dist/messages.js';
 import { DataSource } from 'typeorm';
-import { isDbUnavailable } from '../src/common/http/to-domain-error.js';
+import { isDbUnavailable } from '../src/common/errors/db-unavailable.js';
 import { createDataSource, type PasscodeDataSource } from '../src/database/data-source.factory.js';
 import { EmbeddedDatabase, EmbeddedDatabaseError } from '../src/database/embedded-database.js';
 import { EmbeddedVacuum } from '../src/database/embedded-vacuum.js';

@@ -37,6 +37,8 @@ export interface AppConfig {
     poolSize: number;
     /** How long a Postgres statement may go unanswered before its connection is given up; 0: no bound. */
     queryTimeoutMs: number;
+    /** How long a start (or the migration CLI) keeps trying a Postgres that cannot serve yet; 0: one try. */
+    startWaitMs: number;
     /** Embedded: readiness fails while the data directory's file system has less than this free (bytes); 0: not checked. */
     minFreeBytes: number;
   };
@@ -210,6 +212,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       migrateOnStart: parseBool(env, 'DB_MIGRATE_ON_START', true),
       poolSize: parseIntIn(env, 'DB_POOL_SIZE', DEFAULT_DB_POOL_SIZE, 1, 1000),
       queryTimeoutMs: parseIntIn(env, 'DB_QUERY_TIMEOUT_MS', 15_000, 0, 3_600_000),
+      startWaitMs: parseIntIn(env, 'DB_START_WAIT_S', 30, 0, 3600) * 1000,
       minFreeBytes: parseIntIn(env, 'DATA_DIR_MIN_FREE_MB', 64, 0, 100_000_000) * 1024 * 1024,
     },
     redis: { url: parseUrl(env, 'REDIS_URL', REDIS, 'a redis:// or rediss:// URL with a host (redis://[:password@]host[:port][/db])'), keyPrefix: env.REDIS_KEY_PREFIX || 'passcode:', timeoutMs: parseIntIn(env, 'REDIS_TIMEOUT_MS', 250, 10, 10_000) },
@@ -323,7 +326,6 @@ function parseIntIn(env: Env, name: string, fallback: number, min: number, max: 
   return n;
 }
 
-/** An http(s) URL, as given (the test suites point siteverify calls at a local fake). */
 /**
  * A URL setting of one of `protocols`, with a host; unset, undefined. The refusal
  * says it must be `what`, and shows the value with any password masked. A Redis

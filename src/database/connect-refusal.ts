@@ -25,7 +25,7 @@ const CERTIFICATE_REFUSALS = new Set([
 export function explainConnectFailure(err: unknown, url: string): unknown {
   if (!(err instanceof Error)) return err;
   const { code } = err as Error & { code?: unknown };
-  const { role, database, host } = namesIn(url);
+  const { role, database, host } = databaseNames(url);
   if (typeof code === 'string' && code.startsWith('28')) {
     return new DatabaseRefusedError(`the database turned away ${role}: ${err.message} (${code}); correct the role or password in DATABASE_URL, or the server's pg_hba.conf`);
   }
@@ -51,7 +51,7 @@ export async function initializeExplained(ds: DataSource, url: string | undefine
 }
 
 /** The role, database and server a URL names, as far as it says (a socket's URL names no host). */
-function namesIn(url: string): { role: string; database: string; host: string } {
+export function databaseNames(url: string): { role: string; database: string; host: string } {
   let target: URL | undefined;
   try {
     target = new URL(url);

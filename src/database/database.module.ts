@@ -1,19 +1,17 @@
-import { type DynamicModule, Logger, Module } from '@nestjs/common';
+import { type DynamicModule, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { PinoLogger } from 'nestjs-pino';
 import { type DataSourceOptions } from 'typeorm';
 import { type AppConfig } from '../config/app-config.js';
 import { ChangeFeed } from './change-feed.js';
-import { OperatorError } from '../common/errors/operator-error.js';
-import { initializeExplained } from './connect-refusal.js';
-import { checkEncoding } from './encoding-check.js';
-import { createDataSource, runMigrations } from './data-source.factory.js';
-import { EmbeddedDatabaseError } from './embedded-database.js';
 import { EmbeddedVacuum } from './embedded-vacuum.js';
+import { openDatabase } from './open-database.js';
 
 /**
  * The database connection: Postgres when a URL is configured, PGlite under
- * DATA_DIR otherwise. Pending migrations are applied on start unless
- * DB_MIGRATE_ON_START=false. Entities register themselves through
+ * DATA_DIR otherwise, opened by {@link openDatabase} (which waits up to
+ * DB_START_WAIT_S for a Postgres that cannot serve yet). Pending migrations are
+ * applied on start unless DB_MIGRATE_ON_START=false. Entities register themselves through
  * `TypeOrmModule.forFeature` in their modules. The {@link ChangeFeed} that
  * tells other instances about configuration changes is provided to all; the
  * embedded database gets autovacuum's work done by {@link EmbeddedVacuum}.
@@ -21,7 +19,8 @@ import { EmbeddedVacuum } from './embedded-vacuum.js';
 @Module({})
 export class DatabaseModule {
   static forRoot(config: AppConfig): DynamicModule {
-    const logger = new Logger('Database');
+    // The start's lines go to pino as they happen: Nest's logger holds them until the application is built.
+    let logger: PinoLogger;
     return {
       module: DatabaseModule,
       global: true,
@@ -29,27 +28,31 @@ export class DatabaseModule {
       exports: [ChangeFeed],
       imports: [
         TypeOrmModule.forRootAsync({
-          useFactory: () =>
-            ({
+          inject: [PinoLogger],
+          useFactory: (log: PinoLogger) => {
+            logger = log;
+            logger.setContext('Database');
+            return {
               type: 'postgres',
               autoLoadEntities: true,
-              // The operator's to fix (a held data directory, a database refused or not in UTF-8), or one PGlite cannot open: refuse at once, not after half a minute of retries.
-              toRetry: (err: unknown) => !(err instanceof OperatorError || err instanceof EmbeddedDatabaseError),
-            }) as DataSourceOptions,
+              // openDatabase waits for a Postgres that cannot serve yet, telling each try as it fails; TypeORM's own
+              // retries (ten stacks over 30 s, buffered until the start ended) would retry whatever failed.
+              toRetry: () => false,
+            } as DataSourceOptions;
+          },
           dataSourceFactory: async (options) => {
-            const ds = createDataSource({ url: config.db.url, dataDir: config.db.dataDir, poolSize: config.db.poolSize, queryTimeoutMs: config.db.queryTimeoutMs }, options?.entities);
-            await initializeExplained(ds, config.db.url);
-            try {
-              await checkEncoding(ds);
-              if (config.db.migrateOnStart) {
-                const applied = await runMigrations(ds);
-                if (applied.length) logger.log(`applied migrations: ${applied.join(', ')}`);
-              }
-            } catch (err) {
-              await ds.destroy();
-              throw err;
-            }
-            logger.log(config.db.url ? 'connected to Postgres' : `using embedded PGlite in ${config.db.dataDir}`);
+            const { ds, applied } = await openDatabase(
+              { url: config.db.url, dataDir: config.db.dataDir, poolSize: config.db.poolSize, queryTimeoutMs: config.db.queryTimeoutMs },
+              {
+                entities: options?.entities,
+                migrate: config.db.migrateOnStart,
+                waitMs: config.db.startWaitMs,
+                onWait: (w) =>
+                  logger.warn({ attempt: w.attempt, reason: w.reason, cause: w.cause }, `database cannot serve yet (${w.reason}): trying again in ${Math.ceil(w.retryInMs / 1000)} s`),
+              },
+            );
+            if (applied.length) logger.info(`applied migrations: ${applied.join(', ')}`);
+            logger.info(config.db.url ? 'connected to Postgres' : `using embedded PGlite in ${config.db.dataDir}`);
             return ds;
           },
         }),

@@ -1,22 +1,21 @@
 // `npm run migration:run`: applies pending migrations to the configured database and exits.
 import { OperatorError } from '../common/errors/operator-error.js';
 import { ensureGeneratedKeys, loadConfig } from '../config/app-config.js';
-import { initializeExplained } from './connect-refusal.js';
-import { createDataSource, runMigrations } from './data-source.factory.js';
-import { checkEncoding } from './encoding-check.js';
+import { openDatabase } from './open-database.js';
 
 async function main(): Promise<void> {
   ensureGeneratedKeys(process.env);
   const config = loadConfig(process.env);
-  const ds = createDataSource({ url: config.db.url, dataDir: config.db.dataDir, poolSize: config.db.poolSize });
-  try {
-    await initializeExplained(ds, config.db.url);
-    await checkEncoding(ds);
-    const applied = await runMigrations(ds);
-    process.stdout.write(applied.length ? `applied: ${applied.join(', ')}\n` : 'the schema is up to date\n');
-  } finally {
-    await ds.destroy();
-  }
+  const { ds, applied } = await openDatabase(
+    { url: config.db.url, dataDir: config.db.dataDir, poolSize: config.db.poolSize },
+    {
+      migrate: true,
+      waitMs: config.db.startWaitMs,
+      onWait: (w) => process.stderr.write(`migration: the database cannot serve yet (${w.reason}: ${w.cause}); trying again in ${Math.ceil(w.retryInMs / 1000)} s\n`),
+    },
+  );
+  await ds.destroy();
+  process.stdout.write(applied.length ? `applied: ${applied.join(', ')}\n` : 'the schema is up to date\n');
 }
 
 main().catch((err: unknown) => {

@@ -22,6 +22,8 @@ export interface ServerOptions {
   wrapper?: string[];
   /** How long to wait for it to serve or exit before it is killed and the start fails. */
   timeoutMs: number;
+  /** Told of everything it prints, as it prints it (its output so far). */
+  onOutput?: (output: string) => void;
 }
 
 /**
@@ -29,13 +31,17 @@ export interface ServerOptions {
  * or once the process has exited (a refused start). One that does neither in time
  * is killed, and the start fails with its output.
  */
-export async function startServer({ env, wrapper = [], timeoutMs }: ServerOptions): Promise<ServerStart> {
+export async function startServer({ env, wrapper = [], timeoutMs, onOutput }: ServerOptions): Promise<ServerStart> {
   const port = await freePort();
   const argv = [...wrapper, process.execPath, 'dist/src/main.js'];
   const child = spawn(argv[0], argv.slice(1), { env: { ...env, PORT: String(port), HOST: '127.0.0.1' }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  const printed = (d: Buffer) => {
+    out += d.toString();
+    onOutput?.(out);
+  };
+  child.stdout!.on('data', printed);
+  child.stderr!.on('data', printed);
   let exited = false;
   const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   void exit.then(() => (exited = true));

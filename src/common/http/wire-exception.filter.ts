@@ -6,25 +6,29 @@ import { Clock } from '../clock/clock.js';
 import { DialectResolver } from './dialect-resolver.js';
 import { type EnvelopingFastifyAdapter } from './enveloping-fastify.adapter.js';
 import { errorContext, requestPath } from './request-context.js';
+import { dbUnavailableReason } from '../errors/db-unavailable.js';
 import { DomainError } from '../errors/domain-error.js';
 import { toDomainError } from './to-domain-error.js';
 import { withFieldName } from './route-field-names.js';
 import { Metrics } from '../../metrics/metrics.js';
 
-/** How often, at most, an unreachable database is logged while it stays unreachable. */
+/** How often, at most, a database that cannot serve is logged while it stays so, for each reason. */
 const OUTAGE_LOG_EVERY_MS = 5_000;
 
 /**
  * The one exception filter. It turns anything thrown into a DomainError and lets
  * the request's dialect render it. Unexpected errors are logged with the request
- * id and answered as the dialect's generic 500: no stack or internals leak. An
- * unreachable database (SERVICE_UNAVAILABLE) is one condition, not a bug per
- * request: it is logged as a warning, once per 5 s, with how many requests it
- * refused meanwhile (a three-second outage under load logged ~700 stacks).
+ * id and answered as the dialect's generic 500: no stack or internals leak. A
+ * database that cannot serve (SERVICE_UNAVAILABLE) is one condition, not a bug per
+ * request: it is logged as a warning naming the condition (`connection refused
+ * (ECONNREFUSED)`, `read-only (25006)`, `disk full (53100)`), once per 5 s for
+ * each, with how many requests it refused meanwhile (a three-second outage under
+ * load logged ~700 stacks).
  */
 @Catch()
 export class WireExceptionFilter implements ExceptionFilter {
-  private outage = { loggedAtMs: Number.NEGATIVE_INFINITY, unlogged: 0 };
+  /** By condition: when it was last logged, and the requests it refused since. */
+  private readonly outages = new Map<string, { loggedAtMs: number; unlogged: number }>();
 
   constructor(
     private readonly dialects: DialectResolver,
@@ -51,14 +55,16 @@ export class WireExceptionFilter implements ExceptionFilter {
   }
 
   private logOutage(exception: unknown, reqId: string): void {
+    const reason = dbUnavailableReason(exception) ?? 'unavailable';
     const now = this.clock.nowMs();
-    if (now - this.outage.loggedAtMs < OUTAGE_LOG_EVERY_MS) {
-      this.outage.unlogged++;
+    const outage = this.outages.get(reason);
+    if (outage && now - outage.loggedAtMs < OUTAGE_LOG_EVERY_MS) {
+      outage.unlogged++;
       return;
     }
     const cause = exception instanceof Error ? exception.message : String(exception);
-    this.logger.warn({ reqId, cause, refusedSinceLastLine: this.outage.unlogged }, 'database unreachable: answering SERVICE_UNAVAILABLE');
-    this.outage = { loggedAtMs: now, unlogged: 0 };
+    this.logger.warn({ reqId, reason, cause, refusedSinceLastLine: outage?.unlogged ?? 0 }, `database unavailable (${reason}): answering SERVICE_UNAVAILABLE`);
+    this.outages.set(reason, { loggedAtMs: now, unlogged: 0 });
   }
 
   /** A path that exists with other methods: 405 with their `Allow` rather than 404. */
