@@ -464,6 +464,16 @@ function sharedUrlOf(name: string): string {
     );
   });
 
+  it('the migration CLI: a server parameter the database rejects (options=-c …)', () => {
+    const url = urlWith((u) => u.searchParams.set('options', '-c statement_timeout=abc'));
+    const result = spawnSync(process.execPath, ['dist/src/database/migrate-cli.js'], { env: { ...process.env, DATABASE_URL: url, DATA_DIR: dataDir }, encoding: 'utf8' });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toBe(
+      `migration failed: the database on ${new URL(url).host} refused the start: invalid value for parameter "statement_timeout": "abc" (22023); ` +
+        'correct DATABASE_URL (its options and parameters) or the database\n',
+    );
+  });
+
   it('the migration CLI: SSL asked of a server without it', async () => {
     const probe = new pg.Client({ connectionString: SHARED_POSTGRES_URL });
     await probe.connect();

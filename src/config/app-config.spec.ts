@@ -84,6 +84,41 @@ describe('WEBHOOK_ALLOWED_NETWORKS', () => {
   });
 });
 
+describe('DATABASE_URL', () => {
+  const base = { NODE_ENV: 'test', DATA_DIR: '/nonexistent', ENCRYPTION_KEY: key(), JWT_SECRET: 'j'.repeat(16), CODE_PEPPER: 'p'.repeat(16) };
+  const load = (env: Record<string, string>) => loadConfig({ ...base, ...env });
+
+  it('takes what pg reads as Postgres: postgres:// and postgresql:// URLs, socket forms, and none when unset', () => {
+    expect(load({}).db.url).toBeUndefined();
+    for (const url of [
+      'postgres://passcode:s3cret@db.internal:5432/passcode?sslmode=require',
+      'postgresql://db/passcode',
+      'POSTGRES://db/passcode',
+      'postgres:///passcode?host=/var/run/postgresql',
+      'postgres://passcode@/passcode?host=/var/run/postgresql',
+      'socket:/var/run/postgresql?db=passcode',
+      '/var/run/postgresql passcode',
+      'postgres://pass code@db/passcode',
+    ]) {
+      expect(load({ DATABASE_URL: url }).db.url).toBe(url);
+    }
+  });
+
+  it('refuses what pg would have read its own way or failed on with a stack, naming the setting and masking a password', () => {
+    // mysql:// as Postgres; text that is no URL as a database under a host named `base`.
+    for (const bad of ['mysql://u:hunter2@127.0.0.1/x', 'not a url', 'db.internal:5432/passcode', 'http://db/passcode']) {
+      expect(() => load({ DATABASE_URL: bad })).toThrow(ConfigError);
+    }
+    expect(() => load({ DATABASE_URL: 'mysql://u:hunter2@127.0.0.1/x' })).toThrow(
+      'DATABASE_URL must be a postgres:// URL (postgres://user:password@host:5432/database), got "mysql://u:***@127.0.0.1/x"',
+    );
+    // A TypeError and its stack from pg.
+    expect(() => load({ DATABASE_URL: 'postgres://u:hunter2@db:99999/x' })).toThrow(
+      'DATABASE_URL cannot be read as a postgres:// URL (postgres://user:password@host:5432/database): a port outside 1-65535, or a character of the password to percent-encode?',
+    );
+  });
+});
+
 describe('REDIS_URL', () => {
   const base = { NODE_ENV: 'test', DATA_DIR: '/nonexistent', ENCRYPTION_KEY: key(), JWT_SECRET: 'j'.repeat(16), CODE_PEPPER: 'p'.repeat(16) };
   const load = (env: Record<string, string>) => loadConfig({ ...base, ...env });

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import ipaddr from 'ipaddr.js';
+import { parse as parseConnectionString } from 'pg-connection-string';
 import { OperatorError } from '../common/errors/operator-error.js';
 import { createKeysFile, readKeysFile, replaceKeysFile } from './keys-file.js';
 
@@ -207,7 +208,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       publicUrl: parsePublicUrl(env),
     },
     db: {
-      url: env.DATABASE_URL || undefined,
+      url: parseDatabaseUrl(env),
       dataDir,
       migrateOnStart: parseBool(env, 'DB_MIGRATE_ON_START', true),
       poolSize: parseIntIn(env, 'DB_POOL_SIZE', DEFAULT_DB_POOL_SIZE, 1, 1000),
@@ -339,6 +340,30 @@ function parseUrl(env: Env, name: string, protocols: readonly string[], what: st
   if (raw === undefined || raw === '') return undefined;
   const url = URL.canParse(raw) ? new URL(raw) : undefined;
   if (!url || !protocols.includes(url.protocol) || !url.hostname) throw new ConfigError(`${name} must be ${what}, got "${withoutPassword(raw)}"`);
+  return raw;
+}
+
+/**
+ * DATABASE_URL, checked as pg reads it (its own parser, pg-connection-string): a
+ * postgres:// or postgresql:// URL, pg's `socket:` form, or a socket directory
+ * and a database name (`/var/run/postgresql passcode`). pg took anything else its
+ * own way: `mysql://…` as Postgres, text that is no URL as a path under a host
+ * named `base` (a start then waited for a name never found), a port of 99999 as
+ * a TypeError and its stack.
+ */
+function parseDatabaseUrl(env: Env): string | undefined {
+  const raw = env.DATABASE_URL;
+  if (raw === undefined || raw === '') return undefined;
+  const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(raw)?.[1].toLowerCase();
+  const form = 'a postgres:// URL (postgres://user:password@host:5432/database)';
+  if (!raw.startsWith('/') && !(scheme && ['postgres', 'postgresql', 'socket'].includes(scheme))) {
+    throw new ConfigError(`DATABASE_URL must be ${form}, got "${withoutPassword(raw)}"`);
+  }
+  try {
+    parseConnectionString(raw);
+  } catch {
+    throw new ConfigError(`DATABASE_URL cannot be read as ${form}: a port outside 1-65535, or a character of the password to percent-encode?`);
+  }
   return raw;
 }
 

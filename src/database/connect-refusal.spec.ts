@@ -1,3 +1,4 @@
+import pg from 'pg';
 import { DatabaseRefusedError, explainConnectFailure } from './connect-refusal.js';
 
 const failure = (message: string, code?: string) => Object.assign(new Error(message), code ? { code } : {});
@@ -27,6 +28,16 @@ describe('explainConnectFailure', () => {
       "the database of DATABASE_URL does not exist on the server (3D000); create it (CREATE DATABASE … ENCODING 'UTF8') or correct DATABASE_URL",
     );
     expect(explainConnectFailure(failure('role "x" does not exist', '28000'), 'postgres://a b@%zz/db')).toBeInstanceOf(DatabaseRefusedError);
+  });
+
+  it('any other error of the server\'s as the connection opens: a parameter DATABASE_URL gives it', () => {
+    const rejected = Object.assign(new pg.DatabaseError('invalid value for parameter "statement_timeout": "abc"', 0, 'error'), { code: '22023' });
+    expect((explainConnectFailure(rejected, URL_WITH_PASSWORD) as Error).message).toBe(
+      'the database on db.example.com:5432 refused the start: invalid value for parameter "statement_timeout": "abc" (22023); ' +
+        'correct DATABASE_URL (its options and parameters) or the database',
+    );
+    const startingUp = Object.assign(new pg.DatabaseError('the database system is starting up', 0, 'error'), { code: '57P03' });
+    expect(explainConnectFailure(startingUp, URL_WITH_PASSWORD)).toBe(startingUp);
   });
 
   it('what a retry may mend is returned as it is', () => {

@@ -1,4 +1,6 @@
+import pg from 'pg';
 import { type DataSource } from 'typeorm';
+import { dbUnavailableReason } from '../common/errors/db-unavailable.js';
 import { OperatorError } from '../common/errors/operator-error.js';
 
 /** A connection the database refuses at start for a reason no retry mends: a setting in DATABASE_URL is wrong. */
@@ -17,10 +19,11 @@ const CERTIFICATE_REFUSALS = new Set([
 /**
  * What the first connection's failure says to the operator, when it is one of
  * theirs to fix: a role or password the database turns away (class 28), a
- * database that does not exist (3D000), SSL asked of a server without it, or a
- * server certificate not trusted. Anything else (refused, unreachable, starting
- * up) is returned as it is, for the start to retry. Nothing of the URL's password
- * is repeated.
+ * database that does not exist (3D000), SSL asked of a server without it, a
+ * server certificate not trusted, or any other error of the server's that no
+ * retry mends (a parameter DATABASE_URL sets that it rejects). Anything else
+ * (refused, unreachable, starting up) is returned as it is, for the start to
+ * retry. Nothing of the URL's password is repeated.
  */
 export function explainConnectFailure(err: unknown, url: string): unknown {
   if (!(err instanceof Error)) return err;
@@ -39,6 +42,10 @@ export function explainConnectFailure(err: unknown, url: string): unknown {
     return new DatabaseRefusedError(
       `the certificate of ${host} is not trusted (${code}: ${err.message}); give its CA with sslrootcert=<file> in DATABASE_URL, or connect by the name it is issued to`,
     );
+  }
+  // Any other error of the server's while the connection opens, unless it may pass: a setting DATABASE_URL gives it (`options=-c …`) it rejects.
+  if (err instanceof pg.DatabaseError && dbUnavailableReason(err) === undefined) {
+    return new DatabaseRefusedError(`the database on ${host} refused the start: ${err.message} (${code}); correct DATABASE_URL (its options and parameters) or the database`);
   }
   return err;
 }
