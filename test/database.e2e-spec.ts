@@ -1,5 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createConnection, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -535,6 +536,49 @@ describe('a Postgres that cannot serve yet at start', () => {
         'check that Postgres is running there and that DATABASE_URL names it; DB_START_WAIT_S sets how long a start waits',
     );
   }, 90_000);
+
+  (SHARED_POSTGRES_URL ? it : it.skip)('the server waits for a Postgres not up yet (a container started before its database\'s), then serves (needs Postgres)', async () => {
+    const name = `pc_test_late_${process.pid}`;
+    await asAdmin(`DROP DATABASE IF EXISTS ${name}`, `CREATE DATABASE ${name}`);
+    const target = new URL(sharedUrlOf(name));
+    const port = await freePort(); // where Postgres will be: nothing listens there until the server has tried once
+    const late = new URL(target);
+    late.hostname = '127.0.0.1';
+    late.port = String(port);
+    const sockets = new Set<Socket>();
+    const postgres = createServer((client) => {
+      const upstream = createConnection({ host: target.hostname, port: Number(target.port || 5432) });
+      for (const [a, b] of [[client, upstream], [upstream, client]] as const) {
+        sockets.add(a);
+        a.pipe(b);
+        a.on('error', () => b.destroy());
+        a.on('close', () => b.destroy());
+      }
+    });
+    let up: Promise<void> | undefined;
+    try {
+      const started = await startServer({
+        env: { ...process.env, DATABASE_URL: late.toString(), DATA_DIR: dataDir, DB_START_WAIT_S: '60', NODE_ENV: 'development', LOG_LEVEL: 'info' },
+        timeoutMs: 90_000,
+        onOutput: (output) => {
+          if (!up && output.includes('"reason":"connection refused (ECONNREFUSED)"')) up = new Promise((resolve) => postgres.listen(port, '127.0.0.1', resolve));
+        },
+      });
+      await up;
+      const server = serving(started);
+      try {
+        expect(server.output()).toContain('database cannot serve yet (connection refused (ECONNREFUSED)): trying again in 3 s');
+        expect(server.output()).toContain('"msg":"connected to Postgres"');
+        expect((await callServer(server.url, 'GET', '/health/ready')).status).toBe(200);
+      } finally {
+        await server.stop();
+      }
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => postgres.close(resolve));
+      await asAdmin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    }
+  }, 120_000);
 
   (SHARED_POSTGRES_URL ? describe : describe.skip)('a standby, or a database set read-only (needs Postgres)', () => {
     const name = `pc_test_readonly_${process.pid}`;
