@@ -29,7 +29,8 @@ import { createSmsApp, signParams } from './support/v1.js';
     await g.gate.close();
     const refused = await probeDialects(g.t, app, token);
     expectServiceUnavailable(refused);
-    expect(refused.ready.body).toMatchObject({ code: 'SERVICE_UNAVAILABLE', msg: 'the database is unreachable' });
+    // Readiness says why: the pool's connections were ended (57P01, or lost), new ones are barred.
+    expect(refused.ready.body).toMatchObject({ code: 'SERVICE_UNAVAILABLE', msg: expect.stringMatching(/^the database cannot serve: (not accepting connections|connection lost|shutting down \(57P01\))$/) });
     // Not one of those answers was an internal error, and the outage is a warning for each way it showed (backends
     // terminated, connections barred), not a stack per request.
     expect(g.t.logs.lines().filter((l) => String(l.msg).includes('request failed'))).toEqual([]);
@@ -98,6 +99,7 @@ import { createSmsApp, signParams } from './support/v1.js';
 
     await g.gate.renameAway();
     try {
+      expect((await readyUntil(503, 'the database cannot serve: database does not exist (3D000)')).body.msg).toBe('the database cannot serve: database does not exist (3D000)');
       expectServiceUnavailable(await probeDialects(g.t, app, token));
       expect(g.t.logs.lines().filter((l) => String(l.msg).includes('request failed'))).toEqual([]);
     } finally {
@@ -144,6 +146,14 @@ import { createSmsApp, signParams } from './support/v1.js';
 
     await admin.query(`ALTER ROLE ${role} NOLOGIN`);
     await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = $1', [role]);
+    // Readiness names it once the pool's ended connections are gone (the next ones are refused).
+    let ready = await t.http.get('/health/ready');
+    for (const deadline = Date.now() + 10_000; ready.body.msg !== 'the database cannot serve: role refused (28000)' && Date.now() < deadline; ) {
+      await new Promise((r) => setTimeout(r, 100));
+      ready = await t.http.get('/health/ready');
+    }
+    expect(ready.status).toBe(503);
+    expect(ready.body.msg).toBe('the database cannot serve: role refused (28000)');
     expectServiceUnavailable(await probeDialects(t, app, token));
     expect(t.logs.lines().filter((l) => String(l.msg).includes('request failed'))).toEqual([]);
 

@@ -4,6 +4,7 @@ import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { SkipThrottle } from '@nestjs/throttler';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { dbUnavailableReason } from '../common/errors/db-unavailable.js';
 import { DomainError } from '../common/errors/domain-error.js';
 import { RawResponse } from '../common/http/enveloping-fastify.adapter.js';
 import { type AppConfig } from '../config/app-config.js';
@@ -56,7 +57,9 @@ export class HealthController {
       ])) as Array<{ read_only: boolean }>;
       readOnly = rows[0].read_only;
     } catch (err) {
-      throw new DomainError('SERVICE_UNAVAILABLE', { message: err === TIMED_OUT ? 'the database did not answer within 2 s' : 'the database is unreachable' });
+      const reason = dbUnavailableReason(err);
+      const message = err === TIMED_OUT ? 'the database did not answer within 2 s' : reason ? `the database cannot serve: ${reason}` : 'the database is unreachable';
+      throw new DomainError('SERVICE_UNAVAILABLE', { message });
     } finally {
       clearTimeout(timer);
     }
