@@ -75,8 +75,10 @@ describe('shutting down', () => {
   });
   afterEach(async () => {
     sms.release();
-    await restarted?.close();
+    // Each test closes `t` itself; its database goes here, whether or not a restart read it.
+    await restarted?.close(true);
     restarted = undefined;
+    await t.db.drop();
   });
 
   /** What the database kept of `appId`'s send, read by a new instance on it. */

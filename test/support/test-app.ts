@@ -59,9 +59,21 @@ function freshRootLogger(): void {
   (require(pinoLogger) as { __resetOutOfContextForTests(): void }).__resetOutOfContextForTests();
 }
 
-/** Boots the real AppModule on a real database, with a fake clock and captured logs. */
+/**
+ * Boots the real AppModule on a real database, with a fake clock and captured logs.
+ * A database made for it is dropped when the start fails (a setting refused, a
+ * module that throws): such tests left one behind in every run.
+ */
 export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp> {
-  const db = options.db ?? (await createTestDatabase({ postgres: options.postgres }));
+  if (options.db) return bootTestApp(options.db, options);
+  const db = await createTestDatabase({ postgres: options.postgres });
+  return bootTestApp(db, options).catch(async (err: unknown) => {
+    await db.drop();
+    throw err;
+  });
+}
+
+async function bootTestApp(db: TestDatabase, options: TestAppOptions): Promise<TestApp> {
   if (options.databaseSettings) {
     if (!db.url) throw new Error('databaseSettings are settings of a Postgres database');
     await setDatabaseSettings(db.url, options.databaseSettings);
