@@ -25,6 +25,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
   let ds: PasscodeDataSource;
   let engine: JobEngine;
   let logger: RecordingLogger;
+  let holder: pg.Client;
   let rival: pg.Client;
 
   beforeAll(async () => {
@@ -35,11 +36,12 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
     ensureGeneratedKeys(env);
     logger = new RecordingLogger();
     engine = new JobEngine(ds, loadConfig(env), logger as unknown as PinoLogger);
+    holder = new pg.Client({ connectionString: db.url });
     rival = new pg.Client({ connectionString: db.url });
-    await rival.connect();
+    await Promise.all([holder.connect(), rival.connect()]);
   });
   afterAll(async () => {
-    await rival.end();
+    await Promise.all([holder.end(), rival.end()]);
     await engine.onModuleDestroy();
     await ds.destroy();
     await db.drop();
@@ -47,34 +49,47 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
   /** The backends of this database waiting for a lock. */
   const waitingForLock = async (): Promise<number> => {
-    const { rows } = await rival.query(
+    const { rows } = await holder.query(
       `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`,
     );
     return rows[0].n as number;
   };
+  const waitUntilWaiting = async (n: number): Promise<void> => {
+    for (let i = 0; i < 250 && (await waitingForLock()) < n; i++) await sleep(20);
+    expect(await waitingForLock()).toBe(n);
+  };
 
   // CI found it: three instances deployed at once on a fresh database, and one failed to start with
   // "deadlock detected" in pg-boss's create_queue. Each inserts the queue's row, then adds its partition,
-  // whose foreign key wants the queue table locked against inserts: one instance's insert waits for the
-  // other's row while holding exactly the lock the other's foreign key waits for. Here the other instance
-  // is played by hand at that point, so the deadlock happens every time; it then gives up (rolls back).
+  // whose foreign key wants the queue table locked against inserts (SHARE ROW EXCLUSIVE): one instance's
+  // foreign key waits for a lock that another, itself waiting for that lock, holds. The other instances are
+  // played by hand: `holder` holds the queue's row, so the engine's insert waits; `rival` holds the queue
+  // table against that lock and queues for it, so it waits for the engine. When `holder` gives up its
+  // row, the engine's foreign key must wait for `rival` while `rival` waits for the engine, and Postgres
+  // fails the engine's statement at once (the deadlock is seen as its lock is queued, with no timer: an
+  // earlier version of this test left the choice of victim to the deadlock timer, and CI saw the rival
+  // chosen once). The engine then tries again and starts.
   it('an instance whose queue creation deadlocks with another instance tries again and starts; the queue is whole', async () => {
     await engine.createQueue('first'); // installs pg-boss's schema
-    await rival.query('BEGIN');
-    await rival.query(`INSERT INTO ${JOB_SCHEMA}.queue (name, policy, partition_name) VALUES ('race', 'standard', 'j' || encode(sha224('race'::bytea), 'hex'))`);
+    await holder.query('BEGIN');
+    await holder.query(`INSERT INTO ${JOB_SCHEMA}.queue (name, policy, partition_name) VALUES ('race', 'standard', 'j' || encode(sha224('race'::bytea), 'hex'))`);
     const outcome = engine.createQueue('race').then(
       () => 'started',
       (err: Error) => err.message,
     );
-    // The engine's insert now waits for the rival's row; the rival then takes the foreign key's lock.
-    for (let i = 0; i < 100 && (await waitingForLock()) === 0; i++) await sleep(20);
-    expect(await waitingForLock()).toBe(1);
-    await rival.query(`LOCK TABLE ${JOB_SCHEMA}.queue IN SHARE ROW EXCLUSIVE MODE`);
-    await rival.query('ROLLBACK');
+    await waitUntilWaiting(1); // the engine's insert, for the holder's row
 
+    await rival.query('BEGIN');
+    await rival.query(`LOCK TABLE ${JOB_SCHEMA}.queue IN ROW EXCLUSIVE MODE`);
+    const rivalLock = rival.query(`LOCK TABLE ${JOB_SCHEMA}.queue IN SHARE ROW EXCLUSIVE MODE`);
+    await waitUntilWaiting(2); // and the rival, for the engine's hold on the table
+    await holder.query('ROLLBACK');
+
+    await rivalLock; // granted once the engine's first try rolled back
+    await rival.query('ROLLBACK');
     expect(await outcome).toBe('started');
     expect(logger.warnings).toEqual([expect.objectContaining({ queue: 'race', attempt: 1 })]);
-    const { rows } = await rival.query(`SELECT to_regclass('${JOB_SCHEMA}.' || partition_name) AS partition FROM ${JOB_SCHEMA}.queue WHERE name = 'race'`);
+    const { rows } = await holder.query(`SELECT to_regclass('${JOB_SCHEMA}.' || partition_name) AS partition FROM ${JOB_SCHEMA}.queue WHERE name = 'race'`);
     expect(rows).toEqual([{ partition: expect.any(String) }]);
   });
 });
