@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { type DataSource } from 'typeorm';
-import { dbUnavailableReason } from '../common/errors/db-unavailable.js';
+import { isDbUnavailable } from '../common/errors/db-unavailable.js';
 import { OperatorError } from '../common/errors/operator-error.js';
 
 /** A connection the database refuses at start for a reason no retry mends: a setting in DATABASE_URL is wrong. */
@@ -44,7 +44,7 @@ export function explainConnectFailure(err: unknown, url: string): unknown {
     );
   }
   // Any other error of the server's while the connection opens, unless it may pass: a setting DATABASE_URL gives it (`options=-c …`) it rejects.
-  if (err instanceof pg.DatabaseError && dbUnavailableReason(err) === undefined) {
+  if (err instanceof pg.DatabaseError && !isDbUnavailable(err)) {
     return new DatabaseRefusedError(`the database on ${host} refused the start: ${err.message} (${code}); correct DATABASE_URL (its options and parameters) or the database`);
   }
   return err;

@@ -7,6 +7,9 @@ import { ChangeFeed } from './change-feed.js';
 import { EmbeddedVacuum } from './embedded-vacuum.js';
 import { openDatabase } from './open-database.js';
 
+/** TypeORM's options, with the logger the start's lines go to (passed from the options' factory to the data source's). */
+type StartOptions = DataSourceOptions & { startLogger: PinoLogger };
+
 /**
  * The database connection: Postgres when a URL is configured, PGlite under
  * DATA_DIR otherwise, opened by {@link openDatabase} (which waits up to
@@ -19,8 +22,6 @@ import { openDatabase } from './open-database.js';
 @Module({})
 export class DatabaseModule {
   static forRoot(config: AppConfig): DynamicModule {
-    // The start's lines go to pino as they happen: Nest's logger holds them until the application is built.
-    let logger: PinoLogger;
     return {
       module: DatabaseModule,
       global: true,
@@ -29,8 +30,7 @@ export class DatabaseModule {
       imports: [
         TypeOrmModule.forRootAsync({
           inject: [PinoLogger],
-          useFactory: (log: PinoLogger) => {
-            logger = log;
+          useFactory: (logger: PinoLogger): StartOptions => {
             logger.setContext('Database');
             return {
               type: 'postgres',
@@ -38,9 +38,12 @@ export class DatabaseModule {
               // openDatabase waits for a Postgres that cannot serve yet, telling each try as it fails; TypeORM's own
               // retries (ten stacks over 30 s, buffered until the start ended) would retry whatever failed.
               toRetry: () => false,
-            } as DataSourceOptions;
+              // The start's lines go to pino as they happen: Nest's logger holds them until the application is built.
+              startLogger: logger,
+            } as StartOptions;
           },
           dataSourceFactory: async (options) => {
+            const logger = (options as StartOptions).startLogger;
             const { ds, applied } = await openDatabase(
               { url: config.db.url, dataDir: config.db.dataDir, poolSize: config.db.poolSize, queryTimeoutMs: config.db.queryTimeoutMs },
               {

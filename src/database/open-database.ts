@@ -1,10 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type DataSourceOptions } from 'typeorm';
-import { dbUnavailableReason } from '../common/errors/db-unavailable.js';
+import { type DbUnavailable, dbUnavailable, describeUnavailable } from '../common/errors/db-unavailable.js';
 import { OperatorError } from '../common/errors/operator-error.js';
 import { databaseNames, initializeExplained } from './connect-refusal.js';
 import { createDataSource, type DatabaseTarget, type PasscodeDataSource, runMigrations } from './data-source.factory.js';
 import { checkEncoding } from './encoding-check.js';
+import { takesNoWrites } from './read-only.js';
 
 /** A Postgres that could not serve for as long as a start waits for it (DB_START_WAIT_S). */
 export class DatabaseUnavailableError extends OperatorError {}
@@ -35,7 +36,7 @@ export interface OpenDatabaseOptions {
 /**
  * Opens the database of `target`, checks its encoding and applies the pending
  * migrations (when asked). A Postgres that cannot serve yet, as
- * {@link dbUnavailableReason} judges (not running, starting up, a name not yet
+ * {@link dbUnavailable} judges (not running, starting up, a name not yet
  * resolved, read-only while a failover ends), is tried again every 3 s for up to
  * `waitMs`, each failed try reported through `onWait`; then the start ends in one
  * line naming the reason ({@link DatabaseUnavailableError}). Anything else ends it
@@ -53,37 +54,34 @@ export async function openDatabase(target: DatabaseTarget, options: OpenDatabase
       return { ds, applied: options.migrate ? await runMigrations(ds) : [] };
     } catch (err) {
       if (ds.isInitialized) await ds.destroy().catch(() => undefined);
-      const reason = target.url && !(err instanceof OperatorError) ? dbUnavailableReason(err) : undefined;
-      if (!target.url || reason === undefined) throw err;
+      const unavailable = err instanceof OperatorError ? undefined : dbUnavailable(err);
+      if (!target.url || unavailable === undefined) throw err;
       const cause = err instanceof Error ? err.message : String(err);
       const retryInMs = Math.min(START_RETRY_EVERY_MS, options.waitMs - (Date.now() - started));
-      if (retryInMs <= 0) throw new DatabaseUnavailableError(gaveUp(target.url, options.waitMs, reason, cause));
-      options.onWait({ attempt, reason, cause, retryInMs });
+      if (retryInMs <= 0) throw new DatabaseUnavailableError(gaveUp(target.url, options.waitMs, unavailable, cause));
+      options.onWait({ attempt, reason: describeUnavailable(unavailable), cause, retryInMs });
       await sleep(retryInMs);
     }
   }
 }
 
 /**
- * Fails as a write would (25006) when the database takes no writes: a standby
- * (during a failover, the old primary), or one set `default_transaction_read_only`.
- * A start with no migration pending wrote nothing before its key check, which
- * then failed with a stack; now the start waits for the primary, as for one not
- * yet up.
+ * Fails as a write would (25006) when the database {@link takesNoWrites}. A start
+ * with no migration pending wrote nothing before its key check, which then failed
+ * with a stack; now the start waits for the primary, as for one not yet up.
  */
 async function assertWritable(ds: PasscodeDataSource): Promise<void> {
-  const [{ read_only: readOnly }] = (await ds.query(`SELECT current_setting('transaction_read_only') AS read_only`)) as Array<{ read_only: string }>;
-  if (readOnly === 'on') {
+  if (await takesNoWrites(ds)) {
     throw Object.assign(new Error('the database takes no writes (transaction_read_only is on: a standby, or default_transaction_read_only is set)'), { code: '25006' });
   }
 }
 
 /** The start's last line: what stayed wrong, and what to look at. */
-function gaveUp(url: string, waitMs: number, reason: string, cause: string): string {
+function gaveUp(url: string, waitMs: number, unavailable: DbUnavailable, cause: string): string {
   const { host, database } = databaseNames(url);
   const waited = waitMs ? `after ${Math.round(waitMs / 1000)} s of tries` : 'at the first try (DB_START_WAIT_S=0)';
-  const hint = reason.endsWith('(25006)')
+  const hint = unavailable.code === '25006'
     ? 'DATABASE_URL names a standby or a database set read-only: point it at the primary'
     : `check that Postgres is running there and that DATABASE_URL names it; DB_START_WAIT_S sets how long a start waits`;
-  return `the database ${database} on ${host} could not serve ${waited}: ${reason}: ${cause}; ${hint}`;
+  return `the database ${database} on ${host} could not serve ${waited}: ${describeUnavailable(unavailable)}: ${cause}; ${hint}`;
 }

@@ -9,6 +9,7 @@ import { DomainError } from '../common/errors/domain-error.js';
 import { RawResponse } from '../common/http/enveloping-fastify.adapter.js';
 import { type AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
+import { takesNoWrites } from '../database/read-only.js';
 import { ApiData } from '../openapi/api-data.decorator.js';
 import { LivenessData, ReadinessData } from './health-responses.dto.js';
 
@@ -51,11 +52,10 @@ export class HealthController {
     let readOnly: boolean;
     let timer: NodeJS.Timeout | undefined;
     try {
-      const rows = (await Promise.race([
-        this.ds.query(`SELECT current_setting('transaction_read_only') = 'on' AS read_only`),
-        new Promise((_, reject) => (timer = setTimeout(() => reject(TIMED_OUT), 2000).unref())),
-      ])) as Array<{ read_only: boolean }>;
-      readOnly = rows[0].read_only;
+      readOnly = await Promise.race([
+        takesNoWrites(this.ds),
+        new Promise<never>((_, reject) => (timer = setTimeout(() => reject(TIMED_OUT), 2000).unref())),
+      ]);
     } catch (err) {
       const reason = dbUnavailableReason(err);
       const message = err === TIMED_OUT ? 'the database did not answer within 2 s' : reason ? `the database cannot serve: ${reason}` : 'the database is unreachable';

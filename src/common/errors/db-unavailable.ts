@@ -52,10 +52,16 @@ const BY_MESSAGE: Array<[RegExp, string]> = [
   [/Connection terminated|Client has encountered a connection error|Client was closed and is not queryable|Connection is not established/i, 'connection lost'],
 ];
 
+/** Why the database cannot serve: the condition in words, and the code (SQLSTATE or socket's) that told it, when one did. */
+export interface DbUnavailable {
+  words: string;
+  code?: string;
+}
+
 /**
  * Why `err` says the database cannot be reached or cannot serve (`connection
- * refused (ECONNREFUSED)`, `read-only (25006)`, `disk full (53100)`), or
- * undefined when it says something else: a bug, bad input. Looks through what
+ * refused`, ECONNREFUSED; `read-only`, 25006), or undefined when it says
+ * something else: a bug, bad input. Looks through what
  * wraps the driver's error: TypeORM's QueryFailedError (which copies the code
  * and keeps `driverError`) and node's AggregateError (a host name with several
  * addresses, each refused). TypeORM releases a query runner whose connection
@@ -64,31 +70,42 @@ const BY_MESSAGE: Array<[RegExp, string]> = [
  * QueryRunnerProviderAlreadyReleasedError at its next statement through the
  * transaction's EntityManager (a login's session insert, seen under a Postgres restart).
  */
-export function dbUnavailableReason(err: unknown, depth = 0): string | undefined {
+export function dbUnavailable(err: unknown, depth = 0): DbUnavailable | undefined {
   if (!err || typeof err !== 'object' || depth > 3) return undefined;
   const e = err as { code?: unknown; message?: unknown; name?: unknown; errors?: unknown; driverError?: unknown };
-  if (e.name === 'QueryRunnerAlreadyReleasedError' || e.name === 'QueryRunnerProviderAlreadyReleasedError') return 'connection lost';
+  if (e.name === 'QueryRunnerAlreadyReleasedError' || e.name === 'QueryRunnerProviderAlreadyReleasedError') return { words: 'connection lost' };
   if (typeof e.code === 'string') {
     const reason = Object.hasOwn(REASONS, e.code) ? REASONS[e.code] : undefined;
-    if (reason) return `${reason} (${e.code})`;
-    if (/^08[0-9A-Z]{3}$/.test(e.code)) return `connection failure (${e.code})`;
-    if (/^28[0-9A-Z]{3}$/.test(e.code)) return `role refused (${e.code})`;
+    if (reason) return { words: reason, code: e.code };
+    if (/^08[0-9A-Z]{3}$/.test(e.code)) return { words: 'connection failure', code: e.code };
+    if (/^28[0-9A-Z]{3}$/.test(e.code)) return { words: 'role refused', code: e.code };
   }
   if (typeof e.message === 'string') {
     const message = e.message;
     const known = BY_MESSAGE.find(([pattern]) => pattern.test(message));
-    if (known) return known[1];
+    if (known) return { words: known[1] };
   }
   if (Array.isArray(e.errors)) {
     for (const inner of e.errors) {
-      const reason = dbUnavailableReason(inner, depth + 1);
+      const reason = dbUnavailable(inner, depth + 1);
       if (reason) return reason;
     }
   }
-  return e.driverError !== undefined && e.driverError !== err ? dbUnavailableReason(e.driverError, depth + 1) : undefined;
+  return e.driverError !== undefined && e.driverError !== err ? dbUnavailable(e.driverError, depth + 1) : undefined;
 }
 
-/** Whether `err` says the database cannot be reached or cannot serve ({@link dbUnavailableReason}). */
+/** {@link dbUnavailable} in one phrase, as the logs and answers give it: `connection refused (ECONNREFUSED)`, `connection lost`. */
+export function describeUnavailable({ words, code }: DbUnavailable): string {
+  return code ? `${words} (${code})` : words;
+}
+
+/** {@link dbUnavailable} described, or undefined. */
+export function dbUnavailableReason(err: unknown): string | undefined {
+  const unavailable = dbUnavailable(err);
+  return unavailable && describeUnavailable(unavailable);
+}
+
+/** Whether `err` says the database cannot be reached or cannot serve ({@link dbUnavailable}). */
 export function isDbUnavailable(err: unknown): boolean {
-  return dbUnavailableReason(err) !== undefined;
+  return dbUnavailable(err) !== undefined;
 }
