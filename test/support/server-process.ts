@@ -22,8 +22,8 @@ export interface ServerOptions {
   wrapper?: string[];
   /** How long to wait for it to serve or exit before it is killed and the start fails. */
   timeoutMs: number;
-  /** Told of everything it prints, as it prints it (its output so far). */
-  onOutput?: (output: string) => void;
+  /** Told of everything it prints, as it prints it (its output so far, and the process, to act on it). */
+  onOutput?: (output: string, child: ChildProcess) => void;
 }
 
 /**
@@ -38,7 +38,7 @@ export async function startServer({ env, wrapper = [], timeoutMs, onOutput }: Se
   let out = '';
   const printed = (d: Buffer) => {
     out += d.toString();
-    onOutput?.(out);
+    onOutput?.(out, child);
   };
   child.stdout!.on('data', printed);
   child.stderr!.on('data', printed);
