@@ -6,7 +6,7 @@ import { Clock } from '../clock/clock.js';
 import { DialectResolver } from './dialect-resolver.js';
 import { type EnvelopingFastifyAdapter } from './enveloping-fastify.adapter.js';
 import { errorContext, requestPath } from './request-context.js';
-import { dbUnavailableReason } from '../errors/db-unavailable.js';
+import { dbUnavailable, describeUnavailable } from '../errors/db-unavailable.js';
 import { DomainError } from '../errors/domain-error.js';
 import { toDomainError } from './to-domain-error.js';
 import { withFieldName } from './route-field-names.js';
@@ -55,7 +55,8 @@ export class WireExceptionFilter implements ExceptionFilter {
   }
 
   private logOutage(exception: unknown, reqId: string): void {
-    const reason = dbUnavailableReason(exception) ?? 'unavailable';
+    const unavailable = dbUnavailable(exception);
+    const reason = unavailable ? describeUnavailable(unavailable) : 'unavailable';
     const now = this.clock.nowMs();
     const outage = this.outages.get(reason);
     if (outage && now - outage.loggedAtMs < OUTAGE_LOG_EVERY_MS) {
@@ -63,7 +64,7 @@ export class WireExceptionFilter implements ExceptionFilter {
       return;
     }
     const cause = exception instanceof Error ? exception.message : String(exception);
-    this.logger.warn({ reqId, reason, cause, refusedSinceLastLine: outage?.unlogged ?? 0 }, `database unavailable (${reason}): answering SERVICE_UNAVAILABLE`);
+    this.logger.warn({ reqId, reason, cause, refusedSinceLastLine: outage?.unlogged ?? 0 }, `${unavailable?.statement ? 'database gave up the statement' : 'database unavailable'} (${reason}): answering SERVICE_UNAVAILABLE`);
     this.outages.set(reason, { loggedAtMs: now, unlogged: 0 });
   }
 
