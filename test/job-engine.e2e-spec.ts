@@ -48,16 +48,15 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
   });
 
   /** The backends of this database waiting for a lock. */
-  const waitingForLock = async (): Promise<number> => {
-    const { rows } = await holder.query(
-      `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`,
-    );
-    return rows[0].n as number;
+  const waitingForLock = async (): Promise<number[]> => {
+    const { rows } = await holder.query(`SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`);
+    return rows.map((r: { pid: number }) => r.pid);
   };
-  const waitUntilWaiting = async (n: number): Promise<void> => {
-    for (let i = 0; i < 250 && (await waitingForLock()) < n; i++) await sleep(20);
-    expect(await waitingForLock()).toBe(n);
+  const waitUntilWaiting = async (waits: (pids: number[]) => boolean): Promise<void> => {
+    for (let i = 0; i < 250 && !waits(await waitingForLock()); i++) await sleep(20);
+    expect(waits(await waitingForLock())).toBe(true);
   };
+  const pidOf = (client: pg.Client) => (client as unknown as { processID: number }).processID;
 
   // CI found it: three instances deployed at once on a fresh database, and one failed to start with
   // "deadlock detected" in pg-boss's create_queue. Each inserts the queue's row, then adds its partition,
@@ -77,12 +76,12 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
       () => 'started',
       (err: Error) => err.message,
     );
-    await waitUntilWaiting(1); // the engine's insert, for the holder's row
+    await waitUntilWaiting((pids) => pids.some((pid) => pid !== pidOf(holder) && pid !== pidOf(rival))); // the engine's insert, for the holder's row
 
     await rival.query('BEGIN');
     await rival.query(`LOCK TABLE ${JOB_SCHEMA}.queue IN ROW EXCLUSIVE MODE`);
     const rivalLock = rival.query(`LOCK TABLE ${JOB_SCHEMA}.queue IN SHARE ROW EXCLUSIVE MODE`);
-    await waitUntilWaiting(2); // and the rival, for the engine's hold on the table
+    await waitUntilWaiting((pids) => pids.includes(pidOf(rival))); // and the rival, for the engine's hold on the table
     await holder.query('ROLLBACK');
 
     await rivalLock; // granted once the engine's first try rolled back
