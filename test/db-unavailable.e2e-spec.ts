@@ -247,12 +247,23 @@ import { createSmsApp, signParams } from './support/v1.js';
     await probeUntilServing(t, app, await t.adminToken());
     await t.http.post('/v1/sms/verify_code').send({ ...signParams(t, app), mcode: '+86', mobile: '18800000901', scene: 'login' }).expect(200);
     const code = sms.lastCodeFor('+8618800000901')!;
+    t.clock.freeze(); // the log's 5 s are the app's clock's
+    const firstAt = new Date(t.clock.nowMs()).toISOString();
     expect(await whileLocked('verification_codes', () => check(app, '18800000901', code))).toEqual({ code: 503, msg: expect.any(String) });
     expect(t.logs.lines().filter((l) => String(l.msg).includes('request failed'))).toEqual([]);
     // The database serves: its warning says it gave up one statement, not that it is unavailable.
-    expect(t.logs.lines().filter((l) => String(l.msg).startsWith('database '))).toEqual([
-      expect.objectContaining({ level: 40, reason: 'lock not available (55P03)', msg: 'database gave up the statement (lock not available (55P03)): answering SERVICE_UNAVAILABLE' }),
+    const lines = () => t.logs.lines().filter((l) => String(l.msg).startsWith('database '));
+    expect(lines()).toEqual([
+      expect.objectContaining({ level: 40, reason: 'lock not available (55P03)', msg: 'database gave up the statement (lock not available (55P03)): answering SERVICE_UNAVAILABLE', refusedSinceLastLine: 0 }),
     ]);
+    expect(lines()[0]).not.toHaveProperty('lastLineAt');
+    // Refused again within 5 s: counted, not logged; once they have passed, the next line counts it and says since when.
+    expect(await whileLocked('verification_codes', () => check(app, '18800000901', code))).toEqual({ code: 503, msg: expect.any(String) });
+    expect(lines()).toHaveLength(1);
+    t.clock.advanceSeconds(6);
+    expect(await whileLocked('verification_codes', () => check(app, '18800000901', code))).toEqual({ code: 503, msg: expect.any(String) });
+    expect(lines()).toEqual([expect.anything(), expect.objectContaining({ reason: 'lock not available (55P03)', refusedSinceLastLine: 1, lastLineAt: firstAt })]);
+    t.clock.thaw();
     expect(await check(app, '18800000901', code)).toMatchObject({ code: 200, data: { result: 'approved' } });
   });
 

@@ -22,8 +22,8 @@ const OUTAGE_LOG_EVERY_MS = 5_000;
  * database that cannot serve (SERVICE_UNAVAILABLE) is one condition, not a bug per
  * request: it is logged as a warning naming the condition (`connection refused
  * (ECONNREFUSED)`, `read-only (25006)`, `disk full (53100)`), once per 5 s for
- * each, with how many requests it refused meanwhile (a three-second outage under
- * load logged ~700 stacks).
+ * each, with how many requests it refused since its last line and when that was
+ * (a three-second outage under load logged ~700 stacks).
  */
 @Catch()
 export class WireExceptionFilter implements ExceptionFilter {
@@ -64,7 +64,9 @@ export class WireExceptionFilter implements ExceptionFilter {
       return;
     }
     const cause = exception instanceof Error ? exception.message : String(exception);
-    this.logger.warn({ reqId, reason, cause, refusedSinceLastLine: outage?.unlogged ?? 0 }, `${unavailable?.statement ? 'database gave up the statement' : 'database unavailable'} (${reason}): answering SERVICE_UNAVAILABLE`);
+    // The count is of the requests refused since the last line of this condition, which may be long past: its time says which.
+    const since = outage ? { refusedSinceLastLine: outage.unlogged, lastLineAt: new Date(outage.loggedAtMs).toISOString() } : { refusedSinceLastLine: 0 };
+    this.logger.warn({ reqId, reason, cause, ...since }, `${unavailable?.statement ? 'database gave up the statement' : 'database unavailable'} (${reason}): answering SERVICE_UNAVAILABLE`);
     this.outages.set(reason, { loggedAtMs: now, unlogged: 0 });
   }
 
