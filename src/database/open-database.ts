@@ -54,8 +54,10 @@ export async function openDatabase(target: DatabaseTarget, options: OpenDatabase
       return { ds, applied: options.migrate ? await runMigrations(ds) : [] };
     } catch (err) {
       if (ds.isInitialized) await ds.destroy().catch(() => undefined);
-      const unavailable = err instanceof OperatorError ? undefined : dbUnavailable(err);
-      if (!target.url || unavailable === undefined) throw err;
+      // Only a Postgres may come to serve; an operator's error (a refusal explained) is final.
+      if (!target.url || err instanceof OperatorError) throw err;
+      const unavailable = dbUnavailable(err);
+      if (!unavailable) throw err;
       const cause = err instanceof Error ? err.message : String(err);
       const retryInMs = Math.min(START_RETRY_EVERY_MS, options.waitMs - (Date.now() - started));
       if (retryInMs <= 0) throw new DatabaseUnavailableError(gaveUp(target.url, options.waitMs, unavailable, cause));

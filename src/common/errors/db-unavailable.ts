@@ -52,20 +52,23 @@ const BY_MESSAGE: Array<[RegExp, string]> = [
   [/Connection terminated|Client has encountered a connection error|Client was closed and is not queryable|Connection is not established/i, 'connection lost'],
 ];
 
-/**
- * Why the database cannot serve: the condition in words, and the code (SQLSTATE or
- * socket's) that told it, when one did. `statement`: the database is up and gave
- * up this statement (a timeout, a lock not available, a deadlock, a serialization
- * failure), which the next try may pass; no outage.
- */
+/** Why the database cannot serve: the condition in words, and the code (SQLSTATE or socket's) that told it, when one did. */
 export interface DbUnavailable {
   words: string;
   code?: string;
-  statement?: true;
 }
 
 /** The SQLSTATEs of {@link REASONS} for a statement the server gave up or chose to fail, the database itself serving. */
 const STATEMENT_REFUSALS = new Set(['57014', '55P03', '40P01', '40001']);
+
+/**
+ * Whether the database is up and gave up this statement (a timeout, a lock not
+ * available, a deadlock, a serialization failure), which the next try may pass:
+ * no outage.
+ */
+export function isStatementRefusal({ code }: DbUnavailable): boolean {
+  return code !== undefined && STATEMENT_REFUSALS.has(code);
+}
 
 /**
  * Why `err` says the database cannot be reached or cannot serve (`connection
@@ -85,7 +88,7 @@ export function dbUnavailable(err: unknown, depth = 0): DbUnavailable | undefine
   if (e.name === 'QueryRunnerAlreadyReleasedError' || e.name === 'QueryRunnerProviderAlreadyReleasedError') return { words: 'connection lost' };
   if (typeof e.code === 'string') {
     const reason = Object.hasOwn(REASONS, e.code) ? REASONS[e.code] : undefined;
-    if (reason) return STATEMENT_REFUSALS.has(e.code) ? { words: reason, code: e.code, statement: true } : { words: reason, code: e.code };
+    if (reason) return { words: reason, code: e.code };
     if (/^08[0-9A-Z]{3}$/.test(e.code)) return { words: 'connection failure', code: e.code };
     if (/^28[0-9A-Z]{3}$/.test(e.code)) return { words: 'role refused', code: e.code };
   }

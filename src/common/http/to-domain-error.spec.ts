@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { QueryFailedError, QueryRunnerAlreadyReleasedError, QueryRunnerProviderAlreadyReleasedError } from 'typeorm';
-import { dbUnavailable, dbUnavailableReason } from '../errors/db-unavailable.js';
+import { dbUnavailable, dbUnavailableReason, isStatementRefusal } from '../errors/db-unavailable.js';
 import { toDomainError } from './to-domain-error.js';
 
 /** A pg server error as the driver raises it (`code` is the SQLSTATE). */
@@ -57,7 +57,7 @@ describe('toDomainError: a database that cannot be reached is SERVICE_UNAVAILABL
     // What the outage's log line and a waiting start name it.
     expect(dbUnavailableReason(thrown)).toBe(reason);
     // A statement the server gave up is logged as such, not as an outage.
-    expect(dbUnavailable(thrown)?.statement === true).toBe(/\((57014|55P03|40P01|40001)\)$/.test(reason));
+    expect(isStatementRefusal(dbUnavailable(thrown)!)).toBe(/\((57014|55P03|40P01|40001)\)$/.test(reason));
   });
 
   it.each<[string, unknown]>([

@@ -6,7 +6,7 @@ import { Clock } from '../clock/clock.js';
 import { DialectResolver } from './dialect-resolver.js';
 import { type EnvelopingFastifyAdapter } from './enveloping-fastify.adapter.js';
 import { errorContext, requestPath } from './request-context.js';
-import { dbUnavailable, describeUnavailable } from '../errors/db-unavailable.js';
+import { dbUnavailable, describeUnavailable, isStatementRefusal } from '../errors/db-unavailable.js';
 import { DomainError } from '../errors/domain-error.js';
 import { toDomainError } from './to-domain-error.js';
 import { withFieldName } from './route-field-names.js';
@@ -66,7 +66,7 @@ export class WireExceptionFilter implements ExceptionFilter {
     const cause = exception instanceof Error ? exception.message : String(exception);
     // The count is of the requests refused since the last line of this condition, which may be long past: its time says which.
     const since = outage ? { refusedSinceLastLine: outage.unlogged, lastLineAt: new Date(outage.loggedAtMs).toISOString() } : { refusedSinceLastLine: 0 };
-    this.logger.warn({ reqId, reason, cause, ...since }, `${unavailable?.statement ? 'database gave up the statement' : 'database unavailable'} (${reason}): answering SERVICE_UNAVAILABLE`);
+    this.logger.warn({ reqId, reason, cause, ...since }, `${unavailable && isStatementRefusal(unavailable) ? 'database gave up the statement' : 'database unavailable'} (${reason}): answering SERVICE_UNAVAILABLE`);
     this.outages.set(reason, { loggedAtMs: now, unlogged: 0 });
   }
 
