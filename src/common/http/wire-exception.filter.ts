@@ -48,13 +48,14 @@ export class WireExceptionFilter implements ExceptionFilter {
     const error = withThrottlerWait(this.withAllowedMethods(mapped, req, reply), reply);
     const ctx = errorContext(req);
     this.metrics.answeredError(error.code);
-    if (unexpected && error.code === 'SERVICE_UNAVAILABLE') this.logOutage(exception, ctx.requestId);
+    if (unexpected && error.code === 'SERVICE_UNAVAILABLE') this.logUnavailable(exception, ctx.requestId);
     else if (unexpected) this.logger.error({ err: exception, reqId: ctx.requestId, route: ctx.route }, 'request failed: %s', error.code);
     if (reply.sent) return;
     sendFailure(this.dialects, error, req, reply);
   }
 
-  private logOutage(exception: unknown, reqId: string): void {
+  /** A 503 the database caused (an outage, or a statement it gave up): one line per condition every OUTAGE_LOG_EVERY_MS, the rest counted. */
+  private logUnavailable(exception: unknown, reqId: string): void {
     const unavailable = dbUnavailable(exception);
     const reason = unavailable ? describeUnavailable(unavailable) : 'unavailable';
     const now = this.clock.nowMs();
