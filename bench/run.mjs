@@ -20,6 +20,9 @@ const DURATION = Number(process.env.BENCH_DURATION_S ?? 10);
 // (4 rounds, every such figure); after 10 s no such pattern is left.
 const WARMUP = Number(process.env.BENCH_WARMUP_S ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
+// BENCH_RATE=<n>: each figure is driven at n requests a second in all (autocannon's overallRate) instead of as fast as
+// it goes, so both sides' CPU per request is read at one load (at a higher rate each request costs less: fewer wake-ups).
+const RATE = Number(process.env.BENCH_RATE ?? 0);
 // Passcode and bare take turns (A B, then B A, ...), so a machine that slows down
 // or speeds up mid-run weighs on both sides alike. Five rounds, so that the ratios
 // are medians that two slow spells cannot move: with two rounds one spell (a round at
@@ -290,6 +293,7 @@ async function figure(name, url, makeRequest, server, { warmup = true, quiesce, 
     connections: CONNECTIONS,
     duration: DURATION,
     timeout: 10,
+    ...(RATE && { overallRate: RATE }),
     requests: [{ ...request, onResponse: (status, body) => { if (status !== 200 || !/"code":200/.test(body)) envelopeErrors++; } }],
   });
   const out = {
