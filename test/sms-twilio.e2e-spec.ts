@@ -9,6 +9,7 @@ const SID = `AC${'0123456789abcdef'.repeat(2)}`;
 const TOKEN = 'fake-twilio-auth-token-0001-do-not-leak';
 const SERVICE = `MG${'fedcba9876543210'.repeat(2)}`;
 const PHONE = '+447700900123';
+const METRICS = 'metrics-token-0123456789';
 
 /** The admin steps of these tests, on the test app, admin token and fake that `get` answers. */
 function twilioKit(get: () => { t: TestApp; token: string; fake: FakeTwilio }) {
@@ -202,7 +203,7 @@ describe('sms: Twilio status callbacks (PUBLIC_URL set)', () => {
   const { auth, twilioAccount, appOn } = twilioKit(() => ({ t, token, fake }));
 
   beforeAll(async () => {
-    t = await startTestApp({ env: { PUBLIC_URL: `${PUBLIC_URL}/` } });
+    t = await startTestApp({ env: { PUBLIC_URL: `${PUBLIC_URL}/`, METRICS_TOKEN: METRICS } });
     token = await t.adminToken();
     fake = await FakeTwilio.start({ [SID]: TOKEN });
   });
@@ -306,6 +307,29 @@ describe('sms: Twilio status callbacks (PUBLIC_URL set)', () => {
     // The genuine one still lands.
     await post(good, 204);
     expect((await deliveries(appId))[m.bizId!][0]).toBe('delivered');
+  });
+
+  it('reads an account once for its callbacks, and takes a changed Auth Token at once: a callback signed with the old one is refused', async () => {
+    const { accountId, appId } = await setup();
+    const [first, second] = [await send(appId), await send(appId)];
+    const lookups = async () => {
+      const text = (await t.http.get('/metrics').set('authorization', `Bearer ${METRICS}`).expect(200)).text;
+      const count = (result: string) => Number(new RegExp(`passcode_cache_lookups_total\\{cache="sms_account",result="${result}"\\} (\\d+)`).exec(text)?.[1] ?? 0);
+      return { hit: count('hit'), miss: count('miss') };
+    };
+    const before = await lookups();
+    await post(fake.statusCallback(first.bizId!, 'sent'), 204);
+    await post(fake.statusCallback(first.bizId!, 'delivered'), 204);
+    const after = await lookups();
+    expect({ hit: after.hit - before.hit, miss: after.miss - before.miss }).toEqual({ hit: 1, miss: 1 });
+
+    const renewed = 'fake-twilio-auth-token-0002-renewed';
+    await t.http.patch(`/admin/sms/accounts/${accountId}`).set(auth()).send({ credentials: { account_sid: SID, auth_token: renewed } }).expect(200);
+    const old = fake.statusCallback(second.bizId!, 'delivered'); // signed with the token the account had
+    expect((await post(old, 401)).body).toMatchObject({ code: 'UNAUTHORIZED' });
+    expect((await deliveries(appId))[second.bizId!][0]).toBe('pending');
+    await post({ ...old, signature: twilioSignature(renewed, old.url, old.fields) }, 204);
+    expect((await deliveries(appId))[second.bizId!][0]).toBe('delivered');
   });
 
   it('refuses a body that is no form (400 body) and a signed callback of another shape (400 naming the field)', async () => {

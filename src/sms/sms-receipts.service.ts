@@ -13,6 +13,7 @@ import { Metrics } from '../metrics/metrics.js';
 import { ALIYUN_RECEIPT_ACK, e164Candidates, parseAliyunReports } from './providers/aliyun/aliyun-receipts.js';
 import { parseTencentReports, TENCENT_RECEIPT_ACK } from './providers/tencent/tencent-receipts.js';
 import { parseTwilioStatusCallback, twilioCallbackParams, twilioCallbackUrl, twilioDeliveryOutcome, twilioSignatureValid } from './providers/twilio/twilio-receipts.js';
+import { SmsAccountCache } from './sms-account-cache.js';
 import { SmsConnections } from './sms-connections.js';
 import { type SmsAccountEntity, type SmsProviderName } from './sms-account.entity.js';
 import { SmsConfigChanges } from './sms-config-changes.js';
@@ -47,6 +48,7 @@ export class SmsReceiptsService {
     private readonly metrics: Metrics,
     private readonly events: EventPublisher,
     private readonly connections: SmsConnections,
+    private readonly accounts: SmsAccountCache,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @InjectDataSource() private readonly ds: DataSource,
   ) {}
@@ -102,7 +104,7 @@ export class SmsReceiptsService {
   async acceptTwilio(accountId: string, signature: string | undefined, body: unknown): Promise<void> {
     const params = twilioCallbackParams(body);
     const { publicUrl } = this.config.http;
-    const account = publicUrl ? await this.repo.findAccount(accountId) : null;
+    const account = publicUrl ? await this.accounts.account(accountId) : null;
     const authToken = account?.provider === 'twilio' ? this.authTokenOf(account) : undefined;
     if (!authToken || !signature || !twilioSignatureValid(authToken, signature, twilioCallbackUrl(publicUrl!, accountId), params)) {
       throw new DomainError('UNAUTHORIZED', { message: 'no Twilio account signed this status callback' });
@@ -130,7 +132,7 @@ export class SmsReceiptsService {
    * the body), then recorded.
    */
   private async acceptPush(provider: SmsProviderName, accountId: string, token: string, reports: () => PushedReport[]): Promise<void> {
-    const account = await this.repo.findAccount(accountId);
+    const account = await this.accounts.account(accountId);
     const hash = account?.provider === provider ? account.receiptTokenHash : null;
     if (!safeEqual(sha256Hex(token), hash ?? '')) {
       throw new DomainError('UNAUTHORIZED', { message: 'no account takes status reports at this URL' });

@@ -32,6 +32,7 @@ import { SmsSignaturesService } from './sms-signatures.service.js';
 import { SmsTemplateEntity } from './sms-template.entity.js';
 import { SmsTemplatesService } from './sms-templates.service.js';
 import { SmsTestSendService } from './sms-test-send.service.js';
+import { SmsAccountCache } from './sms-account-cache.js';
 import { SmsRouteCache } from './sms-route-cache.js';
 import { PhonePseudonyms } from '../retention/phone-pseudonyms.js';
 import { SmsRepository } from './sms.repository.js';
@@ -49,6 +50,7 @@ import { SmsRepository } from './sms.repository.js';
   providers: [
     SmsRepository,
     SmsRouteCache,
+    SmsAccountCache,
     SmsConfigChanges,
     SmsAccountsService,
     SmsSignaturesService,
