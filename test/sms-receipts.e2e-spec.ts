@@ -430,6 +430,19 @@ describe('sms delivery receipts (Aliyun)', () => {
     expect(await kit.logged(app.id, 'delivered')).toHaveLength(12);
   });
 
+  it('a token replaced on one instance is refused on the other once the change feed tells it, not when its cached account expires', async () => {
+    const { accountId } = await kit.aliyunApp();
+    const first = await kit.issueToken(accountId);
+    await b.http.post(first).send([]).expect(200); // b now holds the account, with the first token's hash
+    const second = await kit.issueToken(accountId); // on a
+    const deadline = Date.now() + 5_000; // the cached account lives 30 s on b's clock, which does not move
+    while ((await b.http.post(first).send([])).status !== 401) {
+      if (Date.now() > deadline) throw new Error('b still takes the replaced token');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    await b.http.post(second).send([]).expect(200);
+  });
+
   it('skip the rows another instance holds instead of waiting for them', async () => {
     const { app } = await kit.aliyunApp();
     const sent = [];
