@@ -51,6 +51,15 @@ export class ChangeFeed implements OnModuleInit, OnModuleDestroy {
     this.subscribers.set(topic, [...(this.subscribers.get(topic) ?? []), subscriber]);
   }
 
+  /**
+   * Tells this instance's subscribers of `topic` at once that `key` changed, as
+   * the announcement, once committed, tells the other instances (and this one
+   * again, a moment later): every cache of the topic drops it here.
+   */
+  changedHere(topic: string, key: string): void {
+    this.deliver(`${topic}:${key}`);
+  }
+
   /** Announces, on commit of `m`'s transaction, that `key` of `topic` changed. */
   async announce(m: EntityManager, topic: string, key: string): Promise<void> {
     await m.query('SELECT pg_notify($1, $2)', [CHANGES_CHANNEL, `${topic}:${key}`]);

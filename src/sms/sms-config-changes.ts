@@ -9,7 +9,6 @@ import { isUniqueViolation } from '../database/sql-rows.js';
 import { type SmsAccountEntity, type SmsEntityStatus } from './sms-account.entity.js';
 import { type SmsSignatureEntity } from './sms-signature.entity.js';
 import { type SmsTemplateEntity } from './sms-template.entity.js';
-import { SmsAccountCache } from './sms-account-cache.js';
 import { SmsRouteCache } from './sms-route-cache.js';
 import { SmsRepository } from './sms.repository.js';
 
@@ -31,10 +30,13 @@ export class SmsConfigChanges {
     private readonly audit: AuditService,
     private readonly clock: Clock,
     private readonly routes: SmsRouteCache,
-    private readonly accounts: SmsAccountCache,
   ) {}
 
-  /** Runs `work` in a transaction that announces the change; drops this instance's routes and accounts once it commits. */
+  /**
+   * Runs `work` in a transaction that announces the change; once it commits, drops
+   * what this instance cached of the SMS configuration (every cache of the topic:
+   * the send routes, the accounts status reports come for).
+   */
   async run<T>(work: (m: EntityManager) => Promise<T>): Promise<T> {
     const result = await this.ds.transaction(async (m) => {
       const r = await work(m);
@@ -42,7 +44,6 @@ export class SmsConfigChanges {
       return r;
     });
     this.routes.evict();
-    this.accounts.evict();
     return result;
   }
 

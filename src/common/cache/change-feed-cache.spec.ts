@@ -23,6 +23,11 @@ class FakeFeed {
   async announce(_m: EntityManager, topic: string, key: string): Promise<void> {
     this.announced.push([topic, key]);
   }
+
+  changedHere(topic: string, key: string): void {
+    expect(topic).toBe('things');
+    this.subscriber!.changed(key);
+  }
 }
 
 describe('ChangeFeedCache', () => {

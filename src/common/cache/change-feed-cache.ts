@@ -39,7 +39,7 @@ export class ChangeFeedCache<K, V> {
 
   constructor(
     clock: Clock,
-    private readonly feed: Pick<ChangeFeed, 'subscribe' | 'announce'>,
+    private readonly feed: Pick<ChangeFeed, 'subscribe' | 'announce' | 'changedHere'>,
     private readonly options: ChangeFeedCacheOptions<K>,
   ) {
     this.entries = new LRUCache({
@@ -120,9 +120,12 @@ export class ChangeFeedCache<K, V> {
     await this.feed.announce(m, this.options.topic, key === undefined ? EVERY_KEY : this.options.key(key));
   }
 
-  /** Drops `key`'s entry here, or every entry when no key is given. */
+  /**
+   * Drops `key`'s entry here, or every entry when no key is given, in this cache
+   * and every other cache of its topic (as the announcement does elsewhere).
+   */
   evict(key?: K): void {
-    this.drop(key === undefined ? undefined : this.options.key(key));
+    this.feed.changedHere(this.options.topic, key === undefined ? EVERY_KEY : this.options.key(key));
   }
 
   private drop(k: string | undefined): void {
