@@ -99,6 +99,8 @@ describe('sms: a provider outcome the send log cannot take at first', () => {
     const bizId = `rec-${sms.messages.length}`;
     await until('the outcome written', async () => (await logOf('+8613800000001'))?.status === 'sent');
     expect(await logOf('+8613800000001')).toMatchObject({ status: 'sent', biz_id: bizId, delivery_status: 'pending' });
+    // The row is visible once its statement commits, which may be before this process has read the answer and logged.
+    await until('the round logged', () => t.logs.lines().some((l) => l.msg === 'held send-log outcomes written'));
     expect(t.logs.lines().filter((l) => String(l.msg).startsWith('send-log row not completed'))).toEqual([expect.objectContaining({ level: 40 })]);
     expect(t.logs.lines().filter((l) => l.msg === 'held send-log outcomes written')).toEqual([expect.objectContaining({ level: 30, written: 1, held: 0 })]);
     expect(t.logs.lines().filter((l) => String(l.msg).startsWith('send-log outcome given up'))).toEqual([]);
@@ -177,6 +179,7 @@ class InterruptedSmsProvider extends RecordingSmsProvider {
     let row: LoggedMessage | undefined;
     await until('the outcome written', async () => (row = (await sendLog(t, token, app.id))?.find((m) => m.phone === '+8613800000101'))?.status === 'sent');
     expect(row).toMatchObject({ status: 'sent', biz_id: `rec-${sms.messages.length}`, delivery_status: 'pending' });
+    await until('the round logged', () => t.logs.lines().some((l) => l.msg === 'held send-log outcomes written'));
     expect(t.logs.lines().filter((l) => l.msg === 'held send-log outcomes written')).toEqual([expect.objectContaining({ written: 1, held: 0 })]);
     expect(t.logs.lines().filter((l) => String(l.msg).startsWith('send-log outcome given up'))).toEqual([]);
   }, 60_000);
