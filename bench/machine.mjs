@@ -10,6 +10,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { median } from './median.mjs';
 
 const resultsDir = join(dirname(fileURLToPath(import.meta.url)), 'results');
 const files = process.argv.length > 2 ? process.argv.slice(2) : readdirSync(resultsDir).filter((f) => f.endsWith('.json')).sort().map((f) => join(resultsDir, f));
@@ -42,10 +43,6 @@ function fit(points) {
   return { at0, se, r: sxx && syy ? sxy / Math.sqrt(sxx * syy) : 0 };
 }
 
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 const ratio = (log) => Math.exp(log).toFixed(2);
 
 console.log(`${files.length} result file(s)`);

@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import pg from 'pg';
 import { freePort } from '../scripts/free-port.mjs';
+import { median as medianOf } from './median.mjs';
 import { startProdFlags } from '../scripts/start-flags.mjs';
 import { MAX_REPORTS_PER_PUSH } from '../dist/src/sms/providers/aliyun/aliyun-receipts.js';
 
@@ -431,11 +432,8 @@ async function postgresFigures(kinds, provider, common, dataDirs) {
   return figures;
 }
 
-const median = (xs) => {
-  const sorted = [...xs].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : Math.round(((sorted[mid - 1] + sorted[mid]) / 2) * 100) / 100;
-};
+/** The median of `xs` as the report gives it: to the hundredth (an even number of rounds averages the middle two). */
+const median = (xs) => Math.round(medianOf(xs) * 100) / 100;
 
 /** One figure from its rounds: mean req/s, median p50, worst p99, all errors, CPU per request over all requests. */
 function combine(name, rounds) {
