@@ -171,6 +171,8 @@ async function main() {
   const dir = mkdtempSync(join(tmpdir(), 'passcode-profile-'));
   const results = join(dir, 'bench.json');
   const perfData = join(dir, 'perf.data');
+  /** The servers' JIT symbol maps, which node writes into /tmp (--perf-basic-prof): removed with the rest. */
+  const maps = [];
   try {
     const env = {
       BENCH_ROUNDS: '1',
@@ -186,6 +188,7 @@ async function main() {
     const figures = report.figures.flatMap((f) => f.rounds ?? [f]).filter((r) => r.server_pid);
     for (const pid of new Set(figures.map((f) => f.server_pid))) {
       const map = `/tmp/perf-${pid}.map`;
+      maps.push(map);
       try {
         writeFileSync(map, keepLatestSymbols(readFileSync(map, 'utf8')));
       } catch {
@@ -212,8 +215,8 @@ async function main() {
       table(`${name}: on-CPU µs per request (${ours.requests} requests)`, ours.us, new Map());
     }
   } finally {
-    if (process.env.PROFILE_KEEP) console.error(`kept: ${dir}`);
-    else rmSync(dir, { recursive: true, force: true });
+    if (process.env.PROFILE_KEEP) console.error(`kept: ${dir} ${maps.join(' ')}`);
+    else for (const path of [dir, ...maps]) rmSync(path, { recursive: true, force: true });
   }
 }
 
